@@ -1,0 +1,101 @@
+"""The `presence-mock` command: serve the emulator, print demo credentials."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from .auth import credential_jwt
+from .config import ConfigError, Settings
+from .directory import FixtureError, build_directory, load_fixture
+from .model import Directory
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="presence-mock",
+        description="A local emulator of RingCentral's Presence API.",
+        epilog="Every option also reads PRESENCE_MOCK_<NAME> (e.g. PRESENCE_MOCK_PORT).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the emulator")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    _account_options(serve)
+    credentials = commands.add_parser("credentials", help="print the demo administrator's login")
+    credentials.add_argument("--json", action="store_true", help="print JSON for scripts")
+    _account_options(credentials)
+    return parser
+
+
+def _account_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, help="seed of the generated account")
+    parser.add_argument("--extensions", type=int, help="extensions in the first account (60)")
+    parser.add_argument("--fixture", help="load the accounts from this JSON file instead")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    values = {k: v for k, v in vars(args).items() if k in Settings.__dataclass_fields__}
+    return Settings.from_env(os.environ).override(**values)
+
+
+def directory_for(settings: Settings) -> Directory:
+    if settings.fixture:
+        return load_fixture(settings.fixture)
+    return build_directory(settings.seed, settings.extensions)
+
+
+def credentials(settings: Settings, as_json: bool) -> str:
+    directory = directory_for(settings)
+    app = directory.apps[0]
+    admin = directory.accounts[0].administrator
+    found = {
+        "clientId": app.client_id,
+        "clientSecret": app.client_secret,
+        "jwt": credential_jwt(admin),
+    }
+    if as_json:
+        return json.dumps(found, indent=2)
+    return "\n".join(f"{key}: {value}" for key, value in found.items())
+
+
+def serve(settings: Settings) -> None:
+    from werkzeug.serving import make_server
+
+    from .app import create_app
+
+    app = create_app(settings)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server(settings.host, settings.port, app, threaded=True)
+    logging.getLogger("presence_mock").info(
+        "presence-mock serving on http://%s:%d", settings.host, server.server_port
+    )
+    server.serve_forever()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    try:
+        settings = settings_from(args)
+        if args.command == "credentials":
+            print(credentials(settings, args.json))
+            return 0
+        serve(settings)
+    except (ConfigError, FixtureError, ValueError) as error:
+        print(f"presence-mock: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # e.g. the port is taken
+        print(f"presence-mock: cannot serve: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Settings of one emulator: defaults, then PRESENCE_MOCK_<NAME> variables, then flags."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .directory import DEFAULT_EXTENSIONS, DEFAULT_SEED
+
+ENV_PREFIX = "PRESENCE_MOCK_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting with a value the emulator cannot use; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    seed: int = DEFAULT_SEED
+    extensions: int = DEFAULT_EXTENSIONS
+    fixture: str | None = None
+    store: str = "memory://"
+    validate_responses: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        found: dict[str, Any] = {}
+        for spec in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + spec.name.upper())
+            if raw is not None:
+                found[spec.name] = _convert(ENV_PREFIX + spec.name.upper(), raw, spec.type)
+        return cls(**found)
+
+    def override(self, **values: Any) -> Settings:
+        """A copy with the given non-None values (command-line flags win over the environment)."""
+        return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def _convert(name: str, raw: str, kind: object) -> Any:
+    if kind in ("int", int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
+    if kind in ("bool", bool):
+        lowered = raw.strip().lower()
+        if lowered in _TRUE | _FALSE:
+            return lowered in _TRUE
+        raise ConfigError(f"{name}={raw!r}: expected 1/0, true/false, yes/no or on/off")
+    return raw or None if kind == "str | None" else raw

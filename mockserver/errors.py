@@ -1,0 +1,185 @@
+"""Domain errors. Each knows its HTTP status and RingCentral error code; the wire body is made
+only at the edge by `to_body()` (contract Part A.1: top-level errorCode/message + errors[])."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class MockError(Exception):
+    """Base of every error the emulator answers with. Never shown as a traceback."""
+
+    status: ClassVar[int] = 400
+    error_code: ClassVar[str] = "CMN-101"
+    template: ClassVar[str] = "Parameter [{parameter}] value is invalid."
+
+    def __init__(
+        self,
+        parameter: str | None = None,
+        *,
+        message: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.parameter = parameter
+        self.message = message or self.template.format(parameter=parameter)
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+    def to_body(self) -> dict[str, Any]:
+        item: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
+        body: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
+        if self.parameter is not None:
+            item["parameterName"] = self.parameter
+            body["parameterName"] = self.parameter
+        body["errors"] = [item]
+        return body
+
+
+class InvalidParameter(MockError):
+    """CMN-101: a query parameter, path parameter or body field has a bad value."""
+
+
+class ResourceNotFound(MockError):
+    """CMN-102: unknown extension or account (Part A.10), or an unknown route."""
+
+    status = 404
+    error_code = "CMN-102"
+    template = "Resource for parameter [{parameter}] is not found"
+
+
+class MethodNotAllowed(MockError):
+    """A known route with a method it does not serve (docs/decisions.md: 405 + CMN-101)."""
+
+    status = 405
+    template = "Parameter [method] value is invalid."
+
+
+class JsonParseError(MockError):
+    """CMN-103: the request body is not JSON (Part A.9)."""
+
+    error_code = "CMN-103"
+    template = "JSON can't be parsed."
+
+
+class InvalidMultipartRequest(MockError):
+    """More than 30 IDs in one extension-presence GET (Part A.2)."""
+
+    error_code = "InvalidMultipartRequest"
+    template = "Extension Presence Info multipart request is limited to 30 extensions"
+
+
+class PresenceNotSupported(MockError):
+    """PRS-106: PUT on a non-user extension (Part A.5)."""
+
+    status = 403
+    error_code = "PRS-106"
+    template = "Not allowed update presence for extensions of {parameter} type"
+
+    def to_body(self) -> dict[str, Any]:
+        # The type name is part of the message, not a parameter of the request.
+        body = super().to_body()
+        body.pop("parameterName", None)
+        body["errors"][0].pop("parameterName", None)
+        return body
+
+
+class InvalidAuthorizationHeader(MockError):
+    """AGW-402: missing or malformed Authorization header (Part A.11)."""
+
+    status = 401
+    error_code = "AGW-402"
+    template = "Invalid Authorization header"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"WWW-Authenticate": 'Bearer realm="RingCentral REST API"'})
+
+
+class TokenNotFound(MockError):
+    status = 401
+    error_code = "OAU-213"
+    template = "Token not found"
+
+
+class TokenExpired(MockError):
+    status = 401
+    error_code = "OAU-128"
+    template = "Access token expired"
+
+
+class AppPermissionRequired(MockError):
+    """CMN-401: the app lacks the permission the operation needs."""
+
+    status = 403
+    error_code = "CMN-401"
+    template = (
+        "In order to call this API endpoint, application needs to have [{parameter}] permission"
+    )
+
+    def to_body(self) -> dict[str, Any]:
+        body = super().to_body()
+        body.pop("parameterName", None)
+        body["errors"][0].pop("parameterName", None)
+        body["errors"][0]["permissionName"] = self.parameter
+        return body
+
+
+class UserPermissionRequired(MockError):
+    """CMN-408: the user may not act on this extension."""
+
+    status = 403
+    error_code = "CMN-408"
+    template = "[{parameter}] permission required"
+
+    def to_body(self) -> dict[str, Any]:
+        body = super().to_body()
+        body.pop("parameterName", None)
+        body["errors"][0].pop("parameterName", None)
+        body["errors"][0]["permissionName"] = self.parameter
+        return body
+
+
+class InternalError(MockError):
+    """A bug in the emulator, still answered in the RingCentral shape (docs/decisions.md)."""
+
+    status = 500
+    error_code = "InternalError"
+    template = "Internal Server Error"
+
+
+class OAuthError(Exception):
+    """An error of the token endpoint: the RFC 6749 shape plus `errors[]` (Part A.12)."""
+
+    def __init__(
+        self, error: str, error_code: str, message: str, status: int = 400, **params: str
+    ) -> None:
+        super().__init__(message)
+        self.error = error
+        self.error_code = error_code
+        self.message = message
+        self.status = status
+        self.params = params
+        self.headers: dict[str, str] = {}
+
+    def to_body(self) -> dict[str, Any]:
+        item: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
+        if self.params:
+            item["parameters"] = [
+                {"parameterName": k, "parameterValue": v} for k, v in self.params.items()
+            ]
+        return {"error": self.error, "errors": [item], "error_description": self.message}
+
+
+def invalid_client(client_id: str) -> OAuthError:
+    return OAuthError(
+        "invalid_client", "OAU-153", f"Invalid client: {client_id}", client_id=client_id
+    )
+
+
+def invalid_grant(message: str = "Invalid resource owner credentials") -> OAuthError:
+    return OAuthError("invalid_grant", "OAU-140", message)
+
+
+def unsupported_grant(grant_type: str) -> OAuthError:
+    return OAuthError(
+        "unsupported_grant_type", "OAU-250", "Unsupported grant type", grant_type=grant_type
+    )

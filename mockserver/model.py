@@ -1,0 +1,149 @@
+"""Domain types of the emulator: accounts, extensions, apps and their presence state.
+
+Presence state uses the wire (camelCase) field names of the RingCentral API, so that a fixture
+file, the store and the JSON answers all speak the same words and nothing is translated twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypedDict
+
+
+class ExtensionType(StrEnum):
+    """Extension `type` values (spec `AllExtensionTypesEnum`) that the emulator seeds."""
+
+    USER = "User"
+    DEPARTMENT = "Department"
+    ANNOUNCEMENT = "Announcement"
+    VOICEMAIL = "Voicemail"
+    FAX_USER = "FaxUser"
+    PAGING_ONLY = "PagingOnly"
+    SHARED_LINES_GROUP = "SharedLinesGroup"
+    IVR_MENU = "IvrMenu"
+    APPLICATION_EXTENSION = "ApplicationExtension"
+    PARK_LOCATION = "ParkLocation"
+
+    @property
+    def is_user(self) -> bool:
+        return self is ExtensionType.USER
+
+
+# Contract Part A.5: these always read Offline and refuse PUT with PRS-106.
+NON_USER_TYPES: frozenset[ExtensionType] = frozenset(t for t in ExtensionType if not t.is_user)
+
+USER_STATUSES = ("Offline", "Busy", "Available")
+DND_STATUSES = (
+    "TakeAllCalls",
+    "DoNotAcceptDepartmentCalls",
+    "TakeDepartmentCallsOnly",
+    "DoNotAcceptAnyCalls",
+    "Unknown",
+)
+DND_STATUSES_PERSONAL = ("TakeAllCalls", "DoNotAcceptAnyCalls", "Unknown")
+CALLER_ID_VISIBILITIES = ("All", "None", "PermittedUsers")
+TELEPHONY_STATUSES = ("NoCall", "CallConnected", "Ringing", "OnHold", "ParkedCall")
+MEETING_STATUSES = ("Connected", "Disconnected")
+
+
+class PresenceSettings(TypedDict, total=False):
+    """The writable fields of `PresenceInfoRequest` (contract Part B.2), by wire name."""
+
+    userStatus: str
+    dndStatus: str
+    dndStatusPersonal: str
+    message: str
+    allowSeeMyPresence: bool
+    callerIdVisibility: str
+    ringOnMonitoredCall: bool
+    pickUpCallsOnHold: bool
+    acceptCallQueueCalls: bool
+
+
+WRITABLE_FIELDS: tuple[str, ...] = tuple(PresenceSettings.__annotations__)
+
+# What a User extension reads when its fixture says nothing (spec defaults where it has one).
+DEFAULT_SETTINGS: PresenceSettings = {
+    "userStatus": "Available",
+    "dndStatus": "TakeAllCalls",
+    "message": "",
+    "allowSeeMyPresence": True,
+    "callerIdVisibility": "All",
+    "ringOnMonitoredCall": False,
+    "pickUpCallsOnHold": False,
+    "acceptCallQueueCalls": False,
+}
+
+ActiveCall = dict[str, Any]
+"""One `ActiveCallInfo` in wire shape, `sipData` included (stripped at the edge when not asked)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """One extension of an account and the presence it was seeded with.
+
+    `settings` and the live telephony state (`active_calls`, `meeting_status`) are the seed;
+    changes made through PUT live in the store and are laid over `settings` when read.
+    """
+
+    id: int
+    account_id: int
+    number: str
+    type: ExtensionType
+    name: str
+    admin: bool = False
+    phone_number: str | None = None
+    settings: PresenceSettings = field(default_factory=lambda: PresenceSettings())
+    meeting_status: str | None = None
+    active_calls: tuple[ActiveCall, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """A registered client application (what the platform calls an app) and its permissions."""
+
+    client_id: str
+    client_secret: str
+    name: str
+    permissions: frozenset[str] = frozenset({"ReadPresence", "EditPresence"})
+
+
+@dataclass(slots=True)
+class Account:
+    """An account: its extensions in listing order, and an index by extension ID."""
+
+    id: int
+    name: str
+    main_number: str
+    extensions: list[Extension]
+    by_id: dict[int, Extension] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {ext.id: ext for ext in self.extensions}
+
+    @property
+    def administrator(self) -> Extension:
+        return next(e for e in self.extensions if e.admin)
+
+
+@dataclass(slots=True)
+class Directory:
+    """Everything the emulator serves that PUT cannot change: accounts and apps."""
+
+    accounts: list[Account]
+    apps: list[App]
+    accounts_by_id: dict[int, Account] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.accounts_by_id = {acc.id: acc for acc in self.accounts}
+
+    def extension(self, extension_id: int) -> Extension | None:
+        for account in self.accounts:
+            found = account.by_id.get(extension_id)
+            if found is not None:
+                return found
+        return None
+
+    def app(self, client_id: str) -> App | None:
+        return next((a for a in self.apps if a.client_id == client_id), None)

@@ -1,0 +1,43 @@
+"""The store of one process: plain dicts behind a lock."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Sequence
+
+from ..model import PresenceSettings
+from . import Record
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._overrides: dict[int, PresenceSettings] = {}
+        self._records: dict[tuple[str, str], Record] = {}
+
+    def overrides(self, extension_ids: Sequence[int]) -> dict[int, PresenceSettings]:
+        found = self._overrides
+        return {i: PresenceSettings(**found[i]) for i in extension_ids if i in found}
+
+    def merge_overrides(self, extension_id: int, changes: PresenceSettings) -> PresenceSettings:
+        with self._lock:
+            merged: PresenceSettings = {**self._overrides.get(extension_id, {}), **changes}
+            self._overrides[extension_id] = merged
+            return PresenceSettings(**merged)
+
+    def put(self, namespace: str, key: str, record: Record) -> None:
+        with self._lock:
+            self._records[namespace, key] = copy.deepcopy(record)
+
+    def get(self, namespace: str, key: str) -> Record | None:
+        found = self._records.get((namespace, key))
+        return copy.deepcopy(found) if found is not None else None
+
+    def take(self, namespace: str, key: str) -> Record | None:
+        with self._lock:
+            return self._records.pop((namespace, key), None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._overrides.clear()

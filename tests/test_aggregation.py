@@ -1,0 +1,54 @@
+"""The presenceStatus rule of contract Part A.6, as a table."""
+
+import pytest
+
+from mockserver.aggregation import presence_status, telephony_status
+from mockserver.model import NON_USER_TYPES, ExtensionType
+
+USER = ExtensionType.USER
+
+# (userStatus, telephonyStatus, meetingStatus) -> presenceStatus
+TABLE = [
+    ("Available", "NoCall", None, "Available"),
+    ("Available", "NoCall", "Disconnected", "Available"),
+    ("Available", "Ringing", None, "Available"),  # Ringing alone does not make a user busy
+    ("Available", "CallConnected", None, "Busy"),
+    ("Available", "OnHold", None, "Busy"),
+    ("Available", "ParkedCall", None, "Busy"),
+    ("Available", "NoCall", "Connected", "Busy"),
+    ("Busy", "NoCall", None, "Busy"),
+    ("Busy", "Ringing", "Disconnected", "Busy"),
+    ("Offline", "NoCall", None, "Offline"),
+    ("Offline", "CallConnected", "Connected", "Offline"),  # userStatus Offline wins
+]
+
+
+@pytest.mark.parametrize(("user", "telephony", "meeting", "expected"), TABLE)
+def test_user_presence_follows_the_rule(user, telephony, meeting, expected):
+    assert presence_status(USER, user, telephony, meeting) == expected
+
+
+@pytest.mark.parametrize("kind", sorted(NON_USER_TYPES))
+def test_non_user_types_are_always_offline(kind):
+    assert presence_status(kind, "Available", "CallConnected", "Connected") == "Offline"
+
+
+def test_there_are_nine_non_user_types():
+    assert len(NON_USER_TYPES) == 9
+
+
+@pytest.mark.parametrize(
+    ("calls", "expected"),
+    [
+        ([], "NoCall"),
+        ([{"telephonyStatus": "Ringing"}], "Ringing"),
+        ([{"telephonyStatus": "Ringing"}, {"telephonyStatus": "OnHold"}], "OnHold"),
+        (
+            [{"telephonyStatus": "ParkedCall"}, {"telephonyStatus": "CallConnected"}],
+            "CallConnected",
+        ),
+        ([{"telephonyStatus": "Ringing"}, {"telephonyStatus": "ParkedCall"}], "ParkedCall"),
+    ],
+)
+def test_telephony_status_is_the_most_engaged_call(calls, expected):
+    assert telephony_status(calls) == expected

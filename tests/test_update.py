@@ -1,0 +1,189 @@
+"""PUT presence: validation, recomputed presenceStatus, persistence, reset (Part A.5, A.9)."""
+
+import pytest
+
+from tests.conftest import find, login
+from tests.test_batch import parts_of
+
+API = "/restapi/v1.0/account/~"
+
+
+def quiet_user(directory):
+    """A visible standard user with no calls and no meeting, so only userStatus decides."""
+    return find(
+        directory,
+        lambda e: (
+            e.type.is_user
+            and not e.admin
+            and not e.active_calls
+            and e.meeting_status != "Connected"
+            and e.settings.get("allowSeeMyPresence", True)
+        ),
+    )
+
+
+def test_put_busy_recomputes_presence_and_shows_everywhere(client, directory):
+    owner = quiet_user(directory)
+    me = login(client, directory, owner)
+    answer = me.put(f"{API}/extension/~/presence", {"userStatus": "Busy", "message": "Heads down"})
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert (body["userStatus"], body["presenceStatus"], body["message"]) == (
+        "Busy",
+        "Busy",
+        "Heads down",
+    )
+
+    single = me.get(f"{API}/extension/{owner.id}/presence").get_json()
+    other = find(directory, lambda e: e.type.is_user and e.id != owner.id)
+    _, batched, _ = parts_of(me.get(f"{API}/extension/{owner.id},{other.id}/presence"))
+    listed = next(
+        r
+        for r in me.get(f"{API}/presence", perPage="1000").get_json()["records"]
+        if r["extension"]["id"] == owner.id
+    )
+    for seen in (single, batched, listed):
+        assert (seen["userStatus"], seen["presenceStatus"], seen["message"]) == (
+            "Busy",
+            "Busy",
+            "Heads down",
+        )
+
+
+@pytest.mark.parametrize(
+    ("user_status", "presence"),
+    [("Offline", "Offline"), ("Available", "Available"), ("Busy", "Busy")],
+)
+def test_presence_follows_user_status(client, directory, user_status, presence):
+    me = login(client, directory, quiet_user(directory))
+    body = me.put(f"{API}/extension/~/presence", {"userStatus": user_status}).get_json()
+    assert body["presenceStatus"] == presence
+
+
+def test_dnd_does_not_change_presence(client, directory):
+    me = login(client, directory, quiet_user(directory))
+    body = me.put(
+        f"{API}/extension/~/presence",
+        {"userStatus": "Available", "dndStatus": "DoNotAcceptAnyCalls"},
+    ).get_json()
+    assert (body["dndStatus"], body["presenceStatus"]) == ("DoNotAcceptAnyCalls", "Available")
+
+
+def test_a_call_keeps_a_user_busy_whatever_they_set(client, directory):
+    on_call = find(
+        directory, lambda e: any(c["telephonyStatus"] == "OnHold" for c in e.active_calls)
+    )
+    me = login(client, directory, on_call)
+    assert (
+        me.put(f"{API}/extension/~/presence", {"userStatus": "Available"}).get_json()[
+            "presenceStatus"
+        ]
+        == "Busy"
+    )
+
+
+def test_every_writable_field_round_trips(client, directory):
+    me = login(client, directory, quiet_user(directory))
+    change = {
+        "userStatus": "Busy",
+        "dndStatus": "TakeAllCalls",
+        "dndStatusPersonal": "DoNotAcceptAnyCalls",
+        "message": "x" * 75,
+        "allowSeeMyPresence": False,
+        "callerIdVisibility": "PermittedUsers",
+        "ringOnMonitoredCall": True,
+        "pickUpCallsOnHold": True,
+        "acceptCallQueueCalls": True,
+    }
+    body = me.put(f"{API}/extension/~/presence", change).get_json()
+    assert {k: body[k] for k in change} == change
+    again = me.get(f"{API}/extension/~/presence").get_json()
+    assert {k: again[k] for k in change} == change
+
+
+def test_read_only_fields_in_the_body_are_ignored(client, directory):
+    me = login(client, directory, quiet_user(directory))
+    body = me.put(
+        f"{API}/extension/~/presence",
+        {
+            "presenceStatus": "Offline",
+            "telephonyStatus": "CallConnected",
+            "userStatus": "Available",
+        },
+    ).get_json()
+    assert (body["presenceStatus"], body["telephonyStatus"]) == ("Available", "NoCall")
+
+
+@pytest.mark.parametrize(
+    ("change", "parameter"),
+    [
+        ({"userStatus": "Away"}, "userStatus"),
+        ({"dndStatus": "Sleeping"}, "dndStatus"),
+        ({"message": "x" * 76}, "message"),
+        ({"message": 5}, "message"),
+        ({"allowSeeMyPresence": "yes"}, "allowSeeMyPresence"),
+        ({"callerIdVisibility": "Everyone"}, "callerIdVisibility"),
+        ({"ringOnMonitoredCall": None}, "ringOnMonitoredCall"),
+    ],
+)
+def test_bad_values_are_cmn_101_naming_the_field(client, directory, change, parameter):
+    me = login(client, directory, quiet_user(directory))
+    answer = me.put(f"{API}/extension/~/presence", change)
+    assert answer.status_code == 400
+    body = answer.get_json()
+    assert (body["errorCode"], body["parameterName"]) == ("CMN-101", parameter)
+    assert body["errors"][0]["message"] == f"Parameter [{parameter}] value is invalid."
+    # and nothing was changed
+    assert me.get(f"{API}/extension/~/presence").get_json()["userStatus"] != "Away"
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b"\xff\xfe"])
+def test_a_body_that_is_not_a_json_object_is_cmn_103(client, directory, raw):
+    me = login(client, directory, quiet_user(directory))
+    answer = me.put(f"{API}/extension/~/presence", raw=raw)
+    assert answer.status_code == 400
+    assert answer.get_json()["errorCode"] == "CMN-103"
+    assert answer.get_json()["message"] == "JSON can't be parsed."
+
+
+def test_non_user_extensions_refuse_put_with_prs_106(admin, directory):
+    fax = find(directory, lambda e: e.type == "FaxUser")
+    answer = admin.put(f"{API}/extension/{fax.id}/presence", {"userStatus": "Busy"})
+    assert answer.status_code == 403
+    assert answer.get_json()["errorCode"] == "PRS-106"
+    assert (
+        answer.get_json()["message"] == "Not allowed update presence for extensions of FaxUser type"
+    )
+
+
+def test_admin_may_update_anyone(admin, directory):
+    target = quiet_user(directory)
+    answer = admin.put(f"{API}/extension/{target.id}/presence", {"userStatus": "Offline"})
+    assert answer.status_code == 200
+    assert answer.get_json()["extension"]["id"] == target.id
+
+
+def test_standard_user_may_not_update_a_colleague(client, directory):
+    me = login(client, directory, quiet_user(directory))
+    colleague = find(directory, lambda e: e.type.is_user and e.id != me.owner.id)
+    answer = me.put(f"{API}/extension/{colleague.id}/presence", {"userStatus": "Offline"})
+    assert answer.status_code == 403
+    assert answer.get_json()["errorCode"] == "CMN-408"
+
+
+def test_empty_body_changes_nothing_and_answers_the_record(client, directory):
+    me = login(client, directory, quiet_user(directory))
+    me.put(f"{API}/extension/~/presence", {"message": "kept"})
+    answer = me.put(f"{API}/extension/~/presence", raw=b"")
+    assert answer.status_code == 200
+    assert answer.get_json()["message"] == "kept"
+
+
+def test_reset_restores_the_seed(client, directory):
+    owner = quiet_user(directory)
+    me = login(client, directory, owner)
+    me.put(f"{API}/extension/~/presence", {"userStatus": "Offline", "message": "gone"})
+    assert client.post("/_mock/reset").status_code == 200
+    body = me.get(f"{API}/extension/~/presence").get_json()
+    assert body["userStatus"] == owner.settings["userStatus"]
+    assert body["message"] == owner.settings["message"]
