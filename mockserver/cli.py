@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from .auth import credential_jwt
 from .config import ConfigError, Settings
-from .directory import FixtureError, build_directory, load_fixture
+from .directory import build_directory
+from .fixture_format import FixtureError, load_fixture
 from .model import Directory
 
 

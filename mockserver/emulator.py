@@ -15,8 +15,9 @@ from .admin import AdminRoutes
 from .auth import TokenService
 from .clock import Clock
 from .config import Settings
-from .directory import build_directory, load_fixture
+from .directory import build_directory
 from .errors import InternalError, MethodNotAllowed, MockError, OAuthError, ResourceNotFound
+from .fixture_format import load_fixture
 from .http import Reply, Request, Response
 from .model import Directory
 from .routes import ERROR_SCHEMA, PresenceRoutes, Route
