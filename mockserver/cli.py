@@ -28,7 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
     _account_options(serve)
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
-    credentials.add_argument("--json", action="store_true", help="print JSON for scripts")
+    output = credentials.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON for scripts")
+    output.add_argument(
+        "--env", action="store_true", help="print RINGCENTRAL_* exports for a shell's eval"
+    )
     _account_options(credentials)
     return parser
 
@@ -50,7 +54,14 @@ def directory_for(settings: Settings) -> Directory:
     return build_directory(settings.seed, settings.extensions)
 
 
-def credentials(settings: Settings, as_json: bool) -> str:
+ENV_NAMES = {
+    "clientId": "RINGCENTRAL_CLIENT_ID",
+    "clientSecret": "RINGCENTRAL_CLIENT_SECRET",
+    "jwt": "RINGCENTRAL_JWT",
+}
+
+
+def credentials(settings: Settings, style: str = "text") -> str:
     directory = directory_for(settings)
     app = directory.apps[0]
     admin = directory.accounts[0].administrator
@@ -59,23 +70,27 @@ def credentials(settings: Settings, as_json: bool) -> str:
         "clientSecret": app.client_secret,
         "jwt": credential_jwt(admin),
     }
-    if as_json:
+    if style == "json":
         return json.dumps(found, indent=2)
+    if style == "env":
+        return "\n".join(f"export {ENV_NAMES[key]}={value}" for key, value in found.items())
     return "\n".join(f"{key}: {value}" for key, value in found.items())
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings) -> int:
     from werkzeug.serving import make_server
 
     from .app import create_app
 
     app = create_app(settings)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # A taken port: werkzeug itself prints "Port N is in use ..." and exits with status 1.
     server = make_server(settings.host, settings.port, app, threaded=True)
     logging.getLogger("presence_mock").info(
         "presence-mock serving on http://%s:%d", settings.host, server.server_port
     )
     server.serve_forever()
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -84,18 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = settings_from(args)
         if args.command == "credentials":
-            print(credentials(settings, args.json))
+            style = "json" if args.json else "env" if args.env else "text"
+            print(credentials(settings, style))
             return 0
-        serve(settings)
+        return serve(settings)
     except (ConfigError, FixtureError, ValueError) as error:
         print(f"presence-mock: {error}", file=sys.stderr)
         return 2
-    except OSError as error:  # e.g. the port is taken
-        print(f"presence-mock: cannot serve: {error}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 0
-    return 0
 
 
 if __name__ == "__main__":

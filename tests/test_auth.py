@@ -93,7 +93,9 @@ def test_a_jwt_signed_with_another_key_is_refused(client, directory):
     import jwt
 
     forged = jwt.encode(
-        {"sub": str(directory.accounts[0].administrator.id)}, "other-key", algorithm="HS256"
+        {"sub": str(directory.accounts[0].administrator.id)},
+        "another-key-that-is-long-enough-for-hs256",
+        algorithm="HS256",
     )
     answer = token_answer(client, directory, grant_type=JWT_GRANT, assertion=forged)
     assert answer.get_json()["error"] == "invalid_grant"
