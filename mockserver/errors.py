@@ -12,6 +12,8 @@ class MockError(Exception):
     status: ClassVar[int] = 400
     error_code: ClassVar[str] = "CMN-101"
     template: ClassVar[str] = "Parameter [{parameter}] value is invalid."
+    # The key under which the body names `parameter`; None where it only fills the message.
+    parameter_key: ClassVar[str | None] = "parameterName"
 
     def __init__(
         self,
@@ -28,9 +30,10 @@ class MockError(Exception):
     def to_body(self) -> dict[str, Any]:
         item: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
         body: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
-        if self.parameter is not None:
-            item["parameterName"] = self.parameter
-            body["parameterName"] = self.parameter
+        if self.parameter is not None and self.parameter_key is not None:
+            item[self.parameter_key] = self.parameter
+            if self.parameter_key == "parameterName":
+                body["parameterName"] = self.parameter
         body["errors"] = [item]
         return body
 
@@ -74,13 +77,7 @@ class PresenceNotSupported(MockError):
     status = 403
     error_code = "PRS-106"
     template = "Not allowed update presence for extensions of {parameter} type"
-
-    def to_body(self) -> dict[str, Any]:
-        # The type name is part of the message, not a parameter of the request.
-        body = super().to_body()
-        body.pop("parameterName", None)
-        body["errors"][0].pop("parameterName", None)
-        return body
+    parameter_key = None  # the type name is part of the message, not a request parameter
 
 
 class InvalidAuthorizationHeader(MockError):
@@ -114,13 +111,7 @@ class AppPermissionRequired(MockError):
     template = (
         "In order to call this API endpoint, application needs to have [{parameter}] permission"
     )
-
-    def to_body(self) -> dict[str, Any]:
-        body = super().to_body()
-        body.pop("parameterName", None)
-        body["errors"][0].pop("parameterName", None)
-        body["errors"][0]["permissionName"] = self.parameter
-        return body
+    parameter_key = "permissionName"
 
 
 class UserPermissionRequired(MockError):
@@ -129,13 +120,7 @@ class UserPermissionRequired(MockError):
     status = 403
     error_code = "CMN-408"
     template = "[{parameter}] permission required"
-
-    def to_body(self) -> dict[str, Any]:
-        body = super().to_body()
-        body.pop("parameterName", None)
-        body["errors"][0].pop("parameterName", None)
-        body["errors"][0]["permissionName"] = self.parameter
-        return body
+    parameter_key = "permissionName"
 
 
 class InternalError(MockError):

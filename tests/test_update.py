@@ -151,6 +151,8 @@ def test_non_user_extensions_refuse_put_with_prs_106(admin, directory):
     answer = admin.put(f"{API}/extension/{fax.id}/presence", {"userStatus": "Busy"})
     assert answer.status_code == 403
     assert answer.get_json()["errorCode"] == "PRS-106"
+    assert "parameterName" not in answer.get_json()
+    assert "parameterName" not in answer.get_json()["errors"][0]
     assert (
         answer.get_json()["message"] == "Not allowed update presence for extensions of FaxUser type"
     )
@@ -168,7 +170,11 @@ def test_standard_user_may_not_update_a_colleague(client, directory):
     colleague = find(directory, lambda e: e.type.is_user and e.id != me.owner.id)
     answer = me.put(f"{API}/extension/{colleague.id}/presence", {"userStatus": "Offline"})
     assert answer.status_code == 403
-    assert answer.get_json()["errorCode"] == "CMN-408"
+    body = answer.get_json()
+    assert body["errorCode"] == "CMN-408"
+    assert body["message"] == "[EditPresenceSettings] permission required"
+    assert body["errors"][0]["permissionName"] == "EditPresenceSettings"
+    assert "parameterName" not in body
 
 
 def test_empty_body_changes_nothing_and_answers_the_record(client, directory):
