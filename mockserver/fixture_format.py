@@ -117,7 +117,8 @@ def _reading_order(error: ValidationError) -> tuple[int, tuple[tuple[bool, Any],
 
 def _describe(error: ValidationError) -> Iterator[Problem]:
     path = list(error.absolute_path)
-    instance, value = error.instance, error.validator_value
+    instance: Any = error.instance
+    value: Any = error.validator_value
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     if error.validator == "additionalProperties":
         known = sorted(schema.get("properties", {}))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from jsonschema.protocols import Validator
@@ -110,7 +110,7 @@ def _catalog() -> _Catalog:
 
 
 def _read(path: Path) -> Schema:
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema: Schema = json.loads(path.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return schema
 
@@ -202,7 +202,7 @@ class SchemaViolation(AssertionError):
 def problems(name: str, instance: object, *, strict: bool = False) -> list[Problem]:
     """Every problem of `instance` against schema `name`, in jsonschema's order, no duplicates."""
     found: dict[tuple[str, str, str], Problem] = {}
-    for error in validator(name, strict=strict).iter_errors(instance):
+    for error in validator(name, strict=strict).iter_errors(cast(Any, instance)):
         for problem in _problems_of(error):
             found.setdefault((problem.path, problem.rule, problem.message), problem)
     return list(found.values())
@@ -248,7 +248,7 @@ def _problems_of(error: ValidationError) -> Iterator[Problem]:
         declared = sorted(_declared(error.schema))
         for extra in _undeclared(error.instance, declared):
             message = f"{extra!r} is not a declared property"
-            found = error.instance[extra]
+            found = cast(Any, error.instance)[extra]
             yield Problem(json_path([*path, extra]), rule, found, declared, message)
     else:
         yield Problem(json_path(path), rule, error.instance, error.validator_value, error.message)
@@ -256,7 +256,8 @@ def _problems_of(error: ValidationError) -> Iterator[Problem]:
 
 def _absent(error: ValidationError) -> list[str]:
     instance = error.instance if isinstance(error.instance, dict) else {}
-    return [name for name in error.validator_value if name not in instance]
+    required: Any = error.validator_value
+    return [name for name in required if name not in instance]
 
 
 def _declared(schema: Any) -> set[str]:
@@ -296,6 +297,7 @@ _EXPECTED: Final[dict[str, str]] = {
 
 def _expected_text(problem: Problem) -> str:
     expected = problem.expected
+    value: object
     if isinstance(expected, list | tuple) and problem.rule in ("enum", "unevaluatedProperties"):
         value = ", ".join(repr(item) if problem.rule == "enum" else str(item) for item in expected)
     else:
