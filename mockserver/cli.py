@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the emulator")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    serve.add_argument(
+        "--strict-requests",
+        action="store_const",
+        const=True,
+        help="refuse a request that breaks the request rules with the platform's 400",
+    )
     _account_options(serve)
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     credentials.add_argument("--json", action="store_true", help="print JSON for scripts")
