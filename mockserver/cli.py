@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     credentials.add_argument("--json", action="store_true", help="print JSON for scripts")
     _account_options(credentials)
+    contract = commands.add_parser("contract", help="run the contract-test kit against a server")
+    contract.add_argument("--target", default=None, help="inprocess or a base URL")
+    contract.add_argument("--client-id")
+    contract.add_argument("--client-secret")
+    contract.add_argument("--jwt")
+    contract.add_argument("--allow-writes", action="store_true", help="run the PUT round trip")
+    contract.add_argument("--pace", choices=("auto", "on", "off"), default="auto")
     return parser
 
 
@@ -88,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     try:
         settings = settings_from(args)
+        if args.command == "contract":
+            from .contract_command import run_contract
+
+            return run_contract(args, credentials(settings, as_json=True))
         if args.command == "credentials":
             print(credentials(settings, args.json))
             return 0
