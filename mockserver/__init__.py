@@ -1,18 +1,29 @@
 """presence-mock: a local emulator of RingCentral's Presence API.
 
-`create_app()` builds the Flask app; `Emulator` is the framework-neutral core behind it.
-Names are imported on first use, so `python -m mockserver.<module>` and the schema checks do
-not pay for (or depend on) Flask.
+`create_app()` builds the Flask app; `Emulator` is the framework-neutral core behind it;
+`PresenceMock` runs that core in process through `responses`. Names load on first use, so that
+`mockserver.schemas` (used by the contract-test kit against real servers) never imports Flask.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Emulator", "Settings", "create_app"]
+if TYPE_CHECKING:
+    from .app import create_app
+    from .config import Settings
+    from .emulator import Emulator
+    from .inprocess import PresenceMock
 
-_HOMES = {"Emulator": ".emulator", "Settings": ".config", "create_app": ".app"}
+__all__ = ["Emulator", "PresenceMock", "Settings", "create_app"]
+
+_HOMES = {
+    "create_app": ".app",
+    "Settings": ".config",
+    "Emulator": ".emulator",
+    "PresenceMock": ".inprocess",
+}
 
 
 def __getattr__(name: str) -> Any:

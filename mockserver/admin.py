@@ -20,6 +20,8 @@ class AdminRoutes:
         return [
             Route(re.compile(r"/_mock/health"), {"GET": self.health}),
             Route(re.compile(r"/_mock/reset"), {"POST": self.reset}),
+            Route(re.compile(r"/_mock/requests"), {"GET": self.requests}),
+            Route(re.compile(r"/_mock/violations"), {"GET": self.violations}),
         ]
 
     def health(self, _request: Request, _params: dict[str, str]) -> Reply:
@@ -34,3 +36,11 @@ class AdminRoutes:
     def reset(self, _request: Request, _params: dict[str, str]) -> Reply:
         self.emulator.reset()
         return Reply(200, {"status": "reset"})
+
+    def requests(self, _request: Request, _params: dict[str, str]) -> Reply:
+        """Every /restapi request since the last reset, oldest first, with its verdict."""
+        return Reply(200, self.emulator.journal.entries())
+
+    def violations(self, _request: Request, _params: dict[str, str]) -> Reply:
+        """Only the requests that break the request rules."""
+        return Reply(200, self.emulator.journal.violations())

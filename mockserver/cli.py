@@ -26,6 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the emulator")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    serve.add_argument(
+        "--strict-requests",
+        action="store_const",
+        const=True,
+        help="refuse a request that breaks the request rules with the platform's 400",
+    )
     _account_options(serve)
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     output = credentials.add_mutually_exclusive_group()
@@ -34,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
         "--env", action="store_true", help="print RINGCENTRAL_* exports for a shell's eval"
     )
     _account_options(credentials)
+    contract = commands.add_parser("contract", help="run the contract-test kit against a server")
+    contract.add_argument("--target", default=None, help="inprocess or a base URL")
+    contract.add_argument("--client-id")
+    contract.add_argument("--client-secret")
+    contract.add_argument("--jwt")
+    contract.add_argument("--allow-writes", action="store_true", help="run the PUT round trip")
+    contract.add_argument("--pace", choices=("auto", "on", "off"), default="auto")
     return parser
 
 
@@ -61,15 +74,20 @@ ENV_NAMES = {
 }
 
 
-def credentials(settings: Settings, style: str = "text") -> str:
+def demo_login(settings: Settings) -> dict[str, str]:
+    """The demo app and the first account's administrator, for the account `settings` serve."""
     directory = directory_for(settings)
     app = directory.apps[0]
     admin = directory.accounts[0].administrator
-    found = {
+    return {
         "clientId": app.client_id,
         "clientSecret": app.client_secret,
         "jwt": credential_jwt(admin),
     }
+
+
+def credentials(settings: Settings, style: str = "text") -> str:
+    found = demo_login(settings)
     if style == "json":
         return json.dumps(found, indent=2)
     if style == "env":
@@ -98,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     try:
         settings = settings_from(args)
+        if args.command == "contract":
+            from .contract_command import run_contract
+
+            return run_contract(args, demo_login(settings))
         if args.command == "credentials":
             style = "json" if args.json else "env" if args.env else "text"
             print(credentials(settings, style))

@@ -27,6 +27,7 @@ class Settings:
     fixture: str | None = None
     store: str = "memory://"
     validate_responses: bool = False
+    strict_requests: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from . import schemas
+from . import request_rules, schemas
 from .admin import AdminRoutes
 from .auth import TokenService
 from .clock import Clock
@@ -19,6 +19,7 @@ from .directory import build_directory
 from .errors import InternalError, MethodNotAllowed, MockError, OAuthError, ResourceNotFound
 from .fixture_format import load_fixture
 from .http import Reply, Request, Response
+from .journal import Journal
 from .model import Directory
 from .routes import ERROR_SCHEMA, PresenceRoutes, Route
 from .service import PresenceService
@@ -42,6 +43,7 @@ class Emulator:
         self.clock = Clock()
         self.tokens = TokenService(directory, store, self.clock)
         self.presence = PresenceService(directory, store)
+        self.journal = Journal()
         self.routes: list[Route] = [
             *PresenceRoutes(self.presence, self.tokens).table(),
             *AdminRoutes(self).table(),
@@ -57,12 +59,20 @@ class Emulator:
 
     def reset(self) -> None:
         self.store.reset()
+        self.journal.clear()
 
     # -- dispatch -------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         started = time.perf_counter()
-        reply = self._reply(request)
+        judged = request.path.startswith("/restapi/")
+        found = request_rules.check(request) if judged else []
+        if found and self.settings.strict_requests:
+            reply = self._refusal(found[0])
+        else:
+            reply = self._reply(request)
         response = self._render(reply)
+        if judged:
+            self.journal.record(request, found, response.status)
         elapsed = (time.perf_counter() - started) * 1000
         log.info("%s %s %d %.1fms", request.method, request.path, response.status, elapsed)
         return response
@@ -85,6 +95,10 @@ class Emulator:
             log.exception("unexpected error on %s %s", request.method, request.path)
             failure = InternalError()
             return Reply(failure.status, failure.to_body(), ERROR_SCHEMA)
+
+    def _refusal(self, problem: request_rules.RuleProblem) -> Reply:
+        error = problem.error()
+        return Reply(error.status, error.to_body(), ERROR_SCHEMA, dict(error.headers))
 
     def _match(self, path: str) -> Matched:
         for route in self.routes:

@@ -17,6 +17,8 @@ from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from mockserver.model import Directory, Extension
 
+pytest_plugins = ["pytester"]  # the contract kit is tested by running it (test_contract_kit.py)
+
 
 @pytest.fixture(scope="session")
 def emulator() -> Emulator:

@@ -1,0 +1,6 @@
+"""The presence contract-test kit: pytest cases that judge any server against the contract.
+
+Run with `presence-mock contract --target URL|inprocess` or
+`pytest --pyargs contract_tests --presence-target URL|inprocess`. Depends only on the JSON
+schemas (`mockserver.schemas`, no Flask) and HTTP (`requests`).
+"""

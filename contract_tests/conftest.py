@@ -1,0 +1,169 @@
+"""Fixtures and the summary of the kit; loaded only when `contract_tests` is collected."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from .client import ContractError, Target
+from .findings import Ledger, Verdict
+from .masking import url_without_userinfo
+from .pacing import Pacer
+from .plugin import ENV
+
+_CONFIG: list[pytest.Config] = []  # pytest_runtest_logreport is not given the config
+INPROCESS = "inprocess"
+INPROCESS_URL = "https://platform.ringcentral.com"
+_ENDPOINT_KEY = pytest.StashKey[dict[str, str]]()
+_OUTCOMES_KEY = pytest.StashKey[dict[str, Counter[str]]]()
+_LEDGER_KEY = pytest.StashKey[Ledger]()
+_TARGET_KEY = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Historic hook: called even though this conftest loads during collection.
+    _CONFIG[:] = [config]
+    config.addinivalue_line("markers", "endpoint(name): the endpoint a contract case judges")
+    config.stash[_ENDPOINT_KEY] = {}
+    config.stash[_OUTCOMES_KEY] = defaultdict(Counter)
+    config.stash[_LEDGER_KEY] = Ledger()
+
+
+def option(config: pytest.Config, name: str) -> str | None:
+    value = config.getoption(f"presence_{name}")
+    return value or os.environ.get(ENV[name]) or None
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def allow_writes(pytestconfig: pytest.Config) -> bool:
+    return bool(pytestconfig.getoption("presence_allow_writes"))
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Iterator[Target]:
+    where = option(pytestconfig, "target") or INPROCESS
+    pytestconfig.stash[_TARGET_KEY] = url_without_userinfo(where)
+    given = {name: option(pytestconfig, name) for name in ("client_id", "client_secret", "jwt")}
+    mock = None
+    if where == INPROCESS:
+        from mockserver.inprocess import PresenceMock  # the emulator only for this target
+
+        mock = PresenceMock(INPROCESS_URL).start()
+        given = {
+            "client_id": given["client_id"] or mock.credentials["clientId"],
+            "client_secret": given["client_secret"] or mock.credentials["clientSecret"],
+            "jwt": given["jwt"] or mock.credentials["jwt"],
+        }
+        where = INPROCESS_URL
+    missing = [ENV[name] for name, value in given.items() if not value]
+    if missing:
+        raise pytest.UsageError(
+            f"the contract kit needs credentials for {where}: set {', '.join(missing)} "
+            "or pass --presence-client-id/--presence-client-secret/--presence-jwt"
+        )
+    pace = pytestconfig.getoption("presence_pace")
+    paced = pace == "on" or (pace == "auto" and mock is None and not is_loopback(where))
+    server = Target(
+        where,
+        given["client_id"] or "",
+        given["client_secret"] or "",
+        given["jwt"] or "",
+        Pacer(enabled=paced),
+    )
+    try:
+        server.login()
+        yield server
+    except ContractError as error:
+        pytest.fail(str(error), pytrace=False)
+    finally:
+        with contextlib.suppress(ContractError):
+            server.logout()
+        if mock is not None:
+            mock.stop()
+
+
+@pytest.fixture
+def verdict(request: pytest.FixtureRequest, target: Target) -> Verdict:
+    """The findings of one case, for the endpoint its marker names; the case calls settle()."""
+    return Verdict(_endpoint_of(request.node), target.masker, request.config.stash[_LEDGER_KEY])
+
+
+def _endpoint_of(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("endpoint")
+    return str(marker.args[0]) if marker else "other"
+
+
+# -- the summary table ---------------------------------------------------------------------------
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    endpoints = config.stash.get(_ENDPOINT_KEY, None)
+    if endpoints is not None:
+        endpoints.update({item.nodeid: _endpoint_of(item) for item in items})
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    config = _CONFIG[0] if _CONFIG else None
+    if config is None:
+        return
+    endpoint = config.stash[_ENDPOINT_KEY].get(report.nodeid)
+    if endpoint is None:
+        return
+    counts = config.stash[_OUTCOMES_KEY][endpoint]
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        counts[report.outcome] += 1
+    elif report.when == "teardown" and report.failed:
+        counts["failed"] += 1
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    outcomes = config.stash.get(_OUTCOMES_KEY, {})
+    if not outcomes:
+        return
+    ledger = config.stash[_LEDGER_KEY]
+    write = terminalreporter.write_line
+    terminalreporter.section("presence contract summary")
+    write(f"target: {config.stash.get(_TARGET_KEY, '?')}")
+    names = sorted(set(outcomes) | set(ledger.warnings))
+    width = max(len(n) for n in names)
+    write(f"{'endpoint'.ljust(width)}  passed  failed  skipped  warnings")
+    for name in names:
+        counts = outcomes.get(name, Counter())
+        warned = len(ledger.warnings.get(name, []))
+        write(
+            f"{name.ljust(width)}  {counts['passed']:>6}  {counts['failed']:>6}"
+            f"  {counts['skipped']:>7}  {warned:>8}"
+        )
+    for name in names:
+        for text in ledger.warnings.get(name, []):
+            write(f"warning: {name}: {text}")
+
+
+@pytest.fixture(scope="session")
+def extension_ids(target: Target) -> list[str]:
+    """The IDs of the account's extensions, in listing order (one call, perPage=1000)."""
+    answer = target.get("/restapi/v1.0/account/~/presence", {"perPage": "1000"})
+    if answer.status != 200:
+        pytest.fail(f"cannot list the account: {answer.described()}", pytrace=False)
+    return [str(r["extension"]["id"]) for r in answer.json().get("records", [])]
+
+
+@pytest.fixture(scope="session")
+def some_ids(extension_ids: list[str]) -> list[str]:
+    """2..3 IDs for batch reads; `~` makes up the pair on a one-extension account."""
+    chosen = extension_ids[:3]
+    return chosen if len(chosen) >= 2 else [*chosen, "~"]

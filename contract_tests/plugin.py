@@ -1,0 +1,43 @@
+"""The pytest11 entry point of the kit: only its command-line options.
+
+pytest loads this module in every run wherever the package is installed, so it adds options and
+nothing else; the cases, fixtures and summary live in the package and load only when it is
+collected (`pytest --pyargs contract_tests`). Every option is prefixed `--presence-` so that it
+cannot collide with another plugin's `--target` (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ENV = {
+    "target": "RINGCENTRAL_SERVER_URL",
+    "client_id": "RINGCENTRAL_CLIENT_ID",
+    "client_secret": "RINGCENTRAL_CLIENT_SECRET",
+    "jwt": "RINGCENTRAL_JWT",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("presence contract", "presence contract-test kit (contract_tests)")
+    group.addoption(
+        "--presence-target",
+        help="inprocess, or the server's base URL (env RINGCENTRAL_SERVER_URL; default inprocess)",
+    )
+    group.addoption("--presence-client-id", help="app client ID (env RINGCENTRAL_CLIENT_ID)")
+    group.addoption(
+        "--presence-client-secret", help="app client secret (env RINGCENTRAL_CLIENT_SECRET)"
+    )
+    group.addoption("--presence-jwt", help="user JWT credential (env RINGCENTRAL_JWT)")
+    group.addoption(
+        "--presence-allow-writes",
+        action="store_true",
+        help="run the PUT round trip (each PUT is followed by restoring what was there)",
+    )
+    group.addoption(
+        "--presence-pace",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="space calls to stay inside the platform's rate limits "
+        "(auto: off for inprocess and loopback targets, on otherwise)",
+    )

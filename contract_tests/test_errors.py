@@ -1,0 +1,66 @@
+"""Error bodies for bad input: CMN-101 naming the parameter, 404 CMN-102, 401 without a token."""
+
+from __future__ import annotations
+
+import pytest
+
+from .client import API, Target
+from .findings import Verdict
+from .rules import ACCOUNT, SINGLE, error_body
+
+UNKNOWN = "424242424242"
+BAD_INPUT = [
+    pytest.param(SINGLE, f"{API}/extension/~/presence", {"detailedTelephonyState": "maybe"},
+                 "detailedTelephonyState", id="single-detailedTelephonyState",
+                 marks=pytest.mark.endpoint(SINGLE)),
+    pytest.param(SINGLE, f"{API}/extension/~/presence", {"sipData": "maybe"}, "sipData",
+                 id="single-sipData", marks=pytest.mark.endpoint(SINGLE)),
+    pytest.param(ACCOUNT, f"{API}/presence", {"detailedTelephonyState": "maybe"},
+                 "detailedTelephonyState", id="account-detailedTelephonyState",
+                 marks=pytest.mark.endpoint(ACCOUNT)),
+    pytest.param(ACCOUNT, f"{API}/presence", {"page": "0"}, "page", id="account-page-0",
+                 marks=pytest.mark.endpoint(ACCOUNT)),
+    pytest.param(ACCOUNT, f"{API}/presence", {"perPage": "0"}, "perPage", id="account-perPage-0",
+                 marks=pytest.mark.endpoint(ACCOUNT)),
+    pytest.param(ACCOUNT, f"{API}/presence", {"perPage": "ten"}, "perPage",
+                 id="account-perPage-ten", marks=pytest.mark.endpoint(ACCOUNT)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("endpoint", "path", "query", "parameter"), BAD_INPUT)
+def test_bad_input_is_cmn_101_naming_the_parameter(
+    target: Target,
+    verdict: Verdict,
+    endpoint: str,
+    path: str,
+    query: dict[str, str],
+    parameter: str,
+) -> None:
+    # Part A.4 (page/perPage) and A.8 (flags): 400 CMN-101 with parameterName.
+    error_body(verdict, target.get(path, query), 400, "CMN-101", parameter)
+    verdict.settle()
+
+
+@pytest.mark.endpoint(SINGLE)
+def test_unknown_extension_is_404_cmn_102(target: Target, verdict: Verdict) -> None:
+    answer = target.get(f"{API}/extension/{UNKNOWN}/presence")
+    error_body(verdict, answer, 404, "CMN-102", "extensionId")  # Part A.10
+    verdict.settle()
+
+
+@pytest.mark.endpoint(ACCOUNT)
+def test_unknown_account_is_404_cmn_102(target: Target, verdict: Verdict) -> None:
+    answer = target.get(f"/restapi/v1.0/account/{UNKNOWN}/presence")
+    error_body(verdict, answer, 404, "CMN-102", "accountId")  # Part A.10
+    verdict.settle()
+
+
+@pytest.mark.endpoint(SINGLE)
+def test_no_token_is_401(target: Target, verdict: Verdict) -> None:
+    answer = target.get(f"{API}/extension/~/presence", with_token=False)
+    error_body(verdict, answer, 401, "AGW-402")  # Part A.11
+    challenge = answer.headers.get("WWW-Authenticate")
+    verdict.expect(challenge == 'Bearer realm="RingCentral REST API"', answer,
+                   "WWW-Authenticate header", "the Bearer challenge (Part A.11)",
+                   challenge or "<absent>", 'Bearer realm="RingCentral REST API"')  # fmt: skip
+    verdict.settle()

@@ -1,0 +1,153 @@
+"""The request rules: what the platform accepts from a client, checked without serving anything.
+
+Pure functions over the neutral Request. The emulator records the verdict of every /restapi
+request in the journal, and with `strict_requests` refuses a violating one with the platform's
+400. The rules come from the spec's parameters (contract Part B.1) and Part A.2, A.4, A.8, A.9.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+from .errors import InvalidMultipartRequest, InvalidParameter, JsonParseError, MockError
+from .http import Request
+from .paging import INT32_MAX
+from .schemas import problems as schema_problems
+
+API: Final = r"/restapi/v1\.0/account/(?P<account>[^/]+)"
+EXTENSION_PRESENCE: Final = re.compile(API + r"/extension/(?P<extension>[^/]+)/presence")
+ACCOUNT_PRESENCE: Final = re.compile(API + r"/presence")
+OAUTH: Final = re.compile(r"/restapi/oauth/(token|revoke)")
+
+MAX_BATCH: Final = 30  # Part A.2
+FLAGS: Final = ("detailedTelephonyState", "sipData")
+# `access_token` is accepted on every /restapi/v1.0 call (Part A.11).
+EXTENSION_QUERY: Final = frozenset({*FLAGS, "access_token"})
+ACCOUNT_QUERY: Final = frozenset({*FLAGS, "page", "perPage", "access_token"})
+PUT_QUERY: Final = frozenset({"access_token"})
+_ID: Final = re.compile(r"~|[0-9]+")
+_DIGITS: Final = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleProblem:
+    """One way a request breaks the rules; `parameter` is what the platform's 400 would name."""
+
+    parameter: str
+    rule: str
+    found: Any
+    message: str
+    error_code: str = "CMN-101"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def error(self) -> MockError:
+        """The platform's refusal of this problem (used by --strict-requests)."""
+        if self.error_code == InvalidMultipartRequest.error_code:
+            return InvalidMultipartRequest()
+        if self.error_code == JsonParseError.error_code:
+            return JsonParseError()
+        return InvalidParameter(self.parameter)
+
+
+def check(request: Request) -> list[RuleProblem]:
+    """Every rule `request` breaks; [] for a request the platform would accept."""
+    path = request.path
+    if OAUTH.fullmatch(path):
+        return []  # the token endpoint answers its own OAuth errors (Part A.12)
+    if found := EXTENSION_PRESENCE.fullmatch(path):
+        if request.method == "PUT":
+            found_problems = _query(request, PUT_QUERY)
+            found_problems += _ids(found["extension"], single=True)
+            return _account(found["account"]) + found_problems + _put_body(request.body)
+        found_problems = _query(request, EXTENSION_QUERY) + _flags(request)
+        return _account(found["account"]) + _ids(found["extension"]) + found_problems
+    if found := ACCOUNT_PRESENCE.fullmatch(path):
+        found_problems = _query(request, ACCOUNT_QUERY) + _flags(request) + _paging(request)
+        return _account(found["account"]) + found_problems
+    return [RuleProblem("uri", "endpoint", path, f"no Presence API endpoint at {path}")]
+
+
+def _query(request: Request, known: frozenset[str]) -> list[RuleProblem]:
+    # The spec declares the query parameters of each operation; anything else is a client bug
+    # (a misspelt `perpage` silently falls back to the default on the platform).
+    return [
+        RuleProblem(name, "known-parameter", values[0], f"unknown query parameter {name!r}")
+        for name, values in request.query.items()
+        if name not in known
+    ] + [
+        RuleProblem(name, "single-value", values, f"query parameter {name!r} given more than once")
+        for name, values in request.query.items()
+        if name in known and len(values) > 1
+    ]
+
+
+def _flags(request: Request) -> list[RuleProblem]:
+    found: list[RuleProblem] = []
+    for name in FLAGS:
+        for raw in request.query.get(name, []):
+            if raw.lower() not in ("true", "false"):  # Part A.8: any letter case
+                found.append(RuleProblem(name, "boolean", raw, f"{name} must be true or false"))
+    return found
+
+
+def _paging(request: Request) -> list[RuleProblem]:
+    found: list[RuleProblem] = []
+    for name in ("page", "perPage"):
+        for raw in request.query.get(name, []):
+            if not _DIGITS.fullmatch(raw) or not 0 < int(raw) <= INT32_MAX:  # Part A.4
+                message = f"{name} must be a positive whole number (int32)"
+                found.append(RuleProblem(name, "positive-integer", raw, message))
+    return found
+
+
+def _account(raw: str) -> list[RuleProblem]:
+    if _ID.fullmatch(raw):
+        return []
+    return [RuleProblem("accountId", "id", raw, "accountId must be ~ or digits")]
+
+
+def _ids(raw: str, *, single: bool = False) -> list[RuleProblem]:
+    ids = raw.split(",")
+    found = [
+        RuleProblem("extensionId", "id", i, "each extension ID must be ~ or digits")
+        for i in ids
+        if not _ID.fullmatch(i)
+    ]
+    if single and len(ids) > 1:
+        message = "PUT takes one extension ID"
+        found.append(RuleProblem("extensionId", "single-id", raw, message))
+    elif len(ids) > MAX_BATCH:
+        message = f"at most {MAX_BATCH} extension IDs in one request, found {len(ids)}"
+        found.append(
+            RuleProblem(
+                "extensionId", "max-ids", len(ids), message, InvalidMultipartRequest.error_code
+            )
+        )
+    return found
+
+
+def _put_body(raw: bytes) -> list[RuleProblem]:
+    if not raw.strip():
+        return []  # the spec marks the body `required: false`
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return [RuleProblem("body", "json", None, "the body is not JSON", "CMN-103")]
+    if not isinstance(body, dict):
+        return [RuleProblem("body", "json", body, "the body is not a JSON object", "CMN-103")]
+    # Strict: a read-only field (presenceStatus) or an unknown one is a client bug even though
+    # the platform ignores it (Part A.9); the client believes it changed something.
+    return [
+        RuleProblem(_field(p.path), p.rule, p.found, str(p))
+        for p in schema_problems("presence-info-request", body, strict=True)
+    ]
+
+
+def _field(path: str) -> str:
+    # "$.message" -> "message"; the request schema is flat.
+    return path.removeprefix("$").lstrip(".").split(".")[0].split("[")[0] or "body"

@@ -1,0 +1,164 @@
+"""Deliberately broken servers: the emulator with one contract rule broken, on a loopback port.
+
+Each kind breaks exactly one thing the contract kit must catch (issue 4, point 8); "fair"
+breaks nothing but writes what a real server may: an extra field and `+0000` offsets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.serving import make_server
+
+from mockserver.app import app_for
+from mockserver.config import Settings
+from mockserver.emulator import Emulator
+from mockserver.http import Request, Response
+
+ACCOUNT = re.compile(r"/restapi/v1\.0/account/[^/]+/presence")
+EXTENSION = re.compile(r"/restapi/v1\.0/account/[^/]+/extension/[^/,]+/presence")
+Body = dict[str, Any]
+
+
+class BrokenEmulator(Emulator):
+    def __init__(self, kind: str) -> None:
+        base = Emulator.from_settings(Settings())
+        super().__init__(base.settings, base.directory, base.store)
+        self.kind = kind
+        batch, update = self.presence.read_batch, self.presence.update
+        if kind == "batch-order":
+
+            def reversed_batch(*args: Any) -> tuple[Body, list[Body]]:
+                status, bodies = batch(*args)
+                return {"response": status["response"][::-1]}, bodies[::-1]
+
+            self.presence.read_batch = reversed_batch  # type: ignore[method-assign]
+        if kind == "no-404-part":
+
+            def without_404(*args: Any) -> tuple[Body, list[Body]]:
+                status, bodies = batch(*args)
+                keep = [i for i, item in enumerate(status["response"]) if item["status"] != 404]
+                items = [status["response"][i] for i in keep]
+                return {"response": items}, [bodies[i] for i in keep]
+
+            self.presence.read_batch = without_404  # type: ignore[method-assign]
+        if kind == "accepts-31":
+
+            def no_limit(base: str, caller: Any, account: str, ids: list[str], view: Any) -> Any:
+                return batch(base, caller, account, ids[:30], view)
+
+            self.presence.read_batch = no_limit  # type: ignore[method-assign]
+        if kind == "put-not-reflected":
+
+            def forgetful(*args: Any) -> Body:
+                answer = update(*args)
+                self.store.reset()  # answers the change, keeps nothing
+                return answer
+
+            self.presence.update = forgetful  # type: ignore[method-assign]
+
+    def handle(self, request: Request) -> Response:
+        response = super().handle(request)
+        edit = JSON_EDITS.get(self.kind)
+        if self.kind == "quoted-boundary" and response.status == 207:
+            kind = response.headers["Content-Type"]
+            response.headers["Content-Type"] = re.sub(r"boundary=(\S+)", r'boundary="\1"', kind)
+        elif self.kind == "batch-200" and response.status == 207:
+            return Response(200, response.headers, response.body)
+        elif self.kind == "rate-headers":
+            response.headers.update(
+                {
+                    "X-Rate-Limit-Group": "light",
+                    "X-Rate-Limit-Limit": "50",
+                    "X-Rate-Limit-Remaining": "51",
+                    "X-Rate-Limit-Window": "60",
+                }
+            )
+        elif edit and response.headers.get("Content-Type", "").startswith("application/json"):
+            body = json.loads(response.body)
+            changed = edit(request, response.status, body)
+            return Response(response.status, response.headers, json.dumps(changed).encode())
+        return response
+
+
+def _paging(request: Request, status: int, body: Any) -> Any:
+    if ACCOUNT.fullmatch(request.path) and "pageEnd" in body.get("paging", {}):
+        body["paging"]["pageEnd"] += 1
+    return body
+
+
+def _no_next(request: Request, status: int, body: Any) -> Any:
+    if ACCOUNT.fullmatch(request.path) and status == 200:
+        body["navigation"].pop("nextPage", None)
+    return body
+
+
+def _twice(request: Request, status: int, body: Any) -> Any:
+    if ACCOUNT.fullmatch(request.path) and len(body.get("records", [])) >= 2:
+        body["records"][-1] = body["records"][0]
+    return body
+
+
+def _no_parameter(request: Request, status: int, body: Any) -> Any:
+    if status == 400:
+        body.pop("parameterName", None)
+        for item in body.get("errors", []):
+            item.pop("parameterName", None)
+    return body
+
+
+def _away(request: Request, status: int, body: Any) -> Any:
+    if EXTENSION.fullmatch(request.path) and body.get("presenceStatus") == "Available":
+        body["presenceStatus"] = "Away"
+    return body
+
+
+def _leak(request: Request, status: int, body: Any) -> Any:
+    # Echo the caller's bearer token where the kit will quote it in a failure.
+    if EXTENSION.fullmatch(request.path) and status == 200:
+        body["presenceStatus"] = request.header("authorization")
+    return body
+
+
+def _fair(request: Request, status: int, body: Any) -> Any:
+    def restyle(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: restyle(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [restyle(v) for v in value]
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+Z", value):
+            return value[:-1] + "+0000"  # the platform's own style (Part B.2)
+        return value
+
+    if EXTENSION.fullmatch(request.path) and status == 200:
+        body["newPlatformField"] = {"since": "2027"}
+    return restyle(body)
+
+
+JSON_EDITS: dict[str, Callable[[Request, int, Any], Any]] = {
+    "paging-arithmetic": _paging,
+    "missing-next-link": _no_next,
+    "listed-twice": _twice,
+    "cmn101-no-parameter": _no_parameter,
+    "presence-away": _away,
+    "leaks-token": _leak,
+    "fair": _fair,
+}
+
+
+@contextmanager
+def serving(emulator: Emulator) -> Iterator[str]:
+    """Serve `emulator` on a free loopback port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app_for(emulator), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

@@ -1,0 +1,105 @@
+"""Small parts of the contract kit: masking, pacing, Retry-After, the contract command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from contract_tests.client import Target
+from contract_tests.masking import Masker
+from contract_tests.pacing import Pacer, group_of
+from mockserver import PresenceMock
+from tests.test_e2e import COMMAND, free_port, server  # noqa: F401  (the live serve fixture)
+
+
+def test_masker_hides_registered_secrets_and_any_token_shape():
+    masker = Masker()
+    masker.add("s3cr3t-value", "ab")  # too short to mask safely: ignored
+    text = "secret s3cr3t-value; Authorization: Bearer abc.DEF-123; ?access_token=xyz&page=2"
+    assert masker.mask(text) == ("secret ***; Authorization: Bearer ***; ?access_token=***&page=2")
+
+
+def test_groups_follow_the_spec():
+    assert group_of("GET", "/restapi/v1.0/account/~/presence") == "heavy"
+    assert group_of("GET", "/restapi/v1.0/account/~/extension/~/presence") == "light"
+    assert group_of("PUT", "/restapi/v1.0/account/~/extension/~/presence") == "medium"
+    assert group_of("POST", "/restapi/oauth/token") == "auth"
+
+
+def test_pacer_waits_once_a_group_is_full_and_off_never_waits():
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(enabled=True, sleep=sleep, clock=lambda: now[0])
+    for _ in range(10):
+        pacer.before("heavy")
+    assert slept == []
+    now[0] = 15.0
+    pacer.before("heavy")  # the 11th heavy call in a minute waits for the first to age out
+    assert slept == [45.0]
+    off = Pacer(enabled=False, sleep=sleep)
+    for _ in range(100):
+        off.before("auth")
+    assert slept == [45.0]
+
+
+def test_retry_after_is_honoured_on_429():
+    waits: list[float] = []
+    with PresenceMock("https://rl.test") as mock:
+        creds = mock.credentials
+        target = Target(
+            "https://rl.test",
+            creds["clientId"],
+            creds["clientSecret"],
+            creds["jwt"],
+            Pacer(enabled=False),
+            sleep=waits.append,
+        )
+        answers = iter([429, 429])
+        original = mock._answer
+
+        def throttled(prepared):
+            code = next(answers, None)
+            if code:
+                return code, {"Retry-After": "7"}, b"{}"
+            return original(prepared)
+
+        mock._answer = throttled  # type: ignore[method-assign]
+        mock.stop()
+        mock.start()
+        target.login()
+    assert waits == [7.0, 7.0]
+    assert target.token
+
+
+def test_contract_command_passes_on_a_live_server(server):  # noqa: F811
+    url, _ = server
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCENTRAL_")}
+    done = subprocess.run(
+        [COMMAND, "contract", "--target", url, "--allow-writes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "33 passed" in done.stdout
+    assert f"target: {url}" in done.stdout
+    assert "using the emulator's demo credentials" in done.stderr
+
+
+def test_contract_command_fails_without_credentials_for_a_remote_target():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCENTRAL_")}
+    done = subprocess.run(
+        [COMMAND, "contract", "--target", f"http://192.0.2.1:{free_port()}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "RINGCENTRAL_CLIENT_ID" in done.stdout + done.stderr

@@ -1,0 +1,128 @@
+"""Client validation: the request rules, the journal and --strict-requests (issue 4, point 6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.config import Settings
+from mockserver.emulator import Emulator
+from mockserver.http import Request
+from mockserver.journal import Journal
+from mockserver.request_rules import check
+
+API = "/restapi/v1.0/account/~"
+ME = f"{API}/extension/~/presence"
+
+
+def problems_of(method: str, path: str, query: str = "", body: bytes = b"") -> list[tuple]:
+    found = check(Request.build(method, path, query, body=body))
+    return [(p.parameter, p.rule) for p in found]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "body"),
+    [
+        ("GET", f"{API}/extension/~/presence", "detailedTelephonyState=True&sipData=false", b""),
+        ("GET", f"{API}/extension/101,102/presence", "", b""),
+        ("GET", "/restapi/v1.0/account/123/presence", "page=2&perPage=1000", b""),
+        ("PUT", ME, "", b'{"userStatus": "Busy", "message": ""}'),
+        ("PUT", f"{API}/extension/~/presence", "", b""),
+        ("POST", "/restapi/oauth/token", "", b"grant_type=x"),
+    ],
+)
+def test_requests_the_platform_accepts_have_no_problems(method, path, query, body):
+    assert problems_of(method, path, query, body) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "body", "expected"),
+    [
+        ("GET", f"{API}/presence", "perPage=0", b"", [("perPage", "positive-integer")]),
+        ("GET", f"{API}/presence", "page=-1", b"", [("page", "positive-integer")]),
+        ("GET", f"{API}/presence", "perpage=5", b"", [("perpage", "known-parameter")]),
+        ("GET", f"{API}/presence", "page=1&page=2", b"", [("page", "single-value")]),
+        ("GET", f"{API}/extension/~/presence", "sipData=yes", b"", [("sipData", "boolean")]),
+        ("GET", f"{API}/extension/~/presence", "page=1", b"", [("page", "known-parameter")]),
+        ("GET", f"{API}/extension/abc/presence", "", b"", [("extensionId", "id")]),
+        ("GET", "/restapi/v1.0/account/me/presence", "", b"", [("accountId", "id")]),
+        ("PUT", f"{API}/extension/1,2/presence", "", b"{}", [("extensionId", "single-id")]),
+        ("PUT", ME, "", b'{"userStatus": "Away"}', [("userStatus", "enum")]),
+        ("PUT", f"{API}/extension/~/presence", "", b'{"presenceStatus": "Busy"}',
+         [("presenceStatus", "unevaluatedProperties")]),
+        ("PUT", ME, "", b'{"mood": 1}', [("mood", "unevaluatedProperties")]),
+        ("PUT", f"{API}/extension/~/presence", "", b"not json", [("body", "json")]),
+        ("GET", "/restapi/v1.0/nothing", "", b"", [("uri", "endpoint")]),
+    ],
+)  # fmt: skip
+def test_violations_name_the_parameter(method, path, query, body, expected):
+    assert problems_of(method, path, query, body) == expected
+
+
+def test_thirty_ids_pass_and_thirty_one_break_the_limit():
+    thirty = ",".join(str(100 + i) for i in range(30))
+    assert problems_of("GET", f"{API}/extension/{thirty}/presence") == []
+    found = check(Request.build("GET", f"{API}/extension/{thirty},999/presence"))
+    assert [(p.parameter, p.rule, p.error_code) for p in found] == [
+        ("extensionId", "max-ids", "InvalidMultipartRequest")
+    ]
+
+
+def test_journal_is_bounded_and_hides_tokens():
+    journal = Journal(limit=3)
+    for number in range(5):
+        request = Request.build("GET", f"{API}/presence", f"page={number + 1}&access_token=SECRET")
+        journal.record(request, [], 200)
+    entries = journal.entries()
+    assert [e["query"]["page"] for e in entries] == [["3"], ["4"], ["5"]]
+    assert all(e["query"]["access_token"] == ["***"] for e in entries)
+
+
+def test_journal_endpoints_record_verdicts_and_reset_clears(admin, client):
+    client.post("/_mock/reset")
+    admin.get(f"{API}/presence", perPage="0")
+    admin.get(f"{API}/extension/~/presence")
+    client.get("/_mock/health")  # not a /restapi request: not journalled
+    entries = client.get("/_mock/requests").get_json()
+    assert [(e["method"], e["path"], e["verdict"], e["status"]) for e in entries] == [
+        ("GET", f"{API}/presence", "violation", 400),
+        ("GET", f"{API}/extension/~/presence", "ok", 200),
+    ]
+    (violation,) = client.get("/_mock/violations").get_json()
+    assert violation["query"] == {"perPage": ["0"]}
+    assert violation["problems"][0]["parameter"] == "perPage"
+    client.post("/_mock/reset")
+    assert client.get("/_mock/requests").get_json() == []
+
+
+def test_lenient_mode_serves_a_violating_request(admin):
+    answer = admin.put(f"{API}/extension/~/presence", {"userStatus": "Busy", "mood": "great"})
+    assert answer.status_code == 200  # the platform ignores unknown fields (Part A.9)
+
+
+@pytest.fixture
+def strict_api():
+    from mockserver.app import app_for
+    from tests.conftest import login
+
+    emulator = Emulator.from_settings(Settings(validate_responses=True, strict_requests=True))
+    client = app_for(emulator).test_client()
+    return login(client, emulator.directory, emulator.directory.accounts[0].administrator)
+
+
+def test_strict_mode_refuses_with_the_platforms_400(strict_api):
+    answer = strict_api.put(f"{API}/extension/~/presence", {"userStatus": "Busy", "mood": "x"})
+    assert answer.status_code == 400
+    assert answer.get_json()["errorCode"] == "CMN-101"
+    assert answer.get_json()["parameterName"] == "mood"
+    unknown = strict_api.get(f"{API}/presence", perpage="5")
+    assert unknown.get_json()["parameterName"] == "perpage"
+    ids = ",".join(str(100 + i) for i in range(31))
+    assert strict_api.get(f"{API}/extension/{ids}/presence").get_json()["errorCode"] == (
+        "InvalidMultipartRequest"
+    )
+    assert strict_api.get(f"{API}/extension/~/presence").status_code == 200
+
+
+def test_strict_requests_reads_its_environment_variable():
+    settings = Settings.from_env({"PRESENCE_MOCK_STRICT_REQUESTS": "1"})
+    assert settings.strict_requests is True
