@@ -14,11 +14,8 @@ from typing import Any
 
 import pytest
 
-from mockserver.schemas import Problem, problems, undeclared_fields
-
-# The schemas' private wording of a Problem's values, so schema findings read like the emulator's.
-from mockserver.schemas import _expected_text as expected_text
-from mockserver.schemas import _found_text as found_text
+# The schemas' wording of a Problem's values, so schema findings read like the emulator's.
+from mockserver.schemas import Problem, expected_text, found_text, problems, undeclared_fields
 
 from .client import Exchange
 from .masking import Masker

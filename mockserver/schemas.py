@@ -181,9 +181,7 @@ class Problem:
     message: str  # jsonschema's own wording
 
     def __str__(self) -> str:
-        return (
-            f"{self.path}: {self.rule}: found {_found_text(self)}, expected {_expected_text(self)}"
-        )
+        return f"{self.path}: {self.rule}: found {found_text(self)}, expected {expected_text(self)}"
 
 
 class SchemaViolation(AssertionError):
@@ -295,7 +293,7 @@ _EXPECTED: Final[dict[str, str]] = {
 }
 
 
-def _expected_text(problem: Problem) -> str:
+def expected_text(problem: Problem) -> str:
     expected = problem.expected
     value: object
     if isinstance(expected, list | tuple) and problem.rule in ("enum", "unevaluatedProperties"):
@@ -306,7 +304,7 @@ def _expected_text(problem: Problem) -> str:
     return template.format(value)
 
 
-def _found_text(problem: Problem, limit: int = 60) -> str:
+def found_text(problem: Problem, limit: int = 60) -> str:
     text = repr(problem.found)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
