@@ -47,9 +47,9 @@ class Exchange:
         """The parts of a multipart answer, parsed as the Python SDK does (email package)."""
         head = f"Content-Type: {self.headers.get('Content-Type', '')}\r\n\r\n".encode()
         message = email.message_from_bytes(head + self.content, policy=email.policy.HTTP)
-        found = []
+        found: list[tuple[Mapping[str, str], Any]] = []
         for part in message.iter_parts():
-            payload = part.get_payload(decode=True) or b""
+            payload: Any = part.get_payload(decode=True) or b""
             found.append((dict(part.items()), json.loads(payload)))
         return found
 

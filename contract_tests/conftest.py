@@ -31,7 +31,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _CONFIG[:] = [config]
     config.addinivalue_line("markers", "endpoint(name): the endpoint a contract case judges")
     config.stash[_ENDPOINT_KEY] = {}
-    config.stash[_OUTCOMES_KEY] = defaultdict(Counter)
+    outcomes: dict[str, Counter[str]] = defaultdict(Counter)
+    config.stash[_OUTCOMES_KEY] = outcomes
     config.stash[_LEDGER_KEY] = Ledger()
 
 

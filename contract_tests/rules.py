@@ -106,7 +106,7 @@ def error_body(
         "a non-empty list",
     ):
         return
-    first = items[0] if isinstance(items[0], dict) else {}
+    first = items[0] if isinstance(items, list) and isinstance(items[0], dict) else {}
     v.expect(
         first.get("errorCode") == error_code,
         ex,
@@ -243,7 +243,7 @@ def navigation(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_pa
             f"{name} is present (Part A.4)",
             link if link else "<absent>",
             "{'uri': ...}",
-        ):
+        ) or not isinstance(link, dict):
             continue
         uri = str(link["uri"])
         split = urlsplit(uri)

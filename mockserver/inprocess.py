@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import requests
 import responses
+from requests import PreparedRequest
 
 from .auth import credential_jwt
 from .config import Settings
@@ -117,7 +118,7 @@ class PresenceMock:
         return wrapper  # type: ignore[return-value]
 
     # -- the callback ---------------------------------------------------------------------------
-    def _answer(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+    def _answer(self, prepared: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         answer = self.emulator.handle(neutral(prepared))
         return answer.status, dict(answer.headers), answer.body
 
