@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from typing import TYPE_CHECKING
 
+from .errors import InvalidParameter, JsonParseError
 from .http import Reply, Request
 from .routes import Route
 
@@ -20,6 +23,7 @@ class AdminRoutes:
         return [
             Route(re.compile(r"/_mock/health"), {"GET": self.health}),
             Route(re.compile(r"/_mock/reset"), {"POST": self.reset}),
+            Route(re.compile(r"/_mock/clock"), {"GET": self.clock, "POST": self.advance}),
         ]
 
     def health(self, _request: Request, _params: dict[str, str]) -> Reply:
@@ -34,3 +38,22 @@ class AdminRoutes:
     def reset(self, _request: Request, _params: dict[str, str]) -> Reply:
         self.emulator.reset()
         return Reply(200, {"status": "reset"})
+
+    def clock(self, _request: Request, _params: dict[str, str]) -> Reply:
+        clock = self.emulator.clock
+        return Reply(200, {"offset": clock.offset, "now": clock.now()})
+
+    def advance(self, request: Request, params: dict[str, str]) -> Reply:
+        """Move this process's clock forward by `{"advance": seconds}`, so tokens, codes and
+        rate-limit windows expire without sleeping. Time never goes back: that would revive
+        expired tokens (docs/decisions.md)."""
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise JsonParseError() from None
+        seconds = body.get("advance") if isinstance(body, dict) else None
+        valid = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+        if not valid or not math.isfinite(seconds) or seconds < 0:
+            raise InvalidParameter("advance")
+        self.emulator.clock.advance(seconds)
+        return self.clock(request, params)

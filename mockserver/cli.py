@@ -14,6 +14,7 @@ from .config import ConfigError, Settings
 from .directory import build_directory
 from .fixture_format import FixtureError, load_fixture
 from .model import Directory
+from .users import users
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,6 +27,17 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the emulator")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    serve.add_argument(
+        "--rate-limits",
+        choices=["off", "headers", "enforce"],
+        help="count and report rate limits (headers, the default), also refuse (enforce), or not",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        action="append",
+        metavar="GROUP=N[/SECONDS]",
+        help="override one group's limit, e.g. heavy=100/60 (repeatable)",
+    )
     _account_options(serve)
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     credentials.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -41,6 +53,8 @@ def _account_options(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     values = {k: v for k, v in vars(args).items() if k in Settings.__dataclass_fields__}
+    if values.get("rate_limit"):  # repeated --rate-limit flags: one comma-separated setting
+        values["rate_limit"] = ",".join(values["rate_limit"])
     return Settings.from_env(os.environ).override(**values)
 
 
@@ -60,6 +74,7 @@ def credentials(settings: Settings, as_json: bool) -> str:
         "jwt": credential_jwt(admin),
     }
     if as_json:
+        found["users"] = users(directory)
         return json.dumps(found, indent=2)
     return "\n".join(f"{key}: {value}" for key, value in found.items())
 

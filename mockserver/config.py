@@ -27,6 +27,8 @@ class Settings:
     fixture: str | None = None
     store: str = "memory://"
     validate_responses: bool = False
+    rate_limits: str = "headers"  # off | headers | enforce (mockserver/ratelimit.py)
+    rate_limit: str | None = None  # overrides, e.g. "heavy=100/60,auth=20"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
