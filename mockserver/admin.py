@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from typing import TYPE_CHECKING
 
+from .errors import InvalidParameter, JsonParseError
 from .http import Reply, Request
 from .routes import Route
 
@@ -22,6 +25,7 @@ class AdminRoutes:
             Route(re.compile(r"/_mock/reset"), {"POST": self.reset}),
             Route(re.compile(r"/_mock/requests"), {"GET": self.requests}),
             Route(re.compile(r"/_mock/violations"), {"GET": self.violations}),
+            Route(re.compile(r"/_mock/clock"), {"GET": self.clock, "POST": self.advance}),
         ]
 
     def health(self, _request: Request, _params: dict[str, str]) -> Reply:
@@ -44,3 +48,26 @@ class AdminRoutes:
     def violations(self, _request: Request, _params: dict[str, str]) -> Reply:
         """Only the requests that break the request rules."""
         return Reply(200, self.emulator.journal.violations())
+
+    def clock(self, _request: Request, _params: dict[str, str]) -> Reply:
+        clock = self.emulator.clock
+        return Reply(200, {"offset": clock.offset, "now": clock.now()})
+
+    def advance(self, request: Request, params: dict[str, str]) -> Reply:
+        """Move this process's clock forward by `{"advance": seconds}`, so tokens, codes and
+        rate-limit windows expire without sleeping. Time never goes back: that would revive
+        expired tokens (docs/decisions.md)."""
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise JsonParseError() from None
+        seconds = body.get("advance") if isinstance(body, dict) else None
+        if (
+            not isinstance(seconds, int | float)
+            or isinstance(seconds, bool)
+            or not math.isfinite(seconds)
+            or seconds < 0
+        ):
+            raise InvalidParameter("advance")
+        self.emulator.clock.advance(seconds)
+        return self.clock(request, params)

@@ -22,9 +22,11 @@ from .errors import (
     TokenNotFound,
     invalid_client,
     invalid_grant,
+    invalid_request,
     unsupported_grant,
 )
 from .model import App, Directory, Extension
+from .oauth_grants import AuthorizationCodes, password_owner, required
 from .storage import Record, Store
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -77,6 +79,7 @@ class TokenService:
         self.directory = directory
         self.store = store
         self.clock = clock
+        self.codes = AuthorizationCodes(directory, store, clock)
 
     # -- the token endpoint -------------------------------------------------------------------
     def client(self, form: Mapping[str, str], authorization: str | None) -> App:
@@ -97,11 +100,20 @@ class TokenService:
         app = self.client(form, authorization)
         grant_type = form.get("grant_type", "")
         if grant_type == JWT_GRANT:
-            owner = self._jwt_owner(form.get("assertion", ""))
-            return self.issue(app, owner, form)
-        if grant_type == "refresh_token":
+            if "assertion" not in form:
+                raise invalid_request("assertion")
+            owner = self._jwt_owner(form["assertion"])
+        elif grant_type == "password":
+            owner = password_owner(self.directory, form)
+        elif grant_type == "authorization_code":
+            owner = self.codes.redeem(app, form)
+        elif grant_type == "refresh_token":
             return self.refresh(app, form)
-        raise unsupported_grant(grant_type)
+        elif not grant_type:
+            raise invalid_request("grant_type")
+        else:
+            raise unsupported_grant(grant_type)
+        return self.issue(app, owner, form)
 
     def _jwt_owner(self, assertion: str) -> Extension:
         try:
@@ -150,7 +162,7 @@ class TokenService:
 
     def refresh(self, app: App, form: Mapping[str, str]) -> Record:
         """A new pair for a refresh token, which is good once (contract Part B.6)."""
-        record = self.store.take(REFRESH, form.get("refresh_token", ""))
+        record = self.store.take(REFRESH, required(form, "refresh_token"))
         if (
             record is None
             or record["clientId"] != app.client_id
@@ -191,6 +203,16 @@ def _bearer(authorization: str) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidAuthorizationHeader()
     return token.strip()
+
+
+def claimed_client_id(form: Mapping[str, str], authorization: str | None) -> str:
+    """The client a token-endpoint request names, unchecked (it keys the Auth rate limit)."""
+    if authorization and authorization[:6].lower() == "basic ":
+        try:
+            return _basic(authorization[6:])[0]
+        except OAuthError:
+            return ""
+    return form.get("client_id", "")
 
 
 def _basic(encoded: str) -> tuple[str, str]:

@@ -8,12 +8,14 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .auth import credential_jwt
 from .config import ConfigError, Settings
 from .directory import build_directory
 from .fixture_format import FixtureError, load_fixture
 from .model import Directory
+from .users import users
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +33,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_const",
         const=True,
         help="refuse a request that breaks the request rules with the platform's 400",
+    )
+    serve.add_argument(
+        "--rate-limits",
+        choices=["off", "headers", "enforce"],
+        help="count and report rate limits (headers, the default), also refuse (enforce), or not",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        action="append",
+        metavar="GROUP=N[/SECONDS]",
+        help="override one group's limit, e.g. heavy=100/60 (repeatable)",
     )
     _account_options(serve)
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
@@ -58,6 +71,8 @@ def _account_options(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     values = {k: v for k, v in vars(args).items() if k in Settings.__dataclass_fields__}
+    if values.get("rate_limit"):  # repeated --rate-limit flags: one comma-separated setting
+        values["rate_limit"] = ",".join(values["rate_limit"])
     return Settings.from_env(os.environ).override(**values)
 
 
@@ -76,7 +91,10 @@ ENV_NAMES = {
 
 def demo_login(settings: Settings) -> dict[str, str]:
     """The demo app and the first account's administrator, for the account `settings` serve."""
-    directory = directory_for(settings)
+    return login_of(directory_for(settings))
+
+
+def login_of(directory: Directory) -> dict[str, str]:
     app = directory.apps[0]
     admin = directory.accounts[0].administrator
     return {
@@ -87,9 +105,12 @@ def demo_login(settings: Settings) -> dict[str, str]:
 
 
 def credentials(settings: Settings, style: str = "text") -> str:
-    found = demo_login(settings)
+    directory = directory_for(settings)
+    found = login_of(directory)
     if style == "json":
-        return json.dumps(found, indent=2)
+        # Scripts get every user of every account too; the shell forms stay short.
+        every: dict[str, Any] = {**found, "users": users(directory)}
+        return json.dumps(every, indent=2)
     if style == "env":
         return "\n".join(f"export {ENV_NAMES[key]}={value}" for key, value in found.items())
     return "\n".join(f"{key}: {value}" for key, value in found.items())

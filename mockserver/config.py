@@ -28,6 +28,8 @@ class Settings:
     store: str = "memory://"
     validate_responses: bool = False
     strict_requests: bool = False
+    rate_limits: str = "headers"  # off | headers | enforce (mockserver/ratelimit.py)
+    rate_limit: str | None = None  # overrides, e.g. "heavy=100/60,auth=20"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

@@ -21,6 +21,7 @@ from .fixture_format import load_fixture
 from .http import Reply, Request, Response
 from .journal import Journal
 from .model import Directory
+from .ratelimit import RateLimiter
 from .routes import ERROR_SCHEMA, PresenceRoutes, Route
 from .service import PresenceService
 from .storage import Store, store_from_url
@@ -44,8 +45,9 @@ class Emulator:
         self.tokens = TokenService(directory, store, self.clock)
         self.presence = PresenceService(directory, store)
         self.journal = Journal()
+        self.limiter = RateLimiter.from_settings(settings, store, self.clock)
         self.routes: list[Route] = [
-            *PresenceRoutes(self.presence, self.tokens).table(),
+            *PresenceRoutes(self.presence, self.tokens, self.limiter).table(),
             *AdminRoutes(self).table(),
         ]
 

@@ -123,6 +123,15 @@ class UserPermissionRequired(MockError):
     parameter_key = "permissionName"
 
 
+class RateLimited(MockError):
+    """CMN-301: over the rate limit of the operation's group, or inside its penalty window
+    (Part A.13); `Retry-After` says how many seconds to wait."""
+
+    status = 429
+    error_code = "CMN-301"
+    template = "Request rate exceeded"
+
+
 class InternalError(MockError):
     """A bug in the emulator, still answered in the RingCentral shape (docs/decisions.md)."""
 
@@ -167,4 +176,32 @@ def invalid_grant(message: str = "Invalid resource owner credentials") -> OAuthE
 def unsupported_grant(grant_type: str) -> OAuthError:
     return OAuthError(
         "unsupported_grant_type", "OAU-250", "Unsupported grant type", grant_type=grant_type
+    )
+
+
+def invalid_request(parameter: str) -> OAuthError:
+    """A missing or empty required field of the token or authorize endpoint (docs/decisions.md:
+    RFC 6749 `invalid_request` with the general CMN-101 code naming the field)."""
+    error = OAuthError("invalid_request", "CMN-101", f"Parameter [{parameter}] value is invalid.")
+    error.params = {parameter: ""}  # set after: a field named like an argument must not clash
+    return error
+
+
+# Authorization-code failures: codes and messages of the platform's errors page (OAU-106..110),
+# answered with 400 like every token-endpoint error (Part A.12), not the page's 403.
+def invalid_code() -> OAuthError:
+    return OAuthError("invalid_grant", "OAU-106", "Invalid authorization code")
+
+
+def expired_code() -> OAuthError:
+    return OAuthError("invalid_grant", "OAU-108", "Authorization code is expired")
+
+
+def redirect_mismatch() -> OAuthError:
+    return OAuthError("invalid_grant", "OAU-109", "Redirect URIs do not match")
+
+
+def code_of_other_client() -> OAuthError:
+    return OAuthError(
+        "invalid_grant", "OAU-110", "Authorization code was not issued for this application"
     )

@@ -38,6 +38,17 @@ class MemoryStore:
         with self._lock:
             return self._records.pop((namespace, key), None)
 
+    def increment(self, namespace: str, key: str, now: float, window: float) -> int:
+        """Count one request in the key's window, opening a new window once it is over
+        (used by ratelimit.py, which passes the emulator's movable clock as `now`)."""
+        with self._lock:
+            found = self._records.get((namespace, key))
+            if found is None or found["start"] + window <= now:
+                found = {"start": now, "count": 0}
+                self._records[namespace, key] = found
+            found["count"] += 1
+            return int(found["count"])
+
     def reset(self) -> None:
         with self._lock:
             self._overrides.clear()
