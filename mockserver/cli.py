@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import logging
 import os
+import socket
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="GROUP=N[/SECONDS]",
         help="override one group's limit, e.g. heavy=100/60 (repeatable)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default: 2 per core, at most 4); 1 serves in one process",
+    )
+    serve.add_argument(
+        "--store",
+        help="where changes live: memory:// (one process), sqlite:///path or redis://host:port/db",
     )
     _account_options(serve)
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
@@ -117,6 +130,14 @@ def credentials(settings: Settings, style: str = "text") -> str:
 
 
 def serve(settings: Settings) -> int:
+    if settings.workers < 1:
+        raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
+    if settings.workers == 1:
+        return _serve_one_process(settings)
+    return _serve_workers(settings)
+
+
+def _serve_one_process(settings: Settings) -> int:
     from werkzeug.serving import make_server
 
     from .app import create_app
@@ -130,6 +151,46 @@ def serve(settings: Settings) -> int:
     )
     server.serve_forever()
     return 0
+
+
+def _serve_workers(settings: Settings) -> int:
+    from .app import create_app
+    from .server import GunicornServer
+
+    log = logging.getLogger("presence_mock")
+    _check_port_free(settings.host, settings.port)
+    scratch: str | None = None
+    if settings.store.rstrip("/") == "memory:":
+        # One process's memory cannot be shared, and workers must agree (issue 5): a scratch
+        # SQLite file for this run only.
+        handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
+        os.close(handle)
+        settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
+        log.info(
+            "memory:// cannot be shared by %d workers: using %s", settings.workers, settings.store
+        )
+    try:
+        GunicornServer(create_app(settings), settings.host, settings.port, settings.workers).run()
+    finally:
+        if scratch:
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(scratch + suffix)
+    return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Say a taken port in one line; gunicorn would retry for 5 s and log each attempt."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            # Status 1, as werkzeug's own "Port N is in use" with one worker.
+            print(
+                f"presence-mock: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr
+            )
+            raise SystemExit(1) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

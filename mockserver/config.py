@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .directory import DEFAULT_EXTENSIONS, DEFAULT_SEED
@@ -12,6 +13,11 @@ from .directory import DEFAULT_EXTENSIONS, DEFAULT_SEED
 ENV_PREFIX = "PRESENCE_MOCK_"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+def default_workers() -> int:
+    """Two per core, at most 4: enough to keep 2 cores busy, small enough for a laptop's RAM."""
+    return max(1, min(2 * (os.cpu_count() or 1), 4))
 
 
 class ConfigError(ValueError):
@@ -30,6 +36,7 @@ class Settings:
     strict_requests: bool = False
     rate_limits: str = "headers"  # off | headers | enforce (mockserver/ratelimit.py)
     rate_limit: str | None = None  # overrides, e.g. "heavy=100/60,auth=20"
+    workers: int = field(default_factory=default_workers)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

@@ -41,7 +41,7 @@ class Emulator:
         self.settings = settings
         self.directory = directory
         self.store = store
-        self.clock = Clock()
+        self.clock = Clock(store)
         self.tokens = TokenService(directory, store, self.clock)
         self.presence = PresenceService(directory, store)
         self.journal = Journal()

@@ -9,6 +9,7 @@ Reset clears presence overrides only, so logged-in clients stay logged in (docs/
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -44,10 +45,33 @@ class StoreURLError(ValueError):
     """A --store URL this build cannot open."""
 
 
+ACCEPTED = "memory://, sqlite:///absolute/path/to/file.db or redis://host:port/db"
+
+
 def store_from_url(url: str) -> Store:
-    scheme = urlsplit(url).scheme
-    if scheme == "memory":
+    """Open the store a --store URL names; StoreURLError names the URL and the accepted forms."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port raises ValueError on a bad one
+    except ValueError as error:
+        raise StoreURLError(f"bad store URL {url!r} ({error}): expected {ACCEPTED}") from None
+    if parts.scheme == "memory" and url.rstrip("/") == "memory:":
         from .memory import MemoryStore
 
         return MemoryStore()
-    raise StoreURLError(f"unsupported store URL {url!r}: expected memory://")
+    if parts.scheme == "sqlite" and url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        from .sqlite import SQLiteStore
+
+        path = url[len("sqlite://") :]
+        try:
+            return SQLiteStore(path)
+        except Exception as error:  # sqlite3.Error or OSError: say which file and why
+            raise StoreURLError(f"cannot open store {url!r}: {error}") from None
+    if parts.scheme == "redis" and parts.hostname and re.fullmatch(r"/?\d*", parts.path):
+        from .redis import RedisStore
+
+        try:
+            return RedisStore(url)
+        except Exception as error:  # connection refused, bad db, missing package
+            raise StoreURLError(f"cannot open store {url!r}: {error}") from None
+    raise StoreURLError(f"unsupported store URL {url!r}: expected {ACCEPTED}")

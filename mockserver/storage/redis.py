@@ -1,0 +1,123 @@
+"""A store in Redis, shared by replicas on several hosts.
+
+Keys (all under one prefix, so reset can find them and other data in the database is untouched):
+  * `<prefix>ov:<extension id>`: a hash of field -> JSON value; HSET merges fields atomically;
+  * `<prefix>rec:<namespace>:<key>`: a record as a JSON string; GETDEL takes it exactly once.
+The client is imported and connected lazily, per process: redis-py's pool is not to be used
+across fork, and the `redis` package is an optional extra.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any, cast
+
+from ..model import PresenceSettings
+from . import Record
+
+PREFIX = "presence-mock:"
+
+
+class RedisStore:
+    def __init__(self, url: str, prefix: str = PREFIX) -> None:
+        self.url = url
+        self.prefix = prefix
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._pid: int | None = None
+        # Fail at start-up, with the URL, when the server cannot be reached.
+        self._redis().ping()
+
+    def _redis(self) -> Any:
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    try:
+                        import redis
+                    except ImportError as missing:
+                        raise RuntimeError(
+                            "a redis:// store needs the redis package: "
+                            "pip install 'presence-mock[redis]'"
+                        ) from missing
+                    self._client = redis.Redis.from_url(
+                        self.url, decode_responses=True, socket_connect_timeout=5
+                    )
+                    self._pid = os.getpid()
+        return self._client
+
+    def _override_key(self, extension_id: int) -> str:
+        return f"{self.prefix}ov:{extension_id}"
+
+    def _record_key(self, namespace: str, key: str) -> str:
+        return f"{self.prefix}rec:{namespace}:{key}"
+
+    def overrides(self, extension_ids: Sequence[int]) -> dict[int, PresenceSettings]:
+        ids = list(extension_ids)
+        if not ids:
+            return {}
+        pipe = self._redis().pipeline(transaction=False)
+        for extension_id in ids:
+            pipe.hgetall(self._override_key(extension_id))
+        found: dict[int, PresenceSettings] = {}
+        for extension_id, fields in zip(ids, pipe.execute(), strict=True):
+            if fields:
+                found[extension_id] = _decode(fields)
+        return found
+
+    def merge_overrides(self, extension_id: int, changes: PresenceSettings) -> PresenceSettings:
+        key = self._override_key(extension_id)
+        pipe = self._redis().pipeline(transaction=True)  # MULTI/EXEC: the read sees our write
+        if changes:
+            pipe.hset(key, mapping={k: json.dumps(v) for k, v in changes.items()})
+        pipe.hgetall(key)
+        return _decode(pipe.execute()[-1])
+
+    def put(self, namespace: str, key: str, record: Record) -> None:
+        self._redis().set(self._record_key(namespace, key), json.dumps(record))
+
+    def get(self, namespace: str, key: str) -> Record | None:
+        raw = self._redis().get(self._record_key(namespace, key))
+        return json.loads(raw) if raw is not None else None
+
+    def increment(self, namespace: str, key: str, now: float, window: float) -> int:
+        """Count one request in the key's fixed window; one Lua script, so atomic everywhere."""
+        found = self._redis().eval(_INCREMENT, 1, self._record_key(namespace, key), now, window)
+        return int(found)
+
+    def take(self, namespace: str, key: str) -> Record | None:
+        raw = self._redis().getdel(self._record_key(namespace, key))
+        return json.loads(raw) if raw is not None else None
+
+    def reset(self) -> None:
+        client = self._redis()
+        batch: list[str] = []
+        for key in client.scan_iter(match=f"{self.prefix}ov:*", count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                client.delete(*batch)
+                batch.clear()
+        if batch:
+            client.delete(*batch)
+
+
+# The same window rule as MemoryStore.increment, run inside Redis. The record stays JSON, so
+# `get` reads it like any other; %.17g keeps the start time exact.
+_INCREMENT = """
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local start, count = now, 0
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local found = cjson.decode(raw)
+  if found.start + window > now then start, count = found.start, found.count end
+end
+count = count + 1
+redis.call('SET', KEYS[1], string.format('{"start": %.17g, "count": %d}', start, count))
+return count
+"""
+
+
+def _decode(fields: dict[str, str]) -> PresenceSettings:
+    return cast(PresenceSettings, {k: json.loads(v) for k, v in fields.items()})

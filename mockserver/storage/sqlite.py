@@ -1,0 +1,144 @@
+"""A store in one SQLite file, shared by every worker process of one host.
+
+Each process and thread opens its own connection on first use: a sqlite3 connection must not
+cross a fork (the child would share the parent's file locks and cache), and the module's
+connections are not safe to share between threads either. WAL lets readers run beside the one
+writer; busy_timeout makes a writer wait for the lock instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, cast
+
+from ..model import PresenceSettings
+from . import Record
+
+BUSY_TIMEOUT_MS = 10_000
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS overrides (
+    extension_id INTEGER NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (extension_id, field)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
+"""
+
+
+class SQLiteStore:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        # Create the file and tables now, so a bad path fails at start-up with a clear message,
+        # not on the first request of some worker.
+        with self._transaction():
+            pass
+
+    def _connection(self) -> sqlite3.Connection:
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            # First use in this thread, or a thread-local inherited across fork: open anew.
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable across a process crash under WAL, which is all a mock needs.
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.executescript(SCHEMA)
+            local.connection, local.pid = connection, os.getpid()
+        return cast(sqlite3.Connection, local.connection)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        # IMMEDIATE takes the write lock up front, so a read-then-write cannot be interleaved.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def overrides(self, extension_ids: Sequence[int]) -> dict[int, PresenceSettings]:
+        if not extension_ids:
+            return {}
+        found: dict[int, dict[str, Any]] = {}
+        connection = self._connection()
+        # Chunks keep under SQLite's bound-variable limit for a page of any size.
+        ids = list(extension_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = connection.execute(
+                f"SELECT extension_id, field, value FROM overrides WHERE extension_id IN ({marks})",
+                chunk,
+            )
+            for extension_id, field, value in rows:
+                found.setdefault(extension_id, {})[field] = json.loads(value)
+        return {i: cast(PresenceSettings, found[i]) for i in ids if i in found}
+
+    def merge_overrides(self, extension_id: int, changes: PresenceSettings) -> PresenceSettings:
+        with self._transaction() as connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO overrides (extension_id, field, value) VALUES (?, ?, ?)",
+                [(extension_id, k, json.dumps(v)) for k, v in changes.items()],
+            )
+            rows = connection.execute(
+                "SELECT field, value FROM overrides WHERE extension_id = ?", (extension_id,)
+            ).fetchall()
+        return cast(PresenceSettings, {field: json.loads(value) for field, value in rows})
+
+    def put(self, namespace: str, key: str, record: Record) -> None:
+        self._connection().execute(
+            "INSERT OR REPLACE INTO records (namespace, key, value) VALUES (?, ?, ?)",
+            (namespace, key, json.dumps(record)),
+        )
+
+    def get(self, namespace: str, key: str) -> Record | None:
+        row = (
+            self._connection()
+            .execute("SELECT value FROM records WHERE namespace = ? AND key = ?", (namespace, key))
+            .fetchone()
+        )
+        return json.loads(row[0]) if row else None
+
+    def increment(self, namespace: str, key: str, now: float, window: float) -> int:
+        """Count one request in the key's fixed window, atomically across processes."""
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT value FROM records WHERE namespace = ? AND key = ?", (namespace, key)
+            ).fetchone()
+            found = json.loads(row[0]) if row else None
+            if found is None or found["start"] + window <= now:
+                found = {"start": now, "count": 0}
+            found["count"] += 1
+            connection.execute(
+                "INSERT OR REPLACE INTO records (namespace, key, value) VALUES (?, ?, ?)",
+                (namespace, key, json.dumps(found)),
+            )
+        return int(found["count"])
+
+    def take(self, namespace: str, key: str) -> Record | None:
+        with self._transaction() as connection:
+            row = connection.execute(
+                "DELETE FROM records WHERE namespace = ? AND key = ? RETURNING value",
+                (namespace, key),
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def reset(self) -> None:
+        with self._transaction() as connection:
+            connection.execute("DELETE FROM overrides")

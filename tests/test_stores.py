@@ -1,0 +1,193 @@
+"""One suite for every store backend: memory, SQLite (a temp file) and a real Redis."""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from mockserver.storage import Store, StoreURLError, store_from_url
+from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
+
+_databases = itertools.count(1)
+
+
+def _url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if kind == "memory":
+        return "memory://"
+    if kind == "sqlite":
+        return f"sqlite://{tmp_path / 'store.db'}"
+    # Each test gets its own Redis database (0-15) so tests cannot see each other's keys.
+    base = request.getfixturevalue("redis_server")
+    return f"{base}/{next(_databases) % 16}"
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return _url(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The stores several processes can share."""
+    return _url(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = store_from_url(store_url)
+    if store_url.startswith("redis://"):
+        opened._redis().flushdb()  # type: ignore[attr-defined]
+    yield opened
+
+
+def test_overrides_merge_field_by_field(store: Store) -> None:
+    assert store.overrides([1, 2]) == {}
+    assert store.merge_overrides(1, {"userStatus": "Busy"}) == {"userStatus": "Busy"}
+    merged = store.merge_overrides(1, {"dndStatus": "DoNotAcceptAnyCalls", "userStatus": "Away"})
+    assert merged == {"userStatus": "Away", "dndStatus": "DoNotAcceptAnyCalls"}
+    store.merge_overrides(2, {"allowSeeMyPresence": False, "message": ""})
+    assert store.overrides([1, 2, 3]) == {
+        1: {"userStatus": "Away", "dndStatus": "DoNotAcceptAnyCalls"},
+        2: {"allowSeeMyPresence": False, "message": ""},
+    }
+
+
+def test_records_round_trip_and_take_is_once(store: Store) -> None:
+    record = {"extensionId": 7, "scopes": ["ReadPresence"], "expiresAt": 1.5}
+    store.put("refresh", "abc", record)
+    assert store.get("refresh", "abc") == record
+    assert store.get("access", "abc") is None
+    assert store.take("refresh", "abc") == record
+    assert store.take("refresh", "abc") is None
+    assert store.get("refresh", "abc") is None
+
+
+def test_take_is_once_under_contention(store: Store) -> None:
+    store.put("code", "k", {"n": 1})
+    with ThreadPoolExecutor(8) as pool:
+        taken = list(pool.map(lambda _: store.take("code", "k"), range(32)))
+    assert [t for t in taken if t is not None] == [{"n": 1}]
+
+
+def test_reset_clears_overrides_but_keeps_records(store: Store) -> None:
+    store.merge_overrides(5, {"userStatus": "Busy"})
+    store.put("session", "s1", {"extensionId": 5})
+    store.reset()
+    assert store.overrides([5]) == {}
+    assert store.get("session", "s1") == {"extensionId": 5}
+    assert store.merge_overrides(5, {"message": "back"}) == {"message": "back"}
+
+
+FIELDS = ["userStatus", "dndStatus", "message", "callerIdVisibility", "dndStatusPersonal"]
+
+
+def _hammer(store: Store, worker: int, rounds: int) -> None:
+    """Merge `rounds` changes: each one sets a field of its own on a shared extension, and
+    rewrites a shared field, so a lost update shows up as a missing field."""
+    for n in range(rounds):
+        store.merge_overrides(1000 + n % 10, {f"{FIELDS[worker % 5]}": f"w{worker}-{n}"})
+        store.merge_overrides(2000 + worker * rounds + n, {"message": f"w{worker}-{n}"})
+
+
+def _check_nothing_lost(store: Store, workers: int, rounds: int) -> None:
+    own = range(2000, 2000 + workers * rounds)
+    found = store.overrides(list(own))
+    assert len(found) == workers * rounds
+    for worker in range(workers):
+        for n in range(rounds):
+            assert found[2000 + worker * rounds + n] == {"message": f"w{worker}-{n}"}
+    shared = store.overrides(list(range(1000, 1010)))
+    # Every extension was written by every worker, each through a field of its own.
+    expected_fields = {FIELDS[w % 5] for w in range(workers)}
+    assert {i: set(v) for i, v in shared.items()} == {i: expected_fields for i in range(1000, 1010)}
+
+
+def test_concurrent_merges_from_threads_lose_nothing(store: Store) -> None:
+    workers, rounds = 8, 50
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda w: _hammer(store, w, rounds), range(workers)))
+    _check_nothing_lost(store, workers, rounds)
+
+
+def test_concurrent_merges_from_forked_processes_lose_nothing(shared_store_url: str) -> None:
+    store = store_from_url(shared_store_url)
+    if shared_store_url.startswith("redis://"):
+        store._redis().flushdb()  # type: ignore[attr-defined]
+    # Use the store in the parent first, so the children inherit an open connection and must
+    # open their own (as gunicorn workers do after preload).
+    store.put("session", "parent", {"ok": True})
+    workers, rounds = 4, 30
+    context = multiprocessing.get_context("fork")
+    children = [context.Process(target=_hammer, args=(store, w, rounds)) for w in range(workers)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(60)
+    assert [c.exitcode for c in children] == [0] * workers
+    _check_nothing_lost(store, workers, rounds)
+    assert store.get("session", "parent") == {"ok": True}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://x", "sqlite://relative.db", "sqlite:///", "redis://", "redis://h:nope/0", "memory:x"],
+)
+def test_bad_store_urls_are_named_with_the_accepted_forms(url: str) -> None:
+    with pytest.raises(StoreURLError) as raised:
+        store_from_url(url)
+    assert repr(url) in str(raised.value)
+    assert "sqlite:///" in str(raised.value) and "redis://host:port/db" in str(raised.value)
+
+
+def test_unreachable_redis_is_a_clear_error() -> None:
+    with pytest.raises(StoreURLError, match=r"cannot open store 'redis://127\.0\.0\.1:1/0'"):
+        store_from_url("redis://127.0.0.1:1/0")
+
+
+def test_sqlite_store_survives_reopening(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'kept.db'}"
+    store_from_url(url).merge_overrides(9, {"userStatus": "Busy"})
+    assert store_from_url(url).overrides([9]) == {9: {"userStatus": "Busy"}}
+
+
+def test_increment_counts_within_a_window_and_restarts_after_it(store: Store) -> None:
+    counts = [store.increment("rate", "u1:light", 1000.0 + i, 60) for i in range(3)]  # type: ignore[attr-defined]
+    assert counts == [1, 2, 3]
+    assert store.increment("rate", "u2:light", 1001.0, 60) == 1  # type: ignore[attr-defined]
+    assert store.increment("rate", "u1:light", 1060.0, 60) == 1  # type: ignore[attr-defined]
+    assert store.get("rate", "u1:light") == {"start": 1060.0, "count": 1}
+
+
+def _count_many(url: str, times: int) -> None:
+    opened = store_from_url(url)
+    for _ in range(times):
+        opened.increment("rate", "shared", 5000.0, 60)  # type: ignore[attr-defined]
+
+
+def test_increment_loses_no_count_across_processes(shared_store_url: str) -> None:
+    opened = store_from_url(shared_store_url)
+    if shared_store_url.startswith("redis://"):
+        opened._redis().flushdb()  # type: ignore[attr-defined]
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_count_many, args=(shared_store_url, 40)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    assert opened.get("rate", "shared") == {"start": 5000.0, "count": 160}
+
+
+def test_the_clock_offset_is_shared_through_the_store(shared_store_url: str) -> None:
+    from mockserver.clock import Clock
+
+    first, second = store_from_url(shared_store_url), store_from_url(shared_store_url)
+    if shared_store_url.startswith("redis://"):
+        first._redis().flushdb()  # type: ignore[attr-defined]
+    Clock(first).advance(3600)
+    assert Clock(second).offset == 3600

@@ -1,0 +1,149 @@
+"""Several workers and several replicas agree: real `serve` processes on loopback ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+from mockserver.auth import JWT_GRANT
+from mockserver.directory import DEFAULT_SEED, build_directory
+from tests.redis_server import free_port, redis_server  # noqa: F401 - a fixture used by name
+
+pytestmark = pytest.mark.e2e
+COMMAND = str(Path(sys.executable).parent / "presence-mock")
+PRESENCE = "/restapi/v1.0/account/~/extension/{}/presence"
+
+
+@contextmanager
+def serving(log_dir: Path, *options: str) -> Iterator[str]:
+    port = free_port()
+    log = log_dir / f"serve-{port}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [COMMAND, "serve", "--port", str(port), *options],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PRESENCE_MOCK_VALIDATE_RESPONSES": "1"},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            try:
+                if requests.get(f"{url}/_mock/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"presence-mock serve did not answer: {log.read_text()}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def login(url: str) -> requests.Session:
+    """A session with the demo administrator's bearer token."""
+    found = json.loads(subprocess.check_output([COMMAND, "credentials", "--json"]))
+    answer = requests.post(
+        f"{url}/restapi/oauth/token",
+        auth=(found["clientId"], found["clientSecret"]),
+        data={"grant_type": JWT_GRANT, "assertion": found["jwt"]},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    return session
+
+
+def user_ids(extensions: int) -> list[int]:
+    """Users of the first account (the same seed builds the same directory as the server)."""
+    account = build_directory(DEFAULT_SEED, extensions).accounts[0]
+    return [e.id for e in account.extensions if e.type.is_user]
+
+
+@pytest.fixture(scope="module")
+def four_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(
+        tmp_path_factory.mktemp("workers"), "--workers", "4", "--extensions", "300"
+    ) as url:
+        yield url
+
+
+def read_many(get: Callable[[str], requests.Response], path: str, times: int) -> list[dict]:
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: get(path), range(times)))
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    return [a.json() for a in answers]
+
+
+def test_a_put_through_one_worker_is_read_by_every_worker(four_workers: str) -> None:
+    session = login(four_workers)
+    target = user_ids(300)[3]
+    path = four_workers + PRESENCE.format(target)
+    seed = session.get(path, timeout=10).json()
+    changed = "Busy" if seed["userStatus"] != "Busy" else "Available"
+    put = session.put(path, json={"userStatus": changed, "message": "one PUT"}, timeout=10)
+    assert put.status_code == 200, put.text
+    for body in read_many(lambda p: session.get(p, timeout=10), path, 40):
+        assert (body["userStatus"], body.get("message")) == (changed, "one PUT")
+
+    assert requests.post(f"{four_workers}/_mock/reset", timeout=10).status_code == 200
+    for body in read_many(lambda p: session.get(p, timeout=10), path, 40):
+        assert (body["userStatus"], body.get("message")) == (
+            seed["userStatus"],
+            seed.get("message"),
+        )
+
+
+def test_200_concurrent_puts_to_distinct_users_lose_none(four_workers: str) -> None:
+    session = login(four_workers)
+    targets = user_ids(300)[:200]
+    assert len(targets) == 200
+
+    def put(extension_id: int) -> int:
+        body = {"message": f"note {extension_id}"}
+        url = four_workers + PRESENCE.format(extension_id)
+        return session.put(url, json=body, timeout=30).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        assert set(pool.map(put, targets)) == {200}
+    for extension_id in targets:
+        body = session.get(four_workers + PRESENCE.format(extension_id), timeout=10).json()
+        assert body.get("message") == f"note {extension_id}", extension_id
+    requests.post(f"{four_workers}/_mock/reset", timeout=10).raise_for_status()
+
+
+def test_two_replicas_share_one_redis(redis_server: str, tmp_path: Path) -> None:  # noqa: F811
+    store = f"{redis_server}/15"
+    import redis
+
+    redis.Redis.from_url(store).flushdb()
+    with (
+        serving(tmp_path, "--workers", "2", "--store", store) as first,
+        serving(tmp_path, "--workers", "1", "--store", store) as second,
+    ):
+        session = login(first)  # the token is issued by the first replica only
+        target = user_ids(60)[5]
+        put = session.put(first + PRESENCE.format(target), json={"message": "from A"}, timeout=10)
+        assert put.status_code == 200, put.text
+        for body in read_many(
+            lambda p: session.get(p, timeout=10), second + PRESENCE.format(target), 10
+        ):
+            assert body.get("message") == "from A"
+        # A reset through the second reaches the first.
+        requests.post(f"{second}/_mock/reset", timeout=10).raise_for_status()
+        again = session.get(first + PRESENCE.format(target), timeout=10).json()
+        assert again.get("message") != "from A"
