@@ -96,3 +96,16 @@ def test_status_part_count_matches_bodies(admin, directory, count):
     ids = ",".join(str(e.id) for e in directory.accounts[0].extensions[:count])
     status, *bodies = parts_of(admin.get(f"{API}/extension/{ids}/presence"))
     assert len(status["response"]) == len(bodies) == count
+
+
+def test_hand_framed_multipart_matches_the_email_package() -> None:
+    from mockserver import wire
+
+    bodies: list[dict[str, object]] = [
+        {"uri": "https://x/presence", "presenceStatus": "Busy", "n": [1, 2]},
+        {"errorCode": "CMN-102", "message": "Resource for parameter [extensionId] is not found"},
+        {},
+    ]
+    content_type, body = wire.multipart(bodies)
+    boundary = content_type.split("boundary=", 1)[1]
+    assert body == wire._multipart_with_email(bodies, boundary)

@@ -1,0 +1,37 @@
+# presence-mock: the emulator as a container. `docker run -p 8080:8080 presence-mock` serves the
+# seeded account with no arguments; every option reads PRESENCE_MOCK_<NAME> from the environment.
+FROM python:3.11-slim
+
+# No .pyc writes at run time (the package dir belongs to root) and unbuffered logs for `docker logs`.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+# Only what the package build needs (see .dockerignore), so edits to tests don't bust the cache.
+COPY pyproject.toml README.md ./
+COPY mockserver ./mockserver
+COPY contract_tests ./contract_tests
+COPY schemas ./schemas
+COPY fixtures ./fixtures
+# Runtime only: no test extras. gunicorn is installed so `serve --workers N` works in the image.
+# Byte-compile at build time because the non-root user cannot write into site-packages.
+RUN pip install --no-cache-dir . gunicorn \
+    && python -m compileall -q "$(python -c 'import mockserver, os; print(os.path.dirname(mockserver.__file__))')" \
+    && rm -rf /app/*
+
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin presence
+USER presence
+WORKDIR /tmp
+
+ENV PRESENCE_MOCK_HOST=0.0.0.0 \
+    PRESENCE_MOCK_PORT=8080
+EXPOSE 8080
+
+# slim has no curl; python's urllib is always there. CMD-SHELL (the shell form) so the port follows
+# PRESENCE_MOCK_PORT when it is overridden with `-e`.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+        "http://127.0.0.1:${PRESENCE_MOCK_PORT:-8080}/_mock/health" || exit 1
+
+CMD ["presence-mock", "serve"]

@@ -1,0 +1,1 @@
+"""The benchmark of presence-mock: `python -m bench --help`. Not part of the test suite."""

@@ -1,0 +1,358 @@
+"""`python -m bench`: throughput, latency, start-up and memory of `presence-mock serve`.
+
+Starts the server the way users do (the `presence-mock serve` command, as a subprocess on a free
+loopback port), logs in with the demo JWT, and drives it with `wrk` (Debian: `apt-get install
+wrk`). Every figure is compared with a bare Flask route served by the same command (see
+bench/bare_app.py). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+API = "/restapi/v1.0/account/~"
+BARE_PATH = "/bare"
+
+# wrk calls done() once at the end; printing one JSON line there is easier to parse than its
+# human-readable report. Latency figures are in microseconds.
+LUA_COMMON = """
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+wrk.headers["Accept"] = "application/json"
+done = function(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format(
+    'BENCH {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"errors":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), errors))
+end
+"""
+LUA_PUT = """
+wrk.method = "PUT"
+wrk.body = '{"userStatus":"Busy"}'
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+    startup_s: float
+
+    def rss_mb(self) -> float:
+        return sum(_rss_kb(pid) for pid in _tree(self.process.pid)) / 1024
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tree(root: int) -> list[int]:
+    """The process and all its descendants (gunicorn workers, if any), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: the ppid is after the last ')'.
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _get(url: str, token: str | None = None, timeout: float = 30) -> tuple[int, bytes]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@contextmanager
+def running(command: Sequence[str], port: int, timeout: float = 120) -> Iterator[Server]:
+    """Start `command`, wait for the first 200 on /_mock/health, stop it (its whole group) after."""
+    base = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    # The server logs every request: to a file, as a pipe nobody reads would fill and stall it.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
+    # Its own session, so stopping it also stops any worker processes it forked.
+    process = subprocess.Popen(
+        list(command), stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+    )
+    try:
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                error = log.read().decode(errors="replace")[-2000:]
+                raise SystemExit(f"bench: {' '.join(command)} exited:\n{error}")
+            try:
+                if _get(base + "/_mock/health", timeout=1)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.perf_counter() - started > timeout:
+                raise SystemExit(f"bench: {' '.join(command)} did not answer in {timeout} s")
+            time.sleep(0.01)
+        yield Server(process, base, time.perf_counter() - started)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def login(base: str, extensions: int) -> str:
+    """The demo administrator's access token, by the JWT grant as a client would get it."""
+    found = subprocess.run(
+        ["presence-mock", "credentials", "--json", "--extensions", str(extensions)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    creds = json.loads(found.stdout)
+    form = urllib.parse.urlencode(
+        {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": creds["jwt"]}
+    ).encode()
+    request = urllib.request.Request(base + "/restapi/oauth/token", data=form, method="POST")
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    pair = f"{creds['clientId']}:{creds['clientSecret']}".encode()
+    import base64
+
+    request.add_header("Authorization", "Basic " + base64.b64encode(pair).decode())
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return str(json.loads(answer.read())["access_token"])
+
+
+def wrk(url: str, token: str, args: argparse.Namespace, put: bool = False) -> Load:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA_COMMON + (LUA_PUT if put else ""))
+    try:
+        command = [
+            "wrk",
+            f"-t{args.threads}",
+            f"-c{args.connections}",
+            f"-d{args.duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            script.name,
+            url,
+        ]
+        out = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "BENCH_TOKEN": token},
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    line = next(x for x in out.splitlines() if x.startswith("BENCH "))
+    found = json.loads(line[len("BENCH ") :])
+    return Load(
+        rps=found["requests"] / (found["duration_us"] / 1e6),
+        p50_ms=found["p50_us"] / 1000,
+        p99_ms=found["p99_us"] / 1000,
+        errors=found["errors"],
+    )
+
+
+def serve_options(port: int, workers: int | None) -> list[str]:
+    """`serve` options; --workers only if asked for (and the CLI must then have it)."""
+    options = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    return options + (["--workers", str(workers)] if workers else [])
+
+
+def cli_has_workers() -> bool:
+    found = subprocess.run(["presence-mock", "serve", "--help"], capture_output=True, text=True)
+    return "--workers" in found.stdout
+
+
+def extension_ids(base: str, token: str, count: int) -> list[str]:
+    status, body = _get(f"{base}{API}/presence?perPage={count}", token)
+    if status != 200:
+        raise SystemExit(f"bench: account presence answered {status}: {body[:200]!r}")
+    return [str(record["extension"]["id"]) for record in json.loads(body)["records"]]
+
+
+def _row(name: str, load: Load, bare: Load | None, target: str = "") -> str:
+    ratio = f"{load.rps / bare.rps:.2f}x" if bare else "-"
+    errors = f" ({load.errors} errors)" if load.errors else ""
+    return (
+        f"| {name} | {load.rps:,.0f}{errors} | {load.p50_ms:.2f} | {load.p99_ms:.2f} "
+        f"| {ratio} | {target} |"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (10)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections (32)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="serve --workers N (only if the CLI has it)"
+    )
+    parser.add_argument(
+        "--extensions",
+        type=int,
+        nargs="+",
+        default=[60, 10_000, 100_000],
+        help="account sizes for start-up and memory (60 10000 100000)",
+    )
+    parser.add_argument(
+        "--load-extensions",
+        type=int,
+        default=1000,
+        help="account size for the throughput runs: enough for a full page of 100 (1000)",
+    )
+    args = parser.parse_args(argv)
+
+    if shutil.which("wrk") is None:
+        print(
+            "bench: wrk is not installed. Install it (Debian/Ubuntu: `sudo apt-get install wrk`, "
+            "macOS: `brew install wrk`) and run again.",
+            file=sys.stderr,
+        )
+        return 2
+    if shutil.which("presence-mock") is None:
+        print("bench: no presence-mock on PATH: `pip install -e .` first", file=sys.stderr)
+        return 2
+    if args.workers and not cli_has_workers():
+        print("bench: this presence-mock has no `serve --workers`; drop --workers", file=sys.stderr)
+        return 2
+
+    rows: list[str] = []
+    rows.append("| Measure | Requests/s | p50 ms | p99 ms | vs bare route | Target |")
+    rows.append("|---|---:|---:|---:|---:|---|")
+
+    # Throughput: ours, on an account big enough for a full page of 100 and a batch of 30.
+    port = _free_port()
+    command = ["presence-mock", *serve_options(port, args.workers)]
+    command += ["--extensions", str(args.load_extensions)]
+    with running(command, port) as server:
+        token = login(server.base, args.load_extensions)
+        ids = extension_ids(server.base, token, 30)
+        single_url = f"{server.base}{API}/extension/~/presence"
+        status, single_body = _get(single_url, token)
+        assert status == 200, single_body
+        ours = {
+            "single": wrk(single_url, token, args),
+            "batch": wrk(f"{server.base}{API}/extension/{','.join(ids)}/presence", token, args),
+            "page": wrk(f"{server.base}{API}/presence?perPage=100", token, args),
+            "put": wrk(single_url, token, args, put=True),
+        }
+
+    # The baseline, same command and options, a constant body as long as the single answer.
+    port = _free_port()
+    bare_command = [sys.executable, "-m", "bench.bare_app", "--body-bytes", str(len(single_body))]
+    bare_command += serve_options(port, args.workers)
+    with running(bare_command, port) as server:
+        status, _ = _get(server.base + BARE_PATH)
+        if status != 200:
+            raise SystemExit("bench: the baseline app was not served; see bench/bare_app.py")
+        bare = wrk(server.base + BARE_PATH, "-", args)
+
+    rows.append(_row(f"bare Flask route ({len(single_body)} B)", bare, None))
+    rows.append(_row("GET one extension's presence", ours["single"], bare, ">= 0.8x"))
+    rows.append(_row("GET batch of 30 (207 multipart)", ours["batch"], bare, ">= 0.2x"))
+    rows.append(_row("GET account presence, perPage=100", ours["page"], bare, ">= 0.2x"))
+    rows.append(_row("PUT own presence", ours["put"], bare, ""))
+
+    # Start-up to the first 200 and resident memory, per account size.
+    sizes: list[str] = [
+        "",
+        "| Extensions | Start-up to first 200 (s) | Resident memory (MB) | Target |",
+        "|---:|---:|---:|---|",
+    ]
+    pages: list[str] = []
+    for count in args.extensions:
+        port = _free_port()
+        command = ["presence-mock", *serve_options(port, args.workers)]
+        command += ["--extensions", str(count)]
+        with running(command, port, timeout=300) as server:
+            startup = server.startup_s
+            token = login(server.base, count)
+            # One page read first, so anything built lazily on first use is counted too.
+            _get(f"{server.base}{API}/presence?perPage=100", token)
+            rss = server.rss_mb()
+            if count == 100_000 or (count == max(args.extensions) and count >= 1000):
+                last = (count + 99) // 100
+                first_load = wrk(f"{server.base}{API}/presence?perPage=100&page=1", token, args)
+                last_url = f"{server.base}{API}/presence?perPage=100&page={last}"
+                last_load = wrk(last_url, token, args)
+                p50_ratio = last_load.p50_ms / first_load.p50_ms
+                pages = [
+                    "",
+                    f"| Account of {count:,} | Requests/s | p50 ms | p99 ms | p50 vs page 1 "
+                    "| Target |",
+                    "|---|---:|---:|---:|---:|---|",
+                    _row("page 1, perPage=100", first_load, None),
+                    _row(f"page {last} (last), perPage=100", last_load, None, "<= 1.5x").replace(
+                        "| - |", f"| {p50_ratio:.2f}x |"
+                    ),
+                ]
+        target = "< 1 s" if count <= 60 else "< 5 s, < 300 MB" if count >= 100_000 else ""
+        sizes.append(f"| {count:,} | {startup:.2f} | {rss:.0f} | {target} |")
+
+    workers = f"--workers {args.workers}" if args.workers else "default serve (no --workers)"
+    print(
+        f"presence-mock benchmark: {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores, {workers}, wrk -t{args.threads} -c{args.connections} "
+        f"-d{args.duration}s, {time.strftime('%Y-%m-%d')}\n"
+    )
+    print("\n".join(rows + sizes + pages))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

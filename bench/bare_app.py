@@ -1,0 +1,61 @@
+"""The baseline: a bare Flask route with a constant body, served exactly as `presence-mock serve`.
+
+`python -m bench.bare_app --body-bytes N serve --port P [...]` replaces the emulator's app factory
+with one that builds this app, then runs the real `presence-mock` command line. So whatever
+server, worker count and options `serve` uses (werkzeug threads today, gunicorn with --workers
+when the CLI has it), the baseline runs on the very same one; only the app differs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Flask, Response
+
+BARE_PATH = "/bare"
+
+
+def bare_app(body_bytes: int) -> Flask:
+    # A JSON-looking constant of the requested size, so the bytes on the wire match ours.
+    filler = max(body_bytes - len('{"pad":""}'), 0)
+    body = ('{"pad":"' + "x" * filler + '"}').encode()
+    app = Flask("bare")
+
+    @app.get(BARE_PATH)
+    def bare() -> Response:
+        return Response(body, mimetype="application/json")
+
+    # The bench waits for this, as it does for the emulator.
+    @app.get("/_mock/health")
+    def health() -> Response:
+        return Response(b'{"status":"ok"}', mimetype="application/json")
+
+    return app
+
+
+def main(argv: Sequence[str]) -> int:
+    if len(argv) < 2 or argv[0] != "--body-bytes":
+        usage = "usage: python -m bench.bare_app --body-bytes N serve [serve options]"
+        print(usage, file=sys.stderr)
+        return 2
+    body_bytes = int(argv[1])
+
+    def factory(_config: Any = None) -> Flask:
+        return bare_app(body_bytes)
+
+    # Patch before the CLI module is imported, so a `from .app import create_app` at import time
+    # or at call time both pick up the baseline.
+    import mockserver.app
+
+    mockserver.app.create_app = factory  # type: ignore[assignment]
+    from mockserver import cli
+
+    if hasattr(cli, "create_app"):
+        cli.create_app = factory  # type: ignore[attr-defined]
+    return cli.main(list(argv[2:]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
