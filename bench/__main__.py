@@ -344,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = "< 1 s" if count <= 60 else "< 5 s, < 300 MB" if count >= 100_000 else ""
         sizes.append(f"| {count:,} | {startup:.2f} | {rss:.0f} | {target} |")
 
-    workers = f"--workers {args.workers}" if args.workers else "default serve (its default --workers)"
+    workers = f"--workers {args.workers}" if args.workers else "default serve"
     print(
         f"presence-mock benchmark: {platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} cores, {workers}, wrk -t{args.threads} -c{args.connections} "
