@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,18 +14,15 @@ import pytest
 import requests
 from ringcentral import SDK
 
+from tests.live_server import COMMAND, free_port
+
 pytestmark = pytest.mark.e2e
-COMMAND = str(Path(sys.executable).parent / "presence-mock")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    # Started by hand rather than with live_server.serving: this one reads its port from
+    # PRESENCE_MOCK_PORT, so the environment twin is exercised end to end.
     port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {**os.environ, "PRESENCE_MOCK_VALIDATE_RESPONSES": "1", "PRESENCE_MOCK_PORT": str(port)}

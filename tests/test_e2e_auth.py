@@ -7,9 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import subprocess
-import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +16,7 @@ import requests
 from ringcentral import SDK
 from ringcentral.http.api_exception import ApiException
 
-from tests.test_e2e import COMMAND, free_port
+from tests.live_server import COMMAND, serving
 
 pytestmark = pytest.mark.e2e
 LISTING = "/restapi/v1.0/account/~/presence"
@@ -27,28 +25,8 @@ ME = "/restapi/v1.0/account/~/extension/~/presence"
 
 @pytest.fixture
 def server(tmp_path) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path / "serve.log"
-    env = {**os.environ, "PRESENCE_MOCK_VALIDATE_RESPONSES": "1"}
-    command = [COMMAND, "serve", "--port", str(port), "--rate-limits", "enforce"]
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{url}/_mock/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-            assert process.poll() is None, log.read_text()
-        else:
-            pytest.fail(f"presence-mock serve did not answer: {log.read_text()}")
+    with serving(tmp_path, "--rate-limits", "enforce") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ from contract_tests.client import Target
 from contract_tests.masking import Masker
 from contract_tests.pacing import Pacer, group_of
 from mockserver import PresenceMock
-from tests.test_e2e import COMMAND, free_port, server  # noqa: F401  (the live serve fixture)
+from tests.live_server import COMMAND, free_port
+from tests.test_e2e import server  # noqa: F401  (the live serve fixture)
 
 
 def test_masker_hides_registered_secrets_and_any_token_shape():

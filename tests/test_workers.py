@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,40 +13,11 @@ import requests
 
 from mockserver.auth import JWT_GRANT
 from mockserver.directory import DEFAULT_SEED, build_directory
-from tests.redis_server import free_port, redis_server  # noqa: F401 - a fixture used by name
+from tests.live_server import COMMAND, serving
+from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
 pytestmark = pytest.mark.e2e
-COMMAND = str(Path(sys.executable).parent / "presence-mock")
 PRESENCE = "/restapi/v1.0/account/~/extension/{}/presence"
-
-
-@contextmanager
-def serving(log_dir: Path, *options: str) -> Iterator[str]:
-    port = free_port()
-    log = log_dir / f"serve-{port}.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [COMMAND, "serve", "--port", str(port), *options],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PRESENCE_MOCK_VALIDATE_RESPONSES": "1"},
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()
-            try:
-                if requests.get(f"{url}/_mock/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"presence-mock serve did not answer: {log.read_text()}")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def login(url: str) -> requests.Session:

@@ -1,0 +1,56 @@
+"""A real `presence-mock serve` process on a free loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+COMMAND = str(Path(sys.executable).parent / "presence-mock")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(log_dir: Path, *options: str) -> Iterator[str]:
+    """Start `serve` with `options` (responses schema-checked), wait for health, yield its URL.
+
+    Its output goes to `log_dir/serve-<port>.log`; the process is stopped on exit."""
+    port = free_port()
+    log = log_dir / f"serve-{port}.log"
+    env = {**os.environ, "PRESENCE_MOCK_VALIDATE_RESPONSES": "1"}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [COMMAND, "serve", "--port", str(port), *options],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            try:
+                if requests.get(f"{url}/_mock/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail(f"presence-mock serve did not answer: {log.read_text()}")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
