@@ -20,7 +20,8 @@ RUN pip install --no-cache-dir . gunicorn \
     && python -m compileall -q "$(python -c 'import mockserver, os; print(os.path.dirname(mockserver.__file__))')" \
     && rm -rf /app/*
 
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin presence
+# A home directory: gunicorn (27+) keeps its control socket there and logs an error without one.
+RUN useradd --system --uid 10001 --create-home --shell /usr/sbin/nologin presence
 USER presence
 WORKDIR /tmp
 
