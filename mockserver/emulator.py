@@ -88,19 +88,17 @@ class Emulator:
                 raise MethodNotAllowed(headers={"Allow": allowed})
             return handler(request, matched.params)
         except MockError as error:
-            return Reply(error.status, error.to_body(), ERROR_SCHEMA, dict(error.headers))
+            return _error_reply(error)
         except OAuthError as error:
             return Reply(error.status, error.to_body(), "oauth-error", dict(error.headers))
         except schemas.SchemaViolation:
             raise
         except Exception:  # a bug: log it, answer in the platform's shape
             log.exception("unexpected error on %s %s", request.method, request.path)
-            failure = InternalError()
-            return Reply(failure.status, failure.to_body(), ERROR_SCHEMA)
+            return _error_reply(InternalError())
 
     def _refusal(self, problem: request_rules.RuleProblem) -> Reply:
-        error = problem.error()
-        return Reply(error.status, error.to_body(), ERROR_SCHEMA, dict(error.headers))
+        return _error_reply(problem.error())
 
     def _match(self, path: str) -> Matched:
         for route in self.routes:
@@ -127,3 +125,7 @@ class Emulator:
         if self.settings.validate_responses:
             for body, schema in parts:
                 schemas.check(schema, body, strict=True)
+
+
+def _error_reply(error: MockError) -> Reply:
+    return Reply(error.status, error.to_body(), ERROR_SCHEMA, dict(error.headers))

@@ -16,11 +16,15 @@ INT32_MAX = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]+")
 
 
+def is_positive_int(raw: str) -> bool:
+    """A `page`/`perPage` value: digits only, above 0, within int32 (the spec's format)."""
+    return bool(_DIGITS.fullmatch(raw)) and 0 < int(raw) <= INT32_MAX
+
+
 def positive_int(raw: str | None, name: str, default: int) -> int:
-    """Parse a `page`/`perPage` value: digits only, above 0, within int32 (the spec's format)."""
     if raw is None:
         return default
-    if not _DIGITS.fullmatch(raw) or not 0 < int(raw) <= INT32_MAX:
+    if not is_positive_int(raw):
         raise InvalidParameter(name)
     return int(raw)
 

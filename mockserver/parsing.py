@@ -26,10 +26,13 @@ def flag(query: Query, name: str) -> bool:
     raw = first(query, name)
     if raw is None:
         return False
-    lowered = raw.lower()
-    if lowered not in ("true", "false"):
+    if not is_boolean(raw):
         raise InvalidParameter(name)
-    return lowered == "true"
+    return raw.lower() == "true"
+
+
+def is_boolean(raw: str) -> bool:
+    return raw.lower() in ("true", "false")
 
 
 def view(query: Query) -> View:
@@ -65,10 +68,10 @@ def update_body(raw: bytes) -> PresenceSettings:
         raise JsonParseError()
     found = problems("presence-info-request", body)
     if found:
-        raise InvalidParameter(_parameter_of(found[0].path))
+        raise InvalidParameter(parameter_of(found[0].path))
     return {k: v for k, v in body.items() if k in WRITABLE_FIELDS}  # type: ignore[return-value]
 
 
-def _parameter_of(path: str) -> str:
+def parameter_of(path: str) -> str:
     # "$.message" -> "message"; the request schema is flat, so the first step names the field.
     return path.removeprefix("$").lstrip(".").split(".")[0].split("[")[0] or "body"

@@ -14,22 +14,21 @@ from typing import Any, Final
 
 from .errors import InvalidMultipartRequest, InvalidParameter, JsonParseError, MockError
 from .http import Request
-from .paging import INT32_MAX
+from .paging import is_positive_int
+from .parsing import FLAGS, is_boolean, parameter_of
 from .schemas import problems as schema_problems
+from .service import MAX_BATCH
 
 API: Final = r"/restapi/v1\.0/account/(?P<account>[^/]+)"
 EXTENSION_PRESENCE: Final = re.compile(API + r"/extension/(?P<extension>[^/]+)/presence")
 ACCOUNT_PRESENCE: Final = re.compile(API + r"/presence")
 OAUTH: Final = re.compile(r"/restapi/oauth/(token|revoke)")
 
-MAX_BATCH: Final = 30  # Part A.2
-FLAGS: Final = ("detailedTelephonyState", "sipData")
 # `access_token` is accepted on every /restapi/v1.0 call (Part A.11).
 EXTENSION_QUERY: Final = frozenset({*FLAGS, "access_token"})
 ACCOUNT_QUERY: Final = frozenset({*FLAGS, "page", "perPage", "access_token"})
 PUT_QUERY: Final = frozenset({"access_token"})
 _ID: Final = re.compile(r"~|[0-9]+")
-_DIGITS: Final = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +89,7 @@ def _flags(request: Request) -> list[RuleProblem]:
     found: list[RuleProblem] = []
     for name in FLAGS:
         for raw in request.query.get(name, []):
-            if raw.lower() not in ("true", "false"):  # Part A.8: any letter case
+            if not is_boolean(raw):  # Part A.8: any letter case
                 found.append(RuleProblem(name, "boolean", raw, f"{name} must be true or false"))
     return found
 
@@ -99,7 +98,7 @@ def _paging(request: Request) -> list[RuleProblem]:
     found: list[RuleProblem] = []
     for name in ("page", "perPage"):
         for raw in request.query.get(name, []):
-            if not _DIGITS.fullmatch(raw) or not 0 < int(raw) <= INT32_MAX:  # Part A.4
+            if not is_positive_int(raw):  # Part A.4
                 message = f"{name} must be a positive whole number (int32)"
                 found.append(RuleProblem(name, "positive-integer", raw, message))
     return found
@@ -143,11 +142,6 @@ def _put_body(raw: bytes) -> list[RuleProblem]:
     # Strict: a read-only field (presenceStatus) or an unknown one is a client bug even though
     # the platform ignores it (Part A.9); the client believes it changed something.
     return [
-        RuleProblem(_field(p.path), p.rule, p.found, str(p))
+        RuleProblem(parameter_of(p.path), p.rule, p.found, str(p))
         for p in schema_problems("presence-info-request", body, strict=True)
     ]
-
-
-def _field(path: str) -> str:
-    # "$.message" -> "message"; the request schema is flat.
-    return path.removeprefix("$").lstrip(".").split(".")[0].split("[")[0] or "body"
