@@ -1,6 +1,6 @@
 """OAuth as the platform does it: the token endpoint's grants, bearer tokens, sessions.
 
-No Flask here: `TokenService` takes the form fields and headers and returns JSON-ready dicts
+No HTTP here: `TokenService` takes the form fields and headers and returns JSON-ready dicts
 or raises `OAuthError` / `MockError` subclasses.
 """
 
@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import jwt
 
-from .clock import Clock
+from .clock import OFFSET_KEY, Clock, offset_of
 from .errors import (
     InvalidAuthorizationHeader,
     OAuthError,
@@ -41,6 +42,9 @@ ACCESS_TTL = (600, 3600, 3600)
 REFRESH_TTL = (1, 2_592_000, 604_800)
 
 ACCESS, REFRESH, SESSION = "access", "refresh", "session"
+# An access token starts with its session's ID, so one store round trip can read the token, its
+# session and the clock offset together (TokenService.authenticate); the rest is random.
+SESSION_ID_LENGTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,7 @@ class Caller:
     client_id: str
     admin: bool
     permissions: frozenset[str]
+    now: float  # the emulator's time, read with the token: the rate limiter needs it too
 
 
 def credential_jwt(ext: Extension) -> str:
@@ -127,7 +132,7 @@ class TokenService:
 
     def issue(self, app: App, owner: Extension, form: Mapping[str, str]) -> Record:
         """A new session with its first access and refresh token pair."""
-        session_id = secrets.token_hex(16)
+        session_id = secrets.token_hex(SESSION_ID_LENGTH // 2)
         self.store.put(SESSION, session_id, {"extensionId": owner.id})
         return self._pair(app, owner, session_id, form)
 
@@ -135,7 +140,7 @@ class TokenService:
         now = self.clock.now()
         access_ttl = _ttl(form.get("access_token_ttl"), ACCESS_TTL)
         refresh_ttl = _ttl(form.get("refresh_token_ttl"), REFRESH_TTL)
-        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        access, refresh = session_id + secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         common = {
             "accountId": owner.account_id,
             "extensionId": owner.id,
@@ -186,16 +191,20 @@ class TokenService:
         token = _bearer(authorization) if authorization is not None else query_token
         if not token:
             raise InvalidAuthorizationHeader()
-        record = self.store.get(ACCESS, token)
-        if record is None or self.store.get(SESSION, record["sessionId"]) is None:
+        session_id = token[:SESSION_ID_LENGTH]
+        record, session, offset = self.store.get_many(
+            [(ACCESS, token), (SESSION, session_id), OFFSET_KEY]
+        )
+        if record is None or session is None or record["sessionId"] != session_id:
             raise TokenNotFound()
-        if record["expiresAt"] <= self.clock.now():
+        now = time.time() + offset_of(offset)
+        if record["expiresAt"] <= now:
             raise TokenExpired()
         owner = self.directory.extension(record["extensionId"])
         app = self.directory.app(record["clientId"])
         if owner is None or app is None:
             raise TokenNotFound()
-        return Caller(owner.account_id, owner.id, app.client_id, owner.admin, app.permissions)
+        return Caller(owner.account_id, owner.id, app.client_id, owner.admin, app.permissions, now)
 
 
 def _bearer(authorization: str) -> str:

@@ -9,15 +9,12 @@ instead of sleeping. So this is a small window counter kept in the Store (shared
 * in `enforce` mode a request over the limit opens a penalty of 60 s (Part B.4), and every
   request during the penalty is refused and restarts it.
 
-A store that offers `increment` (the memory store does) counts atomically; for any other
-store the read-modify-write happens under a lock of this process only.
+Every store counts atomically with `Store.increment`, in one round trip.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 from .clock import Clock
 from .config import ConfigError, Settings
@@ -42,13 +39,6 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     "heavy": Limit(10, 60),
     "auth": Limit(5, 60),
 }
-
-
-@runtime_checkable
-class CountingStore(Protocol):
-    def increment(self, namespace: str, key: str, now: float, window: float) -> int:
-        """Atomically count one request in the key's window (a new one if it is over)."""
-        ...
 
 
 def parse_limits(spec: str | None) -> dict[str, Limit]:
@@ -78,21 +68,23 @@ class RateLimiter:
         self.limits = limits
         self.store = store
         self.clock = clock
-        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store, clock: Clock) -> RateLimiter:
         return cls(settings.rate_limits, parse_limits(settings.rate_limit), store, clock)
 
-    def hit(self, group: str, key: str) -> dict[str, str]:
+    def hit(self, group: str, key: str, now: float | None = None) -> dict[str, str]:
         """Count one request of `key` (user and app) in `group`: the headers for the answer.
+
+        `now` is the emulator's time if the caller has read it already (saves a store read).
 
         Raises RateLimited (429 CMN-301 with Retry-After) in `enforce` mode when over the limit.
         """
         if self.mode == "off":
             return {}
         limit = self.limits[group]
-        now = self.clock.now()
+        if now is None:
+            now = self.clock.now()
         counter = f"{group}:{key}"
         headers = {
             "X-Rate-Limit-Group": group,
@@ -102,7 +94,7 @@ class RateLimiter:
         if self.mode == "enforce" and self._penalized(counter, now):
             self._penalize(counter, now)
             raise RateLimited(headers=_refused(headers))
-        count = self._count(counter, now, limit.window)
+        count = self.store.increment(NAMESPACE, counter, now, limit.window)
         headers["X-Rate-Limit-Remaining"] = str(max(0, limit.requests - count))
         if self.mode == "enforce" and count > limit.requests:
             self._penalize(counter, now)
@@ -115,17 +107,6 @@ class RateLimiter:
 
     def _penalize(self, counter: str, now: float) -> None:
         self.store.put(NAMESPACE, "penalty:" + counter, {"until": now + PENALTY})
-
-    def _count(self, counter: str, now: float, window: int) -> int:
-        if isinstance(self.store, CountingStore):
-            return self.store.increment(NAMESPACE, counter, now, window)
-        with self._lock:
-            found = self.store.get(NAMESPACE, counter)
-            if found is None or found["start"] + window <= now:
-                found = {"start": now, "count": 0}
-            found["count"] += 1
-            self.store.put(NAMESPACE, counter, found)
-            return int(found["count"])
 
 
 def _refused(headers: dict[str, str]) -> dict[str, str]:

@@ -65,7 +65,8 @@ class PresenceRoutes:
             caller = self.tokens.authenticate(
                 request.header("authorization"), parsing.first(request.query, "access_token")
             )
-            headers = self.limiter.hit(group, f"{caller.client_id}:{caller.extension_id}")
+            key = f"{caller.client_id}:{caller.extension_id}"
+            headers = self.limiter.hit(group, key, caller.now)
             try:
                 if permission not in caller.permissions:
                     raise AppPermissionRequired(permission)

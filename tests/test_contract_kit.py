@@ -106,7 +106,8 @@ def test_kit_never_prints_a_secret_or_token(pytester: pytest.Pytester, broken: s
     result = run_kit(pytester, broken, "-v", "-l")
     output = result.stdout.str() + result.stderr.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    assert "found: 'Bearer ***'" in output  # the echoed token, masked where it is quoted
+    # The echoed token, masked where it is quoted (and cut short there: it is long).
+    assert "found: 'Bearer ***" in output
     for secret in (DEMO["clientSecret"], DEMO["jwt"]):
         assert secret not in output
     assert "Bearer " + "x" * 4 not in output

@@ -67,6 +67,14 @@ def test_records_round_trip_and_take_is_once(store: Store) -> None:
     assert store.get("refresh", "abc") is None
 
 
+def test_get_many_answers_in_the_order_asked_with_none_for_missing(store: Store) -> None:
+    store.put("access", "t1", {"sessionId": "s1"})
+    store.put("clock", "offset", {"seconds": 30.0})
+    asked = [("session", "s1"), ("access", "t1"), ("clock", "offset"), ("access", "t2")]
+    assert store.get_many(asked) == [None, {"sessionId": "s1"}, {"seconds": 30.0}, None]
+    assert store.get_many([]) == []
+
+
 def test_take_is_once_under_contention(store: Store) -> None:
     store.put("code", "k", {"n": 1})
     with ThreadPoolExecutor(8) as pool:
@@ -156,17 +164,17 @@ def test_sqlite_store_survives_reopening(tmp_path: Path) -> None:
 
 
 def test_increment_counts_within_a_window_and_restarts_after_it(store: Store) -> None:
-    counts = [store.increment("rate", "u1:light", 1000.0 + i, 60) for i in range(3)]  # type: ignore[attr-defined]
+    counts = [store.increment("rate", "u1:light", 1000.0 + i, 60) for i in range(3)]
     assert counts == [1, 2, 3]
-    assert store.increment("rate", "u2:light", 1001.0, 60) == 1  # type: ignore[attr-defined]
-    assert store.increment("rate", "u1:light", 1060.0, 60) == 1  # type: ignore[attr-defined]
+    assert store.increment("rate", "u2:light", 1001.0, 60) == 1
+    assert store.increment("rate", "u1:light", 1060.0, 60) == 1
     assert store.get("rate", "u1:light") == {"start": 1060.0, "count": 1}
 
 
 def _count_many(url: str, times: int) -> None:
     opened = store_from_url(url)
     for _ in range(times):
-        opened.increment("rate", "shared", 5000.0, 60)  # type: ignore[attr-defined]
+        opened.increment("rate", "shared", 5000.0, 60)
 
 
 def test_increment_loses_no_count_across_processes(shared_store_url: str) -> None:

@@ -32,6 +32,23 @@ class Store(Protocol):
 
     def get(self, namespace: str, key: str) -> Record | None: ...
 
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Record | None]:
+        """Several records in one round trip, in the order of `keys` (None where missing).
+
+        An API request needs its token, session and the clock offset; on SQLite or Redis one
+        query instead of three is most of what separates a GET from a bare route.
+        """
+        ...
+
+    def increment(self, namespace: str, key: str, now: float, window: float) -> int:
+        """Count one request in the key's fixed window, atomically across processes.
+
+        The window opens at the first request and lasts `window` seconds; a request after it
+        opens a new one. The record reads back with `get` as {"start": ..., "count": ...}.
+        `now` is the emulator's movable clock, not the wall clock (mockserver/ratelimit.py).
+        """
+        ...
+
     def take(self, namespace: str, key: str) -> Record | None:
         """Get and delete in one atomic step (a refresh token or code is good once)."""
         ...

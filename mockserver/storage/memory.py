@@ -34,13 +34,14 @@ class MemoryStore:
         found = self._records.get((namespace, key))
         return copy.deepcopy(found) if found is not None else None
 
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Record | None]:
+        return [self.get(namespace, key) for namespace, key in keys]
+
     def take(self, namespace: str, key: str) -> Record | None:
         with self._lock:
             return self._records.pop((namespace, key), None)
 
     def increment(self, namespace: str, key: str, now: float, window: float) -> int:
-        """Count one request in the key's window, opening a new window once it is over
-        (used by ratelimit.py, which passes the emulator's movable clock as `now`)."""
         with self._lock:
             found = self._records.get((namespace, key))
             if found is None or found["start"] + window <= now:

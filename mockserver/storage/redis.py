@@ -82,8 +82,14 @@ class RedisStore:
         raw = self._redis().get(self._record_key(namespace, key))
         return json.loads(raw) if raw is not None else None
 
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Record | None]:
+        if not keys:
+            return []
+        raws = self._redis().mget([self._record_key(namespace, key) for namespace, key in keys])
+        return [json.loads(raw) if raw is not None else None for raw in raws]
+
     def increment(self, namespace: str, key: str, now: float, window: float) -> int:
-        """Count one request in the key's fixed window; one Lua script, so atomic everywhere."""
+        """One Lua script, so atomic for every replica."""
         found = self._redis().eval(_INCREMENT, 1, self._record_key(namespace, key), now, window)
         return int(found)
 
