@@ -2,5 +2,5 @@
 
 Run with `presence-mock contract --target URL|inprocess` or
 `pytest --pyargs contract_tests --presence-target URL|inprocess`. Depends only on the JSON
-schemas (`mockserver.schemas`, no Flask) and HTTP (`requests`).
+schemas (`mockserver.schemas`, no server) and HTTP (`requests`).
 """

@@ -1,8 +1,8 @@
 """presence-mock: a local emulator of RingCentral's Presence API.
 
-`create_app()` builds the Flask app; `Emulator` is the framework-neutral core behind it;
+`create_app()` builds the WSGI app; `Emulator` is the transport-neutral core behind it;
 `PresenceMock` runs that core in process through `responses`. Names load on first use, so that
-`mockserver.schemas` (used by the contract-test kit against real servers) never imports Flask.
+`mockserver.schemas` (used by the contract-test kit against real servers) imports no server.
 """
 
 from __future__ import annotations

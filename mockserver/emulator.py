@@ -1,6 +1,6 @@
 """The emulator core: one object that turns a neutral Request into a Response.
 
-Both transports (the Flask app and the in-process `responses` mock) call `Emulator.handle`.
+Both transports (the WSGI app in wsgi.py, the in-process `responses` mock) call `Emulator.handle`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The neutral request and response every transport adapts to (Flask, `responses`)."""
+"""The neutral request and response every transport adapts to (WSGI, `responses`)."""
 
 from __future__ import annotations
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+
+from .wsgi import EmulatorApp
 
 log = logging.getLogger("presence_mock")
 
@@ -23,7 +24,7 @@ THREADS = 4
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, app: Flask, host: str, port: int, workers: int) -> None:
+    def __init__(self, app: EmulatorApp, host: str, port: int, workers: int) -> None:
         self.app = app
         self.options: dict[str, Any] = {
             "bind": f"{host}:{port}",
@@ -45,7 +46,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> EmulatorApp:
         return self.app
 
     def _ready(self, arbiter: Any) -> None:

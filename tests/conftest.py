@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
+from werkzeug.test import Client, TestResponse
 
 from mockserver.app import app_for
 from mockserver.auth import JWT_GRANT, credential_jwt
@@ -31,7 +30,7 @@ def directory(emulator: Emulator) -> Directory:
 
 
 @pytest.fixture
-def client(emulator: Emulator) -> Iterator[FlaskClient]:
+def client(emulator: Emulator) -> Iterator[Client]:
     emulator.reset()
     emulator.clock.offset = 0
     app = app_for(emulator)
@@ -54,7 +53,7 @@ def find(directory: Directory, test: Callable[[Extension], bool], account: int =
 class Api:
     """A logged-in caller of the emulator through the Flask test client."""
 
-    client: FlaskClient
+    client: Client
     token: str
     owner: Extension
 
@@ -70,7 +69,7 @@ class Api:
         return self.client.put(path, json=body, headers=self.headers())
 
 
-def login(client: FlaskClient, directory: Directory, owner: Extension) -> Api:
+def login(client: Client, directory: Directory, owner: Extension) -> Api:
     answer = client.post(
         "/restapi/oauth/token",
         data={"grant_type": JWT_GRANT, "assertion": credential_jwt(owner)},
@@ -81,18 +80,18 @@ def login(client: FlaskClient, directory: Directory, owner: Extension) -> Api:
 
 
 @pytest.fixture
-def admin(client: FlaskClient, directory: Directory) -> Api:
+def admin(client: Client, directory: Directory) -> Api:
     return login(client, directory, directory.accounts[0].administrator)
 
 
 @pytest.fixture
-def user(client: FlaskClient, directory: Directory) -> Api:
+def user(client: Client, directory: Directory) -> Api:
     """A standard user of the first account who can see others."""
     owner = find(directory, lambda e: e.type.is_user and not e.admin)
     return login(client, directory, owner)
 
 
 @pytest.fixture
-def outsider(client: FlaskClient, directory: Directory) -> Api:
+def outsider(client: Client, directory: Directory) -> Api:
     """The administrator of the second account."""
     return login(client, directory, directory.accounts[1].administrator)

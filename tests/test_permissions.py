@@ -10,7 +10,7 @@ import json
 from functools import cache
 
 import pytest
-from flask.testing import FlaskClient
+from werkzeug.test import Client
 
 from mockserver.app import app_for
 from mockserver.auth import JWT_GRANT, credential_jwt
@@ -32,7 +32,7 @@ def _default_fixture() -> str:
 
 def emulator_with_apps(
     tmp_path, permissions: list[list[str]], **settings: object
-) -> tuple[Emulator, FlaskClient]:
+) -> tuple[Emulator, Client]:
     """The default accounts with the demo app first and one more app per permission list."""
     data = json.loads(_default_fixture())
     for index, granted in enumerate(permissions):
