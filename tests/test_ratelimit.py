@@ -27,9 +27,7 @@ HEADERS = (
 class Server:
     def __init__(self, **settings: object) -> None:
         self.emulator = Emulator.from_settings(Settings(validate_responses=True, **settings))  # type: ignore[arg-type]
-        app = app_for(self.emulator)
-        app.testing = True
-        self.client = app.test_client()
+        self.client = app_for(self.emulator).test_client()
         self.directory = self.emulator.directory
 
     def token_answer(self, **form: str):
@@ -80,6 +78,36 @@ def test_headers_mode_refuses_nothing():
     answers = [server.client.get(LISTING, headers=headers) for _ in range(12)]
     assert {a.status_code for a in answers} == {200}
     assert answers[-1].headers["X-Rate-Limit-Remaining"] == "0"
+
+
+def _stored_count(server: Server, group: str) -> int:
+    admin = server.directory.accounts[0].administrator
+    counter = f"{group}:{server.directory.apps[0].client_id}:{admin.id}"
+    return int(server.emulator.store.get("ratelimit", counter)["count"])  # type: ignore[index]
+
+
+def test_a_spent_window_reads_zero_until_it_ends_without_a_write_each():
+    server = Server()
+    headers = server.login()
+    answers = [server.client.get(LISTING, headers=headers) for _ in range(15)]
+    remaining = [a.headers["X-Rate-Limit-Remaining"] for a in answers]
+    assert remaining == [str(n) for n in range(9, -1, -1)] + ["0"] * 5
+    # Once spent, the process answers from memory: the stored count stopped at the limit.
+    assert _stored_count(server, "heavy") == 10
+    server.emulator.clock.advance(60)
+    answer = server.client.get(LISTING, headers=headers)
+    assert answer.headers["X-Rate-Limit-Remaining"] == "9"
+
+
+def test_workers_sharing_a_store_share_the_count(tmp_path):
+    store = f"sqlite://{tmp_path / 'shared.db'}"
+    first, second = Server(store=store), Server(store=store)
+    headers = first.login()
+    for _ in range(10):
+        first.client.get(LISTING, headers=headers)
+    answer = second.client.get(LISTING, headers=headers)
+    assert answer.headers["X-Rate-Limit-Remaining"] == "0"
+    assert _stored_count(second, "heavy") == 11
 
 
 def test_off_mode_sends_no_headers():

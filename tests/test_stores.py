@@ -164,11 +164,11 @@ def test_sqlite_store_survives_reopening(tmp_path: Path) -> None:
 
 
 def test_increment_counts_within_a_window_and_restarts_after_it(store: Store) -> None:
-    counts = [store.increment("rate", "u1:light", 1000.0 + i, 60) for i in range(3)]
-    assert counts == [1, 2, 3]
-    assert store.increment("rate", "u2:light", 1001.0, 60) == 1
-    assert store.increment("rate", "u1:light", 1060.0, 60) == 1
-    assert store.get("rate", "u1:light") == {"start": 1060.0, "count": 1}
+    counts = [store.increment("rate", "u1:light", 1000.25 + i, 60) for i in range(3)]
+    assert counts == [(1, 1000.25), (2, 1000.25), (3, 1000.25)]
+    assert store.increment("rate", "u2:light", 1001.0, 60) == (1, 1001.0)
+    assert store.increment("rate", "u1:light", 1060.25, 60) == (1, 1060.25)
+    assert store.get("rate", "u1:light") == {"start": 1060.25, "count": 1}
 
 
 def _count_many(url: str, times: int) -> None:

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from ..model import PresenceSettings
 
 Record = dict[str, Any]
+
+
+class Window(NamedTuple):
+    """A rate-limit window as `Store.increment` leaves it."""
+
+    hits: int  # requests counted in the window so far
+    start: float
 
 
 class Store(Protocol):
@@ -40,11 +47,12 @@ class Store(Protocol):
         """
         ...
 
-    def increment(self, namespace: str, key: str, now: float, window: float) -> int:
+    def increment(self, namespace: str, key: str, now: float, window: float) -> Window:
         """Count one request in the key's fixed window, atomically across processes.
 
         The window opens at the first request and lasts `window` seconds; a request after it
-        opens a new one. The record reads back with `get` as {"start": ..., "count": ...}.
+        opens a new one. Returns the count so far and the window's start; the record reads
+        back with `get` as {"start": ..., "count": ...}.
         `now` is the emulator's movable clock, not the wall clock (mockserver/ratelimit.py).
         """
         ...

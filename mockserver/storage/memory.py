@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 
 from ..model import PresenceSettings
-from . import Record
+from . import Record, Window
 
 
 class MemoryStore:
@@ -41,14 +41,14 @@ class MemoryStore:
         with self._lock:
             return self._records.pop((namespace, key), None)
 
-    def increment(self, namespace: str, key: str, now: float, window: float) -> int:
+    def increment(self, namespace: str, key: str, now: float, window: float) -> Window:
         with self._lock:
             found = self._records.get((namespace, key))
             if found is None or found["start"] + window <= now:
                 found = {"start": now, "count": 0}
                 self._records[namespace, key] = found
             found["count"] += 1
-            return int(found["count"])
+            return Window(found["count"], found["start"])
 
     def reset(self) -> None:
         with self._lock:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from ..model import PresenceSettings
-from . import Record
+from . import Record, Window
 
 PREFIX = "presence-mock:"
 
@@ -88,10 +88,12 @@ class RedisStore:
         raws = self._redis().mget([self._record_key(namespace, key) for namespace, key in keys])
         return [json.loads(raw) if raw is not None else None for raw in raws]
 
-    def increment(self, namespace: str, key: str, now: float, window: float) -> int:
+    def increment(self, namespace: str, key: str, now: float, window: float) -> Window:
         """One Lua script, so atomic for every replica."""
-        found = self._redis().eval(_INCREMENT, 1, self._record_key(namespace, key), now, window)
-        return int(found)
+        count, start = self._redis().eval(
+            _INCREMENT, 1, self._record_key(namespace, key), repr(now), window
+        )
+        return Window(int(count), float(start))
 
     def take(self, namespace: str, key: str) -> Record | None:
         raw = self._redis().getdel(self._record_key(namespace, key))
@@ -120,8 +122,10 @@ if raw then
   if found.start + window > now then start, count = found.start, found.count end
 end
 count = count + 1
-redis.call('SET', KEYS[1], string.format('{"start": %.17g, "count": %d}', start, count))
-return count
+local kept = string.format('%.17g', start)
+redis.call('SET', KEYS[1], string.format('{"start": %s, "count": %d}', kept, count))
+-- A Lua number would reach the client as an integer: the start goes back as text.
+return {count, kept}
 """
 
 

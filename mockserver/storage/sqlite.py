@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from ..model import PresenceSettings
-from . import Record
+from . import Record, Window
 
 BUSY_TIMEOUT_MS = 10_000
 SCHEMA = """
@@ -126,11 +126,12 @@ class SQLiteStore:
         found = {(namespace, key): value for namespace, key, value in rows}
         return [json.loads(found[pair]) if pair in found else None for pair in keys]
 
-    def increment(self, namespace: str, key: str, now: float, window: float) -> int:
+    def increment(self, namespace: str, key: str, now: float, window: float) -> Window:
         # One UPSERT statement is one transaction: atomic across processes, and a single
         # round trip instead of BEGIN, SELECT, INSERT and COMMIT on every API request.
-        row = self._connection().execute(_INCREMENT, (namespace, key, now, window)).fetchone()
-        return int(row[0])
+        arguments = (namespace, key, now, window)
+        count, start = self._connection().execute(_INCREMENT, arguments).fetchone()
+        return Window(int(count), float(start))
 
     def take(self, namespace: str, key: str) -> Record | None:
         with self._transaction() as connection:
@@ -153,5 +154,5 @@ ON CONFLICT (namespace, key) DO UPDATE SET value = CASE
     WHEN json_extract(value, '$.start') + ?4 <= ?3 THEN excluded.value
     ELSE json_set(value, '$.count', json_extract(value, '$.count') + 1)
 END
-RETURNING json_extract(value, '$.count')
+RETURNING json_extract(value, '$.count'), json_extract(value, '$.start')
 """
