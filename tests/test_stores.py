@@ -199,3 +199,15 @@ def test_the_clock_offset_is_shared_through_the_store(shared_store_url: str) -> 
         first._redis().flushdb()  # type: ignore[attr-defined]
     Clock(first).advance(3600)
     assert Clock(second).offset == 3600
+
+
+def test_sqlite_get_many_looks_keys_up_instead_of_scanning(tmp_path: Path) -> None:
+    from mockserver.storage.sqlite import _get_many_sql
+
+    opened = store_from_url(f"sqlite://{tmp_path / 'plan.db'}")
+    plan = opened._connection().execute(  # type: ignore[attr-defined]
+        "EXPLAIN QUERY PLAN " + _get_many_sql(3), ["a", "b"] * 3
+    )
+    steps = [row[-1] for row in plan]
+    assert not [step for step in steps if step.startswith("SCAN records")], steps
+    assert sum(step.startswith("SEARCH records USING PRIMARY KEY") for step in steps) == 3
