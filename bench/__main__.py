@@ -15,6 +15,7 @@ import platform
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,14 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: int
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """One run of the baseline and one of each of our measures, taken back to back."""
+
+    bare: Load
+    ours: dict[str, Load]
 
 
 @dataclass
@@ -225,12 +234,26 @@ def extension_ids(base: str, token: str, count: int) -> list[str]:
     return [str(record["extension"]["id"]) for record in json.loads(body)["records"]]
 
 
-def _row(name: str, load: Load, bare: Load | None, target: str = "") -> str:
-    ratio = f"{load.rps / bare.rps:.2f}x" if bare else "-"
+def _row(name: str, rounds: Sequence[Round], measure: str | None, target: str = "") -> str:
+    """A table row of medians over the rounds; the ratio is the median of per-round ratios."""
+    loads = [r.ours[measure] if measure else r.bare for r in rounds]
+    rps = statistics.median(load.rps for load in loads)
+    p50 = statistics.median(load.p50_ms for load in loads)
+    p99 = statistics.median(load.p99_ms for load in loads)
+    errors = sum(load.errors for load in loads)
+    shown = f"{rps:,.0f}" + (f" ({errors} errors)" if errors else "")
+    ratio = "-"
+    if measure:
+        ratios = sorted(r.ours[measure].rps / r.bare.rps for r in rounds)
+        ratio = f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+    return f"| {name} | {shown} | {p50:.2f} | {p99:.2f} | {ratio} | {target} |"
+
+
+def _load_row(name: str, load: Load, target: str = "") -> str:
     errors = f" ({load.errors} errors)" if load.errors else ""
     return (
         f"| {name} | {load.rps:,.0f}{errors} | {load.p50_ms:.2f} | {load.p99_ms:.2f} "
-        f"| {ratio} | {target} |"
+        f"| - | {target} |"
     )
 
 
@@ -239,6 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (10)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="throughput rounds, medians reported (3)"
+    )
     parser.add_argument(
         "--workers", type=int, default=None, help="serve --workers N (only if the CLI has it)"
     )
@@ -272,10 +298,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     rows: list[str] = []
-    rows.append("| Measure | Requests/s | p50 ms | p99 ms | vs bare route | Target |")
+    rows.append(
+        f"| Measure (median of {args.rounds} rounds) | Requests/s | p50 ms | p99 ms "
+        "| vs bare route (range) | Target |"
+    )
     rows.append("|---|---:|---:|---:|---:|---|")
 
-    # Throughput: ours, on an account big enough for a full page of 100 and a batch of 30.
+    # Throughput: ours, on an account big enough for a full page of 100 and a batch of 30, and
+    # the baseline (same command and options, a constant body as long as our single answer),
+    # both running throughout. Each round drives the baseline and then each of ours, so every
+    # ratio compares runs taken minutes apart at most: on a shared 2-core machine throughput
+    # drifts by half between runs, and one late baseline run would skew every ratio.
     port = _free_port()
     command = ["presence-mock", *serve_options(port, args.workers)]
     command += ["--extensions", str(args.load_extensions)]
@@ -286,27 +319,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         status, single_body = _get(single_url, token)
         assert status == 200, single_body
         ours = {
-            "single": wrk(single_url, token, args),
-            "batch": wrk(f"{server.base}{API}/extension/{','.join(ids)}/presence", token, args),
-            "page": wrk(f"{server.base}{API}/presence?perPage=100", token, args),
-            "put": wrk(single_url, token, args, put=True),
+            "single": (single_url, False),
+            "batch": (f"{server.base}{API}/extension/{','.join(ids)}/presence", False),
+            "page": (f"{server.base}{API}/presence?perPage=100", False),
+            "put": (single_url, True),
         }
+        bare_port = _free_port()
+        bare_command = [sys.executable, "-m", "bench.bare_app", "--body-bytes"]
+        bare_command += [str(len(single_body)), *serve_options(bare_port, args.workers)]
+        with running(bare_command, bare_port) as bare_server:
+            status, _ = _get(bare_server.base + BARE_PATH)
+            if status != 200:
+                raise SystemExit("bench: the baseline app was not served; see bench/bare_app.py")
+            rounds = [
+                Round(
+                    bare=wrk(bare_server.base + BARE_PATH, "-", args),
+                    ours={name: wrk(url, token, args, put) for name, (url, put) in ours.items()},
+                )
+                for _ in range(args.rounds)
+            ]
 
-    # The baseline, same command and options, a constant body as long as the single answer.
-    port = _free_port()
-    bare_command = [sys.executable, "-m", "bench.bare_app", "--body-bytes", str(len(single_body))]
-    bare_command += serve_options(port, args.workers)
-    with running(bare_command, port) as server:
-        status, _ = _get(server.base + BARE_PATH)
-        if status != 200:
-            raise SystemExit("bench: the baseline app was not served; see bench/bare_app.py")
-        bare = wrk(server.base + BARE_PATH, "-", args)
-
-    rows.append(_row(f"bare Flask route ({len(single_body)} B)", bare, None))
-    rows.append(_row("GET one extension's presence", ours["single"], bare, ">= 0.8x"))
-    rows.append(_row("GET batch of 30 (207 multipart)", ours["batch"], bare, ">= 0.2x"))
-    rows.append(_row("GET account presence, perPage=100", ours["page"], bare, ">= 0.2x"))
-    rows.append(_row("PUT own presence", ours["put"], bare, ""))
+    rows.append(_row(f"bare Flask route ({len(single_body)} B)", rounds, None))
+    rows.append(_row("GET one extension's presence", rounds, "single", ">= 0.8x"))
+    rows.append(_row("GET batch of 30 (207 multipart)", rounds, "batch", ">= 0.2x"))
+    rows.append(_row("GET account presence, perPage=100", rounds, "page", ">= 0.2x"))
+    rows.append(_row("PUT own presence", rounds, "put", ""))
 
     # Start-up to the first 200 and resident memory, per account size.
     sizes: list[str] = [
@@ -336,8 +373,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"| Account of {count:,} | Requests/s | p50 ms | p99 ms | p50 vs page 1 "
                     "| Target |",
                     "|---|---:|---:|---:|---:|---|",
-                    _row("page 1, perPage=100", first_load, None),
-                    _row(f"page {last} (last), perPage=100", last_load, None, "<= 1.5x").replace(
+                    _load_row("page 1, perPage=100", first_load),
+                    _load_row(f"page {last} (last), perPage=100", last_load, "<= 1.5x").replace(
                         "| - |", f"| {p50_ratio:.2f}x |"
                     ),
                 ]
