@@ -12,6 +12,8 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from typing import Any
 
+import orjson
+
 from .aggregation import presence_status, telephony_status
 from .model import Extension, PresenceSettings
 
@@ -87,7 +89,19 @@ def _call(call: dict[str, Any], with_sip: bool) -> dict[str, Any]:
 
 
 def dumps(body: Any) -> bytes:
-    # ASCII-only JSON keeps every multipart part 7-bit, so no transfer encoding is needed.
+    """Compact, ASCII-only JSON: every multipart part stays 7-bit, needing no transfer encoding.
+
+    orjson writes a page of 100 records in ~30 us where the json module takes ~380 us (issue 5's
+    benchmark); its bytes are the json module's whenever the text is ASCII and the keys are
+    strings. Anything else (a non-ASCII name, an int key) takes the json module's path, so the
+    bytes never depend on which encoder ran.
+    """
+    try:
+        fast = orjson.dumps(body)
+    except TypeError:
+        fast = b""
+    if fast and fast.isascii():
+        return fast
     return json.dumps(body, separators=(",", ":")).encode()
 
 
