@@ -193,9 +193,19 @@ def _check_port_free(host: str, port: int) -> None:
             raise SystemExit(1) from None
 
 
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    # One line per request: the format names no source line, thread or process, so don't
+    # collect them for every record (the logging cookbook's "Optimization" section).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    _configure_logging()
     try:
         settings = settings_from(args)
         if args.command == "contract":
