@@ -8,6 +8,7 @@ import dataclasses
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 import tempfile
@@ -146,11 +147,18 @@ def _serve_one_process(settings: Settings) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # A taken port: werkzeug itself prints "Port N is in use ..." and exits with status 1.
     server = make_server(settings.host, settings.port, app, threaded=True)
+    # SIGTERM (docker stop, a test's terminate) ends serve_forever by an exception, so the
+    # interpreter exits normally and logging writes the request lines still pending.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     logging.getLogger("presence_mock").info(
         "presence-mock serving on http://%s:%d", settings.host, server.server_port
     )
     server.serve_forever()
     return 0
+
+
+def _exit_on_signal(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)  # a stop asked for is a clean exit, as gunicorn's master makes it
 
 
 def _serve_workers(settings: Settings) -> int:
@@ -194,7 +202,13 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    from .requestlog import BatchingStreamHandler
+
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        handlers=[BatchingStreamHandler(sys.stderr)],
+    )
     # One line per request: the format names no source line, thread or process, so don't
     # collect them for every record (the logging cookbook's "Optimization" section).
     logging._srcfile = None

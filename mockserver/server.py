@@ -13,6 +13,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
+from .requestlog import flush_all
 from .wsgi import EmulatorApp
 
 log = logging.getLogger("presence_mock")
@@ -39,6 +40,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "loglevel": "warning",
             "graceful_timeout": 5,
             "when_ready": self._ready,
+            # Request lines are written in batches (requestlog.py): the last ones go out here.
+            "worker_exit": lambda _arbiter, _worker: flush_all(),
         }
         super().__init__()
 

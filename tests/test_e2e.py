@@ -125,7 +125,12 @@ def test_one_log_line_per_request(server):
     url, log = server
     marker = f"/restapi/v1.0/nothing-{time.time_ns()}"
     requests.get(url + marker, timeout=5)
-    time.sleep(0.2)
+    deadline = time.monotonic() + 5  # lines are written in batches, every 0.1 s
+    lines: list[str] = []
+    while not lines and time.monotonic() < deadline:
+        time.sleep(0.1)
+        lines = [line for line in log.read_text().splitlines() if marker in line]
+    time.sleep(0.3)  # a second copy, if any, would be written by now
     lines = [line for line in log.read_text().splitlines() if marker in line]
     assert len(lines) == 1
     assert "GET" in lines[0] and "404" in lines[0]
