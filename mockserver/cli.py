@@ -164,6 +164,7 @@ def _exit_on_signal(_signum: int, _frame: object) -> None:
 def _serve_workers(settings: Settings) -> int:
     from .app import create_app
     from .server import GunicornServer
+    from .storage.cached import COUNTER_SUFFIX
 
     log = logging.getLogger("presence_mock")
     _check_port_free(settings.host, settings.port)
@@ -181,7 +182,7 @@ def _serve_workers(settings: Settings) -> int:
         GunicornServer(create_app(settings), settings.host, settings.port, settings.workers).run()
     finally:
         if scratch:
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", COUNTER_SUFFIX):
                 with contextlib.suppress(OSError):
                     os.unlink(scratch + suffix)
     return 0

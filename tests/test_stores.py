@@ -205,9 +205,76 @@ def test_sqlite_get_many_looks_keys_up_instead_of_scanning(tmp_path: Path) -> No
     from mockserver.storage.sqlite import _get_many_sql
 
     opened = store_from_url(f"sqlite://{tmp_path / 'plan.db'}")
-    plan = opened._connection().execute(  # type: ignore[attr-defined]
+    plan = opened.inner._connection().execute(  # type: ignore[attr-defined]
         "EXPLAIN QUERY PLAN " + _get_many_sql(3), ["a", "b"] * 3
     )
     steps = [row[-1] for row in plan]
     assert not [step for step in steps if step.startswith("SCAN records")], steps
     assert sum(step.startswith("SEARCH records USING PRIMARY KEY") for step in steps) == 3
+
+
+# -- the per-process read cache over SQLite (mockserver/storage/cached.py) -----------------------
+WRITES = {
+    "put": lambda s: s.put("access", "t1", {"v": 2}),
+    "take": lambda s: s.take("access", "t1"),
+    "merge_overrides": lambda s: s.merge_overrides(9, {"userStatus": "Busy"}),
+    "reset": lambda s: s.reset(),
+    "increment": lambda s: s.increment("ratelimit", "k", 1000.0, 60),
+}
+
+
+def _reads(store: Store) -> tuple[object, ...]:
+    return (
+        store.get("access", "t1"),
+        store.get_many([("access", "t1"), ("ratelimit", "k")]),
+        store.overrides([9, 10]),
+    )
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_a_write_through_one_opening_is_read_at_once_through_another(
+    shared_store_url: str, write: str
+) -> None:
+    writer, reader = store_from_url(shared_store_url), store_from_url(shared_store_url)
+    if shared_store_url.startswith("redis://"):
+        writer._redis().flushdb()  # type: ignore[attr-defined]
+    writer.put("access", "t1", {"v": 1})
+    writer.merge_overrides(10, {"dndStatus": "DoNotAcceptAnyCalls"})
+    before = _reads(reader)
+    _reads(reader)  # a second read, served from the reader's cache where it has one
+    WRITES[write](writer)
+    assert _reads(reader) == _reads(store_from_url(shared_store_url)) != before
+
+
+def _statements(store: Store) -> list[str]:
+    seen: list[str] = []
+    store.inner._connection().set_trace_callback(seen.append)  # type: ignore[attr-defined]
+    return seen
+
+
+def test_sqlite_reads_are_served_from_memory_until_any_process_writes(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'cached.db'}"
+    reader, writer = store_from_url(url), store_from_url(url)
+    writer.put("access", "t1", {"v": 1})
+    seen = _statements(reader)
+    _reads(reader)
+    assert len(seen) == 3  # the first reads reach SQLite
+    _reads(reader)
+    _reads(reader)
+    assert len(seen) == 3  # the next ones do not
+    context = multiprocessing.get_context("fork")
+    child = context.Process(target=WRITES["put"], args=(store_from_url(url),))
+    child.start()
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    assert reader.get("access", "t1") == {"v": 2}  # another process wrote: read again
+    assert len(seen) == 4
+
+
+def test_a_cached_record_changed_by_its_reader_is_not_changed_in_the_cache(tmp_path: Path) -> None:
+    opened = store_from_url(f"sqlite://{tmp_path / 'copy.db'}")
+    opened.put("access", "t1", {"v": 1})
+    first = opened.get("access", "t1")
+    assert first is not None
+    first["v"] = 99
+    assert opened.get("access", "t1") == {"v": 1}

@@ -85,11 +85,12 @@ def store_from_url(url: str) -> Store:
 
         return MemoryStore()
     if parts.scheme == "sqlite" and url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        from .cached import COUNTER_SUFFIX, CachedStore, ChangeCounter
         from .sqlite import SQLiteStore
 
         path = url[len("sqlite://") :]
         try:
-            return SQLiteStore(path)
+            return CachedStore(SQLiteStore(path), ChangeCounter(path + COUNTER_SUFFIX))
         except Exception as error:  # sqlite3.Error or OSError: say which file and why
             raise StoreURLError(f"cannot open store {url!r}: {error}") from None
     if parts.scheme == "redis" and parts.hostname and re.fullmatch(r"/?\d*", parts.path):
