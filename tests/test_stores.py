@@ -278,3 +278,16 @@ def test_a_cached_record_changed_by_its_reader_is_not_changed_in_the_cache(tmp_p
     assert first is not None
     first["v"] = 99
     assert opened.get("access", "t1") == {"v": 1}
+
+
+def test_a_page_of_overrides_is_not_cached(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'pages.db'}"
+    reader = store_from_url(url)
+    seen = _statements(reader)
+    page = list(range(1000, 1100))
+    reader.overrides(page)
+    reader.overrides(page)
+    assert len(seen) == 2  # a page reads the store each time: caching it would grow per worker
+    reader.overrides(page[:30])
+    reader.overrides(page[:30])
+    assert len(seen) == 3  # a batch of 30 is cached

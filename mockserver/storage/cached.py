@@ -28,8 +28,12 @@ from ..model import PresenceSettings
 from . import Record, Store, Window
 
 COUNTER_SUFFIX = "-changes"
-# Bounds on what one counter value may gather (a read of many keys with no write between).
-MAX_RECORDS, MAX_OVERRIDES = 10_000, 200_000
+# Bounds on what one counter value may gather (reads of many keys with no write between).
+MAX_RECORDS, MAX_OVERRIDES = 10_000, 10_000
+# Overrides are cached for a single read or a batch (at most 30 IDs); a page goes to the store.
+# Caching every ID of a 100,000-extension account would hold ~10 MB per worker, and the
+# references would un-share the directory's pages the workers share with the master.
+CACHED_OVERRIDE_READ = 30
 
 
 class ChangeCounter:
@@ -105,6 +109,8 @@ class CachedStore:
         return [_copy(cached[key]) for key in keys]
 
     def overrides(self, extension_ids: Sequence[int]) -> dict[int, PresenceSettings]:
+        if len(extension_ids) > CACHED_OVERRIDE_READ:
+            return self.inner.overrides(extension_ids)
         cached = self._current().overrides
         missing = [i for i in extension_ids if i not in cached]
         if missing:
