@@ -9,13 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import jwt
 
-from .clock import OFFSET_KEY, Clock, offset_of
+from .clock import OFFSET_KEY, Clock, now_at
 from .errors import (
     InvalidAuthorizationHeader,
     OAuthError,
@@ -197,7 +196,7 @@ class TokenService:
         )
         if record is None or session is None or record["sessionId"] != session_id:
             raise TokenNotFound()
-        now = time.time() + offset_of(offset)
+        now = now_at(offset)
         if record["expiresAt"] <= now:
             raise TokenExpired()
         owner = self.directory.extension(record["extensionId"])

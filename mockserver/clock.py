@@ -29,12 +29,18 @@ class Clock:
         self._store.put(*OFFSET_KEY, {"seconds": seconds})
 
     def now(self) -> float:
-        return time.time() + self.offset
+        return now_at(self._store.get(*OFFSET_KEY))
 
     def advance(self, seconds: float) -> None:
         self.offset = self.offset + seconds
 
 
 def offset_of(found: Record | None) -> float:
-    """The offset in a record read at OFFSET_KEY (an API request reads it with its token)."""
+    """The offset in a record read at OFFSET_KEY."""
     return float(found["seconds"]) if found else 0.0
+
+
+def now_at(found: Record | None) -> float:
+    """The emulator's time, given the record at OFFSET_KEY (an API request reads it together
+    with its token, in one store round trip)."""
+    return time.time() + offset_of(found)
