@@ -346,6 +346,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             status, _ = _get(bare_server.base + BARE_PATH)
             if status != 200:
                 raise SystemExit("bench: the baseline app was not served; see bench/bare_app.py")
+            # A short warm-up of every URL first: the first seconds of a fresh worker (imports,
+            # caches, connections) belong to neither side's steady state.
+            warm_up = argparse.Namespace(**{**vars(args), "duration": 1})
+            wrk(bare_server.base + BARE_PATH, "-", warm_up)
+            for url, put in ours.values():
+                wrk(url, token, warm_up, put)
             rounds = [
                 Round(
                     bare=wrk(bare_server.base + BARE_PATH, "-", args),
