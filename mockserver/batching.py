@@ -1,0 +1,93 @@
+"""Items gathered from many request threads and handed on together, by one thread per process.
+
+The request log and the request journal both record something for every request. Writing each
+on its own (a system call, a store round trip) cost a tenth or more of a single GET under load
+(issue 5's benchmark), so each gathers its items here: `add` is a deque append (atomic, no
+lock), and a thread of the process hands what has gathered to the sink every FLUSH_EVERY
+seconds. `flush` hands them on at once (before a read, at exit).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+FLUSH_EVERY = 0.1  # seconds: soon enough to watch, rare enough to cost nothing
+
+Item = TypeVar("Item")
+
+
+class Batcher(Generic[Item]):
+    def __init__(self, sink: Callable[[list[Item]], None], interval: float = FLUSH_EVERY) -> None:
+        self.interval = interval
+        self._sink = sink
+        self._pending: collections.deque[Item] = collections.deque()
+        self._pid: int | None = None
+        self._lock = threading.Lock()  # one flush at a time keeps items in order
+        alive = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _after_fork(alive()))
+
+    def add(self, item: Item) -> None:
+        if self._pid != os.getpid():
+            self._start()
+        self._pending.append(item)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._pid != os.getpid():
+                return  # nothing added in this process yet
+            items: list[Item] = []
+            try:
+                while True:
+                    items.append(self._pending.popleft())
+            except IndexError:
+                pass
+            if items:
+                self._sink(items)
+
+    def discard(self) -> None:
+        """Drop what has not been handed on yet."""
+        self._pending.clear()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+        # The thread holds the batcher weakly: it ends once the batcher is gone (an emulator
+        # of a test, say) instead of keeping it alive.
+        flusher = threading.Thread(
+            target=_flush_forever,
+            args=(weakref.ref(self), os.getpid(), self.interval),
+            name="batch-flusher",
+            daemon=True,
+        )
+        flusher.start()
+
+
+def _flush_forever(alive: weakref.ref[Batcher[Any]], pid: int, interval: float) -> None:
+    while True:
+        time.sleep(interval)
+        batcher = alive()
+        if batcher is None or batcher._pid != pid:
+            return
+        try:
+            batcher.flush()
+        except Exception:  # the sink failed (a store gone away): say so, keep going
+            logging.getLogger("presence_mock").exception("could not hand on a batch")
+        del batcher
+
+
+def _after_fork(batcher: Batcher[Any] | None) -> None:
+    # In a child of fork: the parent's flusher did not come along, its lock may have been held
+    # at fork, and what it had gathered is the parent's to hand on, not this process's.
+    if batcher is not None:
+        batcher._lock = threading.Lock()
+        batcher._pending.clear()
+        batcher._pid = None
