@@ -44,7 +44,8 @@ class Emulator:
         self.clock = Clock(store)
         self.tokens = TokenService(directory, store, self.clock)
         self.presence = PresenceService(directory, store)
-        self.journal = Journal()
+        # Several processes write to a SQLite or Redis store; the memory store is this one's.
+        self.journal = Journal(store, shared=not settings.store.startswith("memory:"))
         self.limiter = RateLimiter.from_settings(settings, store, self.clock)
         self.routes: list[Route] = [
             *PresenceRoutes(self.presence, self.tokens, self.limiter).table(),

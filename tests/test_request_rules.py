@@ -9,6 +9,7 @@ from mockserver.emulator import Emulator
 from mockserver.http import Request
 from mockserver.journal import Journal
 from mockserver.request_rules import check
+from mockserver.storage.memory import MemoryStore
 
 API = "/restapi/v1.0/account/~"
 ME = f"{API}/extension/~/presence"
@@ -68,13 +69,32 @@ def test_thirty_ids_pass_and_thirty_one_break_the_limit():
 
 
 def test_journal_is_bounded_and_hides_tokens():
-    journal = Journal(limit=3)
+    journal = Journal(MemoryStore(), limit=3)
     for number in range(5):
         request = Request.build("GET", f"{API}/presence", f"page={number + 1}&access_token=SECRET")
         journal.record(request, [], 200)
     entries = journal.entries()
     assert [e["query"]["page"] for e in entries] == [["3"], ["4"], ["5"]]
     assert all(e["query"]["access_token"] == ["***"] for e in entries)
+
+
+def test_one_journal_for_every_process_sharing_the_store(tmp_path):
+    from mockserver.storage import store_from_url
+
+    url = f"sqlite://{tmp_path / 'journal.db'}"
+    first = Journal(store_from_url(url), shared=True)
+    second = Journal(store_from_url(url), shared=True)
+    first.record(Request.build("GET", f"{API}/presence", "page=1"), [], 200)
+    second.record(Request.build("GET", f"{API}/presence", "page=2"), [], 200)
+    first.record(Request.build("GET", f"{API}/presence", "page=3"), [], 200)
+    # Each process's batch reaches the store within a batch period; the read waits it out.
+    assert [e["query"]["page"] for e in second.entries()] == [["1"], ["2"], ["3"]]
+    straggler = Request.build("GET", f"{API}/presence", "page=4")
+    first.record(straggler, [], 200)  # gathered before the clear, written after it
+    second.clear()
+    assert first.entries() == [] == second.entries()
+    second.record(Request.build("GET", f"{API}/presence", "page=5"), [], 200)
+    assert [e["query"]["page"] for e in first.entries()] == [["5"]]
 
 
 def test_journal_endpoints_record_verdicts_and_reset_clears(admin, client):

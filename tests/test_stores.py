@@ -291,3 +291,15 @@ def test_a_page_of_overrides_is_not_cached(tmp_path: Path) -> None:
     reader.overrides(page[:30])
     reader.overrides(page[:30])
     assert len(seen) == 3  # a batch of 30 is cached
+
+
+def test_lists_append_in_order_keep_the_last_and_clear(store: Store) -> None:
+    store.append_entries("journal", [{"n": 1}, {"n": 2}], keep=3)
+    store.append_entries("journal", [{"n": 3}, {"n": 4}], keep=3)
+    store.append_entries("other", [{"n": 9}], keep=3)
+    assert store.entries("journal") == [{"n": 2}, {"n": 3}, {"n": 4}]
+    store.reset()  # reset is about presence: lists are cleared on their own
+    assert store.entries("other") == [{"n": 9}]
+    store.clear_entries("journal")
+    assert store.entries("journal") == []
+    assert store.entries("other") == [{"n": 9}]

@@ -3,7 +3,8 @@
 The seeded directory (accounts, extensions, their seed presence) is rebuilt identically by every
 process from the same seed or fixture, so the store holds only what changes at run time:
   * presence overrides: the writable fields a PUT has set, per extension ID;
-  * records: small JSON objects by namespace and key (tokens, sessions, codes, ...).
+  * records: small JSON objects by namespace and key (tokens, sessions, codes, ...);
+  * bounded lists of records by name (the request journal).
 Reset clears presence overrides only, so logged-in clients stay logged in (docs/decisions.md).
 """
 
@@ -64,6 +65,16 @@ class Store(Protocol):
     def reset(self) -> None:
         """Forget every presence override."""
         ...
+
+    def append_entries(self, name: str, entries: Sequence[Record], keep: int) -> None:
+        """Add to the end of the list `name`, keeping only its last `keep` entries."""
+        ...
+
+    def entries(self, name: str) -> list[Record]:
+        """The list `name`, oldest first."""
+        ...
+
+    def clear_entries(self, name: str) -> None: ...
 
 
 class StoreURLError(ValueError):

@@ -149,6 +149,16 @@ class CachedStore:
         finally:
             self.counter.bump()
 
+    # -- lists: not cached (only read by /_mock/requests), so writing them moves no counter ------
+    def append_entries(self, name: str, entries: Sequence[Record], keep: int) -> None:
+        self.inner.append_entries(name, entries, keep)
+
+    def entries(self, name: str) -> list[Record]:
+        return self.inner.entries(name)
+
+    def clear_entries(self, name: str) -> None:
+        self.inner.clear_entries(name)
+
 
 def _copy(record: Record | None) -> Record | None:
     return dict(record) if record is not None else None

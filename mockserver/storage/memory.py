@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections import deque
 from collections.abc import Sequence
 
 from ..model import PresenceSettings
@@ -15,6 +16,7 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._overrides: dict[int, PresenceSettings] = {}
         self._records: dict[tuple[str, str], Record] = {}
+        self._lists: dict[str, deque[Record]] = {}
 
     def overrides(self, extension_ids: Sequence[int]) -> dict[int, PresenceSettings]:
         found = self._overrides
@@ -53,3 +55,16 @@ class MemoryStore:
     def reset(self) -> None:
         with self._lock:
             self._overrides.clear()
+
+    def append_entries(self, name: str, entries: Sequence[Record], keep: int) -> None:
+        with self._lock:
+            # Kept as given (the journal never changes an entry again); reads get copies.
+            self._lists.setdefault(name, deque(maxlen=keep)).extend(entries)
+
+    def entries(self, name: str) -> list[Record]:
+        with self._lock:
+            return copy.deepcopy(list(self._lists.get(name, ())))
+
+    def clear_entries(self, name: str) -> None:
+        with self._lock:
+            self._lists.pop(name, None)

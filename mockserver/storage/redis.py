@@ -110,6 +110,23 @@ class RedisStore:
         if batch:
             client.delete(*batch)
 
+    def _list_key(self, name: str) -> str:
+        return f"{self.prefix}list:{name}"
+
+    def append_entries(self, name: str, entries: Sequence[Record], keep: int) -> None:
+        if not entries:
+            return
+        pipe = self._redis().pipeline(transaction=True)
+        pipe.rpush(self._list_key(name), *(json.dumps(entry) for entry in entries))
+        pipe.ltrim(self._list_key(name), -keep, -1)
+        pipe.execute()
+
+    def entries(self, name: str) -> list[Record]:
+        return [json.loads(raw) for raw in self._redis().lrange(self._list_key(name), 0, -1)]
+
+    def clear_entries(self, name: str) -> None:
+        self._redis().delete(self._list_key(name))
+
 
 # The same window rule as MemoryStore.increment, run inside Redis. The record stays JSON, so
 # `get` reads it like any other; %.17g keeps the start time exact.

@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS records (
     value TEXT NOT NULL,
     PRIMARY KEY (namespace, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_by_name ON entries (name, seq);
 """
 
 
@@ -140,6 +146,28 @@ class SQLiteStore:
     def reset(self) -> None:
         with self._transaction() as connection:
             connection.execute("DELETE FROM overrides")
+
+    def append_entries(self, name: str, entries: Sequence[Record], keep: int) -> None:
+        with self._transaction() as connection:
+            connection.executemany(
+                "INSERT INTO entries (name, value) VALUES (?, ?)",
+                [(name, json.dumps(entry)) for entry in entries],
+            )
+            connection.execute(
+                "DELETE FROM entries WHERE name = ?1 AND seq <= "
+                "(SELECT seq FROM entries WHERE name = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+                (name, keep),
+            )
+
+    def entries(self, name: str) -> list[Record]:
+        rows = self._connection().execute(
+            "SELECT value FROM entries WHERE name = ? ORDER BY seq", (name,)
+        )
+        return [json.loads(value) for (value,) in rows]
+
+    def clear_entries(self, name: str) -> None:
+        with self._transaction() as connection:
+            connection.execute("DELETE FROM entries WHERE name = ?", (name,))
 
 
 @functools.cache
