@@ -24,10 +24,20 @@ Item = TypeVar("Item")
 
 
 class Batcher(Generic[Item]):
-    def __init__(self, sink: Callable[[list[Item]], None], interval: float = FLUSH_EVERY) -> None:
+    """`keep` bounds what may wait (the oldest go first); `when`, if given, is asked before each
+    timed flush, so a sink can be fed only while someone wants it."""
+
+    def __init__(
+        self,
+        sink: Callable[[list[Item]], None],
+        interval: float = FLUSH_EVERY,
+        keep: int | None = None,
+        when: Callable[[], bool] | None = None,
+    ) -> None:
         self.interval = interval
         self._sink = sink
-        self._pending: collections.deque[Item] = collections.deque()
+        self._when = when
+        self._pending: collections.deque[Item] = collections.deque(maxlen=keep)
         self._pid: int | None = None
         self._lock = threading.Lock()  # one flush at a time keeps items in order
         alive = weakref.ref(self)
@@ -78,7 +88,8 @@ def _flush_forever(alive: weakref.ref[Batcher[Any]], pid: int, interval: float) 
         if batcher is None or batcher._pid != pid:
             return
         try:
-            batcher.flush()
+            if batcher._when is None or batcher._when():
+                batcher.flush()
         except Exception:  # the sink failed (a store gone away): say so, keep going
             logging.getLogger("presence_mock").exception("could not hand on a batch")
         del batcher

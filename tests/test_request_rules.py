@@ -97,6 +97,23 @@ def test_one_journal_for_every_process_sharing_the_store(tmp_path):
     assert [e["query"]["page"] for e in first.entries()] == [["5"]]
 
 
+def test_a_shared_journal_writes_to_the_store_only_when_read(tmp_path):
+    import time
+
+    from mockserver.storage import store_from_url
+
+    url = f"sqlite://{tmp_path / 'lazy.db'}"
+    worker, reader = (
+        Journal(store_from_url(url), limit=3, shared=True),
+        Journal(store_from_url(url), limit=3, shared=True),
+    )
+    for page in range(1, 6):
+        worker.record(Request.build("GET", f"{API}/presence", f"page={page}"), [], 200)
+    time.sleep(0.3)  # three flush periods: nothing asked for the entries, nothing written
+    assert worker.store.entries("journal") == []
+    assert [e["query"]["page"] for e in reader.entries()] == [["3"], ["4"], ["5"]]
+
+
 def test_journal_endpoints_record_verdicts_and_reset_clears(admin, client):
     client.post("/_mock/reset")
     admin.get(f"{API}/presence", perPage="0")
