@@ -9,6 +9,7 @@ bench/bare_app.py). Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -57,6 +58,7 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us: float = 0.0  # the server's CPU time (all its processes) per request answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,19 @@ class Server:
     process: subprocess.Popen[bytes]
     base: str
     startup_s: float
+
+    def cpu_s(self) -> float:
+        """User and system CPU seconds of the server's processes so far, from /proc."""
+        return sum(_cpu_s(pid) for pid in _tree(self.process.pid))
+
+    def load(self, url: str, token: str, args: argparse.Namespace, put: bool = False) -> Load:
+        """`wrk` against this server, with the server's CPU time per request: unlike req/s, it
+        hardly moves when something else on the machine takes the cores for a while."""
+        before = self.cpu_s()
+        found = wrk(url, token, args, put)
+        spent = self.cpu_s() - before
+        answered = found.rps * args.duration
+        return dataclasses.replace(found, cpu_us=spent / answered * 1e6 if answered else 0.0)
 
     def memory_mb(self) -> Memory:
         pids = _tree(self.process.pid)
@@ -116,6 +131,14 @@ def _tree(root: int) -> list[int]:
         found.append(pid)
         todo.extend(children.get(pid, []))
     return found
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # gone meanwhile
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _proc_kb(pid: int, name: str, key: str) -> int:
@@ -272,13 +295,20 @@ def _row(name: str, rounds: Sequence[Round], measure: str | None, target: str = 
     rps = statistics.median(load.rps for load in loads)
     p50 = statistics.median(load.p50_ms for load in loads)
     p99 = statistics.median(load.p99_ms for load in loads)
+    cpu = statistics.median(load.cpu_us for load in loads)
     errors = sum(load.errors for load in loads)
     shown = f"{rps:,.0f}" + (f" ({errors} errors)" if errors else "")
-    ratio = "-"
+    ratio, cpu_ratio = "-", "-"
     if measure:
         ratios = sorted(r.ours[measure].rps / r.bare.rps for r in rounds)
         ratio = f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
-    return f"| {name} | {shown} | {p50:.2f} | {p99:.2f} | {ratio} | {target} |"
+        cpu_ratio = (
+            f"{statistics.median(r.bare.cpu_us / r.ours[measure].cpu_us for r in rounds):.2f}x"
+        )
+    return (
+        f"| {name} | {shown} | {p50:.2f} | {p99:.2f} | {ratio} | {cpu:,.0f} | {cpu_ratio} "
+        f"| {target} |"
+    )
 
 
 def _load_row(name: str, load: Load, target: str = "") -> str:
@@ -332,9 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[str] = []
     rows.append(
         f"| Measure (median of {args.rounds} rounds) | Requests/s | p50 ms | p99 ms "
-        "| vs bare route (range) | Target |"
+        "| vs bare route (range) | Server CPU µs/request | bare CPU / ours | Target |"
     )
-    rows.append("|---|---:|---:|---:|---:|---|")
+    rows.append("|---|---:|---:|---:|---:|---:|---:|---|")
 
     # Throughput: ours, on an account big enough for a full page of 100 and a batch of 30, and
     # the baseline (same command and options, a constant body as long as our single answer),
@@ -371,8 +401,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 wrk(url, token, warm_up, put)
             rounds = [
                 Round(
-                    bare=wrk(bare_server.base + BARE_PATH, "-", args),
-                    ours={name: wrk(url, token, args, put) for name, (url, put) in ours.items()},
+                    bare=bare_server.load(bare_server.base + BARE_PATH, "-", args),
+                    ours={
+                        name: server.load(url, token, args, put)
+                        for name, (url, put) in ours.items()
+                    },
                 )
                 for _ in range(args.rounds)
             ]
