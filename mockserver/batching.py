@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import collections
 import logging
-import os
 import threading
 import time
 import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
+
+from .forking import in_forked_children
 
 FLUSH_EVERY = 0.1  # seconds: soon enough to watch, rare enough to cost nothing
 
@@ -38,20 +39,17 @@ class Batcher(Generic[Item]):
         self._sink = sink
         self._when = when
         self._pending: collections.deque[Item] = collections.deque(maxlen=keep)
-        self._pid: int | None = None
+        self._flushing = False  # this process has started its flusher thread
         self._lock = threading.Lock()  # one flush at a time keeps items in order
-        alive = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: _after_fork(alive()))
+        in_forked_children(self, _forked)
 
     def add(self, item: Item) -> None:
-        if self._pid != os.getpid():
+        if not self._flushing:
             self._start()
         self._pending.append(item)
 
     def flush(self) -> None:
         with self._lock:
-            if self._pid != os.getpid():
-                return  # nothing added in this process yet
             items: list[Item] = []
             try:
                 while True:
@@ -67,25 +65,25 @@ class Batcher(Generic[Item]):
 
     def _start(self) -> None:
         with self._lock:
-            if self._pid == os.getpid():
+            if self._flushing:
                 return
-            self._pid = os.getpid()
+            self._flushing = True
         # The thread holds the batcher weakly: it ends once the batcher is gone (an emulator
         # of a test, say) instead of keeping it alive.
         flusher = threading.Thread(
             target=_flush_forever,
-            args=(weakref.ref(self), os.getpid(), self.interval),
+            args=(weakref.ref(self), self.interval),
             name="batch-flusher",
             daemon=True,
         )
         flusher.start()
 
 
-def _flush_forever(alive: weakref.ref[Batcher[Any]], pid: int, interval: float) -> None:
+def _flush_forever(alive: weakref.ref[Batcher[Any]], interval: float) -> None:
     while True:
         time.sleep(interval)
         batcher = alive()
-        if batcher is None or batcher._pid != pid:
+        if batcher is None:
             return
         try:
             if batcher._when is None or batcher._when():
@@ -95,10 +93,9 @@ def _flush_forever(alive: weakref.ref[Batcher[Any]], pid: int, interval: float) 
         del batcher
 
 
-def _after_fork(batcher: Batcher[Any] | None) -> None:
+def _forked(batcher: Batcher[Any]) -> None:
     # In a child of fork: the parent's flusher did not come along, its lock may have been held
     # at fork, and what it had gathered is the parent's to hand on, not this process's.
-    if batcher is not None:
-        batcher._lock = threading.Lock()
-        batcher._pending.clear()
-        batcher._pid = None
+    batcher._lock = threading.Lock()
+    batcher._pending.clear()
+    batcher._flushing = False

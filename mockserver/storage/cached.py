@@ -22,8 +22,10 @@ import mmap
 import os
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
+from ..forking import in_forked_children
 from ..model import PresenceSettings
 from . import Record, Store, Window
 
@@ -34,6 +36,8 @@ MAX_RECORDS, MAX_OVERRIDES = 10_000, 10_000
 # Caching every ID of a 100,000-extension account would hold ~10 MB per worker, and the
 # references would un-share the directory's pages the workers share with the master.
 CACHED_OVERRIDE_READ = 30
+
+Result = TypeVar("Result")
 
 
 class ChangeCounter:
@@ -48,8 +52,7 @@ class ChangeCounter:
         # lockf excludes other processes only; threads of this one take this lock first.
         self._threads = threading.Lock()
         weakref.finalize(self, os.close, self._fd)
-        alive = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: _after_fork(alive()))
+        in_forked_children(self, _forked)
 
     def read(self) -> int:
         return int.from_bytes(self._map[:8], "little")
@@ -63,9 +66,8 @@ class ChangeCounter:
                 fcntl.lockf(self._fd, fcntl.LOCK_UN)
 
 
-def _after_fork(counter: ChangeCounter | None) -> None:
-    if counter is not None:
-        counter._threads = threading.Lock()  # one held by another thread at fork stays held
+def _forked(counter: ChangeCounter) -> None:
+    counter._threads = threading.Lock()  # one held by another thread at fork stays held
 
 
 class _Generation:
@@ -119,35 +121,27 @@ class CachedStore:
         return {i: PresenceSettings(**settings) for i in extension_ids if (settings := cached[i])}
 
     # -- writes: through to the store, then the counter moves -------------------------------------
-    def merge_overrides(self, extension_id: int, changes: PresenceSettings) -> PresenceSettings:
+    def _written(self, write: Callable[[], Result]) -> Result:
+        """Run a write on the store; then move the counter, even if it failed part way."""
         try:
-            return self.inner.merge_overrides(extension_id, changes)
+            return write()
         finally:
             self.counter.bump()
+
+    def merge_overrides(self, extension_id: int, changes: PresenceSettings) -> PresenceSettings:
+        return self._written(lambda: self.inner.merge_overrides(extension_id, changes))
 
     def put(self, namespace: str, key: str, record: Record) -> None:
-        try:
-            self.inner.put(namespace, key, record)
-        finally:
-            self.counter.bump()
+        self._written(lambda: self.inner.put(namespace, key, record))
 
     def take(self, namespace: str, key: str) -> Record | None:
-        try:
-            return self.inner.take(namespace, key)
-        finally:
-            self.counter.bump()
+        return self._written(lambda: self.inner.take(namespace, key))
 
     def increment(self, namespace: str, key: str, now: float, window: float) -> Window:
-        try:
-            return self.inner.increment(namespace, key, now, window)
-        finally:
-            self.counter.bump()
+        return self._written(lambda: self.inner.increment(namespace, key, now, window))
 
     def reset(self) -> None:
-        try:
-            self.inner.reset()
-        finally:
-            self.counter.bump()
+        self._written(self.inner.reset)
 
     # -- lists: not cached (only read by /_mock/requests), so writing them moves no counter ------
     def append_entries(self, name: str, entries: Sequence[Record], keep: int) -> None:
