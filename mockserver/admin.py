@@ -54,9 +54,9 @@ class AdminRoutes:
         return Reply(200, {"offset": clock.offset, "now": clock.now()})
 
     def advance(self, request: Request, params: dict[str, str]) -> Reply:
-        """Move this process's clock forward by `{"advance": seconds}`, so tokens, codes and
-        rate-limit windows expire without sleeping. Time never goes back: that would revive
-        expired tokens (docs/decisions.md)."""
+        """Move the emulator's clock (every worker's: it lives in the store) forward by
+        `{"advance": seconds}`, so tokens, codes and rate-limit windows expire without sleeping.
+        Time never goes back: that would revive expired tokens (docs/decisions.md)."""
         try:
             body = json.loads(request.body or b"{}")
         except ValueError:
