@@ -47,7 +47,7 @@ def main(argv: Sequence[str]) -> int:
 
     # Patch before the CLI module is imported, so a `from .app import create_app` at import time
     # or at call time both pick up the baseline.
-    import mockserver.app
+    import mockserver.web.app
 
     mockserver.app.create_app = factory  # type: ignore[assignment]
     from mockserver import cli

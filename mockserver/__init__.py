@@ -1,8 +1,9 @@
-"""presence-mock: a local emulator of RingCentral's Presence API.
+"""presence-mock: a local emulator of RingCentral's Presence API, as a Flask application.
 
-`create_app()` builds the WSGI app; `Emulator` is the transport-neutral core behind it;
-`PresenceMock` runs that core in process through `responses`. Names load on first use, so that
-`mockserver.schemas` (used by the contract-test kit against real servers) imports no server.
+`create_app()` builds the Flask app (`flask --app mockserver run` finds it); `Emulator` holds
+the services behind it; `PresenceMock` runs the same app in process through `responses`. Names
+load on first use, so that `mockserver.schemas` (used by the contract-test kit against real
+servers) imports no server.
 """
 
 from __future__ import annotations
@@ -11,22 +12,22 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .app import create_app
-    from .config import Settings
-    from .emulator import Emulator
-    from .inprocess import PresenceMock
+    from mockserver.config import Settings
+    from mockserver.emulator import Emulator
+    from mockserver.inprocess import PresenceMock
+    from mockserver.web.app import create_app
 
 __all__ = ["Emulator", "PresenceMock", "Settings", "create_app"]
 
 _HOMES = {
-    "create_app": ".app",
-    "Settings": ".config",
-    "Emulator": ".emulator",
-    "PresenceMock": ".inprocess",
+    "create_app": "mockserver.web.app",
+    "Settings": "mockserver.config",
+    "Emulator": "mockserver.emulator",
+    "PresenceMock": "mockserver.inprocess",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _HOMES:
-        return getattr(import_module(_HOMES[name], __name__), name)
+        return getattr(import_module(_HOMES[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

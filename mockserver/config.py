@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .directory import DEFAULT_EXTENSIONS, DEFAULT_SEED
-
 ENV_PREFIX = "PRESENCE_MOCK_"
+DEFAULT_SEED = 20261121
+DEFAULT_EXTENSIONS = 60  # in the first account
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

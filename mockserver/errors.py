@@ -1,5 +1,6 @@
-"""Domain errors. Each knows its HTTP status and RingCentral error code; the wire body is made
-only at the edge by `to_body()` (contract Part A.1: top-level errorCode/message + errors[])."""
+"""Domain errors, under one root. Each knows its HTTP status and RingCentral error code; the wire
+body is made only at the edge by `to_body()`: the API's shape (contract Part A.1: top-level
+errorCode/message + errors[]) or, for the token endpoints, the OAuth shape (Part A.12)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any, ClassVar
 class MockError(Exception):
     """Base of every error the emulator answers with. Never shown as a traceback."""
 
-    status: ClassVar[int] = 400
-    error_code: ClassVar[str] = "CMN-101"
+    status: int = 400
+    error_code: str = "CMN-101"
+    schema: ClassVar[str] = "error"  # the schema of the body `to_body()` writes
     template: ClassVar[str] = "Parameter [{parameter}] value is invalid."
     # The key under which the body names `parameter`; None where it only fills the message.
     parameter_key: ClassVar[str | None] = "parameterName"
@@ -140,19 +142,19 @@ class InternalError(MockError):
     template = "Internal Server Error"
 
 
-class OAuthError(Exception):
+class OAuthError(MockError):
     """An error of the token endpoint: the RFC 6749 shape plus `errors[]` (Part A.12)."""
+
+    schema = "oauth-error"
 
     def __init__(
         self, error: str, error_code: str, message: str, status: int = 400, **params: str
     ) -> None:
-        super().__init__(message)
+        super().__init__(message=message)
         self.error = error
         self.error_code = error_code
-        self.message = message
         self.status = status
         self.params = params
-        self.headers: dict[str, str] = {}
 
     def to_body(self) -> dict[str, Any]:
         item: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
@@ -205,3 +207,14 @@ def code_of_other_client() -> OAuthError:
     return OAuthError(
         "invalid_grant", "OAU-110", "Authorization code was not issued for this application"
     )
+
+
+class HttpRefusal(MockError):
+    """A request the HTTP layer refused before any operation saw it (a body too large, ...):
+    the status it chose, in the platform's shape with the general CMN-101 code."""
+
+    parameter_key = None
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message=message)
+        self.status = status

@@ -6,6 +6,7 @@ breaks nothing but writes what a real server may: an extra field and `+0000` off
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -13,12 +14,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask import Flask, Response, request
+from flask import Request as FlaskRequest
 from werkzeug.serving import make_server
 
-from mockserver.app import app_for
 from mockserver.config import Settings
 from mockserver.emulator import Emulator
-from mockserver.http import Request, Response
+from mockserver.web.app import create_app
 
 ACCOUNT = re.compile(r"/restapi/v1\.0/account/[^/]+/presence")
 EXTENSION = re.compile(r"/restapi/v1\.0/account/[^/]+/extension/[^/,]+/presence")
@@ -26,9 +28,11 @@ Body = dict[str, Any]
 
 
 class BrokenEmulator(Emulator):
+    """The emulator's services with one rule broken; `serving` runs them on a real server."""
+
     def __init__(self, kind: str) -> None:
         base = Emulator.from_settings(Settings())
-        super().__init__(base.settings, base.directory, base.store)
+        super().__init__(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)})
         self.kind = kind
         batch, update = self.presence.read_batch, self.presence.update
         if kind == "batch-order":
@@ -62,14 +66,18 @@ class BrokenEmulator(Emulator):
 
             self.presence.update = forgetful  # type: ignore[method-assign]
 
-    def handle(self, request: Request) -> Response:
-        response = super().handle(request)
+    def app(self) -> Flask:
+        app = create_app(emulator=self)
+        app.after_request(self.edit)
+        return app
+
+    def edit(self, response: Response) -> Response:
         edit = JSON_EDITS.get(self.kind)
-        if self.kind == "quoted-boundary" and response.status == 207:
+        if self.kind == "quoted-boundary" and response.status_code == 207:
             kind = response.headers["Content-Type"]
             response.headers["Content-Type"] = re.sub(r"boundary=(\S+)", r'boundary="\1"', kind)
-        elif self.kind == "batch-200" and response.status == 207:
-            return Response(200, response.headers, response.body)
+        elif self.kind == "batch-200" and response.status_code == 207:
+            response.status_code = 200
         elif self.kind == "rate-headers":
             response.headers.update(
                 {
@@ -80,31 +88,31 @@ class BrokenEmulator(Emulator):
                 }
             )
         elif edit and response.headers.get("Content-Type", "").startswith("application/json"):
-            body = json.loads(response.body)
-            changed = edit(request, response.status, body)
-            return Response(response.status, response.headers, json.dumps(changed).encode())
+            body = json.loads(response.get_data())
+            changed = edit(request, response.status_code, body)
+            response.set_data(json.dumps(changed).encode())
         return response
 
 
-def _paging(request: Request, status: int, body: Any) -> Any:
+def _paging(request: FlaskRequest, status: int, body: Any) -> Any:
     if ACCOUNT.fullmatch(request.path) and "pageEnd" in body.get("paging", {}):
         body["paging"]["pageEnd"] += 1
     return body
 
 
-def _no_next(request: Request, status: int, body: Any) -> Any:
+def _no_next(request: FlaskRequest, status: int, body: Any) -> Any:
     if ACCOUNT.fullmatch(request.path) and status == 200:
         body["navigation"].pop("nextPage", None)
     return body
 
 
-def _twice(request: Request, status: int, body: Any) -> Any:
+def _twice(request: FlaskRequest, status: int, body: Any) -> Any:
     if ACCOUNT.fullmatch(request.path) and len(body.get("records", [])) >= 2:
         body["records"][-1] = body["records"][0]
     return body
 
 
-def _no_parameter(request: Request, status: int, body: Any) -> Any:
+def _no_parameter(request: FlaskRequest, status: int, body: Any) -> Any:
     if status == 400:
         body.pop("parameterName", None)
         for item in body.get("errors", []):
@@ -112,20 +120,20 @@ def _no_parameter(request: Request, status: int, body: Any) -> Any:
     return body
 
 
-def _away(request: Request, status: int, body: Any) -> Any:
+def _away(request: FlaskRequest, status: int, body: Any) -> Any:
     if EXTENSION.fullmatch(request.path) and body.get("presenceStatus") == "Available":
         body["presenceStatus"] = "Away"
     return body
 
 
-def _leak(request: Request, status: int, body: Any) -> Any:
+def _leak(request: FlaskRequest, status: int, body: Any) -> Any:
     # Echo the caller's bearer token where the kit will quote it in a failure.
     if EXTENSION.fullmatch(request.path) and status == 200:
-        body["presenceStatus"] = request.header("authorization")
+        body["presenceStatus"] = request.headers.get("Authorization")
     return body
 
 
-def _fair(request: Request, status: int, body: Any) -> Any:
+def _fair(request: FlaskRequest, status: int, body: Any) -> Any:
     def restyle(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: restyle(v) for k, v in value.items()}
@@ -140,7 +148,7 @@ def _fair(request: Request, status: int, body: Any) -> Any:
     return restyle(body)
 
 
-JSON_EDITS: dict[str, Callable[[Request, int, Any], Any]] = {
+JSON_EDITS: dict[str, Callable[[FlaskRequest, int, Any], Any]] = {
     "paging-arithmetic": _paging,
     "missing-next-link": _no_next,
     "listed-twice": _twice,
@@ -152,9 +160,9 @@ JSON_EDITS: dict[str, Callable[[Request, int, Any], Any]] = {
 
 
 @contextmanager
-def serving(emulator: Emulator) -> Iterator[str]:
+def serving(emulator: BrokenEmulator) -> Iterator[str]:
     """Serve `emulator` on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app_for(emulator), threaded=True)
+    server = make_server("127.0.0.1", 0, emulator.app(), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

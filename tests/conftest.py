@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from werkzeug.test import Client, TestResponse
 
-from mockserver.app import app_for
-from mockserver.auth import JWT_GRANT, credential_jwt
 from mockserver.config import Settings
+from mockserver.directory.model import Directory, Extension
 from mockserver.emulator import Emulator
-from mockserver.model import Directory, Extension
+from mockserver.platform.credentials import credential_jwt
+from mockserver.platform.tokens import JWT_GRANT
+from mockserver.web.app import create_app
 
 pytest_plugins = ["pytester"]  # the contract kit is tested by running it (test_contract_kit.py)
 
@@ -33,7 +34,7 @@ def directory(emulator: Emulator) -> Directory:
 def client(emulator: Emulator) -> Iterator[Client]:
     emulator.reset()
     emulator.clock.offset = 0
-    app = app_for(emulator)
+    app = create_app(emulator=emulator)
     app.testing = True
     yield app.test_client()
     emulator.reset()

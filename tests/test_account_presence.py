@@ -2,7 +2,7 @@
 
 import pytest
 
-from mockserver.model import NON_USER_TYPES
+from mockserver.directory.model import NON_USER_TYPES
 
 PATH = "/restapi/v1.0/account/~/presence"
 

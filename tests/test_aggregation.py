@@ -2,8 +2,8 @@
 
 import pytest
 
-from mockserver.aggregation import presence_status, telephony_status
-from mockserver.model import NON_USER_TYPES, ExtensionType
+from mockserver.directory.model import NON_USER_TYPES, ExtensionType
+from mockserver.presence.aggregation import presence_status, telephony_status
 
 USER = ExtensionType.USER
 

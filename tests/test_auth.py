@@ -4,7 +4,8 @@ import base64
 
 import pytest
 
-from mockserver.auth import JWT_GRANT, credential_jwt
+from mockserver.platform.credentials import credential_jwt
+from mockserver.platform.tokens import JWT_GRANT
 from tests.conftest import basic_auth, login
 
 ME = "/restapi/v1.0/account/~/extension/~/presence"

@@ -99,7 +99,7 @@ def test_status_part_count_matches_bodies(admin, directory, count):
 
 
 def test_hand_framed_multipart_matches_the_email_package() -> None:
-    from mockserver import wire
+    from mockserver.presence import wire
 
     bodies: list[dict[str, object]] = [
         {"uri": "https://x/presence", "presenceStatus": "Busy", "n": [1, 2]},

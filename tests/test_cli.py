@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.auth import credential_jwt
-from mockserver.cli import main
-from mockserver.directory import build_directory
+from mockserver.cli.main import main
+from mockserver.directory.builder import build_directory
+from mockserver.platform.credentials import credential_jwt
 
 COMMAND = str(Path(sys.executable).parent / "presence-mock")
 

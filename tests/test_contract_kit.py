@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mockserver.cli import demo_login
+from mockserver.cli.main import demo_login
 from mockserver.config import Settings
 from tests.broken_servers import BrokenEmulator, serving
 

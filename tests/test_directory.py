@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from mockserver.aggregation import presence_status, telephony_status
-from mockserver.directory import (
+from mockserver.directory.builder import (
     DEFAULT_EXTENSIONS,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -24,14 +23,14 @@ from mockserver.directory import (
     build_directory,
     main,
 )
-from mockserver.fixture_format import (
+from mockserver.directory.fixtures import (
     FixtureError,
     directory_from_dict,
     directory_to_dict,
     fixture_schema,
     load_fixture,
 )
-from mockserver.model import (
+from mockserver.directory.model import (
     CALLER_ID_VISIBILITIES,
     DEFAULT_SETTINGS,
     DND_STATUSES,
@@ -45,6 +44,7 @@ from mockserver.model import (
     Extension,
     ExtensionType,
 )
+from mockserver.presence.aggregation import presence_status, telephony_status
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "fixtures" / "default-account.json"

@@ -11,7 +11,7 @@ import requests
 from ringcentral import SDK
 
 from mockserver import PresenceMock
-from mockserver.inprocess import SANDBOX
+from mockserver.inprocess.mock import SANDBOX
 
 ME = "/restapi/v1.0/account/~/extension/~/presence"
 
@@ -128,7 +128,7 @@ def test_presence_mock_fails_a_client_the_platform_would_refuse(pytester):
 def test_the_kit_against_a_real_server_never_imports_the_emulator():
     code = (
         "import sys, contract_tests.plugin, contract_tests.client, contract_tests.findings, "
-        "contract_tests.rules, mockserver.pytest_plugin; "
+        "contract_tests.rules, mockserver.inprocess.pytest_plugin; "
         "found = {'werkzeug', 'gunicorn', 'responses', 'mockserver.emulator'} & set(sys.modules); "
         "assert not found, found"
     )

@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from mockserver.auth import JWT_GRANT, credential_jwt
-from mockserver.users import password
+from mockserver.platform.credentials import credential_jwt
+from mockserver.platform.tokens import JWT_GRANT
+from mockserver.platform.users import password
 from tests.conftest import basic_auth, find
 
 ME = "/restapi/v1.0/account/~/extension/~/presence"

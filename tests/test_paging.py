@@ -3,7 +3,7 @@
 import pytest
 
 from mockserver.errors import InvalidParameter
-from mockserver.paging import MAX_PER_PAGE, Page, positive_int
+from mockserver.presence.paging import MAX_PER_PAGE, Page, positive_int
 
 BASE = "http://h/restapi/v1.0/account/1/presence"
 

@@ -12,13 +12,14 @@ from functools import cache
 import pytest
 from werkzeug.test import Client
 
-from mockserver.app import app_for
-from mockserver.auth import JWT_GRANT, credential_jwt
 from mockserver.config import Settings
-from mockserver.directory import build_directory
+from mockserver.directory.builder import build_directory
+from mockserver.directory.fixtures import directory_to_dict
+from mockserver.directory.model import App
 from mockserver.emulator import Emulator
-from mockserver.fixture_format import directory_to_dict
-from mockserver.model import App
+from mockserver.platform.credentials import credential_jwt
+from mockserver.platform.tokens import JWT_GRANT
+from mockserver.web.app import create_app
 from tests.conftest import find
 
 API = "/restapi/v1.0/account/~"
@@ -49,7 +50,7 @@ def emulator_with_apps(
     emulator = Emulator.from_settings(
         Settings(fixture=str(path), validate_responses=True, **settings)  # type: ignore[arg-type]
     )
-    app = app_for(emulator)
+    app = create_app(emulator=emulator)
     app.testing = True
     return emulator, app.test_client()
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.app import app_for
-from mockserver.auth import JWT_GRANT, credential_jwt
 from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
-from mockserver.ratelimit import DEFAULT_LIMITS, Limit, parse_limits
-from mockserver.users import password
+from mockserver.platform.credentials import credential_jwt
+from mockserver.platform.ratelimit import DEFAULT_LIMITS, Limit, parse_limits
+from mockserver.platform.tokens import JWT_GRANT
+from mockserver.platform.users import password
+from mockserver.web.app import create_app
 from tests.conftest import basic_auth
 
 API = "/restapi/v1.0/account/~"
@@ -27,7 +28,7 @@ HEADERS = (
 class Server:
     def __init__(self, **settings: object) -> None:
         self.emulator = Emulator.from_settings(Settings(validate_responses=True, **settings))  # type: ignore[arg-type]
-        self.client = app_for(self.emulator).test_client()
+        self.client = create_app(emulator=self.emulator).test_client()
         self.directory = self.emulator.directory
 
     def token_answer(self, **form: str):
@@ -249,7 +250,7 @@ def test_the_env_twins():
 
 
 def test_repeated_flags_join():
-    from mockserver.cli import _parser, settings_from
+    from mockserver.cli.main import _parser, settings_from
 
     args = _parser().parse_args(
         ["serve", "--rate-limits", "enforce", "--rate-limit", "heavy=1", "--rate-limit", "auth=2"]

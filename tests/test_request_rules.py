@@ -7,9 +7,10 @@ import pytest
 from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from mockserver.http import Request
-from mockserver.journal import Journal
-from mockserver.request_rules import check
 from mockserver.storage.memory import MemoryStore
+from mockserver.scaleout import SharedJournal
+from mockserver.validation.journal import Journal
+from mockserver.validation.request_rules import check
 
 API = "/restapi/v1.0/account/~"
 ME = f"{API}/extension/~/presence"
@@ -82,8 +83,8 @@ def test_one_journal_for_every_process_sharing_the_store(tmp_path):
     from mockserver.storage import store_from_url
 
     url = f"sqlite://{tmp_path / 'journal.db'}"
-    first = Journal(store_from_url(url), shared=True)
-    second = Journal(store_from_url(url), shared=True)
+    first = SharedJournal(store_from_url(url))
+    second = SharedJournal(store_from_url(url))
     first.record(Request.build("GET", f"{API}/presence", "page=1"), [], 200)
     second.record(Request.build("GET", f"{API}/presence", "page=2"), [], 200)
     first.record(Request.build("GET", f"{API}/presence", "page=3"), [], 200)
@@ -104,8 +105,8 @@ def test_a_shared_journal_writes_to_the_store_only_when_read(tmp_path):
 
     url = f"sqlite://{tmp_path / 'lazy.db'}"
     worker, reader = (
-        Journal(store_from_url(url), limit=3, shared=True),
-        Journal(store_from_url(url), limit=3, shared=True),
+        SharedJournal(store_from_url(url), limit=3),
+        SharedJournal(store_from_url(url), limit=3),
     )
     for page in range(1, 6):
         worker.record(Request.build("GET", f"{API}/presence", f"page={page}"), [], 200)
@@ -138,11 +139,11 @@ def test_lenient_mode_serves_a_violating_request(admin):
 
 @pytest.fixture
 def strict_api():
-    from mockserver.app import app_for
+    from mockserver.web.app import create_app
     from tests.conftest import login
 
     emulator = Emulator.from_settings(Settings(validate_responses=True, strict_requests=True))
-    client = app_for(emulator).test_client()
+    client = create_app(emulator=emulator).test_client()
     return login(client, emulator.directory, emulator.directory.accounts[0].administrator)
 
 

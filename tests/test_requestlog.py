@@ -7,7 +7,7 @@ import logging
 import os
 import time
 
-from mockserver.requestlog import BatchingStreamHandler
+from mockserver.scaleout.requestlog import BatchingStreamHandler
 
 
 def _logger(handler: logging.Handler) -> logging.Logger:

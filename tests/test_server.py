@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mockserver.server import GunicornServer
-from mockserver.wsgi import EmulatorApp
+from mockserver.cli.servers import GunicornServer
+from mockserver.web.app import create_app
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def unfrozen() -> Iterator[None]:
 
 
 def test_the_master_freezes_what_it_built_before_each_fork(unfrozen: None, emulator) -> None:
-    server = GunicornServer(EmulatorApp(emulator), "127.0.0.1", 0, 2)
+    server = GunicornServer(create_app(emulator=emulator), "127.0.0.1", 0, 2)
     assert server.cfg.preload_app
     assert gc.get_freeze_count() == 0
     server.cfg.pre_fork(None, None)
@@ -31,7 +31,7 @@ def test_a_worker_writes_its_pending_request_lines_as_it_exits(emulator) -> None
     import io
     import logging
 
-    from mockserver.requestlog import BatchingStreamHandler
+    from mockserver.scaleout.requestlog import BatchingStreamHandler
 
     stream = io.StringIO()
     handler = BatchingStreamHandler(stream, interval=3600)
@@ -40,7 +40,7 @@ def test_a_worker_writes_its_pending_request_lines_as_it_exits(emulator) -> None
     try:
         handler.emit(logging.makeLogRecord({"msg": "GET /last 200", "levelno": logging.INFO}))
         assert "GET /last 200" not in stream.getvalue()
-        server = GunicornServer(EmulatorApp(emulator), "127.0.0.1", 0, 2)
+        server = GunicornServer(create_app(emulator=emulator), "127.0.0.1", 0, 2)
         server.cfg.worker_exit(None, None)
         assert stream.getvalue().splitlines()[-1] == "GET /last 200"
     finally:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mockserver.scaleout import shared_store
 from mockserver.storage import Store, StoreURLError, store_from_url
 from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
@@ -192,7 +193,7 @@ def test_increment_loses_no_count_across_processes(shared_store_url: str) -> Non
 
 
 def test_the_clock_offset_is_shared_through_the_store(shared_store_url: str) -> None:
-    from mockserver.clock import Clock
+    from mockserver.platform.clock import Clock
 
     first, second = store_from_url(shared_store_url), store_from_url(shared_store_url)
     if shared_store_url.startswith("redis://"):
@@ -205,7 +206,7 @@ def test_sqlite_get_many_looks_keys_up_instead_of_scanning(tmp_path: Path) -> No
     from mockserver.storage.sqlite import _get_many_sql
 
     opened = store_from_url(f"sqlite://{tmp_path / 'plan.db'}")
-    plan = opened.inner._connection().execute(  # type: ignore[attr-defined]
+    plan = opened._connection().execute(  # type: ignore[attr-defined]
         "EXPLAIN QUERY PLAN " + _get_many_sql(3), ["a", "b"] * 3
     )
     steps = [row[-1] for row in plan]
@@ -213,7 +214,14 @@ def test_sqlite_get_many_looks_keys_up_instead_of_scanning(tmp_path: Path) -> No
     assert sum(step.startswith("SEARCH records USING PRIMARY KEY") for step in steps) == 3
 
 
-# -- the per-process read cache over SQLite (mockserver/storage/cached.py) -----------------------
+# -- the per-process read cache over SQLite (mockserver/scaleout/cached.py) ----------------------
+
+
+def opened(url: str) -> Store:
+    """The store as `serve` opens it for several processes: behind the scale-out wrapper."""
+    return shared_store(store_from_url(url))
+
+
 WRITES = {
     "put": lambda s: s.put("access", "t1", {"v": 2}),
     "take": lambda s: s.take("access", "t1"),
@@ -235,7 +243,7 @@ def _reads(store: Store) -> tuple[object, ...]:
 def test_a_write_through_one_opening_is_read_at_once_through_another(
     shared_store_url: str, write: str
 ) -> None:
-    writer, reader = store_from_url(shared_store_url), store_from_url(shared_store_url)
+    writer, reader = opened(shared_store_url), opened(shared_store_url)
     if shared_store_url.startswith("redis://"):
         writer._redis().flushdb()  # type: ignore[attr-defined]
     writer.put("access", "t1", {"v": 1})
@@ -243,7 +251,7 @@ def test_a_write_through_one_opening_is_read_at_once_through_another(
     before = _reads(reader)
     _reads(reader)  # a second read, served from the reader's cache where it has one
     WRITES[write](writer)
-    assert _reads(reader) == _reads(store_from_url(shared_store_url)) != before
+    assert _reads(reader) == _reads(opened(shared_store_url)) != before
 
 
 def _statements(store: Store) -> list[str]:
@@ -254,7 +262,7 @@ def _statements(store: Store) -> list[str]:
 
 def test_sqlite_reads_are_served_from_memory_until_any_process_writes(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path / 'cached.db'}"
-    reader, writer = store_from_url(url), store_from_url(url)
+    reader, writer = opened(url), opened(url)
     writer.put("access", "t1", {"v": 1})
     seen = _statements(reader)
     _reads(reader)
@@ -263,7 +271,7 @@ def test_sqlite_reads_are_served_from_memory_until_any_process_writes(tmp_path: 
     _reads(reader)
     assert len(seen) == 3  # the next ones do not
     context = multiprocessing.get_context("fork")
-    child = context.Process(target=WRITES["put"], args=(store_from_url(url),))
+    child = context.Process(target=WRITES["put"], args=(opened(url),))
     child.start()
     child.join(timeout=30)
     assert child.exitcode == 0
@@ -272,17 +280,17 @@ def test_sqlite_reads_are_served_from_memory_until_any_process_writes(tmp_path: 
 
 
 def test_a_cached_record_changed_by_its_reader_is_not_changed_in_the_cache(tmp_path: Path) -> None:
-    opened = store_from_url(f"sqlite://{tmp_path / 'copy.db'}")
-    opened.put("access", "t1", {"v": 1})
-    first = opened.get("access", "t1")
+    cached = opened(f"sqlite://{tmp_path / 'copy.db'}")
+    cached.put("access", "t1", {"v": 1})
+    first = cached.get("access", "t1")
     assert first is not None
     first["v"] = 99
-    assert opened.get("access", "t1") == {"v": 1}
+    assert cached.get("access", "t1") == {"v": 1}
 
 
 def test_a_page_of_overrides_is_not_cached(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path / 'pages.db'}"
-    reader = store_from_url(url)
+    reader = opened(url)
     seen = _statements(reader)
     page = list(range(1000, 1100))
     reader.overrides(page)

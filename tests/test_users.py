@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from mockserver.cli import credentials
+from mockserver.cli.main import credentials
 from mockserver.config import Settings
-from mockserver.directory import build_directory
-from mockserver.users import password, users
+from mockserver.directory.builder import build_directory
+from mockserver.platform.users import password, users
 from tests.conftest import basic_auth
 
 FIELDS = {

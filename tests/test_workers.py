@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from mockserver.auth import JWT_GRANT
-from mockserver.directory import DEFAULT_SEED, build_directory
+from mockserver.directory.builder import DEFAULT_SEED, build_directory
+from mockserver.platform.tokens import JWT_GRANT
 from tests.live_server import COMMAND, serving
 from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
 

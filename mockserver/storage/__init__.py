@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
-from ..model import PresenceSettings
+from mockserver.directory.model import PresenceSettings
 
 Record = dict[str, Any]
 
@@ -92,20 +92,19 @@ def store_from_url(url: str) -> Store:
     except ValueError as error:
         raise StoreURLError(f"bad store URL {url!r} ({error}): expected {ACCEPTED}") from None
     if parts.scheme == "memory" and url.rstrip("/") == "memory:":
-        from .memory import MemoryStore
+        from mockserver.storage.memory import MemoryStore
 
         return MemoryStore()
     if parts.scheme == "sqlite" and url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
-        from .cached import COUNTER_SUFFIX, CachedStore, ChangeCounter
-        from .sqlite import SQLiteStore
+        from mockserver.storage.sqlite import SQLiteStore
 
         path = url[len("sqlite://") :]
         try:
-            return CachedStore(SQLiteStore(path), ChangeCounter(path + COUNTER_SUFFIX))
+            return SQLiteStore(path)
         except Exception as error:  # sqlite3.Error or OSError: say which file and why
             raise StoreURLError(f"cannot open store {url!r}: {error}") from None
     if parts.scheme == "redis" and parts.hostname and re.fullmatch(r"/?\d*", parts.path):
-        from .redis import RedisStore
+        from mockserver.storage.redis import RedisStore
 
         try:
             return RedisStore(url)

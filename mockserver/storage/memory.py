@@ -7,8 +7,8 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 
-from ..model import PresenceSettings
-from . import Record, Window
+from mockserver.directory.model import PresenceSettings
+from mockserver.storage import Record, Window
 
 
 class MemoryStore:

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any, cast
 
-from ..model import PresenceSettings
-from . import Record, Window
+from mockserver.directory.model import PresenceSettings
+from mockserver.storage import Record, Window
 
 PREFIX = "presence-mock:"
 

@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
-from ..model import PresenceSettings
-from . import Record, Window
+from mockserver.directory.model import PresenceSettings
+from mockserver.storage import Record, Window
 
 BUSY_TIMEOUT_MS = 10_000
 SCHEMA = """

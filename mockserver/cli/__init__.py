@@ -1,0 +1,5 @@
+"""The `presence-mock` command: serve, credentials, contract."""
+
+from mockserver.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,1 @@
+"""The accounts the emulator serves: the model, the seeded builder and the fixture format."""

@@ -1,0 +1,319 @@
+"""The fixture file format: a versioned JSON account file, validated, read and written.
+
+`load_fixture(path)` reads the format of `fixtures/fixture.schema.json` (documented in
+docs/fixtures.md) and reports every problem as a FixtureError naming the file, the field path
+and the problem; `directory_to_dict` writes a Directory back in the same format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from mockserver.directory.model import (
+    DEFAULT_SETTINGS,
+    WRITABLE_FIELDS,
+    Account,
+    App,
+    Directory,
+    Extension,
+    ExtensionType,
+    PresenceSettings,
+)
+
+FORMAT_VERSION: int = 1
+_NO_SETTINGS: PresenceSettings = {}
+_DEFAULT_PERMISSIONS = ("EditPresence", "ReadPresence")
+_SCHEMA_FILE = "fixture.schema.json"
+_MAX_LISTED_PROBLEMS = 10
+
+
+class FixtureError(ValueError):
+    """A fixture that cannot be used; each line names the file, the field path and the problem."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading a fixture
+# ---------------------------------------------------------------------------------------------
+Problem = tuple[str, str]  # (field path such as accounts[0].extensions[3].type, what is wrong)
+
+
+def load_fixture(path: str | os.PathLike[str]) -> Directory:
+    """Read, validate and build a fixture file; every failure is a FixtureError."""
+    source = os.fspath(path)
+    try:
+        raw = Path(source).read_bytes()
+    except OSError as error:
+        raise FixtureError(f"{source}: cannot read: {error.strerror or error}") from error
+    try:
+        data = json.loads(raw)
+    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8/16/32
+        raise FixtureError(f"{source}: not valid JSON: {error}") from error
+    return directory_from_dict(data, source)
+
+
+def directory_from_dict(data: Any, source: str = "<fixture>") -> Directory:
+    """Validate parsed fixture JSON (schema first, then the cross-record rules) and build it."""
+    problems = _schema_problems(data) or list(_rule_problems(data))
+    if problems:
+        raise FixtureError(_report(source, problems))
+    return _directory_from(data)
+
+
+def _report(source: str, problems: Sequence[Problem]) -> str:
+    unique = list(dict.fromkeys(problems))
+    lines = [f"{source}: {path}: {what}" for path, what in unique[:_MAX_LISTED_PROBLEMS]]
+    if len(unique) > _MAX_LISTED_PROBLEMS:
+        lines.append(f"{source}: ... and {len(unique) - _MAX_LISTED_PROBLEMS} more problems")
+    return "\n".join(lines)
+
+
+def _dotted(parts: Iterable[str | int]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text or "(top level)"
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads(_schema_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _schema_text() -> str:
+    # A source checkout keeps it in fixtures/; an installed wheel in mockserver._fixtures.
+    checkout = Path(__file__).resolve().parents[2] / "fixtures" / _SCHEMA_FILE
+    if checkout.is_file():
+        return checkout.read_text(encoding="utf-8")
+    return resources.files("mockserver._fixtures").joinpath(_SCHEMA_FILE).read_text("utf-8")
+
+
+def fixture_schema() -> dict[str, Any]:
+    """The fixture JSON Schema (2020-12), as shipped."""
+    return cast(dict[str, Any], json.loads(_schema_text()))
+
+
+def _schema_problems(data: Any) -> list[Problem]:
+    errors = sorted(_validator().iter_errors(data), key=_reading_order)
+    return [problem for error in errors for problem in _describe(error)]
+
+
+def _reading_order(error: ValidationError) -> tuple[int, tuple[tuple[bool, Any], ...]]:
+    # The most fundamental (shallowest) problems first, then the order a reader scans the file.
+    return len(error.path), tuple((isinstance(part, str), part) for part in error.path)
+
+
+def _describe(error: ValidationError) -> Iterator[Problem]:
+    path = list(error.absolute_path)
+    instance: Any = error.instance
+    value: Any = error.validator_value
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if error.validator == "additionalProperties":
+        known = sorted(schema.get("properties", {}))
+        for key in instance:
+            if key not in known:
+                yield _dotted([*path, key]), f"unknown key (allowed: {', '.join(known)})"
+    elif error.validator == "required":
+        for key in value:
+            if key not in instance:
+                yield _dotted([*path, key]), "required key is missing"
+    elif error.validator == "maxLength":
+        yield _dotted(path), f"{len(instance)} characters, at most {value} allowed"
+    elif error.validator == "pattern" and "description" in schema:
+        yield _dotted(path), f"{_short(repr(instance))} is not {schema['description']}"
+    elif error.validator in ("enum", "type"):
+        wanted = "one of" if error.validator == "enum" else "of type"
+        yield _dotted(path), f"{_short(repr(instance))} is not {wanted} {value!r}"
+    elif error.validator == "const":
+        yield _dotted(path), f"{_short(repr(instance))} is not supported, expected {value!r}"
+    else:
+        yield _dotted(path), _short(error.message, 200)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _rule_problems(data: Mapping[str, Any]) -> Iterator[Problem]:
+    """What a schema cannot say: uniqueness across records, and who may be administrator."""
+    apps, accounts = data["apps"], data["accounts"]
+    yield from _duplicates(
+        ((("apps", i, "clientId"), a["clientId"]) for i, a in enumerate(apps)), "client id"
+    )
+    yield from _duplicates(
+        ((("accounts", i, "id"), a["id"]) for i, a in enumerate(accounts)), "account id"
+    )
+    every_extension = (
+        (("accounts", i, "extensions", j, "id"), ext["id"])
+        for i, account in enumerate(accounts)
+        for j, ext in enumerate(account["extensions"])
+    )
+    yield from _duplicates(every_extension, "extension id")
+    for i, account in enumerate(accounts):
+        yield from _account_problems(("accounts", i), account)
+
+
+def _account_problems(
+    where: tuple[str | int, ...], account: Mapping[str, Any]
+) -> Iterator[Problem]:
+    extensions = account["extensions"]
+    numbers = (
+        ((*where, "extensions", j, "extensionNumber"), e["extensionNumber"])
+        for j, e in enumerate(extensions)
+    )
+    yield from _duplicates(numbers, "extension number in this account")
+    admins = [j for j, e in enumerate(extensions) if e.get("admin", False)]
+    if not admins:
+        yield (
+            _dotted([*where, "extensions"]),
+            'no administrator: exactly one User needs "admin": true',
+        )
+    for j in admins[1:]:
+        first = _dotted([*where, "extensions", admins[0]])
+        yield (
+            _dotted([*where, "extensions", j, "admin"]),
+            f"a second administrator; {first} is one already",
+        )
+    for j, ext in enumerate(extensions):
+        if ext["type"] == ExtensionType.USER:
+            continue
+        if ext.get("admin", False):
+            yield _dotted([*where, "extensions", j, "admin"]), "only a User extension can be admin"
+        if "presence" in ext:
+            message = f"a {ext['type']} extension has no presence; only User extensions do"
+            yield _dotted([*where, "extensions", j, "presence"]), message
+
+
+def _duplicates(items: Iterable[tuple[tuple[str | int, ...], Any]], what: str) -> Iterator[Problem]:
+    first_seen: dict[Any, str] = {}
+    for path, value in items:
+        if value in first_seen:
+            yield _dotted(path), f"duplicate {what} {value!r} (also at {first_seen[value]})"
+        else:
+            first_seen[value] = _dotted(path)
+
+
+def _directory_from(data: Mapping[str, Any]) -> Directory:
+    apps = [
+        App(
+            a["clientId"],
+            a["clientSecret"],
+            a["name"],
+            frozenset(a.get("permissions", _DEFAULT_PERMISSIONS)),
+        )
+        for a in data["apps"]
+    ]
+    shared: dict[tuple[tuple[str, Any], ...], PresenceSettings] = {}
+    accounts = [_account_from(raw, shared) for raw in data["accounts"]]
+    return Directory(accounts, apps)
+
+
+def _account_from(raw: Mapping[str, Any], shared: dict[Any, PresenceSettings]) -> Account:
+    account_id = int(raw["id"])
+    extensions = [_extension_from(e, account_id, shared) for e in raw["extensions"]]
+    return Account(account_id, raw["name"], raw["mainNumber"], extensions)
+
+
+def _extension_from(
+    raw: Mapping[str, Any], account_id: int, shared: dict[Any, PresenceSettings]
+) -> Extension:
+    kind = ExtensionType(raw["type"])
+    presence: Mapping[str, Any] = raw.get("presence", {})
+    settings = _NO_SETTINGS
+    if kind.is_user:
+        settings = interned_settings(shared, {**DEFAULT_SETTINGS, **presence})
+    return Extension(
+        id=int(raw["id"]),
+        account_id=account_id,
+        number=raw["extensionNumber"],
+        type=kind,
+        name=raw["name"],
+        admin=raw.get("admin", False),
+        phone_number=raw.get("phoneNumber"),
+        settings=settings,
+        meeting_status=presence.get("meetingStatus"),
+        active_calls=tuple(_copied(call) for call in presence.get("activeCalls", ())),
+    )
+
+
+def interned_settings(
+    shared: dict[Any, PresenceSettings], values: Mapping[str, Any]
+) -> PresenceSettings:
+    """The writable fields of `values` in wire order, one dict per distinct combination."""
+    settings = cast(PresenceSettings, {k: values[k] for k in WRITABLE_FIELDS if k in values})
+    return shared.setdefault(tuple(settings.items()), settings)
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing a fixture
+# ---------------------------------------------------------------------------------------------
+def directory_to_dict(directory: Directory) -> dict[str, Any]:
+    """The fixture JSON of a Directory; `directory_from_dict` of it gives an equal Directory."""
+    return {
+        "formatVersion": FORMAT_VERSION,
+        "apps": [_app_to_dict(app) for app in directory.apps],
+        "accounts": [_account_to_dict(account) for account in directory.accounts],
+    }
+
+
+def _app_to_dict(app: App) -> dict[str, Any]:
+    return {
+        "clientId": app.client_id,
+        "clientSecret": app.client_secret,
+        "name": app.name,
+        "permissions": sorted(app.permissions),
+    }
+
+
+def _account_to_dict(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "name": account.name,
+        "mainNumber": account.main_number,
+        "extensions": [_extension_to_dict(ext) for ext in account.extensions],
+    }
+
+
+def _extension_to_dict(ext: Extension) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "id": ext.id,
+        "extensionNumber": ext.number,
+        "type": ext.type.value,
+        "name": ext.name,
+    }
+    if ext.admin:
+        found["admin"] = True
+    if ext.phone_number is not None:
+        found["phoneNumber"] = ext.phone_number
+    if ext.type.is_user:
+        found["presence"] = _presence_to_dict(ext)
+    return found
+
+
+def _presence_to_dict(ext: Extension) -> dict[str, Any]:
+    presence: dict[str, Any] = dict(ext.settings)
+    if ext.meeting_status is not None:
+        presence["meetingStatus"] = ext.meeting_status
+    if ext.active_calls:
+        presence["activeCalls"] = [_copied(call) for call in ext.active_calls]
+    return presence

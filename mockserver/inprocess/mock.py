@@ -1,0 +1,144 @@
+"""In-process mode: the emulator behind `responses`, for Python clients built on `requests`.
+
+No server and no port: every `requests` call to one of the base URLs is turned into a WSGI
+request and answered by the very Flask app `serve` runs (same routing, views and hooks), then
+handed back. The only module importing `responses`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import responses
+from requests import PreparedRequest
+
+from mockserver.config import Settings
+from mockserver.directory.builder import build_directory
+from mockserver.directory.fixtures import load_fixture
+from mockserver.directory.model import Directory
+from mockserver.emulator import Emulator
+from mockserver.platform.credentials import credential_jwt
+from mockserver.storage import store_from_url
+from mockserver.web.app import create_app
+
+PRODUCTION = "https://platform.ringcentral.com"
+SANDBOX = "https://platform.devtest.ringcentral.com"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@functools.lru_cache(maxsize=8)
+def _directory(seed: int, extensions: int, fixture: str | None) -> Directory:
+    # The directory is immutable, so every mock of the same account shares one (0.3 s to build).
+    return load_fixture(fixture) if fixture else build_directory(seed, extensions)
+
+
+class PresenceMock:
+    """The emulator for `requests`: a context manager, a decorator, or the `presence_mock` fixture.
+
+    >>> with PresenceMock() as mock:
+    ...     creds = mock.credentials  # clientId, clientSecret, jwt of the demo administrator
+    """
+
+    def __init__(
+        self,
+        base_urls: str | Iterable[str] = (PRODUCTION, SANDBOX),
+        settings: Settings | None = None,
+    ) -> None:
+        self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        self.settings = settings or Settings()
+        directory = _directory(self.settings.seed, self.settings.extensions, self.settings.fixture)
+        store = store_from_url(self.settings.store)
+        self.emulator = Emulator.build(self.settings, directory, store)
+        self.app = create_app(emulator=self.emulator)
+        self._client = self.app.test_client(use_cookies=False)
+        self._mock: responses.RequestsMock | None = None
+        self.expect_refused = False  # the pytest fixture fails on refused requests unless set
+
+    # -- what a test reads ----------------------------------------------------------------------
+    @property
+    def credentials(self) -> dict[str, str]:
+        directory = self.emulator.directory
+        return {
+            "clientId": directory.apps[0].client_id,
+            "clientSecret": directory.apps[0].client_secret,
+            "jwt": credential_jwt(directory.accounts[0].administrator),
+        }
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return self.emulator.journal.entries()
+
+    @property
+    def violations(self) -> list[dict[str, Any]]:
+        return self.emulator.journal.violations()
+
+    def refused(self) -> list[dict[str, Any]]:
+        """Requests the platform would refuse: rule violations, and 400s answered to the client.
+
+        401/403/404/429 are left out: they depend on tokens and data, and a client test may
+        provoke them on purpose.
+        """
+        return [e for e in self.requests if e["verdict"] == "violation" or e["status"] == 400]
+
+    def reset(self) -> None:
+        """Presence back to the seeded state and an empty journal (tokens stay valid)."""
+        self.emulator.reset()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> PresenceMock:
+        mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        for base in self.base_urls:
+            pattern = re.compile(re.escape(base.rstrip("/")) + r"(/.*)?(\?.*)?$")
+            for method in METHODS:
+                mock.add_callback(method, pattern, callback=self._answer, content_type=None)
+        mock.start()
+        self._mock = mock
+        return self
+
+    def stop(self) -> None:
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock.reset()
+            self._mock = None
+
+    def __enter__(self) -> PresenceMock:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    # -- the callback ---------------------------------------------------------------------------
+    def _answer(self, prepared: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        url = urlsplit(prepared.url or "")
+        answer = self._client.open(
+            url.path or "/",
+            base_url=f"{url.scheme}://{url.netloc}",
+            method=prepared.method or "GET",
+            query_string=url.query,
+            headers=dict(prepared.headers),
+            data=_body(prepared),
+        )
+        return answer.status_code, dict(answer.headers), answer.get_data()
+
+
+def _body(prepared: PreparedRequest) -> bytes:
+    body = prepared.body or b""
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, bytes):
+        return body
+    # a generator or a file: read it all
+    return b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)

@@ -1,0 +1,46 @@
+"""The `presence_mock` pytest fixture, for client test suites (`pip install presence-mock[test]`).
+
+Registered through the `pytest11` entry point, so it is loaded by every pytest run: importing
+this module must stay cheap and import nothing heavy; the emulator loads when a test asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mockserver.inprocess.mock import PresenceMock
+
+
+@pytest.fixture
+def presence_mock() -> Iterator[PresenceMock]:
+    """The emulator in process at https://platform.ringcentral.com (and the devtest sandbox).
+
+    At teardown the test fails when the client sent a request the platform would refuse (a
+    request-rule violation or a 400); set `presence_mock.expect_refused = True` to test that.
+    """
+    from mockserver.inprocess.mock import PresenceMock
+
+    mock = PresenceMock()
+    with mock:
+        yield mock
+    refused = mock.refused()
+    if refused and not mock.expect_refused:
+        pytest.fail(refusal_report(refused), pytrace=False)
+
+
+def refusal_report(entries: list[dict[str, Any]]) -> str:
+    lines = [f"presence_mock: the client sent {len(entries)} request(s) the platform would refuse:"]
+    for entry in entries:
+        query = "&".join(f"{k}={v}" for k, values in entry["query"].items() for v in values)
+        target = entry["path"] + (f"?{query}" if query else "")
+        lines.append(f"  {entry['method']} {target} -> {entry['status']}")
+        for problem in entry["problems"]:
+            lines.append(
+                f"    {problem['parameter']}: {problem['rule']}: found {problem['found']!r}"
+                f" ({problem['message']})"
+            )
+    return "\n".join(lines)

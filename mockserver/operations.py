@@ -1,0 +1,119 @@
+"""The one route table: every operation the emulator serves, declared once.
+
+Each entry names the URL rule (werkzeug syntax), the method, and what the platform attaches to
+the operation: its throttling group and app permission (the spec's `x-throttling-group` and
+`x-app-permission`, contract Part A.13) and the query parameters it accepts (the spec's
+parameters, Part B.1). The web blueprints register their views from it, the request rules judge
+query strings by it, and the rate limiter counts by its group: a URL shape is written here only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+
+API_PREFIX: Final = "/restapi/v1.0"
+OAUTH_PREFIX: Final = "/restapi/oauth"
+CONTROLS_PREFIX: Final = "/_mock"
+
+# The presence view flags (Part A.8), accepted by every presence read.
+FLAGS: Final = ("detailedTelephonyState", "sipData")
+# `access_token` is accepted on every /restapi/v1.0 call (Part A.11).
+TOKEN_QUERY: Final = frozenset({"access_token"})
+PAGING: Final = frozenset({"page", "perPage"})
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    endpoint: str  # the spec's operationId, or a name of our own for the controls
+    method: str
+    rule: str  # below the surface's prefix
+    group: str | None = None  # throttling group, lower case as X-Rate-Limit-Group says it
+    permission: str | None = None  # the app permission the operation needs
+    query: frozenset[str] | None = None  # accepted query parameters; None: not judged
+
+
+_EXTENSION_PRESENCE = "/account/<account>/extension/<extension>/presence"
+
+API: Final = (
+    Operation(
+        "readUserPresenceStatus",
+        "GET",
+        _EXTENSION_PRESENCE,
+        group="light",
+        permission="ReadPresence",
+        query=frozenset(FLAGS) | TOKEN_QUERY,
+    ),
+    Operation(
+        "updateUserPresenceStatus",
+        "PUT",
+        _EXTENSION_PRESENCE,
+        group="medium",
+        permission="EditPresence",
+        query=TOKEN_QUERY,
+    ),
+    Operation(
+        "readAccountPresence",
+        "GET",
+        "/account/<account>/presence",
+        group="heavy",
+        permission="ReadPresence",
+        query=frozenset(FLAGS) | PAGING | TOKEN_QUERY,
+    ),
+)
+
+# The token endpoints have no user yet: the Auth group is keyed by the client (and username).
+OAUTH: Final = (
+    Operation("getToken", "POST", "/token", group="auth"),
+    Operation("revokeToken", "POST", "/revoke", group="auth"),
+    Operation("authorize", "GET", "/authorize"),
+)
+
+CONTROLS: Final = (
+    Operation("health", "GET", "/health"),
+    Operation("reset", "POST", "/reset"),
+    Operation("requests", "GET", "/requests"),
+    Operation("violations", "GET", "/violations"),
+    Operation("readClock", "GET", "/clock"),
+    Operation("moveClock", "POST", "/clock"),
+)
+
+SURFACES: Final = {"api": API_PREFIX, "oauth": OAUTH_PREFIX, "controls": CONTROLS_PREFIX}
+BY_ENDPOINT: Final = {
+    f"{surface}.{operation.endpoint}": operation
+    for surface, table in (("api", API), ("oauth", OAUTH), ("controls", CONTROLS))
+    for operation in table
+}
+
+Matched = tuple[Operation, dict[str, str]]
+
+
+def url_rule(surface: str, operation: Operation) -> str:
+    return SURFACES[surface] + operation.rule
+
+
+@lru_cache(maxsize=1)
+def _url_map() -> Map:
+    return Map(
+        [
+            Rule(url_rule(name.partition(".")[0], op), endpoint=name, methods=[op.method])
+            for name, op in BY_ENDPOINT.items()
+        ]
+    )
+
+
+def match(method: str, path: str) -> Matched | None:
+    """The operation a request names, with its path parameters; None where the table has none.
+
+    For judging a request nobody served; the web app matches with Flask's own map, built from
+    this same table.
+    """
+    try:
+        endpoint, params = _url_map().bind("localhost").match(path, method)
+    except HTTPException:  # NotFound, MethodNotAllowed
+        return None
+    return BY_ENDPOINT[str(endpoint)], params

@@ -1,0 +1,1 @@
+"""The platform around presence: tokens, grants, users, credentials, the clock, rate limits."""

@@ -1,0 +1,147 @@
+"""The password grant and the authorization-code flow (authorize, then redeem with PKCE).
+
+`TokenService.grant` calls these to learn who the token is for; issuing tokens stays in auth.py.
+Codes live in the store (namespace `code`), so any worker can redeem a code another issued.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit
+
+from mockserver.directory.model import App, Directory, Extension
+from mockserver.errors import (
+    OAuthError,
+    code_of_other_client,
+    expired_code,
+    invalid_client,
+    invalid_code,
+    invalid_grant,
+    invalid_request,
+    redirect_mismatch,
+)
+from mockserver.platform.clock import Clock
+from mockserver.platform.users import find_user, password_matches
+from mockserver.storage import Store
+
+CODE = "code"
+CODE_TTL = 60  # seconds; codes are short-lived and good once (docs/decisions.md)
+CHALLENGE_METHODS = ("S256", "plain")
+
+
+def required(form: Mapping[str, str], name: str) -> str:
+    """A field the grant cannot do without: absent or empty is `invalid_request`."""
+    value = form.get(name, "")
+    if not value:
+        raise invalid_request(name)
+    return value
+
+
+def password_owner(directory: Directory, form: Mapping[str, str]) -> Extension:
+    """`grant_type=password`: username (E.164, + optional), password, optional extension."""
+    login = required(form, "username")
+    given = required(form, "password")
+    owner = find_user(directory, login, form.get("extension") or None)
+    if owner is None or not password_matches(owner, given):
+        raise invalid_grant()  # OAU-140, the same answer for an unknown user (no user probing)
+    return owner
+
+
+def pkce_matches(challenge: str, method: str, verifier: str) -> bool:
+    """RFC 7636 section 4.6: S256 is BASE64URL(SHA256(verifier)) without padding."""
+    if method == "S256":
+        digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+        verifier = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return secrets.compare_digest(verifier.encode(), challenge.encode())
+
+
+class AuthorizationCodes:
+    def __init__(self, directory: Directory, store: Store, clock: Clock) -> None:
+        self.directory = directory
+        self.store = store
+        self.clock = clock
+
+    def authorize(self, query: Mapping[str, str]) -> str:
+        """`GET /restapi/oauth/authorize`: the Location of the redirect back to the client.
+
+        There is no login page: `login_hint` (a user's phone number or extension ID) picks the
+        user, by default the first account's administrator (docs/decisions.md). Errors about the
+        client or redirect_uri cannot be redirected safely and raise; the others are redirected
+        with `error` as RFC 6749 section 4.1.2.1 says.
+        """
+        client_id = query.get("client_id", "")
+        if self.directory.app(client_id) is None:
+            raise invalid_client(client_id)
+        redirect_uri = required(query, "redirect_uri")
+        if not urlsplit(redirect_uri).scheme:
+            raise invalid_request("redirect_uri")
+        state = query.get("state")
+        challenge = query.get("code_challenge", "")
+        method = query.get("code_challenge_method") or "plain"  # RFC 7636 4.3 default
+        owner = self._user(query.get("login_hint", ""))
+        if query.get("response_type") != "code":
+            return _redirect(redirect_uri, state, error="unsupported_response_type")
+        if challenge and method not in CHALLENGE_METHODS:
+            return _redirect(redirect_uri, state, error="invalid_request")
+        if owner is None:
+            return _redirect(redirect_uri, state, error="access_denied")
+        code = secrets.token_urlsafe(24)
+        record = {
+            "clientId": client_id,
+            "redirectUri": redirect_uri,
+            "extensionId": owner.id,
+            "expiresAt": self.clock.now() + CODE_TTL,
+            "challenge": challenge,
+            "method": method,
+        }
+        self.store.put(CODE, code, record)
+        return _redirect(redirect_uri, state, code=code)
+
+    def _user(self, hint: str) -> Extension | None:
+        if not hint:
+            return self.directory.accounts[0].administrator
+        found = self.directory.extension(int(hint)) if hint.isdigit() else None
+        if found is None:
+            found = find_user(self.directory, hint, None)
+        return found if found is not None and found.type.is_user else None
+
+    def redeem(self, app: App, form: Mapping[str, str]) -> Extension:
+        """`grant_type=authorization_code`: the code's user, once (the code is taken first, so
+        a failed attempt also spends it)."""
+        code = required(form, "code")
+        if "redirect_uri" not in form:
+            raise invalid_request("redirect_uri")
+        record = self.store.take(CODE, code)
+        if record is None:
+            raise invalid_code()
+        checks: list[tuple[bool, OAuthError]] = [
+            (record["clientId"] != app.client_id, code_of_other_client()),
+            (record["expiresAt"] <= self.clock.now(), expired_code()),
+            (record["redirectUri"] != form["redirect_uri"], redirect_mismatch()),
+        ]
+        for failed, error in checks:
+            if failed:
+                raise error
+        verifier = form.get("code_verifier", "")
+        challenge = record["challenge"]
+        if challenge and not (verifier and pkce_matches(challenge, record["method"], verifier)):
+            raise invalid_code()
+        owner = self.directory.extension(record["extensionId"])
+        assert owner is not None  # codes are only issued to directory users
+        return owner
+
+
+def _redirect(redirect_uri: str, state: str | None, **params: str) -> str:
+    if state is not None:
+        params["state"] = state
+    if "error" in params:
+        params["error_description"] = {
+            "unsupported_response_type": "Unsupported response type",
+            "invalid_request": "Unsupported code_challenge_method",
+            "access_denied": "Unknown user in login_hint",
+        }[params["error"]]
+    separator = "&" if urlsplit(redirect_uri).query else "?"
+    return redirect_uri + separator + urlencode(params)

@@ -1,0 +1,125 @@
+"""Rate limits per (user, app, group), as the platform counts them (contract Part A.13, B.4).
+
+Why not the `limits` library: its strategies read `time.time()` themselves and take no clock, and
+the emulator's limits must follow `Emulator.clock`, which tests and `POST /_mock/clock` move
+instead of sleeping. So this is a small window counter kept in the Store (shared by workers):
+
+* a window opens at a key's first request and lasts `window` seconds; its count is kept in
+  the store's `ratelimit` namespace;
+* in `enforce` mode a request over the limit opens a penalty of 60 s (Part B.4), and every
+  request during the penalty is refused and restarts it.
+
+Every store counts atomically with `Store.increment`, in one round trip.
+
+In `headers` mode a key whose window is spent (count at the limit) reads Remaining 0 until the
+window ends, whatever more it sends; so once a process has seen that, it answers from memory
+until the window's end instead of writing to the store on every request. The answers are the
+same; a client hammering the emulator (a load test, the benchmark) stops costing a write each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockserver.config import ConfigError, Settings
+from mockserver.errors import RateLimited
+from mockserver.platform.clock import Clock
+from mockserver.storage import Store
+
+NAMESPACE = "ratelimit"
+PENALTY = 60  # seconds, restarted by each request during it (Part B.4)
+MODES = ("off", "headers", "enforce")
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    requests: int
+    window: int  # seconds
+
+
+# Part A.13 defaults; group names in lower case, as X-Rate-Limit-Group carries them.
+DEFAULT_LIMITS: dict[str, Limit] = {
+    "light": Limit(50, 60),
+    "medium": Limit(40, 60),
+    "heavy": Limit(10, 60),
+    "auth": Limit(5, 60),
+}
+
+
+def parse_limits(spec: str | None) -> dict[str, Limit]:
+    """The defaults with overrides like `heavy=100/60,light=5` (requests[/window seconds])."""
+    found = dict(DEFAULT_LIMITS)
+    for item in filter(None, (part.strip() for part in (spec or "").split(","))):
+        group, _, value = item.partition("=")
+        group = group.strip().lower()
+        requests, _, window = value.partition("/")
+        if group not in found or not requests.strip().isdigit() or not (window or "60").isdigit():
+            raise ConfigError(
+                f"rate limit {item!r}: expected GROUP=REQUESTS[/SECONDS] with GROUP one of "
+                f"{', '.join(DEFAULT_LIMITS)}, e.g. heavy=100/60"
+            )
+        limit = Limit(int(requests), int(window or 60))
+        if limit.requests < 1 or limit.window < 1:
+            raise ConfigError(f"rate limit {item!r}: requests and seconds must be at least 1")
+        found[group] = limit
+    return found
+
+
+class RateLimiter:
+    def __init__(self, mode: str, limits: dict[str, Limit], store: Store, clock: Clock) -> None:
+        if mode not in MODES:
+            raise ConfigError(f"rate limits {mode!r}: expected one of {', '.join(MODES)}")
+        self.mode = mode
+        self.limits = limits
+        self.store = store
+        self.clock = clock
+        # counter -> end of its spent window, in emulator time (`headers` mode only)
+        self._spent_until: dict[str, float] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store, clock: Clock) -> RateLimiter:
+        return cls(settings.rate_limits, parse_limits(settings.rate_limit), store, clock)
+
+    def hit(self, group: str, key: str, now: float | None = None) -> dict[str, str]:
+        """Count one request of `key` (user and app) in `group`: the headers for the answer.
+
+        `now` is the emulator's time if the caller has read it already (saves a store read).
+
+        Raises RateLimited (429 CMN-301 with Retry-After) in `enforce` mode when over the limit.
+        """
+        if self.mode == "off":
+            return {}
+        limit = self.limits[group]
+        if now is None:
+            now = self.clock.now()
+        counter = f"{group}:{key}"
+        headers = {
+            "X-Rate-Limit-Group": group,
+            "X-Rate-Limit-Limit": str(limit.requests),
+            "X-Rate-Limit-Window": str(limit.window),
+        }
+        if self.mode == "enforce" and self._penalized(counter, now):
+            self._penalize(counter, now)
+            raise RateLimited(headers=_refused(headers))
+        if self.mode == "headers" and now < self._spent_until.get(counter, now):
+            headers["X-Rate-Limit-Remaining"] = "0"
+            return headers
+        count, start = self.store.increment(NAMESPACE, counter, now, limit.window)
+        headers["X-Rate-Limit-Remaining"] = str(max(0, limit.requests - count))
+        if self.mode == "headers" and count >= limit.requests:
+            self._spent_until[counter] = start + limit.window
+        if self.mode == "enforce" and count > limit.requests:
+            self._penalize(counter, now)
+            raise RateLimited(headers=_refused(headers))
+        return headers
+
+    def _penalized(self, counter: str, now: float) -> bool:
+        found = self.store.get(NAMESPACE, "penalty:" + counter)
+        return found is not None and found["until"] > now
+
+    def _penalize(self, counter: str, now: float) -> None:
+        self.store.put(NAMESPACE, "penalty:" + counter, {"until": now + PENALTY})
+
+
+def _refused(headers: dict[str, str]) -> dict[str, str]:
+    return {**headers, "X-Rate-Limit-Remaining": "0", "Retry-After": str(PENALTY)}

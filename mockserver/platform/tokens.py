@@ -1,0 +1,215 @@
+"""OAuth as the platform does it: the token endpoint's grants, bearer tokens, sessions.
+
+No HTTP here: `TokenService` takes the form fields and headers and returns JSON-ready dicts
+or raises `OAuthError` / `MockError` subclasses.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import jwt
+
+from mockserver.directory.model import App, Directory, Extension
+from mockserver.errors import (
+    InvalidAuthorizationHeader,
+    OAuthError,
+    TokenExpired,
+    TokenNotFound,
+    invalid_client,
+    invalid_grant,
+    invalid_request,
+    unsupported_grant,
+)
+from mockserver.platform.clock import OFFSET_KEY, Clock, now_at
+from mockserver.platform.credentials import JWT_AUDIENCE, SIGNING_KEY
+from mockserver.platform.grants import AuthorizationCodes, password_owner, required
+from mockserver.storage import Record, Store
+
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+# Contract Part B.6: access_token_ttl 600..3600 (default 3600); refresh up to 30 days (7 default).
+ACCESS_TTL = (600, 3600, 3600)
+REFRESH_TTL = (1, 2_592_000, 604_800)
+
+ACCESS, REFRESH, SESSION = "access", "refresh", "session"
+# An access token starts with its session's ID, so one store round trip can read the token, its
+# session and the clock offset together (TokenService.authenticate); the rest is random.
+SESSION_ID_LENGTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling: the token's owner and the app it was issued to."""
+
+    account_id: int
+    extension_id: int
+    client_id: str
+    admin: bool
+    permissions: frozenset[str]
+    now: float  # the emulator's time, read with the token: the rate limiter needs it too
+
+
+def _ttl(raw: str | None, bounds: tuple[int, int, int]) -> int:
+    low, high, default = bounds
+    if raw is None or not raw.strip().isdigit():
+        return default
+    return max(low, min(high, int(raw)))
+
+
+class TokenService:
+    def __init__(self, directory: Directory, store: Store, clock: Clock) -> None:
+        self.directory = directory
+        self.store = store
+        self.clock = clock
+        self.codes = AuthorizationCodes(directory, store, clock)
+
+    # -- the token endpoint -------------------------------------------------------------------
+    def client(self, form: Mapping[str, str], authorization: str | None) -> App:
+        """client_secret_basic, or a public client's `client_id` in the body."""
+        if authorization and authorization[:6].lower() == "basic ":
+            client_id, secret = _basic(authorization[6:])
+            app = self.directory.app(client_id)
+            if app is None or not secrets.compare_digest(app.client_secret, secret):
+                raise invalid_client(client_id)
+            return app
+        client_id = form.get("client_id", "")
+        app = self.directory.app(client_id)
+        if app is None:
+            raise invalid_client(client_id)
+        return app
+
+    def grant(self, form: Mapping[str, str], authorization: str | None) -> Record:
+        app = self.client(form, authorization)
+        grant_type = form.get("grant_type", "")
+        if grant_type == JWT_GRANT:
+            if "assertion" not in form:
+                raise invalid_request("assertion")
+            owner = self._jwt_owner(form["assertion"])
+        elif grant_type == "password":
+            owner = password_owner(self.directory, form)
+        elif grant_type == "authorization_code":
+            owner = self.codes.redeem(app, form)
+        elif grant_type == "refresh_token":
+            return self.refresh(app, form)
+        elif not grant_type:
+            raise invalid_request("grant_type")
+        else:
+            raise unsupported_grant(grant_type)
+        return self.issue(app, owner, form)
+
+    def _jwt_owner(self, assertion: str) -> Extension:
+        try:
+            claims = jwt.decode(assertion, SIGNING_KEY, algorithms=["HS256"], audience=JWT_AUDIENCE)
+            owner = self.directory.extension(int(claims["sub"]))
+        except (jwt.PyJWTError, KeyError, ValueError):
+            raise invalid_grant("Invalid assertion signature") from None
+        if owner is None or not owner.type.is_user:
+            raise invalid_grant()
+        return owner
+
+    def issue(self, app: App, owner: Extension, form: Mapping[str, str]) -> Record:
+        """A new session with its first access and refresh token pair."""
+        session_id = secrets.token_hex(SESSION_ID_LENGTH // 2)
+        self.store.put(SESSION, session_id, {"extensionId": owner.id})
+        return self._pair(app, owner, session_id, form)
+
+    def _pair(self, app: App, owner: Extension, session_id: str, form: Mapping[str, str]) -> Record:
+        now = self.clock.now()
+        access_ttl = _ttl(form.get("access_token_ttl"), ACCESS_TTL)
+        refresh_ttl = _ttl(form.get("refresh_token_ttl"), REFRESH_TTL)
+        access, refresh = session_id + secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        common = {
+            "accountId": owner.account_id,
+            "extensionId": owner.id,
+            "clientId": app.client_id,
+            "sessionId": session_id,
+        }
+        self.store.put(ACCESS, access, {**common, "expiresAt": now + access_ttl})
+        self.store.put(
+            REFRESH,
+            refresh,
+            {**common, "expiresAt": now + refresh_ttl, "accessTtl": access_ttl},
+        )
+        return {
+            "access_token": access,
+            "token_type": "bearer",
+            "expires_in": access_ttl,
+            "refresh_token": refresh,
+            "refresh_token_expires_in": refresh_ttl,
+            "scope": " ".join(sorted(app.permissions)),
+            "owner_id": str(owner.id),
+            "endpoint_id": form.get("endpoint_id") or secrets.token_urlsafe(16),
+            "session_id": session_id,
+        }
+
+    def refresh(self, app: App, form: Mapping[str, str]) -> Record:
+        """A new pair for a refresh token, which is good once (contract Part B.6)."""
+        record = self.store.take(REFRESH, required(form, "refresh_token"))
+        if (
+            record is None
+            or record["clientId"] != app.client_id
+            or record["expiresAt"] <= self.clock.now()
+            or self.store.get(SESSION, record["sessionId"]) is None
+        ):
+            raise invalid_grant("Token not found")
+        owner = self.directory.extension(record["extensionId"])
+        assert owner is not None  # tokens are only issued to directory extensions
+        return self._pair(app, owner, record["sessionId"], form)
+
+    def revoke(self, token: str) -> None:
+        """End the whole session of an access or refresh token (spec: revokeToken)."""
+        record = self.store.get(ACCESS, token) or self.store.get(REFRESH, token)
+        if record is not None:
+            self.store.take(SESSION, record["sessionId"])
+
+    # -- API calls ------------------------------------------------------------------------------
+    def authenticate(self, authorization: str | None, query_token: str | None) -> Caller:
+        """Resolve the caller of an API request (contract Part A.11)."""
+        token = _bearer(authorization) if authorization is not None else query_token
+        if not token:
+            raise InvalidAuthorizationHeader()
+        session_id = token[:SESSION_ID_LENGTH]
+        record, session, offset = self.store.get_many(
+            [(ACCESS, token), (SESSION, session_id), OFFSET_KEY]
+        )
+        if record is None or session is None or record["sessionId"] != session_id:
+            raise TokenNotFound()
+        now = now_at(offset)
+        if record["expiresAt"] <= now:
+            raise TokenExpired()
+        owner = self.directory.extension(record["extensionId"])
+        app = self.directory.app(record["clientId"])
+        if owner is None or app is None:
+            raise TokenNotFound()
+        return Caller(owner.account_id, owner.id, app.client_id, owner.admin, app.permissions, now)
+
+
+def _bearer(authorization: str) -> str:
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidAuthorizationHeader()
+    return token.strip()
+
+
+def claimed_client_id(form: Mapping[str, str], authorization: str | None) -> str:
+    """The client a token-endpoint request names, unchecked (it keys the Auth rate limit)."""
+    if authorization and authorization[:6].lower() == "basic ":
+        try:
+            return _basic(authorization[6:])[0]
+        except OAuthError:
+            return ""
+    return form.get("client_id", "")
+
+
+def _basic(encoded: str) -> tuple[str, str]:
+    try:
+        client_id, _, secret = (
+            base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+        )
+    except (binascii.Error, UnicodeDecodeError):
+        raise OAuthError("invalid_client", "OAU-153", "Invalid client: ") from None
+    return client_id, secret

@@ -1,0 +1,34 @@
+"""The read-only statuses the platform computes: telephonyStatus and presenceStatus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mockserver.directory.model import ActiveCall, ExtensionType
+
+# The call states that keep a user busy (contract Part A.6); Ringing alone does not.
+BUSY_TELEPHONY = frozenset({"CallConnected", "OnHold", "ParkedCall"})
+
+# When a user has several calls, the line reads as the most engaged one. The spec is silent;
+# this order puts a connected call above a held, a parked and a ringing one (docs/decisions.md).
+_TELEPHONY_RANK = {"NoCall": 0, "Ringing": 1, "ParkedCall": 2, "OnHold": 3, "CallConnected": 4}
+
+
+def telephony_status(active_calls: Iterable[ActiveCall]) -> str:
+    """The extension's telephonyStatus: NoCall without calls, else its most engaged call's."""
+    statuses = [call.get("telephonyStatus", "NoCall") for call in active_calls]
+    return max(statuses, key=_TELEPHONY_RANK.__getitem__, default="NoCall")
+
+
+def presence_status(
+    extension_type: ExtensionType,
+    user_status: str,
+    telephony: str,
+    meeting_status: str | None,
+) -> str:
+    """Aggregate presenceStatus by contract Part A.6. DND never changes it."""
+    if not extension_type.is_user or user_status == "Offline":
+        return "Offline"
+    if user_status == "Busy" or telephony in BUSY_TELEPHONY or meeting_status == "Connected":
+        return "Busy"
+    return "Available"

@@ -1,0 +1,85 @@
+"""Page arithmetic and navigation links of account presence (contract Part A.4). Pure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from mockserver.errors import InvalidParameter
+
+DEFAULT_PAGE = 1
+DEFAULT_PER_PAGE = 100
+MAX_PER_PAGE = 1000
+INT32_MAX = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def is_positive_int(raw: str) -> bool:
+    """A `page`/`perPage` value: digits only, above 0, within int32 (the spec's format)."""
+    return bool(_DIGITS.fullmatch(raw)) and 0 < int(raw) <= INT32_MAX
+
+
+def positive_int(raw: str | None, name: str, default: int) -> int:
+    if raw is None:
+        return default
+    if not is_positive_int(raw):
+        raise InvalidParameter(name)
+    return int(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a listing of `total` elements; `start`/`end` are 0-based and inclusive."""
+
+    number: int
+    per_page: int
+    total: int
+
+    @classmethod
+    def of(cls, number: int, per_page: int, total: int) -> Page:
+        return cls(number, min(per_page, MAX_PER_PAGE), total)
+
+    @property
+    def total_pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * self.per_page
+
+    @property
+    def end(self) -> int:
+        return min(self.start + self.per_page, self.total) - 1
+
+    @property
+    def is_empty(self) -> bool:
+        return self.start >= self.total
+
+    def paging(self) -> dict[str, int]:
+        body = {
+            "page": self.number,
+            "totalPages": self.total_pages,
+            "perPage": self.per_page,
+            "totalElements": self.total,
+        }
+        if not self.is_empty:
+            body["pageStart"] = self.start
+            body["pageEnd"] = self.end
+        return body
+
+    def uri(self, base: str, number: int, extra: dict[str, str] | None = None) -> str:
+        query = {"page": str(number), "perPage": str(self.per_page), **(extra or {})}
+        return f"{base}?{urlencode(query)}"
+
+    def navigation(self, base: str, extra: dict[str, str] | None = None) -> dict[str, Any]:
+        """firstPage and lastPage always; previousPage/nextPage only where they exist."""
+        last = max(self.total_pages, 1)
+        nav = {"firstPage": {"uri": self.uri(base, 1, extra)}}
+        if self.number < self.total_pages:
+            nav["nextPage"] = {"uri": self.uri(base, self.number + 1, extra)}
+        if self.number > 1:
+            nav["previousPage"] = {"uri": self.uri(base, self.number - 1, extra)}
+        nav["lastPage"] = {"uri": self.uri(base, last, extra)}
+        return nav

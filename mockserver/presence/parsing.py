@@ -1,0 +1,77 @@
+"""Turn query strings and bodies into domain values, or the platform's 400s."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from mockserver.directory.model import WRITABLE_FIELDS, PresenceSettings
+from mockserver.errors import InvalidParameter, JsonParseError
+from mockserver.operations import FLAGS
+from mockserver.presence.paging import DEFAULT_PAGE, DEFAULT_PER_PAGE, Page, positive_int
+from mockserver.presence.wire import View
+from mockserver.schemas import problems
+
+Query = Mapping[str, list[str]]
+
+
+def first(query: Query, name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def flag(query: Query, name: str) -> bool:
+    """Part A.8: true/false in any letter case; anything else is CMN-101."""
+    raw = first(query, name)
+    if raw is None:
+        return False
+    if not is_boolean(raw):
+        raise InvalidParameter(name)
+    return raw.lower() == "true"
+
+
+def is_boolean(raw: str) -> bool:
+    return raw.lower() in ("true", "false")
+
+
+def view(query: Query) -> View:
+    detailed = flag(query, "detailedTelephonyState")
+    sip = flag(query, "sipData")
+    return View(detailed=detailed, sip=detailed and sip)
+
+
+def flags_as_given(query: Query) -> dict[str, str]:
+    """The view flags to carry into navigation links, so following them keeps the same view."""
+    return {name: raw for name in FLAGS if (raw := first(query, name)) is not None}
+
+
+def page(query: Query) -> Page:
+    number = positive_int(first(query, "page"), "page", DEFAULT_PAGE)
+    per_page = positive_int(first(query, "perPage"), "perPage", DEFAULT_PER_PAGE)
+    return Page.of(number, per_page, total=0)
+
+
+def extension_ids(id_param: str) -> list[str]:
+    return id_param.split(",")
+
+
+def update_body(raw: bytes) -> PresenceSettings:
+    """The PUT body (Part A.9): writable fields only; read-only and unknown ones are ignored."""
+    if not raw.strip():
+        return {}
+    try:
+        body: Any = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise JsonParseError() from None
+    if not isinstance(body, dict):
+        raise JsonParseError()
+    found = problems("presence-info-request", body)
+    if found:
+        raise InvalidParameter(parameter_of(found[0].path))
+    return {k: v for k, v in body.items() if k in WRITABLE_FIELDS}  # type: ignore[return-value]
+
+
+def parameter_of(path: str) -> str:
+    # "$.message" -> "message"; the request schema is flat, so the first step names the field.
+    return path.removeprefix("$").lstrip(".").split(".")[0].split("[")[0] or "body"

@@ -1,0 +1,156 @@
+"""PresenceService: read one, many or a page of presence records, and update one.
+
+Knows accounts, extensions, the store and the wire shapes; knows nothing of HTTP frameworks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mockserver.directory.model import Account, Directory, Extension, PresenceSettings
+from mockserver.errors import (
+    InvalidMultipartRequest,
+    PresenceNotSupported,
+    ResourceNotFound,
+    UserPermissionRequired,
+)
+from mockserver.platform.tokens import Caller
+from mockserver.presence.paging import Page
+from mockserver.presence.wire import (
+    View,
+    account_uri,
+    offline_record,
+    presence_record,
+    presence_uri,
+)
+from mockserver.storage import Store
+
+MAX_BATCH = 30  # contract Part A.2
+Record = dict[str, Any]
+
+
+class PresenceService:
+    def __init__(self, directory: Directory, store: Store) -> None:
+        self.directory = directory
+        self.store = store
+
+    # -- lookups --------------------------------------------------------------------------------
+    def account(self, caller: Caller, account_param: str) -> Account:
+        """`~` or the caller's own account ID; anything else is not found (Part A.10)."""
+        if account_param not in ("~", str(caller.account_id)):
+            raise ResourceNotFound("accountId")
+        return self.directory.accounts_by_id[caller.account_id]
+
+    def extension(self, account: Account, caller: Caller, id_param: str) -> Extension:
+        found = self._find(account, caller, id_param)
+        if found is None:
+            raise ResourceNotFound("extensionId")
+        return found
+
+    @staticmethod
+    def _find(account: Account, caller: Caller, id_param: str) -> Extension | None:
+        if id_param == "~":
+            return account.by_id.get(caller.extension_id)
+        if not id_param.isdigit():
+            return None
+        return account.by_id.get(int(id_param))
+
+    def settings(self, extensions: Sequence[Extension]) -> dict[int, PresenceSettings]:
+        """Seed settings with PUT overrides laid over them, for users only."""
+        users = [e for e in extensions if e.type.is_user]
+        overrides = self.store.overrides([e.id for e in users])
+        return {e.id: {**e.settings, **overrides.get(e.id, {})} for e in users}
+
+    # -- reads ----------------------------------------------------------------------------------
+    def record(
+        self,
+        base: str,
+        caller: Caller,
+        ext: Extension,
+        settings: dict[int, PresenceSettings],
+        view: View,
+    ) -> Record:
+        own = settings.get(ext.id)
+        if own is None or not self._visible(caller, ext, own):
+            return offline_record(base, ext)
+        return presence_record(base, ext, own, view)
+
+    @staticmethod
+    def _visible(caller: Caller, ext: Extension, settings: PresenceSettings) -> bool:
+        """Part A.7: a hidden user reads Offline to everyone but themself and an admin."""
+        allowed = settings.get("allowSeeMyPresence", True)
+        return allowed or caller.extension_id == ext.id or caller.admin
+
+    def read_one(
+        self, base: str, caller: Caller, account_param: str, id_param: str, view: View
+    ) -> Record:
+        account = self.account(caller, account_param)
+        ext = self.extension(account, caller, id_param)
+        return self.record(base, caller, ext, self.settings([ext]), view)
+
+    def read_batch(
+        self, base: str, caller: Caller, account_param: str, ids: list[str], view: View
+    ) -> tuple[Record, list[Record]]:
+        """The status part and one body per ID, in request order (Part A.3)."""
+        if len(ids) > MAX_BATCH:
+            raise InvalidMultipartRequest()
+        account = self.account(caller, account_param)
+        found = [self._find(account, caller, i) for i in ids]
+        settings = self.settings([e for e in found if e is not None])
+        statuses: list[Record] = []
+        bodies: list[Record] = []
+        for id_param, ext in zip(ids, found, strict=True):
+            if ext is None:
+                href = f"{account_uri(base, account.id)}/extension/{id_param}/presence"
+                statuses.append({"href": href, "status": 404, "responseDescription": "Not Found"})
+                bodies.append(ResourceNotFound("extensionId").to_body())
+                continue
+            href = presence_uri(base, account.id, ext.id)
+            statuses.append({"href": href, "status": 200, "responseDescription": "OK"})
+            bodies.append(self.record(base, caller, ext, settings, view))
+        return {"response": statuses}, bodies
+
+    def read_page(
+        self,
+        base: str,
+        caller: Caller,
+        account_param: str,
+        page: Page,
+        view: View,
+        extra_query: dict[str, str],
+    ) -> Record:
+        """One page of account presence (Part A.4); cost depends on perPage only."""
+        account = self.account(caller, account_param)
+        page = Page.of(page.number, page.per_page, len(account.extensions))
+        chosen = account.extensions[page.start : page.start + page.per_page]
+        settings = self.settings(chosen)
+        base_uri = f"{account_uri(base, account.id)}/presence"
+        return {
+            "uri": page.uri(base_uri, page.number, extra_query),
+            "records": [self.record(base, caller, e, settings, view) for e in chosen],
+            "paging": page.paging(),
+            "navigation": page.navigation(base_uri, extra_query),
+        }
+
+    # -- writes ---------------------------------------------------------------------------------
+    def update(
+        self,
+        base: str,
+        caller: Caller,
+        account_param: str,
+        id_param: str,
+        changes: PresenceSettings,
+    ) -> Record:
+        account = self.account(caller, account_param)
+        ext = self.extension(account, caller, id_param)
+        if ext.id != caller.extension_id and not caller.admin:
+            raise UserPermissionRequired("EditPresenceSettings")
+        if not ext.type.is_user:
+            raise PresenceNotSupported(ext.type.value)
+        if changes:
+            merged = self.store.merge_overrides(ext.id, changes)
+        else:
+            merged = self.store.overrides([ext.id]).get(ext.id, {})
+        settings: PresenceSettings = {**ext.settings, **merged}
+        return presence_record(base, ext, settings, View())

@@ -1,0 +1,1 @@
+"""What a client sent, judged: the request rules and the journal of verdicts."""

@@ -1,0 +1,66 @@
+"""The request journal: each /restapi request with its verdict under the request rules.
+
+Kept in the store, so every worker and replica sharing it reads one journal and a reset clears
+it for all. Bounded: the last `limit` requests (a long-running emulator must not grow). Each
+entry is written as it comes; several worker processes use `scaleout.SharedJournal` instead.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mockserver.http import Request
+from mockserver.storage import Store
+from mockserver.validation.request_rules import RuleProblem
+
+DEFAULT_LIMIT = 1000
+NAME = "journal"
+CLEARED = ("journal", "cleared")  # when the journal was last cleared, for every process
+# What the journal shows of a request; a token in the query is never kept.
+_HIDDEN_QUERY = frozenset({"access_token"})
+
+
+class Journal:
+    def __init__(self, store: Store, limit: int = DEFAULT_LIMIT) -> None:
+        self.store = store
+        self.limit = limit
+
+    def record(self, request: Request, found: list[RuleProblem], status: int) -> dict[str, Any]:
+        entry = {
+            "time": now_text(),
+            "method": request.method,
+            "path": request.path,
+            "query": {
+                name: ["***"] if name in _HIDDEN_QUERY else list(values)
+                for name, values in request.query.items()
+            },
+            "status": status,
+            "verdict": "violation" if found else "ok",
+            "problems": [problem.to_dict() for problem in found],
+        }
+        self._add(entry)
+        return entry
+
+    def _add(self, entry: dict[str, Any]) -> None:
+        self.store.append_entries(NAME, [entry], self.limit)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every request since the last clear, oldest first, from every process."""
+        cleared = (self.store.get(*CLEARED) or {}).get("time", "")
+        # Batches of several processes arrive interleaved: order by time (ISO text sorts so).
+        found = sorted(self.store.entries(NAME), key=lambda entry: entry["time"])
+        return [entry for entry in found if entry["time"] >= cleared][-self.limit :]
+
+    def violations(self) -> list[dict[str, Any]]:
+        return [entry for entry in self.entries() if entry["verdict"] == "violation"]
+
+    def clear(self) -> None:
+        self.store.clear_entries(NAME)
+        # A batch another process gathered before this clear may still arrive: it is older.
+        self.store.put(*CLEARED, {"time": now_text()})
+
+
+def now_text() -> str:
+    # Microseconds: entries of one millisecond keep their order, and a clear its boundary.
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

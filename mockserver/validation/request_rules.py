@@ -1,0 +1,145 @@
+"""The request rules: what the platform accepts from a client, checked without serving anything.
+
+Pure functions over the neutral Request. The emulator records the verdict of every /restapi
+request in the journal, and with `strict_requests` refuses a violating one with the platform's
+400. The rules come from the spec's parameters (contract Part B.1) and Part A.2, A.4, A.8, A.9.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+from mockserver.errors import InvalidMultipartRequest, InvalidParameter, JsonParseError, MockError
+from mockserver.http import Request
+from mockserver.operations import FLAGS, PAGING, Matched, match
+from mockserver.presence.paging import is_positive_int
+from mockserver.presence.parsing import is_boolean, parameter_of
+from mockserver.presence.service import MAX_BATCH
+from mockserver.schemas import problems as schema_problems
+
+_ID: Final = re.compile(r"~|[0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleProblem:
+    """One way a request breaks the rules; `parameter` is what the platform's 400 would name."""
+
+    parameter: str
+    rule: str
+    found: Any
+    message: str
+    error_code: str = "CMN-101"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def error(self) -> MockError:
+        """The platform's refusal of this problem (used by --strict-requests)."""
+        if self.error_code == InvalidMultipartRequest.error_code:
+            return InvalidMultipartRequest()
+        if self.error_code == JsonParseError.error_code:
+            return JsonParseError()
+        return InvalidParameter(self.parameter)
+
+
+def check(request: Request, matched: Matched | None = None) -> list[RuleProblem]:
+    """Every rule `request` breaks; [] for a request the platform would accept.
+
+    `matched` is the operation the server's routing found; without it the route table is asked.
+    """
+    if matched is None:
+        matched = match(request.method, request.path)
+    if matched is None:
+        message = f"no Presence API endpoint at {request.method} {request.path}"
+        return [RuleProblem("uri", "endpoint", request.path, message)]
+    operation, params = matched
+    if operation.query is None:
+        return []  # the token endpoint answers its own OAuth errors (Part A.12)
+    found = _account(params["account"]) + _query(request, operation.query)
+    if "extension" in params:
+        found += _ids(params["extension"], single=operation.method == "PUT")
+    if operation.method == "PUT":
+        return found + _put_body(request.body)
+    found += _flags(request)
+    if operation.query >= PAGING:
+        found += _paging(request)
+    return found
+
+
+def _query(request: Request, known: frozenset[str]) -> list[RuleProblem]:
+    # The spec declares the query parameters of each operation; anything else is a client bug
+    # (a misspelt `perpage` silently falls back to the default on the platform).
+    return [
+        RuleProblem(name, "known-parameter", values[0], f"unknown query parameter {name!r}")
+        for name, values in request.query.items()
+        if name not in known
+    ] + [
+        RuleProblem(name, "single-value", values, f"query parameter {name!r} given more than once")
+        for name, values in request.query.items()
+        if name in known and len(values) > 1
+    ]
+
+
+def _flags(request: Request) -> list[RuleProblem]:
+    found: list[RuleProblem] = []
+    for name in FLAGS:
+        for raw in request.query.get(name, []):
+            if not is_boolean(raw):  # Part A.8: any letter case
+                found.append(RuleProblem(name, "boolean", raw, f"{name} must be true or false"))
+    return found
+
+
+def _paging(request: Request) -> list[RuleProblem]:
+    found: list[RuleProblem] = []
+    for name in ("page", "perPage"):
+        for raw in request.query.get(name, []):
+            if not is_positive_int(raw):  # Part A.4
+                message = f"{name} must be a positive whole number (int32)"
+                found.append(RuleProblem(name, "positive-integer", raw, message))
+    return found
+
+
+def _account(raw: str) -> list[RuleProblem]:
+    if _ID.fullmatch(raw):
+        return []
+    return [RuleProblem("accountId", "id", raw, "accountId must be ~ or digits")]
+
+
+def _ids(raw: str, *, single: bool = False) -> list[RuleProblem]:
+    ids = raw.split(",")
+    found = [
+        RuleProblem("extensionId", "id", i, "each extension ID must be ~ or digits")
+        for i in ids
+        if not _ID.fullmatch(i)
+    ]
+    if single and len(ids) > 1:
+        message = "PUT takes one extension ID"
+        found.append(RuleProblem("extensionId", "single-id", raw, message))
+    elif len(ids) > MAX_BATCH:
+        message = f"at most {MAX_BATCH} extension IDs in one request, found {len(ids)}"
+        found.append(
+            RuleProblem(
+                "extensionId", "max-ids", len(ids), message, InvalidMultipartRequest.error_code
+            )
+        )
+    return found
+
+
+def _put_body(raw: bytes) -> list[RuleProblem]:
+    if not raw.strip():
+        return []  # the spec marks the body `required: false`
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return [RuleProblem("body", "json", None, "the body is not JSON", "CMN-103")]
+    if not isinstance(body, dict):
+        return [RuleProblem("body", "json", body, "the body is not a JSON object", "CMN-103")]
+    # Strict: a read-only field (presenceStatus) or an unknown one is a client bug even though
+    # the platform ignores it (Part A.9); the client believes it changed something.
+    return [
+        RuleProblem(parameter_of(p.path), p.rule, p.found, str(p))
+        for p in schema_problems("presence-info-request", body, strict=True)
+    ]

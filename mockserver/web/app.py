@@ -1,0 +1,48 @@
+"""The app factory: `create_app()` gives the emulator as a Flask application.
+
+Settings come, in the style of Flask's tutorial factory, from the defaults, then the
+`PRESENCE_MOCK_*` environment variables, then `test_config` (a mapping or a Settings). The
+emulator's services live on `app.extensions["presence_mock"]`. `flask --app mockserver run`
+finds this factory; a user can register blueprints of their own beside the emulator's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from mockserver.config import Settings
+from mockserver.emulator import Emulator
+from mockserver.scaleout import is_shared, shared
+from mockserver.web import api, controls, hooks, oauth
+from mockserver.web.context import EXTENSION
+from mockserver.web.routing import drop_automatic_head
+
+
+def settings_of(test_config: Settings | Mapping[str, Any] | None) -> Settings:
+    if isinstance(test_config, Settings):
+        return test_config
+    return Settings.from_env(os.environ).override(**dict(test_config or {}))
+
+
+def create_app(
+    test_config: Settings | Mapping[str, Any] | None = None, *, emulator: Emulator | None = None
+) -> Flask:
+    """The emulator of `test_config`'s settings, or the `emulator` given (already built)."""
+    if emulator is None:
+        settings = settings_of(test_config)
+        emulator = Emulator.from_settings(settings)
+        if is_shared(settings.store):
+            emulator = shared(emulator)
+    app = Flask("mockserver", static_folder=None)
+    # The platform answers //restapi//v1.0 with 404, not with a redirect to the merged path.
+    app.url_map.merge_slashes = False
+    app.extensions[EXTENSION] = emulator
+    hooks.install(app)
+    for blueprint in (api.blueprint, oauth.blueprint, controls.blueprint):
+        app.register_blueprint(blueprint)
+    drop_automatic_head(app)
+    return app
