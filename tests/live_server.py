@@ -29,15 +29,19 @@ def serving(log_dir: Path, *options: str) -> Iterator[str]:
 
     Its output goes to `log_dir/serve-<port>.log`; the process is stopped on exit."""
     port = free_port()
+    with running([COMMAND, "serve", "--port", str(port), *options], port, log_dir) as url:
+        yield url
+
+
+@contextmanager
+def running(
+    command: list[str], port: int, log_dir: Path, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run a server `command` listening on `port`, wait for health, yield its URL."""
     log = log_dir / f"serve-{port}.log"
-    env = {**os.environ, "PRESENCE_MOCK_VALIDATE_RESPONSES": "1"}
+    env = {**os.environ, "PRESENCE_MOCK_VALIDATE_RESPONSES": "1", **(env or {})}
     with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [COMMAND, "serve", "--port", str(port), *options],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -7,8 +7,8 @@ import pytest
 from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from mockserver.http import Request
-from mockserver.storage.memory import MemoryStore
 from mockserver.scaleout import SharedJournal
+from mockserver.storage.memory import MemoryStore
 from mockserver.validation.journal import Journal
 from mockserver.validation.request_rules import check
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from mockserver.presence import wire
 from mockserver.directory.builder import build_directory
+from mockserver.presence import wire
 
 
 def _reference(body: Any) -> bytes:

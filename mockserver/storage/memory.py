@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from mockserver.directory.model import PresenceSettings
-from mockserver.storage import Record, Window
+from mockserver.storage.base import Record, Window
 
 
 class MemoryStore:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from mockserver.directory.model import PresenceSettings
-from mockserver.storage import Record, Window
+from mockserver.storage.base import Record, Window
 
 PREFIX = "presence-mock:"
 

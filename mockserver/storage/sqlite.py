@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from mockserver.directory.model import PresenceSettings
-from mockserver.storage import Record, Window
+from mockserver.storage.base import Record, Window
 
 BUSY_TIMEOUT_MS = 10_000
 SCHEMA = """

@@ -1,0 +1,75 @@
+"""The Store interface: where the emulator's changeable state lives, and what it holds.
+
+The seeded directory (accounts, extensions, their seed presence) is rebuilt identically by every
+process from the same seed or fixture, so the store holds only what changes at run time:
+  * presence overrides: the writable fields a PUT has set, per extension ID;
+  * records: small JSON objects by namespace and key (tokens, sessions, codes, ...);
+  * bounded lists of records by name (the request journal).
+Reset clears presence overrides only, so logged-in clients stay logged in (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Protocol
+
+from mockserver.directory.model import PresenceSettings
+
+Record = dict[str, Any]
+
+
+class Window(NamedTuple):
+    """A rate-limit window as `Store.increment` leaves it."""
+
+    hits: int  # requests counted in the window so far
+    start: float
+
+
+class Store(Protocol):
+    def overrides(self, extension_ids: Sequence[int]) -> dict[int, PresenceSettings]:
+        """The PUT-set fields of those extensions that have any."""
+        ...
+
+    def merge_overrides(self, extension_id: int, changes: PresenceSettings) -> PresenceSettings:
+        """Lay `changes` over the extension's overrides, atomically; return the result."""
+        ...
+
+    def put(self, namespace: str, key: str, record: Record) -> None: ...
+
+    def get(self, namespace: str, key: str) -> Record | None: ...
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Record | None]:
+        """Several records in one round trip, in the order of `keys` (None where missing).
+
+        An API request needs its token, session and the clock offset; on SQLite or Redis one
+        query instead of three is most of what separates a GET from a bare route.
+        """
+        ...
+
+    def increment(self, namespace: str, key: str, now: float, window: float) -> Window:
+        """Count one request in the key's fixed window, atomically across processes.
+
+        The window opens at the first request and lasts `window` seconds; a request after it
+        opens a new one. Returns the count so far and the window's start; the record reads
+        back with `get` as {"start": ..., "count": ...}.
+        `now` is the emulator's movable clock, not the wall clock (mockserver/ratelimit.py).
+        """
+        ...
+
+    def take(self, namespace: str, key: str) -> Record | None:
+        """Get and delete in one atomic step (a refresh token or code is good once)."""
+        ...
+
+    def reset(self) -> None:
+        """Forget every presence override."""
+        ...
+
+    def append_entries(self, name: str, entries: Sequence[Record], keep: int) -> None:
+        """Add to the end of the list `name`, keeping only its last `keep` entries."""
+        ...
+
+    def entries(self, name: str) -> list[Record]:
+        """The list `name`, oldest first."""
+        ...
+
+    def clear_entries(self, name: str) -> None: ...
