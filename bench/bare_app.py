@@ -45,15 +45,15 @@ def main(argv: Sequence[str]) -> int:
     def factory(_config: Any = None) -> Flask:
         return bare_app(body_bytes)
 
-    # Patch before the CLI module is imported, so a `from .app import create_app` at import time
-    # or at call time both pick up the baseline.
+    # Patch before the CLI module is imported, so an import of create_app at import time or at
+    # call time both pick up the baseline.
     import mockserver.web.app
 
-    mockserver.app.create_app = factory  # type: ignore[assignment]
-    from mockserver import cli
+    mockserver.web.app.create_app = factory  # type: ignore[assignment]
+    from mockserver.cli import main as cli
 
     if hasattr(cli, "create_app"):
-        cli.create_app = factory  # type: ignore[attr-defined]
+        cli.create_app = factory
     return cli.main(list(argv[2:]))
 
 

@@ -1,19 +1,17 @@
 """The RingCentral REST API blueprint (/restapi/v1.0): thin views over PresenceService.
 
-Before each view the caller is authenticated, counted in the operation's throttling group and
-checked for the operation's app permission, in that order (contract Part A.11, A.13): a request
-that fails authentication has no user to count against, so it gets no rate-limit headers;
-every later answer, errors included, carries them.
+By the time a view runs, the hooks (hooks.py) have authenticated the caller, counted the
+request in the operation's throttling group and checked its app permission.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response
 
-from mockserver.errors import AppPermissionRequired, InvalidParameter
+from mockserver.errors import InvalidParameter
 from mockserver.operations import API, API_PREFIX
 from mockserver.presence import parsing
-from mockserver.web.context import add_rate_headers, base_url, caller, emulator, operation, query
+from mockserver.web.context import state
 from mockserver.web.rendering import ERROR_SCHEMA, batch_response, json_response
 from mockserver.web.routing import register
 
@@ -22,30 +20,15 @@ RECORD_SCHEMA = "presence-info-response"
 blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
 
-@blueprint.before_request
-def authorize_caller() -> None:
-    found = operation()
-    assert found is not None and found.group is not None and found.permission is not None
-    services = emulator()
-    authorization = request.headers.get("Authorization")
-    token = query().get("access_token", [None])[0]
-    who = services.tokens.authenticate(authorization, token)
-    g.caller = who
-    add_rate_headers(
-        services.limiter.hit(found.group, f"{who.client_id}:{who.extension_id}", who.now)
-    )
-    if found.permission not in who.permissions:
-        raise AppPermissionRequired(found.permission)
-
-
 def read_extension_presence(account: str, extension: str) -> Response:
-    view = parsing.view(query())
+    now = state()
+    view = parsing.view(now.query)
     ids = parsing.extension_ids(extension)
-    presence = emulator().presence
+    presence, caller, base = now.emulator.presence, now.authenticated(), now.base_url()
     if len(ids) == 1:
-        body = presence.read_one(base_url(), caller(), account, ids[0], view)
+        body = presence.read_one(base, caller, account, ids[0], view)
         return json_response(body, RECORD_SCHEMA)
-    status, bodies = presence.read_batch(base_url(), caller(), account, ids, view)
+    status, bodies = presence.read_batch(base, caller, account, ids, view)
     parts = [(status, "batch-status")]
     parts += [
         (body, RECORD_SCHEMA if item["status"] == 200 else ERROR_SCHEMA)
@@ -57,16 +40,20 @@ def read_extension_presence(account: str, extension: str) -> Response:
 def update_extension_presence(account: str, extension: str) -> Response:
     if "," in extension:
         raise InvalidParameter("extensionId")
-    changes = parsing.update_body(request.get_data())
-    body = emulator().presence.update(base_url(), caller(), account, extension, changes)
+    now = state()
+    changes = parsing.update_body(now.request.get_data())
+    body = now.emulator.presence.update(
+        now.base_url(), now.authenticated(), account, extension, changes
+    )
     return json_response(body, RECORD_SCHEMA)
 
 
 def read_account_presence(account: str) -> Response:
-    given = query()
-    body = emulator().presence.read_page(
-        base_url(),
-        caller(),
+    now = state()
+    given = now.query
+    body = now.emulator.presence.read_page(
+        now.base_url(),
+        now.authenticated(),
         account,
         parsing.page(given),
         parsing.view(given),

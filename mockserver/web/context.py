@@ -1,48 +1,72 @@
-"""The current app's emulator and what this request has learnt, for views and hooks."""
+"""What one request has learnt on its way through the app, kept on `flask.g` as one object.
+
+The hooks fill it (the operation, the query, the caller, the rate-limit headers); the views read
+it. One object read once per function keeps Flask's context-local lookups off the hot path.
+"""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from dataclasses import dataclass, field
+from typing import cast
 
-from flask import current_app, g, request
+from flask import Request, current_app, g
 
 from mockserver.emulator import Emulator
+from mockserver.http import Request as Described
 from mockserver.operations import BY_ENDPOINT, Operation
 from mockserver.platform.tokens import Caller
+from mockserver.validation.request_rules import RuleProblem
 
 EXTENSION = "presence_mock"
 
 
+def emulator_of(app: object) -> Emulator:
+    return cast(Emulator, app.extensions[EXTENSION])  # type: ignore[attr-defined]
+
+
+@dataclass(slots=True)
+class State:
+    emulator: Emulator
+    request: Request
+    started: float
+    operation: Operation | None
+    query: dict[str, list[str]]
+    problems: list[RuleProblem] = field(default_factory=list)
+    judged: bool = False  # a /restapi request: journalled with its verdict
+    caller: Caller | None = None
+    rate_headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def begin(cls, request: Request, started: float) -> State:
+        return cls(
+            emulator=emulator_of(current_app._get_current_object()),  # type: ignore[attr-defined]
+            request=request,
+            started=started,
+            operation=BY_ENDPOINT.get(request.endpoint or ""),
+            query=request.args.to_dict(flat=False) if request.query_string else {},
+        )
+
+    def base_url(self) -> str:
+        """scheme://host[:port] and the mount point, as the client called us (Part A.6's uris)."""
+        request = self.request
+        return f"{request.scheme}://{request.host}{request.root_path}"
+
+    def described(self) -> Described:
+        request = self.request
+        return Described(request.method, request.path, self.query, request.get_data())
+
+    def first(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def authenticated(self) -> Caller:
+        assert self.caller is not None, "the hooks authenticate every API operation"
+        return self.caller
+
+
+def state() -> State:
+    return cast(State, g.state)
+
+
 def emulator() -> Emulator:
-    return cast(Emulator, current_app.extensions[EXTENSION])
-
-
-def operation() -> Operation | None:
-    """The route-table entry of this request, None where it matched none (a 404 or 405)."""
-    return BY_ENDPOINT.get(request.endpoint or "")
-
-
-def query() -> dict[str, list[str]]:
-    """The query string, every value of each name, read once per request."""
-    found: dict[str, list[str]] | None = g.get("query")
-    if found is None:
-        found = g.query = request.args.to_dict(flat=False)
-    return found
-
-
-def base_url() -> str:
-    """scheme://host[:port] and the mount point, as the client called us (Part A.6's uris)."""
-    return request.root_url.rstrip("/")
-
-
-def caller() -> Caller:
-    return cast(Caller, g.caller)
-
-
-def add_rate_headers(headers: dict[str, str]) -> None:
-    """Headers the answer carries whatever it turns out to be (after_request adds them)."""
-    g.rate_headers = headers
-
-
-def rate_headers() -> dict[str, Any]:
-    return cast(dict[str, Any], g.get("rate_headers") or {})
+    return emulator_of(current_app._get_current_object())  # type: ignore[attr-defined]

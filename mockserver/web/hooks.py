@@ -1,7 +1,12 @@
 """What every request goes through, whichever view answers it (or none does).
 
-* before: /restapi requests are judged by the request rules; in strict mode a violating one is
-  refused with the platform's 400 before anything else runs;
+* before: /restapi requests are judged by the request rules (in strict mode a violating one is
+  refused with the platform's 400 before anything else runs); then the operation's entry in the
+  route table decides the rest: an API operation authenticates the caller, counts the request
+  in its throttling group and checks its app permission, in that order (Part A.11, A.13: a
+  request that fails authentication has no user to count against, so it gets no rate-limit
+  headers); the token endpoints count in the Auth group, keyed by the client the request names
+  plus the username of a password grant, since there is no user yet (docs/decisions.md);
 * errors: every error, Flask's own 404 and 405 included, is answered in the platform's shape;
   a bug is logged and answered as a 500 in that shape, never as an HTML page;
 * after: the rate-limit headers gathered on the way are added to whatever the answer is, the
@@ -19,16 +24,18 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as RoutingMethodNotAllowed
 
 from mockserver.errors import (
+    AppPermissionRequired,
     HttpRefusal,
     InternalError,
     MethodNotAllowed,
     MockError,
     ResourceNotFound,
 )
-from mockserver.http import Request
+from mockserver.platform.tokens import claimed_client_id
 from mockserver.schemas import SchemaViolation
 from mockserver.validation import request_rules
-from mockserver.web.context import emulator, operation, query, rate_headers
+from mockserver.web.context import State
+from mockserver.web.forms import form_fields
 from mockserver.web.rendering import error_response
 
 log = logging.getLogger("presence_mock")
@@ -37,41 +44,55 @@ STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HT
 
 
 def install(app: Flask) -> None:
-    app.before_request(judge)
+    app.before_request(prepare)
     app.after_request(finish)
     app.register_error_handler(MockError, error_response)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, unexpected_error)
 
 
-def _described() -> Request:
-    return Request(request.method, request.path, query(), request.get_data())
-
-
-def judge() -> Response | None:
-    g.started = time.perf_counter()
-    if not request.path.startswith(JUDGED_PREFIX):
+def prepare() -> Response | None:
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    now = g.state = State.begin(current, time.perf_counter())
+    if current.path.startswith(JUDGED_PREFIX):
+        now.judged = True
+        operation = now.operation
+        matched = (operation, current.view_args or {}) if operation is not None else None
+        now.problems = request_rules.check(now.described(), matched)
+        if now.problems and now.emulator.settings.strict_requests:
+            return error_response(now.problems[0].error())
+    operation = now.operation
+    if operation is None or operation.group is None:
         return None
-    found = operation()
-    matched = (found, request.view_args or {}) if found is not None else None
-    problems = g.problems = request_rules.check(_described(), matched)
-    if problems and emulator().settings.strict_requests:
-        return error_response(problems[0].error())
+    limiter = now.emulator.limiter
+    if operation.permission is None:  # the token endpoints: no user yet
+        fields = form_fields(current)
+        client = claimed_client_id(fields, current.headers.get("Authorization"))
+        now.rate_headers = limiter.hit(operation.group, f"{client}:{fields.get('username', '')}")
+        return None
+    caller = now.caller = now.emulator.tokens.authenticate(
+        current.headers.get("Authorization"), now.first("access_token")
+    )
+    key = f"{caller.client_id}:{caller.extension_id}"
+    now.rate_headers = limiter.hit(operation.group, key, caller.now)
+    if operation.permission not in caller.permissions:
+        raise AppPermissionRequired(operation.permission)
     return None
 
 
 def finish(response: Response) -> Response:
     # werkzeug writes reason phrases in capitals; the platform sends "207 Multi-Status" (A.3).
     response.status = STATUS_LINES.get(response.status_code) or response.status
-    extra = rate_headers()
-    if extra:
-        response.headers.update(extra)
-    path = request.path
-    if path.startswith(JUDGED_PREFIX):
-        emulator().journal.record(_described(), g.get("problems", []), response.status_code)
-    started = g.get("started")
-    elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-    log.info("%s %s %d %.1fms", request.method, path, response.status_code, elapsed)
+    now: State | None = g.get("state")
+    if now is None:  # the request failed before `prepare` (nothing of ours ran)
+        return response
+    if now.rate_headers:
+        response.headers.update(now.rate_headers)
+    current = now.request
+    if now.judged:
+        now.emulator.journal.record(now.described(), now.problems, response.status_code)
+    elapsed = (time.perf_counter() - now.started) * 1000
+    log.info("%s %s %d %.1fms", current.method, current.path, response.status_code, elapsed)
     return response
 
 
