@@ -164,7 +164,7 @@ def _serve_workers(settings: Settings) -> int:
     _check_port_free(settings.host, settings.port)
     scratch: str | None = None
     if settings.store.rstrip("/") == "memory:":
-        # One process's memory cannot be shared, and workers must agree (issue 5): a scratch
+        # One process's memory cannot be shared, and workers must agree: a scratch
         # SQLite file for this run only.
         handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
         os.close(handle)

@@ -91,10 +91,10 @@ def _call(call: dict[str, Any], with_sip: bool) -> dict[str, Any]:
 def dumps(body: Any) -> bytes:
     """Compact, ASCII-only JSON: every multipart part stays 7-bit, needing no transfer encoding.
 
-    orjson writes a page of 100 records in ~30 us where the json module takes ~380 us (issue 5's
-    benchmark); its bytes are the json module's whenever the text is ASCII and the keys are
-    strings. Anything else (a non-ASCII name, an int key) takes the json module's path, so the
-    bytes never depend on which encoder ran.
+    orjson is the fast path (docs/decisions.md, "JSON encoding"); its bytes are the json
+    module's whenever the text is ASCII and the keys are strings. Anything else (a non-ASCII
+    name, an int key) takes the json module's path, so the bytes never depend on which encoder
+    ran.
     """
     try:
         fast = orjson.dumps(body)

@@ -1,8 +1,8 @@
 """Items gathered from many request threads and handed on together, by one thread per process.
 
 The request log and the request journal both record something for every request. Writing each
-on its own (a system call, a store round trip) cost a tenth or more of a single GET under load
-(issue 5's benchmark), so each gathers its items here: `add` is a deque append (atomic, no
+on its own (a system call, a store round trip) is a visible part of a short request under load
+(docs/decisions.md), so each gathers its items here: `add` is a deque append (atomic, no
 lock), and a thread of the process hands what has gathered to the sink every FLUSH_EVERY
 seconds. `flush` hands them on at once (before a read, at exit).
 """

@@ -1,10 +1,10 @@
 """A per-process read cache over the SQLite store, kept exact by a change counter all share.
 
-Why: on the default server (4 worker processes, 4 threads each, one SQLite file) the two SQLite
-reads of an API request (token, session and clock; then the extension's overrides) cost more
-CPU than the rest of the request together; each statement takes file locks and hands the
-interpreter lock to another thread and back (issue 5's benchmark). Yet most requests read what
-no one has changed since the last request.
+Why: with several worker processes on one SQLite file, the two SQLite reads of an API request
+(token, session and clock; then the extension's overrides) would cost more than the rest of the
+request together; each statement takes file locks and hands the interpreter lock to another
+thread and back (docs/decisions.md, "SQLite read cache"). Yet most requests read what no one
+has changed since the last request.
 
 How it stays exact: every write through any process (a PUT, a login, a rate-limit count, a
 reset...) bumps an 8-byte counter in a small file beside the database, mapped into memory by

@@ -1,9 +1,9 @@
-"""The emulator's log output: one line per request, written in batches (mockserver/batching.py).
+"""The emulator's log output: one line per request, written in batches (batching.py).
 
-Under load a write to stderr per request, under the handler's lock, cost about a tenth of a
-single-extension GET (issue 5's benchmark). So a line is formatted in the request's thread and
-gathered; a thread of each process writes what has gathered every 0.1 s. A warning or worse is
-written at once, and pending lines at a worker's exit and at interpreter exit.
+A write to stderr per request, under the handler's lock, is a visible part of a short request
+under load (docs/decisions.md, "request log"). So a line is formatted in the request's thread
+and gathered; a thread of each process writes what has gathered every 0.1 s. A warning or
+worse is written at once, and pending lines at a worker's exit and at interpreter exit.
 """
 
 from __future__ import annotations
