@@ -16,7 +16,9 @@ from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from mockserver.model import Directory, Extension
 
-pytest_plugins = ["pytester"]  # the contract kit is tested by running it (test_contract_kit.py)
+# pytester: the contract kit is tested by running it (test_contract_kit.py); redis_server: its
+# skips for want of a redis-server are reported as one line.
+pytest_plugins = ["pytester", "tests.redis_server"]
 
 
 @pytest.fixture(scope="session")
