@@ -14,9 +14,10 @@ COPY mockserver ./mockserver
 COPY contract_tests ./contract_tests
 COPY schemas ./schemas
 COPY fixtures ./fixtures
-# Runtime only: no test extras. gunicorn is installed so `serve --workers N` works in the image.
+# Runtime only: no test extras. The redis extra brings the client of the redis:// store
+# (compose.yaml); gunicorn, for `serve --workers N`, is a dependency of the package itself.
 # Byte-compile at build time because the non-root user cannot write into site-packages.
-RUN pip install --no-cache-dir . gunicorn \
+RUN pip install --no-cache-dir '.[redis]' \
     && python -m compileall -q "$(python -c 'import mockserver, os; print(os.path.dirname(mockserver.__file__))')" \
     && rm -rf /app/*
 

@@ -17,7 +17,9 @@ from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
 from mockserver.web.app import create_app
 
-pytest_plugins = ["pytester"]  # the contract kit is tested by running it (test_contract_kit.py)
+# pytester: the contract kit is tested by running it (test_contract_kit.py); redis_server: its
+# skips for want of a redis-server are reported as one line.
+pytest_plugins = ["pytester", "tests.redis_server"]
 
 
 @pytest.fixture(scope="session")

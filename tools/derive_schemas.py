@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Derive `schemas/*.json` (JSON Schema 2020-12) from RingCentral's OpenAPI 3.0 presence subset.
 
+The spec is the repository's own copy, spec/ringcentral-presence-openapi.yml (see spec/README.md).
+
     python tools/derive_schemas.py            # (re)write schemas/
     python tools/derive_schemas.py --check    # exit 1 and name the files that would change
 
@@ -30,9 +32,9 @@ import yaml
 Schema = dict[str, Any]
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = REPO.parent / "shared" / "spec" / "ringcentral-presence-openapi.yml"
-DEFAULT_OUT = REPO / "schemas"
 SPEC_NAME = "ringcentral-presence-openapi.yml"
+DEFAULT_SPEC = REPO / "spec" / SPEC_NAME
+DEFAULT_OUT = REPO / "schemas"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE_ID = "https://presence-mock.local/schemas/"
 COMPONENT_PREFIX = "#/components/schemas/"
