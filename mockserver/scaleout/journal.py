@@ -14,7 +14,7 @@ from typing import Any
 
 from mockserver.scaleout.batching import FLUSH_EVERY, Batcher
 from mockserver.storage import Store
-from mockserver.validation.journal import DEFAULT_LIMIT, NAME, Journal, now_text
+from mockserver.validation.journal import DEFAULT_LIMIT, NAME, Journal, Seen, now_text
 
 WANTED = ("journal", "wanted")  # when the journal was last read: write your entries
 
@@ -22,11 +22,11 @@ WANTED = ("journal", "wanted")  # when the journal was last read: write your ent
 class SharedJournal(Journal):
     def __init__(self, store: Store, limit: int = DEFAULT_LIMIT) -> None:
         super().__init__(store, limit)
-        self._batch: Batcher[dict[str, Any]] = Batcher(self._write, keep=limit, when=self._wanted)
+        self._batch: Batcher[Seen] = Batcher(self._write, keep=limit, when=self._wanted)
         self._written_at = ""
 
-    def _add(self, entry: dict[str, Any]) -> None:
-        self._batch.add(entry)
+    def _add(self, seen: Seen) -> None:
+        self._batch.add(seen)
 
     def entries(self) -> list[dict[str, Any]]:
         self.store.put(*WANTED, {"time": now_text()})
@@ -38,8 +38,8 @@ class SharedJournal(Journal):
         self._batch.discard()
         super().clear()
 
-    def _write(self, entries: list[dict[str, Any]]) -> None:
-        self.store.append_entries(NAME, entries, self.limit)
+    def _write(self, seen: list[Seen]) -> None:
+        self.store.append_entries(NAME, [one.entry() for one in seen], self.limit)
 
     def _wanted(self) -> bool:
         """Has a read asked for the entries since this process last wrote them?"""

@@ -7,6 +7,8 @@ entry is written as it comes; several worker processes use `scaleout.SharedJourn
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,29 +23,41 @@ CLEARED = ("journal", "cleared")  # when the journal was last cleared, for every
 _HIDDEN_QUERY = frozenset({"access_token"})
 
 
-class Journal:
-    def __init__(self, store: Store, limit: int = DEFAULT_LIMIT) -> None:
-        self.store = store
-        self.limit = limit
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A request as the journal saw it; made into an entry only when written (cheap to keep)."""
 
-    def record(self, request: Request, found: list[RuleProblem], status: int) -> dict[str, Any]:
-        entry = {
-            "time": now_text(),
+    time: float
+    request: Request
+    problems: list[RuleProblem]
+    status: int
+
+    def entry(self) -> dict[str, Any]:
+        request = self.request
+        return {
+            "time": iso_text(self.time),
             "method": request.method,
             "path": request.path,
             "query": {
                 name: ["***"] if name in _HIDDEN_QUERY else list(values)
                 for name, values in request.query.items()
             },
-            "status": status,
-            "verdict": "violation" if found else "ok",
-            "problems": [problem.to_dict() for problem in found],
+            "status": self.status,
+            "verdict": "violation" if self.problems else "ok",
+            "problems": [problem.to_dict() for problem in self.problems],
         }
-        self._add(entry)
-        return entry
 
-    def _add(self, entry: dict[str, Any]) -> None:
-        self.store.append_entries(NAME, [entry], self.limit)
+
+class Journal:
+    def __init__(self, store: Store, limit: int = DEFAULT_LIMIT) -> None:
+        self.store = store
+        self.limit = limit
+
+    def record(self, request: Request, found: list[RuleProblem], status: int) -> None:
+        self._add(Seen(time.time(), request, found, status))
+
+    def _add(self, seen: Seen) -> None:
+        self.store.append_entries(NAME, [seen.entry()], self.limit)
 
     def entries(self) -> list[dict[str, Any]]:
         """Every request since the last clear, oldest first, from every process."""
@@ -62,5 +76,10 @@ class Journal:
 
 
 def now_text() -> str:
+    return iso_text(time.time())
+
+
+def iso_text(seconds: float) -> str:
     # Microseconds: entries of one millisecond keep their order, and a clear its boundary.
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")

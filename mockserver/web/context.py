@@ -35,6 +35,7 @@ class State:
     judged: bool = False  # a /restapi request: journalled with its verdict
     caller: Caller | None = None
     rate_headers: dict[str, str] = field(default_factory=dict)
+    _described: Described | None = None
 
     @classmethod
     def begin(cls, request: Request, started: float) -> State:
@@ -52,8 +53,14 @@ class State:
         return f"{request.scheme}://{request.host}{request.root_path}"
 
     def described(self) -> Described:
-        request = self.request
-        return Described(request.method, request.path, self.query, request.get_data())
+        """The request as the rules and the journal see it (read once)."""
+        if self._described is None:
+            request = self.request
+            # A body has a length or arrives chunked (the server then marks it terminated).
+            sized = request.content_length or request.environ.get("wsgi.input_terminated")
+            body = request.get_data() if sized else b""
+            self._described = Described(request.method, request.path, self.query, body)
+        return self._described
 
     def first(self, name: str) -> str | None:
         values = self.query.get(name)

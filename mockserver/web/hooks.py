@@ -9,8 +9,8 @@
   plus the username of a password grant, since there is no user yet (docs/decisions.md);
 * errors: every error, Flask's own 404 and 405 included, is answered in the platform's shape;
   a bug is logged and answered as a 500 in that shape, never as an HTML page;
-* after: the rate-limit headers gathered on the way are added to whatever the answer is, the
-  request and its verdict go to the journal, and one log line is written.
+* after: the request and its verdict go to the journal, and one log line is written. (The
+  rate-limit headers gathered on the way are added by rendering.py, which makes every answer.)
 """
 
 from __future__ import annotations
@@ -86,8 +86,6 @@ def finish(response: Response) -> Response:
     now: State | None = g.get("state")
     if now is None:  # the request failed before `prepare` (nothing of ours ran)
         return response
-    if now.rate_headers:
-        response.headers.update(now.rate_headers)
     current = now.request
     if now.judged:
         now.emulator.journal.record(now.described(), now.problems, response.status_code)
