@@ -15,13 +15,13 @@ COPY contract_tests ./contract_tests
 COPY schemas ./schemas
 COPY fixtures ./fixtures
 # Runtime only: no test extras. The redis extra brings the client of the redis:// store
-# (compose.yaml); gunicorn, for `serve --workers N`, is a dependency of the package itself.
+# (compose.yaml); granian, the server `serve` runs, is a dependency of the package itself.
 # Byte-compile at build time because the non-root user cannot write into site-packages.
 RUN pip install --no-cache-dir '.[redis]' \
     && python -m compileall -q "$(python -c 'import mockserver, os; print(os.path.dirname(mockserver.__file__))')" \
     && rm -rf /app/*
 
-# A home directory: gunicorn (27+) keeps its control socket there and logs an error without one.
+# A system user of its own, with a home directory for whatever a tool may want to keep there.
 RUN useradd --system --uid 10001 --create-home --shell /usr/sbin/nologin presence
 USER presence
 WORKDIR /tmp

@@ -16,8 +16,9 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def default_workers() -> int:
-    """Two per core, at most 4: enough to keep 2 cores busy, small enough for a laptop's RAM."""
-    return max(1, min(2 * (os.cpu_count() or 1), 4))
+    """One per core, at most 4: granian's workers each run two app threads beside their I/O
+    thread, so one process a core keeps the cores busy (docs/benchmark.md)."""
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 class ConfigError(ValueError):

@@ -8,7 +8,6 @@ import dataclasses
 import json
 import logging
 import os
-import signal
 import socket
 import sys
 import tempfile
@@ -125,45 +124,17 @@ def credentials(settings: Settings, style: str = "text") -> str:
 
 
 def serve(settings: Settings) -> int:
-    if settings.workers < 1:
-        raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
-    if settings.workers == 1:
-        return _serve_one_process(settings)
-    return _serve_workers(settings)
-
-
-def _serve_one_process(settings: Settings) -> int:
-    from werkzeug.serving import make_server
-
-    from mockserver.web.app import create_app
-
-    app = create_app(settings)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    # A taken port: werkzeug itself prints "Port N is in use ..." and exits with status 1.
-    server = make_server(settings.host, settings.port, app, threaded=True)
-    # SIGTERM (docker stop, a test's terminate) ends serve_forever by an exception, so the
-    # interpreter exits normally and logging writes the request lines still pending.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    logging.getLogger("presence_mock").info(
-        "presence-mock serving on http://%s:%d", settings.host, server.server_port
-    )
-    server.serve_forever()
-    return 0
-
-
-def _exit_on_signal(_signum: int, _frame: object) -> None:
-    raise SystemExit(0)  # a stop asked for is a clean exit, as gunicorn's master makes it
-
-
-def _serve_workers(settings: Settings) -> int:
-    from mockserver.cli.servers import GunicornServer
+    """Serve the app with granian (mockserver/cli/servers.py), in `settings.workers` processes."""
+    from mockserver.cli import servers
     from mockserver.scaleout import COUNTER_SUFFIX
     from mockserver.web.app import create_app
 
+    if settings.workers < 1:
+        raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
     log = logging.getLogger("presence_mock")
     _check_port_free(settings.host, settings.port)
     scratch: str | None = None
-    if settings.store.rstrip("/") == "memory:":
+    if settings.workers > 1 and settings.store.rstrip("/") == "memory:":
         # One process's memory cannot be shared, and workers must agree: a scratch
         # SQLite file for this run only.
         handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
@@ -173,7 +144,7 @@ def _serve_workers(settings: Settings) -> int:
             "memory:// cannot be shared by %d workers: using %s", settings.workers, settings.store
         )
     try:
-        GunicornServer(create_app(settings), settings.host, settings.port, settings.workers).run()
+        servers.serve(create_app(settings), settings.host, settings.port, settings.workers)
     finally:
         if scratch:
             for suffix in ("", "-wal", "-shm", COUNTER_SUFFIX):
@@ -183,13 +154,12 @@ def _serve_workers(settings: Settings) -> int:
 
 
 def _check_port_free(host: str, port: int) -> None:
-    """Say a taken port in one line; gunicorn would retry for 5 s and log each attempt."""
+    """Say a taken port in one line, before the workers are started."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:
-            # Status 1, as werkzeug's own "Port N is in use" with one worker.
             print(
                 f"presence-mock: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr
             )

@@ -1,81 +1,86 @@
-"""Serving with several worker processes: gunicorn, used as a library.
+"""Serving: granian's WSGI server, used as a library, with the app built once before the fork.
 
-The app (and so the directory, the costly part) is built once in the master before fork
-(`preload_app`), so every worker starts at once and shares those pages copy-on-write. The store
-is the one shared state; the SQLite and Redis stores open their connections lazily per process,
-so what the master opened is never used by a worker.
+Why granian: its HTTP handling is in Rust, so it spends a fraction of the CPU per request that a
+Python server does, it keeps answering while slow clients trickle headers or sit idle (it reads
+a request whole before a Python thread sees it), and its workers are plain forked processes.
+The figures behind the choice are in docs/benchmark.md.
 
-Before each fork the master freezes the garbage collector's view of everything built so far
-(`gc.freeze`, see `_pre_fork`), so the sharing lasts past the first collections in a worker.
+The app (and so the directory, the costly part) is built in the master; the workers are forked
+from it and find it ready in `SERVED`, sharing those pages copy-on-write. Before the fork the
+master freezes the garbage collector's view of everything built so far (`gc.freeze`), so the
+sharing lasts past the first collections in a worker.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
+import multiprocessing.util
 from typing import Any
 
 from flask import Flask
-from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+from granian import Granian
+from granian.constants import Interfaces
+from granian.http import HTTP1Settings
 
 from mockserver.scaleout.requestlog import flush_all
 
 log = logging.getLogger("presence_mock")
 
-# Measured on this workload (README "Scaling out"): threads inside each worker keep a slow
-# client from holding a whole process, at no cost to throughput on a short GET.
-WORKER_CLASS = "gthread"
-THREADS = 4
+# What the workers serve: set in the master before they are forked (see `serve`).
+SERVED: Flask | None = None
+
+# Two Python threads per worker run the app; granian's own runtime thread does the I/O.
+BLOCKING_THREADS = 2
+RUNTIME_THREADS = 1
+# Open connections a worker accepts; granian's default (512) is used up by idle keep-alive
+# clients, after which new ones wait. Idle sockets cost granian almost nothing.
+BACKPRESSURE = 2048
+# A client must have sent its request headers within this time, or its socket is closed.
+HEADER_READ_TIMEOUT_MS = 5000
+# granian's own messages go through the emulator's logging (same handler, same format).
+LOGGING = {
+    "loggers": {
+        "_granian": {"handlers": [], "propagate": True},
+        "granian.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
+    }
+}
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
-    def __init__(self, app: Flask, host: str, port: int, workers: int) -> None:
-        self.app = app
-        self.options: dict[str, Any] = {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "worker_class": WORKER_CLASS,
-            "threads": THREADS,
-            "preload_app": True,
-            # The emulator logs one line per request itself; gunicorn's access log would be a
-            # second one, so it stays off (None is gunicorn's default; said here on purpose).
-            "accesslog": None,
-            # Worker boots and exits are noise in a test log; warnings and errors still show.
-            "loglevel": "warning",
-            "graceful_timeout": 5,
-            "when_ready": self._ready,
-            # Request lines are written in batches (requestlog.py): the last ones go out here.
-            "worker_exit": lambda _arbiter, _worker: flush_all(),
-            "pre_fork": _pre_fork,
-        }
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return self.app
-
-    def _ready(self, arbiter: Any) -> None:
-        for listener in arbiter.LISTENERS:
-            log.info(
-                "presence-mock serving on http://%s with %d workers",
-                _address(listener),
-                self.options["workers"],
-            )
-
-
-def _pre_fork(arbiter: Any, worker: Any) -> None:
-    # A collection of the oldest generation writes to the header of every object it tracks,
-    # so the first one in a worker would copy nearly every page of the directory it shares with
-    # the master (and the master's own collections do the same on its side). Frozen objects are
-    # never scanned again. Called before every fork, so a respawned worker also shares whatever
-    # the master has built since. The cost: a cycle that is already garbage when frozen is never
-    # freed; the directory build makes none worth counting, and the master allocates little.
+def serve(app: Flask, host: str, port: int, workers: int) -> None:
+    """Serve `app` with `workers` processes until the server is stopped (SIGTERM, Ctrl-C)."""
+    global SERVED
+    SERVED = app
+    # The workers must be forked (not spawned) to find the app built.
+    multiprocessing.set_start_method("fork", force=True)
+    _flush_log_at_worker_exit()
     gc.freeze()
+    server = Granian(
+        f"{__name__}:SERVED",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=BLOCKING_THREADS,
+        runtime_threads=RUNTIME_THREADS,
+        backpressure=BACKPRESSURE,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
+        log_level="warning",
+        log_access=False,
+        log_dictconfig=LOGGING,
+    )
+    log.info("presence-mock serving on http://%s:%d with %d workers", host, port, workers)
+    server.serve()
 
 
-def _address(listener: Any) -> str:
-    host, port = listener.sock.getsockname()[:2]
-    return f"{host}:{port}"
+def _flush_log_at_worker_exit() -> None:
+    """Request lines are written in batches (requestlog.py); a worker's last ones go out as it
+    exits. granian's workers are multiprocessing children that leave through os._exit, so
+    atexit never runs there; multiprocessing's finalizers do. A child clears the finalizers it
+    inherited and then runs the after-fork callbacks, so the finalizer is registered from one."""
+    multiprocessing.util.register_after_fork(flush_all, _register_finalizer)
+
+
+def _register_finalizer(_: Any) -> None:
+    multiprocessing.util.Finalize(None, flush_all, exitpriority=100)
