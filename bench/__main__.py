@@ -9,6 +9,7 @@ bench/bare_app.py). Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -67,6 +68,7 @@ class Round:
 
     bare: Load
     ours: dict[str, Load]
+    other: dict[str, Load] = dataclasses.field(default_factory=dict)  # --compare-with
 
 
 @dataclass
@@ -190,7 +192,8 @@ def running(command: Sequence[str], port: int, timeout: float = 120) -> Iterator
             time.sleep(0.01)
         yield Server(process, base, time.perf_counter() - started)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have exited by itself
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
@@ -199,10 +202,10 @@ def running(command: Sequence[str], port: int, timeout: float = 120) -> Iterator
         log.close()
 
 
-def login(base: str, extensions: int) -> str:
+def login(base: str, extensions: int, program: str = "presence-mock") -> str:
     """The demo administrator's access token, by the JWT grant as a client would get it."""
     found = subprocess.run(
-        ["presence-mock", "credentials", "--json", "--extensions", str(extensions)],
+        [program, "credentials", "--json", "--extensions", str(extensions)],
         check=True,
         capture_output=True,
         text=True,
@@ -311,6 +314,35 @@ def _row(name: str, rounds: Sequence[Round], measure: str | None, target: str = 
     )
 
 
+def _other_build(
+    stack: contextlib.ExitStack, args: argparse.Namespace, ours: Server, ids: list[str]
+) -> dict[str, tuple[Server, str, str]]:
+    """The --compare-with build serving the same account: its URL and token per measure."""
+    if not args.compare_with:
+        return {}
+    port = _free_port()
+    command = [args.compare_with, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    other = stack.enter_context(
+        running([*command, "--extensions", str(args.load_extensions)], port)
+    )
+    token = login(other.base, args.load_extensions, args.compare_with)
+    return {
+        "single": (other, f"{other.base}{API}/extension/~/presence", token),
+        "batch": (other, f"{other.base}{API}/extension/{','.join(ids)}/presence", token),
+        "page": (other, f"{other.base}{API}/presence?perPage=100", token),
+    }
+
+
+def _compare_row(name: str, rounds: Sequence[Round]) -> str:
+    theirs = statistics.median(r.other[name].rps for r in rounds)
+    ours = statistics.median(r.ours[name].rps for r in rounds)
+    ratios = sorted(r.ours[name].rps / r.other[name].rps for r in rounds)
+    return (
+        f"| {name} | {theirs:,.0f} | {ours:,.0f} "
+        f"| {statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) |"
+    )
+
+
 def _load_row(name: str, load: Load, target: str = "") -> str:
     errors = f" ({load.errors} errors)" if load.errors else ""
     return (
@@ -336,6 +368,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="+",
         default=[60, 10_000, 100_000],
         help="account sizes for start-up and memory (60 10000 100000)",
+    )
+    parser.add_argument(
+        "--compare-with",
+        metavar="PRESENCE_MOCK",
+        help="another build's presence-mock command (e.g. today's main in its own venv): its "
+        "default serve is measured in the same rounds, and our req/s given as a ratio of its",
     )
     parser.add_argument(
         "--load-extensions",
@@ -389,22 +427,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         bare_port = _free_port()
         bare_command = [sys.executable, "-m", "bench.bare_app", "--body-bytes"]
         bare_command += [str(len(single_body)), *serve_options(bare_port, args.workers)]
-        with running(bare_command, bare_port) as bare_server:
+        with contextlib.ExitStack() as stack:
+            bare_server = stack.enter_context(running(bare_command, bare_port))
             status, _ = _get(bare_server.base + BARE_PATH)
             if status != 200:
                 raise SystemExit("bench: the baseline app was not served; see bench/bare_app.py")
+            theirs = _other_build(stack, args, server, ids)
             # A short warm-up of every URL first: the first seconds of a fresh worker (imports,
             # caches, connections) belong to neither side's steady state.
             warm_up = argparse.Namespace(**{**vars(args), "duration": 1})
             wrk(bare_server.base + BARE_PATH, "-", warm_up)
             for url, put in ours.values():
                 wrk(url, token, warm_up, put)
+            for _server, url, other_token in theirs.values():
+                wrk(url, other_token, warm_up)
             rounds = [
                 Round(
                     bare=bare_server.load(bare_server.base + BARE_PATH, "-", args),
                     ours={
                         name: server.load(url, token, args, put)
                         for name, (url, put) in ours.items()
+                    },
+                    other={
+                        name: other.load(url, other_token, args)
+                        for name, (other, url, other_token) in theirs.items()
                     },
                 )
                 for _ in range(args.rounds)
@@ -415,6 +461,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows.append(_row("GET batch of 30 (207 multipart)", rounds, "batch", ">= 0.2x"))
     rows.append(_row("GET account presence, perPage=100", rounds, "page", ">= 0.2x"))
     rows.append(_row("PUT own presence", rounds, "put", ""))
+    if args.compare_with:
+        rows.append("")
+        rows.append(f"Against `{args.compare_with}` (its default serve), same rounds:")
+        rows.append("")
+        rows.append("| Measure | theirs req/s | ours req/s | ours / theirs (range) |")
+        rows.append("|---|---:|---:|---:|")
+        for name in rounds[0].other:
+            rows.append(_compare_row(name, rounds))
 
     # Start-up to the first 200 and resident memory, per account size.
     sizes: list[str] = [

@@ -8,6 +8,7 @@ when the CLI has it), the baseline runs on the very same one; only the app diffe
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -50,8 +51,7 @@ def main(argv: Sequence[str]) -> int:
     import mockserver.web.app
 
     mockserver.web.app.create_app = factory  # type: ignore[assignment]
-    from mockserver.cli import main as cli
-
+    cli = importlib.import_module("mockserver.cli.main")  # the module, not the package's main()
     if hasattr(cli, "create_app"):
         cli.create_app = factory
     return cli.main(list(argv[2:]))
