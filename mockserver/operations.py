@@ -116,4 +116,4 @@ def match(method: str, path: str) -> Matched | None:
         endpoint, params = _url_map().bind("localhost").match(path, method)
     except HTTPException:  # NotFound, MethodNotAllowed
         return None
-    return BY_ENDPOINT[str(endpoint)], params
+    return BY_ENDPOINT[str(endpoint)], dict(params)

@@ -23,6 +23,7 @@ from flask import Flask
 from granian import Granian
 from granian.constants import Interfaces
 from granian.http import HTTP1Settings
+from granian.log import LogLevels
 
 from mockserver.scaleout.requestlog import flush_all
 
@@ -66,7 +67,7 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
         runtime_threads=RUNTIME_THREADS,
         backpressure=BACKPRESSURE,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
-        log_level="warning",
+        log_level=LogLevels.warning,
         log_access=False,
         log_dictconfig=LOGGING,
     )

@@ -140,5 +140,7 @@ def _body(prepared: PreparedRequest) -> bytes:
         return body.encode("utf-8")
     if isinstance(body, bytes):
         return body
-    # a generator or a file: read it all
-    return b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in body)
+    chunks = body.read() if hasattr(body, "read") else body  # a file, or a generator: all of it
+    if isinstance(chunks, bytes | str):
+        chunks = [chunks]
+    return b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in chunks)
