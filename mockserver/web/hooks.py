@@ -71,7 +71,7 @@ def prepare() -> Response | None:
         now.rate_headers = limiter.hit(operation.group, f"{client}:{fields.get('username', '')}")
         return None
     caller = now.caller = now.emulator.tokens.authenticate(
-        current.headers.get("Authorization"), now.first("access_token")
+        current.environ.get("HTTP_AUTHORIZATION"), now.first("access_token")
     )
     key = f"{caller.client_id}:{caller.extension_id}"
     now.rate_headers = limiter.hit(operation.group, key, caller.now)
@@ -82,7 +82,9 @@ def prepare() -> Response | None:
 
 def finish(response: Response) -> Response:
     # werkzeug writes reason phrases in capitals; the platform sends "207 Multi-Status" (A.3).
-    response.status = STATUS_LINES.get(response.status_code) or response.status
+    line = STATUS_LINES.get(response.status_code)
+    if line is not None and line != response.status:
+        response.status = line
     now: State | None = g.get("state")
     if now is None:  # the request failed before `prepare` (nothing of ours ran)
         return response
