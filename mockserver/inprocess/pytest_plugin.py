@@ -1,4 +1,4 @@
-"""The `presence_mock` pytest fixture, for client test suites (`pip install presence-mock[test]`).
+"""The `presence_mock` pytest fixture, for client test suites (`pip install -e ".[contract]"`).
 
 Registered through the `pytest11` entry point, so it is loaded by every pytest run: importing
 this module must stay cheap and import nothing heavy; the emulator loads when a test asks.
