@@ -22,7 +22,7 @@ from mockserver.scaleout.requestlog import flush_all
 
 log = logging.getLogger("presence_mock")
 
-# Measured on this workload (README "Scaling out"): threads inside each worker keep a slow
+# Measured on this workload (docs/benchmark.md): threads inside each worker keep a slow
 # client from holding a whole process, at no cost to throughput on a short GET.
 WORKER_CLASS = "gthread"
 THREADS = 4
