@@ -126,3 +126,16 @@ def test_kit_warns_but_passes_on_platform_style(pytester: pytest.Pytester, broke
             "*date-time in the platform's style*+0000*",
         ]
     )
+
+
+def test_the_in_process_run_keeps_the_emulator_log_out_of_the_report(
+    pytester: pytest.Pytester,
+) -> None:
+    # -rP prints each passed case's captured output and log: the emulator's must not be there.
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "presence_mock_kit", "-p", "no:cacheprovider", "-rP", "--log-level", "INFO"
+    )
+    result.assert_outcomes(passed=31, skipped=2)
+    output = result.stdout.str()
+    assert "/restapi/oauth/token" not in output.replace("POST https://", "")
+    assert "ms ok" not in output  # the end of an emulator log line
