@@ -11,7 +11,7 @@ WORKDIR /app
 # Only what the package build needs (see .dockerignore), so edits to tests don't bust the cache.
 COPY pyproject.toml README.md ./
 COPY mockserver ./mockserver
-COPY contract_tests ./contract_tests
+COPY presence_mock_kit ./presence_mock_kit
 COPY schemas ./schemas
 COPY fixtures ./fixtures
 # Runtime only: no test extras. The redis extra brings the client of the redis:// store

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "PRESENCE_MOCK_"
 DEFAULT_SEED = 20261121
 DEFAULT_EXTENSIONS = 60  # in the first account
+MIN_EXTENSIONS = 50  # 40 users and one of each of the 9 non-user types (directory/builder.py)
+MAX_EXTENSIONS = 100_000
+RATE_LIMIT_MODES = ("off", "headers", "enforce")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -38,6 +44,27 @@ class Settings:
     rate_limits: str = "headers"  # off | headers | enforce (mockserver/ratelimit.py)
     rate_limit: str | None = None  # overrides, e.g. "heavy=100/60,auth=20"
     workers: int = field(default_factory=default_workers)
+    log_level: str = "info"  # debug | info | warning | error
+    log_format: str = "text"  # text | json (one object per line)
+
+    def __post_init__(self) -> None:
+        # Checked here, so a flag, a variable and a create_app() mapping all get the same
+        # one-line refusal (the CLI prints it and exits 2), never a traceback later on.
+        _require(0 <= self.port <= 65535, "port", self.port, "a port number 0..65535")
+        _require(
+            MIN_EXTENSIONS <= self.extensions <= MAX_EXTENSIONS,
+            "extensions",
+            self.extensions,
+            f"{MIN_EXTENSIONS}..{MAX_EXTENSIONS:,}",
+        )
+        _require(self.workers >= 1, "workers", self.workers, "1 or more")
+        for name, allowed in (
+            ("rate_limits", RATE_LIMIT_MODES),
+            ("log_level", LOG_LEVELS),
+            ("log_format", LOG_FORMATS),
+        ):
+            value = getattr(self, name)
+            _require(value in allowed, name, value, "one of " + ", ".join(allowed))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -53,6 +80,32 @@ class Settings:
         return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
+def _require(ok: bool, name: str, value: object, expected: str) -> None:
+    if not ok:
+        flag = "--" + name.replace("_", "-")
+        raise ConfigError(f"{flag} / {ENV_PREFIX}{name.upper()} {value!r}: expected {expected}")
+
+
+def variable_names() -> list[str]:
+    """Every PRESENCE_MOCK_ variable the settings read."""
+    return [ENV_PREFIX + spec.name.upper() for spec in dataclasses.fields(Settings)]
+
+
+def unknown_variables(environ: Mapping[str, str], known: Iterable[str]) -> list[str]:
+    """One line per PRESENCE_MOCK_ variable nobody reads (a typo is otherwise silently ignored),
+    naming the closest known one."""
+    names = sorted(set(known))
+    # Compared without the prefix every name shares, which would make any two look alike.
+    tails = [name.removeprefix(ENV_PREFIX) for name in names]
+    lines = []
+    for name in sorted(environ):
+        if name.startswith(ENV_PREFIX) and name not in names:
+            close = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), tails, n=1)
+            hint = f"; did you mean {ENV_PREFIX}{close[0]}?" if close else ""
+            lines.append(f"presence-mock: ignoring unknown variable {name}{hint}")
+    return lines
+
+
 def _convert(name: str, raw: str, kind: object) -> Any:
     if kind in ("int", int):
         try:
@@ -60,8 +113,12 @@ def _convert(name: str, raw: str, kind: object) -> Any:
         except ValueError:
             raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
     if kind in ("bool", bool):
-        lowered = raw.strip().lower()
-        if lowered in _TRUE | _FALSE:
-            return lowered in _TRUE
-        raise ConfigError(f"{name}={raw!r}: expected 1/0, true/false, yes/no or on/off")
+        return parse_bool(name, raw)
     return raw or None if kind == "str | None" else raw
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in _TRUE | _FALSE:
+        return lowered in _TRUE
+    raise ConfigError(f"{name}={raw!r}: expected 1/0, true/false, yes/no or on/off")

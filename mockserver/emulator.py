@@ -56,9 +56,11 @@ class Emulator:
         return cls.build(settings, directory_for(settings), store_from_url(settings.store))
 
     def reset(self) -> None:
-        """Presence back to the seed and an empty journal; tokens stay (docs/decisions.md)."""
+        """Presence back to the seed, an empty journal and the clock on real time; tokens stay
+        (docs/decisions.md)."""
         self.store.reset()
         self.journal.clear()
+        self.clock.reset()
 
 
 def directory_for(settings: Settings) -> Directory:

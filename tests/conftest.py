@@ -35,7 +35,7 @@ def directory(emulator: Emulator) -> Directory:
 @pytest.fixture
 def client(emulator: Emulator) -> Iterator[Client]:
     emulator.reset()
-    emulator.clock.offset = 0
+    emulator.clock.reset()
     app = create_app(emulator=emulator)
     app.testing = True
     yield app.test_client()

@@ -17,7 +17,7 @@ DEMO = demo_login(Settings())
 def run_kit(pytester: pytest.Pytester, target: str, *extra: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(
         "--pyargs",
-        "contract_tests",
+        "presence_mock_kit",
         "-p",
         "no:cacheprovider",
         "-p",
@@ -42,7 +42,7 @@ def broken(request: pytest.FixtureRequest) -> Iterator[str]:
 
 def test_kit_passes_in_process_with_writes(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
-        "--pyargs", "contract_tests", "-p", "no:cacheprovider", "--presence-allow-writes"
+        "--pyargs", "presence_mock_kit", "-p", "no:cacheprovider", "--presence-allow-writes"
     )
     result.assert_outcomes(passed=33)
     result.stdout.fnmatch_lines(["*presence contract summary*", "target: inprocess"])
@@ -51,7 +51,7 @@ def test_kit_passes_in_process_with_writes(pytester: pytest.Pytester) -> None:
 
 def test_kit_is_read_only_by_default(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
-        "--pyargs", "contract_tests", "-p", "no:cacheprovider", "-rs"
+        "--pyargs", "presence_mock_kit", "-p", "no:cacheprovider", "-rs"
     )
     result.assert_outcomes(passed=31, skipped=2)
     result.stdout.fnmatch_lines(["*read-only run: pass --presence-allow-writes to check PUT*"])
@@ -126,3 +126,16 @@ def test_kit_warns_but_passes_on_platform_style(pytester: pytest.Pytester, broke
             "*date-time in the platform's style*+0000*",
         ]
     )
+
+
+def test_the_in_process_run_keeps_the_emulator_log_out_of_the_report(
+    pytester: pytest.Pytester,
+) -> None:
+    # -rP prints each passed case's captured output and log: the emulator's must not be there.
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "presence_mock_kit", "-p", "no:cacheprovider", "-rP", "--log-level", "INFO"
+    )
+    result.assert_outcomes(passed=31, skipped=2)
+    output = result.stdout.str()
+    assert "/restapi/oauth/token" not in output.replace("POST https://", "")
+    assert "ms ok" not in output  # the end of an emulator log line

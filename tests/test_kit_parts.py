@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 
-from contract_tests.client import Target
-from contract_tests.masking import Masker
-from contract_tests.pacing import Pacer, group_of
 from mockserver import PresenceMock
+from presence_mock_kit.client import Target
+from presence_mock_kit.masking import Masker
+from presence_mock_kit.pacing import Pacer, group_of
 from tests.live_server import COMMAND, free_port
 from tests.test_e2e import server  # noqa: F401  (the live serve fixture)
 

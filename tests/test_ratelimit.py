@@ -238,7 +238,7 @@ def test_bad_overrides_are_config_errors(spec):
 
 
 def test_a_bad_mode_is_a_config_error():
-    with pytest.raises(ConfigError, match="rate limits"):
+    with pytest.raises(ConfigError, match="--rate-limits"):
         Server(rate_limits="sometimes")
 
 

@@ -1,4 +1,8 @@
-"""`presence-mock contract`: run the contract-test kit (`contract_tests`) through pytest."""
+"""`presence-mock contract`: run the contract-test kit (`presence_mock_kit`) through pytest.
+
+Each option reads, in order: its flag, its PRESENCE_MOCK_ twin (as `--help` promises), then for
+the target and the login the RINGCENTRAL_* variables the SDKs use, then the default.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +10,65 @@ import argparse
 import ipaddress
 import os
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from mockserver.config import ENV_PREFIX, ConfigError, parse_bool
 
 MISSING = (
     "presence-mock contract needs pytest, requests and responses: "
-    "pip install 'presence-mock[contract]'"
+    "pip install pytest requests responses (from a clone: pip install -e '.[contract]')"
 )
-ENV = {
+PACES = ("auto", "on", "off")
+# The twins of the login and the target, after PRESENCE_MOCK_<NAME>.
+RINGCENTRAL = {
+    "target": "RINGCENTRAL_SERVER_URL",
     "client_id": "RINGCENTRAL_CLIENT_ID",
     "client_secret": "RINGCENTRAL_CLIENT_SECRET",
     "jwt": "RINGCENTRAL_JWT",
 }
+OPTIONS = ("target", "client_id", "client_secret", "jwt", "allow_writes", "pace")
+CONTRACT_VARIABLES = [ENV_PREFIX + name.upper() for name in OPTIONS]
 
 
-def run_contract(args: argparse.Namespace, demo: dict[str, str]) -> int:
-    """Exit 0 only when the target conforms (pytest's own exit status otherwise)."""
+@dataclass(frozen=True)
+class ContractOptions:
+    target: str
+    client_id: str | None
+    client_secret: str | None
+    jwt: str | None
+    allow_writes: bool
+    pace: str
+
+
+def contract_options(args: argparse.Namespace, environ: Mapping[str, str]) -> ContractOptions:
+    def given(name: str) -> str | None:
+        flag = getattr(args, name)
+        if flag is not None:
+            return str(flag)
+        return environ.get(ENV_PREFIX + name.upper()) or environ.get(RINGCENTRAL.get(name, ""))
+
+    pace = given("pace") or "auto"
+    if pace not in PACES:
+        raise ConfigError(f"{ENV_PREFIX}PACE {pace!r}: expected one of {', '.join(PACES)}")
+    writes = args.allow_writes
+    if writes is None:
+        raw = environ.get(ENV_PREFIX + "ALLOW_WRITES")
+        writes = parse_bool(ENV_PREFIX + "ALLOW_WRITES", raw) if raw is not None else False
+    return ContractOptions(
+        target=given("target") or "inprocess",
+        client_id=given("client_id"),
+        client_secret=given("client_secret"),
+        jwt=given("jwt"),
+        allow_writes=bool(writes),
+        pace=pace,
+    )
+
+
+def run_contract(options: ContractOptions, demo: dict[str, str]) -> int:
+    """Exit 0 only when the target conforms; 2 when it cannot be judged at all (unreachable, not
+    a RingCentral API, login refused: one line says which); pytest's own status otherwise."""
     try:
         import pytest
         import requests  # noqa: F401
@@ -28,22 +76,26 @@ def run_contract(args: argparse.Namespace, demo: dict[str, str]) -> int:
     except ImportError:
         print(MISSING, file=sys.stderr)
         return 2
-    target = args.target or os.environ.get("RINGCENTRAL_SERVER_URL") or "inprocess"
-    given = {name: getattr(args, name) or os.environ.get(env) for name, env in ENV.items()}
-    if not all(given.values()) and _is_loopback(target):
+    target = options.target
+    login = {
+        "client_id": options.client_id,
+        "client_secret": options.client_secret,
+        "jwt": options.jwt,
+    }
+    if not all(login.values()) and _is_loopback(target):
         # An emulator on this machine: its demo login, for the same seed or fixture.
         keys = {"client_id": "clientId", "client_secret": "clientSecret", "jwt": "jwt"}
-        given = {name: value or demo[keys[name]] for name, value in given.items()}
+        login = {name: value or demo[keys[name]] for name, value in login.items()}
         print("presence-mock contract: using the emulator's demo credentials", file=sys.stderr)
     # Secrets travel in the environment, never on a command line a process list could show.
-    for name, value in given.items():
+    for name, value in login.items():
         if value:
-            os.environ[ENV[name]] = value
-    argv = ["--pyargs", "contract_tests", "-p", "no:cacheprovider", "-q", "-rfE"]
+            os.environ[RINGCENTRAL[name]] = value
+    argv = ["--pyargs", "presence_mock_kit", "-p", "no:cacheprovider", "-q", "-rfE"]
     # faker (a pytest plugin too) is already imported for the demo credentials: not a problem.
     argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    argv += ["--presence-target", target, "--presence-pace", args.pace]
-    if args.allow_writes:
+    argv += ["--presence-target", target, "--presence-pace", options.pace]
+    if options.allow_writes:
         argv.append("--presence-allow-writes")
     return int(pytest.main(argv))
 

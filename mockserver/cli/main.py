@@ -12,9 +12,22 @@ import socket
 import sys
 import tempfile
 from collections.abc import Sequence
-from typing import Any
+from importlib import metadata
+from typing import Any, NoReturn
 
-from mockserver.config import ConfigError, Settings
+from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
+from mockserver.cli.logs import configure as configure_logging
+from mockserver.config import (
+    LOG_FORMATS,
+    LOG_LEVELS,
+    MAX_EXTENSIONS,
+    MIN_EXTENSIONS,
+    RATE_LIMIT_MODES,
+    ConfigError,
+    Settings,
+    unknown_variables,
+    variable_names,
+)
 from mockserver.directory.fixtures import FixtureError
 from mockserver.directory.model import Directory
 from mockserver.emulator import directory_for
@@ -22,16 +35,49 @@ from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.users import users
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a refusal in one line (and exit 2) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r}: expected a whole number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{raw}: expected a port number 0..65535")
+    return port
+
+
+def _count(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r}: expected a whole number") from None
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("presence-mock")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="presence-mock",
         description="A local emulator of RingCentral's Presence API.",
-        epilog="Every option also reads PRESENCE_MOCK_<NAME> (e.g. PRESENCE_MOCK_PORT).",
+        epilog="Every option of serve, credentials and contract (but --json/--env) also reads "
+        "PRESENCE_MOCK_<NAME> (e.g. PRESENCE_MOCK_PORT); a flag wins over the variable.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"presence-mock {package_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     serve = commands.add_parser("serve", help="run the emulator")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    serve.add_argument("--port", type=_port, help="port to listen on, 0..65535 (default 8080)")
     serve.add_argument(
         "--strict-requests",
         action="store_const",
@@ -40,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--rate-limits",
-        choices=["off", "headers", "enforce"],
+        choices=RATE_LIMIT_MODES,
         help="count and report rate limits (headers, the default), also refuse (enforce), or not",
     )
     serve.add_argument(
@@ -51,12 +97,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--workers",
-        type=int,
+        type=_count,
         help="worker processes (default: 2 per core, at most 4); 1 serves in one process",
     )
     serve.add_argument(
         "--store",
         help="where changes live: memory:// (one process), sqlite:///path or redis://host:port/db",
+    )
+    serve.add_argument("--log-level", choices=LOG_LEVELS, help="least level logged (info)")
+    serve.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="text lines (the default) or one JSON object per line",
     )
     _account_options(serve)
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
@@ -66,19 +118,33 @@ def _parser() -> argparse.ArgumentParser:
         "--env", action="store_true", help="print RINGCENTRAL_* exports for a shell's eval"
     )
     _account_options(credentials)
-    contract = commands.add_parser("contract", help="run the contract-test kit against a server")
-    contract.add_argument("--target", default=None, help="inprocess or a base URL")
+    contract = commands.add_parser(
+        "contract",
+        help="run the contract-test kit against a server",
+        epilog="Each option also reads PRESENCE_MOCK_<NAME> (PRESENCE_MOCK_TARGET, "
+        "PRESENCE_MOCK_CLIENT_ID, ...); the target and the login then fall back to "
+        "RINGCENTRAL_SERVER_URL, RINGCENTRAL_CLIENT_ID, RINGCENTRAL_CLIENT_SECRET and "
+        "RINGCENTRAL_JWT.",
+    )
+    contract.add_argument("--target", default=None, help="inprocess (default) or a base URL")
     contract.add_argument("--client-id")
     contract.add_argument("--client-secret")
     contract.add_argument("--jwt")
-    contract.add_argument("--allow-writes", action="store_true", help="run the PUT round trip")
-    contract.add_argument("--pace", choices=("auto", "on", "off"), default="auto")
+    contract.add_argument(
+        "--allow-writes", action="store_const", const=True, help="run the PUT round trip"
+    )
+    contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
+    _account_options(contract)
     return parser
 
 
 def _account_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, help="seed of the generated account")
-    parser.add_argument("--extensions", type=int, help="extensions in the first account (60)")
+    parser.add_argument("--seed", type=_count, help="seed of the generated account")
+    parser.add_argument(
+        "--extensions",
+        type=_count,
+        help=f"extensions in the first account, {MIN_EXTENSIONS}..{MAX_EXTENSIONS:,} (60)",
+    )
     parser.add_argument("--fixture", help="load the accounts from this JSON file instead")
 
 
@@ -140,11 +206,23 @@ def serve(settings: Settings) -> int:
         handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
         os.close(handle)
         settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
+        # Said as what it is, the normal multi-worker start: not as a problem to fix.
         log.info(
-            "memory:// cannot be shared by %d workers: using %s", settings.workers, settings.store
+            "presence-mock %s: %d workers sharing a scratch store for this run (%s)",
+            package_version(),
+            settings.workers,
+            settings.store,
         )
     try:
-        servers.serve(create_app(settings), settings.host, settings.port, settings.workers)
+        app = create_app(settings)
+        log.info(
+            "presence-mock %s serving on http://%s:%d with %d worker(s)",
+            package_version(),
+            settings.host,
+            settings.port,
+            settings.workers,
+        )
+        servers.serve(app, settings.host, settings.port, settings.workers)
     finally:
         if scratch:
             for suffix in ("", "-wal", "-shm", COUNTER_SUFFIX):
@@ -166,35 +244,22 @@ def _check_port_free(host: str, port: int) -> None:
             raise SystemExit(1) from None
 
 
-def _configure_logging() -> None:
-    from mockserver.scaleout.requestlog import BatchingStreamHandler
-
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(message)s",
-        handlers=[BatchingStreamHandler(sys.stderr)],
-    )
-    # One line per request: the format names no source line, thread or process, so don't
-    # collect them for every record (the logging cookbook's "Optimization" section).
-    logging._srcfile = None
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _configure_logging()
+    for line in unknown_variables(os.environ, [*variable_names(), *CONTRACT_VARIABLES]):
+        print(line, file=sys.stderr)
     try:
         settings = settings_from(args)
         if args.command == "contract":
             from mockserver.cli.contract import run_contract
 
-            return run_contract(args, demo_login(settings))
+            # No logging set up: an in-process run keeps the emulator's lines out of the report.
+            return run_contract(contract_options(args, os.environ), demo_login(settings))
         if args.command == "credentials":
             style = "json" if args.json else "env" if args.env else "text"
             print(credentials(settings, style))
             return 0
+        configure_logging(settings.log_level, settings.log_format)
         return serve(settings)
     except (ConfigError, FixtureError, ValueError) as error:
         print(f"presence-mock: {error}", file=sys.stderr)

@@ -14,7 +14,6 @@ sharing lasts past the first collections in a worker.
 from __future__ import annotations
 
 import gc
-import logging
 import multiprocessing
 import multiprocessing.util
 from typing import Any
@@ -26,8 +25,6 @@ from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
 from mockserver.scaleout.requestlog import flush_all
-
-log = logging.getLogger("presence_mock")
 
 # What the workers serve: set in the master before they are forked (see `serve`).
 SERVED: Flask | None = None
@@ -71,7 +68,6 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
         log_access=False,
         log_dictconfig=LOGGING,
     )
-    log.info("presence-mock serving on http://%s:%d with %d workers", host, port, workers)
     server.serve()
 
 

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from mockserver.config import DEFAULT_EXTENSIONS, DEFAULT_SEED
+from mockserver.config import DEFAULT_EXTENSIONS, DEFAULT_SEED, MAX_EXTENSIONS, MIN_EXTENSIONS
 from mockserver.directory.fixtures import interned_settings
 from mockserver.directory.model import (
     Account,
@@ -44,10 +44,9 @@ from mockserver.directory.model import (
 if TYPE_CHECKING:
     from faker import Faker
 
-MAX_EXTENSIONS: int = 100_000
 MIN_USERS: int = 40
-# 40 users and one of each of the 9 non-user types need 49; 50 is the documented floor.
-MIN_EXTENSIONS: int = 50
+# 40 users and one of each of the 9 non-user types need 49; 50 is the documented floor. The
+# bounds live with the settings, which refuse a value outside them before anything is built.
 REFERENCE_INSTANT: datetime = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 
 DEMO_CLIENT_ID: str = "pM7qR2xVnT4kLw9sYb3HcA"

@@ -2,12 +2,16 @@
 
 No server and no port: every `requests` call to one of the base URLs is turned into a WSGI
 request and answered by the very Flask app `serve` runs (same routing, views and hooks), then
-handed back. The only module importing `responses`.
+handed back. Any other `requests` call is refused (a test must not reach the network by
+accident) unless `passthrough` names it: then it goes to the real server, through responses'
+own pass-through. The only module importing `responses`.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -29,6 +33,9 @@ PRODUCTION = "https://platform.ringcentral.com"
 SANDBOX = "https://platform.devtest.ringcentral.com"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 F = TypeVar("F", bound=Callable[..., Any])
+# What `passthrough` takes: True (every other URL), a URL prefix, a compiled pattern, or several.
+Passthrough = bool | str | re.Pattern[str] | Iterable[str | re.Pattern[str]]
+LOGGER = "presence_mock"
 
 
 @functools.lru_cache(maxsize=8)
@@ -48,9 +55,33 @@ class PresenceMock:
         self,
         base_urls: str | Iterable[str] = (PRODUCTION, SANDBOX),
         settings: Settings | None = None,
+        *,
+        seed: int | None = None,
+        extensions: int | None = None,
+        fixture: str | os.PathLike[str] | None = None,
+        strict_requests: bool | None = None,
+        rate_limits: str | None = None,
+        rate_limit: str | None = None,
+        passthrough: Passthrough = (),
+        log: bool = True,
     ) -> None:
+        """`seed`/`extensions` or `fixture` choose the account, as `serve`'s options do;
+        `strict_requests` refuses what the platform would; `rate_limits` is off, headers or
+        enforce (`rate_limit` overrides a group, e.g. "heavy=3/60"). `passthrough` lets other
+        `requests` calls reach real servers; `log=False` keeps the emulator's request lines
+        (logger "presence_mock") out of the test's captured log."""
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
-        self.settings = settings or Settings()
+        self.settings = (settings or Settings()).override(
+            seed=seed,
+            extensions=extensions,
+            fixture=os.fspath(fixture) if fixture is not None else None,
+            strict_requests=strict_requests,
+            rate_limits=rate_limits,
+            rate_limit=rate_limit,
+        )
+        self.passthrough = _prefixes(passthrough)
+        self.log = log
+        self._logger_was_disabled = False
         directory = _directory(self.settings.seed, self.settings.extensions, self.settings.fixture)
         store = store_from_url(self.settings.store)
         self.emulator = Emulator.build(self.settings, directory, store)
@@ -96,8 +127,14 @@ class PresenceMock:
             pattern = re.compile(re.escape(base.rstrip("/")) + r"(/.*)?(\?.*)?$")
             for method in METHODS:
                 mock.add_callback(method, pattern, callback=self._answer, content_type=None)
+        # Consulted only for a URL no callback matched, so the emulator's URLs stay emulated.
+        for prefix in self.passthrough:
+            mock.add_passthru(prefix)
         mock.start()
         self._mock = mock
+        if not self.log:
+            logger = logging.getLogger(LOGGER)
+            self._logger_was_disabled, logger.disabled = logger.disabled, True
         return self
 
     def stop(self) -> None:
@@ -105,6 +142,8 @@ class PresenceMock:
             self._mock.stop()
             self._mock.reset()
             self._mock = None
+            if not self.log:
+                logging.getLogger(LOGGER).disabled = self._logger_was_disabled
 
     def __enter__(self) -> PresenceMock:
         return self.start()
@@ -132,6 +171,16 @@ class PresenceMock:
             data=_body(prepared),
         )
         return answer.status_code, dict(answer.headers), answer.get_data()
+
+
+def _prefixes(passthrough: Passthrough) -> list[str | re.Pattern[str]]:
+    if passthrough is True:
+        return [re.compile(r".*")]
+    if passthrough is False:
+        return []
+    if isinstance(passthrough, str | re.Pattern):
+        return [passthrough]
+    return list(passthrough)
 
 
 def _body(prepared: PreparedRequest) -> bytes:

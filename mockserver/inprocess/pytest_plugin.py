@@ -1,4 +1,4 @@
-"""The `presence_mock` pytest fixture, for client test suites (`pip install presence-mock[test]`).
+"""The `presence_mock` pytest fixture, for client test suites (`pip install -e ".[contract]"`).
 
 Registered through the `pytest11` entry point, so it is loaded by every pytest run: importing
 this module must stay cheap and import nothing heavy; the emulator loads when a test asks.
@@ -15,16 +15,38 @@ if TYPE_CHECKING:
     from mockserver.inprocess.mock import PresenceMock
 
 
+MARKER = "presence_mock"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**options): shape the presence_mock fixture for this test; options are those "
+        "of mockserver.PresenceMock (seed, extensions, fixture, strict_requests, rate_limits, "
+        "rate_limit, passthrough, base_urls, log) and expect_refused",
+    )
+
+
 @pytest.fixture
-def presence_mock() -> Iterator[PresenceMock]:
+def presence_mock(request: pytest.FixtureRequest) -> Iterator[PresenceMock]:
     """The emulator in process at https://platform.ringcentral.com (and the devtest sandbox).
 
+    Shape it per test with `@pytest.mark.presence_mock(seed=7, strict_requests=True,
+    passthrough=["http://127.0.0.1:5000"])` (the options of `PresenceMock`); a marker on a class
+    or module applies to each test, the closest one wins.
     At teardown the test fails when the client sent a request the platform would refuse (a
-    request-rule violation or a 400); set `presence_mock.expect_refused = True` to test that.
+    request-rule violation or a 400); set `presence_mock.expect_refused = True` (or the marker's
+    `expect_refused=True`) to test that.
     """
     from mockserver.inprocess.mock import PresenceMock
 
-    mock = PresenceMock()
+    marker = request.node.get_closest_marker(MARKER)
+    options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    if marker and marker.args:
+        raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword options only")
+    expect_refused = bool(options.pop("expect_refused", False))
+    mock = PresenceMock(**options)
+    mock.expect_refused = expect_refused
     with mock:
         yield mock
     refused = mock.refused()

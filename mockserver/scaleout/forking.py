@@ -1,6 +1,6 @@
 """What a child of fork must redo on objects it inherited (locks, threads, gathered work).
 
-Registered with `os.register_at_fork`, which both `os.fork` and gunicorn's workers go through.
+Registered with `os.register_at_fork`, which every fork goes through (granian's workers too).
 The object is held weakly, so registering never keeps it alive.
 """
 

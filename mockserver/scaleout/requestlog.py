@@ -48,6 +48,6 @@ class BatchingStreamHandler(logging.StreamHandler[TextIO]):
 
 
 def flush_all() -> None:
-    """Write every pending line now (a gunicorn worker calls this as it exits)."""
+    """Write every pending line now (a worker calls this as it exits: mockserver/cli/servers.py)."""
     for handler in logging.getLogger().handlers:
         handler.flush()

@@ -39,8 +39,8 @@ class RedisStore:
                         import redis
                     except ImportError as missing:
                         raise RuntimeError(
-                            "a redis:// store needs the redis package: "
-                            "pip install 'presence-mock[redis]'"
+                            "a redis:// store needs the redis package: pip install 'redis>=5' "
+                            "(from a clone: pip install -e '.[redis]')"
                         ) from missing
                     self._client = redis.Redis.from_url(
                         self.url, decode_responses=True, socket_connect_timeout=5

@@ -13,14 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.http import Request
+from mockserver.redaction import mask_query
 from mockserver.storage import Store
 from mockserver.validation.request_rules import RuleProblem
 
 DEFAULT_LIMIT = 1000
 NAME = "journal"
 CLEARED = ("journal", "cleared")  # when the journal was last cleared, for every process
-# What the journal shows of a request; a token in the query is never kept.
-_HIDDEN_QUERY = frozenset({"access_token"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +37,8 @@ class Seen:
             "time": iso_text(self.time),
             "method": request.method,
             "path": request.path,
-            "query": {
-                name: ["***"] if name in _HIDDEN_QUERY else list(values)
-                for name, values in request.query.items()
-            },
+            # A token, secret, password or JWT in the query is never kept (redaction.py).
+            "query": mask_query(request.query),
             "status": self.status,
             "verdict": "violation" if self.problems else "ok",
             "problems": [problem.to_dict() for problem in self.problems],

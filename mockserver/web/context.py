@@ -35,6 +35,7 @@ class State:
     judged: bool = False  # a /restapi request: journalled with its verdict
     caller: Caller | None = None
     rate_headers: dict[str, str] = field(default_factory=dict)
+    error_code: str | None = None  # of the error answered, for the log line
     _described: Described | None = None
 
     @classmethod

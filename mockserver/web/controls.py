@@ -46,27 +46,41 @@ def violations() -> Response:
 
 def read_clock() -> Response:
     clock = emulator().clock
-    return json_response({"offset": clock.offset, "now": clock.now()})
+    return json_response({"offset": clock.offset, "now": clock.now(), "frozen": clock.frozen})
+
+
+CLOCK_FIELDS = ("offset", "advance", "freeze")
 
 
 def move_clock() -> Response:
-    """Move the emulator's clock (every worker's: it lives in the store) forward by
-    `{"advance": seconds}`, so tokens, codes and rate-limit windows expire without sleeping.
-    Time never goes back: that would revive expired tokens (docs/decisions.md)."""
+    """Move the emulator's clock (every worker's: it lives in the store): `{"offset": s}` sets
+    it s seconds from real time, `{"advance": s}` moves it forward, `{"freeze": true|false}`
+    stops or restarts it; given together they apply in that order. Out-of-range or ill-typed
+    values are a 400 naming the field, and nothing changes (docs/decisions.md)."""
     try:
         body = json.loads(request.get_data() or b"{}")
     except ValueError:
         raise JsonParseError() from None
-    seconds = body.get("advance") if isinstance(body, dict) else None
-    if (
-        not isinstance(seconds, int | float)
-        or isinstance(seconds, bool)
-        or not math.isfinite(seconds)
-        or seconds < 0
-    ):
-        raise InvalidParameter("advance")
-    emulator().clock.advance(seconds)
+    if not isinstance(body, dict) or not body:
+        raise InvalidParameter(
+            "advance", message="Expected a JSON object with advance, offset or freeze."
+        )
+    for name in body:
+        if name not in CLOCK_FIELDS:
+            raise InvalidParameter(name)
+    for name in ("offset", "advance"):
+        if name in body and not _finite_number(body[name]):
+            raise InvalidParameter(name)
+    if "freeze" in body and not isinstance(body["freeze"], bool):
+        raise InvalidParameter("freeze")
+    emulator().clock.change(
+        offset=body.get("offset"), advance=body.get("advance"), freeze=body.get("freeze")
+    )
     return read_clock()
+
+
+def _finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 register(

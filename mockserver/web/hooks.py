@@ -9,8 +9,10 @@
   plus the username of a password grant, since there is no user yet (docs/decisions.md);
 * errors: every error, Flask's own 404 and 405 included, is answered in the platform's shape;
   a bug is logged and answered as a 500 in that shape, never as an HTML page;
-* after: the request and its verdict go to the journal, and one log line is written. (The
-  rate-limit headers gathered on the way are added by rendering.py, which makes every answer.)
+* after: the request and its verdict go to the journal, and one log line is written: method,
+  path and query (credentials masked, control characters escaped: redaction.py), status, time,
+  the journal's verdict (`-` outside /restapi) and the error code of an error. (The rate-limit
+  headers gathered on the way are added by rendering.py, which makes every answer.)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from mockserver.errors import (
     ResourceNotFound,
 )
 from mockserver.platform.tokens import claimed_client_id
+from mockserver.redaction import escape, mask_query, query_text
 from mockserver.schemas import SchemaViolation
 from mockserver.validation import request_rules
 from mockserver.web.context import State
@@ -88,12 +91,33 @@ def finish(response: Response) -> Response:
     now: State | None = g.get("state")
     if now is None:  # the request failed before `prepare` (nothing of ours ran)
         return response
-    current = now.request
     if now.judged:
         now.emulator.journal.record(now.described(), now.problems, response.status_code)
-    elapsed = (time.perf_counter() - now.started) * 1000
-    log.info("%s %s %d %.1fms", current.method, current.path, response.status_code, elapsed)
+    if log.isEnabledFor(logging.INFO):
+        _log_line(now, response.status_code)
     return response
+
+
+def _log_line(now: State, status: int) -> None:
+    current = now.request
+    elapsed = round((time.perf_counter() - now.started) * 1000, 1)
+    path = escape(current.path)
+    query = query_text(mask_query(now.query)) if now.query else ""
+    verdict = ("violation" if now.problems else "ok") if now.judged else "-"
+    code = now.error_code if status >= 400 else None
+    fields = {
+        "method": escape(current.method),
+        "path": path,
+        "query": query,
+        "status": status,
+        "ms": elapsed,
+        "verdict": verdict,
+        "errorCode": code,
+    }
+    target = f"{path}?{query}" if query else path
+    line = f"{fields['method']} {target} {status} {elapsed}ms {verdict}"
+    # `fields` is what the JSON log format writes (cli/logs.py); text writes the message.
+    log.info("%s%s", line, f" {escape(code)}" if code else "", extra={"fields": fields})
 
 
 def http_error(error: HTTPException) -> Response:
@@ -111,5 +135,5 @@ def http_error(error: HTTPException) -> Response:
 def unexpected_error(error: Exception) -> Response:
     if isinstance(error, SchemaViolation):
         raise error  # our answer broke its schema: a test must see it, not a 500
-    log.exception("unexpected error on %s %s", request.method, request.path)
+    log.exception("unexpected error on %s %s", escape(request.method), escape(request.path))
     return error_response(InternalError())

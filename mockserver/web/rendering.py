@@ -58,4 +58,7 @@ def empty_response(status: int = 200, extra: dict[str, str] | None = None) -> Re
 
 
 def error_response(error: MockError) -> Response:
+    found: State | None = g.get("state")
+    if found is not None:
+        found.error_code = error.error_code
     return json_response(error.to_body(), error.schema, error.status, error.headers)

@@ -1,4 +1,4 @@
-"""Fixtures and the summary of the kit; loaded only when `contract_tests` is collected."""
+"""Fixtures and the summary of the kit; loaded only when `presence_mock_kit` is collected."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import contextlib
 import ipaddress
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,6 +25,10 @@ _ENDPOINT_KEY = pytest.StashKey[dict[str, str]]()
 _OUTCOMES_KEY = pytest.StashKey[dict[str, Counter[str]]]()
 _LEDGER_KEY = pytest.StashKey[Ledger]()
 _TARGET_KEY = pytest.StashKey[str]()
+_SERVER_KEY = pytest.StashKey[Target]()
+_MOCK_KEY = pytest.StashKey[Any]()  # the in-process PresenceMock, when the target is inprocess
+HERE = Path(__file__).parent
+USAGE = 2  # the exit status of a run that could not start: no cases, one reason
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -56,16 +61,17 @@ def allow_writes(pytestconfig: pytest.Config) -> bool:
     return bool(pytestconfig.getoption("presence_allow_writes"))
 
 
-@pytest.fixture(scope="session")
-def target(pytestconfig: pytest.Config) -> Iterator[Target]:
-    where = option(pytestconfig, "target") or INPROCESS
-    pytestconfig.stash[_TARGET_KEY] = url_without_userinfo(where)
-    given = {name: option(pytestconfig, name) for name in ("client_id", "client_secret", "jwt")}
-    mock = None
+def connect(config: pytest.Config) -> Target:
+    """The target, logged in; `pytest.exit` with one clear line and status 2 when it cannot be
+    (unreachable, not a RingCentral API, login refused): every case would fail the same way."""
+    where = option(config, "target") or INPROCESS
+    config.stash[_TARGET_KEY] = url_without_userinfo(where)
+    given = {name: option(config, name) for name in ("client_id", "client_secret", "jwt")}
     if where == INPROCESS:
         from mockserver.inprocess import PresenceMock  # the emulator only for this target
 
-        mock = PresenceMock(INPROCESS_URL).start()
+        mock = PresenceMock(INPROCESS_URL, log=False).start()
+        config.stash[_MOCK_KEY] = mock
         given = {
             "client_id": given["client_id"] or mock.credentials["clientId"],
             "client_secret": given["client_secret"] or mock.credentials["clientSecret"],
@@ -74,12 +80,13 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         where = INPROCESS_URL
     missing = [ENV[name] for name, value in given.items() if not value]
     if missing:
-        raise pytest.UsageError(
-            f"the contract kit needs credentials for {where}: set {', '.join(missing)} "
-            "or pass --presence-client-id/--presence-client-secret/--presence-jwt"
+        pytest.exit(
+            f"presence contract: the kit needs credentials for {where}: set {', '.join(missing)}"
+            " or pass --presence-client-id/--presence-client-secret/--presence-jwt",
+            returncode=USAGE,
         )
-    pace = pytestconfig.getoption("presence_pace")
-    paced = pace == "on" or (pace == "auto" and mock is None and not is_loopback(where))
+    pace = config.getoption("presence_pace")
+    paced = pace == "on" or (pace == "auto" and where != INPROCESS_URL and not is_loopback(where))
     server = Target(
         where,
         given["client_id"] or "",
@@ -89,14 +96,40 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     )
     try:
         server.login()
-        yield server
     except ContractError as error:
-        pytest.fail(str(error), pytrace=False)
-    finally:
+        pytest.exit(f"presence contract: {error}", returncode=USAGE)
+    config.stash[_SERVER_KEY] = server
+    return server
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Log in once, before any case runs: a dead port or a wrong login is one line, not one
+    # error per case. Only when a case of the kit is about to run.
+    config = session.config
+    if config.option.collectonly or not any(_is_ours(item) for item in session.items):
+        return
+    connect(config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    server = config.stash.get(_SERVER_KEY, None)
+    if server is not None:
         with contextlib.suppress(ContractError):
             server.logout()
-        if mock is not None:
-            mock.stop()
+    mock = config.stash.get(_MOCK_KEY, None)
+    if mock is not None:
+        mock.stop()
+
+
+def _is_ours(item: pytest.Item) -> bool:
+    return item.path.is_relative_to(HERE)
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Target:
+    found = pytestconfig.stash.get(_SERVER_KEY, None)
+    return found if found is not None else connect(pytestconfig)
 
 
 @pytest.fixture

@@ -75,16 +75,22 @@ class Target:
 
     # -- login ----------------------------------------------------------------------------------
     def login(self) -> None:
-        answer = self.request(
-            "POST",
-            "/restapi/oauth/token",
-            data={"grant_type": JWT_GRANT, "assertion": self.jwt},
-            auth=(self.client_id, self.client_secret),
-            with_token=False,
-        )
-        if answer.status != 200:
-            body = self.masker.mask(answer.content.decode("utf-8", "replace"))[:300]
-            raise ContractError(f"login failed: {answer.described()}: {body}")
+        """Log in, or say in one ContractError why not: the target cannot be reached, is not a
+        RingCentral API, or refused the login (the run stops there: docs/kit.md)."""
+        try:
+            answer = self.request(
+                "POST",
+                "/restapi/oauth/token",
+                data={"grant_type": JWT_GRANT, "assertion": self.jwt},
+                auth=(self.client_id, self.client_secret),
+                with_token=False,
+            )
+        except ContractError as error:
+            raise ContractError(
+                f"cannot reach {url_without_userinfo(self.base_url)} ({error.__cause__ or error}):"
+                " is the server running, and is the URL right?"
+            ) from None
+        raise_unless_logged_in(answer, self.masker)
         tokens = answer.json()
         self.masker.add(tokens.get("access_token"), tokens.get("refresh_token"))
         self.token = tokens["access_token"]
@@ -130,7 +136,8 @@ class Target:
                     method, url, params=params, headers=headers, timeout=self.timeout, **kw
                 )
             except requests.RequestException as error:
-                raise ContractError(f"{method} {self.masker.mask(shown)}: {error}") from None
+                reason = ContractError(short_reason(error))
+                raise ContractError(f"{method} {self.masker.mask(shown)}: {reason}") from reason
             if answer.status_code != 429 or attempt == MAX_RETRIES:
                 break
             (self.sleep or self.pacer.sleep)(
@@ -159,3 +166,54 @@ class Target:
         for number in range(2, min(last, limit) + 1):
             pages.append(self.get(f"{API}/presence", {**params, "page": str(number)}))
         return pages
+
+
+def raise_unless_logged_in(answer: Exchange, masker: Masker) -> None:
+    """A token endpoint's answer that holds no token: tell a RingCentral refusal (with a hint at
+    the usual cause) from a server that is no RingCentral API at all."""
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    if (
+        answer.status == 200
+        and isinstance(body, dict)
+        and isinstance(body.get("access_token"), str)
+    ):
+        return
+    if not isinstance(body, dict) or not ("error" in body or "errorCode" in body):
+        kind = answer.headers.get("Content-Type") or "no content type"
+        raise ContractError(
+            f"{answer.line} answered {answer.status} ({kind}) without a token or a RingCentral "
+            "error: is this a RingCentral API base URL (e.g. https://platform.ringcentral.com)?"
+        )
+    codes = [str(e.get("errorCode")) for e in body.get("errors", []) if isinstance(e, dict)]
+    said = body.get("error_description") or body.get("message") or body.get("error")
+    reason = " ".join(filter(None, [str(body.get("error") or ""), *codes]))
+    raise ContractError(
+        masker.mask(f"the login was refused: {answer.status} {reason}: {said}. ")
+        + "Are these the server's credentials? A presence-mock started with another --seed or "
+        "--fixture has other ones: give `presence-mock contract` the same --seed/--fixture, or "
+        "pass that server's client ID, secret and JWT (presence-mock credentials --seed N)."
+    )
+
+
+def short_reason(error: requests.RequestException) -> str:
+    """`connection refused` rather than urllib3's three nested exception reprs."""
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    found: BaseException | None = error
+    for _ in range(10):  # a chain of causes is short; never follow a loop forever
+        if found is None:
+            break
+        if isinstance(found, OSError) and found.strerror:
+            return found.strerror.lower()
+        found = found.__context__ or found.__cause__ or _inner(found)
+    return str(error)[:200]
+
+
+def _inner(error: BaseException) -> BaseException | None:
+    # requests wraps urllib3's MaxRetryError in args[0], which holds the socket error as .reason
+    first = error.args[0] if error.args else None
+    reason = getattr(first, "reason", None)
+    return reason if isinstance(reason, BaseException) else None

@@ -2,8 +2,9 @@
 
 pytest loads this module in every run wherever the package is installed, so it adds options and
 nothing else; the cases, fixtures and summary live in the package and load only when it is
-collected (`pytest --pyargs contract_tests`). Every option is prefixed `--presence-` so that it
-cannot collide with another plugin's `--target` (docs/decisions.md).
+collected (`pytest --pyargs presence_mock_kit`). Every option is prefixed `--presence-` so that
+it cannot collide with another plugin's `--target`, and the package is not called
+`contract_tests`, a name other projects give their own tests (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ ENV = {
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("presence contract", "presence contract-test kit (contract_tests)")
+    group = parser.getgroup("presence contract", "presence contract-test kit (presence_mock_kit)")
     group.addoption(
         "--presence-target",
         help="inprocess, or the server's base URL (env RINGCENTRAL_SERVER_URL; default inprocess)",
