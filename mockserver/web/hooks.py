@@ -5,8 +5,9 @@
   route table decides the rest: an API operation authenticates the caller, counts the request
   in its throttling group and checks its app permission, in that order (Part A.11, A.13: a
   request that fails authentication has no user to count against, so it gets no rate-limit
-  headers); the token endpoints count in the Auth group, keyed by the client the request names
-  plus the username of a password grant, since there is no user yet (docs/decisions.md);
+  headers); the token endpoints authenticate the client first (a failure stores nothing) and
+  count in the Auth group, keyed by the client plus the username of a password grant, since
+  there is no user yet (docs/decisions.md);
 * errors: every error, Flask's own 404 and 405 included, is answered in the platform's shape;
   a bug is logged and answered as a 500 in that shape, never as an HTML page;
 * after: the request and its verdict go to the journal, and one log line is written. (The
@@ -31,7 +32,6 @@ from mockserver.errors import (
     MockError,
     ResourceNotFound,
 )
-from mockserver.platform.tokens import claimed_client_id
 from mockserver.schemas import SchemaViolation
 from mockserver.validation import request_rules
 from mockserver.web.context import State
@@ -67,8 +67,11 @@ def prepare() -> Response | None:
     limiter = now.emulator.limiter
     if operation.permission is None:  # the token endpoints: no user yet
         fields = form_fields(current)
-        client = claimed_client_id(fields, current.headers.get("Authorization"))
-        now.rate_headers = limiter.hit(operation.group, f"{client}:{fields.get('username', '')}")
+        # The client is authenticated before it is counted: a request with a made-up client
+        # must leave nothing in the store (its key would never be read again).
+        app = now.emulator.tokens.client(fields, current.headers.get("Authorization"))
+        key = f"{app.client_id}:{fields.get('username', '')}"
+        now.rate_headers = limiter.hit(operation.group, key)
         return None
     caller = now.caller = now.emulator.tokens.authenticate(
         current.headers.get("Authorization"), now.first("access_token")
