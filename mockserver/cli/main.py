@@ -136,11 +136,14 @@ def _serve_one_process(settings: Settings) -> int:
     from werkzeug.serving import make_server
 
     from mockserver.web.app import create_app
+    from mockserver.web.limits import PlatformErrorsHandler
 
     app = create_app(settings)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # A taken port: werkzeug itself prints "Port N is in use ..." and exits with status 1.
-    server = make_server(settings.host, settings.port, app, threaded=True)
+    server = make_server(
+        settings.host, settings.port, app, threaded=True, request_handler=PlatformErrorsHandler
+    )
     # SIGTERM (docker stop, a test's terminate) ends serve_forever by an exception, so the
     # interpreter exits normally and logging writes the request lines still pending.
     signal.signal(signal.SIGTERM, _exit_on_signal)

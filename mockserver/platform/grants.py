@@ -23,6 +23,7 @@ from mockserver.errors import (
     invalid_request,
     redirect_mismatch,
 )
+from mockserver.inputs import is_digits
 from mockserver.platform.clock import Clock
 from mockserver.platform.users import find_user, password_matches
 from mockserver.storage import Store
@@ -30,7 +31,6 @@ from mockserver.storage import Store
 CODE = "code"
 CODE_TTL = 60  # seconds; codes are short-lived and good once (docs/decisions.md)
 CHALLENGE_METHODS = ("S256", "plain")
-MAX_ID_DIGITS = 19  # extension IDs are int64
 
 
 def required(form: Mapping[str, str], name: str) -> str:
@@ -108,10 +108,7 @@ class AuthorizationCodes:
     def _user(self, hint: str) -> Extension | None:
         if not hint:
             return self.directory.accounts[0].administrator
-        # ASCII digits of an ID's length: `²` passes str.isdigit but not int(), and a hint of
-        # thousands of digits names nobody (int() would refuse it past 4300 digits anyway).
-        is_id = hint.isascii() and hint.isdigit() and len(hint) <= MAX_ID_DIGITS
-        found = self.directory.extension(int(hint)) if is_id else None
+        found = self.directory.extension(int(hint)) if is_digits(hint) else None
         if found is None:
             found = find_user(self.directory, hint, None)
         return found if found is not None and found.type.is_user else None

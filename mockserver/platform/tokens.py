@@ -24,6 +24,7 @@ from mockserver.errors import (
     unauthorized_client,
     unsupported_grant,
 )
+from mockserver.inputs import is_digits
 from mockserver.platform.clock import OFFSET_KEY, Clock, now_at
 from mockserver.platform.credentials import JWT_AUDIENCE, SIGNING_KEY
 from mockserver.platform.grants import AuthorizationCodes, password_owner, required
@@ -61,9 +62,10 @@ def _ttl(raw: str | None, bounds: tuple[int, int, int]) -> int:
     # thousands of digits is only "very large", so it is clamped without being converted.
     if not raw or not (raw.isascii() and raw.isdigit()):
         return default
-    if len(raw.lstrip("0")) > len(str(high)):
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > len(str(high)):
         return high
-    return max(low, min(high, int(raw)))
+    return max(low, min(high, int(digits)))
 
 
 class TokenService:
@@ -123,7 +125,8 @@ class TokenService:
     def _jwt_owner(self, assertion: str) -> Extension:
         try:
             claims = jwt.decode(assertion, SIGNING_KEY, algorithms=["HS256"], audience=JWT_AUDIENCE)
-            owner = self.directory.extension(int(claims["sub"]))
+            subject = str(claims["sub"])
+            owner = self.directory.extension(int(subject)) if is_digits(subject) else None
         except (jwt.PyJWTError, KeyError, ValueError, TypeError):
             raise invalid_grant("Invalid assertion signature") from None
         if owner is None or not owner.type.is_user:

@@ -5,12 +5,12 @@ Never part of the RingCentral surface; a test or a developer drives the emulator
 
 from __future__ import annotations
 
-import json
 import math
 
 from flask import Blueprint, Response, request
 
 from mockserver.errors import InvalidParameter, JsonParseError
+from mockserver.inputs import load_json
 from mockserver.operations import CONTROLS, CONTROLS_PREFIX
 from mockserver.web.context import emulator
 from mockserver.web.rendering import json_response
@@ -54,8 +54,8 @@ def move_clock() -> Response:
     `{"advance": seconds}`, so tokens, codes and rate-limit windows expire without sleeping.
     Time never goes back: that would revive expired tokens (docs/decisions.md)."""
     try:
-        body = json.loads(request.get_data() or b"{}")
-    except ValueError:
+        body = load_json(request.get_data() or b"{}")
+    except (ValueError, UnicodeDecodeError):
         raise JsonParseError() from None
     seconds = body.get("advance") if isinstance(body, dict) else None
     if (

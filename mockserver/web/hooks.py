@@ -26,7 +26,6 @@ from werkzeug.exceptions import MethodNotAllowed as RoutingMethodNotAllowed
 
 from mockserver.errors import (
     AppPermissionRequired,
-    HttpRefusal,
     InternalError,
     MethodNotAllowed,
     MockError,
@@ -36,6 +35,7 @@ from mockserver.schemas import SchemaViolation
 from mockserver.validation import request_rules
 from mockserver.web.context import State
 from mockserver.web.forms import form_fields
+from mockserver.web.limits import past_limits, refusal
 from mockserver.web.rendering import error_response
 
 log = logging.getLogger("presence_mock")
@@ -54,6 +54,9 @@ def install(app: Flask) -> None:
 def prepare() -> Response | None:
     current = request._get_current_object()  # type: ignore[attr-defined]
     now = g.state = State.begin(current, time.perf_counter())
+    refused = past_limits(current)
+    if refused is not None:
+        return error_response(refused)
     if current.path.startswith(JUDGED_PREFIX):
         now.judged = True
         operation = now.operation
@@ -106,7 +109,8 @@ def http_error(error: HTTPException) -> Response:
         return error_response(ResourceNotFound("uri"))
     if error.code is not None and error.code >= 500:
         return error_response(InternalError())
-    return error_response(HttpRefusal(error.code or 400, error.description or error.name))
+    message = error.description or error.name
+    return error_response(refusal(request, error.code or 400, message))
 
 
 def unexpected_error(error: Exception) -> Response:
