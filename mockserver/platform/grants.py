@@ -25,6 +25,7 @@ from mockserver.errors import (
 )
 from mockserver.inputs import is_digits
 from mockserver.platform.clock import Clock
+from mockserver.platform.janitor import GRACE, Janitor
 from mockserver.platform.users import find_user, password_matches
 from mockserver.storage import Store
 
@@ -60,10 +61,13 @@ def pkce_matches(challenge: str, method: str, verifier: str) -> bool:
 
 
 class AuthorizationCodes:
-    def __init__(self, directory: Directory, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, directory: Directory, store: Store, clock: Clock, janitor: Janitor | None = None
+    ) -> None:
         self.directory = directory
         self.store = store
         self.clock = clock
+        self.janitor = janitor or Janitor(store)
 
     def authorize(self, query: Mapping[str, str]) -> str:
         """`GET /restapi/oauth/authorize`: the Location of the redirect back to the client.
@@ -94,15 +98,17 @@ class AuthorizationCodes:
         if owner is None or not app.serves(owner.account_id):
             return _redirect(redirect_uri, state, error="access_denied")
         code = secrets.token_urlsafe(24)
+        now = self.clock.now()
+        self.janitor.tidy(now)
         record = {
             "clientId": client_id,
             "redirectUri": redirect_uri,
             "extensionId": owner.id,
-            "expiresAt": self.clock.now() + CODE_TTL,
+            "expiresAt": now + CODE_TTL,
             "challenge": challenge,
             "method": method,
         }
-        self.store.put(CODE, code, record)
+        self.store.put(CODE, code, record, now + CODE_TTL + GRACE)
         return _redirect(redirect_uri, state, code=code)
 
     def _user(self, hint: str) -> Extension | None:

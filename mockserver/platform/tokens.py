@@ -28,6 +28,7 @@ from mockserver.inputs import is_digits
 from mockserver.platform.clock import OFFSET_KEY, Clock, now_at
 from mockserver.platform.credentials import JWT_AUDIENCE, SIGNING_KEY
 from mockserver.platform.grants import AuthorizationCodes, password_owner, required
+from mockserver.platform.janitor import GRACE, Janitor
 from mockserver.storage import Record, Store
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -69,11 +70,14 @@ def _ttl(raw: str | None, bounds: tuple[int, int, int]) -> int:
 
 
 class TokenService:
-    def __init__(self, directory: Directory, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, directory: Directory, store: Store, clock: Clock, janitor: Janitor | None = None
+    ) -> None:
         self.directory = directory
         self.store = store
         self.clock = clock
-        self.codes = AuthorizationCodes(directory, store, clock)
+        self.janitor = janitor or Janitor(store)
+        self.codes = AuthorizationCodes(directory, store, clock, self.janitor)
 
     # -- the token endpoint -------------------------------------------------------------------
     def client(self, form: Mapping[str, str], authorization: str | None) -> App:
@@ -136,11 +140,11 @@ class TokenService:
     def issue(self, app: App, owner: Extension, form: Mapping[str, str]) -> Record:
         """A new session with its first access and refresh token pair."""
         session_id = secrets.token_hex(SESSION_ID_LENGTH // 2)
-        self.store.put(SESSION, session_id, {"extensionId": owner.id})
         return self._pair(app, owner, session_id, form)
 
     def _pair(self, app: App, owner: Extension, session_id: str, form: Mapping[str, str]) -> Record:
         now = self.clock.now()
+        self.janitor.tidy(now)
         access_ttl = _ttl(form.get("access_token_ttl"), ACCESS_TTL)
         refresh_ttl = _ttl(form.get("refresh_token_ttl"), REFRESH_TTL)
         access, refresh = session_id + secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -150,11 +154,22 @@ class TokenService:
             "clientId": app.client_id,
             "sessionId": session_id,
         }
-        self.store.put(ACCESS, access, {**common, "expiresAt": now + access_ttl})
+        # Each record may be forgotten a grace period after it expires (janitor.py); the
+        # session lives as long as its newest pair (written again with each refresh).
+        self.store.put(
+            SESSION,
+            session_id,
+            {"extensionId": owner.id},
+            now + max(access_ttl, refresh_ttl) + GRACE,
+        )
+        self.store.put(
+            ACCESS, access, {**common, "expiresAt": now + access_ttl}, now + access_ttl + GRACE
+        )
         self.store.put(
             REFRESH,
             refresh,
             {**common, "expiresAt": now + refresh_ttl, "accessTtl": access_ttl},
+            now + refresh_ttl + GRACE,
         )
         return {
             "access_token": access,
