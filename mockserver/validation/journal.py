@@ -8,6 +8,7 @@ entry is written as it comes; several worker processes use `scaleout.SharedJourn
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,8 +20,36 @@ from mockserver.validation.request_rules import RuleProblem
 DEFAULT_LIMIT = 1000
 NAME = "journal"
 CLEARED = ("journal", "cleared")  # when the journal was last cleared, for every process
-# What the journal shows of a request; a token in the query is never kept.
-_HIDDEN_QUERY = frozenset({"access_token"})
+# Values the journal never shows, in a query string or a form body: secrets, passwords, tokens,
+# JWT assertions, codes and PKCE verifiers (issue 10).
+HIDDEN = frozenset(
+    {
+        "access_token",
+        "assertion",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "password",
+        "refresh_token",
+        "token",
+    }
+)
+MASK = "***"
+# C0 and C1 controls and DEL: escaped as \uXXXX, so a journal read in a terminal or a log
+# viewer cannot be made to rewrite what it shows.
+_CONTROLS = {c: f"\\u{c:04x}" for c in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
+def escaped(text: str) -> str:
+    return text.translate(_CONTROLS)
+
+
+def shown(query: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """A query or form as the journal shows it: hidden values masked, controls escaped."""
+    return {
+        escaped(name): [MASK] if name in HIDDEN else [escaped(v) for v in values]
+        for name, values in query.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +66,29 @@ class Seen:
         return {
             "time": iso_text(self.time),
             "method": request.method,
-            "path": request.path,
-            "query": {
-                name: ["***"] if name in _HIDDEN_QUERY else list(values)
-                for name, values in request.query.items()
-            },
+            "path": escaped(request.path),
+            "query": shown(request.query),
             "status": self.status,
             "verdict": "violation" if self.problems else "ok",
-            "problems": [problem.to_dict() for problem in self.problems],
+            "problems": [_problem(problem) for problem in self.problems],
         }
+
+
+def _problem(problem: RuleProblem) -> dict[str, Any]:
+    """A problem as the journal shows it: a hidden parameter's value masked (`?password=` on a
+    presence call is an unknown parameter whose value would be shown), text escaped."""
+    found = problem.to_dict()
+    if problem.parameter in HIDDEN:
+        found["found"] = MASK
+    return {name: _escaped_value(value) for name, value in found.items()}
+
+
+def _escaped_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return escaped(value)
+    if isinstance(value, list):
+        return [_escaped_value(item) for item in value]
+    return value
 
 
 class Journal:
