@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         help="where changes live: memory:// (one process), sqlite:///path or redis://host:port/db",
     )
     _account_options(serve)
+    _control_options(serve)
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     output = credentials.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -75,6 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     contract.add_argument("--allow-writes", action="store_true", help="run the PUT round trip")
     contract.add_argument("--pace", choices=("auto", "on", "off"), default="auto")
     return parser
+
+
+def _control_options(parser: argparse.ArgumentParser) -> None:
+    """Issue 10: /_mock/ can be switched off or locked with a bearer secret."""
+    parser.add_argument(
+        "--controls",
+        choices=["on", "off", "token"],
+        help="/_mock/ open (on, the default), gone but health (off), or behind --controls-token",
+    )
+    parser.add_argument("--controls-token", help="the bearer secret /_mock/ asks for (token)")
 
 
 def _account_options(parser: argparse.ArgumentParser) -> None:

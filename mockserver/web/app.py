@@ -38,6 +38,7 @@ def create_app(
         emulator = Emulator.from_settings(settings)
         if is_shared(settings.store):
             emulator = shared(emulator)
+    controls.check_settings(emulator.settings)
     app = Flask("mockserver", static_folder=None)
     # The platform answers //restapi//v1.0 with 404, not with a redirect to the merged path.
     app.url_map.merge_slashes = False
