@@ -87,6 +87,7 @@ class TokenService:
         method a secret may travel by, so a `client_secret` in the body is not looked at. A
         public app names itself with `client_id` alone. Anything else is `invalid_client`.
         """
+        _client_assertion(form)
         if authorization and authorization[:6].lower() == "basic ":
             client_id, secret = _basic(authorization[6:])
             app = self.directory.app(client_id)
@@ -230,6 +231,20 @@ def _bearer(authorization: str) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidAuthorizationHeader()
     return token.strip()
+
+
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def _client_assertion(form: Mapping[str, str]) -> None:
+    """The spec's other client authentication (RFC 7523 client assertions): a type other than
+    its one URN is a bad parameter; an assertion is refused, since no app here has a key to
+    check it with (docs/decisions.md)."""
+    kind = form.get("client_assertion_type")
+    if kind is not None and kind != CLIENT_ASSERTION_TYPE:
+        raise invalid_request("client_assertion_type")
+    if form.get("client_assertion"):
+        raise invalid_client("")
 
 
 def _basic(encoded: str) -> tuple[str, str]:
