@@ -44,6 +44,9 @@ class Settings:
     rate_limits: str = "headers"  # off | headers | enforce (mockserver/ratelimit.py)
     rate_limit: str | None = None  # overrides, e.g. "heavy=100/60,auth=20"
     workers: int = field(default_factory=default_workers)
+    # /_mock/: on (open), off (gone but health), token (a bearer secret, controls_token)
+    controls: str = "on"
+    controls_token: str | None = None
     log_level: str = "info"  # debug | info | warning | error
     log_format: str = "text"  # text | json (one object per line)
 

@@ -13,6 +13,7 @@ from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
 from mockserver.platform.clock import Clock
+from mockserver.platform.janitor import Janitor
 from mockserver.platform.ratelimit import RateLimiter
 from mockserver.platform.tokens import TokenService
 from mockserver.presence.service import PresenceService
@@ -40,15 +41,16 @@ class Emulator:
         journal: Journal | None = None,
     ) -> Emulator:
         clock = Clock(store)
+        janitor = Janitor(store)  # one per process: purges expired records now and then
         return cls(
             settings=settings,
             directory=directory,
             store=store,
             clock=clock,
-            tokens=TokenService(directory, store, clock),
+            tokens=TokenService(directory, store, clock, janitor),
             presence=PresenceService(directory, store),
             journal=journal or Journal(store),
-            limiter=RateLimiter.from_settings(settings, store, clock),
+            limiter=RateLimiter.from_settings(settings, store, clock, janitor),
         )
 
     @classmethod

@@ -171,6 +171,12 @@ def invalid_client(client_id: str) -> OAuthError:
     )
 
 
+def unauthorized_client() -> OAuthError:
+    """OAU-251: the app may not use this grant (a public app without PKCE): the platform's
+    recorded body (docs/decisions.md)."""
+    return OAuthError("unauthorized_client", "OAU-251", "Unauthorized for this grant type")
+
+
 def invalid_grant(message: str = "Invalid resource owner credentials") -> OAuthError:
     return OAuthError("invalid_grant", "OAU-140", message)
 

@@ -32,7 +32,8 @@ def test_jwt_login_answers_a_full_token(client, directory):
         assert isinstance(body[field], str) and body[field]
 
 
-def test_public_client_may_send_client_id_in_the_body(client, directory):
+def test_a_confidential_app_cannot_log_in_with_client_id_alone(client, directory):
+    # Issue 10: a confidential app's client_id in the body, with no secret, got tokens.
     answer = client.post(
         "/restapi/oauth/token",
         data={
@@ -41,7 +42,8 @@ def test_public_client_may_send_client_id_in_the_body(client, directory):
             "client_id": directory.apps[0].client_id,
         },
     )
-    assert answer.status_code == 200
+    assert answer.status_code == 400
+    assert answer.get_json()["errors"][0]["errorCode"] == "OAU-153"
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from mockserver.scaleout import shared_store
 from mockserver.storage import Store, StoreURLError, store_from_url
+from mockserver.storage.redis import RedisStore
 from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
 _databases = itertools.count(1)
@@ -311,3 +313,32 @@ def test_lists_append_in_order_keep_the_last_and_clear(store: Store) -> None:
     store.clear_entries("journal")
     assert store.entries("journal") == []
     assert store.entries("other") == [{"n": 9}]
+
+
+# -- issue 10: expired records are forgotten -----------------------------------------------
+def test_purge_forgets_expired_records_and_windows_only(store: Store) -> None:
+    now = 1_000_000.0
+    store.put("access", "old", {"v": 1}, expires=now - 1)
+    store.put("access", "young", {"v": 2}, expires=now + 100)
+    store.put("clock", "offset", {"seconds": 5})  # no expiry: kept for ever
+    store.increment("ratelimit", "ended", now - 120, 60)
+    store.increment("ratelimit", "open", now - 10, 60)
+    store.purge(now)
+    if not isinstance(store, RedisStore):  # Redis: the key expiry (test below)
+        assert store.get("access", "old") is None
+        assert store.get("ratelimit", "ended") is None
+    assert store.get("access", "young") == {"v": 2}
+    assert store.get("clock", "offset") == {"seconds": 5}
+    assert store.get("ratelimit", "open") == {"start": now - 10, "count": 1}
+
+
+def test_redis_keys_carry_their_expiry(redis_server: str) -> None:  # noqa: F811 - a fixture
+    opened = store_from_url(f"{redis_server}/15")
+    opened._redis().flushdb()  # type: ignore[attr-defined]
+    opened.put("access", "t", {"v": 1}, expires=time.time() + 100)
+    opened.put("clock", "offset", {"seconds": 0})
+    opened.increment("ratelimit", "w", time.time(), 60)
+    client = opened._redis()  # type: ignore[attr-defined]
+    assert 90 <= client.ttl(opened._record_key("access", "t")) <= 100  # type: ignore[attr-defined]
+    assert client.ttl(opened._record_key("clock", "offset")) == -1  # type: ignore[attr-defined]
+    assert 50 <= client.ttl(opened._record_key("ratelimit", "w")) <= 60  # type: ignore[attr-defined]

@@ -111,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
         help="text lines (the default) or one JSON object per line",
     )
     _account_options(serve)
+    _control_options(serve)
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     output = credentials.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -136,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
     _account_options(contract)
     return parser
+
+
+def _control_options(parser: argparse.ArgumentParser) -> None:
+    """Issue 10: /_mock/ can be switched off or locked with a bearer secret."""
+    parser.add_argument(
+        "--controls",
+        choices=["on", "off", "token"],
+        help="/_mock/ open (on, the default), gone but health (off), or behind --controls-token",
+    )
+    parser.add_argument("--controls-token", help="the bearer secret /_mock/ asks for (token)")
 
 
 def _account_options(parser: argparse.ArgumentParser) -> None:

@@ -161,6 +161,11 @@ def _rule_problems(data: Mapping[str, Any]) -> Iterator[Problem]:
         for j, ext in enumerate(account["extensions"])
     )
     yield from _duplicates(every_extension, "extension id")
+    known = {a["id"] for a in accounts}
+    for i, app in enumerate(apps):
+        for j, account_id in enumerate(app.get("accounts", ())):
+            if account_id not in known:
+                yield _dotted(("apps", i, "accounts", j)), f"no account with id {account_id}"
     for i, account in enumerate(accounts):
         yield from _account_problems(("accounts", i), account)
 
@@ -212,6 +217,8 @@ def _directory_from(data: Mapping[str, Any]) -> Directory:
             a["clientSecret"],
             a["name"],
             frozenset(a.get("permissions", _DEFAULT_PERMISSIONS)),
+            public=bool(a.get("public", False)),
+            accounts=frozenset(a["accounts"]) if "accounts" in a else None,
         )
         for a in data["apps"]
     ]
@@ -277,12 +284,18 @@ def directory_to_dict(directory: Directory) -> dict[str, Any]:
 
 
 def _app_to_dict(app: App) -> dict[str, Any]:
-    return {
+    found: dict[str, Any] = {
         "clientId": app.client_id,
         "clientSecret": app.client_secret,
         "name": app.name,
         "permissions": sorted(app.permissions),
     }
+    # Written only when set, so the fixture of a seeded directory stays as it was.
+    if app.public:
+        found["public"] = True
+    if app.accounts is not None:
+        found["accounts"] = sorted(app.accounts)
+    return found
 
 
 def _account_to_dict(account: Account) -> dict[str, Any]:

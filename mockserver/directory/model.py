@@ -101,12 +101,23 @@ class Extension:
 
 @dataclass(frozen=True, slots=True)
 class App:
-    """A registered client application (what the platform calls an app) and its permissions."""
+    """A registered client application (what the platform calls an app) and its permissions.
+
+    A confidential app (the default) proves itself with its secret; a public one (a browser or
+    mobile app, which cannot keep a secret) names itself with `client_id` and uses PKCE.
+    `accounts` are the accounts the app is installed in: None for every account of the directory.
+    """
 
     client_id: str
     client_secret: str
     name: str
     permissions: frozenset[str] = frozenset({"ReadPresence", "EditPresence"})
+    public: bool = False
+    accounts: frozenset[int] | None = None
+
+    def serves(self, account_id: int) -> bool:
+        """Whether the app may sign in users of this account (it is installed there)."""
+        return self.accounts is None or account_id in self.accounts
 
 
 @dataclass(slots=True)

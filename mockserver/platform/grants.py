@@ -23,7 +23,9 @@ from mockserver.errors import (
     invalid_request,
     redirect_mismatch,
 )
+from mockserver.inputs import is_digits
 from mockserver.platform.clock import Clock
+from mockserver.platform.janitor import GRACE, Janitor
 from mockserver.platform.users import find_user, password_matches
 from mockserver.storage import Store
 
@@ -59,10 +61,13 @@ def pkce_matches(challenge: str, method: str, verifier: str) -> bool:
 
 
 class AuthorizationCodes:
-    def __init__(self, directory: Directory, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, directory: Directory, store: Store, clock: Clock, janitor: Janitor | None = None
+    ) -> None:
         self.directory = directory
         self.store = store
         self.clock = clock
+        self.janitor = janitor or Janitor(store)
 
     def authorize(self, query: Mapping[str, str]) -> str:
         """`GET /restapi/oauth/authorize`: the Location of the redirect back to the client.
@@ -73,10 +78,11 @@ class AuthorizationCodes:
         with `error` as RFC 6749 section 4.1.2.1 says.
         """
         client_id = query.get("client_id", "")
-        if self.directory.app(client_id) is None:
+        app = self.directory.app(client_id)
+        if app is None:
             raise invalid_client(client_id)
         redirect_uri = required(query, "redirect_uri")
-        if not urlsplit(redirect_uri).scheme:
+        if not _redirectable(redirect_uri):
             raise invalid_request("redirect_uri")
         state = query.get("state")
         challenge = query.get("code_challenge", "")
@@ -86,24 +92,29 @@ class AuthorizationCodes:
             return _redirect(redirect_uri, state, error="unsupported_response_type")
         if challenge and method not in CHALLENGE_METHODS:
             return _redirect(redirect_uri, state, error="invalid_request")
-        if owner is None:
+        if app.public and not challenge:
+            # RFC 7636 4.4.1: a server that requires PKCE answers invalid_request without it.
+            return _redirect(redirect_uri, state, error="pkce_required")
+        if owner is None or not app.serves(owner.account_id):
             return _redirect(redirect_uri, state, error="access_denied")
         code = secrets.token_urlsafe(24)
+        now = self.clock.now()
+        self.janitor.tidy(now)
         record = {
             "clientId": client_id,
             "redirectUri": redirect_uri,
             "extensionId": owner.id,
-            "expiresAt": self.clock.now() + CODE_TTL,
+            "expiresAt": now + CODE_TTL,
             "challenge": challenge,
             "method": method,
         }
-        self.store.put(CODE, code, record)
+        self.store.put(CODE, code, record, now + CODE_TTL + GRACE)
         return _redirect(redirect_uri, state, code=code)
 
     def _user(self, hint: str) -> Extension | None:
         if not hint:
             return self.directory.accounts[0].administrator
-        found = self.directory.extension(int(hint)) if hint.isdigit() else None
+        found = self.directory.extension(int(hint)) if is_digits(hint) else None
         if found is None:
             found = find_user(self.directory, hint, None)
         return found if found is not None and found.type.is_user else None
@@ -127,6 +138,8 @@ class AuthorizationCodes:
                 raise error
         verifier = form.get("code_verifier", "")
         challenge = record["challenge"]
+        if app.public and not challenge:
+            raise invalid_code()  # authorize gives a public app no code without PKCE
         if challenge and not (verifier and pkce_matches(challenge, record["method"], verifier)):
             raise invalid_code()
         owner = self.directory.extension(record["extensionId"])
@@ -134,14 +147,29 @@ class AuthorizationCodes:
         return owner
 
 
+def _redirectable(redirect_uri: str) -> bool:
+    """An absolute URI that can go into a Location header as it is: no control characters
+    (a CR/LF would split the response) and no spaces or non-ASCII text (RFC 3986)."""
+    if not redirect_uri.isascii() or any(c <= " " or c == "\x7f" for c in redirect_uri):
+        return False
+    try:
+        return bool(urlsplit(redirect_uri).scheme)
+    except ValueError:  # e.g. an invalid IPv6 literal
+        return False
+
+
+ERROR_DESCRIPTIONS = {
+    "unsupported_response_type": ("unsupported_response_type", "Unsupported response type"),
+    "invalid_request": ("invalid_request", "Unsupported code_challenge_method"),
+    "pkce_required": ("invalid_request", "Code challenge required for a public application"),
+    "access_denied": ("access_denied", "Unknown user in login_hint"),
+}
+
+
 def _redirect(redirect_uri: str, state: str | None, **params: str) -> str:
     if state is not None:
         params["state"] = state
     if "error" in params:
-        params["error_description"] = {
-            "unsupported_response_type": "Unsupported response type",
-            "invalid_request": "Unsupported code_challenge_method",
-            "access_denied": "Unknown user in login_hint",
-        }[params["error"]]
+        params["error"], params["error_description"] = ERROR_DESCRIPTIONS[params["error"]]
     separator = "&" if urlsplit(redirect_uri).query else "?"
     return redirect_uri + separator + urlencode(params)

@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from mockserver.config import ConfigError, Settings
 from mockserver.errors import RateLimited
 from mockserver.platform.clock import Clock
+from mockserver.platform.janitor import Janitor
 from mockserver.storage import Store
 
 NAMESPACE = "ratelimit"
 PENALTY = 60  # seconds, restarted by each request during it (Part B.4)
 MODES = ("off", "headers", "enforce")
+MAX_SPENT = 1024  # spent windows remembered per process before ended ones are dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +68,31 @@ def parse_limits(spec: str | None) -> dict[str, Limit]:
 
 
 class RateLimiter:
-    def __init__(self, mode: str, limits: dict[str, Limit], store: Store, clock: Clock) -> None:
+    def __init__(
+        self,
+        mode: str,
+        limits: dict[str, Limit],
+        store: Store,
+        clock: Clock,
+        janitor: Janitor | None = None,
+    ) -> None:
         if mode not in MODES:
             raise ConfigError(f"rate limits {mode!r}: expected one of {', '.join(MODES)}")
         self.mode = mode
         self.limits = limits
         self.store = store
         self.clock = clock
-        # counter -> end of its spent window, in emulator time (`headers` mode only)
+        self.janitor = janitor or Janitor(store)
+        # counter -> end of its spent window, in emulator time (`headers` mode only); ended
+        # windows are dropped once there are many (a long run must not grow)
         self._spent_until: dict[str, float] = {}
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: Store, clock: Clock) -> RateLimiter:
-        return cls(settings.rate_limits, parse_limits(settings.rate_limit), store, clock)
+    def from_settings(
+        cls, settings: Settings, store: Store, clock: Clock, janitor: Janitor | None = None
+    ) -> RateLimiter:
+        limits = parse_limits(settings.rate_limit)
+        return cls(settings.rate_limits, limits, store, clock, janitor)
 
     def hit(self, group: str, key: str, now: float | None = None) -> dict[str, str]:
         """Count one request of `key` (user and app) in `group`: the headers for the answer.
@@ -92,6 +106,7 @@ class RateLimiter:
         limit = self.limits[group]
         if now is None:
             now = self.clock.now()
+        self.janitor.tidy(now)
         counter = f"{group}:{key}"
         headers = {
             "X-Rate-Limit-Group": group,
@@ -107,6 +122,8 @@ class RateLimiter:
         count, start = self.store.increment(NAMESPACE, counter, now, limit.window)
         headers["X-Rate-Limit-Remaining"] = str(max(0, limit.requests - count))
         if self.mode == "headers" and count >= limit.requests:
+            if len(self._spent_until) >= MAX_SPENT:
+                self._spent_until = {c: end for c, end in self._spent_until.items() if end > now}
             self._spent_until[counter] = start + limit.window
         if self.mode == "enforce" and count > limit.requests:
             self._penalize(counter, now)
@@ -118,7 +135,7 @@ class RateLimiter:
         return found is not None and found["until"] > now
 
     def _penalize(self, counter: str, now: float) -> None:
-        self.store.put(NAMESPACE, "penalty:" + counter, {"until": now + PENALTY})
+        self.store.put(NAMESPACE, "penalty:" + counter, {"until": now + PENALTY}, now + PENALTY)
 
 
 def _refused(headers: dict[str, str]) -> dict[str, str]:

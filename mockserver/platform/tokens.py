@@ -7,7 +7,6 @@ or raises `OAuthError` / `MockError` subclasses.
 from __future__ import annotations
 
 import base64
-import binascii
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,23 +16,27 @@ import jwt
 from mockserver.directory.model import App, Directory, Extension
 from mockserver.errors import (
     InvalidAuthorizationHeader,
-    OAuthError,
     TokenExpired,
     TokenNotFound,
     invalid_client,
     invalid_grant,
     invalid_request,
+    unauthorized_client,
     unsupported_grant,
 )
+from mockserver.inputs import is_digits
 from mockserver.platform.clock import OFFSET_KEY, Clock, now_at
 from mockserver.platform.credentials import JWT_AUDIENCE, SIGNING_KEY
 from mockserver.platform.grants import AuthorizationCodes, password_owner, required
+from mockserver.platform.janitor import GRACE, Janitor
 from mockserver.storage import Record, Store
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 # Contract Part B.6: access_token_ttl 600..3600 (default 3600); refresh up to 30 days (7 default).
 ACCESS_TTL = (600, 3600, 3600)
 REFRESH_TTL = (1, 2_592_000, 604_800)
+# What a public app may ask for: codes (with PKCE, checked at authorize) and their refresh.
+PUBLIC_GRANTS = ("authorization_code", "refresh_token")
 
 ACCESS, REFRESH, SESSION = "access", "refresh", "session"
 # An access token starts with its session's ID, so one store round trip can read the token, its
@@ -55,36 +58,57 @@ class Caller:
 
 def _ttl(raw: str | None, bounds: tuple[int, int, int]) -> int:
     low, high, default = bounds
-    if raw is None or not raw.strip().isdigit():
+    raw = (raw or "").strip()
+    # ASCII digits only (`²` is a digit to str.isdigit but not to int()); a number of
+    # thousands of digits is only "very large", so it is clamped without being converted.
+    if not raw or not (raw.isascii() and raw.isdigit()):
         return default
-    return max(low, min(high, int(raw)))
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > len(str(high)):
+        return high
+    return max(low, min(high, int(digits)))
 
 
 class TokenService:
-    def __init__(self, directory: Directory, store: Store, clock: Clock) -> None:
+    def __init__(
+        self, directory: Directory, store: Store, clock: Clock, janitor: Janitor | None = None
+    ) -> None:
         self.directory = directory
         self.store = store
         self.clock = clock
-        self.codes = AuthorizationCodes(directory, store, clock)
+        self.janitor = janitor or Janitor(store)
+        self.codes = AuthorizationCodes(directory, store, clock, self.janitor)
 
     # -- the token endpoint -------------------------------------------------------------------
     def client(self, form: Mapping[str, str], authorization: str | None) -> App:
-        """client_secret_basic, or a public client's `client_id` in the body."""
+        """The app a token-endpoint request authenticates as (spec `getToken`).
+
+        A confidential app proves itself with client_secret_basic: the spec names no other
+        method a secret may travel by, so a `client_secret` in the body is not looked at. A
+        public app names itself with `client_id` alone. Anything else is `invalid_client`.
+        """
+        _client_assertion(form)
         if authorization and authorization[:6].lower() == "basic ":
             client_id, secret = _basic(authorization[6:])
             app = self.directory.app(client_id)
-            if app is None or not secrets.compare_digest(app.client_secret, secret):
+            # Bytes: compare_digest refuses str with non-ASCII characters (a 500 once).
+            if app is None or not secrets.compare_digest(
+                app.client_secret.encode(), secret.encode()
+            ):
                 raise invalid_client(client_id)
             return app
         client_id = form.get("client_id", "")
         app = self.directory.app(client_id)
-        if app is None:
+        if app is None or not app.public:
             raise invalid_client(client_id)
         return app
 
     def grant(self, form: Mapping[str, str], authorization: str | None) -> Record:
         app = self.client(form, authorization)
         grant_type = form.get("grant_type", "")
+        if app.public and grant_type not in PUBLIC_GRANTS:
+            # A public app cannot keep a secret: only the browser flow with PKCE is for it.
+            raise invalid_request("grant_type") if not grant_type else unauthorized_client()
         if grant_type == JWT_GRANT:
             if "assertion" not in form:
                 raise invalid_request("assertion")
@@ -99,13 +123,16 @@ class TokenService:
             raise invalid_request("grant_type")
         else:
             raise unsupported_grant(grant_type)
+        if not app.serves(owner.account_id):
+            raise invalid_grant()  # the same answer as an unknown user: nothing to probe
         return self.issue(app, owner, form)
 
     def _jwt_owner(self, assertion: str) -> Extension:
         try:
             claims = jwt.decode(assertion, SIGNING_KEY, algorithms=["HS256"], audience=JWT_AUDIENCE)
-            owner = self.directory.extension(int(claims["sub"]))
-        except (jwt.PyJWTError, KeyError, ValueError):
+            subject = str(claims["sub"])
+            owner = self.directory.extension(int(subject)) if is_digits(subject) else None
+        except (jwt.PyJWTError, KeyError, ValueError, TypeError):
             raise invalid_grant("Invalid assertion signature") from None
         if owner is None or not owner.type.is_user:
             raise invalid_grant()
@@ -114,11 +141,11 @@ class TokenService:
     def issue(self, app: App, owner: Extension, form: Mapping[str, str]) -> Record:
         """A new session with its first access and refresh token pair."""
         session_id = secrets.token_hex(SESSION_ID_LENGTH // 2)
-        self.store.put(SESSION, session_id, {"extensionId": owner.id})
         return self._pair(app, owner, session_id, form)
 
     def _pair(self, app: App, owner: Extension, session_id: str, form: Mapping[str, str]) -> Record:
         now = self.clock.now()
+        self.janitor.tidy(now)
         access_ttl = _ttl(form.get("access_token_ttl"), ACCESS_TTL)
         refresh_ttl = _ttl(form.get("refresh_token_ttl"), REFRESH_TTL)
         access, refresh = session_id + secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -128,11 +155,22 @@ class TokenService:
             "clientId": app.client_id,
             "sessionId": session_id,
         }
-        self.store.put(ACCESS, access, {**common, "expiresAt": now + access_ttl})
+        # Each record may be forgotten a grace period after it expires (janitor.py); the
+        # session lives as long as its newest pair (written again with each refresh).
+        self.store.put(
+            SESSION,
+            session_id,
+            {"extensionId": owner.id},
+            now + max(access_ttl, refresh_ttl) + GRACE,
+        )
+        self.store.put(
+            ACCESS, access, {**common, "expiresAt": now + access_ttl}, now + access_ttl + GRACE
+        )
         self.store.put(
             REFRESH,
             refresh,
             {**common, "expiresAt": now + refresh_ttl, "accessTtl": access_ttl},
+            now + refresh_ttl + GRACE,
         )
         return {
             "access_token": access,
@@ -195,14 +233,18 @@ def _bearer(authorization: str) -> str:
     return token.strip()
 
 
-def claimed_client_id(form: Mapping[str, str], authorization: str | None) -> str:
-    """The client a token-endpoint request names, unchecked (it keys the Auth rate limit)."""
-    if authorization and authorization[:6].lower() == "basic ":
-        try:
-            return _basic(authorization[6:])[0]
-        except OAuthError:
-            return ""
-    return form.get("client_id", "")
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def _client_assertion(form: Mapping[str, str]) -> None:
+    """The spec's other client authentication (RFC 7523 client assertions): a type other than
+    its one URN is a bad parameter; an assertion is refused, since no app here has a key to
+    check it with (docs/decisions.md)."""
+    kind = form.get("client_assertion_type")
+    if kind is not None and kind != CLIENT_ASSERTION_TYPE:
+        raise invalid_request("client_assertion_type")
+    if form.get("client_assertion"):
+        raise invalid_client("")
 
 
 def _basic(encoded: str) -> tuple[str, str]:
@@ -210,6 +252,6 @@ def _basic(encoded: str) -> tuple[str, str]:
         client_id, _, secret = (
             base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
         )
-    except (binascii.Error, UnicodeDecodeError):
-        raise OAuthError("invalid_client", "OAU-153", "Invalid client: ") from None
+    except (ValueError, UnicodeDecodeError):  # binascii.Error, non-ASCII text, not UTF-8
+        raise invalid_client("") from None
     return client_id, secret

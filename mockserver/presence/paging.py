@@ -18,7 +18,8 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def is_positive_int(raw: str) -> bool:
     """A `page`/`perPage` value: digits only, above 0, within int32 (the spec's format)."""
-    return bool(_DIGITS.fullmatch(raw)) and 0 < int(raw) <= INT32_MAX
+    # Ten digits at most before int(): a number of thousands of digits was a 500.
+    return len(raw) <= 10 and bool(_DIGITS.fullmatch(raw)) and 0 < int(raw) <= INT32_MAX
 
 
 def positive_int(raw: str | None, name: str, default: int) -> int:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from mockserver.directory.model import WRITABLE_FIELDS, PresenceSettings
 from mockserver.errors import InvalidParameter, JsonParseError
+from mockserver.inputs import load_json
 from mockserver.operations import FLAGS
 from mockserver.presence.paging import DEFAULT_PAGE, DEFAULT_PER_PAGE, Page, positive_int
 from mockserver.presence.wire import View
@@ -61,7 +61,7 @@ def update_body(raw: bytes) -> PresenceSettings:
     if not raw.strip():
         return {}
     try:
-        body: Any = json.loads(raw)
+        body: Any = load_json(raw)
     except (ValueError, UnicodeDecodeError):
         raise JsonParseError() from None
     if not isinstance(body, dict):

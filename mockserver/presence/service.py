@@ -15,6 +15,7 @@ from mockserver.errors import (
     ResourceNotFound,
     UserPermissionRequired,
 )
+from mockserver.inputs import is_digits
 from mockserver.platform.tokens import Caller
 from mockserver.presence.paging import Page
 from mockserver.presence.wire import (
@@ -52,7 +53,7 @@ class PresenceService:
     def _find(account: Account, caller: Caller, id_param: str) -> Extension | None:
         if id_param == "~":
             return account.by_id.get(caller.extension_id)
-        if not id_param.isdigit():
+        if not is_digits(id_param):  # `²` or thousands of digits: no such extension (404)
             return None
         return account.by_id.get(int(id_param))
 

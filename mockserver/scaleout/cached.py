@@ -131,8 +131,13 @@ class CachedStore:
     def merge_overrides(self, extension_id: int, changes: PresenceSettings) -> PresenceSettings:
         return self._written(lambda: self.inner.merge_overrides(extension_id, changes))
 
-    def put(self, namespace: str, key: str, record: Record) -> None:
-        self._written(lambda: self.inner.put(namespace, key, record))
+    def put(self, namespace: str, key: str, record: Record, expires: float | None = None) -> None:
+        self._written(lambda: self.inner.put(namespace, key, record, expires))
+
+    def purge(self, now: float) -> int:
+        # What is purged has expired: a cached copy of it answers as expired until the next
+        # write moves the counter, so nothing changes for a reader; no bump needed.
+        return self.inner.purge(now)
 
     def take(self, namespace: str, key: str) -> Record | None:
         return self._written(lambda: self.inner.take(namespace, key))

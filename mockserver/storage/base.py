@@ -6,6 +6,8 @@ process from the same seed or fixture, so the store holds only what changes at r
   * records: small JSON objects by namespace and key (tokens, sessions, codes, ...);
   * bounded lists of records by name (the request journal).
 Reset clears presence overrides only, so logged-in clients stay logged in (docs/decisions.md).
+Records that expire (tokens, sessions, codes, rate-limit windows) are forgotten once expired
+(`purge`, Redis key expiry), so the store does not grow with every login (issue 10).
 """
 
 from __future__ import annotations
@@ -34,7 +36,15 @@ class Store(Protocol):
         """Lay `changes` over the extension's overrides, atomically; return the result."""
         ...
 
-    def put(self, namespace: str, key: str, record: Record) -> None: ...
+    def put(self, namespace: str, key: str, record: Record, expires: float | None = None) -> None:
+        """Store `record`; `expires` is the emulator time after which nobody needs it (a
+        token's expiry), so `purge` may forget it. None: kept until taken."""
+        ...
+
+    def purge(self, now: float) -> int:
+        """Forget records (and rate-limit windows) that expired by `now`, the emulator's time;
+        how many. Redis lets its keys expire by themselves and purges nothing here."""
+        ...
 
     def get(self, namespace: str, key: str) -> Record | None: ...
 

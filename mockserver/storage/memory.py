@@ -16,6 +16,7 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._overrides: dict[int, PresenceSettings] = {}
         self._records: dict[tuple[str, str], Record] = {}
+        self._expires: dict[tuple[str, str], float] = {}  # emulator time, per expiring record
         self._lists: dict[str, deque[Record]] = {}
 
     def overrides(self, extension_ids: Sequence[int]) -> dict[int, PresenceSettings]:
@@ -28,9 +29,21 @@ class MemoryStore:
             self._overrides[extension_id] = merged
             return PresenceSettings(**merged)
 
-    def put(self, namespace: str, key: str, record: Record) -> None:
+    def put(self, namespace: str, key: str, record: Record, expires: float | None = None) -> None:
         with self._lock:
             self._records[namespace, key] = copy.deepcopy(record)
+            if expires is None:
+                self._expires.pop((namespace, key), None)
+            else:
+                self._expires[namespace, key] = expires
+
+    def purge(self, now: float) -> int:
+        with self._lock:
+            gone = [name for name, expires in self._expires.items() if expires <= now]
+            for name in gone:
+                del self._expires[name]
+                self._records.pop(name, None)
+            return len(gone)
 
     def get(self, namespace: str, key: str) -> Record | None:
         found = self._records.get((namespace, key))
@@ -41,6 +54,7 @@ class MemoryStore:
 
     def take(self, namespace: str, key: str) -> Record | None:
         with self._lock:
+            self._expires.pop((namespace, key), None)
             return self._records.pop((namespace, key), None)
 
     def increment(self, namespace: str, key: str, now: float, window: float) -> Window:
@@ -49,6 +63,7 @@ class MemoryStore:
             if found is None or found["start"] + window <= now:
                 found = {"start": now, "count": 0}
                 self._records[namespace, key] = found
+                self._expires[namespace, key] = now + window
             found["count"] += 1
             return Window(found["count"], found["start"])
 

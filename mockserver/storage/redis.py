@@ -10,8 +10,10 @@ across fork, and the `redis` package is an optional extra.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -75,8 +77,13 @@ class RedisStore:
         pipe.hgetall(key)
         return _decode(pipe.execute()[-1])
 
-    def put(self, namespace: str, key: str, record: Record) -> None:
-        self._redis().set(self._record_key(namespace, key), json.dumps(record))
+    def put(self, namespace: str, key: str, record: Record, expires: float | None = None) -> None:
+        self._redis().set(
+            self._record_key(namespace, key), json.dumps(record), ex=_seconds_until(expires)
+        )
+
+    def purge(self, now: float) -> int:
+        return 0  # every expiring key carries its own expiry (SET EX)
 
     def get(self, namespace: str, key: str) -> Record | None:
         raw = self._redis().get(self._record_key(namespace, key))
@@ -91,7 +98,7 @@ class RedisStore:
     def increment(self, namespace: str, key: str, now: float, window: float) -> Window:
         """One Lua script, so atomic for every replica."""
         count, start = self._redis().eval(
-            _INCREMENT, 1, self._record_key(namespace, key), repr(now), window
+            _INCREMENT, 1, self._record_key(namespace, key), repr(now), window, repr(time.time())
         )
         return Window(int(count), float(start))
 
@@ -131,7 +138,7 @@ class RedisStore:
 # The same window rule as MemoryStore.increment, run inside Redis. The record stays JSON, so
 # `get` reads it like any other; %.17g keeps the start time exact.
 _INCREMENT = """
-local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, window, wall = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local start, count = now, 0
 local raw = redis.call('GET', KEYS[1])
 if raw then
@@ -140,10 +147,21 @@ if raw then
 end
 count = count + 1
 local kept = string.format('%.17g', start)
-redis.call('SET', KEYS[1], string.format('{"start": %s, "count": %d}', kept, count))
+-- The key lives until the window ends (the emulator's clock is never behind the wall clock).
+local ttl = math.max(1, math.ceil(start + window - wall))
+redis.call('SET', KEYS[1], string.format('{"start": %s, "count": %d}', kept, count), 'EX', ttl)
 -- A Lua number would reach the client as an integer: the start goes back as text.
 return {count, kept}
 """
+
+
+def _seconds_until(expires: float | None) -> int | None:
+    """Redis's EX for a record needed until `expires` (emulator time). The emulator's clock is
+    never behind the wall clock, so counting from the wall clock keeps the key at least as
+    long as it is needed."""
+    if expires is None:
+        return None
+    return max(1, math.ceil(expires - time.time()))
 
 
 def _decode(fields: dict[str, str]) -> PresenceSettings:

@@ -8,6 +8,7 @@ writer; busy_timeout makes a writer wait for the lock instead of failing at once
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -32,6 +33,7 @@ CREATE TABLE IF NOT EXISTS records (
     namespace TEXT NOT NULL,
     key TEXT NOT NULL,
     value TEXT NOT NULL,
+    expires REAL,
     PRIMARY KEY (namespace, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entries (
@@ -64,6 +66,7 @@ class SQLiteStore:
             # NORMAL is durable across a process crash under WAL, which is all a mock needs.
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.executescript(SCHEMA)
+            _add_expiry(connection)
             local.connection, local.pid = connection, os.getpid()
         return cast(sqlite3.Connection, local.connection)
 
@@ -108,11 +111,18 @@ class SQLiteStore:
             ).fetchall()
         return cast(PresenceSettings, {field: json.loads(value) for field, value in rows})
 
-    def put(self, namespace: str, key: str, record: Record) -> None:
+    def put(self, namespace: str, key: str, record: Record, expires: float | None = None) -> None:
         self._connection().execute(
-            "INSERT OR REPLACE INTO records (namespace, key, value) VALUES (?, ?, ?)",
-            (namespace, key, json.dumps(record)),
+            "INSERT OR REPLACE INTO records (namespace, key, value, expires) VALUES (?, ?, ?, ?)",
+            (namespace, key, json.dumps(record), expires),
         )
+
+    def purge(self, now: float) -> int:
+        # One indexed DELETE; only expiring rows are in the index.
+        cursor = self._connection().execute(
+            "DELETE FROM records WHERE expires IS NOT NULL AND expires <= ?", (now,)
+        )
+        return cursor.rowcount
 
     def get(self, namespace: str, key: str) -> Record | None:
         row = (
@@ -170,6 +180,20 @@ class SQLiteStore:
             connection.execute("DELETE FROM entries WHERE name = ?", (name,))
 
 
+def _add_expiry(connection: sqlite3.Connection) -> None:
+    """A file written by a build before records expired has no `expires` column: add it (its
+    old records then never expire, as before)."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(records)")}
+    if "expires" not in columns:
+        # Another process may have added it first.
+        with contextlib.suppress(sqlite3.OperationalError):
+            connection.execute("ALTER TABLE records ADD COLUMN expires REAL")
+    connection.execute(
+        "CREATE INDEX IF NOT EXISTS records_by_expiry ON records (expires) "
+        "WHERE expires IS NOT NULL"
+    )
+
+
 @functools.cache
 def _get_many_sql(count: int) -> str:
     # One scalar subquery per key: each is a primary-key lookup, and the one row comes back in
@@ -179,12 +203,17 @@ def _get_many_sql(count: int) -> str:
 
 
 # The same window rule as MemoryStore.increment, in SQL, on the JSON record `get` reads.
-# In DO UPDATE, `value` is the stored row's and `excluded.value` the new window's.
+# In DO UPDATE, `value` is the stored row's and `excluded.value` the new window's (every
+# right-hand side reads the row as it was). A window expires when it ends.
 _INCREMENT = """
-INSERT INTO records (namespace, key, value) VALUES (?1, ?2, json_object('start', ?3, 'count', 1))
+INSERT INTO records (namespace, key, value, expires)
+VALUES (?1, ?2, json_object('start', ?3, 'count', 1), ?3 + ?4)
 ON CONFLICT (namespace, key) DO UPDATE SET value = CASE
     WHEN json_extract(value, '$.start') + ?4 <= ?3 THEN excluded.value
     ELSE json_set(value, '$.count', json_extract(value, '$.count') + 1)
+END, expires = CASE
+    WHEN json_extract(value, '$.start') + ?4 <= ?3 THEN excluded.expires
+    ELSE expires
 END
 RETURNING json_extract(value, '$.count'), json_extract(value, '$.start')
 """

@@ -8,12 +8,13 @@ entry is written as it comes; several worker processes use `scaleout.SharedJourn
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.http import Request
-from mockserver.redaction import mask_query
+from mockserver.redaction import MASK, SECRET_NAMES, escape, mask_query
 from mockserver.storage import Store
 from mockserver.validation.request_rules import RuleProblem
 
@@ -36,13 +37,38 @@ class Seen:
         return {
             "time": iso_text(self.time),
             "method": request.method,
-            "path": request.path,
-            # A token, secret, password or JWT in the query is never kept (redaction.py).
-            "query": mask_query(request.query),
+            "path": escape(request.path),
+            # A token, secret, password or JWT is never kept; controls are escaped (redaction.py).
+            "query": shown(request.query),
             "status": self.status,
             "verdict": "violation" if self.problems else "ok",
-            "problems": [problem.to_dict() for problem in self.problems],
+            "problems": [_problem(problem) for problem in self.problems],
         }
+
+
+def shown(query: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """A query or form as the journal shows it: credentials masked, controls escaped."""
+    return {
+        escape(name): [escape(value) for value in values]
+        for name, values in mask_query(query).items()
+    }
+
+
+def _problem(problem: RuleProblem) -> dict[str, Any]:
+    """A problem as the journal shows it: a hidden parameter's value masked (`?password=` on a
+    presence call is an unknown parameter whose value would be shown), text escaped."""
+    found = problem.to_dict()
+    if problem.parameter.lower() in SECRET_NAMES:
+        found["found"] = MASK
+    return {name: _escaped_value(value) for name, value in found.items()}
+
+
+def _escaped_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, list):
+        return [_escaped_value(item) for item in value]
+    return value
 
 
 class Journal:

@@ -7,13 +7,13 @@ request in the journal, and with `strict_requests` refuses a violating one with 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from mockserver.errors import InvalidMultipartRequest, InvalidParameter, JsonParseError, MockError
 from mockserver.http import Request
+from mockserver.inputs import load_json
 from mockserver.operations import FLAGS, PAGING, Matched, match
 from mockserver.presence.paging import is_positive_int
 from mockserver.presence.parsing import is_boolean, parameter_of
@@ -132,7 +132,7 @@ def _put_body(raw: bytes) -> list[RuleProblem]:
     if not raw.strip():
         return []  # the spec marks the body `required: false`
     try:
-        body = json.loads(raw)
+        body = load_json(raw)
     except (ValueError, UnicodeDecodeError):
         return [RuleProblem("body", "json", None, "the body is not JSON", "CMN-103")]
     if not isinstance(body, dict):

@@ -19,6 +19,7 @@ from mockserver.emulator import Emulator
 from mockserver.scaleout import is_shared, shared
 from mockserver.web import api, controls, hooks, oauth
 from mockserver.web.context import EXTENSION
+from mockserver.web.limits import MAX_BODY_BYTES
 from mockserver.web.routing import drop_automatic_head
 
 
@@ -37,10 +38,13 @@ def create_app(
         emulator = Emulator.from_settings(settings)
         if is_shared(settings.store):
             emulator = shared(emulator)
+    controls.check_settings(emulator.settings)
     app = Flask("mockserver", static_folder=None)
     # The platform answers //restapi//v1.0 with 404, not with a redirect to the merged path.
     app.url_map.merge_slashes = False
     app.extensions[EXTENSION] = emulator
+    # Larger bodies are refused with 413 in the platform's shape (hooks.http_error).
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     hooks.install(app)
     for blueprint in (api.blueprint, oauth.blueprint, controls.blueprint):
         app.register_blueprint(blueprint)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from flask import Request, current_app, g
+from werkzeug.exceptions import HTTPException
 
 from mockserver.emulator import Emulator
 from mockserver.http import Request as Described
@@ -59,7 +60,7 @@ class State:
             request = self.request
             # A body has a length or arrives chunked (the server then marks it terminated).
             sized = request.content_length or request.environ.get("wsgi.input_terminated")
-            body = request.get_data() if sized else b""
+            body = _body(request) if sized else b""
             self._described = Described(request.method, request.path, self.query, body)
         return self._described
 
@@ -70,6 +71,15 @@ class State:
     def authenticated(self) -> Caller:
         assert self.caller is not None, "the hooks authenticate every API operation"
         return self.caller
+
+
+def _body(request: Request) -> bytes:
+    """The body, or nothing where it is past MAX_CONTENT_LENGTH: the journal of a refused
+    request (written after the 413) must not raise again outside the error handlers."""
+    try:
+        return request.get_data()
+    except HTTPException:
+        return b""
 
 
 def state() -> State:

@@ -5,8 +5,9 @@
   route table decides the rest: an API operation authenticates the caller, counts the request
   in its throttling group and checks its app permission, in that order (Part A.11, A.13: a
   request that fails authentication has no user to count against, so it gets no rate-limit
-  headers); the token endpoints count in the Auth group, keyed by the client the request names
-  plus the username of a password grant, since there is no user yet (docs/decisions.md);
+  headers); the token endpoints authenticate the client first (a failure stores nothing) and
+  count in the Auth group, keyed by the client plus the username of a password grant, since
+  there is no user yet (docs/decisions.md);
 * errors: every error, Flask's own 404 and 405 included, is answered in the platform's shape;
   a bug is logged and answered as a 500 in that shape, never as an HTML page;
 * after: the request and its verdict go to the journal, and one log line is written: method,
@@ -27,18 +28,17 @@ from werkzeug.exceptions import MethodNotAllowed as RoutingMethodNotAllowed
 
 from mockserver.errors import (
     AppPermissionRequired,
-    HttpRefusal,
     InternalError,
     MethodNotAllowed,
     MockError,
     ResourceNotFound,
 )
-from mockserver.platform.tokens import claimed_client_id
 from mockserver.redaction import escape, mask_query, query_text
 from mockserver.schemas import SchemaViolation
 from mockserver.validation import request_rules
 from mockserver.web.context import State
 from mockserver.web.forms import form_fields
+from mockserver.web.limits import past_limits, refusal
 from mockserver.web.rendering import error_response
 
 log = logging.getLogger("presence_mock")
@@ -57,6 +57,9 @@ def install(app: Flask) -> None:
 def prepare() -> Response | None:
     current = request._get_current_object()  # type: ignore[attr-defined]
     now = g.state = State.begin(current, time.perf_counter())
+    refused = past_limits(current)
+    if refused is not None:
+        return error_response(refused)
     if current.path.startswith(JUDGED_PREFIX):
         now.judged = True
         operation = now.operation
@@ -70,8 +73,11 @@ def prepare() -> Response | None:
     limiter = now.emulator.limiter
     if operation.permission is None:  # the token endpoints: no user yet
         fields = form_fields(current)
-        client = claimed_client_id(fields, current.headers.get("Authorization"))
-        now.rate_headers = limiter.hit(operation.group, f"{client}:{fields.get('username', '')}")
+        # The client is authenticated before it is counted: a request with a made-up client
+        # must leave nothing in the store (its key would never be read again).
+        app = now.emulator.tokens.client(fields, current.headers.get("Authorization"))
+        key = f"{app.client_id}:{fields.get('username', '')}"
+        now.rate_headers = limiter.hit(operation.group, key)
         return None
     caller = now.caller = now.emulator.tokens.authenticate(
         current.environ.get("HTTP_AUTHORIZATION"), now.first("access_token")
@@ -129,7 +135,8 @@ def http_error(error: HTTPException) -> Response:
         return error_response(ResourceNotFound("uri"))
     if error.code is not None and error.code >= 500:
         return error_response(InternalError())
-    return error_response(HttpRefusal(error.code or 400, error.description or error.name))
+    message = error.description or error.name
+    return error_response(refusal(request, error.code or 400, message))
 
 
 def unexpected_error(error: Exception) -> Response:
