@@ -15,7 +15,11 @@ from mockserver.directory.model import Directory
 from mockserver.platform.clock import Clock
 from mockserver.platform.ratelimit import RateLimiter
 from mockserver.platform.tokens import TokenService
+from mockserver.presence.calls import ActiveCallsService
+from mockserver.presence.directory import DirectoryService
+from mockserver.presence.queues import QueuePresenceService
 from mockserver.presence.service import PresenceService
+from mockserver.presence.unified import UnifiedPresenceService
 from mockserver.storage import Store, store_from_url
 from mockserver.validation.journal import Journal
 
@@ -30,6 +34,10 @@ class Emulator:
     presence: PresenceService
     journal: Journal
     limiter: RateLimiter
+    accounts: DirectoryService
+    queues: QueuePresenceService
+    unified: UnifiedPresenceService
+    calls: ActiveCallsService
 
     @classmethod
     def build(
@@ -40,15 +48,20 @@ class Emulator:
         journal: Journal | None = None,
     ) -> Emulator:
         clock = Clock(store)
+        presence = PresenceService(directory, store)
         return cls(
             settings=settings,
             directory=directory,
             store=store,
             clock=clock,
             tokens=TokenService(directory, store, clock),
-            presence=PresenceService(directory, store),
+            presence=presence,
             journal=journal or Journal(store),
             limiter=RateLimiter.from_settings(settings, store, clock),
+            accounts=DirectoryService(presence),
+            queues=QueuePresenceService(presence),
+            unified=UnifiedPresenceService(presence),
+            calls=ActiveCallsService(presence),
         )
 
     @classmethod

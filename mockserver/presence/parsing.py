@@ -9,7 +9,13 @@ from typing import Any
 from mockserver.directory.model import WRITABLE_FIELDS, PresenceSettings
 from mockserver.errors import InvalidParameter, JsonParseError
 from mockserver.operations import FLAGS
-from mockserver.presence.paging import DEFAULT_PAGE, DEFAULT_PER_PAGE, Page, positive_int
+from mockserver.presence.paging import (
+    DEFAULT_PAGE,
+    DEFAULT_PER_PAGE,
+    Page,
+    page_size,
+    positive_int,
+)
 from mockserver.presence.wire import View
 from mockserver.schemas import problems
 
@@ -46,9 +52,9 @@ def flags_as_given(query: Query) -> dict[str, str]:
     return {name: raw for name in FLAGS if (raw := first(query, name)) is not None}
 
 
-def page(query: Query) -> Page:
+def page(query: Query, *, zero: bool = False, most: bool = False) -> Page:
     number = positive_int(first(query, "page"), "page", DEFAULT_PAGE)
-    per_page = positive_int(first(query, "perPage"), "perPage", DEFAULT_PER_PAGE)
+    per_page = page_size(first(query, "perPage"), DEFAULT_PER_PAGE, zero=zero, most=most)
     return Page.of(number, per_page, total=0)
 
 

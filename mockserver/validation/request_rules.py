@@ -14,13 +14,16 @@ from typing import Any, Final
 
 from mockserver.errors import InvalidMultipartRequest, InvalidParameter, JsonParseError, MockError
 from mockserver.http import Request
-from mockserver.operations import FLAGS, PAGING, Matched, match
+from mockserver.operations import PAGING, Matched, match
 from mockserver.presence.paging import is_positive_int
 from mockserver.presence.parsing import is_boolean, parameter_of
 from mockserver.presence.service import MAX_BATCH
 from mockserver.schemas import problems as schema_problems
 
 _ID: Final = re.compile(r"~|[0-9]+")
+# perPage values beside 1..int32: 0 on account presence (Part A.4: an empty result), "max" on
+# active calls (the spec's PerPageWithMax).
+_SPECIAL_PER_PAGE: Final = {"readAccountPresence": ("0",), "listExtensionActiveCalls": ("max",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,18 +61,18 @@ def check(request: Request, matched: Matched | None = None) -> list[RuleProblem]
     operation, params = matched
     if operation.query is None:
         return []  # the token endpoint answers its own OAuth errors (Part A.12)
-    found = _account(params["account"]) + _query(request, operation.query)
+    found = _account(params["account"]) + _query(request, operation.query, operation.multi)
     if "extension" in params:
-        found += _ids(params["extension"], single=operation.method == "PUT")
-    if operation.method == "PUT":
-        return found + _put_body(request.body)
-    found += _flags(request)
+        found += _ids(params["extension"], single=not operation.batch)
+    if operation.body is not None:
+        return found + _body(request.body, operation.body, operation.body_required)
+    found += _flags(request, operation.booleans)
     if operation.query >= PAGING:
-        found += _paging(request)
+        found += _paging(request, operation.endpoint)
     return found
 
 
-def _query(request: Request, known: frozenset[str]) -> list[RuleProblem]:
+def _query(request: Request, known: frozenset[str], multi: frozenset[str]) -> list[RuleProblem]:
     # The spec declares the query parameters of each operation; anything else is a client bug
     # (a misspelt `perpage` silently falls back to the default on the platform).
     return [
@@ -79,23 +82,25 @@ def _query(request: Request, known: frozenset[str]) -> list[RuleProblem]:
     ] + [
         RuleProblem(name, "single-value", values, f"query parameter {name!r} given more than once")
         for name, values in request.query.items()
-        if name in known and len(values) > 1
+        if name in known and name not in multi and len(values) > 1
     ]
 
 
-def _flags(request: Request) -> list[RuleProblem]:
+def _flags(request: Request, names: tuple[str, ...]) -> list[RuleProblem]:
     found: list[RuleProblem] = []
-    for name in FLAGS:
+    for name in names:
         for raw in request.query.get(name, []):
             if not is_boolean(raw):  # Part A.8: any letter case
                 found.append(RuleProblem(name, "boolean", raw, f"{name} must be true or false"))
     return found
 
 
-def _paging(request: Request) -> list[RuleProblem]:
+def _paging(request: Request, endpoint: str) -> list[RuleProblem]:
     found: list[RuleProblem] = []
     for name in ("page", "perPage"):
         for raw in request.query.get(name, []):
+            if name == "perPage" and raw in _SPECIAL_PER_PAGE.get(endpoint, ()):
+                continue
             if not is_positive_int(raw):  # Part A.4
                 message = f"{name} must be a positive whole number (int32)"
                 found.append(RuleProblem(name, "positive-integer", raw, message))
@@ -128,9 +133,11 @@ def _ids(raw: str, *, single: bool = False) -> list[RuleProblem]:
     return found
 
 
-def _put_body(raw: bytes) -> list[RuleProblem]:
+def _body(raw: bytes, schema: str, required: bool) -> list[RuleProblem]:
     if not raw.strip():
-        return []  # the spec marks the body `required: false`
+        if required:  # the queue PUTs and the unified PATCH mark their body `required: true`
+            return [RuleProblem("body", "required", None, "the body is required", "CMN-103")]
+        return []  # the presence PUT marks its body `required: false`
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -141,5 +148,5 @@ def _put_body(raw: bytes) -> list[RuleProblem]:
     # the platform ignores it (Part A.9); the client believes it changed something.
     return [
         RuleProblem(parameter_of(p.path), p.rule, p.found, str(p))
-        for p in schema_problems("presence-info-request", body, strict=True)
+        for p in schema_problems(schema, body, strict=True)
     ]
