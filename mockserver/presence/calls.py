@@ -68,7 +68,7 @@ class ActiveCallsService:
         navigation["lastPage"] = {"uri": _uri(base_uri, given, last, page.per_page)}
         return {
             "uri": _uri(base_uri, given, page.number, page.per_page),
-            "records": [_record(base, ext, call, views[0], detailed) for call in shown],
+            "records": [_record(base, ext, call, given, detailed) for call in shown],
             "paging": paging,
             "navigation": navigation,
         }
@@ -110,11 +110,13 @@ def _party(number: Any, name: Any) -> dict[str, str]:
 
 
 def _record(
-    base: str, ext: Extension, call: ActiveCall, view: str, detailed: bool
+    base: str, ext: Extension, call: ActiveCall, given: dict[str, str], detailed: bool
 ) -> dict[str, Any]:
     inbound = call["direction"] == "Inbound"
+    # The call-log uri carries the view only when the caller named one (examples 10.1, 10.4).
+    view = f"?view={given['view']}" if given else ""
     record: dict[str, Any] = {
-        "uri": f"{extension_uri(base, ext.account_id, ext.id)}/call-log/{call['id']}?view={view}",
+        "uri": f"{extension_uri(base, ext.account_id, ext.id)}/call-log/{call['id']}{view}",
         "id": call["id"],
         "sessionId": call["sessionId"],
         "telephonySessionId": call["telephonySessionId"],

@@ -76,11 +76,12 @@ class UnifiedPresenceService:
         for id_param, user in zip(ids, users, strict=True):
             if user is None:
                 entries.append(
-                    {"resourceId": id_param, "status": 404, "body": not_found().to_body()}
+                    {"status": 404, "resourceId": id_param, "body": not_found().to_body()}
                 )
                 continue
             body = _unified(caller, user, settings[user.id], glip[user.id])
-            entries.append({"resourceId": str(user.id), "status": 200, "body": body})
+            # The recorded example's key order: status, resourceId, body.
+            entries.append({"status": 200, "resourceId": str(user.id), "body": body})
         return entries
 
     def update(self, caller: Caller, account_param: str, id_param: str, raw: bytes) -> Record:
