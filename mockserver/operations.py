@@ -27,6 +27,10 @@ TOKEN_QUERY: Final = frozenset({"access_token"})
 PAGING: Final = frozenset({"page", "perPage"})
 
 
+Choices = str | tuple[str, ...]
+"""A derived enum schema's name (e.g. "call-direction-enum"), or the spec's inline values."""
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     endpoint: str  # the spec's operationId, or a name of our own for the controls
@@ -40,6 +44,15 @@ class Operation:
     body: str | None = None  # the schema of the request body, for PUT and PATCH
     body_required: bool = False
     batch: bool = False  # {extensionId} may list several IDs (Part A.3)
+    # The query parameters the spec gives an enum: each names a derived enum schema (schemas/)
+    # or holds the values the spec writes inline. The request rules and the services that
+    # filter by them read the values from here, so the spec is copied in one place.
+    choices: tuple[tuple[str, Choices], ...] = ()
+    allow_empty: frozenset[str] = frozenset()  # `allowEmptyValue`: an empty value, no filter
+    max_length: tuple[tuple[str, int], ...] = ()  # the spec's maxLength of string parameters
+
+    def choices_of(self, name: str) -> Choices:
+        return dict(self.choices)[name]
 
 
 _EXTENSION_PRESENCE = "/account/<account>/extension/<extension>/presence"
@@ -151,6 +164,9 @@ API: Final = (
         permission="ReadAccounts",
         query=frozenset({"extensionNumber", "email", "status", "type"}) | PAGING | TOKEN_QUERY,
         multi=frozenset({"email", "status", "type"}),
+        choices=(("type", "all-extension-types-enum"), ("status", "extension-status-enum-full")),
+        allow_empty=frozenset({"status"}),
+        max_length=(("extensionNumber", 8), ("email", 254)),
     ),
     Operation(
         "readExtension",
@@ -170,6 +186,13 @@ API: Final = (
         | PAGING
         | TOKEN_QUERY,
         multi=frozenset({"direction", "type", "transport", "conferenceType"}),
+        choices=(
+            ("direction", "call-direction-enum"),
+            ("type", "call-type-enum"),
+            ("view", ("Simple", "Detailed")),
+            ("transport", "call-transport-enum"),
+            ("conferenceType", ("AudioConferencing", "Meetings")),
+        ),
     ),
 )
 

@@ -3,9 +3,7 @@ them before it reads presence (presence-more.md section 3)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from mockserver.directory.model import Extension
@@ -17,20 +15,16 @@ from mockserver.directory.records import (
     extension_record,
 )
 from mockserver.errors import InvalidParameter
+from mockserver.operations import BY_ENDPOINT
 from mockserver.platform.tokens import Caller
 from mockserver.presence.paging import Page
 from mockserver.presence.service import PresenceService
-from mockserver.schemas import schema_dir
+from mockserver.schemas import enum_values
 
 Query = Mapping[str, list[str]]
-MAX_EXTENSION_NUMBER = 8  # the spec's maxLength of the extensionNumber filter
-MAX_EMAIL = 254
-
-
-@cache
-def enum_of(schema: str) -> frozenset[str]:
-    """The values of a derived enum schema (e.g. all-extension-types-enum)."""
-    return frozenset(json.loads((schema_dir() / f"{schema}.json").read_text("utf-8"))["enum"])
+# The filters' enums and lengths, as the route table declares them from the spec.
+_LIST = BY_ENDPOINT["api.listExtensions"]
+MAX_LENGTH = dict(_LIST.max_length)
 
 
 def multi(query: Query, name: str, allowed: frozenset[str] | None = None) -> list[str]:
@@ -75,14 +69,14 @@ class DirectoryService:
 
     @staticmethod
     def _filtered(extensions: list[Extension], query: Query) -> list[Extension]:
-        types = multi(query, "type", enum_of("all-extension-types-enum"))
-        statuses = multi(query, "status", enum_of("extension-status-enum-full"))
+        types = multi(query, "type", enum_values(_LIST.choices_of("type")))
+        statuses = multi(query, "status", enum_values(_LIST.choices_of("status")))
         emails = {e.lower() for e in multi(query, "email")}
-        if any(len(e) > MAX_EMAIL for e in emails):
+        if any(len(e) > MAX_LENGTH["email"] for e in emails):
             raise InvalidParameter("email")
         numbers = query.get("extensionNumber", [])
         number = numbers[0] if numbers else None
-        if number is not None and len(number) > MAX_EXTENSION_NUMBER:
+        if number is not None and len(number) > MAX_LENGTH["extensionNumber"]:
             raise InvalidParameter("extensionNumber")
         found = sorted(extensions, key=lambda e: e.id)
         if types:

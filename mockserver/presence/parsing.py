@@ -79,5 +79,6 @@ def update_body(raw: bytes) -> PresenceSettings:
 
 
 def parameter_of(path: str) -> str:
-    # "$.message" -> "message"; the request schema is flat, so the first step names the field.
-    return path.removeprefix("$").lstrip(".").split(".")[0].split("[")[0] or "body"
+    """The field a body problem names, by its path without the root: "$.message" -> "message",
+    "$.records[0].member.id" -> "records[0].member.id" (the call-queue bodies are nested)."""
+    return path.removeprefix("$").lstrip(".") or "body"

@@ -22,6 +22,7 @@ from mockserver.errors import (
     ResourceNotFound,
 )
 from mockserver.platform.tokens import Caller
+from mockserver.presence.parsing import parameter_of
 from mockserver.presence.service import PresenceService
 from mockserver.schemas import problems
 
@@ -42,7 +43,7 @@ def read_json(raw: bytes, schema: str) -> dict[str, Any]:
         raise JsonParseError()
     found = problems(schema, body)
     if found:
-        raise InvalidParameter(found[0].path.removeprefix("$").lstrip(".") or "body")
+        raise InvalidParameter(parameter_of(found[0].path))
     return body
 
 

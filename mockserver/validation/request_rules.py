@@ -12,15 +12,26 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from mockserver.errors import InvalidMultipartRequest, InvalidParameter, JsonParseError, MockError
+from mockserver.errors import (
+    BatchLimit,
+    InvalidMultipartRequest,
+    InvalidParameter,
+    JsonParseError,
+    MockError,
+)
 from mockserver.http import Request
-from mockserver.operations import PAGING, Matched, match
+from mockserver.operations import PAGING, Matched, Operation, match
 from mockserver.presence.paging import is_positive_int
 from mockserver.presence.parsing import is_boolean, parameter_of
 from mockserver.presence.service import MAX_BATCH
+from mockserver.schemas import enum_values
 from mockserver.schemas import problems as schema_problems
 
 _ID: Final = re.compile(r"~|[0-9]+")
+_GROUP_ID: Final = re.compile(r"[0-9]+")  # a queue's own extension ID; `~` is never a queue
+# What a batch over 30 IDs is refused with: Part A.2's logical code on classic presence; the
+# errors page's general CMN-106 on unified presence (docs/decisions.md, "unified errors").
+_BATCH_LIMIT_CODE: Final = {"readUnifiedPresence": BatchLimit.error_code}
 # perPage values beside 1..int32: 0 on account presence (Part A.4: an empty result), "max" on
 # active calls (the spec's PerPageWithMax).
 _SPECIAL_PER_PAGE: Final = {"readAccountPresence": ("0",), "listExtensionActiveCalls": ("max",)}
@@ -45,6 +56,8 @@ class RuleProblem:
             return InvalidMultipartRequest()
         if self.error_code == JsonParseError.error_code:
             return JsonParseError()
+        if self.error_code == BatchLimit.error_code:
+            return BatchLimit(str(MAX_BATCH))
         return InvalidParameter(self.parameter)
 
 
@@ -63,7 +76,11 @@ def check(request: Request, matched: Matched | None = None) -> list[RuleProblem]
         return []  # the token endpoint answers its own OAuth errors (Part A.12)
     found = _account(params["account"]) + _query(request, operation.query, operation.multi)
     if "extension" in params:
-        found += _ids(params["extension"], single=not operation.batch)
+        found += _ids(params["extension"], operation)
+    if "group" in params:
+        found += _group(params["group"])
+    if operation.choices or operation.max_length:  # the directory's and active calls' filters
+        found += _choices(request, operation)
     if operation.body is not None:
         return found + _body(request.body, operation.body, operation.body_required)
     found += _flags(request, operation.booleans)
@@ -107,29 +124,51 @@ def _paging(request: Request, endpoint: str) -> list[RuleProblem]:
     return found
 
 
+def _choices(request: Request, operation: Operation) -> list[RuleProblem]:
+    """The spec's enums and maxLengths of query parameters (the route table's `choices`)."""
+    found: list[RuleProblem] = []
+    for name, declared in operation.choices:
+        allowed = enum_values(declared)
+        for raw in request.query.get(name, []):
+            if raw == "" and name in operation.allow_empty:
+                continue  # allowEmptyValue: an empty `status=` is no filter
+            if raw not in allowed:
+                message = f"{name} must be one of {', '.join(sorted(allowed))}"
+                found.append(RuleProblem(name, "enum", raw, message))
+    for name, most in operation.max_length:
+        for raw in request.query.get(name, []):
+            if len(raw) > most:
+                message = f"{name} is at most {most} characters"
+                found.append(RuleProblem(name, "maxLength", raw, message))
+    return found
+
+
+def _group(raw: str) -> list[RuleProblem]:
+    if _GROUP_ID.fullmatch(raw):
+        return []
+    return [RuleProblem("groupId", "id", raw, "groupId must be a call queue's extension ID")]
+
+
 def _account(raw: str) -> list[RuleProblem]:
     if _ID.fullmatch(raw):
         return []
     return [RuleProblem("accountId", "id", raw, "accountId must be ~ or digits")]
 
 
-def _ids(raw: str, *, single: bool = False) -> list[RuleProblem]:
+def _ids(raw: str, operation: Operation) -> list[RuleProblem]:
     ids = raw.split(",")
     found = [
         RuleProblem("extensionId", "id", i, "each extension ID must be ~ or digits")
         for i in ids
         if not _ID.fullmatch(i)
     ]
-    if single and len(ids) > 1:
-        message = "PUT takes one extension ID"
+    if not operation.batch and len(ids) > 1:
+        message = f"{operation.endpoint} takes one extension ID"
         found.append(RuleProblem("extensionId", "single-id", raw, message))
     elif len(ids) > MAX_BATCH:
         message = f"at most {MAX_BATCH} extension IDs in one request, found {len(ids)}"
-        found.append(
-            RuleProblem(
-                "extensionId", "max-ids", len(ids), message, InvalidMultipartRequest.error_code
-            )
-        )
+        code = _BATCH_LIMIT_CODE.get(operation.endpoint, InvalidMultipartRequest.error_code)
+        found.append(RuleProblem("extensionId", "max-ids", len(ids), message, code))
     return found
 
 
