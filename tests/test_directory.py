@@ -584,6 +584,34 @@ def test_a_queue_only_on_a_department_and_only_with_users():
     assert "duplicate queue member" in text
 
 
+@pytest.mark.parametrize(
+    ("status", "allowed"), [("NotActivated", True), ("Disabled", False), ("Frozen", False)]
+)
+def test_a_queue_member_is_enabled_or_not_activated(status, allowed):
+    data = small_fixture()
+    extensions = data["accounts"][0]["extensions"]
+    user = next(e for e in extensions if e["type"] == "User" and not e.get("admin"))
+    user["status"] = status
+    extensions.append(
+        {
+            "id": 990003,
+            "extensionNumber": "992",
+            "type": "Department",
+            "name": "Q",
+            "queue": {"members": [{"id": user["id"]}]},
+        }
+    )
+    if allowed:
+        queue = directory_from_dict(data).accounts[0].by_id[990003]
+        assert [m.extension_id for m in queue.members] == [user["id"]]
+        return
+    with pytest.raises(FixtureError) as raised:
+        directory_from_dict(data)
+    assert f"{user['id']} is {status}; a queue member is Enabled or NotActivated" in str(
+        raised.value
+    )
+
+
 def test_seeded_queues_hold_the_users_their_queue_calls_ring():
     account = build_directory().accounts[0]
     queues = [e for e in account.extensions if e.type is ExtensionType.DEPARTMENT]

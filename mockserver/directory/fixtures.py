@@ -198,11 +198,17 @@ def _account_problems(
             yield _dotted([*where, "extensions", j, "presence"]), message
 
 
+QUEUE_MEMBER_STATUSES = frozenset({"Enabled", "NotActivated"})
+
+
 def _queue_problems(
     where: tuple[str | int, ...], extensions: Sequence[Mapping[str, Any]]
 ) -> Iterator[Problem]:
-    """A queue is a Department's; its members are distinct Users of the same account."""
-    users = {e["id"] for e in extensions if e["type"] == ExtensionType.USER}
+    """A queue is a Department's; its members are distinct Users of the same account, Enabled
+    or NotActivated (presence-more.md decision 4: a Disabled or Frozen user takes no calls)."""
+    users = {
+        e["id"]: e.get("status", "Enabled") for e in extensions if e["type"] == ExtensionType.USER
+    }
     for j, ext in enumerate(extensions):
         if "queue" not in ext:
             continue
@@ -217,9 +223,11 @@ def _queue_problems(
         )
         yield from _duplicates(ids, "queue member")
         for k, member in enumerate(members):
+            path = _dotted([*where, "extensions", j, "queue", "members", k, "id"])
             if member["id"] not in users:
-                path = _dotted([*where, "extensions", j, "queue", "members", k, "id"])
                 yield path, f"{member['id']} is not a User extension of this account"
+            elif (status := users[member["id"]]) not in QUEUE_MEMBER_STATUSES:
+                yield path, f"{member['id']} is {status}; a queue member is Enabled or NotActivated"
 
 
 def _duplicates(items: Iterable[tuple[tuple[str | int, ...], Any]], what: str) -> Iterator[Problem]:
