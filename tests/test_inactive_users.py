@@ -42,7 +42,11 @@ class Office:
 def office(tmp_path_factory) -> Office:
     data = json.loads(_default_fixture())
     raw = data["accounts"][0]["extensions"]
-    users = [e for e in raw if e["type"] == "User" and not e.get("admin")]
+    in_queues = {m["id"] for e in raw for m in e.get("queue", {}).get("members", [])}
+    # Not queue members: a Disabled or Frozen one would be refused (decision 4).
+    users = [
+        e for e in raw if e["type"] == "User" and not e.get("admin") and e["id"] not in in_queues
+    ]
 
     def on_call(ext: dict) -> bool:
         presence = ext.get("presence", {})
