@@ -16,7 +16,11 @@ from mockserver.platform.clock import Clock
 from mockserver.platform.janitor import Janitor
 from mockserver.platform.ratelimit import RateLimiter
 from mockserver.platform.tokens import TokenService
+from mockserver.presence.calls import ActiveCallsService
+from mockserver.presence.directory import DirectoryService
+from mockserver.presence.queues import QueuePresenceService
 from mockserver.presence.service import PresenceService
+from mockserver.presence.unified import UnifiedPresenceService
 from mockserver.storage import Store, store_from_url
 from mockserver.validation.journal import Journal
 
@@ -31,6 +35,10 @@ class Emulator:
     presence: PresenceService
     journal: Journal
     limiter: RateLimiter
+    accounts: DirectoryService
+    queues: QueuePresenceService
+    unified: UnifiedPresenceService
+    calls: ActiveCallsService
 
     @classmethod
     def build(
@@ -42,15 +50,20 @@ class Emulator:
     ) -> Emulator:
         clock = Clock(store)
         janitor = Janitor(store)  # one per process: purges expired records now and then
+        presence = PresenceService(directory, store)
         return cls(
             settings=settings,
             directory=directory,
             store=store,
             clock=clock,
             tokens=TokenService(directory, store, clock, janitor),
-            presence=PresenceService(directory, store),
+            presence=presence,
             journal=journal or Journal(store),
             limiter=RateLimiter.from_settings(settings, store, clock, janitor),
+            accounts=DirectoryService(presence),
+            queues=QueuePresenceService(presence),
+            unified=UnifiedPresenceService(presence),
+            calls=ActiveCallsService(presence),
         )
 
     @classmethod

@@ -224,3 +224,31 @@ class HttpRefusal(MockError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message=message)
         self.status = status
+
+
+class InsufficientPermissions(MockError):
+    """A user acting on call-queue presence they may not change (presence-more.md decision 10):
+    the platform's logical code `InsufficientPermissions` (its docs show it with
+    `[ReadCompanyCallLog] permission required`)."""
+
+    status = 403
+    error_code = "InsufficientPermissions"
+    template = "[{parameter}] permission required"
+    parameter_key = "permissionName"
+
+
+class BatchLimit(MockError):
+    """CMN-106: more entries in a batch than the operation allows (the errors page)."""
+
+    template = "Batch request is limited to {parameter} entries"
+    error_code = "CMN-106"
+    parameter_key = None
+
+
+class DisabledExtension(MockError):
+    """PRS-105: presence PUT on a Disabled extension (the old API reference's PUT table)."""
+
+    status = 403
+    error_code = "PRS-105"
+    template = "Not allowed update presence for extensions having Disabled state"
+    parameter_key = None

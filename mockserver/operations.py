@@ -27,6 +27,10 @@ TOKEN_QUERY: Final = frozenset({"access_token"})
 PAGING: Final = frozenset({"page", "perPage"})
 
 
+Choices = str | tuple[str, ...]
+"""A derived enum schema's name (e.g. "call-direction-enum"), or the spec's inline values."""
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     endpoint: str  # the spec's operationId, or a name of our own for the controls
@@ -35,9 +39,27 @@ class Operation:
     group: str | None = None  # throttling group, lower case as X-Rate-Limit-Group says it
     permission: str | None = None  # the app permission the operation needs
     query: frozenset[str] | None = None  # accepted query parameters; None: not judged
+    booleans: tuple[str, ...] = ()  # query parameters that are true/false (Part A.8)
+    multi: frozenset[str] = frozenset()  # query parameters the spec lets repeat (explode: true)
+    body: str | None = None  # the schema of the request body, for PUT and PATCH
+    body_required: bool = False
+    batch: bool = False  # {extensionId} may list several IDs (Part A.3)
+    # The query parameters the spec gives an enum: each names a derived enum schema (schemas/)
+    # or holds the values the spec writes inline. The request rules and the services that
+    # filter by them read the values from here, so the spec is copied in one place.
+    choices: tuple[tuple[str, Choices], ...] = ()
+    allow_empty: frozenset[str] = frozenset()  # `allowEmptyValue`: an empty value, no filter
+    max_length: tuple[tuple[str, int], ...] = ()  # the spec's maxLength of string parameters
+
+    def choices_of(self, name: str) -> Choices:
+        return dict(self.choices)[name]
 
 
 _EXTENSION_PRESENCE = "/account/<account>/extension/<extension>/presence"
+_QUEUE_PRESENCE = "/account/<account>/call-queues/<group>/presence"
+_AGENT_PRESENCE = "/account/<account>/extension/<extension>/call-queue-presence"
+_UNIFIED = "/account/<account>/extension/<extension>/unified-presence"
+_READ = frozenset(TOKEN_QUERY)
 
 API: Final = (
     Operation(
@@ -47,6 +69,8 @@ API: Final = (
         group="light",
         permission="ReadPresence",
         query=frozenset(FLAGS) | TOKEN_QUERY,
+        booleans=FLAGS,
+        batch=True,
     ),
     Operation(
         "updateUserPresenceStatus",
@@ -55,6 +79,7 @@ API: Final = (
         group="medium",
         permission="EditPresence",
         query=TOKEN_QUERY,
+        body="presence-info-request",
     ),
     Operation(
         "readAccountPresence",
@@ -63,6 +88,111 @@ API: Final = (
         group="heavy",
         permission="ReadPresence",
         query=frozenset(FLAGS) | PAGING | TOKEN_QUERY,
+        booleans=FLAGS,
+    ),
+    # Call-queue presence, unified presence (presence-more.md sections 1 and 2).
+    Operation(
+        "readCallQueuePresence",
+        "GET",
+        _QUEUE_PRESENCE,
+        group="light",
+        permission="ReadPresence",
+        query=_READ,
+    ),
+    Operation(
+        "updateCallQueuePresence",
+        "PUT",
+        _QUEUE_PRESENCE,
+        group="medium",
+        permission="EditPresence",
+        query=_READ,
+        body="call-queue-update-presence",
+        body_required=True,
+    ),
+    Operation(
+        "readExtensionCallQueuePresence",
+        "GET",
+        _AGENT_PRESENCE,
+        group="light",
+        permission="ReadPresence",
+        query=frozenset({"editableMemberStatus"}) | TOKEN_QUERY,
+        booleans=("editableMemberStatus",),
+    ),
+    Operation(
+        "updateExtensionCallQueuePresence",
+        "PUT",
+        _AGENT_PRESENCE,
+        group="medium",
+        permission="EditPresence",
+        query=_READ,
+        body="extension-call-queue-update-presence-list",
+        body_required=True,
+    ),
+    Operation(
+        "readUnifiedPresence",
+        "GET",
+        _UNIFIED,
+        group="medium",
+        permission="ReadPresence",
+        query=_READ,
+        batch=True,
+    ),
+    Operation(
+        "updateUnifiedPresence",
+        "PATCH",
+        _UNIFIED,
+        group="medium",
+        permission="EditPresence",
+        query=_READ,
+        body="update-unified-presence",
+        body_required=True,
+    ),
+    # The directory a presence app reads, and active calls (presence-more.md sections 3, 4).
+    Operation(
+        "readAccountInfo",
+        "GET",
+        "/account/<account>",
+        group="light",
+        permission="ReadAccounts",
+        query=_READ,
+    ),
+    Operation(
+        "listExtensions",
+        "GET",
+        "/account/<account>/extension",
+        group="medium",
+        permission="ReadAccounts",
+        query=frozenset({"extensionNumber", "email", "status", "type"}) | PAGING | TOKEN_QUERY,
+        multi=frozenset({"email", "status", "type"}),
+        choices=(("type", "all-extension-types-enum"), ("status", "extension-status-enum-full")),
+        allow_empty=frozenset({"status"}),
+        max_length=(("extensionNumber", 8), ("email", 254)),
+    ),
+    Operation(
+        "readExtension",
+        "GET",
+        "/account/<account>/extension/<extension>",
+        group="light",
+        permission="ReadAccounts",
+        query=_READ,
+    ),
+    Operation(
+        "listExtensionActiveCalls",
+        "GET",
+        "/account/<account>/extension/<extension>/active-calls",
+        group="heavy",
+        permission="ReadCallLog",
+        query=frozenset({"direction", "type", "view", "transport", "conferenceType"})
+        | PAGING
+        | TOKEN_QUERY,
+        multi=frozenset({"direction", "type", "transport", "conferenceType"}),
+        choices=(
+            ("direction", "call-direction-enum"),
+            ("type", "call-type-enum"),
+            ("view", ("Simple", "Detailed")),
+            ("transport", "call-transport-enum"),
+            ("conferenceType", ("AudioConferencing", "Meetings")),
+        ),
     ),
 )
 

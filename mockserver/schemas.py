@@ -162,6 +162,15 @@ def validator(name: str, *, strict: bool = False) -> Validator:
     return Draft202012Validator(schema, registry=registry, format_checker=FORMAT_CHECKER)
 
 
+@cache
+def enum_values(choices: str | tuple[str, ...]) -> frozenset[str]:
+    """The values of an enum: a derived enum schema's by name (all-extension-types-enum), or
+    the values themselves where the spec writes them inline (the route table's `choices`)."""
+    if isinstance(choices, tuple):
+        return frozenset(choices)
+    return frozenset(_catalog().schemas[choices]["enum"])
+
+
 class _Missing:
     def __repr__(self) -> str:
         return "<missing>"

@@ -125,7 +125,7 @@ class Target:
         url = self.base_url + path
         query = urlencode(params or {})
         shown = url_without_userinfo(url + (f"?{query}" if query else ""))
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **kw.pop("headers", {})}
         if with_token and self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         group = group_of(method, urlsplit(url).path)

@@ -15,6 +15,14 @@ from dataclasses import dataclass, field
 WINDOW = 60.0
 LIMITS = {"light": 50, "medium": 40, "heavy": 10, "auth": 5}
 _ACCOUNT = re.compile(r"/restapi/v1\.0/account/[^/]+/presence")
+_A = r"/restapi/v1\.0/account/[^/]+"
+# GET groups of the other operations the kit calls (the spec's x-throttling-group); a PUT or
+# PATCH is Medium everywhere the kit writes.
+_GET_GROUPS = (
+    (re.compile(_A + r"/extension/[^/]+/active-calls"), "heavy"),
+    (re.compile(_A + r"/extension/[^/]+/unified-presence"), "medium"),
+    (re.compile(_A + r"/extension"), "medium"),
+)
 
 
 def group_of(method: str, path: str) -> str:
@@ -22,7 +30,12 @@ def group_of(method: str, path: str) -> str:
         return "auth"
     if _ACCOUNT.fullmatch(path):
         return "heavy"
-    return "medium" if method.upper() == "PUT" else "light"
+    if method.upper() in ("PUT", "PATCH"):
+        return "medium"
+    for pattern, group in _GET_GROUPS:
+        if pattern.fullmatch(path):
+            return group
+    return "light"
 
 
 @dataclass

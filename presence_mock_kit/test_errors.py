@@ -20,7 +20,7 @@ BAD_INPUT = [
                  marks=pytest.mark.endpoint(ACCOUNT)),
     pytest.param(ACCOUNT, f"{API}/presence", {"page": "0"}, "page", id="account-page-0",
                  marks=pytest.mark.endpoint(ACCOUNT)),
-    pytest.param(ACCOUNT, f"{API}/presence", {"perPage": "0"}, "perPage", id="account-perPage-0",
+    pytest.param(ACCOUNT, f"{API}/presence", {"perPage": "-1"}, "perPage", id="account-perPage--1",
                  marks=pytest.mark.endpoint(ACCOUNT)),
     pytest.param(ACCOUNT, f"{API}/presence", {"perPage": "ten"}, "perPage",
                  id="account-perPage-ten", marks=pytest.mark.endpoint(ACCOUNT)),

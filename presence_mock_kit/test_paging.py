@@ -83,3 +83,28 @@ def test_page_past_the_end_is_empty(
         paging(verdict, answer, body, past, per_page)
         navigation(verdict, answer, body, past, per_page)
     verdict.settle()
+
+
+def test_per_page_zero_is_an_empty_result(target: Target, verdict: Verdict) -> None:
+    """Part A.4: perPage=0 is valid: no records, and paging without page/pageStart/pageEnd."""
+    answer = target.get(f"{API}/presence", {"perPage": "0"})
+    if status(verdict, answer, 200) and isinstance(body := json_body(verdict, answer), dict):
+        verdict.expect(
+            body.get("records") == [],
+            answer,
+            "$.records",
+            "no records for perPage=0 (Part A.4)",
+            f"<{len(body.get('records') or [])} records>",
+            "[]",
+        )
+        info = body.get("paging") or {}
+        for name in ("page", "pageStart", "pageEnd"):
+            verdict.expect(
+                name not in info,
+                answer,
+                f"$.paging.{name}",
+                "absent for perPage=0 (Part A.4)",
+                info.get(name),
+                "<absent>",
+            )
+    verdict.settle()

@@ -24,6 +24,10 @@ from mockserver.web.app import create_app
 
 ACCOUNT = re.compile(r"/restapi/v1\.0/account/[^/]+/presence")
 EXTENSION = re.compile(r"/restapi/v1\.0/account/[^/]+/extension/[^/,]+/presence")
+EXTENSIONS = re.compile(r"/restapi/v1\.0/account/[^/]+/extension")
+AGENT = re.compile(r"/restapi/v1\.0/account/[^/]+/extension/[^/]+/call-queue-presence")
+QUEUE = re.compile(r"/restapi/v1\.0/account/[^/]+/call-queues/[^/]+/presence")
+MULTIPART_JSON = "application/vnd.ringcentral.multipart+json"
 Body = dict[str, Any]
 
 
@@ -78,6 +82,12 @@ class BrokenEmulator(Emulator):
             response.headers["Content-Type"] = re.sub(r"boundary=(\S+)", r'boundary="\1"', kind)
         elif self.kind == "batch-200" and response.status_code == 207:
             response.status_code = 200
+        elif self.kind == "batch-json-ignored" and MULTIPART_JSON in request.headers.get(
+            "Accept", ""
+        ):
+            response.headers["Content-Type"] = "application/json"
+        elif self.kind == "per-page-zero-refused" and request.args.get("perPage") == "0":
+            response.status_code = 400
         elif self.kind == "rate-headers":
             response.headers.update(
                 {
@@ -148,6 +158,46 @@ def _fair(request: FlaskRequest, status: int, body: Any) -> Any:
     return restyle(body)
 
 
+def _extension_id_text(request: FlaskRequest, status: int, body: Any) -> Any:
+    if EXTENSIONS.fullmatch(request.path) and status == 200:
+        for record in body.get("records", []):
+            record["id"] = str(record["id"])
+    return body
+
+
+def _non_user_telephony(request: FlaskRequest, status: int, body: Any) -> Any:
+    # A non-user record that says more than Offline (Part A.5).
+    if EXTENSION.fullmatch(request.path) and set(body) == {"uri", "extension", "presenceStatus"}:
+        body["telephonyStatus"] = "NoCall"
+    return body
+
+
+def _agent_disagrees(request: FlaskRequest, status: int, body: Any) -> Any:
+    if AGENT.fullmatch(request.path) and status == 200:
+        for record in body.get("records", []):
+            record["acceptCalls"] = not record["acceptCalls"]
+    return body
+
+
+def _queue_ignores_dnd(request: FlaskRequest, status: int, body: Any) -> Any:
+    if QUEUE.fullmatch(request.path) and status == 200:
+        for record in body.get("records", []):
+            record["acceptQueueCalls"] = True
+    return body
+
+
+def _unified_away(request: FlaskRequest, status: int, body: Any) -> Any:
+    if request.path.endswith("/unified-presence") and status == 200:
+        body["status"] = "Away"
+    return body
+
+
+def _calls_without_paging(request: FlaskRequest, status: int, body: Any) -> Any:
+    if request.path.endswith("/active-calls") and status == 200:
+        body.pop("paging", None)
+    return body
+
+
 JSON_EDITS: dict[str, Callable[[FlaskRequest, int, Any], Any]] = {
     "paging-arithmetic": _paging,
     "missing-next-link": _no_next,
@@ -156,6 +206,12 @@ JSON_EDITS: dict[str, Callable[[FlaskRequest, int, Any], Any]] = {
     "presence-away": _away,
     "leaks-token": _leak,
     "fair": _fair,
+    "extension-id-text": _extension_id_text,
+    "non-user-telephony": _non_user_telephony,
+    "agent-view-disagrees": _agent_disagrees,
+    "queue-ignores-dnd": _queue_ignores_dnd,
+    "unified-away": _unified_away,
+    "calls-without-paging": _calls_without_paging,
 }
 
 

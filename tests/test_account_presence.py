@@ -64,8 +64,10 @@ def test_per_page_above_1000_is_clamped(admin):
     assert "perPage=1000" in body["uri"]
 
 
-@pytest.mark.parametrize("name", ["page", "perPage"])
-@pytest.mark.parametrize("raw", ["0", "-1", "x", "2.5", ""])
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [("page", "0")] + [(n, r) for n in ("page", "perPage") for r in ("-1", "x", "2.5", "")],
+)
 def test_bad_paging_values_are_cmn_101(admin, name, raw):
     answer = admin.get(PATH, **{name: raw})
     assert answer.status_code == 400
@@ -101,3 +103,15 @@ def test_other_account_listing_is_404_account(admin, directory):
     answer = admin.get(f"/restapi/v1.0/account/{directory.accounts[1].id}/presence")
     assert answer.status_code == 404
     assert answer.get_json()["parameterName"] == "accountId"
+
+
+def test_per_page_zero_is_an_empty_result(admin, directory):
+    """Part A.4: perPage=0 is valid; no records and no page, pageStart or pageEnd."""
+    answer = admin.get(PATH, perPage="0")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["records"] == []
+    total = len(directory.accounts[0].extensions)
+    assert body["paging"] == {"totalPages": 0, "perPage": 0, "totalElements": total}
+    assert set(body["navigation"]) == {"firstPage", "lastPage"}
+    assert body["navigation"]["firstPage"]["uri"].endswith("?page=1&perPage=0")

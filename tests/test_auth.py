@@ -27,7 +27,12 @@ def test_jwt_login_answers_a_full_token(client, directory):
     assert body["owner_id"] == str(admin.id)
     assert body["expires_in"] == 3600
     assert body["refresh_token_expires_in"] == 604800
-    assert set(body["scope"].split()) == {"ReadPresence", "EditPresence"}
+    assert set(body["scope"].split()) == {
+        "ReadPresence",
+        "EditPresence",
+        "ReadAccounts",
+        "ReadCallLog",
+    }
     for field in ("access_token", "refresh_token", "endpoint_id", "session_id"):
         assert isinstance(body[field], str) and body[field]
 

@@ -123,7 +123,7 @@ def test_one_log_line_per_request_masked_escaped_with_verdict_and_code(tmp_path)
     command = [COMMAND, "serve", "--port", str(port), "--workers", "1"]
     with running(command, port, tmp_path) as url:
         api = url + "/restapi/v1.0/account/~/presence"
-        requests.get(api, params={"perPage": "0", "access_token": "s3cr3t-token"}, timeout=5)
+        requests.get(api, params={"page": "0", "access_token": "s3cr3t-token"}, timeout=5)
         requests.get(url + "/restapi/v1.0/x%0d%0aGET%20/forged%20200", timeout=5)
         requests.post(
             url + "/restapi/oauth/token",
@@ -137,8 +137,8 @@ def test_one_log_line_per_request_masked_escaped_with_verdict_and_code(tmp_path)
     # The first line says the emulator is serving: news, not a warning.
     assert "serving on http://127.0.0.1:" in lines[0]
     [read] = [line for line in lines if "/account/~/presence" in line]
-    # an unknown token: 401 OAU-213; perPage=0 breaks the request rules: the verdict says so
-    assert " GET /restapi/v1.0/account/~/presence?perPage=0&access_token=*** 401 " in read
+    # an unknown token: 401 OAU-213; page=0 breaks the request rules: the verdict says so
+    assert " GET /restapi/v1.0/account/~/presence?page=0&access_token=*** 401 " in read
     assert read.endswith("ms violation OAU-213"), read
     [forged] = [line for line in lines if "forged" in line]
     assert "\\r\\nGET /forged 200" in forged and " 404 " in forged

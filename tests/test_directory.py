@@ -32,6 +32,7 @@ from mockserver.directory.fixtures import (
 )
 from mockserver.directory.model import (
     CALLER_ID_VISIBILITIES,
+    DEFAULT_APP_PERMISSIONS,
     DEFAULT_SETTINGS,
     DND_STATUSES,
     DND_STATUSES_PERSONAL,
@@ -255,7 +256,7 @@ def test_the_demo_app(directory):
     (app,) = directory.apps
     assert (app.client_id, app.client_secret) == (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
     assert len(DEMO_CLIENT_ID) == 22 and 40 <= len(DEMO_CLIENT_SECRET) <= 60
-    assert app.permissions == {"ReadPresence", "EditPresence"}
+    assert app.permissions == {"ReadPresence", "EditPresence", "ReadAccounts", "ReadCallLog"}
 
 
 # -- sizes -----------------------------------------------------------------------------------
@@ -307,7 +308,7 @@ def test_missing_presence_fields_take_the_defaults():
     admin, colleague = loaded.accounts[0].extensions[:2]
     assert admin.settings == DEFAULT_SETTINGS
     assert colleague.settings == {**DEFAULT_SETTINGS, "userStatus": "Busy"}
-    assert loaded.apps[0].permissions == {"ReadPresence", "EditPresence"}
+    assert loaded.apps[0].permissions == DEFAULT_APP_PERMISSIONS
 
 
 def test_loaded_users_with_equal_settings_share_one_dict():
@@ -527,3 +528,100 @@ def test_a_missing_file(tmp_path):
 
 def test_fixture_error_is_a_value_error():
     assert issubclass(FixtureError, ValueError)
+
+
+def test_a_fixture_describes_queues_and_members():
+    data = small_fixture()
+    extensions = data["accounts"][0]["extensions"]
+    user_ids = [e["id"] for e in extensions if e["type"] == "User"]
+    queue = {
+        "id": 990001,
+        "extensionNumber": "990",
+        "type": "Department",
+        "name": "Night Queue",
+        "queue": {
+            "editableMemberStatus": False,
+            "members": [{"id": user_ids[0]}, {"id": user_ids[1], "acceptCalls": False}],
+        },
+    }
+    extensions.append(queue)
+    loaded = directory_from_dict(data)
+    found = loaded.accounts[0].by_id[990001]
+    assert not found.editable_member_status
+    assert [(m.extension_id, m.accept_calls) for m in found.members] == [
+        (user_ids[0], True),
+        (user_ids[1], False),
+    ]
+    assert loaded.accounts[0].queues_of[user_ids[1]] == [found]
+    assert directory_to_dict(loaded)["accounts"][0]["extensions"][-1]["queue"] == {
+        "editableMemberStatus": False,
+        "members": [
+            {"id": user_ids[0], "acceptCalls": True},
+            {"id": user_ids[1], "acceptCalls": False},
+        ],
+    }
+
+
+def test_a_queue_only_on_a_department_and_only_with_users():
+    data = small_fixture()
+    extensions = data["accounts"][0]["extensions"]
+    non_user = next(e for e in extensions if e["type"] != "User")
+    extensions[0]["queue"] = {"members": []}
+    extensions.append(
+        {
+            "id": 990002,
+            "extensionNumber": "991",
+            "type": "Department",
+            "name": "Q",
+            "queue": {"members": [{"id": non_user["id"]}, {"id": non_user["id"]}]},
+        }
+    )
+    with pytest.raises(FixtureError) as raised:
+        directory_from_dict(data)
+    text = str(raised.value)
+    assert "only Department extensions do" in text
+    assert "is not a User extension of this account" in text
+    assert "duplicate queue member" in text
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed"), [("NotActivated", True), ("Disabled", False), ("Frozen", False)]
+)
+def test_a_queue_member_is_enabled_or_not_activated(status, allowed):
+    data = small_fixture()
+    extensions = data["accounts"][0]["extensions"]
+    user = next(e for e in extensions if e["type"] == "User" and not e.get("admin"))
+    user["status"] = status
+    extensions.append(
+        {
+            "id": 990003,
+            "extensionNumber": "992",
+            "type": "Department",
+            "name": "Q",
+            "queue": {"members": [{"id": user["id"]}]},
+        }
+    )
+    if allowed:
+        queue = directory_from_dict(data).accounts[0].by_id[990003]
+        assert [m.extension_id for m in queue.members] == [user["id"]]
+        return
+    with pytest.raises(FixtureError) as raised:
+        directory_from_dict(data)
+    assert f"{user['id']} is {status}; a queue member is Enabled or NotActivated" in str(
+        raised.value
+    )
+
+
+def test_seeded_queues_hold_the_users_their_queue_calls_ring():
+    account = build_directory().accounts[0]
+    queues = [e for e in account.extensions if e.type is ExtensionType.DEPARTMENT]
+    assert queues and all(q.members for q in queues)
+    first = {m.extension_id: m.accept_calls for m in queues[0].members}
+    assert first[account.administrator.id] is True
+    for ext in account.extensions:
+        if any(call.get("queueCall") for call in ext.active_calls):
+            assert first.get(ext.id) is True
+        if ext.type is ExtensionType.USER:
+            assert ext.email and ext.email.endswith(".example.com")
+    emails = [e.email for e in account.extensions if e.email]
+    assert len(emails) == len(set(emails))

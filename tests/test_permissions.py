@@ -120,8 +120,13 @@ def test_the_token_scope_lists_the_apps_permissions(tmp_path):
     assert answer.get_json()["scope"] == "ReadPresence"
 
 
-def test_the_demo_app_has_both_permissions(directory):
-    assert directory.apps[0].permissions == {"ReadPresence", "EditPresence"}
+def test_the_demo_app_has_every_permission_served(directory):
+    assert directory.apps[0].permissions == {
+        "ReadPresence",
+        "EditPresence",
+        "ReadAccounts",
+        "ReadCallLog",
+    }
 
 
 # -- user permissions ---------------------------------------------------------------------------

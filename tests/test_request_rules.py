@@ -39,7 +39,7 @@ def test_requests_the_platform_accepts_have_no_problems(method, path, query, bod
 @pytest.mark.parametrize(
     ("method", "path", "query", "body", "expected"),
     [
-        ("GET", f"{API}/presence", "perPage=0", b"", [("perPage", "positive-integer")]),
+        ("GET", f"{API}/presence", "perPage=-5", b"", [("perPage", "positive-integer")]),
         ("GET", f"{API}/presence", "page=-1", b"", [("page", "positive-integer")]),
         ("GET", f"{API}/presence", "perpage=5", b"", [("perpage", "known-parameter")]),
         ("GET", f"{API}/presence", "page=1&page=2", b"", [("page", "single-value")]),
@@ -117,7 +117,7 @@ def test_a_shared_journal_writes_to_the_store_only_when_read(tmp_path):
 
 def test_journal_endpoints_record_verdicts_and_reset_clears(admin, client):
     client.post("/_mock/reset")
-    admin.get(f"{API}/presence", perPage="0")
+    admin.get(f"{API}/presence", perPage="-5")
     admin.get(f"{API}/extension/~/presence")
     client.get("/_mock/health")  # not a /restapi request: not journalled
     entries = client.get("/_mock/requests").get_json()
@@ -126,7 +126,7 @@ def test_journal_endpoints_record_verdicts_and_reset_clears(admin, client):
         ("GET", f"{API}/extension/~/presence", "ok", 200),
     ]
     (violation,) = client.get("/_mock/violations").get_json()
-    assert violation["query"] == {"perPage": ["0"]}
+    assert violation["query"] == {"perPage": ["-5"]}
     assert violation["problems"][0]["parameter"] == "perPage"
     client.post("/_mock/reset")
     assert client.get("/_mock/requests").get_json() == []

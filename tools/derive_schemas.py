@@ -96,6 +96,18 @@ ROOT_TARGETS: tuple[Target, ...] = (
     component_target("AccountPresenceInfo"),
     component_target("PresenceInfoRequest"),
     component_target("TokenInfo"),
+    # Issue 12: the rest of the Presence tag, the directory and active calls.
+    component_target("CallQueuePresence"),
+    component_target("CallQueueUpdatePresence"),
+    component_target("ExtensionCallQueuePresenceList"),
+    component_target("ExtensionCallQueueUpdatePresenceList"),
+    component_target("UnifiedPresence"),
+    component_target("UnifiedPresenceList"),
+    component_target("UpdateUnifiedPresence"),
+    component_target("GetAccountInfoResponse"),
+    component_target("GetExtensionListResponse"),
+    component_target("GetExtensionInfoResponse"),
+    component_target("CallLogResponse"),
     Target(
         "error",
         "ParameterizedErrorResponseModel",
@@ -237,6 +249,8 @@ def _merge_part(merged: Schema, part: Schema, where: str) -> None:
             merged[key] = value
         elif key in ("description", "title", "type"):
             merged.setdefault(key, value)
+        elif key in DROPPED_KEYWORDS:
+            continue  # as outside allOf (e.g. ServiceInfo.ubrand's `deprecated: true` part)
         else:
             raise SpecError(f"{where}: cannot merge keyword {key!r} of an allOf part")
 

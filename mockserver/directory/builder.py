@@ -24,7 +24,7 @@ import time
 from bisect import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from mockserver.config import DEFAULT_EXTENSIONS, DEFAULT_SEED, MAX_EXTENSIONS, MIN_EXTENSIONS
 from mockserver.directory.fixtures import interned_settings
 from mockserver.directory.model import (
+    DEFAULT_APP_PERMISSIONS,
     Account,
     ActiveCall,
     App,
@@ -39,6 +40,7 @@ from mockserver.directory.model import (
     Extension,
     ExtensionType,
     PresenceSettings,
+    QueueMember,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +57,7 @@ DEMO_APP = App(
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     "presence-mock demo app",
-    frozenset({"ReadPresence", "EditPresence"}),
+    DEFAULT_APP_PERMISSIONS,
 )
 
 USER = ExtensionType.USER
@@ -239,6 +241,14 @@ class _Office:
     pools: _Pools
     people: list[_Person]
     queue: _Person | None  # the call queue (first Department) that queue calls come through
+    domain: str = "example.com"  # of the users' e-mail addresses
+    emails: dict[str, int] = field(default_factory=dict)  # address -> times given
+
+    def email(self, name: str) -> str:
+        """first.last@domain, made unique with a number as a mail admin would (no draws)."""
+        local = ".".join("".join(c for c in part if c.isalnum()) for part in name.lower().split())
+        seen = self.emails[local] = self.emails.get(local, 0) + 1
+        return f"{local}{seen if seen > 1 else ''}@{self.domain}"
 
 
 def build_directory(seed: int = DEFAULT_SEED, extensions: int = DEFAULT_EXTENSIONS) -> Directory:
@@ -319,7 +329,8 @@ def _account(
     main_number = f"+1{area}5550100"
     user_numbers = [numbers[i] for i, kind in enumerate(layout) if kind is USER]
     people = _people(rng, pools, area, user_numbers)
-    office = _Office(rng, pools, people, _queue(layout, titles, numbers, main_number))
+    domain = "".join(c for c in name.lower() if c.isalnum()) + ".example.com"
+    office = _Office(rng, pools, people, _queue(layout, titles, numbers, main_number), domain)
     seeds = _seeds(rng, pools, len(people), shape.must_have)
     users = iter(range(len(people)))
     extensions = [
@@ -328,7 +339,42 @@ def _account(
         else Extension(ids[i], account_id, numbers[i], kind, titles[i], settings=_NO_SETTINGS)
         for i, kind in enumerate(layout)
     ]
-    return Account(account_id, name, main_number, extensions)
+    return Account(account_id, name, main_number, _with_queues(account_id, extensions))
+
+
+def _with_queues(account_id: int, extensions: list[Extension]) -> list[Extension]:
+    """Every Department (a call queue) gets members; the first holds the administrator and
+    every user a queue call rings (so a queue call always comes from one of the user's queues).
+
+    Draws come from a Random of their own, seeded with the account ID, so adding queues left
+    every other seeded value as it was.
+    """
+    rng = random.Random(account_id)
+    users = [e for e in extensions if e.type is USER]
+    queues = [i for i, e in enumerate(extensions) if e.type is ExtensionType.DEPARTMENT]
+    for k, index in enumerate(queues):
+        chosen = set(rng.sample(range(len(users)), min(len(users), 3 + _below(rng, 6))))
+        if k == 0:
+            chosen.add(0)  # the administrator: the demo login sees an agent view of its own
+            chosen.update(i for i, u in enumerate(users) if _takes_queue_calls(u))
+        members = tuple(
+            QueueMember(users[i].id, accept_calls=_answers(k, users[i], i) or rng.random() >= 0.2)
+            for i in sorted(chosen)
+        )
+        # Every third queue does not let its members change their own status (decision 10).
+        extensions[index] = replace(
+            extensions[index], members=members, editable_member_status=k % 3 != 2
+        )
+    return extensions
+
+
+def _answers(queue: int, user: Extension, index: int) -> bool:
+    """In the first queue the administrator and whoever a queue call rings take its calls."""
+    return queue == 0 and (index == 0 or _takes_queue_calls(user))
+
+
+def _takes_queue_calls(user: Extension) -> bool:
+    return any(call.get("queueCall") for call in user.active_calls)
 
 
 def _people(rng: random.Random, pools: _Pools, area: str, numbers: Sequence[str]) -> list[_Person]:
@@ -471,6 +517,7 @@ def _user(
         settings=seed.settings,
         meeting_status=seed.meeting_status,
         active_calls=tuple(_call(office, index, state) for state in seed.call_states),
+        email=office.email(me.name),
     )
 
 

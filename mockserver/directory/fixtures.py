@@ -18,6 +18,7 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator, ValidationError
 
 from mockserver.directory.model import (
+    DEFAULT_APP_PERMISSIONS,
     DEFAULT_SETTINGS,
     WRITABLE_FIELDS,
     Account,
@@ -26,11 +27,11 @@ from mockserver.directory.model import (
     Extension,
     ExtensionType,
     PresenceSettings,
+    QueueMember,
 )
 
 FORMAT_VERSION: int = 1
 _NO_SETTINGS: PresenceSettings = {}
-_DEFAULT_PERMISSIONS = ("EditPresence", "ReadPresence")
 _SCHEMA_FILE = "fixture.schema.json"
 _MAX_LISTED_PROBLEMS = 10
 
@@ -191,6 +192,7 @@ def _account_problems(
             _dotted([*where, "extensions", j, "admin"]),
             f"a second administrator; {first} is one already",
         )
+    yield from _queue_problems(where, extensions)
     for j, ext in enumerate(extensions):
         if ext["type"] == ExtensionType.USER:
             continue
@@ -199,6 +201,38 @@ def _account_problems(
         if "presence" in ext:
             message = f"a {ext['type']} extension has no presence; only User extensions do"
             yield _dotted([*where, "extensions", j, "presence"]), message
+
+
+QUEUE_MEMBER_STATUSES = frozenset({"Enabled", "NotActivated"})
+
+
+def _queue_problems(
+    where: tuple[str | int, ...], extensions: Sequence[Mapping[str, Any]]
+) -> Iterator[Problem]:
+    """A queue is a Department's; its members are distinct Users of the same account, Enabled
+    or NotActivated (presence-more.md decision 4: a Disabled or Frozen user takes no calls)."""
+    users = {
+        e["id"]: e.get("status", "Enabled") for e in extensions if e["type"] == ExtensionType.USER
+    }
+    for j, ext in enumerate(extensions):
+        if "queue" not in ext:
+            continue
+        if ext["type"] != ExtensionType.DEPARTMENT:
+            message = f"a {ext['type']} extension has no queue; only Department extensions do"
+            yield _dotted([*where, "extensions", j, "queue"]), message
+            continue
+        members = ext["queue"]["members"]
+        ids = (
+            ((*where, "extensions", j, "queue", "members", k, "id"), m["id"])
+            for k, m in enumerate(members)
+        )
+        yield from _duplicates(ids, "queue member")
+        for k, member in enumerate(members):
+            path = _dotted([*where, "extensions", j, "queue", "members", k, "id"])
+            if member["id"] not in users:
+                yield path, f"{member['id']} is not a User extension of this account"
+            elif (status := users[member["id"]]) not in QUEUE_MEMBER_STATUSES:
+                yield path, f"{member['id']} is {status}; a queue member is Enabled or NotActivated"
 
 
 def _duplicates(items: Iterable[tuple[tuple[str | int, ...], Any]], what: str) -> Iterator[Problem]:
@@ -216,7 +250,7 @@ def _directory_from(data: Mapping[str, Any]) -> Directory:
             a["clientId"],
             a["clientSecret"],
             a["name"],
-            frozenset(a.get("permissions", _DEFAULT_PERMISSIONS)),
+            frozenset(a.get("permissions", DEFAULT_APP_PERMISSIONS)),
             public=bool(a.get("public", False)),
             accounts=frozenset(a["accounts"]) if "accounts" in a else None,
         )
@@ -252,6 +286,13 @@ def _extension_from(
         settings=settings,
         meeting_status=presence.get("meetingStatus"),
         active_calls=tuple(_copied(call) for call in presence.get("activeCalls", ())),
+        status=raw.get("status", "Enabled"),
+        email=raw.get("email"),
+        members=tuple(
+            QueueMember(int(m["id"]), m.get("acceptCalls", True))
+            for m in raw.get("queue", {}).get("members", ())
+        ),
+        editable_member_status=raw.get("queue", {}).get("editableMemberStatus", True),
     )
 
 
@@ -318,6 +359,15 @@ def _extension_to_dict(ext: Extension) -> dict[str, Any]:
         found["admin"] = True
     if ext.phone_number is not None:
         found["phoneNumber"] = ext.phone_number
+    if ext.status != "Enabled":
+        found["status"] = ext.status
+    if ext.email is not None:
+        found["email"] = ext.email
+    if ext.type is ExtensionType.DEPARTMENT:
+        found["queue"] = {
+            "editableMemberStatus": ext.editable_member_status,
+            "members": [{"id": m.extension_id, "acceptCalls": m.accept_calls} for m in ext.members],
+        }
     if ext.type.is_user:
         found["presence"] = _presence_to_dict(ext)
     return found

@@ -45,6 +45,8 @@ DND_STATUSES_PERSONAL = ("TakeAllCalls", "DoNotAcceptAnyCalls", "Unknown")
 CALLER_ID_VISIBILITIES = ("All", "None", "PermittedUsers")
 TELEPHONY_STATUSES = ("NoCall", "CallConnected", "Ringing", "OnHold", "ParkedCall")
 MEETING_STATUSES = ("Connected", "Disconnected")
+# Spec `ExtensionStatusEnumFull`; queues (`ExtensionStatusEnumGroup`) have no Frozen.
+EXTENSION_STATUSES = ("Enabled", "Disabled", "Frozen", "NotActivated", "Unassigned")
 
 
 class PresenceSettings(TypedDict, total=False):
@@ -80,6 +82,18 @@ ActiveCall = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
+class QueueMember:
+    """A User in a call queue, and whether they take this queue's calls as seeded.
+
+    `accept_calls` is what the queue view calls `acceptCurrentQueueCalls` and the agent view
+    `acceptCalls`: one flag seen from two sides (presence-more.md section 1).
+    """
+
+    extension_id: int
+    accept_calls: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Extension:
     """One extension of an account and the presence it was seeded with.
 
@@ -97,6 +111,29 @@ class Extension:
     settings: PresenceSettings = field(default_factory=lambda: PresenceSettings())
     meeting_status: str | None = None
     active_calls: tuple[ActiveCall, ...] = ()
+    status: str = "Enabled"
+    email: str | None = None
+    # A call queue (a Department extension): its members, and whether they may change their
+    # own membership flag ("Allow members to change their Queue Status").
+    members: tuple[QueueMember, ...] = ()
+    editable_member_status: bool = True
+
+    @property
+    def first_name(self) -> str:
+        """A User's contact.firstName; a queue or other non-user keeps its whole name there
+        (a queue created with contact.firstName "Marketing Q" is named "Marketing Q")."""
+        return self.name.partition(" ")[0] if self.type.is_user else self.name
+
+    @property
+    def last_name(self) -> str | None:
+        return (self.name.partition(" ")[2] or None) if self.type.is_user else None
+
+
+# What the operations served need (the spec's x-app-permission of each): an app that lists
+# no permissions in a fixture gets them all.
+DEFAULT_APP_PERMISSIONS: frozenset[str] = frozenset(
+    {"ReadPresence", "EditPresence", "ReadAccounts", "ReadCallLog"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +148,7 @@ class App:
     client_id: str
     client_secret: str
     name: str
-    permissions: frozenset[str] = frozenset({"ReadPresence", "EditPresence"})
+    permissions: frozenset[str] = field(default_factory=lambda: DEFAULT_APP_PERMISSIONS)
     public: bool = False
     accounts: frozenset[int] | None = None
 
@@ -129,9 +166,15 @@ class Account:
     main_number: str
     extensions: list[Extension]
     by_id: dict[int, Extension] = field(init=False, repr=False)
+    # Member extension ID -> the queues (Department extensions) it belongs to, in listing order.
+    queues_of: dict[int, list[Extension]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.by_id = {ext.id: ext for ext in self.extensions}
+        self.queues_of = {}
+        for ext in self.extensions:
+            for member in ext.members:
+                self.queues_of.setdefault(member.extension_id, []).append(ext)
 
     @property
     def administrator(self) -> Extension:

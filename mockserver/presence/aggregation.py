@@ -9,6 +9,10 @@ from mockserver.directory.model import ActiveCall, ExtensionType
 # The call states that keep a user busy (contract Part A.6); Ringing alone does not.
 BUSY_TELEPHONY = frozenset({"CallConnected", "OnHold", "ParkedCall"})
 
+# Users who cannot be reached whatever they set: not yet activated, or disabled by the account
+# (presence-more.md decision 29). Frozen is not among them.
+INACTIVE_STATUSES = frozenset({"NotActivated", "Disabled"})
+
 # When a user has several calls, the line reads as the most engaged one. The spec is silent;
 # this order puts a connected call above a held, a parked and a ringing one (docs/decisions.md).
 _TELEPHONY_RANK = {"NoCall": 0, "Ringing": 1, "ParkedCall": 2, "OnHold": 3, "CallConnected": 4}
@@ -25,9 +29,12 @@ def presence_status(
     user_status: str,
     telephony: str,
     meeting_status: str | None,
+    extension_status: str = "Enabled",
 ) -> str:
-    """Aggregate presenceStatus by contract Part A.6. DND never changes it."""
+    """Aggregate presenceStatus by contract Part A.6 and decision 29. DND never changes it."""
     if not extension_type.is_user or user_status == "Offline":
+        return "Offline"
+    if extension_status in INACTIVE_STATUSES:
         return "Offline"
     if user_status == "Busy" or telephony in BUSY_TELEPHONY or meeting_status == "Connected":
         return "Busy"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -30,6 +31,16 @@ def positive_int(raw: str | None, name: str, default: int) -> int:
     return int(raw)
 
 
+def page_size(raw: str | None, default: int, *, zero: bool = False, most: bool = False) -> int:
+    """perPage: 1..int32, clamped to MAX_PER_PAGE by Page; `0` where the listing allows an empty
+    page (Part A.4), `max` where the spec's PerPageWithMax does (active calls)."""
+    if zero and raw == "0":
+        return 0
+    if most and raw == "max":
+        return MAX_PER_PAGE
+    return positive_int(raw, "perPage", default)
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """One page of a listing of `total` elements; `start`/`end` are 0-based and inclusive."""
@@ -44,7 +55,8 @@ class Page:
 
     @property
     def total_pages(self) -> int:
-        return -(-self.total // self.per_page)
+        # perPage=0 asks for no records (Part A.4): no page holds anything, so none is counted.
+        return -(-self.total // self.per_page) if self.per_page else 0
 
     @property
     def start(self) -> int:
@@ -56,9 +68,11 @@ class Page:
 
     @property
     def is_empty(self) -> bool:
-        return self.start >= self.total
+        return self.per_page == 0 or self.start >= self.total
 
     def paging(self) -> dict[str, int]:
+        if self.per_page == 0:  # Part A.4: no page, pageStart or pageEnd
+            return {"totalPages": 0, "perPage": 0, "totalElements": self.total}
         body = {
             "page": self.number,
             "totalPages": self.total_pages,
@@ -70,11 +84,12 @@ class Page:
             body["pageEnd"] = self.end
         return body
 
-    def uri(self, base: str, number: int, extra: dict[str, str] | None = None) -> str:
+    def uri(self, base: str, number: int, extra: Mapping[str, Any] | None = None) -> str:
+        # A list value repeats its parameter (the listing filters that may repeat).
         query = {"page": str(number), "perPage": str(self.per_page), **(extra or {})}
-        return f"{base}?{urlencode(query)}"
+        return f"{base}?{urlencode(query, doseq=True)}"
 
-    def navigation(self, base: str, extra: dict[str, str] | None = None) -> dict[str, Any]:
+    def navigation(self, base: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """firstPage and lastPage always; previousPage/nextPage only where they exist."""
         last = max(self.total_pages, 1)
         nav = {"firstPage": {"uri": self.uri(base, 1, extra)}}

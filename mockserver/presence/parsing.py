@@ -9,7 +9,13 @@ from mockserver.directory.model import WRITABLE_FIELDS, PresenceSettings
 from mockserver.errors import InvalidParameter, JsonParseError
 from mockserver.inputs import load_json
 from mockserver.operations import FLAGS
-from mockserver.presence.paging import DEFAULT_PAGE, DEFAULT_PER_PAGE, Page, positive_int
+from mockserver.presence.paging import (
+    DEFAULT_PAGE,
+    DEFAULT_PER_PAGE,
+    Page,
+    page_size,
+    positive_int,
+)
 from mockserver.presence.wire import View
 from mockserver.schemas import problems
 
@@ -46,9 +52,9 @@ def flags_as_given(query: Query) -> dict[str, str]:
     return {name: raw for name in FLAGS if (raw := first(query, name)) is not None}
 
 
-def page(query: Query) -> Page:
+def page(query: Query, *, zero: bool = False, most: bool = False) -> Page:
     number = positive_int(first(query, "page"), "page", DEFAULT_PAGE)
-    per_page = positive_int(first(query, "perPage"), "perPage", DEFAULT_PER_PAGE)
+    per_page = page_size(first(query, "perPage"), DEFAULT_PER_PAGE, zero=zero, most=most)
     return Page.of(number, per_page, total=0)
 
 
@@ -73,5 +79,6 @@ def update_body(raw: bytes) -> PresenceSettings:
 
 
 def parameter_of(path: str) -> str:
-    # "$.message" -> "message"; the request schema is flat, so the first step names the field.
-    return path.removeprefix("$").lstrip(".").split(".")[0].split("[")[0] or "body"
+    """The field a body problem names, by its path without the root: "$.message" -> "message",
+    "$.records[0].member.id" -> "records[0].member.id" (the call-queue bodies are nested)."""
+    return path.removeprefix("$").lstrip(".") or "body"

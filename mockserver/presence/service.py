@@ -10,6 +10,7 @@ from typing import Any
 
 from mockserver.directory.model import Account, Directory, Extension, PresenceSettings
 from mockserver.errors import (
+    DisabledExtension,
     InvalidMultipartRequest,
     PresenceNotSupported,
     ResourceNotFound,
@@ -149,6 +150,8 @@ class PresenceService:
             raise UserPermissionRequired("EditPresenceSettings")
         if not ext.type.is_user:
             raise PresenceNotSupported(ext.type.value)
+        if ext.status == "Disabled":
+            raise DisabledExtension()
         if changes:
             merged = self.store.merge_overrides(ext.id, changes)
         else:

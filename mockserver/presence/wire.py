@@ -67,7 +67,7 @@ def presence_record(
         "uri": presence_uri(base, ext.account_id, ext.id),
         "extension": _extension_info(base, ext),
         "presenceStatus": presence_status(
-            ext.type, settings["userStatus"], telephony, ext.meeting_status
+            ext.type, settings["userStatus"], telephony, ext.meeting_status, ext.status
         ),
         "telephonyStatus": telephony,
         **settings,

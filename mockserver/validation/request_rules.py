@@ -11,16 +11,30 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from mockserver.errors import InvalidMultipartRequest, InvalidParameter, JsonParseError, MockError
+from mockserver.errors import (
+    BatchLimit,
+    InvalidMultipartRequest,
+    InvalidParameter,
+    JsonParseError,
+    MockError,
+)
 from mockserver.http import Request
 from mockserver.inputs import load_json
-from mockserver.operations import FLAGS, PAGING, Matched, match
+from mockserver.operations import PAGING, Matched, Operation, match
 from mockserver.presence.paging import is_positive_int
 from mockserver.presence.parsing import is_boolean, parameter_of
 from mockserver.presence.service import MAX_BATCH
+from mockserver.schemas import enum_values
 from mockserver.schemas import problems as schema_problems
 
 _ID: Final = re.compile(r"~|[0-9]+")
+_GROUP_ID: Final = re.compile(r"[0-9]+")  # a queue's own extension ID; `~` is never a queue
+# What a batch over 30 IDs is refused with: Part A.2's logical code on classic presence; the
+# errors page's general CMN-106 on unified presence (docs/decisions.md, "unified errors").
+_BATCH_LIMIT_CODE: Final = {"readUnifiedPresence": BatchLimit.error_code}
+# perPage values beside 1..int32: 0 on account presence (Part A.4: an empty result), "max" on
+# active calls (the spec's PerPageWithMax).
+_SPECIAL_PER_PAGE: Final = {"readAccountPresence": ("0",), "listExtensionActiveCalls": ("max",)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +56,8 @@ class RuleProblem:
             return InvalidMultipartRequest()
         if self.error_code == JsonParseError.error_code:
             return JsonParseError()
+        if self.error_code == BatchLimit.error_code:
+            return BatchLimit(str(MAX_BATCH))
         return InvalidParameter(self.parameter)
 
 
@@ -58,18 +74,22 @@ def check(request: Request, matched: Matched | None = None) -> list[RuleProblem]
     operation, params = matched
     if operation.query is None:
         return []  # the token endpoint answers its own OAuth errors (Part A.12)
-    found = _account(params["account"]) + _query(request, operation.query)
+    found = _account(params["account"]) + _query(request, operation.query, operation.multi)
     if "extension" in params:
-        found += _ids(params["extension"], single=operation.method == "PUT")
-    if operation.method == "PUT":
-        return found + _put_body(request.body)
-    found += _flags(request)
+        found += _ids(params["extension"], operation)
+    if "group" in params:
+        found += _group(params["group"])
+    if operation.choices or operation.max_length:  # the directory's and active calls' filters
+        found += _choices(request, operation)
+    if operation.body is not None:
+        return found + _body(request.body, operation.body, operation.body_required)
+    found += _flags(request, operation.booleans)
     if operation.query >= PAGING:
-        found += _paging(request)
+        found += _paging(request, operation.endpoint)
     return found
 
 
-def _query(request: Request, known: frozenset[str]) -> list[RuleProblem]:
+def _query(request: Request, known: frozenset[str], multi: frozenset[str]) -> list[RuleProblem]:
     # The spec declares the query parameters of each operation; anything else is a client bug
     # (a misspelt `perpage` silently falls back to the default on the platform).
     return [
@@ -79,27 +99,54 @@ def _query(request: Request, known: frozenset[str]) -> list[RuleProblem]:
     ] + [
         RuleProblem(name, "single-value", values, f"query parameter {name!r} given more than once")
         for name, values in request.query.items()
-        if name in known and len(values) > 1
+        if name in known and name not in multi and len(values) > 1
     ]
 
 
-def _flags(request: Request) -> list[RuleProblem]:
+def _flags(request: Request, names: tuple[str, ...]) -> list[RuleProblem]:
     found: list[RuleProblem] = []
-    for name in FLAGS:
+    for name in names:
         for raw in request.query.get(name, []):
             if not is_boolean(raw):  # Part A.8: any letter case
                 found.append(RuleProblem(name, "boolean", raw, f"{name} must be true or false"))
     return found
 
 
-def _paging(request: Request) -> list[RuleProblem]:
+def _paging(request: Request, endpoint: str) -> list[RuleProblem]:
     found: list[RuleProblem] = []
     for name in ("page", "perPage"):
         for raw in request.query.get(name, []):
+            if name == "perPage" and raw in _SPECIAL_PER_PAGE.get(endpoint, ()):
+                continue
             if not is_positive_int(raw):  # Part A.4
                 message = f"{name} must be a positive whole number (int32)"
                 found.append(RuleProblem(name, "positive-integer", raw, message))
     return found
+
+
+def _choices(request: Request, operation: Operation) -> list[RuleProblem]:
+    """The spec's enums and maxLengths of query parameters (the route table's `choices`)."""
+    found: list[RuleProblem] = []
+    for name, declared in operation.choices:
+        allowed = enum_values(declared)
+        for raw in request.query.get(name, []):
+            if raw == "" and name in operation.allow_empty:
+                continue  # allowEmptyValue: an empty `status=` is no filter
+            if raw not in allowed:
+                message = f"{name} must be one of {', '.join(sorted(allowed))}"
+                found.append(RuleProblem(name, "enum", raw, message))
+    for name, most in operation.max_length:
+        for raw in request.query.get(name, []):
+            if len(raw) > most:
+                message = f"{name} is at most {most} characters"
+                found.append(RuleProblem(name, "maxLength", raw, message))
+    return found
+
+
+def _group(raw: str) -> list[RuleProblem]:
+    if _GROUP_ID.fullmatch(raw):
+        return []
+    return [RuleProblem("groupId", "id", raw, "groupId must be a call queue's extension ID")]
 
 
 def _account(raw: str) -> list[RuleProblem]:
@@ -108,29 +155,28 @@ def _account(raw: str) -> list[RuleProblem]:
     return [RuleProblem("accountId", "id", raw, "accountId must be ~ or digits")]
 
 
-def _ids(raw: str, *, single: bool = False) -> list[RuleProblem]:
+def _ids(raw: str, operation: Operation) -> list[RuleProblem]:
     ids = raw.split(",")
     found = [
         RuleProblem("extensionId", "id", i, "each extension ID must be ~ or digits")
         for i in ids
         if not _ID.fullmatch(i)
     ]
-    if single and len(ids) > 1:
-        message = "PUT takes one extension ID"
+    if not operation.batch and len(ids) > 1:
+        message = f"{operation.endpoint} takes one extension ID"
         found.append(RuleProblem("extensionId", "single-id", raw, message))
     elif len(ids) > MAX_BATCH:
         message = f"at most {MAX_BATCH} extension IDs in one request, found {len(ids)}"
-        found.append(
-            RuleProblem(
-                "extensionId", "max-ids", len(ids), message, InvalidMultipartRequest.error_code
-            )
-        )
+        code = _BATCH_LIMIT_CODE.get(operation.endpoint, InvalidMultipartRequest.error_code)
+        found.append(RuleProblem("extensionId", "max-ids", len(ids), message, code))
     return found
 
 
-def _put_body(raw: bytes) -> list[RuleProblem]:
+def _body(raw: bytes, schema: str, required: bool) -> list[RuleProblem]:
     if not raw.strip():
-        return []  # the spec marks the body `required: false`
+        if required:  # the queue PUTs and the unified PATCH mark their body `required: true`
+            return [RuleProblem("body", "required", None, "the body is required", "CMN-103")]
+        return []  # the presence PUT marks its body `required: false`
     try:
         body = load_json(raw)
     except (ValueError, UnicodeDecodeError):
@@ -141,5 +187,5 @@ def _put_body(raw: bytes) -> list[RuleProblem]:
     # the platform ignores it (Part A.9); the client believes it changed something.
     return [
         RuleProblem(parameter_of(p.path), p.rule, p.found, str(p))
-        for p in schema_problems("presence-info-request", body, strict=True)
+        for p in schema_problems(schema, body, strict=True)
     ]

@@ -6,16 +6,26 @@ request in the operation's throttling group and checked its app permission.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response
 
 from mockserver.errors import InvalidParameter
 from mockserver.operations import API, API_PREFIX
 from mockserver.presence import parsing
+from mockserver.web import directory_api, queue_api
 from mockserver.web.context import state
-from mockserver.web.rendering import ERROR_SCHEMA, batch_response, json_response
+from mockserver.web.rendering import (
+    ERROR_SCHEMA,
+    batch_response,
+    json_batch_response,
+    json_response,
+)
 from mockserver.web.routing import register
 
 RECORD_SCHEMA = "presence-info-response"
+MULTIPART_JSON = "application/vnd.ringcentral.multipart+json"
+Record = dict[str, Any]
 
 blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
@@ -29,12 +39,28 @@ def read_extension_presence(account: str, extension: str) -> Response:
         body = presence.read_one(base, caller, account, ids[0], view)
         return json_response(body, RECORD_SCHEMA)
     status, bodies = presence.read_batch(base, caller, account, ids, view)
+    if MULTIPART_JSON in now.request.headers.get("Accept", ""):
+        return _json_batch(ids, status, bodies)
     parts = [(status, "batch-status")]
     parts += [
         (body, RECORD_SCHEMA if item["status"] == 200 else ERROR_SCHEMA)
         for body, item in zip(bodies, status["response"], strict=True)
     ]
     return batch_response(parts)
+
+
+def _json_batch(ids: list[str], status: Record, bodies: list[Record]) -> Response:
+    """Part A.16: the batch as one JSON array, for clients that ask for it by Accept."""
+    items = [
+        {
+            "resourceId": given,
+            "status": item["status"],
+            "body": body,
+        }
+        for given, item, body in zip(ids, status["response"], bodies, strict=True)
+    ]
+    shapes = [RECORD_SCHEMA if i["status"] == 200 else ERROR_SCHEMA for i in items]
+    return json_batch_response(items, shapes, MULTIPART_JSON)
 
 
 def update_extension_presence(account: str, extension: str) -> Response:
@@ -55,7 +81,7 @@ def read_account_presence(account: str) -> Response:
         now.base_url(),
         now.authenticated(),
         account,
-        parsing.page(given),
+        parsing.page(given, zero=True),
         parsing.view(given),
         parsing.flags_as_given(given),
     )
@@ -69,5 +95,7 @@ register(
         "readUserPresenceStatus": read_extension_presence,
         "updateUserPresenceStatus": update_extension_presence,
         "readAccountPresence": read_account_presence,
+        **queue_api.VIEWS,
+        **directory_api.VIEWS,
     },
 )

@@ -50,6 +50,18 @@ def batch_response(parts: list[tuple[Any, str]]) -> Response:
     return Response(payload, 207, headers, content_type=content_type)
 
 
+def json_batch_response(
+    items: list[dict[str, Any]], schemas_of: list[str], content_type: str = JSON_TYPE
+) -> Response:
+    """207 with a JSON array of {resourceId, status, body} (Part A.16; unified presence); each
+    body is checked against its own schema (a record, or an error)."""
+    headers, validate = _headers(None)
+    if validate:
+        for item, schema in zip(items, schemas_of, strict=True):
+            schemas.check(schema, item["body"], strict=True)
+    return Response(dumps(items), 207, headers, content_type=content_type)
+
+
 def empty_response(status: int = 200, extra: dict[str, str] | None = None) -> Response:
     headers, _ = _headers(extra)
     response = Response(b"", status, headers)

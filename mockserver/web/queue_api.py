@@ -1,0 +1,71 @@
+"""Views of call-queue presence and unified presence (/restapi/v1.0): thin, like api.py's."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from mockserver.presence import parsing
+from mockserver.web.context import state
+from mockserver.web.rendering import ERROR_SCHEMA, json_batch_response, json_response
+
+QUEUE_SCHEMA = "call-queue-presence"
+AGENT_SCHEMA = "extension-call-queue-presence-list"
+UNIFIED_SCHEMA = "unified-presence"
+
+
+def read_queue_presence(account: str, group: str) -> Response:
+    now = state()
+    body = now.emulator.queues.read_queue(now.authenticated(), account, group)
+    return json_response(body, QUEUE_SCHEMA)
+
+
+def update_queue_presence(account: str, group: str) -> Response:
+    now = state()
+    raw = now.request.get_data()
+    body = now.emulator.queues.update_queue(now.authenticated(), account, group, raw)
+    return json_response(body, QUEUE_SCHEMA)
+
+
+def read_agent_presence(account: str, extension: str) -> Response:
+    now = state()
+    editable = None
+    if "editableMemberStatus" in now.query:
+        editable = parsing.flag(now.query, "editableMemberStatus")
+    body = now.emulator.queues.read_agent(now.authenticated(), account, extension, editable)
+    return json_response(body, AGENT_SCHEMA)
+
+
+def update_agent_presence(account: str, extension: str) -> Response:
+    now = state()
+    raw = now.request.get_data()
+    body = now.emulator.queues.update_agent(now.authenticated(), account, extension, raw)
+    return json_response(body, AGENT_SCHEMA)
+
+
+def read_unified_presence(account: str, extension: str) -> Response:
+    now = state()
+    ids = parsing.extension_ids(extension)
+    unified, caller = now.emulator.unified, now.authenticated()
+    if len(ids) == 1:
+        return json_response(unified.read_one(caller, account, ids[0]), UNIFIED_SCHEMA)
+    # 207 with a plain JSON array, as the recorded example (presence-more.md section 2).
+    items = unified.read_batch(caller, account, ids)
+    shapes = [UNIFIED_SCHEMA if i["status"] == 200 else ERROR_SCHEMA for i in items]
+    return json_batch_response(items, shapes)
+
+
+def update_unified_presence(account: str, extension: str) -> Response:
+    now = state()
+    raw = now.request.get_data()
+    body = now.emulator.unified.update(now.authenticated(), account, extension, raw)
+    return json_response(body, UNIFIED_SCHEMA)
+
+
+VIEWS = {
+    "readCallQueuePresence": read_queue_presence,
+    "updateCallQueuePresence": update_queue_presence,
+    "readExtensionCallQueuePresence": read_agent_presence,
+    "updateExtensionCallQueuePresence": update_agent_presence,
+    "readUnifiedPresence": read_unified_presence,
+    "updateUnifiedPresence": update_unified_presence,
+}
