@@ -1,10 +1,10 @@
 """The emulator's own limits on a request, and refusals in the platform's shape.
 
 A request past a limit is refused before any view reads it: 414 for a URI, 431 for headers,
-413 for a body (Flask's MAX_CONTENT_LENGTH). The limits sit below those of the servers that run
-the app (werkzeug's 64 KiB request line, gunicorn's 4094-byte line and 8190-byte header field),
-so a client meets ours, answered in the platform's error shape, not a server's HTML page. On the
-token endpoints the shape is OAuth's (Part A.12), as for every other error there.
+413 for a body (Flask's MAX_CONTENT_LENGTH). granian, which `serve` runs, hands the app requests
+far larger than these, so a client meets ours, answered in the platform's error shape (and
+werkzeug's development server under `flask run` reads up to a 64 KiB request line). On the token
+endpoints the shape is OAuth's (Part A.12), as for every other error there.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from flask import Request
 from mockserver.errors import HttpRefusal, MockError, OAuthError
 from mockserver.operations import OAUTH_PREFIX
 
-MAX_URI_BYTES = 4000  # path and query as sent; gunicorn's request line holds 4094
-MAX_HEADER_FIELD_BYTES = 8000  # name and value of one header; gunicorn's limit is 8190
+MAX_URI_BYTES = 4000  # path and query as sent
+MAX_HEADER_FIELD_BYTES = 8000  # name and value of one header
 MAX_HEADER_BYTES = 32 * 1024  # all of them
-MAX_HEADER_COUNT = 90  # werkzeug's server reads at most 100, gunicorn's 100
+MAX_HEADER_COUNT = 90  # werkzeug's development server reads at most 100
 MAX_BODY_BYTES = 64 * 1024  # the largest body the platform takes here is a presence PUT
 
 
