@@ -4,6 +4,8 @@ and a request the server cannot parse is a 4xx, never a 5xx or a traceback."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 
 import pytest
@@ -47,3 +49,15 @@ def test_a_request_the_server_cannot_read_is_a_400(tmp_path):
         found, _, body = raw(port, b"NOT HTTP AT ALL\r\n\r\n")
     assert found == 400
     assert b"Traceback" not in body
+
+
+def test_the_servers_own_messages_are_written_in_the_emulators_format(tmp_path):
+    # More workers than cores: granian warns about it, through the emulator's logging.
+    workers = str((os.cpu_count() or 1) + 1)
+    with serving(tmp_path, "--workers", workers):
+        pass
+    (log,) = tmp_path.glob("serve-*.log")
+    lines = log.read_text().splitlines()
+    [warning] = [line for line in lines if "higher than the amount of CPU cores" in line]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", warning), warning
+    assert not [line for line in lines if "Logging error" in line or "Traceback" in line]
