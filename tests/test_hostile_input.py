@@ -64,6 +64,21 @@ def test_deeply_nested_json_is_cmn_103(api):
         assert platform_error(answer, 400)["errorCode"] == "CMN-103"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", f"{API}/extension/~/call-queue-presence"),
+        ("PATCH", f"{API}/extension/~/unified-presence"),
+    ],
+)
+def test_deeply_nested_json_to_the_newer_operations_is_cmn_103(api, method, path):
+    for depth in (40, 30_000):
+        answer = api.client.open(
+            path, method=method, data=b"[" * depth + b"]" * depth, headers=api.headers()
+        )
+        assert platform_error(answer, 400)["errorCode"] == "CMN-103"
+
+
 def test_a_huge_integer_in_a_body_is_not_a_500(api):
     answer = api.put(ME, raw=b'{"userStatus": ' + THOUSANDS.encode() + b"}")
     assert platform_error(answer, 400)["errorCode"] == "CMN-103"

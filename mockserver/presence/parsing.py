@@ -66,16 +66,24 @@ def update_body(raw: bytes) -> PresenceSettings:
     """The PUT body (Part A.9): writable fields only; read-only and unknown ones are ignored."""
     if not raw.strip():
         return {}
+    body = json_object(raw, "presence-info-request")
+    return {k: v for k, v in body.items() if k in WRITABLE_FIELDS}  # type: ignore[return-value]
+
+
+def json_object(raw: bytes, schema: str) -> dict[str, Any]:
+    """A JSON object body checked against `schema`: CMN-103 when it is not a JSON object (or is
+    nested past the depth limit, inputs.py), else CMN-101 naming the first field at fault by its
+    dotted path (records[0].member.id)."""
     try:
-        body: Any = load_json(raw)
+        body: Any = load_json(raw) if raw.strip() else None
     except (ValueError, UnicodeDecodeError):
         raise JsonParseError() from None
     if not isinstance(body, dict):
         raise JsonParseError()
-    found = problems("presence-info-request", body)
+    found = problems(schema, body)
     if found:
         raise InvalidParameter(parameter_of(found[0].path))
-    return {k: v for k, v in body.items() if k in WRITABLE_FIELDS}  # type: ignore[return-value]
+    return body
 
 
 def parameter_of(path: str) -> str:

@@ -10,7 +10,6 @@ record, and a reset restores them with the rest of presence.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mockserver.directory.model import Account, Extension, ExtensionType, PresenceSettings
@@ -18,33 +17,16 @@ from mockserver.directory.records import Record
 from mockserver.errors import (
     InsufficientPermissions,
     InvalidParameter,
-    JsonParseError,
     ResourceNotFound,
 )
 from mockserver.platform.tokens import Caller
-from mockserver.presence.parsing import parameter_of
+from mockserver.presence.parsing import json_object
 from mockserver.presence.service import PresenceService
-from mockserver.schemas import problems
 
 # dndStatus values that keep a member from taking queue calls (decision 6).
 QUEUE_DND = frozenset({"DoNotAcceptAnyCalls", "DoNotAcceptDepartmentCalls"})
 # The main site: the spec's SiteBasicInfo allows "main-site" as its id (presence-more.md).
 MAIN_SITE = {"id": "main-site", "name": "Main Site"}
-
-
-def read_json(raw: bytes, schema: str) -> dict[str, Any]:
-    """A required JSON object body checked against `schema`: CMN-103, or CMN-101 naming the
-    field at fault by its dotted path (records[0].member.id)."""
-    try:
-        body: Any = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        raise JsonParseError()
-    found = problems(schema, body)
-    if found:
-        raise InvalidParameter(parameter_of(found[0].path))
-    return body
 
 
 class QueuePresenceService:
@@ -101,7 +83,7 @@ class QueuePresenceService:
     ) -> Record:
         account = self.presence.account(caller, account_param)
         queue = self._queue(account, group_param)
-        body = read_json(raw, "call-queue-update-presence")
+        body = json_object(raw, "call-queue-update-presence")
         members = {m.extension_id for m in queue.members}
         changes: dict[int, bool] = {}
         for index, item in enumerate(body.get("records", [])):
@@ -151,7 +133,7 @@ class QueuePresenceService:
     def update_agent(self, caller: Caller, account_param: str, id_param: str, raw: bytes) -> Record:
         account = self.presence.account(caller, account_param)
         agent = self._agent(account, caller, id_param)
-        body = read_json(raw, "extension-call-queue-update-presence-list")
+        body = json_object(raw, "extension-call-queue-update-presence-list")
         queues = {q.id: q for q in account.queues_of.get(agent.id, [])}
         changes: list[tuple[Extension, bool]] = []
         for index, item in enumerate(body.get("records", [])):

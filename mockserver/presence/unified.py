@@ -20,7 +20,7 @@ from mockserver.directory.records import Record
 from mockserver.errors import BatchLimit, ResourceNotFound, UserPermissionRequired
 from mockserver.platform.tokens import Caller
 from mockserver.presence.aggregation import telephony_status
-from mockserver.presence.queues import read_json
+from mockserver.presence.parsing import json_object
 from mockserver.presence.service import MAX_BATCH, PresenceService
 
 # dndStatus -> telephony.availability; TakeDepartmentCallsOnly (legacy) and Unknown take calls.
@@ -91,7 +91,7 @@ class UnifiedPresenceService:
             raise not_found()
         if user.id != caller.extension_id:  # "for the current user" only, admins included
             raise UserPermissionRequired("EditPresenceStatus")
-        body = read_json(raw, "update-unified-presence")
+        body = json_object(raw, "update-unified-presence")
         glip = {k: v for k, v in (body.get("glip") or {}).items() if k in GLIP_DEFAULTS}
         if glip:
             self.store.merge_overrides(-user.id, glip)  # type: ignore[arg-type]
