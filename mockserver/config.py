@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,8 @@ MAX_EXTENSIONS = 100_000
 RATE_LIMIT_MODES = ("off", "headers", "enforce")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
+# A given --credentials-secret must at least be out of reach of guessing (token_urlsafe(32) is 43).
+MIN_SECRET_LENGTH = 16
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -49,6 +52,11 @@ class Settings:
     controls_token: str | None = None
     log_level: str = "info"  # debug | info | warning | error
     log_format: str = "text"  # text | json (one object per line)
+    # Issue 10: app secrets, the JWT key and passwords derived from credentials_secret instead
+    # of the fixed demo ones; serve makes a secret when none is given (with_credentials_secret).
+    random_credentials: bool = False
+    credentials_secret: str | None = field(default=None, repr=False)
+    credentials_file: str | None = None  # serve writes the credentials here (mode 0600)
 
     def __post_init__(self) -> None:
         # Checked here, so a flag, a variable and a create_app() mapping all get the same
@@ -68,6 +76,12 @@ class Settings:
         ):
             value = getattr(self, name)
             _require(value in allowed, name, value, "one of " + ", ".join(allowed))
+        if self.credentials_secret is not None and len(self.credentials_secret) < MIN_SECRET_LENGTH:
+            # Never the value in the message: it is a secret, and this line goes to a terminal.
+            raise ConfigError(
+                f"--credentials-secret / {ENV_PREFIX}CREDENTIALS_SECRET: expected at least "
+                f"{MIN_SECRET_LENGTH} characters"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -81,6 +95,18 @@ class Settings:
     def override(self, **values: Any) -> Settings:
         """A copy with the given non-None values (command-line flags win over the environment)."""
         return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def with_credentials_secret(settings: Settings) -> Settings:
+    """Settings whose credentials are settled: a given secret means random credentials, and
+    random credentials without one get a fresh secret (token_urlsafe: 256 bits). Idempotent, so
+    every place that builds an emulator may call it; a process must call it once and hand the
+    result on, or two parts of it would disagree."""
+    if settings.credentials_secret is not None:
+        return settings.override(random_credentials=True)
+    if not settings.random_credentials:
+        return settings
+    return settings.override(credentials_secret=secrets.token_urlsafe(32))
 
 
 def _require(ok: bool, name: str, value: object, expected: str) -> None:

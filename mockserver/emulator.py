@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mockserver.config import Settings
+from mockserver.config import Settings, with_credentials_secret
 from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
 from mockserver.platform.clock import Clock
+from mockserver.platform.credentials import Keys, credential_jwt, keys_for, with_app_secrets
 from mockserver.platform.janitor import Janitor
 from mockserver.platform.ratelimit import RateLimiter
 from mockserver.platform.tokens import TokenService
@@ -39,6 +40,7 @@ class Emulator:
     queues: QueuePresenceService
     unified: UnifiedPresenceService
     calls: ActiveCallsService
+    keys: Keys  # what the credentials of `credentials` are made from
 
     @classmethod
     def build(
@@ -48,6 +50,10 @@ class Emulator:
         store: Store,
         journal: Journal | None = None,
     ) -> Emulator:
+        # The secret is settled here, once, so the tokens and the directory's app secrets agree.
+        settings = with_credentials_secret(settings)
+        keys = keys_for(settings.credentials_secret)
+        directory = with_app_secrets(directory, keys)
         clock = Clock(store)
         janitor = Janitor(store)  # one per process: purges expired records now and then
         presence = PresenceService(directory, store)
@@ -56,7 +62,7 @@ class Emulator:
             directory=directory,
             store=store,
             clock=clock,
-            tokens=TokenService(directory, store, clock, janitor),
+            tokens=TokenService(directory, store, clock, janitor, keys),
             presence=presence,
             journal=journal or Journal(store),
             limiter=RateLimiter.from_settings(settings, store, clock, janitor),
@@ -64,11 +70,16 @@ class Emulator:
             queues=QueuePresenceService(presence),
             unified=UnifiedPresenceService(presence),
             calls=ActiveCallsService(presence),
+            keys=keys,
         )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Emulator:
         return cls.build(settings, directory_for(settings), store_from_url(settings.store))
+
+    def credentials(self) -> dict[str, str]:
+        """The demo app and the first account's administrator, as this emulator accepts them."""
+        return login_of(self.directory, self.keys)
 
     def reset(self) -> None:
         """Presence back to the seed, an empty journal and the clock on real time; tokens stay
@@ -82,3 +93,13 @@ def directory_for(settings: Settings) -> Directory:
     if settings.fixture:
         return load_fixture(settings.fixture)
     return build_directory(settings.seed, settings.extensions)
+
+
+def login_of(directory: Directory, keys: Keys) -> dict[str, str]:
+    """clientId, clientSecret and jwt of the first app and the first account's administrator."""
+    app = directory.apps[0]
+    return {
+        "clientId": app.client_id,
+        "clientSecret": app.client_secret,
+        "jwt": credential_jwt(directory.accounts[0].administrator, keys),
+    }

@@ -27,11 +27,11 @@ from mockserver.config import (
     Settings,
     unknown_variables,
     variable_names,
+    with_credentials_secret,
 )
 from mockserver.directory.fixtures import FixtureError
-from mockserver.directory.model import Directory
-from mockserver.emulator import directory_for
-from mockserver.platform.credentials import credential_jwt
+from mockserver.emulator import directory_for, login_of
+from mockserver.platform.credentials import keys_for, with_app_secrets
 from mockserver.platform.users import users
 
 
@@ -112,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     _account_options(serve)
     _control_options(serve)
+    serve.add_argument(
+        "--credentials-file",
+        metavar="PATH",
+        help="write the credentials (as credentials --json) to PATH, mode 0600; with "
+        "--random-credentials and no file, serve writes a temporary one and logs its path",
+    )
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     output = credentials.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -157,6 +163,18 @@ def _account_options(parser: argparse.ArgumentParser) -> None:
         help=f"extensions in the first account, {MIN_EXTENSIONS}..{MAX_EXTENSIONS:,} (60)",
     )
     parser.add_argument("--fixture", help="load the accounts from this JSON file instead")
+    parser.add_argument(
+        "--random-credentials",
+        action="store_const",
+        const=True,
+        help="unguessable app secrets, JWT key and passwords instead of the demo ones",
+    )
+    parser.add_argument(
+        "--credentials-secret",
+        metavar="SECRET",
+        help="derive the random credentials from SECRET (16+ characters; implies "
+        "--random-credentials): the same secret gives the same credentials everywhere",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -175,25 +193,25 @@ ENV_NAMES = {
 
 def demo_login(settings: Settings) -> dict[str, str]:
     """The demo app and the first account's administrator, for the account `settings` serve."""
-    return login_of(directory_for(settings))
-
-
-def login_of(directory: Directory) -> dict[str, str]:
-    app = directory.apps[0]
-    admin = directory.accounts[0].administrator
-    return {
-        "clientId": app.client_id,
-        "clientSecret": app.client_secret,
-        "jwt": credential_jwt(admin),
-    }
+    settings = with_credentials_secret(settings)
+    keys = keys_for(settings.credentials_secret)
+    return login_of(with_app_secrets(directory_for(settings), keys), keys)
 
 
 def credentials(settings: Settings, style: str = "text") -> str:
-    directory = directory_for(settings)
-    found = login_of(directory)
+    """What a client logs in with; with a secret, what a server given that secret accepts."""
+    if settings.random_credentials and settings.credentials_secret is None:
+        # A secret made up here would print credentials no server accepts.
+        raise ConfigError(
+            "--random-credentials: give the server's --credentials-secret "
+            "(PRESENCE_MOCK_CREDENTIALS_SECRET), or read serve's --credentials-file"
+        )
+    keys = keys_for(settings.credentials_secret)
+    directory = with_app_secrets(directory_for(settings), keys)
+    found = login_of(directory, keys)
     if style == "json":
         # Scripts get every user of every account too; the shell forms stay short.
-        every: dict[str, Any] = {**found, "users": users(directory)}
+        every: dict[str, Any] = {**found, "users": users(directory, keys)}
         return json.dumps(every, indent=2)
     if style == "env":
         return "\n".join(f"export {ENV_NAMES[key]}={value}" for key, value in found.items())
@@ -224,8 +242,14 @@ def serve(settings: Settings) -> int:
             settings.workers,
             settings.store,
         )
+    # Settled once, before the workers fork from the app, so they all accept the same ones.
+    settings = with_credentials_secret(settings)
+    written = _write_credentials(settings)
     try:
         app = create_app(settings)
+        if written:
+            # Where, never what: the log is pasted into issues (docs/options.md).
+            log.info("presence-mock: credentials in %s (mode 0600)", written)
         log.info(
             "presence-mock %s serving on http://%s:%d with %d worker(s)",
             package_version(),
@@ -235,11 +259,35 @@ def serve(settings: Settings) -> int:
         )
         servers.serve(app, settings.host, settings.port, settings.workers)
     finally:
+        if written and not settings.credentials_file:
+            with contextlib.suppress(OSError):
+                os.unlink(written)
         if scratch:
             for suffix in ("", "-wal", "-shm", COUNTER_SUFFIX):
                 with contextlib.suppress(OSError):
                     os.unlink(scratch + suffix)
     return 0
+
+
+def _write_credentials(settings: Settings) -> str | None:
+    """Write `credentials --json` to --credentials-file (kept), or, for random credentials
+    without one, to a temporary file removed when the server stops; None when nothing is
+    written. Created 0600 before anything is in it, so no other user can read it."""
+    path = settings.credentials_file
+    if path is None and not settings.random_credentials:
+        return None
+    text = credentials(settings, "json") + "\n"
+    if path is None:
+        handle, path = tempfile.mkstemp(prefix="presence-mock-credentials-", suffix=".json")
+    else:
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as error:
+            raise ConfigError(f"--credentials-file {path}: {error.strerror}") from None
+    os.fchmod(handle, 0o600)  # an existing file keeps its mode through O_CREAT
+    with os.fdopen(handle, "w", encoding="utf-8") as sink:
+        sink.write(text)
+    return path
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -25,7 +25,7 @@ from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
 from mockserver.emulator import Emulator
-from mockserver.platform.credentials import credential_jwt
+from mockserver.platform.users import users
 from mockserver.storage import store_from_url
 from mockserver.web.app import create_app
 
@@ -62,12 +62,16 @@ class PresenceMock:
         strict_requests: bool | None = None,
         rate_limits: str | None = None,
         rate_limit: str | None = None,
+        random_credentials: bool | None = None,
+        credentials_secret: str | None = None,
         passthrough: Passthrough = (),
         log: bool = True,
     ) -> None:
         """`seed`/`extensions` or `fixture` choose the account, as `serve`'s options do;
         `strict_requests` refuses what the platform would; `rate_limits` is off, headers or
-        enforce (`rate_limit` overrides a group, e.g. "heavy=3/60"). `passthrough` lets other
+        enforce (`rate_limit` overrides a group, e.g. "heavy=3/60"); `random_credentials` or a
+        `credentials_secret` replaces the demo credentials (read them from `credentials`,
+        `users`). `passthrough` lets other
         `requests` calls reach real servers; `log=False` keeps the emulator's request lines
         (logger "presence_mock") out of the test's captured log."""
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
@@ -78,6 +82,8 @@ class PresenceMock:
             strict_requests=strict_requests,
             rate_limits=rate_limits,
             rate_limit=rate_limit,
+            random_credentials=random_credentials,
+            credentials_secret=credentials_secret,
         )
         self.passthrough = _prefixes(passthrough)
         self.log = log
@@ -85,6 +91,7 @@ class PresenceMock:
         directory = _directory(self.settings.seed, self.settings.extensions, self.settings.fixture)
         store = store_from_url(self.settings.store)
         self.emulator = Emulator.build(self.settings, directory, store)
+        self.settings = self.emulator.settings  # with the secret it made, if it made one
         self.app = create_app(emulator=self.emulator)
         self._client = self.app.test_client(use_cookies=False)
         self._mock: responses.RequestsMock | None = None
@@ -93,12 +100,12 @@ class PresenceMock:
     # -- what a test reads ----------------------------------------------------------------------
     @property
     def credentials(self) -> dict[str, str]:
-        directory = self.emulator.directory
-        return {
-            "clientId": directory.apps[0].client_id,
-            "clientSecret": directory.apps[0].client_secret,
-            "jwt": credential_jwt(directory.accounts[0].administrator),
-        }
+        return self.emulator.credentials()
+
+    @property
+    def users(self) -> list[dict[str, Any]]:
+        """Every user's username, password and jwt, as `presence-mock credentials --json`."""
+        return users(self.emulator.directory, self.emulator.keys)
 
     @property
     def requests(self) -> list[dict[str, Any]]:

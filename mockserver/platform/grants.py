@@ -25,6 +25,7 @@ from mockserver.errors import (
 )
 from mockserver.inputs import is_digits
 from mockserver.platform.clock import Clock
+from mockserver.platform.credentials import Keys
 from mockserver.platform.janitor import GRACE, Janitor
 from mockserver.platform.users import find_user, password_matches
 from mockserver.storage import Store
@@ -42,12 +43,12 @@ def required(form: Mapping[str, str], name: str) -> str:
     return value
 
 
-def password_owner(directory: Directory, form: Mapping[str, str]) -> Extension:
+def password_owner(directory: Directory, form: Mapping[str, str], keys: Keys) -> Extension:
     """`grant_type=password`: username (E.164, + optional), password, optional extension."""
     login = required(form, "username")
     given = required(form, "password")
     owner = find_user(directory, login, form.get("extension") or None)
-    if owner is None or not password_matches(owner, given):
+    if owner is None or not password_matches(owner, given, keys):
         raise invalid_grant()  # OAU-140, the same answer for an unknown user (no user probing)
     return owner
 

@@ -26,7 +26,7 @@ from mockserver.errors import (
 )
 from mockserver.inputs import is_digits
 from mockserver.platform.clock import OFFSET_KEY, Clock, now_at
-from mockserver.platform.credentials import JWT_AUDIENCE, SIGNING_KEY
+from mockserver.platform.credentials import DEMO_KEYS, JWT_AUDIENCE, Keys
 from mockserver.platform.grants import AuthorizationCodes, password_owner, required
 from mockserver.platform.janitor import GRACE, Janitor
 from mockserver.storage import Record, Store
@@ -71,9 +71,15 @@ def _ttl(raw: str | None, bounds: tuple[int, int, int]) -> int:
 
 class TokenService:
     def __init__(
-        self, directory: Directory, store: Store, clock: Clock, janitor: Janitor | None = None
+        self,
+        directory: Directory,
+        store: Store,
+        clock: Clock,
+        janitor: Janitor | None = None,
+        keys: Keys = DEMO_KEYS,
     ) -> None:
         self.directory = directory
+        self.keys = keys  # what users' JWTs are signed with and passwords derived from
         self.store = store
         self.clock = clock
         self.janitor = janitor or Janitor(store)
@@ -114,7 +120,7 @@ class TokenService:
                 raise invalid_request("assertion")
             owner = self._jwt_owner(form["assertion"])
         elif grant_type == "password":
-            owner = password_owner(self.directory, form)
+            owner = password_owner(self.directory, form, self.keys)
         elif grant_type == "authorization_code":
             owner = self.codes.redeem(app, form)
         elif grant_type == "refresh_token":
@@ -129,7 +135,9 @@ class TokenService:
 
     def _jwt_owner(self, assertion: str) -> Extension:
         try:
-            claims = jwt.decode(assertion, SIGNING_KEY, algorithms=["HS256"], audience=JWT_AUDIENCE)
+            claims = jwt.decode(
+                assertion, self.keys.signing_key, algorithms=["HS256"], audience=JWT_AUDIENCE
+            )
             subject = str(claims["sub"])
             owner = self.directory.extension(int(subject)) if is_digits(subject) else None
         except (jwt.PyJWTError, KeyError, ValueError, TypeError):

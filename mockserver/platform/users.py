@@ -1,27 +1,23 @@
 """Who can log in, and with what: usernames, passwords and the users list of `credentials`.
 
-Passwords are derived, never stored: a readable string from a hash of the extension ID and a
-fixed demo salt, so the same account (seeded or from a fixture) gives the same passwords on every
-machine and in every worker, and a fixture needs no secrets in it (docs/decisions.md).
+Passwords are derived, never stored: a readable string from a hash of the extension ID and the
+keys' salt (the fixed demo salt by default), so the same account (seeded or from a fixture) gives
+the same passwords on every machine and in every worker, and a fixture needs no secrets in it
+(docs/decisions.md). `--random-credentials` derives the salt from a secret (credentials.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from typing import Any
 
 from mockserver.directory.model import Account, Directory, Extension
-from mockserver.platform.credentials import credential_jwt
-
-# Not a secret and must not be one: it only makes the passwords differ from a plain hash.
-PASSWORD_SALT = "presence-mock-demo-password"
+from mockserver.platform.credentials import DEMO_KEYS, Keys, credential_jwt
 
 
-def password(ext: Extension) -> str:
-    """The password of a User extension, e.g. `Demo-3f9a1c-7be204`."""
-    digest = hashlib.sha256(f"{PASSWORD_SALT}:{ext.id}".encode()).hexdigest()
-    return f"Demo-{digest[:6]}-{digest[6:12]}"
+def password(ext: Extension, keys: Keys = DEMO_KEYS) -> str:
+    """The password of a User extension, e.g. `Demo-3f9a1c-7be204` with the demo keys."""
+    return keys.password(ext)
 
 
 def username(account: Account, ext: Extension) -> str:
@@ -56,11 +52,11 @@ def find_user(directory: Directory, login: str, extension: str | None) -> Extens
     return None
 
 
-def password_matches(ext: Extension, given: str) -> bool:
-    return secrets.compare_digest(password(ext).encode(), given.encode())
+def password_matches(ext: Extension, given: str, keys: Keys) -> bool:
+    return secrets.compare_digest(password(ext, keys).encode(), given.encode())
 
 
-def users(directory: Directory) -> list[dict[str, Any]]:
+def users(directory: Directory, keys: Keys = DEMO_KEYS) -> list[dict[str, Any]]:
     """One login per User extension of every account, for `presence-mock credentials --json`."""
     return [
         {
@@ -69,8 +65,8 @@ def users(directory: Directory) -> list[dict[str, Any]]:
             "extensionNumber": ext.number,
             "name": ext.name,
             "username": username(account, ext),
-            "password": password(ext),
-            "jwt": credential_jwt(ext),
+            "password": password(ext, keys),
+            "jwt": credential_jwt(ext, keys),
             "admin": ext.admin,
         }
         for account in directory.accounts

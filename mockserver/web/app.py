@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from mockserver.config import Settings
+from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
 from mockserver.scaleout import is_shared, shared
 from mockserver.web import api, controls, hooks, oauth
@@ -35,6 +35,7 @@ def create_app(
     """The emulator of `test_config`'s settings, or the `emulator` given (already built)."""
     if emulator is None:
         settings = settings_of(test_config)
+        _check_credentials(settings)
         emulator = Emulator.from_settings(settings)
         if is_shared(settings.store):
             emulator = shared(emulator)
@@ -50,3 +51,14 @@ def create_app(
         app.register_blueprint(blueprint)
     drop_automatic_head(app)
     return app
+
+
+def _check_credentials(settings: Settings) -> None:
+    """A store other processes open means other apps built from the same settings: a secret each
+    made up for itself would give every process different credentials."""
+    made_up = settings.random_credentials and settings.credentials_secret is None
+    if made_up and is_shared(settings.store):
+        raise ConfigError(
+            "--random-credentials with a shared store needs --credentials-secret "
+            "(PRESENCE_MOCK_CREDENTIALS_SECRET), the same in every process"
+        )
