@@ -32,6 +32,8 @@ from mockserver.directory.fixtures import (
 )
 from mockserver.directory.model import (
     CALLER_ID_VISIBILITIES,
+    COMMUNICATION_HANDLING_DEFAULTS,
+    COMMUNICATION_HANDLING_FIELDS,
     DEFAULT_APP_PERMISSIONS,
     DEFAULT_SETTINGS,
     DND_STATUSES,
@@ -309,6 +311,41 @@ def test_missing_presence_fields_take_the_defaults():
     assert admin.settings == DEFAULT_SETTINGS
     assert colleague.settings == {**DEFAULT_SETTINGS, "userStatus": "Busy"}
     assert loaded.apps[0].permissions == DEFAULT_APP_PERMISSIONS
+
+
+def test_communication_handling_adds_both_newer_fields_with_their_defaults():
+    """Decision 7: only a configured account holds dndStatusPersonal and acceptCallQueueCalls."""
+    data = small_fixture()
+    data["accounts"][0]["communicationHandling"] = True
+    data["accounts"][0]["extensions"][1]["presence"] = {"acceptCallQueueCalls": True}
+    loaded = directory_from_dict(data)
+    account = loaded.accounts[0]
+    admin, colleague = account.extensions[:2]
+    assert account.communication_handling
+    assert admin.settings == {**DEFAULT_SETTINGS, **COMMUNICATION_HANDLING_DEFAULTS}
+    assert colleague.settings["acceptCallQueueCalls"] is True
+    assert directory_from_dict(directory_to_dict(loaded)) == loaded
+    assert directory_to_dict(loaded)["accounts"][0]["communicationHandling"] is True
+
+
+def test_seeded_accounts_are_legacy(directory):
+    """Decision 7: no seeded user holds a field of the new communication handling service."""
+    assert not any(a.communication_handling for a in directory.accounts)
+    for ext in every_extension(directory):
+        assert COMMUNICATION_HANDLING_FIELDS.isdisjoint(ext.settings), ext.id
+
+
+@pytest.mark.parametrize("key", sorted(COMMUNICATION_HANDLING_FIELDS))
+def test_a_legacy_account_refuses_a_newer_field(key):
+    data = small_fixture()
+    value = True if key == "acceptCallQueueCalls" else "TakeAllCalls"
+    data["accounts"][0]["extensions"][1]["presence"] = {key: value}
+    with pytest.raises(FixtureError) as caught:
+        directory_from_dict(data, "f.json")
+    assert str(caught.value) == (
+        f"f.json: accounts[0].extensions[1].presence.{key}: "
+        'only an account with "communicationHandling": true reports it'
+    )
 
 
 def test_loaded_users_with_equal_settings_share_one_dict():

@@ -33,6 +33,7 @@ from mockserver.config import DEFAULT_EXTENSIONS, DEFAULT_SEED, MAX_EXTENSIONS, 
 from mockserver.directory.fixtures import interned_settings
 from mockserver.directory.model import (
     DEFAULT_APP_PERMISSIONS,
+    LEGACY_WRITABLE_FIELDS,
     Account,
     ActiveCall,
     App,
@@ -492,14 +493,18 @@ def _random_plan(rng: random.Random, pools: _Pools) -> Plan:
         "calls": _CALL_STATES.pick(rng) if on_call else (),
         "meetingStatus": "Disconnected" if on_call or status == "Offline" else _MEETING.pick(rng),
     }
-    if rng.random() < 0.15:  # only accounts on the new call handling service report it
+    # Drawn for the sequence's sake only: seeded accounts are legacy and drop both (decision 7).
+    if rng.random() < 0.15:
         personal = plan["dndStatus"] == "DoNotAcceptAnyCalls"
         plan["dndStatusPersonal"] = "DoNotAcceptAnyCalls" if personal else "TakeAllCalls"
     return plan
 
 
 def _seed(plan: Plan, shared: dict[Any, PresenceSettings]) -> _Seed:
-    return _Seed(interned_settings(shared, plan), plan["meetingStatus"], plan["calls"])
+    # Seeded accounts are legacy (presence-more.md decision 7): the plan's dndStatusPersonal and
+    # acceptCallQueueCalls are still drawn, so every other draw stays as it was, but not kept.
+    settings = interned_settings(shared, plan, LEGACY_WRITABLE_FIELDS)
+    return _Seed(settings, plan["meetingStatus"], plan["calls"])
 
 
 def _user(
