@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 
 from mockserver.directory.builder import (
     DEFAULT_EXTENSIONS,
+    DEFAULT_SEED,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     MAX_EXTENSIONS,
@@ -234,7 +235,10 @@ def test_ids_and_numbers_are_unique_and_realistic(directory):
     extensions = every_extension(directory)
     ids = [e.id for e in extensions]
     assert len(set(ids)) == len(ids)
-    assert all(10**11 < i <= INT64_MAX for i in ids)
+    # 13 digits, but the operators': those carry their 10-digit account's ID (decision 1).
+    operators = {a.id for a in directory.accounts}
+    assert all(10**11 < i <= INT64_MAX for i in ids if i not in operators)
+    assert operators <= set(ids)
     phones = [e.phone_number for e in extensions if e.phone_number]
     assert len(set(phones)) == len(phones)
     for account in directory.accounts:
@@ -662,3 +666,17 @@ def test_seeded_queues_hold_the_users_their_queue_calls_ring():
             assert ext.email and ext.email.endswith(".example.com")
     emails = [e.email for e in account.extensions if e.email]
     assert len(emails) == len(set(emails))
+
+
+@pytest.mark.parametrize(("seed", "size"), [(DEFAULT_SEED, DEFAULT_EXTENSIONS), (7, 300)])
+def test_the_operator_has_the_accounts_id(seed, size):
+    """Decision 1: extension 101, a User (the administrator), carries the account's ID; the IDs
+    stay unique across the directory and increasing in listing order."""
+    built = build_directory(seed=seed, extensions=size)
+    every_id = [e.id for a in built.accounts for e in a.extensions]
+    assert len(set(every_id)) == len(every_id)
+    for account in built.accounts:
+        operator = account.by_id[account.id]
+        assert (operator.number, operator.type, operator.admin) == ("101", ExtensionType.USER, True)
+        ids = [e.id for e in account.extensions]
+        assert ids == sorted(ids)

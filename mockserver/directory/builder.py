@@ -325,6 +325,11 @@ def _account(
 ) -> Account:
     layout = _layout(shape)
     ids = _extension_ids(rng, shape.id_prefix, shape.size)
+    # presence-more.md decision 1: the operator (the administrator, number 101, a User) has the
+    # account's ID. Account IDs have 10 digits and the others 13, so it stays unique in the
+    # directory, ends in 004 and is the smallest, keeping IDs increasing in listing order; it
+    # replaces a drawn ID without a draw of its own, so every other value stays as it was.
+    ids[0] = account_id
     numbers = [str(_FIRST_EXTENSION_NUMBER + i) for i in range(shape.size)]
     titles = _non_user_names(layout)
     main_number = f"+1{area}5550100"
@@ -407,7 +412,9 @@ def _layout(shape: _Shape) -> list[ExtensionType]:
 
 
 def _extension_ids(rng: random.Random, prefix: int, count: int) -> list[int]:
-    """Increasing IDs with gaps, 13 digits ending in 004 like the platform's (62xxxxxxxx004)."""
+    """Increasing IDs with gaps, 13 digits ending in 004 like the platform's (62xxxxxxxx004).
+
+    The first is replaced by the account's ID (decision 1, in `_account`)."""
     block = prefix * 10**8 + _below(rng, 10**7)
     ids = []
     for _ in range(count):
