@@ -47,8 +47,22 @@ def test_there_are_nine_non_user_types():
             [{"telephonyStatus": "ParkedCall"}, {"telephonyStatus": "CallConnected"}],
             "CallConnected",
         ),
-        ([{"telephonyStatus": "Ringing"}, {"telephonyStatus": "ParkedCall"}], "ParkedCall"),
+        # Decision 18: Ringing outranks ParkedCall, in either order of the calls.
+        ([{"telephonyStatus": "Ringing"}, {"telephonyStatus": "ParkedCall"}], "Ringing"),
+        ([{"telephonyStatus": "ParkedCall"}, {"telephonyStatus": "Ringing"}], "Ringing"),
+        ([{"telephonyStatus": "ParkedCall"}, {"telephonyStatus": "NoCall"}], "ParkedCall"),
+        ([{"telephonyStatus": "OnHold"}, {"telephonyStatus": "CallConnected"}], "CallConnected"),
     ],
 )
-def test_telephony_status_is_the_most_engaged_call(calls, expected):
+def test_telephony_status_follows_decision_18(calls, expected):
     assert telephony_status(calls) == expected
+
+
+def test_telephony_priority_is_decision_18():
+    """Every pair of states resolves by CallConnected > OnHold > Ringing > ParkedCall > NoCall."""
+    order = ["CallConnected", "OnHold", "Ringing", "ParkedCall", "NoCall"]
+    for i, higher in enumerate(order):
+        for lower in order[i:]:
+            calls = [{"telephonyStatus": lower}, {"telephonyStatus": higher}]
+            assert telephony_status(calls) == higher
+            assert telephony_status(list(reversed(calls))) == higher

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 
 from mockserver.directory.builder import (
     DEFAULT_EXTENSIONS,
+    DEFAULT_SEED,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     MAX_EXTENSIONS,
@@ -32,6 +33,8 @@ from mockserver.directory.fixtures import (
 )
 from mockserver.directory.model import (
     CALLER_ID_VISIBILITIES,
+    COMMUNICATION_HANDLING_DEFAULTS,
+    COMMUNICATION_HANDLING_FIELDS,
     DEFAULT_APP_PERMISSIONS,
     DEFAULT_SETTINGS,
     DND_STATUSES,
@@ -232,7 +235,10 @@ def test_ids_and_numbers_are_unique_and_realistic(directory):
     extensions = every_extension(directory)
     ids = [e.id for e in extensions]
     assert len(set(ids)) == len(ids)
-    assert all(10**11 < i <= INT64_MAX for i in ids)
+    # 13 digits, but the operators': those carry their 10-digit account's ID (decision 1).
+    operators = {a.id for a in directory.accounts}
+    assert all(10**11 < i <= INT64_MAX for i in ids if i not in operators)
+    assert operators <= set(ids)
     phones = [e.phone_number for e in extensions if e.phone_number]
     assert len(set(phones)) == len(phones)
     for account in directory.accounts:
@@ -309,6 +315,41 @@ def test_missing_presence_fields_take_the_defaults():
     assert admin.settings == DEFAULT_SETTINGS
     assert colleague.settings == {**DEFAULT_SETTINGS, "userStatus": "Busy"}
     assert loaded.apps[0].permissions == DEFAULT_APP_PERMISSIONS
+
+
+def test_communication_handling_adds_both_newer_fields_with_their_defaults():
+    """Decision 7: only a configured account holds dndStatusPersonal and acceptCallQueueCalls."""
+    data = small_fixture()
+    data["accounts"][0]["communicationHandling"] = True
+    data["accounts"][0]["extensions"][1]["presence"] = {"acceptCallQueueCalls": True}
+    loaded = directory_from_dict(data)
+    account = loaded.accounts[0]
+    admin, colleague = account.extensions[:2]
+    assert account.communication_handling
+    assert admin.settings == {**DEFAULT_SETTINGS, **COMMUNICATION_HANDLING_DEFAULTS}
+    assert colleague.settings["acceptCallQueueCalls"] is True
+    assert directory_from_dict(directory_to_dict(loaded)) == loaded
+    assert directory_to_dict(loaded)["accounts"][0]["communicationHandling"] is True
+
+
+def test_seeded_accounts_are_legacy(directory):
+    """Decision 7: no seeded user holds a field of the new communication handling service."""
+    assert not any(a.communication_handling for a in directory.accounts)
+    for ext in every_extension(directory):
+        assert COMMUNICATION_HANDLING_FIELDS.isdisjoint(ext.settings), ext.id
+
+
+@pytest.mark.parametrize("key", sorted(COMMUNICATION_HANDLING_FIELDS))
+def test_a_legacy_account_refuses_a_newer_field(key):
+    data = small_fixture()
+    value = True if key == "acceptCallQueueCalls" else "TakeAllCalls"
+    data["accounts"][0]["extensions"][1]["presence"] = {key: value}
+    with pytest.raises(FixtureError) as caught:
+        directory_from_dict(data, "f.json")
+    assert str(caught.value) == (
+        f"f.json: accounts[0].extensions[1].presence.{key}: "
+        'only an account with "communicationHandling": true reports it'
+    )
 
 
 def test_loaded_users_with_equal_settings_share_one_dict():
@@ -625,3 +666,17 @@ def test_seeded_queues_hold_the_users_their_queue_calls_ring():
             assert ext.email and ext.email.endswith(".example.com")
     emails = [e.email for e in account.extensions if e.email]
     assert len(emails) == len(set(emails))
+
+
+@pytest.mark.parametrize(("seed", "size"), [(DEFAULT_SEED, DEFAULT_EXTENSIONS), (7, 300)])
+def test_the_operator_has_the_accounts_id(seed, size):
+    """Decision 1: extension 101, a User (the administrator), carries the account's ID; the IDs
+    stay unique across the directory and increasing in listing order."""
+    built = build_directory(seed=seed, extensions=size)
+    every_id = [e.id for a in built.accounts for e in a.extensions]
+    assert len(set(every_id)) == len(every_id)
+    for account in built.accounts:
+        operator = account.by_id[account.id]
+        assert (operator.number, operator.type, operator.admin) == ("101", ExtensionType.USER, True)
+        ids = [e.id for e in account.extensions]
+        assert ids == sorted(ids)

@@ -1,7 +1,14 @@
 """PUT presence: validation, recomputed presenceStatus, persistence, reset (Part A.5, A.9)."""
 
+import json
+
 import pytest
 
+from mockserver.config import Settings
+from mockserver.directory.builder import build_directory
+from mockserver.directory.fixtures import directory_to_dict
+from mockserver.emulator import Emulator
+from mockserver.web.app import create_app
 from tests.conftest import find, login
 from tests.test_batch import parts_of
 
@@ -82,7 +89,64 @@ def test_a_call_keeps_a_user_busy_whatever_they_set(client, directory):
     )
 
 
-def test_every_writable_field_round_trips(client, directory):
+@pytest.fixture(scope="module")
+def handling_emulator(tmp_path_factory):
+    """The default build with account 1 on the new communication handling service."""
+    data = directory_to_dict(build_directory())
+    data["accounts"][0]["communicationHandling"] = True
+    path = tmp_path_factory.mktemp("handling") / "fixture.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return Emulator.from_settings(Settings(fixture=str(path), validate_responses=True))
+
+
+@pytest.fixture
+def handling_client(handling_emulator):
+    handling_emulator.reset()
+    app = create_app(emulator=handling_emulator)
+    app.testing = True
+    yield app.test_client()
+    handling_emulator.reset()
+
+
+NEWER = {"dndStatusPersonal": "DoNotAcceptAnyCalls", "acceptCallQueueCalls": True}
+
+
+def test_a_legacy_account_reports_neither_newer_field(client, directory):
+    """Decision 7: the default (seeded) account is legacy, in every read."""
+    me = login(client, directory, quiet_user(directory))
+    page = me.get(f"{API}/presence", perPage="1000", detailedTelephonyState="true").get_json()
+    users = [r for r in page["records"] if "userStatus" in r]
+    assert users
+    assert all(NEWER.keys().isdisjoint(r) for r in users)
+    assert NEWER.keys().isdisjoint(me.get(f"{API}/extension/~/presence").get_json())
+
+
+def test_a_legacy_account_ignores_the_newer_fields_in_a_put(client, directory):
+    """Decision 7: accepted and ignored like an unknown field; the rest of the body applies."""
+    me = login(client, directory, quiet_user(directory))
+    answer = me.put(f"{API}/extension/~/presence", {**NEWER, "message": "legacy"})
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["message"] == "legacy" and NEWER.keys().isdisjoint(body)
+    again = me.get(f"{API}/extension/~/presence").get_json()
+    assert again["message"] == "legacy" and NEWER.keys().isdisjoint(again)
+
+
+def test_an_account_with_communication_handling_reports_both(handling_client, handling_emulator):
+    directory = handling_emulator.directory
+    me = login(handling_client, directory, quiet_user(directory))
+    body = me.get(f"{API}/extension/~/presence").get_json()
+    assert {k: body[k] for k in NEWER} == {
+        "dndStatusPersonal": "TakeAllCalls",
+        "acceptCallQueueCalls": False,
+    }
+    # The second account stays legacy: the flag is per account.
+    other = login(handling_client, directory, directory.accounts[1].administrator)
+    assert NEWER.keys().isdisjoint(other.get(f"{API}/extension/~/presence").get_json())
+
+
+def test_every_writable_field_round_trips(handling_client, handling_emulator):
+    client, directory = handling_client, handling_emulator.directory
     me = login(client, directory, quiet_user(directory))
     change = {
         "userStatus": "Busy",

@@ -33,6 +33,7 @@ from mockserver.config import DEFAULT_EXTENSIONS, DEFAULT_SEED, MAX_EXTENSIONS, 
 from mockserver.directory.fixtures import interned_settings
 from mockserver.directory.model import (
     DEFAULT_APP_PERMISSIONS,
+    LEGACY_WRITABLE_FIELDS,
     Account,
     ActiveCall,
     App,
@@ -324,6 +325,11 @@ def _account(
 ) -> Account:
     layout = _layout(shape)
     ids = _extension_ids(rng, shape.id_prefix, shape.size)
+    # presence-more.md decision 1: the operator (the administrator, number 101, a User) has the
+    # account's ID. Account IDs have 10 digits and the others 13, so it stays unique in the
+    # directory, ends in 004 and is the smallest, keeping IDs increasing in listing order; it
+    # replaces a drawn ID without a draw of its own, so every other value stays as it was.
+    ids[0] = account_id
     numbers = [str(_FIRST_EXTENSION_NUMBER + i) for i in range(shape.size)]
     titles = _non_user_names(layout)
     main_number = f"+1{area}5550100"
@@ -406,7 +412,9 @@ def _layout(shape: _Shape) -> list[ExtensionType]:
 
 
 def _extension_ids(rng: random.Random, prefix: int, count: int) -> list[int]:
-    """Increasing IDs with gaps, 13 digits ending in 004 like the platform's (62xxxxxxxx004)."""
+    """Increasing IDs with gaps, 13 digits ending in 004 like the platform's (62xxxxxxxx004).
+
+    The first is replaced by the account's ID (decision 1, in `_account`)."""
     block = prefix * 10**8 + _below(rng, 10**7)
     ids = []
     for _ in range(count):
@@ -492,14 +500,18 @@ def _random_plan(rng: random.Random, pools: _Pools) -> Plan:
         "calls": _CALL_STATES.pick(rng) if on_call else (),
         "meetingStatus": "Disconnected" if on_call or status == "Offline" else _MEETING.pick(rng),
     }
-    if rng.random() < 0.15:  # only accounts on the new call handling service report it
+    # Drawn for the sequence's sake only: seeded accounts are legacy and drop both (decision 7).
+    if rng.random() < 0.15:
         personal = plan["dndStatus"] == "DoNotAcceptAnyCalls"
         plan["dndStatusPersonal"] = "DoNotAcceptAnyCalls" if personal else "TakeAllCalls"
     return plan
 
 
 def _seed(plan: Plan, shared: dict[Any, PresenceSettings]) -> _Seed:
-    return _Seed(interned_settings(shared, plan), plan["meetingStatus"], plan["calls"])
+    # Seeded accounts are legacy (presence-more.md decision 7): the plan's dndStatusPersonal and
+    # acceptCallQueueCalls are still drawn, so every other draw stays as it was, but not kept.
+    settings = interned_settings(shared, plan, LEGACY_WRITABLE_FIELDS)
+    return _Seed(settings, plan["meetingStatus"], plan["calls"])
 
 
 def _user(

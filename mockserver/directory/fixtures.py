@@ -18,6 +18,8 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator, ValidationError
 
 from mockserver.directory.model import (
+    COMMUNICATION_HANDLING_DEFAULTS,
+    COMMUNICATION_HANDLING_FIELDS,
     DEFAULT_APP_PERMISSIONS,
     DEFAULT_SETTINGS,
     WRITABLE_FIELDS,
@@ -193,8 +195,17 @@ def _account_problems(
             f"a second administrator; {first} is one already",
         )
     yield from _queue_problems(where, extensions)
+    handling = account.get("communicationHandling", False)
     for j, ext in enumerate(extensions):
         if ext["type"] == ExtensionType.USER:
+            # Decision 7: a legacy account has no such fields; refused rather than dropped, so a
+            # fixture never silently loses a value its author wrote.
+            for key in sorted(COMMUNICATION_HANDLING_FIELDS & set(ext.get("presence", ()))):
+                if not handling:
+                    yield (
+                        _dotted([*where, "extensions", j, "presence", key]),
+                        'only an account with "communicationHandling": true reports it',
+                    )
             continue
         if ext.get("admin", False):
             yield _dotted([*where, "extensions", j, "admin"]), "only a User extension can be admin"
@@ -263,18 +274,24 @@ def _directory_from(data: Mapping[str, Any]) -> Directory:
 
 def _account_from(raw: Mapping[str, Any], shared: dict[Any, PresenceSettings]) -> Account:
     account_id = int(raw["id"])
-    extensions = [_extension_from(e, account_id, shared) for e in raw["extensions"]]
-    return Account(account_id, raw["name"], raw["mainNumber"], extensions)
+    handling = bool(raw.get("communicationHandling", False))
+    defaults = {**DEFAULT_SETTINGS, **COMMUNICATION_HANDLING_DEFAULTS} if handling else None
+    extensions = [_extension_from(e, account_id, shared, defaults) for e in raw["extensions"]]
+    return Account(account_id, raw["name"], raw["mainNumber"], extensions, handling)
 
 
 def _extension_from(
-    raw: Mapping[str, Any], account_id: int, shared: dict[Any, PresenceSettings]
+    raw: Mapping[str, Any],
+    account_id: int,
+    shared: dict[Any, PresenceSettings],
+    defaults: Mapping[str, Any] | None = None,
 ) -> Extension:
+    """One extension; `defaults` are an account with communication handling's (decision 7)."""
     kind = ExtensionType(raw["type"])
     presence: Mapping[str, Any] = raw.get("presence", {})
     settings = _NO_SETTINGS
     if kind.is_user:
-        settings = interned_settings(shared, {**DEFAULT_SETTINGS, **presence})
+        settings = interned_settings(shared, {**(defaults or DEFAULT_SETTINGS), **presence})
     return Extension(
         id=int(raw["id"]),
         account_id=account_id,
@@ -297,10 +314,12 @@ def _extension_from(
 
 
 def interned_settings(
-    shared: dict[Any, PresenceSettings], values: Mapping[str, Any]
+    shared: dict[Any, PresenceSettings],
+    values: Mapping[str, Any],
+    fields: Sequence[str] = WRITABLE_FIELDS,
 ) -> PresenceSettings:
-    """The writable fields of `values` in wire order, one dict per distinct combination."""
-    settings = cast(PresenceSettings, {k: values[k] for k in WRITABLE_FIELDS if k in values})
+    """The `fields` of `values` in wire order, one dict per distinct combination."""
+    settings = cast(PresenceSettings, {k: values[k] for k in fields if k in values})
     return shared.setdefault(tuple(settings.items()), settings)
 
 
@@ -340,12 +359,15 @@ def _app_to_dict(app: App) -> dict[str, Any]:
 
 
 def _account_to_dict(account: Account) -> dict[str, Any]:
-    return {
+    found: dict[str, Any] = {
         "id": account.id,
         "name": account.name,
         "mainNumber": account.main_number,
-        "extensions": [_extension_to_dict(ext) for ext in account.extensions],
     }
+    if account.communication_handling:  # written only when set: legacy is the default
+        found["communicationHandling"] = True
+    found["extensions"] = [_extension_to_dict(ext) for ext in account.extensions]
+    return found
 
 
 def _extension_to_dict(ext: Extension) -> dict[str, Any]:

@@ -65,7 +65,17 @@ class PresenceSettings(TypedDict, total=False):
 
 WRITABLE_FIELDS: tuple[str, ...] = tuple(PresenceSettings.__annotations__)
 
-# What a User extension reads when its fixture says nothing (spec defaults where it has one).
+# Fields only accounts on the new communication handling service report (contract Part B.2).
+# presence-more.md decision 7: a legacy account, the default, never holds or reports them.
+COMMUNICATION_HANDLING_FIELDS: frozenset[str] = frozenset(
+    {"dndStatusPersonal", "acceptCallQueueCalls"}
+)
+LEGACY_WRITABLE_FIELDS: tuple[str, ...] = tuple(
+    f for f in WRITABLE_FIELDS if f not in COMMUNICATION_HANDLING_FIELDS
+)
+
+# What a User extension of a legacy account reads when its fixture says nothing (spec defaults
+# where it has one).
 DEFAULT_SETTINGS: PresenceSettings = {
     "userStatus": "Available",
     "dndStatus": "TakeAllCalls",
@@ -74,6 +84,11 @@ DEFAULT_SETTINGS: PresenceSettings = {
     "callerIdVisibility": "All",
     "ringOnMonitoredCall": False,
     "pickUpCallsOnHold": False,
+}
+# ... and what a user of an account with `communicationHandling` adds (decision 7: configured,
+# both fields are reported; the spec's default for acceptCallQueueCalls, TakeAllCalls otherwise).
+COMMUNICATION_HANDLING_DEFAULTS: PresenceSettings = {
+    "dndStatusPersonal": "TakeAllCalls",
     "acceptCallQueueCalls": False,
 }
 
@@ -159,12 +174,18 @@ class App:
 
 @dataclass(slots=True)
 class Account:
-    """An account: its extensions in listing order, and an index by extension ID."""
+    """An account: its extensions in listing order, and an index by extension ID.
+
+    `communication_handling`: the account is on the new communication handling service and its
+    presence carries dndStatusPersonal and acceptCallQueueCalls; off, the default, it is a
+    legacy account (presence-more.md decision 7).
+    """
 
     id: int
     name: str
     main_number: str
     extensions: list[Extension]
+    communication_handling: bool = False
     by_id: dict[int, Extension] = field(init=False, repr=False)
     # Member extension ID -> the queues (Department extensions) it belongs to, in listing order.
     queues_of: dict[int, list[Extension]] = field(init=False, repr=False)
@@ -175,6 +196,11 @@ class Account:
         for ext in self.extensions:
             for member in ext.members:
                 self.queues_of.setdefault(member.extension_id, []).append(ext)
+
+    @property
+    def writable_fields(self) -> tuple[str, ...]:
+        """The presence fields a PUT may set on this account's users (decision 7)."""
+        return WRITABLE_FIELDS if self.communication_handling else LEGACY_WRITABLE_FIELDS
 
     @property
     def administrator(self) -> Extension:

@@ -13,13 +13,14 @@ BUSY_TELEPHONY = frozenset({"CallConnected", "OnHold", "ParkedCall"})
 # (presence-more.md decision 29). Frozen is not among them.
 INACTIVE_STATUSES = frozenset({"NotActivated", "Disabled"})
 
-# When a user has several calls, the line reads as the most engaged one. The spec is silent;
-# this order puts a connected call above a held, a parked and a ringing one (docs/decisions.md).
-_TELEPHONY_RANK = {"NoCall": 0, "Ringing": 1, "ParkedCall": 2, "OnHold": 3, "CallConnected": 4}
+# When a user has several calls, the line reads as one of them. The spec is silent;
+# presence-more.md decision 18 sets the priority CallConnected > OnHold > Ringing > ParkedCall >
+# NoCall: a call ringing now outranks one parked and waiting (docs/decisions.md).
+_TELEPHONY_RANK = {"NoCall": 0, "ParkedCall": 1, "Ringing": 2, "OnHold": 3, "CallConnected": 4}
 
 
 def telephony_status(active_calls: Iterable[ActiveCall]) -> str:
-    """The extension's telephonyStatus: NoCall without calls, else its most engaged call's."""
+    """The extension's telephonyStatus: NoCall without calls, else its highest-ranked call's."""
     statuses = [call.get("telephonyStatus", "NoCall") for call in active_calls]
     return max(statuses, key=_TELEPHONY_RANK.__getitem__, default="NoCall")
 

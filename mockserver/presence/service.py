@@ -6,9 +6,15 @@ Knows accounts, extensions, the store and the wire shapes; knows nothing of HTTP
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from mockserver.directory.model import Account, Directory, Extension, PresenceSettings
+from mockserver.directory.model import (
+    LEGACY_WRITABLE_FIELDS,
+    Account,
+    Directory,
+    Extension,
+    PresenceSettings,
+)
 from mockserver.errors import (
     DisabledExtension,
     InvalidMultipartRequest,
@@ -152,6 +158,11 @@ class PresenceService:
             raise PresenceNotSupported(ext.type.value)
         if ext.status == "Disabled":
             raise DisabledExtension()
+        if not account.communication_handling:
+            # Decision 7: a legacy account has no dndStatusPersonal or acceptCallQueueCalls;
+            # a PUT of them is ignored like an unknown field (docs/decisions.md), not refused.
+            kept = {k: v for k, v in changes.items() if k in LEGACY_WRITABLE_FIELDS}
+            changes = cast(PresenceSettings, kept)
         if changes:
             merged = self.store.merge_overrides(ext.id, changes)
         else:
