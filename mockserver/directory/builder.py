@@ -412,10 +412,12 @@ def _layout(shape: _Shape) -> list[ExtensionType]:
 
 
 def _extension_ids(rng: random.Random, prefix: int, count: int) -> list[int]:
-    """Increasing IDs with gaps, 13 digits ending in 004 like the platform's (62xxxxxxxx004).
+    """Increasing IDs with gaps, 12 digits ending in 004 like the platform's (62xxxxxxx004):
+    9 to 12 digits (presence-more.md decision 2); room for 100,000 gaps of up to 9 below the
+    next prefix.
 
     The first is replaced by the account's ID (decision 1, in `_account`)."""
-    block = prefix * 10**8 + _below(rng, 10**7)
+    block = prefix * 10**7 + _below(rng, 10**6)
     ids = []
     for _ in range(count):
         block += 1 + _below(rng, 9)
