@@ -47,6 +47,18 @@ def basic_auth(directory: Directory) -> str:
     return "Basic " + base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
 
 
+def assert_error(answer: TestResponse, status: int, code: str, **fields: str) -> dict[str, Any]:
+    """The platform's error body (Part A.1) of `answer`: its status, its code at both levels,
+    and the given fields of its first item."""
+    assert answer.status_code == status, answer.get_data(as_text=True)
+    body: dict[str, Any] = answer.get_json()
+    assert body["errorCode"] == code
+    assert body["errors"][0]["errorCode"] == code
+    for key, value in fields.items():
+        assert body["errors"][0][key] == value
+    return body
+
+
 def find(directory: Directory, test: Callable[[Extension], bool], account: int = 0) -> Extension:
     """The first extension of an account that passes `test`."""
     return next(e for e in directory.accounts[account].extensions if test(e))

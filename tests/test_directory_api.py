@@ -6,20 +6,10 @@ from __future__ import annotations
 import pytest
 
 from mockserver.directory.model import Directory
-from tests.conftest import find
+from tests.conftest import assert_error, find
 
 API = "/restapi/v1.0/account/~"
 LIST = f"{API}/extension"
-
-
-def assert_error(answer, status: int, code: str, **fields: str) -> dict:
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    body = answer.get_json()
-    assert body["errorCode"] == code
-    assert body["errors"][0]["errorCode"] == code
-    for key, value in fields.items():
-        assert body["errors"][0][key] == value
-    return body
 
 
 # -- listExtensions ----------------------------------------------------------------------------

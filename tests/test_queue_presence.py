@@ -7,7 +7,7 @@ import pytest
 from werkzeug.test import Client
 
 from mockserver.directory.model import Directory, Extension, ExtensionType
-from tests.conftest import Api, login
+from tests.conftest import Api, assert_error, login
 
 API = "/restapi/v1.0/account/~"
 
@@ -55,16 +55,6 @@ def flag_in_queue(api: Api, queue: Extension, member_id: int) -> bool:
     return next(
         r["acceptCurrentQueueCalls"] for r in records if r["member"]["id"] == str(member_id)
     )
-
-
-def assert_error(answer, status: int, code: str, **fields: str) -> dict:
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    body = answer.get_json()
-    assert body["errorCode"] == code
-    assert body["errors"][0]["errorCode"] == code
-    for key, value in fields.items():
-        assert body["errors"][0][key] == value
-    return body
 
 
 # -- what is allowed, so that the refusals below are refusals of something that works ----------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mockserver.directory.model import Directory
-from tests.conftest import Api, find
+from tests.conftest import Api, assert_error, find
 
 API = "/restapi/v1.0/account/~"
 MINE = f"{API}/extension/~/unified-presence"
@@ -16,16 +16,6 @@ def patch(api: Api, path: str, body: object = None, raw: bytes | None = None):
     if raw is not None:
         return api.client.patch(path, data=raw, headers=api.headers())
     return api.client.patch(path, json=body, headers=api.headers())
-
-
-def assert_error(answer, status: int, code: str, **fields: str) -> dict:
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    body = answer.get_json()
-    assert body["errorCode"] == code
-    assert body["errors"][0]["errorCode"] == code
-    for key, value in fields.items():
-        assert body["errors"][0][key] == value
-    return body
 
 
 def user_ids(directory: Directory, count: int) -> list[str]:

@@ -92,8 +92,8 @@ class QueuePresenceService:
                 raise InvalidParameter(f"records[{index}].member.id")  # decision 8
             if "acceptCurrentQueueCalls" in item:  # acceptQueueCalls is read-only: ignored
                 changes[int(member_id)] = item["acceptCurrentQueueCalls"]
-        for member_id in changes:
-            _may_change(caller, queue, member_id)
+        for changed in changes:
+            _may_change(caller, queue, changed)
         self._set(queue, changes)
         return self._queue_view(account, queue)
 

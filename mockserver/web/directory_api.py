@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response
 
 from mockserver.presence import parsing
@@ -44,7 +46,7 @@ def list_active_calls(account: str, extension: str) -> Response:
     return json_response(body, "call-log-response")
 
 
-VIEWS = {
+VIEWS: dict[str, Callable[..., Response]] = {
     "readAccountInfo": read_account_info,
     "listExtensions": list_extensions,
     "readExtension": read_extension,

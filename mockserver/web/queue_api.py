@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response
 
 from mockserver.presence import parsing
@@ -61,7 +63,7 @@ def update_unified_presence(account: str, extension: str) -> Response:
     return json_response(body, UNIFIED_SCHEMA)
 
 
-VIEWS = {
+VIEWS: dict[str, Callable[..., Response]] = {
     "readCallQueuePresence": read_queue_presence,
     "updateCallQueuePresence": update_queue_presence,
     "readExtensionCallQueuePresence": read_agent_presence,
