@@ -1,6 +1,6 @@
 """What lets several processes serve one account fast: the one wrapper that turns it on.
 
-`shared(emulator)` gives an emulator whose store reads go through a per-process cache kept
+`shared(settings)` builds an emulator whose store reads go through a per-process cache kept
 exact by a change counter (cached.py, SQLite only) and whose journal is gathered per process
 and written when read (journal.py). The app factory applies it whenever the store is one that
 other processes open too (a SQLite file or Redis); a memory store is one process's own.
@@ -10,10 +10,11 @@ batches by requestlog.py.
 
 from __future__ import annotations
 
-from mockserver.emulator import Emulator
+from mockserver.config import Settings
+from mockserver.emulator import Emulator, directory_for
 from mockserver.scaleout.cached import COUNTER_SUFFIX, CachedStore, ChangeCounter
 from mockserver.scaleout.journal import SharedJournal
-from mockserver.storage import Store
+from mockserver.storage import Store, store_from_url
 from mockserver.storage.sqlite import SQLiteStore
 
 __all__ = ["COUNTER_SUFFIX", "SharedJournal", "is_shared", "shared", "shared_store"]
@@ -31,6 +32,8 @@ def shared_store(store: Store) -> Store:
     return store  # Redis is shared across hosts: a per-host counter cannot keep a cache exact
 
 
-def shared(emulator: Emulator) -> Emulator:
-    store = shared_store(emulator.store)
-    return Emulator.build(emulator.settings, emulator.directory, store, SharedJournal(store))
+def shared(settings: Settings) -> Emulator:
+    """The emulator of `settings`, built once with the read cache and the batched journal in
+    front of a store other processes open too."""
+    store = shared_store(store_from_url(settings.store))
+    return Emulator.build(settings, directory_for(settings), store, SharedJournal(store))

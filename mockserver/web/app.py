@@ -36,9 +36,10 @@ def create_app(
     if emulator is None:
         settings = settings_of(test_config)
         _check_credentials(settings)
-        emulator = Emulator.from_settings(settings)
         if is_shared(settings.store):
-            emulator = shared(emulator)
+            emulator = shared(settings)
+        else:
+            emulator = Emulator.from_settings(settings)
     controls.check_settings(emulator.settings)
     app = Flask("mockserver", static_folder=None)
     # The platform answers //restapi//v1.0 with 404, not with a redirect to the merged path.

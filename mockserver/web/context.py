@@ -16,6 +16,7 @@ from mockserver.emulator import Emulator
 from mockserver.http import Request as Described
 from mockserver.operations import BY_ENDPOINT, Operation
 from mockserver.platform.tokens import Caller
+from mockserver.presence.parsing import first
 from mockserver.validation.request_rules import RuleProblem
 
 EXTENSION = "presence_mock"
@@ -65,8 +66,7 @@ class State:
         return self._described
 
     def first(self, name: str) -> str | None:
-        values = self.query.get(name)
-        return values[0] if values else None
+        return first(self.query, name)
 
     def authenticated(self) -> Caller:
         assert self.caller is not None, "the hooks authenticate every API operation"
