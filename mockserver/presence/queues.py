@@ -52,6 +52,7 @@ class QueuePresenceService:
         if changes:
             fields = {str(member): value for member, value in changes.items()}
             self.store.merge_overrides(queue.id, fields)  # type: ignore[arg-type]
+            self.presence.changed(list(changes))
 
     # -- the queue view -------------------------------------------------------------------------
     def read_queue(self, caller: Caller, account_param: str, group_param: str) -> Record:

@@ -24,6 +24,7 @@ from mockserver.errors import (
 )
 from mockserver.inputs import is_digits
 from mockserver.platform.tokens import Caller
+from mockserver.presence.changes import ChangeListener
 from mockserver.presence.paging import Page
 from mockserver.presence.wire import (
     View,
@@ -42,6 +43,17 @@ class PresenceService:
     def __init__(self, directory: Directory, store: Store) -> None:
         self.directory = directory
         self.store = store
+        self._listeners: list[ChangeListener] = []
+
+    # -- changes --------------------------------------------------------------------------------
+    def listen(self, listener: ChangeListener) -> None:
+        self._listeners.append(listener)
+
+    def changed(self, extension_ids: Sequence[int]) -> None:
+        """Tell the listeners that these extensions' presence may read differently now."""
+        if extension_ids:
+            for listener in self._listeners:
+                listener.presence_changed(extension_ids)
 
     # -- lookups --------------------------------------------------------------------------------
     def account(self, caller: Caller, account_param: str) -> Account:
@@ -165,6 +177,7 @@ class PresenceService:
             changes = cast(PresenceSettings, kept)
         if changes:
             merged = self.store.merge_overrides(ext.id, changes)
+            self.changed([ext.id])
         else:
             merged = self.store.overrides([ext.id]).get(ext.id, {})
         settings: PresenceSettings = {**ext.settings, **merged}

@@ -99,6 +99,8 @@ class UnifiedPresenceService:
         if availability is not None:
             changes: PresenceSettings = {"dndStatus": FROM_AVAILABILITY[availability]}
             self.store.merge_overrides(user.id, changes)
+        if glip or availability is not None:
+            self.presence.changed([user.id])
         return self.read_one(caller, account_param, str(user.id))
 
 
