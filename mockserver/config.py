@@ -57,6 +57,7 @@ class Settings:
     random_credentials: bool = False
     credentials_secret: str | None = field(default=None, repr=False)
     credentials_file: str | None = None  # serve writes the credentials here (mode 0600)
+    webhook_https_only: bool = False  # issue 13: refuse http:// WebHook addresses (SUB-523)
 
     def __post_init__(self) -> None:
         # Checked here, so a flag, a variable and a create_app() mapping all get the same
