@@ -221,7 +221,7 @@ def credentials(settings: Settings, style: str = "text") -> str:
 def serve(settings: Settings) -> int:
     """Serve the app with granian (mockserver/cli/servers.py), in `settings.workers` processes."""
     from mockserver.cli import servers
-    from mockserver.scaleout import COUNTER_SUFFIX
+    from mockserver.scaleout import COUNTER_SUFFIX, is_shared
     from mockserver.web.app import create_app
 
     if settings.workers < 1:
@@ -257,7 +257,12 @@ def serve(settings: Settings) -> int:
             settings.port,
             settings.workers,
         )
-        servers.serve(app, settings.host, settings.port, settings.workers)
+        deliverer = servers.start_deliverer(app, is_shared(settings.store))  # issue 13: WebHooks
+        try:
+            servers.serve(app, settings.host, settings.port, settings.workers)
+        finally:
+            if deliverer is not None:
+                deliverer.terminate()
     finally:
         if written and not settings.credentials_file:
             with contextlib.suppress(OSError):
