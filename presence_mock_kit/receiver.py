@@ -58,6 +58,8 @@ class WebhookReceiver:
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
         bound_host, bound_port = self._server.server_address[:2]
+        if isinstance(bound_host, bytes):
+            bound_host = bound_host.decode()
         self.url = f"http://{bound_host}:{bound_port}{path}"
 
     # -- lifecycle ------------------------------------------------------------------------------
