@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockserver.chaos import Chaos
 from mockserver.config import Settings, with_credentials_secret
 from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
@@ -41,6 +42,7 @@ class Emulator:
     unified: UnifiedPresenceService
     calls: ActiveCallsService
     keys: Keys  # what the credentials of `credentials` are made from
+    chaos: Chaos  # issue 16: latency and fault rules
 
     @classmethod
     def build(
@@ -71,6 +73,7 @@ class Emulator:
             unified=UnifiedPresenceService(presence),
             calls=ActiveCallsService(presence),
             keys=keys,
+            chaos=Chaos.from_settings(settings, store, clock),
         )
 
     @classmethod
@@ -87,6 +90,7 @@ class Emulator:
         self.store.reset()
         self.journal.clear()
         self.clock.reset()
+        self.chaos.reset()
 
 
 def directory_for(settings: Settings) -> Directory:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
+from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
 from mockserver.config import (
@@ -112,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _account_options(serve)
     _control_options(serve)
+    chaos_options(serve)
     serve.add_argument(
         "--credentials-file",
         metavar="PATH",
@@ -179,8 +181,9 @@ def _account_options(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     values = {k: v for k, v in vars(args).items() if k in Settings.__dataclass_fields__}
-    if values.get("rate_limit"):  # repeated --rate-limit flags: one comma-separated setting
-        values["rate_limit"] = ",".join(values["rate_limit"])
+    for name in ("rate_limit", "latency", "fault"):  # repeated flags: one comma-separated list
+        if values.get(name):
+            values[name] = ",".join(values[name])
     return Settings.from_env(os.environ).override(**values)
 
 
@@ -257,6 +260,7 @@ def serve(settings: Settings) -> int:
             settings.port,
             settings.workers,
         )
+        _log_chaos(app, log)
         servers.serve(app, settings.host, settings.port, settings.workers)
     finally:
         if written and not settings.credentials_file:
@@ -267,6 +271,14 @@ def serve(settings: Settings) -> int:
                 with contextlib.suppress(OSError):
                     os.unlink(scratch + suffix)
     return 0
+
+
+def _log_chaos(app: Any, log: logging.Logger) -> None:
+    """Start-up fault rules are named with their seed, so a failing CI run can be replayed."""
+    chaos = app.extensions["presence_mock"].chaos
+    if chaos.startup:
+        rules = ", ".join(rule.text for rule in chaos.startup)
+        log.info("presence-mock: chaos rules %s (seed %d)", rules, chaos.default_seed)
 
 
 def _write_credentials(settings: Settings) -> str | None:
