@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
+from mockserver.cli import issue16
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
@@ -144,6 +145,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
     _account_options(contract)
+    issue16.add_record(commands)
+    issue16.add_replay(commands)
+    issue16.add_drift(commands)
+    issue16.add_coverage(commands)
     return parser
 
 
@@ -320,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in unknown_variables(os.environ, [*variable_names(), *CONTRACT_VARIABLES]):
         print(line, file=sys.stderr)
     try:
+        if getattr(args, "run", None) is not None:  # record, replay, drift, coverage
+            return int(args.run(args))
         settings = settings_from(args)
         if args.command == "contract":
             from mockserver.cli.contract import run_contract
