@@ -218,3 +218,13 @@ def test_startup_rules_from_settings() -> None:
             "getToken=150ms",
             "readAccountInfo=429",
         ]
+
+
+def test_chaos_controls_are_locked_like_the_others() -> None:
+    from mockserver.web.app import create_app
+
+    app = create_app({"controls": "token", "controls_token": "s3cret-token-123"})
+    client = app.test_client()
+    assert client.get("/_mock/chaos").status_code == 401
+    locked = client.get("/_mock/chaos", headers={"Authorization": "Bearer s3cret-token-123"})
+    assert locked.status_code == 200

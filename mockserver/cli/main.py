@@ -265,7 +265,7 @@ def serve(settings: Settings) -> int:
             settings.port,
             settings.workers,
         )
-        _log_chaos(app, log)
+        _log_chaos(settings, log)
         servers.serve(app, settings.host, settings.port, settings.workers)
     finally:
         if written and not settings.credentials_file:
@@ -278,12 +278,12 @@ def serve(settings: Settings) -> int:
     return 0
 
 
-def _log_chaos(app: Any, log: logging.Logger) -> None:
+def _log_chaos(settings: Settings, log: logging.Logger) -> None:
     """Start-up fault rules are named with their seed, so a failing CI run can be replayed."""
-    chaos = app.extensions["presence_mock"].chaos
-    if chaos.startup:
-        rules = ", ".join(rule.text for rule in chaos.startup)
-        log.info("presence-mock: chaos rules %s (seed %d)", rules, chaos.default_seed)
+    rules = ",".join(filter(None, (settings.latency, settings.fault)))
+    if rules:
+        seed = settings.chaos_seed if settings.chaos_seed is not None else settings.seed
+        log.info("presence-mock: chaos rules %s (seed %d)", rules, seed)
 
 
 def _write_credentials(settings: Settings) -> str | None:
