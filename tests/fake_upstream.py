@@ -12,15 +12,13 @@ Its differences from the emulator (what drift must report, and nothing else):
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from werkzeug.serving import make_server
-
 from mockserver.config import Settings
 from mockserver.web.app import create_app
+from tests.broken_servers import serving_wsgi
 
 WSGIEnviron = dict[str, Any]
 
@@ -66,11 +64,5 @@ class Different:
 @contextmanager
 def fake_upstream() -> Iterator[str]:
     app = create_app(Settings(validate_responses=False))
-    server = make_server("127.0.0.1", 0, Different(app.wsgi_app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
+    with serving_wsgi(Different(app.wsgi_app)) as url:
+        yield url

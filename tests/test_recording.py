@@ -21,6 +21,7 @@ from mockserver.recording.exchange import load
 from mockserver.recording.replay import fixture_from_recording
 from tests.fake_upstream import fake_upstream
 from tests.live_server import COMMAND, free_port, running
+from tests.test_chaos import grant, login_headers
 
 pytestmark = pytest.mark.e2e
 
@@ -78,16 +79,8 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                 params={"access_token": token["access_token"]},
                 timeout=10,
             ).raise_for_status()
-            granted = requests.post(
-                f"{proxy}/restapi/oauth/token",
-                auth=(login["clientId"], login["clientSecret"]),
-                data={
-                    "grant_type": "password",
-                    "username": user["username"],
-                    "password": user["password"],
-                },
-                timeout=10,
-            )
+            password = {"username": user["username"], "password": user["password"]}
+            granted = grant(proxy, login, {"grant_type": "password", **password})
             assert granted.status_code == 200, granted.text
             secrets |= {granted.json()["access_token"], granted.json()["refresh_token"]}
         yield {
@@ -157,19 +150,10 @@ def test_a_recording_replays_as_a_fixture(session: dict[str, Any], tmp_path: Pat
         if e.type.is_user and e.settings.get("userStatus") == "Busy"
     )
     with PresenceMock(fixture=path, log=False) as mock:
-        admin = mock.credentials
-        token = requests.post(
-            "https://platform.ringcentral.com/restapi/oauth/token",
-            auth=(admin["clientId"], admin["clientSecret"]),
-            data={
-                "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                "assertion": admin["jwt"],
-            },
-            timeout=5,
-        ).json()["access_token"]
+        headers = login_headers(mock)
         answer = requests.get(
             f"https://platform.ringcentral.com/restapi/v1.0/account/~/extension/{busy.id}/presence",
-            headers={"Authorization": f"Bearer {token}"},
+            headers=headers,
             timeout=5,
         ).json()
         assert answer["userStatus"] == "Busy"

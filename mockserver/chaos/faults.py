@@ -25,14 +25,18 @@ import socket
 import struct
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 log = logging.getLogger("presence_mock")
 INPROCESS = "presence_mock.inprocess"
 FLUSH = 0.05  # seconds granian needs to write the first part of a cut body before the break
 _LINGER_NOW = struct.pack("ii", 1, 0)
 _ESTABLISHED = 1  # tcpi_state
-_TCP_INFO_LAST_SENT = 44  # offsets of tcpi_last_data_sent / tcpi_last_data_recv (ms ago)
+# struct tcp_info (linux/tcp.h): tcpi_last_data_sent, _last_ack_sent, _last_data_recv (ms ago)
+# from byte 44; tcpi_data_segs_out (segments with data this side sent) at 156 (Linux 4.6+).
+_TCP_INFO_LAST_SENT = 44
+_TCP_INFO_DATA_SEGS_OUT = 156
+_TCP_INFO_SIZE = 160  # offsets of tcpi_last_data_sent / tcpi_last_data_recv (ms ago)
 
 
 class NetworkFault(Exception):
@@ -64,7 +68,8 @@ def hang_up(kind: str, environ: Mapping[str, Any]) -> bool:
     apart (the answer's body then breaks after the headers, which granian has sent)."""
     if environ.get(INPROCESS):
         return True
-    fd = connection_of(environ)
+    # A stalled client has usually given up by now: its socket is gone, and nothing is amiss.
+    fd = connection_of(environ, warn=kind != "stall")
     if fd is None:
         return False
     with socket.socket(fileno=os.dup(fd)) as twin:
@@ -79,7 +84,7 @@ def hang_up(kind: str, environ: Mapping[str, Any]) -> bool:
     return True
 
 
-def connection_of(environ: Mapping[str, Any]) -> int | None:
+def connection_of(environ: Mapping[str, Any], warn: bool = True) -> int | None:
     """The descriptor of the socket this request came in on, or None.
 
     A WSGI app is not given its socket: it is found among this process's descriptors by the
@@ -93,15 +98,21 @@ def connection_of(environ: Mapping[str, Any]) -> int | None:
         found = list(_candidates(port, peer))
     except (OSError, ValueError):
         return None
-    if len(found) > 1:
-        found = [(fd, sent, received) for fd, sent, received in found if received < sent]
-    if len(found) != 1:
+    if len(found) > 1:  # in flight: never answered yet, or data came in after the last answer
+        found = [c for c in found if c.answered == 0 or c.received < c.sent]
+    if len(found) != 1 and warn:
         log.warning("chaos: cannot tell this request's socket apart (%d candidates)", len(found))
-        return None
-    return found[0][0]
+    return found[0].fd if len(found) == 1 else None
 
 
-def _candidates(port: int, peer: str) -> Iterator[tuple[int, int, int]]:
+class _Candidate(NamedTuple):
+    fd: int
+    sent: int  # ms since this side last sent data
+    received: int  # ms since data last came in
+    answered: int  # data segments this side has sent
+
+
+def _candidates(port: int, peer: str) -> Iterator[_Candidate]:
     for name in os.listdir("/proc/self/fd"):
         with contextlib.suppress(OSError):
             if not os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
@@ -112,8 +123,9 @@ def _candidates(port: int, peer: str) -> Iterator[tuple[int, int, int]]:
                 local, remote = twin.getsockname(), twin.getpeername()
                 if local[1] != port or remote[0] != peer:
                     continue
-                info = twin.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+                info = twin.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _TCP_INFO_SIZE)
                 if info[0] != _ESTABLISHED:  # a client gone (CLOSE_WAIT) is not this request
                     continue
                 sent, _, received = struct.unpack_from("III", info, _TCP_INFO_LAST_SENT)
-                yield int(name), sent, received
+                answered = struct.unpack_from("I", info, _TCP_INFO_DATA_SEGS_OUT)[0]
+                yield _Candidate(int(name), sent, received, answered)

@@ -185,60 +185,33 @@ def compare(recording: dict[str, Any], emulator: Answerer, real: Answerer | None
 def _compare_one(
     report: Report, operation: str, example: str, theirs: Answer, ours: Answer
 ) -> None:
+    def differ(kind: str, where: str, real: Any, emulator: Any) -> None:
+        report.add(Difference(operation, kind, where, real, emulator, example))
+
     if theirs.status != ours.status:
-        report.add(Difference(operation, "status", "status", theirs.status, ours.status, example))
-    real_headers = _headers(theirs.headers)
-    our_headers = _headers(ours.headers)
+        differ("status", "status", theirs.status, ours.status)
+    real_headers, our_headers = _headers(theirs.headers), _headers(ours.headers)
     for name in sorted(set(real_headers) | set(our_headers)):
         if name not in our_headers or name not in real_headers:
-            report.add(
-                Difference(
-                    operation,
-                    "header",
-                    name,
-                    "present" if name in real_headers else None,
-                    "present" if name in our_headers else None,
-                    example,
-                )
-            )
+            differ("header", name, _present(name, real_headers), _present(name, our_headers))
         elif name in VALUE_HEADERS and real_headers[name] != our_headers[name]:
-            report.add(
-                Difference(
-                    operation, "header", name, real_headers[name], our_headers[name], example
-                )
-            )
+            differ("header", name, real_headers[name], our_headers[name])
     real_code, our_code = error_code(theirs.body), error_code(ours.body)
     if real_code != our_code:
-        report.add(Difference(operation, "errorCode", "errorCode", real_code, our_code, example))
+        differ("errorCode", "errorCode", real_code, our_code)
     if theirs.status != ours.status:
         return  # different answers altogether: their fields say nothing more
-    real_types, _ = shape(theirs.body)
-    our_types, _ = shape(ours.body)
+    real_types, our_types = shape(theirs.body)[0], shape(ours.body)[0]
     for path in sorted(set(real_types) | set(our_types)):
-        if path not in our_types or path not in real_types:
-            report.add(
-                Difference(
-                    operation,
-                    "field",
-                    path,
-                    _types(real_types.get(path)),
-                    _types(our_types.get(path)),
-                    example,
-                )
-            )
-        elif (
-            real_types[path] != our_types[path] and "null" not in real_types[path] | our_types[path]
-        ):
-            report.add(
-                Difference(
-                    operation,
-                    "type",
-                    path,
-                    _types(real_types[path]),
-                    _types(our_types[path]),
-                    example,
-                )
-            )
+        real, mine = real_types.get(path), our_types.get(path)
+        if real is None or mine is None:
+            differ("field", path, _types(real), _types(mine))
+        elif real != mine and "null" not in real | mine:
+            differ("type", path, _types(real), _types(mine))
+
+
+def _present(name: str, headers: dict[str, str]) -> str | None:
+    return "present" if name in headers else None
 
 
 def _types(found: set[str] | None) -> str | None:
