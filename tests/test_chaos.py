@@ -231,3 +231,29 @@ def test_chaos_controls_are_locked_like_the_others() -> None:
     assert client.get("/_mock/chaos").status_code == 401
     locked = client.get("/_mock/chaos", headers={"Authorization": "Bearer s3cret-token-123"})
     assert locked.status_code == 200
+
+
+def test_environment_twins() -> None:
+    settings = Settings.from_env(
+        {
+            "PRESENCE_MOCK_LATENCY": "getToken=10ms,20ms-30ms",
+            "PRESENCE_MOCK_FAULT": "readAccountInfo=503:next=1",
+            "PRESENCE_MOCK_CHAOS_SEED": "3",
+        }
+    )
+    chaos = Emulator.from_settings(settings).chaos
+    assert [rule.text for rule in chaos.startup] == [
+        "getToken=10ms",
+        "20ms-30ms",
+        "readAccountInfo=503:next=1",
+    ]
+    assert chaos.default_seed == 3
+
+
+def test_no_rules_cost_one_check() -> None:
+    chaos = Emulator.from_settings(Settings()).chaos
+    assert chaos.armed() is False
+    started = time.perf_counter()
+    for _ in range(100_000):
+        chaos.armed()
+    assert (time.perf_counter() - started) / 100_000 < 5e-6  # well under a microsecond, usually
