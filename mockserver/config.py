@@ -58,6 +58,11 @@ class Settings:
     credentials_secret: str | None = field(default=None, repr=False)
     credentials_file: str | None = None  # serve writes the credentials here (mode 0600)
     webhook_https_only: bool = False  # issue 13: refuse http:// WebHook addresses (SUB-523)
+    # Issue 16: start-up latency and fault rules (comma-separated, mockserver/chaos/specs.py)
+    # and the seed of their draws (default: `seed`).
+    latency: str | None = None
+    fault: str | None = None
+    chaos_seed: int | None = None
 
     def __post_init__(self) -> None:
         # Checked here, so a flag, a variable and a create_app() mapping all get the same
@@ -137,7 +142,7 @@ def unknown_variables(environ: Mapping[str, str], known: Iterable[str]) -> list[
 
 
 def _convert(name: str, raw: str, kind: object) -> Any:
-    if kind in ("int", int):
+    if kind in ("int", int, "int | None"):
         try:
             return int(raw)
         except ValueError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockserver.chaos import Chaos
 from mockserver.config import Settings, with_credentials_secret
 from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
@@ -43,6 +44,7 @@ class Emulator:
     calls: ActiveCallsService
     keys: Keys  # what the credentials of `credentials` are made from
     events: Events  # issue 13: the event log, publisher, subscriptions, delivered journal
+    chaos: Chaos  # issue 16: latency and fault rules
 
     @classmethod
     def build(
@@ -74,6 +76,7 @@ class Emulator:
             calls=ActiveCallsService(presence),
             keys=keys,
             events=Events.build(presence, store, clock, settings.webhook_https_only),
+            chaos=Chaos.from_settings(settings, store, clock),
         )
 
     @classmethod
@@ -91,6 +94,7 @@ class Emulator:
         self.journal.clear()
         self.clock.reset()
         self.events.reset()
+        self.chaos.reset()
 
 
 def directory_for(settings: Settings) -> Directory:

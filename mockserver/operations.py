@@ -257,10 +257,27 @@ CONTROLS: Final = (
     Operation("eventLog", "GET", "/event-log"),
 )
 
-SURFACES: Final = {"api": API_PREFIX, "oauth": OAUTH_PREFIX, "controls": CONTROLS_PREFIX}
+# Issue 16: the run-time latency and fault rules (web/chaos_api.py, its own blueprint).
+CHAOS_CONTROLS: Final = (
+    Operation("readChaos", "GET", "/chaos"),
+    Operation("setChaos", "PUT", "/chaos"),
+    Operation("clearChaos", "DELETE", "/chaos"),
+)
+
+SURFACES: Final = {
+    "api": API_PREFIX,
+    "oauth": OAUTH_PREFIX,
+    "controls": CONTROLS_PREFIX,
+    "chaos": CONTROLS_PREFIX,
+}
 BY_ENDPOINT: Final = {
     f"{surface}.{operation.endpoint}": operation
-    for surface, table in (("api", API), ("oauth", OAUTH), ("controls", CONTROLS))
+    for surface, table in (
+        ("api", API),
+        ("oauth", OAUTH),
+        ("controls", CONTROLS),
+        ("chaos", CHAOS_CONTROLS),
+    )
     for operation in table
 }
 

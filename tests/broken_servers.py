@@ -238,14 +238,23 @@ JSON_EDITS: dict[str, Callable[[FlaskRequest, int, Any], Any]] = {
 @contextmanager
 def serving(emulator: BrokenEmulator) -> Iterator[str]:
     """Serve `emulator` on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, emulator.app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     # WebHooks, as `serve` delivers them (issue 13).
     _, stop = start_thread(Deliverer(emulator.events, emulator.directory, emulator.clock))
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serving_wsgi(emulator.app()) as url:
+            yield url
     finally:
         stop.set()
+
+
+@contextmanager
+def serving_wsgi(app: Any) -> Iterator[str]:
+    """Serve a WSGI `app` on a free loopback port with werkzeug, in a thread; yields its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
         server.shutdown()
         thread.join(timeout=10)

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
+from mockserver.cli import issue16
 from mockserver.cli import listen as listen_command
+from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
 from mockserver.config import (
@@ -119,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _account_options(serve)
     _control_options(serve)
+    chaos_options(serve)
     serve.add_argument(
         "--credentials-file",
         metavar="PATH",
@@ -150,6 +153,10 @@ def _parser() -> argparse.ArgumentParser:
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
     _account_options(contract)
     listen_command.add_parser(commands)  # issue 13
+    issue16.add_record(commands)
+    issue16.add_replay(commands)
+    issue16.add_drift(commands)
+    issue16.add_coverage(commands)
     return parser
 
 
@@ -187,8 +194,9 @@ def _account_options(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     values = {k: v for k, v in vars(args).items() if k in Settings.__dataclass_fields__}
-    if values.get("rate_limit"):  # repeated --rate-limit flags: one comma-separated setting
-        values["rate_limit"] = ",".join(values["rate_limit"])
+    for name in ("rate_limit", "latency", "fault"):  # repeated flags: one comma-separated list
+        if values.get(name):
+            values[name] = ",".join(values[name])
     return Settings.from_env(os.environ).override(**values)
 
 
@@ -265,6 +273,7 @@ def serve(settings: Settings) -> int:
             settings.port,
             settings.workers,
         )
+        _log_chaos(settings, log)
         deliverer = servers.start_deliverer(app, is_shared(settings.store))  # issue 13: WebHooks
         try:
             servers.serve(app, settings.host, settings.port, settings.workers)
@@ -280,6 +289,14 @@ def serve(settings: Settings) -> int:
                 with contextlib.suppress(OSError):
                     os.unlink(scratch + suffix)
     return 0
+
+
+def _log_chaos(settings: Settings, log: logging.Logger) -> None:
+    """Start-up fault rules are named with their seed, so a failing CI run can be replayed."""
+    rules = ",".join(filter(None, (settings.latency, settings.fault)))
+    if rules:
+        seed = settings.chaos_seed if settings.chaos_seed is not None else settings.seed
+        log.info("presence-mock: chaos rules %s (seed %d)", rules, seed)
 
 
 def _write_credentials(settings: Settings) -> str | None:
@@ -321,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in unknown_variables(os.environ, [*variable_names(), *CONTRACT_VARIABLES]):
         print(line, file=sys.stderr)
     try:
+        if getattr(args, "run", None) is not None:  # record, replay, drift, coverage
+            return int(args.run(args))
         settings = settings_from(args)
         if args.command == "contract":
             from mockserver.cli.contract import run_contract

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import responses
 from requests import PreparedRequest
 
+from mockserver.chaos import INPROCESS, NetworkFault
 from mockserver.config import Settings
 from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
@@ -28,6 +29,7 @@ from mockserver.directory.model import Directory
 from mockserver.emulator import Emulator
 from mockserver.events.delivery import Deliverer
 from mockserver.events.webhooks import Answer, Outgoing
+from mockserver.inprocess.network import as_raised
 from mockserver.platform.users import users
 from mockserver.storage import store_from_url
 from mockserver.web.app import create_app
@@ -224,14 +226,18 @@ class PresenceMock:
     # -- the callback ---------------------------------------------------------------------------
     def _answer(self, prepared: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(prepared.url or "")
-        answer = self._client.open(
-            url.path or "/",
-            base_url=f"{url.scheme}://{url.netloc}",
-            method=prepared.method or "GET",
-            query_string=url.query,
-            headers=dict(prepared.headers),
-            data=_body(prepared),
-        )
+        try:
+            answer = self._client.open(
+                url.path or "/",
+                base_url=f"{url.scheme}://{url.netloc}",
+                method=prepared.method or "GET",
+                query_string=url.query,
+                headers=dict(prepared.headers),
+                data=_body(prepared),
+                environ_overrides={INPROCESS: True},
+            )
+        except NetworkFault as fault:  # issue 16: as requests would raise it on a socket
+            raise as_raised(fault, prepared) from None
         result = answer.status_code, dict(answer.headers), answer.get_data()
         self.deliverer.step()  # the WebHooks this request caused, before the client goes on
         return result

@@ -30,7 +30,9 @@ class Seen:
     time: float
     request: Request
     problems: list[RuleProblem]
-    status: int
+    status: int  # 0: no answer was sent (a fault: reset, empty reply, stall)
+    error_code: str | None = None
+    fault: str | None = None  # issue 16: the fault injected
 
     def entry(self) -> dict[str, Any]:
         request = self.request
@@ -43,6 +45,8 @@ class Seen:
             "status": self.status,
             "verdict": "violation" if self.problems else "ok",
             "problems": [_problem(problem) for problem in self.problems],
+            "errorCode": self.error_code,
+            **({"fault": self.fault} if self.fault else {}),
         }
 
 
@@ -76,8 +80,15 @@ class Journal:
         self.store = store
         self.limit = limit
 
-    def record(self, request: Request, found: list[RuleProblem], status: int) -> None:
-        self._add(Seen(time.time(), request, found, status))
+    def record(
+        self,
+        request: Request,
+        found: list[RuleProblem],
+        status: int,
+        error_code: str | None = None,
+        fault: str | None = None,
+    ) -> None:
+        self._add(Seen(time.time(), request, found, status, error_code, fault))
 
     def _add(self, seen: Seen) -> None:
         self.store.append_entries(NAME, [seen.entry()], self.limit)

@@ -38,6 +38,7 @@ class State:
     caller: Caller | None = None
     rate_headers: dict[str, str] = field(default_factory=dict)
     error_code: str | None = None  # of the error answered, for the log line
+    fault: str | None = None  # issue 16: the fault injected into this answer, if any
     _described: Described | None = None
 
     @classmethod

@@ -36,6 +36,7 @@ from mockserver.errors import (
 from mockserver.redaction import escape, mask_query, query_text
 from mockserver.schemas import SchemaViolation
 from mockserver.validation import request_rules
+from mockserver.web import chaos_api
 from mockserver.web.context import State
 from mockserver.web.forms import form_fields
 from mockserver.web.limits import past_limits, refusal
@@ -43,6 +44,7 @@ from mockserver.web.rendering import error_response
 
 log = logging.getLogger("presence_mock")
 JUDGED_PREFIX = "/restapi/"
+NO_ANSWER = frozenset({"reset", "empty", "stall"})  # faults that send no status line
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
@@ -57,6 +59,12 @@ def install(app: Flask) -> None:
 def prepare() -> Response | None:
     current = request._get_current_object()  # type: ignore[attr-defined]
     now = g.state = State.begin(current, time.perf_counter())
+    # Issue 16: latency and faults, one cheap check when there are no rules (web/chaos_api.py).
+    chaos = now.emulator.chaos.armed() or "HTTP_PREFER" in current.environ
+    if chaos and current.path.startswith(JUDGED_PREFIX):
+        broken = chaos_api.begin(now)
+        if broken is not None:
+            return broken
     refused = past_limits(current)
     if refused is not None:
         return error_response(refused)
@@ -97,8 +105,13 @@ def finish(response: Response) -> Response:
     now: State | None = g.get("state")
     if now is None:  # the request failed before `prepare` (nothing of ours ran)
         return response
+    if now.fault is not None:
+        response = chaos_api.finish(now, response)
     if now.judged:
-        now.emulator.journal.record(now.described(), now.problems, response.status_code)
+        status = 0 if now.fault in NO_ANSWER else response.status_code
+        now.emulator.journal.record(
+            now.described(), now.problems, status, now.error_code, now.fault
+        )
     if log.isEnabledFor(logging.INFO):
         _log_line(now, response.status_code)
     return response

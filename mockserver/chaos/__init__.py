@@ -1,0 +1,24 @@
+"""Chaos (issue 16): latency and faults on demand, by rule or per request (docs/chaos.md).
+
+specs.py reads rules (text and JSON) and the `Prefer` header; engine.py decides what a request
+gets, the same way in every worker and replayably by seed; faults.py makes the network's faults
+(reset, empty reply, cut body, stall) from inside a WSGI app. The web layer applies them
+(web/chaos_api.py); WebHook and WebSocket faults hook in through `Chaos.plan` with their own
+operation names (not built yet).
+"""
+
+from mockserver.chaos.engine import Chaos, Plan
+from mockserver.chaos.faults import INPROCESS, NetworkFault, broken_body, hang_up
+from mockserver.chaos.specs import FAULTS, NETWORK_FAULTS, SpecError
+
+__all__ = [
+    "FAULTS",
+    "INPROCESS",
+    "NETWORK_FAULTS",
+    "Chaos",
+    "NetworkFault",
+    "Plan",
+    "SpecError",
+    "broken_body",
+    "hang_up",
+]

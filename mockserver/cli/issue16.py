@@ -1,0 +1,161 @@
+"""Issue 16's commands: `record`, `replay`, `drift` and `coverage`, one function each.
+
+Each `add_*` registers its subcommand with `run` set to the function that carries it out;
+`main` calls `args.run(args)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TARGET = "http://127.0.0.1:8080"
+
+
+def add_record(commands: Any) -> None:
+    record = commands.add_parser(
+        "record", help="proxy a real server and write what passes through, scrubbed"
+    )
+    record.add_argument("--target", required=True, help="the server to forward to (base URL)")
+    record.add_argument(
+        "--out", default="recording.json", help="the recording file (recording.json)"
+    )
+    record.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    record.add_argument("--port", type=int, default=8080, help="port to listen on (8080; 0: any)")
+    record.set_defaults(run=run_record)
+
+
+def run_record(args: argparse.Namespace) -> int:
+    from mockserver.cli import servers
+    from mockserver.cli.logs import configure
+    from mockserver.recording.proxy import Recorder, proxy_app
+
+    configure("info", "text")
+    port = args.port or _free_port(args.host)
+    recorder = Recorder(args.target, args.out)
+    logging.getLogger("presence_mock").info(
+        "presence-mock record: http://%s:%d -> %s, writing %s",
+        args.host,
+        port,
+        args.target,
+        args.out,
+    )
+    # One worker: the recording is one process's (its file is rewritten after each exchange).
+    servers.serve(proxy_app(recorder), args.host, port, 1)
+    return 0
+
+
+def add_replay(commands: Any) -> None:
+    replay = commands.add_parser("replay", help="turn a recording into a fixture file")
+    replay.add_argument("recording")
+    replay.add_argument("--out", default="-", help="the fixture file (default: standard output)")
+    replay.set_defaults(run=run_replay)
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    from mockserver.directory.fixtures import directory_from_dict
+    from mockserver.recording.exchange import load
+    from mockserver.recording.replay import fixture_from_recording
+
+    fixture = fixture_from_recording(load(args.recording))
+    directory_from_dict(fixture, args.recording)  # refused here, not when served
+    text = json.dumps(fixture, indent=1) + "\n"
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+    return 0
+
+
+def add_drift(commands: Any) -> None:
+    drift = commands.add_parser(
+        "drift", help="compare a recording's (or a live target's) answers with the emulator's"
+    )
+    drift.add_argument("recording")
+    drift.add_argument("--target", help="ask this live server the recorded requests again")
+    drift.add_argument("--client-id", help="the target's app (RINGCENTRAL_CLIENT_ID)")
+    drift.add_argument("--client-secret", help="(RINGCENTRAL_CLIENT_SECRET)")
+    drift.add_argument("--jwt", help="the target's user credential (RINGCENTRAL_JWT)")
+    drift.add_argument(
+        "--json", dest="json_out", default="drift.json", help="the JSON report (drift.json)"
+    )
+    drift.set_defaults(run=run_drift)
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    """Exit 0 when the emulator answers as the recording (or target) does, 1 on any drift."""
+    from mockserver.recording import drift
+    from mockserver.recording.exchange import load
+
+    recording = load(args.recording)
+    real = None
+    if args.target:
+        found = {
+            "client_id": args.client_id or os.environ.get("RINGCENTRAL_CLIENT_ID"),
+            "client_secret": args.client_secret or os.environ.get("RINGCENTRAL_CLIENT_SECRET"),
+            "jwt": args.jwt or os.environ.get("RINGCENTRAL_JWT"),
+        }
+        missing = [name for name, value in found.items() if not value]
+        if missing:
+            raise ValueError(f"drift --target needs {', '.join(missing)} (flags or RINGCENTRAL_*)")
+        real = drift.target_answerer(args.target, **{k: str(v) for k, v in found.items()})
+    logging.getLogger("presence_mock").disabled = True  # the emulator's lines are not the report
+    report = drift.compare(recording, drift.emulator_answerer(recording), real)
+    print(report.text())
+    Path(args.json_out).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return 1 if report.differences else 0
+
+
+def add_coverage(commands: Any) -> None:
+    coverage = commands.add_parser(
+        "coverage", help="what a client's test run exercised, from the emulator's journal"
+    )
+    coverage.add_argument(
+        "--target", default=DEFAULT_TARGET, help=f"the emulator ({DEFAULT_TARGET})"
+    )
+    coverage.add_argument("--journal", help="read a saved GET /_mock/requests answer instead")
+    coverage.add_argument("--json", dest="json_out", help="write the report as JSON here")
+    coverage.add_argument("--junit", help="write the report as JUnit XML here")
+    coverage.add_argument("--controls-token", help="the bearer secret of a locked /_mock/")
+    coverage.add_argument(
+        "--fail-under", type=float, help="exit 1 when fewer than this percent of items are covered"
+    )
+    coverage.set_defaults(run=run_coverage)
+
+
+def run_coverage(args: argparse.Namespace) -> int:
+    import requests
+
+    from mockserver.coverage import coverage_of, write_json
+
+    if args.journal:
+        entries = json.loads(Path(args.journal).read_text(encoding="utf-8"))
+    else:
+        headers = {"Authorization": f"Bearer {args.controls_token}"} if args.controls_token else {}
+        answer = requests.get(
+            f"{args.target.rstrip('/')}/_mock/requests", headers=headers, timeout=30
+        )
+        answer.raise_for_status()
+        entries = answer.json()
+    found = coverage_of(entries)
+    print(found.table())
+    if args.json_out:
+        Path(args.json_out).write_text(write_json(found) + "\n", encoding="utf-8")
+    if args.junit:
+        Path(args.junit).write_text(found.junit() + "\n", encoding="utf-8")
+    if args.fail_under is not None and 100 * found.ratio() < args.fail_under:
+        return 1
+    return 0
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])

@@ -1,0 +1,33 @@
+"""Issue 16: a fault the app injected, as the exception `requests` raises for it on a real socket.
+
+The same exceptions (and causes) a client gets from `presence-mock serve`, where urllib3 meets
+the broken connection (tests/test_chaos_e2e.py checks both modes agree): a reset or an empty
+reply before any byte is `ConnectionError('Connection aborted.', ...)`, a cut body is
+`ChunkedEncodingError` over `IncompleteRead`, and a stall is `ReadTimeout`, raised at once (the
+client would time out, whatever its timeout; none is handed to the callback).
+"""
+
+from __future__ import annotations
+
+from http.client import IncompleteRead, RemoteDisconnected
+
+from requests import PreparedRequest
+from requests.exceptions import ChunkedEncodingError, ConnectionError, ReadTimeout
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+from mockserver.chaos import NetworkFault
+
+
+def as_raised(fault: NetworkFault, prepared: PreparedRequest) -> Exception:
+    if fault.kind == "reset":
+        cause: Exception = ConnectionResetError(104, "Connection reset by peer")
+        return ConnectionError(ProtocolError("Connection aborted.", cause), request=prepared)
+    if fault.kind == "truncate":
+        short = IncompleteRead(fault.sent, fault.missing)
+        broken = ProtocolError(f"Connection broken: {short!r}", short)
+        return ChunkedEncodingError(broken, request=prepared)
+    if fault.kind == "stall":
+        timeout = ReadTimeoutError(None, prepared.url or "", "Read timed out.")  # type: ignore[arg-type]
+        return ReadTimeout(timeout, request=prepared)
+    disconnected = RemoteDisconnected("Remote end closed connection without response")
+    return ConnectionError(ProtocolError("Connection aborted.", disconnected), request=prepared)

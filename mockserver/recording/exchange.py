@@ -1,0 +1,87 @@
+"""A recording: the requests that went through `presence-mock record` and their answers.
+
+File format (JSON, `formatVersion` 1):
+{"formatVersion": 1, "target": URL, "exchanges": [{"operation": operationId or null,
+  "request": {"method", "path", "query": {name: [values]}, "headers": {...}, "body": ...},
+  "response": {"status", "headers": {...}, "body": ...}}]}
+A body is JSON where it was JSON, a form as {"form": {name: [values]}}, a multipart batch as
+{"multipart": [part, ...]} (each part's JSON), other text as {"text": "..."}, or null.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from email.parser import BytesParser
+from email.policy import HTTP
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from mockserver.operations import API, OAUTH, match
+
+PLATFORM = frozenset((*API, *OAUTH))
+
+FORMAT_VERSION = 1
+Exchange = dict[str, Any]
+
+
+def body_of(content_type: str | None, data: bytes) -> Any:
+    """A body as a recording keeps it (before scrubbing)."""
+    if not data:
+        return None
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        return {"form": parse_qs(data.decode("utf-8", "replace"), keep_blank_values=True)}
+    if kind.startswith("multipart/"):
+        return {"multipart": multipart_parts(content_type or "", data)}
+    if kind.endswith("json"):
+        try:
+            return json.loads(data)
+        except ValueError:
+            pass
+    return {"text": data.decode("utf-8", "replace")}
+
+
+def multipart_parts(content_type: str, data: bytes) -> list[Any]:
+    """The JSON of each part of a 207 batch (Part A.3), in order."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + data
+    )
+    parts: list[Any] = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            parts.append(None)
+            continue
+        try:
+            parts.append(json.loads(payload))
+        except ValueError:
+            parts.append({"text": payload.decode("utf-8", "replace")})
+    return parts
+
+
+def operation_of(method: str, path: str) -> str | None:
+    """The RingCentral operation a request names (None for the emulator's /_mock/ controls)."""
+    found = match(method, path)
+    if found is None or found[0] not in PLATFORM:
+        return None
+    return found[0].endpoint
+
+
+def load(path: str | os.PathLike[str]) -> dict[str, Any]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("formatVersion") != FORMAT_VERSION:
+        raise ValueError(f"{path}: not a presence-mock recording (formatVersion {FORMAT_VERSION})")
+    return data
+
+
+def save(path: str | os.PathLike[str], recording: dict[str, Any]) -> None:
+    """Written whole to a temporary file and renamed, so a reader never sees half of it."""
+    target = Path(path)
+    handle, scratch = tempfile.mkstemp(prefix=".recording-", dir=target.parent or ".")
+    with os.fdopen(handle, "w", encoding="utf-8") as sink:
+        json.dump(recording, sink, indent=1)
+        sink.write("\n")
+    os.replace(scratch, target)

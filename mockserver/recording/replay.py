@@ -1,0 +1,198 @@
+"""A recording as a fixture: the accounts, extensions and presence it saw become the emulator's.
+
+Read from the successful answers only: readAccountInfo (the account's ID and main number),
+listExtensions and readExtension (number, type, name, status, email), every presence record
+(single, batch parts, account pages: the writable fields, meetingStatus and activeCalls) and
+the token endpoint's `owner_id` (the administrator: the caller the client logged in as). What a
+recording never showed takes the fixture format's defaults (docs/fixtures.md); the app is the
+emulator's demo app, so `presence-mock credentials --fixture` logs in to it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mockserver.directory.builder import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+
+PRESENCE_KEYS = (
+    "userStatus",
+    "dndStatus",
+    "dndStatusPersonal",
+    "message",
+    "allowSeeMyPresence",
+    "callerIdVisibility",
+    "ringOnMonitoredCall",
+    "pickUpCallsOnHold",
+    "acceptCallQueueCalls",
+    "meetingStatus",
+)
+CALL_KEYS = frozenset(
+    {
+        "id",
+        "direction",
+        "queueCall",
+        "from",
+        "fromName",
+        "to",
+        "toName",
+        "startTime",
+        "telephonyStatus",
+        "sipData",
+        "sessionId",
+        "telephonySessionId",
+        "onBehalfOf",
+        "partyId",
+        "terminationType",
+        "callInfo",
+        "appearanceInfo",
+    }
+)
+_ACCOUNT = re.compile(r"/account/(\d+)")
+_EXTENSION = re.compile(r"/account/(\d+)/extension/(\d+)")
+DEFAULT_MAIN_NUMBER = "+16505550100"
+
+
+class _Seen:
+    def __init__(self) -> None:
+        self.accounts: dict[int, dict[str, Any]] = {}
+        self.extensions: dict[int, dict[str, Any]] = {}  # id -> fixture extension (growing)
+        self.account_of: dict[int, int] = {}
+        self.owners: list[int] = []
+
+    def account(self, account_id: int) -> dict[str, Any]:
+        return self.accounts.setdefault(account_id, {"id": account_id})
+
+    def extension(self, extension_id: int, account_id: int | None) -> dict[str, Any]:
+        if account_id is not None:
+            self.account_of.setdefault(extension_id, account_id)
+            self.account(account_id)
+        return self.extensions.setdefault(extension_id, {"id": extension_id})
+
+
+def fixture_from_recording(recording: dict[str, Any]) -> dict[str, Any]:
+    seen = _Seen()
+    for exchange in recording.get("exchanges", []):
+        response = exchange["response"]
+        if response["status"] not in (200, 207):
+            continue
+        _read(seen, exchange.get("operation"), response["body"])
+    return _fixture(seen)
+
+
+def _read(seen: _Seen, operation: str | None, body: Any) -> None:
+    if (
+        operation == "getToken"
+        and isinstance(body, dict)
+        and str(body.get("owner_id", "")).isdigit()
+    ):
+        seen.owners.append(int(body["owner_id"]))
+    elif operation == "readAccountInfo" and isinstance(body, dict) and "id" in body:
+        account = seen.account(int(body["id"]))
+        if isinstance(body.get("mainNumber"), str):
+            account["mainNumber"] = body["mainNumber"]
+    elif operation in ("listExtensions", "readExtension") and isinstance(body, dict):
+        for record in body.get("records", [body]) if operation == "listExtensions" else [body]:
+            _directory_record(seen, record)
+    elif operation in ("readUserPresenceStatus", "readAccountPresence", "updateUserPresenceStatus"):
+        for record in _presence_records(body):
+            _presence_record(seen, record)
+
+
+def _presence_records(body: Any) -> list[dict[str, Any]]:
+    if isinstance(body, dict) and "multipart" in body:
+        return [part for part in body["multipart"][1:] if isinstance(part, dict)]
+    if isinstance(body, dict) and isinstance(body.get("records"), list):
+        return [record for record in body["records"] if isinstance(record, dict)]
+    return [body] if isinstance(body, dict) else []
+
+
+def _ids(uri: Any) -> tuple[int | None, int | None]:
+    found = _EXTENSION.search(uri) if isinstance(uri, str) else None
+    if found:
+        return int(found.group(1)), int(found.group(2))
+    account = _ACCOUNT.search(uri) if isinstance(uri, str) else None
+    return (int(account.group(1)) if account else None), None
+
+
+def _directory_record(seen: _Seen, record: dict[str, Any]) -> None:
+    if not isinstance(record.get("id"), int):
+        return
+    account_id, _ = _ids(record.get("uri"))
+    extension = seen.extension(record["id"], account_id)
+    for key in ("extensionNumber", "type", "name", "status"):
+        if isinstance(record.get(key), str):
+            extension[key] = record[key]
+    contact = record.get("contact")
+    if isinstance(contact, dict) and isinstance(contact.get("email"), str):
+        extension["email"] = contact["email"]
+
+
+def _presence_record(seen: _Seen, record: dict[str, Any]) -> None:
+    owner = record.get("extension")
+    if not isinstance(owner, dict) or not isinstance(owner.get("id"), int):
+        return
+    account_id, _ = _ids(record.get("uri"))
+    extension = seen.extension(owner["id"], account_id)
+    if isinstance(owner.get("extensionNumber"), str):
+        extension.setdefault("extensionNumber", owner["extensionNumber"])
+    presence = {key: record[key] for key in PRESENCE_KEYS if key in record}
+    if not presence:  # the non-user (or hidden) shape: nothing to learn
+        return
+    calls = record.get("activeCalls")
+    if isinstance(calls, list):
+        presence["activeCalls"] = [
+            {key: value for key, value in call.items() if key in CALL_KEYS}
+            for call in calls
+            if isinstance(call, dict)
+        ]
+    extension.setdefault("presence", {}).update(presence)
+
+
+def _fixture(seen: _Seen) -> dict[str, Any]:
+    accounts = []
+    for account_id, account in seen.accounts.items():
+        members = [
+            _extension(extension)
+            for extension_id, extension in seen.extensions.items()
+            if seen.account_of.get(extension_id) == account_id and "extensionNumber" in extension
+        ]
+        users = [extension for extension in members if extension["type"] == "User"]
+        if not users:
+            continue  # the format needs a User administrator
+        owner = next((u for u in users if u["id"] in seen.owners), users[0])
+        owner["admin"] = True
+        handling = any(
+            key in u.get("presence", {})
+            for u in users
+            for key in ("dndStatusPersonal", "acceptCallQueueCalls")
+        )
+        accounts.append(
+            {
+                "id": account_id,
+                "name": f"Recorded account {account_id}",
+                "mainNumber": account.get("mainNumber", DEFAULT_MAIN_NUMBER),
+                **({"communicationHandling": True} if handling else {}),
+                "extensions": sorted(members, key=lambda e: e["id"]),
+            }
+        )
+    return {
+        "formatVersion": 1,
+        "apps": [
+            {
+                "clientId": DEMO_CLIENT_ID,
+                "clientSecret": DEMO_CLIENT_SECRET,
+                "name": "presence-mock demo app",
+            }
+        ],
+        "accounts": accounts,
+    }
+
+
+def _extension(seen: dict[str, Any]) -> dict[str, Any]:
+    extension = dict(seen)
+    extension.setdefault("type", "User")
+    extension.setdefault("name", f"Extension {extension['extensionNumber']}")
+    if extension["type"] != "User":
+        extension.pop("presence", None)
+    return extension

@@ -1,0 +1,117 @@
+"""Issue 16: latency and faults in the request's path, and their controls (/_mock/chaos).
+
+`begin` runs first in the `prepare` hook for /restapi requests when there are rules or a
+`Prefer` header: it waits the planned delay, then answers a platform error (503 CMN-201 with
+Retry-After, 500, 429 CMN-301 with the rate-limit headers) or a broken answer (reset, empty,
+stall: mockserver/chaos/faults.py); a truncation lets the view answer and `finish` cuts it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, request
+
+from mockserver.chaos import INPROCESS, NETWORK_FAULTS, broken_body, hang_up
+from mockserver.errors import InternalError, JsonParseError, MockError, RateLimited
+from mockserver.inputs import load_json
+from mockserver.operations import CHAOS_CONTROLS, CONTROLS_PREFIX
+from mockserver.platform.ratelimit import PENALTY
+from mockserver.web import controls
+from mockserver.web.context import State, emulator
+from mockserver.web.rendering import error_response, json_response
+from mockserver.web.routing import register
+
+blueprint = Blueprint("chaos", __name__, url_prefix=CONTROLS_PREFIX)
+blueprint.before_request(controls.locked)  # the same lock as every other /_mock/ control
+UNAVAILABLE_RETRY = 10  # seconds in a 503's Retry-After unless the rule says (decisions.md)
+
+
+class ServiceUnavailable(MockError):
+    """503 CMN-201, the platform's 'Service Temporary Unavailable' (contract 4, codes table)."""
+
+    status = 503
+    error_code = "CMN-201"
+    template = "Service Temporary Unavailable"
+
+
+def begin(now: State) -> Response | None:
+    """Apply the plan for this request: None lets it be served (perhaps late, or to be cut)."""
+    operation = now.operation
+    if operation is None:
+        return None
+    prefer = now.request.environ.get("HTTP_PREFER")
+    plan = now.emulator.chaos.plan(operation.endpoint, prefer)
+    if plan is None:
+        return None
+    if plan.delay:
+        time.sleep(plan.delay)
+    if plan.fault is None:
+        return None
+    now.judged = True  # journalled with its fault, even where no rule was checked
+    now.fault = plan.fault
+    if plan.fault == "truncate":
+        return None  # served, then cut in `finish`
+    if plan.fault in NETWORK_FAULTS:
+        environ = now.request.environ
+        if plan.fault == "stall" and not environ.get(INPROCESS):
+            time.sleep(plan.stall)
+        hang_up(plan.fault, environ)
+        body = broken_body(plan.fault, environ)
+        return Response(body, 200, {"Content-Length": "64"}, direct_passthrough=True)
+    if plan.fault == "503":
+        retry = plan.retry if plan.retry is not None else UNAVAILABLE_RETRY
+        return error_response(ServiceUnavailable(headers={"Retry-After": str(retry)}))
+    if plan.fault == "429":
+        now.rate_headers = _throttled(now, plan.retry)
+        return error_response(RateLimited())
+    return error_response(InternalError())
+
+
+def _throttled(now: State, retry: int | None) -> dict[str, str]:
+    """The headers of the limiter's own 429 for this operation's group (Part A.13)."""
+    operation = now.operation
+    group = operation.group if operation is not None and operation.group else "light"
+    limit = now.emulator.limiter.limits[group]
+    return {
+        "X-Rate-Limit-Group": group,
+        "X-Rate-Limit-Limit": str(limit.requests),
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Window": str(limit.window),
+        "Retry-After": str(retry if retry is not None else PENALTY),
+    }
+
+
+def finish(now: State, response: Response) -> Response:
+    """Cut a served answer half way (the fault `truncate`): its Content-Length stays whole."""
+    if now.fault != "truncate":
+        return response
+    body = response.get_data()
+    response.response = broken_body("truncate", now.request.environ, body)
+    response.headers["Content-Length"] = str(len(body))
+    response.direct_passthrough = True
+    return response
+
+
+def read_chaos() -> Response:
+    return json_response(emulator().chaos.describe())
+
+
+def set_chaos() -> Response:
+    """Replace the run-time rules: {"seed": N, "rules": [{"latency": "800ms", ...}, ...]}."""
+    try:
+        body = load_json(request.get_data() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise JsonParseError() from None
+    return json_response(emulator().chaos.set(body))
+
+
+def clear_chaos() -> Response:
+    return json_response(emulator().chaos.set({"rules": []}))
+
+
+register(
+    blueprint,
+    CHAOS_CONTROLS,
+    {"readChaos": read_chaos, "setChaos": set_chaos, "clearChaos": clear_chaos},
+)
