@@ -236,9 +236,9 @@ class PresenceMock:
                 data=_body(prepared),
                 environ_overrides={INPROCESS: True},
             )
+            result = answer.status_code, dict(answer.headers), answer.get_data()
         except NetworkFault as fault:  # issue 16: as requests would raise it on a socket
             raise as_raised(fault, prepared) from None
-        result = answer.status_code, dict(answer.headers), answer.get_data()
         self.deliverer.step()  # the WebHooks this request caused, before the client goes on
         return result
 
