@@ -212,10 +212,26 @@ CONTROLS: Final = (
     Operation("moveClock", "POST", "/clock"),
 )
 
-SURFACES: Final = {"api": API_PREFIX, "oauth": OAUTH_PREFIX, "controls": CONTROLS_PREFIX}
+# Issue 14: simulated calls and meetings (mockserver/web/calls_api.py), beside the controls.
+CALL_STEPS: Final = ("answer", "hold", "unhold", "park", "pickup", "transfer", "end")
+CALLS: Final = (
+    Operation("listCalls", "GET", "/calls"),
+    Operation("placeCall", "POST", "/calls"),
+    Operation("placeQueueCall", "POST", "/queue-calls"),
+    Operation("readCall", "GET", "/calls/<session>"),
+    Operation("stepCall", "POST", f"/calls/<session>/<any({','.join(CALL_STEPS)}):step>"),
+    Operation("stepMeeting", "POST", "/meetings/<extension>/<any(start,end):step>"),
+)
+
+SURFACES: Final = {
+    "api": API_PREFIX,
+    "oauth": OAUTH_PREFIX,
+    "controls": CONTROLS_PREFIX,
+    "calls": CONTROLS_PREFIX,
+}
 BY_ENDPOINT: Final = {
     f"{surface}.{operation.endpoint}": operation
-    for surface, table in (("api", API), ("oauth", OAUTH), ("controls", CONTROLS))
+    for surface, table in (("api", API), ("oauth", OAUTH), ("controls", CONTROLS), ("calls", CALLS))
     for operation in table
 }
 
