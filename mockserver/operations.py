@@ -221,6 +221,7 @@ CALLS: Final = (
     Operation("readCall", "GET", "/calls/<session>"),
     Operation("stepCall", "POST", f"/calls/<session>/<any({','.join(CALL_STEPS)}):step>"),
     Operation("stepMeeting", "POST", "/meetings/<extension>/<any(start,end):step>"),
+    Operation("setPresence", "POST", "/presence/<extension>"),
 )
 
 SURFACES: Final = {

@@ -100,6 +100,8 @@ class MemoryStore:
                 self._records[namespace, key] = copy.deepcopy(done.record)
                 self._expires.pop((namespace, key), None)
             for extension_id, fields in done.overrides.items():
+                if not fields:
+                    continue
                 merged = {**self._overrides.get(extension_id, {}), **copy.deepcopy(fields)}
                 self._overrides[extension_id] = PresenceSettings(**merged)  # type: ignore[typeddict-item]
             return done

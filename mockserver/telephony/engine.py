@@ -15,7 +15,13 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.directory.model import Account, Directory, Extension, ExtensionType
+from mockserver.directory.model import (
+    LEGACY_WRITABLE_FIELDS,
+    Account,
+    Directory,
+    Extension,
+    ExtensionType,
+)
 from mockserver.errors import InvalidParameter, ResourceNotFound
 from mockserver.platform.clock import Clock
 from mockserver.presence.live import CALLS_KEY, MEETING_KEY, split
@@ -413,6 +419,19 @@ class CallEngine:
             book.result = {"extensionId": user.id, "meetingStatus": book.meetings[user.id]}
 
         return self._run(account, [user.id], step)
+
+    def set_presence(
+        self, account: Account, user_ref: str, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Change a user's writable presence fields as their own PUT would (already checked
+        against PresenceInfoRequest): what a scenario or the office does with status and DND."""
+        user = self._user(account, user_ref, "extensionId")
+        if not account.communication_handling:  # decision 7, as PresenceService.update
+            changes = {k: v for k, v in changes.items() if k in LEGACY_WRITABLE_FIELDS}
+        if changes:
+            self.store.merge_overrides(user.id, changes)  # type: ignore[arg-type]
+            self.presence.changed([user.id])
+        return {"extensionId": user.id, **changes}
 
     def reset(self) -> None:
         """Forget every session (the overrides go with the store's reset)."""

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, request
 from mockserver.errors import InvalidParameter, JsonParseError
 from mockserver.inputs import load_json
 from mockserver.operations import CALLS, CONTROLS_PREFIX
+from mockserver.presence.parsing import update_body
 from mockserver.telephony.engine import CallEngine
 from mockserver.web.context import emulator
 from mockserver.web.controls import locked
@@ -119,6 +120,15 @@ def step_meeting(extension: str, step: str) -> Response:
     return json_response(engine.meeting(account, extension, start=step == "start"))
 
 
+def set_presence(extension: str) -> Response:
+    """A user's writable presence fields (the PresenceInfoRequest body, checked as a PUT's),
+    without a token: for scenarios and the office that moves by itself."""
+    engine = _engine()
+    account = engine.account(request.args.get("accountId"))
+    changes = update_body(request.get_data())
+    return json_response(engine.set_presence(account, extension, dict(changes)))
+
+
 register(
     blueprint,
     CALLS,
@@ -129,5 +139,6 @@ register(
         "readCall": read_call,
         "stepCall": step_call,
         "stepMeeting": step_meeting,
+        "setPresence": set_presence,
     },
 )
