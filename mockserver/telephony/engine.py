@@ -11,6 +11,7 @@ choices they leave open are in docs/decisions.md (issue 14).
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ from mockserver.telephony.errors import CallStateConflict
 from mockserver.telephony.sessions import Party, Session, add_party, live, other_side, party_of
 
 NAMESPACE = "telephony"
+ACTIVITY_KEY = "activity"  # beside the accounts' records, whose keys are numbers
 ATTEMPTS = 8  # a step that finds more parties than it locked runs again with them
 
 
@@ -433,10 +435,32 @@ class CallEngine:
             self.presence.changed([user.id])
         return {"extensionId": user.id, **changes}
 
+    # -- the background (activity.py runs it; this is what says it should) ----------------------
+    def activity(self) -> dict[str, Any] | None:
+        """The background activity the emulator should run, None when off (or after a reset)."""
+        return self.store.get(NAMESPACE, ACTIVITY_KEY)
+
+    def start_activity(self, name: str, rate: float, seed: int) -> dict[str, Any]:
+        """Ask for `name` at `rate` from `seed`; a new `run` makes a running one start over."""
+        record = {
+            "name": name,
+            "rate": rate,
+            "seed": seed,
+            "run": secrets.token_hex(4),
+            "since": sessions.timestamp(self.clock.now()),
+        }
+        self.store.put(NAMESPACE, ACTIVITY_KEY, record)
+        return record
+
+    def stop_activity(self) -> None:
+        self.store.take(NAMESPACE, ACTIVITY_KEY)
+
     def reset(self) -> None:
-        """Forget every session (the overrides go with the store's reset)."""
+        """Forget every session and stop the background (the overrides go with the store's
+        reset)."""
         for account in self.directory.accounts:
             self.store.take(NAMESPACE, str(account.id))
+        self.stop_activity()
 
     # -- the transaction ------------------------------------------------------------------------
     def _run(

@@ -66,8 +66,10 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
+    """Steps in time order: a file's tuple, or an endless stream (office-day)."""
+
     name: str
-    steps: tuple[Step, ...]
+    steps: Iterable[Step]
     account: str | None = None
 
 
@@ -182,32 +184,36 @@ class Playback:
     start: float | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     calls: dict[str, str] = field(default_factory=dict)  # label -> telephonySessionId
-    position: int = 0
     last_call: str | None = None
     stopped: bool = False
+    keep: int | None = None  # outcomes kept (an endless play keeps the last ones only)
 
     def __post_init__(self) -> None:
         if self.start is None:
             self.start = self.driver.now()
+        self._steps = iter(self.scenario.steps)
+        self._next: Step | None = next(self._steps, None)
 
     @property
     def done(self) -> bool:
-        return self.stopped or self.position >= len(self.scenario.steps)
+        return self.stopped or self._next is None
 
     def next_time(self) -> float | None:
         """The emulator time of the next step, None when all are played."""
-        if self.done:
+        if self.done or self._next is None:
             return None
         assert self.start is not None
-        return self.start + self.scenario.steps[self.position].at
+        return self.start + self._next.at
 
     def due(self) -> list[Outcome]:
         """Play every step whose time has come."""
         played: list[Outcome] = []
         now = self.driver.now()
-        while not self.done and (self.next_time() or 0.0) <= now:
-            played.append(self._play(self.scenario.steps[self.position], now))
-            self.position += 1
+        while self._next is not None and not self.stopped and (self.next_time() or 0.0) <= now:
+            played.append(self._play(self._next, now))
+            self._next = next(self._steps, None)
+        if self.keep is not None and len(self.outcomes) > self.keep:
+            del self.outcomes[: len(self.outcomes) - self.keep]
         return played
 
     def advance(self, seconds: float) -> list[Outcome]:
@@ -256,6 +262,8 @@ class Playback:
         session = self.calls.get(label) if label and step.action not in PLACING else None
         outcome = Outcome(step, now)
         try:
+            if step.action in ON_CALL and session is None:
+                raise StepRefused(f"the call {label!r} was never placed")
             outcome.answer = self.driver.perform(step.action, step.args, session)
         except StepRefused as refusal:
             outcome.refused = str(refusal)
@@ -269,6 +277,8 @@ class Playback:
         if step.action in PLACING and isinstance(outcome.answer, dict):
             self.calls[step.args["call"]] = outcome.answer["telephonySessionId"]
             self.last_call = step.args["call"]
+        elif step.action == "end" and self.keep is not None:
+            self.calls.pop(label or "", None)  # an endless play forgets its ended calls
         self.outcomes.append(outcome)
         return outcome
 
