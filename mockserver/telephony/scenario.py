@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from mockserver.errors import MockError
 from mockserver.telephony.engine import CallEngine
@@ -110,10 +110,7 @@ def from_document(document: Any, origin: str = "scenario") -> Scenario:
     validator = Draft202012Validator(schema())
     problems = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if problems:
-        first = problems[0]
-        deepest = min(first.context or [first], key=lambda e: -len(e.absolute_path))
-        where = _path(deepest.absolute_path) or "the document"
-        raise ScenarioError(f"{origin}: {where}: {deepest.message}")
+        raise ScenarioError(f"{origin}: {_said(problems[0])}")
     steps: list[Step] = []
     labels: set[str] = set()
     previous = 0.0
@@ -140,6 +137,19 @@ def from_document(document: Any, origin: str = "scenario") -> Scenario:
     name = document.get("name") or origin
     account = document.get("account")
     return Scenario(name, tuple(steps), None if account is None else str(account))
+
+
+def _said(problem: ValidationError) -> str:
+    """Where and what: a value none of the choices take is said with what is expected (the
+    schema's description); else the deepest problem jsonschema found."""
+    description = problem.schema.get("description") if isinstance(problem.schema, dict) else None
+    if problem.validator in ("oneOf", "anyOf") and description:
+        where = _path(problem.absolute_path) or "the document"
+        return f"{where}: {problem.instance!r} is not valid: expected {description}"
+    deepest = min(problem.context or [problem], key=lambda e: -len(e.absolute_path))
+    if deepest is not problem:
+        return _said(deepest)
+    return f"{_path(problem.absolute_path) or 'the document'}: {problem.message}"
 
 
 def _path(parts: Iterable[Any]) -> str:
