@@ -205,7 +205,10 @@ def test_a_reset_puts_the_seed_back(office: Office) -> None:
     office.post(f"/calls/{sid}/answer")
     requests.post(f"{office.url}/_mock/reset", timeout=10).raise_for_status()
     assert office.presence(a.id)["activeCalls"] == []
-    assert requests.get(f"{office.url}/_mock/calls", timeout=10).json() == {"records": []}
+    assert requests.get(f"{office.url}/_mock/calls", timeout=10).json() == {
+        "records": [],
+        "placed": 0,
+    }
 
 
 def test_bad_requests_are_refused_in_the_platform_shape(office: Office) -> None:

@@ -131,6 +131,10 @@ class CallEngine:
         record = self.store.get(NAMESPACE, str(account.id)) or {}
         return [sessions.public(s) for s in record.get("sessions", {}).values()]
 
+    def placed(self, account: Account) -> int:
+        """How many calls were placed in the account since the last reset."""
+        return int((self.store.get(NAMESPACE, str(account.id)) or {}).get("counter", 0))
+
     def session(self, account: Account, session_id: str) -> dict[str, Any]:
         record = self.store.get(NAMESPACE, str(account.id)) or {}
         found = record.get("sessions", {}).get(session_id)

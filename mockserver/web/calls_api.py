@@ -70,8 +70,9 @@ def _body(fields: dict[str, bool]) -> dict[str, Any]:
 
 
 def list_calls() -> Response:
-    account = _engine().account(request.args.get("accountId"))
-    return json_response({"records": _engine().sessions(account)})
+    engine = _engine()
+    account = engine.account(request.args.get("accountId"))
+    return json_response({"records": engine.sessions(account), "placed": engine.placed(account)})
 
 
 def place_call() -> Response:
