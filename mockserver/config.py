@@ -62,6 +62,7 @@ class Settings:
     scenario: str | None = None
     activity: str | None = None
     activity_rate: float = 1.0
+    webhook_https_only: bool = False  # issue 13: refuse http:// WebHook addresses (SUB-523)
 
     def __post_init__(self) -> None:
         # Checked here, so a flag, a variable and a create_app() mapping all get the same

@@ -17,6 +17,7 @@ from importlib import metadata
 from typing import Any, NoReturn
 
 from mockserver.cli import calls
+from mockserver.cli import listen as listen_command
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
 from mockserver.config import (
@@ -147,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     _account_options(contract)
     calls.add_commands(commands, _Parser)  # issue 14: call, scenario, activity
     _call_options(serve)
+    listen_command.add_parser(commands)  # issue 13
     return parser
 
 
@@ -242,7 +244,7 @@ def credentials(settings: Settings, style: str = "text") -> str:
 def serve(settings: Settings) -> int:
     """Serve the app with granian (mockserver/cli/servers.py), in `settings.workers` processes."""
     from mockserver.cli import servers
-    from mockserver.scaleout import COUNTER_SUFFIX
+    from mockserver.scaleout import COUNTER_SUFFIX, is_shared
     from mockserver.web.app import create_app
 
     if settings.workers < 1:
@@ -280,7 +282,12 @@ def serve(settings: Settings) -> int:
             settings.workers,
         )
         companions = calls.companions(settings)
-        servers.serve(app, settings.host, settings.port, settings.workers)
+        deliverer = servers.start_deliverer(app, is_shared(settings.store))  # issue 13: WebHooks
+        try:
+            servers.serve(app, settings.host, settings.port, settings.workers)
+        finally:
+            if deliverer is not None:
+                deliverer.terminate()
     finally:
         calls.stop(companions)
         if written and not settings.credentials_file:
@@ -341,6 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_contract(contract_options(args, os.environ), demo_login(settings))
         if args.command in calls.COMMANDS:
             return calls.run_command(args, os.environ, settings)
+        if args.command == "listen":
+            return listen_command.run_listen(args, demo_login(settings))
         if args.command == "credentials":
             style = "json" if args.json else "env" if args.env else "text"
             print(credentials(settings, style))
