@@ -232,3 +232,34 @@ def test_serve_refuses_a_bad_scenario_at_start(tmp_path: Path) -> None:
     )
     assert refused.returncode == 2
     assert "--scenario: " in refused.stderr and "steps: 3 is not of type 'array'" in refused.stderr
+
+
+def test_a_scenario_logs_the_exact_sequence_of_events(mock: PresenceMock) -> None:
+    """The events a subscriber gets are the event log's entries (issue 13's publisher): one per
+    real change of one extension, with its sequence, in the order the steps made them."""
+    log = mock.emulator.events.log
+    start = log.last()
+    mock.play(FIXTURES / "scenario-park-and-pickup.yaml").finish()
+    numbers = {e.id: e.number for e in mock.emulator.directory.accounts[0].extensions}
+    seen = [
+        (
+            numbers[change.extension_id],
+            change.sequence,
+            change.body.get("telephonyStatus"),
+            change.body["presenceStatus"],
+            [c["telephonyStatus"] for c in change.body.get("activeCalls", [])],
+        )
+        for change in log.after(start, 100)
+    ]
+    assert seen == [
+        ("142", 1, "Ringing", "Available", ["Ringing"]),
+        ("142", 2, "CallConnected", "Busy", ["CallConnected"]),
+        # parked: the parker's call ends, the Park Location holds it (decision 25)
+        ("142", 3, "NoCall", "Available", ["NoCall"]),
+        ("120", 1, "ParkedCall", "Offline", ["ParkedCall"]),
+        ("142", 4, "NoCall", "Available", []),
+        ("120", 2, "NoCall", "Offline", ["NoCall"]),
+        ("150", 1, "CallConnected", "Busy", ["CallConnected"]),
+        ("120", 3, None, "Offline", []),
+        ("150", 2, "NoCall", "Available", ["NoCall"]),
+    ]
