@@ -38,13 +38,19 @@ def telephony(ext: Extension, overrides: Mapping[str, Any] | None) -> Telephony:
     )
 
 
-def split(
-    ext: Extension, overrides: Mapping[str, Any] | None
-) -> tuple[PresenceSettings, Telephony]:
-    """Seed settings with the PUT-set fields laid over them, and the live telephony."""
+class State(NamedTuple):
+    """What one extension's presence is read from."""
+
+    settings: PresenceSettings
+    telephony: Telephony
+
+
+def split(ext: Extension, overrides: Mapping[str, Any] | None) -> State:
+    """Seed settings with the PUT-set fields laid over them (the seed's own mapping, shared and
+    never changed, when there are none), and the live telephony."""
     if not overrides:
-        return ext.settings, Telephony(ext.active_calls, ext.meeting_status)
+        return State(ext.settings, Telephony(ext.active_calls, ext.meeting_status))
     live = telephony(ext, overrides)
     if CALLS_KEY in overrides or MEETING_KEY in overrides:
         overrides = {k: v for k, v in overrides.items() if k not in RESERVED}
-    return cast(PresenceSettings, {**ext.settings, **overrides}), live
+    return State(cast(PresenceSettings, {**ext.settings, **overrides}), live)

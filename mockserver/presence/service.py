@@ -6,7 +6,7 @@ Knows accounts, extensions, the store and the wire shapes; knows nothing of HTTP
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from mockserver.directory.model import (
     LEGACY_WRITABLE_FIELDS,
@@ -26,7 +26,7 @@ from mockserver.errors import (
 from mockserver.inputs import is_digits
 from mockserver.platform.tokens import Caller
 from mockserver.presence.changes import ChangeListener
-from mockserver.presence.live import Telephony, split
+from mockserver.presence.live import State, split
 from mockserver.presence.paging import Page
 from mockserver.presence.wire import (
     View,
@@ -41,12 +41,9 @@ from mockserver.storage import Store
 MAX_BATCH = 30  # contract Part A.2
 Record = dict[str, Any]
 
-
-class State(NamedTuple):
-    """What one extension's presence is read from."""
-
-    settings: PresenceSettings
-    telephony: Telephony
+# Whose presence records are read from the store: users, and Park Locations (parked calls).
+# Compared by identity: an Enum's hash is a Python-level call, and this is the hot path.
+_USER, _PARK = ExtensionType.USER, ExtensionType.PARK_LOCATION
 
 
 class PresenceService:
@@ -90,9 +87,9 @@ class PresenceService:
         """Settings (seed with PUT overrides laid over them) and live telephony, in one store
         read, for the users among `extensions` and the Park Locations (which hold parked calls:
         presence-more.md decision 25)."""
-        read = [e for e in extensions if e.type.is_user or e.type is ExtensionType.PARK_LOCATION]
-        overrides = self.store.overrides([e.id for e in read])
-        return {e.id: State(*split(e, overrides.get(e.id))) for e in read}
+        read = [e for e in extensions if e.type is _USER or e.type is _PARK]
+        found = self.store.overrides([e.id for e in read]).get
+        return {e.id: split(e, found(e.id)) for e in read}
 
     def settings(self, extensions: Sequence[Extension]) -> dict[int, PresenceSettings]:
         """Seed settings with PUT overrides laid over them, for users only."""
@@ -111,11 +108,12 @@ class PresenceService:
         own = states.get(ext.id)
         if own is None:
             return offline_record(base, ext)
-        if not ext.type.is_user:
-            return parked_record(base, ext, own.telephony, view)
-        if not self._visible(caller, ext, own.settings):
+        settings, live = own
+        if ext.type is _PARK:
+            return parked_record(base, ext, live, view)
+        if not self._visible(caller, ext, settings):
             return offline_record(base, ext)
-        return presence_record(base, ext, own.settings, view, own.telephony)
+        return presence_record(base, ext, settings, view, live)
 
     @staticmethod
     def _visible(caller: Caller, ext: Extension, settings: PresenceSettings) -> bool:
@@ -128,7 +126,11 @@ class PresenceService:
     ) -> Record:
         account = self.account(caller, account_param)
         ext = self.extension(account, caller, id_param)
-        return self.record(base, caller, ext, self.states([ext]), view)
+        if ext.type is not _USER and ext.type is not _PARK:
+            return offline_record(base, ext)
+        # The hot path (docs/benchmark.md): `states` for one extension, without its loops.
+        state = split(ext, self.store.overrides([ext.id]).get(ext.id))
+        return self.record(base, caller, ext, {ext.id: state}, view)
 
     def read_batch(
         self, base: str, caller: Caller, account_param: str, ids: list[str], view: View

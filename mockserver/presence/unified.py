@@ -20,8 +20,9 @@ from mockserver.directory.records import Record
 from mockserver.errors import BatchLimit, ResourceNotFound, UserPermissionRequired
 from mockserver.platform.tokens import Caller
 from mockserver.presence.aggregation import telephony_status
+from mockserver.presence.live import State
 from mockserver.presence.parsing import json_object
-from mockserver.presence.service import MAX_BATCH, PresenceService, State
+from mockserver.presence.service import MAX_BATCH, PresenceService
 
 # dndStatus -> telephony.availability; TakeDepartmentCallsOnly (legacy) and Unknown take calls.
 TO_AVAILABILITY = {
