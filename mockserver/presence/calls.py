@@ -53,7 +53,7 @@ class ActiveCallsService:
         if views[0] not in choices("view"):
             raise InvalidParameter("view")
         state = self.presence.states([ext]).get(ext.id)
-        calls = _chosen(state.telephony.calls if state else ext.active_calls, query)
+        calls = _chosen(state.live(ext).calls if state else ext.active_calls, query)
         page = Page.of(page.number, page.per_page, len(calls))
         shown = calls[page.start : page.start + page.per_page]
         detailed = views[0] == "Detailed"

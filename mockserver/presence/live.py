@@ -39,17 +39,21 @@ def telephony(ext: Extension, overrides: Mapping[str, Any] | None) -> Telephony:
 
 
 class State(NamedTuple):
-    """What one extension's presence is read from."""
+    """What one extension's presence is read from: its settings, and its live telephony (None:
+    the seed's, as for most extensions of a page: nothing is built for them)."""
 
     settings: PresenceSettings
-    telephony: Telephony
+    telephony: Telephony | None
+
+    def live(self, ext: Extension) -> Telephony:
+        return self.telephony or Telephony(ext.active_calls, ext.meeting_status)
 
 
 def split(ext: Extension, overrides: Mapping[str, Any] | None) -> State:
     """Seed settings with the PUT-set fields laid over them (the seed's own mapping, shared and
     never changed, when there are none), and the live telephony."""
     if not overrides:
-        return State(ext.settings, Telephony(ext.active_calls, ext.meeting_status))
+        return State(ext.settings, None)
     live = telephony(ext, overrides)
     if CALLS_KEY in overrides or MEETING_KEY in overrides:
         overrides = {k: v for k, v in overrides.items() if k not in RESERVED}

@@ -62,7 +62,7 @@ class UnifiedPresenceService:
         if user is None:
             raise not_found()
         state = self.presence.states([user])[user.id]
-        return _unified(caller, state, self._glip([user.id])[user.id], user.id)
+        return _unified(caller, state, self._glip([user.id])[user.id], user)
 
     def read_batch(self, caller: Caller, account_param: str, ids: list[str]) -> list[Record]:
         """The 207 JSON array of the recorded example, one entry per ID in request order."""
@@ -80,7 +80,7 @@ class UnifiedPresenceService:
                     {"status": 404, "resourceId": id_param, "body": not_found().to_body()}
                 )
                 continue
-            body = _unified(caller, states[user.id], glip[user.id], user.id)
+            body = _unified(caller, states[user.id], glip[user.id], user)
             # The recorded example's key order: status, resourceId, body.
             entries.append({"status": 200, "resourceId": str(user.id), "body": body})
         return entries
@@ -105,9 +105,9 @@ class UnifiedPresenceService:
         return self.read_one(caller, account_param, str(user.id))
 
 
-def _unified(caller: Caller, state: State, glip_state: dict[str, Any], user_id: int) -> Record:
-    settings, live = state
-    own = caller.extension_id == user_id
+def _unified(caller: Caller, state: State, glip_state: dict[str, Any], user: Extension) -> Record:
+    settings, live = state.settings, state.live(user)
+    own = caller.extension_id == user.id
     telephony_visible = settings.get("allowSeeMyPresence", True)
     glip_visible = glip_state["visibility"] == "Visible"
     glip: Record = {}

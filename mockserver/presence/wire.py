@@ -89,11 +89,11 @@ def presence_record(
     return record
 
 
-def parked_record(base: str, ext: Extension, live: Telephony, view: View) -> dict[str, Any]:
+def parked_record(base: str, ext: Extension, live: Telephony | None, view: View) -> dict[str, Any]:
     """A Park Location: the non-user shape (Part A.5), plus `telephonyStatus` ParkedCall and its
     parked calls while it holds any (presence-more.md decision 25, docs/decisions.md)."""
     record = offline_record(base, ext)
-    if live.calls:
+    if live is not None and live.calls:
         record["telephonyStatus"] = telephony_status(live.calls)
         if view.detailed:
             record["activeCalls"] = [_call(call, view.sip) for call in live.calls]

@@ -25,7 +25,7 @@ from mockserver.directory.model import (
 )
 from mockserver.errors import InvalidParameter, ResourceNotFound
 from mockserver.platform.clock import Clock
-from mockserver.presence.live import CALLS_KEY, MEETING_KEY, split
+from mockserver.presence.live import CALLS_KEY, MEETING_KEY, split, telephony
 from mockserver.presence.queues import QUEUE_DND
 from mockserver.presence.service import PresenceService
 from mockserver.storage import Store
@@ -73,17 +73,17 @@ class Book:
 
     def settings(self, ext: Extension) -> dict[str, Any]:
         self.need(ext.id)
-        return dict(split(ext, self.overrides.get(ext.id))[0])
+        return dict(split(ext, self.overrides.get(ext.id)).settings)
 
     def calls(self, ext: Extension) -> list[dict[str, Any]]:
         self.need(ext.id)
-        return list(split(ext, self.overrides.get(ext.id))[1].calls)
+        return list(telephony(ext, self.overrides.get(ext.id)).calls)
 
     def meeting(self, ext: Extension) -> str | None:
         if ext.id in self.meetings:
             return self.meetings[ext.id]
         self.need(ext.id)
-        return split(ext, self.overrides.get(ext.id))[1].meeting
+        return telephony(ext, self.overrides.get(ext.id)).meeting
 
     def session(self, session_id: str) -> Session:
         found = self.sessions.get(session_id)
