@@ -221,6 +221,18 @@ def test_bad_requests_are_refused_in_the_platform_shape(office: Office) -> None:
     assert office.post("/calls", {"from": "999", "to": USERS[0].id}, 404)["errorCode"] == "CMN-102"
     spot = park_location(ACCOUNT)
     assert office.post("/calls", {"from": USERS[0].id, "to": spot.id}, 400)["parameterName"] == "to"
+    same = {"from": USERS[0].id, "to": USERS[0].number}
+    assert office.post("/calls", same, 400)["parameterName"] == "to"
+    assert (
+        office.post("/calls", {"from": USERS[0].id, "to": 5, "x": 1}, 400)["parameterName"] == "x"
+    )
+    assert (
+        office.post("/queue-calls", {"queueId": USERS[0].id, "from": "+16505550100"}, 404)[
+            "parameterName"
+        ]
+        == "queueId"
+    )
+    assert office.post(f"/meetings/{spot.id}/start", status=400)["parameterName"] == "extensionId"
 
 
 def test_a_subscriber_gets_every_step_of_both_parties_in_order(office: Office) -> None:

@@ -30,6 +30,9 @@ CHANGES_PER_USER_HOUR = 1.0
 # What kind of call an arrival is, and how likely.
 KINDS = ("inbound", "internal", "outbound", "queue")
 KIND_WEIGHTS = (0.35, 0.15, 0.15, 0.35)
+# A status or DND change: away for a while, then back to the user's own setting.
+AWAY = {"userStatus": "Busy", "dndStatus": "DoNotAcceptAnyCalls"}
+BACK = {"userStatus": "Available", "dndStatus": "TakeAllCalls"}
 AREA_CODES = ("212", "312", "415", "617", "650", "206")
 CALLER_NAMES = (
     "Ann Caller",
@@ -213,22 +216,11 @@ class _Planner:
             return
         user = chosen[0]
         back = at + self.rng.uniform(1, 10) * 60
-        if self.rng.random() < 0.5:
-            self.add(at, "presence", user=user.number, userStatus="Busy")
-            self.add(
-                back,
-                "presence",
-                user=user.number,
-                userStatus=user.settings.get("userStatus", "Available"),
-            )
-        else:
-            self.add(at, "presence", user=user.number, dndStatus="DoNotAcceptAnyCalls")
-            self.add(
-                back,
-                "presence",
-                user=user.number,
-                dndStatus=user.settings.get("dndStatus", "TakeAllCalls"),
-            )
+        field = "userStatus" if self.rng.random() < 0.5 else "dndStatus"
+        self.add(at, "presence", user=user.number, **{field: AWAY[field]})
+        self.add(
+            back, "presence", user=user.number, **{field: user.settings.get(field, BACK[field])}
+        )
         self.reserve(chosen, back)
 
 

@@ -36,6 +36,7 @@ from mockserver.telephony.sessions import Party, Session, add_party, live, other
 
 NAMESPACE = "telephony"
 ACTIVITY_KEY = "activity"  # beside the accounts' records, whose keys are numbers
+Side = tuple[str, str | None]  # a party's number and name
 ATTEMPTS = 8  # a step that finds more parties than it locked runs again with them
 
 
@@ -158,6 +159,10 @@ class CallEngine:
             )
         source = None if outside_from else self._user(account, caller, "from")
         target = None if outside_to else self._user(account, callee, "to")
+        if source is not None and source is target:
+            raise InvalidParameter(
+                "to", message="Parameter [to] value is invalid: a user cannot call themself."
+            )
         ids = [e.id for e in (source, target) if e is not None]
 
         def step(book: Book) -> None:
@@ -181,24 +186,19 @@ class CallEngine:
             else:  # decision 22: extension numbers and names between extensions
                 mine, theirs = (source.number, source.name), (target.number, target.name)
             fields = {"from": mine[0], "fromName": mine[1], "to": theirs[0], "toName": theirs[1]}
-            add_party(
-                session,
-                ext=source.id if source else None,
-                direction="Outbound",
-                status="Ringing",
-                startTime=book.now,
-                role="caller",
-                **fields,
-            )
-            add_party(
-                session,
-                ext=target.id if target else None,
-                direction="Inbound",
-                status="Ringing",
-                startTime=book.now,
-                role="callee",
-                **fields,
-            )
+            for ext, direction, role in (
+                (source, "Outbound", "caller"),
+                (target, "Inbound", "callee"),
+            ):
+                add_party(
+                    session,
+                    ext=ext.id if ext else None,
+                    direction=direction,
+                    status="Ringing",
+                    startTime=book.now,
+                    role=role,
+                    **fields,
+                )
             book.result = session["id"]
 
         return self._run(account, ids, step)
@@ -300,20 +300,9 @@ class CallEngine:
         def step(book: Book) -> None:
             session = book.session(session_id)
             parker = self._party(session, who, {"CallConnected", "OnHold"}, "park")
-            waiting = other_side(session, parker)
-            if waiting is None:
-                raise CallStateConflict("telephonySessionId", "nobody is on the other side")
-            number, name = sessions.side(waiting)
+            caller = _far_side(session, parker)
             book.end(parker)
-            add_party(
-                session,
-                ext=spot.id,
-                direction="Inbound",
-                status="ParkedCall",
-                startTime=book.now,
-                role="park",
-                **{"from": number, "fromName": name, "to": spot.number, "toName": spot.name},
-            )
+            _join(book, session, spot, "ParkedCall", "park", caller)
 
         return self._run(account, [spot.id], step, session_id)
 
@@ -326,18 +315,10 @@ class CallEngine:
             parked = [p for p in live(session) if p["status"] == "ParkedCall"]
             if not parked:
                 raise CallStateConflict("telephonySessionId", "the call is not parked")
-            self._may_call(book, user)
-            number, name = parked[0]["from"], parked[0].get("fromName")
+            self._may_call(book, user, "extensionId")
+            caller = (parked[0]["from"], parked[0].get("fromName"))
             book.end(parked[0])
-            add_party(
-                session,
-                ext=user.id,
-                direction="Inbound",
-                status="CallConnected",
-                startTime=book.now,
-                role="callee",
-                **{"from": number, "fromName": name, "to": user.number, "toName": user.name},
-            )
+            _join(book, session, user, "CallConnected", "callee", caller)
 
         return self._run(account, [user.id], step, session_id)
 
@@ -359,39 +340,17 @@ class CallEngine:
         def step(book: Book) -> None:
             session = book.session(session_id)
             mover = self._party(session, who, {"CallConnected", "OnHold"}, "transfer")
-            waiting = other_side(session, mover)
-            if waiting is None:
-                raise CallStateConflict("telephonySessionId", "nobody is on the other side")
+            caller = _far_side(session, mover)
             if target.id in {p["ext"] for p in live(session)}:
                 raise CallStateConflict("to", "the target is already on this call")
-            number, name = sessions.side(waiting)
-            fields = {"from": number, "fromName": name, "to": target.number, "toName": target.name}
             if warm:
                 consult = self._consultation(book, mover["ext"], target.id, session_id)
                 for party in live(consult):
                     book.end(party)
-                book.end(mover)
-                add_party(
-                    session,
-                    ext=target.id,
-                    direction="Inbound",
-                    status="CallConnected",
-                    startTime=book.now,
-                    role="callee",
-                    **fields,
-                )
             else:
                 self._may_ring(book, target, "to")
-                book.end(mover)
-                add_party(
-                    session,
-                    ext=target.id,
-                    direction="Inbound",
-                    status="Ringing",
-                    startTime=book.now,
-                    role="callee",
-                    **fields,
-                )
+            book.end(mover)
+            _join(book, session, target, "CallConnected" if warm else "Ringing", "callee", caller)
 
         return self._run(account, [target.id], step, session_id)
 
@@ -584,9 +543,9 @@ class CallEngine:
             raise InvalidParameter("location")
         return spot
 
-    def _may_call(self, book: Book, user: Extension) -> None:
+    def _may_call(self, book: Book, user: Extension, parameter: str = "from") -> None:
         if user.status != "Enabled":
-            raise CallStateConflict("from", f"the extension is {user.status}")
+            raise CallStateConflict(parameter, f"the extension is {user.status}")
         book.need(user.id)
 
     def _may_ring(self, book: Book, user: Extension, parameter: str) -> None:
@@ -665,6 +624,30 @@ class CallEngine:
         raise CallStateConflict(
             "to", "a warm transfer needs a connected call between the transferor and the target"
         )
+
+
+def _join(
+    book: Book, session: Session, ext: Extension, status: str, role: str, caller: Side
+) -> None:
+    """`ext` joins the call as a new Inbound party (the next party number), from `caller`."""
+    number, name = caller
+    add_party(
+        session,
+        ext=ext.id,
+        direction="Inbound",
+        status=status,
+        startTime=book.now,
+        role=role,
+        **{"from": number, "fromName": name, "to": ext.number, "toName": ext.name},
+    )
+
+
+def _far_side(session: Session, party: Party) -> Side:
+    """The number and name of whom `party` talks to (who a park or transfer hands on)."""
+    waiting = other_side(session, party)
+    if waiting is None:
+        raise CallStateConflict("telephonySessionId", "nobody is on the other side")
+    return sessions.side(waiting)
 
 
 def _changed(book: Book) -> list[int]:

@@ -45,9 +45,8 @@ def _engine() -> CallEngine:
     return emulator().telephony
 
 
-def _body(fields: dict[str, bool]) -> dict[str, Any]:
-    """The JSON object of the request, checked against `fields`: strings or numbers (`warm` a
-    boolean), the required ones present; anything else is 400 CMN-101 naming the field."""
+def _json_object() -> dict[str, Any]:
+    """The request's JSON object ({} for no body); CMN-103 for anything else."""
     raw = request.get_data()
     try:
         body = load_json(raw) if raw.strip() else {}
@@ -55,6 +54,13 @@ def _body(fields: dict[str, bool]) -> dict[str, Any]:
         raise JsonParseError() from None
     if not isinstance(body, dict):
         raise JsonParseError()
+    return body
+
+
+def _body(fields: dict[str, bool]) -> dict[str, Any]:
+    """The JSON object of the request, checked against `fields`: strings or numbers (`warm` a
+    boolean), the required ones present; anything else is 400 CMN-101 naming the field."""
+    body = _json_object()
     for name, value in body.items():
         if name not in fields:
             raise InvalidParameter(name)
@@ -141,13 +147,7 @@ def start_activity() -> Response:
     """Ask for a background activity (again, after a reset stopped it): `{"name":
     "office-day", "rate": 1.0, "seed": n}`; the companion process started by `serve --activity`
     (or `presence-mock activity`) follows it."""
-    raw = request.get_data()
-    try:
-        body = load_json(raw) if raw.strip() else {}
-    except (ValueError, UnicodeDecodeError):
-        raise JsonParseError() from None
-    if not isinstance(body, dict):
-        raise JsonParseError()
+    body = _json_object()
     for name in body:
         if name not in ("name", "rate", "seed"):
             raise InvalidParameter(name)
