@@ -304,3 +304,100 @@ def test_two_replicas_on_redis_share_the_calls(redis_server: str, tmp_path: Path
         two.post(f"/calls/{sid}/hold", {"extensionId": a.id}, 409)  # already on hold there too
         requests.post(f"{second}/_mock/reset", timeout=10).raise_for_status()
         assert one.presence(a.id)["activeCalls"] == []
+
+
+def test_a_subscriber_gets_park_pickup_transfers_queue_calls_and_meetings(
+    office: Office,
+) -> None:
+    """The other steps, through four workers, as the account-wide detailed subscriber sees them:
+    per extension, in sequence order, the telephony (and meeting) state of each change."""
+    a, b, c, d = USERS[0], USERS[1], USERS[2], USERS[3]
+    spot = park_location(ACCOUNT)
+    queue = next(q for q in ACCOUNT.extensions if len(q.members) >= 3)
+    with WebhookReceiver() as hook:
+        body = {
+            "eventFilters": ["/restapi/v1.0/account/~/presence?detailedTelephonyState=true"],
+            "deliveryMode": {"transportType": "WebHook", "address": hook.url},
+        }
+        created = office.api.post(f"{office.url}/restapi/v1.0/subscription", json=body, timeout=10)
+        assert created.status_code == 200, created.text
+        # park and pick up
+        first = office.post("/calls", {"from": "+16505550100", "to": a.id}, 201)
+        one = first["telephonySessionId"]
+        office.post(f"/calls/{one}/answer")
+        office.post(f"/calls/{one}/park", {"extensionId": a.id, "location": spot.id})
+        office.post(f"/calls/{one}/pickup", {"extensionId": b.id})
+        # a warm transfer from b to c, then a blind one from c to d
+        consult = office.post("/calls", {"from": b.id, "to": c.id}, 201)["telephonySessionId"]
+        office.post(f"/calls/{consult}/answer")
+        office.post(f"/calls/{one}/transfer", {"extensionId": b.id, "to": c.id, "warm": True})
+        office.post(f"/calls/{one}/transfer", {"extensionId": c.id, "to": d.id})
+        office.post(f"/calls/{one}/answer", {"extensionId": d.id})
+        office.post(f"/calls/{one}/end")
+        # a queue call and a meeting
+        rung = office.post("/queue-calls", {"queueId": queue.id, "from": "+12125550100"}, 201)
+        members = [p["extensionId"] for p in rung["parties"] if p["role"] == "member"]
+        two = rung["telephonySessionId"]
+        office.post(f"/calls/{two}/answer", {"extensionId": members[0]})
+        office.post(f"/calls/{two}/end")
+        office.post(f"/meetings/{a.id}/start")
+        office.post(f"/meetings/{a.id}/end")
+        expected = {
+            a.id: [
+                ("Ringing", ["Ringing"], None),
+                ("CallConnected", ["CallConnected"], None),
+                ("NoCall", ["NoCall"], None),  # parked: a's call ends
+                ("NoCall", [], None),  # the next change of the call drops the ended one
+                ("NoCall", [], "Connected"),
+                ("NoCall", [], "Disconnected"),
+            ],
+            spot.id: [
+                ("ParkedCall", ["ParkedCall"], None),
+                ("NoCall", ["NoCall"], None),  # picked up
+                (None, [], None),  # the call's next change: the non-user shape again
+            ],
+            b.id: [
+                ("CallConnected", ["CallConnected"], None),  # picked up
+                ("CallConnected", ["CallConnected", "Ringing"], None),  # consults c
+                ("CallConnected", ["CallConnected", "CallConnected"], None),
+                ("NoCall", ["NoCall", "NoCall"], None),  # the warm transfer drops b
+                ("NoCall", [], None),  # the call's next change drops b's ended calls
+            ],
+            c.id: [
+                ("Ringing", ["Ringing"], None),
+                ("CallConnected", ["CallConnected"], None),
+                # on the first call now; the consultation ended
+                ("CallConnected", ["CallConnected", "NoCall"], None),
+                ("NoCall", ["NoCall"], None),  # the blind transfer to d
+                ("NoCall", [], None),
+            ],
+            d.id: [
+                ("Ringing", ["Ringing"], None),
+                ("CallConnected", ["CallConnected"], None),
+                ("NoCall", ["NoCall"], None),
+            ],
+        }
+        hook.wait_for_count(sum(map(len, expected.values())) + 3 * len(members), timeout=30)
+        time.sleep(1)
+        got = [d.json["body"] for d in hook.deliveries]
+    seen: dict[int, list[Any]] = {}
+    for event in sorted(got, key=lambda e: e["sequence"]):
+        calls = [c["telephonyStatus"] for c in event.get("activeCalls", [])]
+        state = (event.get("telephonyStatus"), calls, event.get("meetingStatus"))
+        seen.setdefault(int(event["extensionId"]), []).append(state)
+    meeting_of = {e.id: e.meeting_status for e in ACCOUNT.extensions}
+    for ext_id, states in expected.items():
+        want = [(t, c, m or meeting_of[ext_id]) for t, c, m in states]
+        assert seen[ext_id] == want, ext_id
+    answered, others = members[0], members[1:]
+    assert seen[answered] == [
+        ("Ringing", ["Ringing"], meeting_of[answered]),
+        ("CallConnected", ["CallConnected"], meeting_of[answered]),
+        ("NoCall", ["NoCall"], meeting_of[answered]),
+    ]
+    for other in others:  # decision 27: the members not answering stop ringing, `final`
+        assert [s[:2] for s in seen[other]] == [
+            ("Ringing", ["Ringing"]),
+            ("NoCall", ["NoCall"]),
+            ("NoCall", []),  # dropped when the call ends
+        ]
