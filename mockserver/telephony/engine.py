@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import copy
 import secrets
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from mockserver.directory.model import (
@@ -25,79 +24,27 @@ from mockserver.directory.model import (
 )
 from mockserver.errors import InvalidParameter, ResourceNotFound
 from mockserver.platform.clock import Clock
-from mockserver.presence.live import CALLS_KEY, MEETING_KEY, split, telephony
-from mockserver.presence.queues import QUEUE_DND
 from mockserver.presence.service import PresenceService
 from mockserver.storage import Store
 from mockserver.storage.base import Transaction
-from mockserver.telephony import sessions
+from mockserver.telephony import rules, sessions
+from mockserver.telephony.book import (
+    Book,
+    Stale,
+    answer,
+    changed,
+    far_side,
+    join,
+    new_session,
+    written,
+)
 from mockserver.telephony.errors import CallStateConflict
-from mockserver.telephony.sessions import Party, Session, add_party, live, other_side, party_of
+from mockserver.telephony.sessions import add_party, live
 
 NAMESPACE = "telephony"
 ACTIVITY_KEY = "activity"  # beside the accounts' records, whose keys are numbers
 Side = tuple[str, str | None]  # a party's number and name
 ATTEMPTS = 8  # a step that finds more parties than it locked runs again with them
-
-
-class _Stale(Exception):
-    """The step needs extensions it did not lock: run it again with them."""
-
-    def __init__(self, needed: set[int]) -> None:
-        super().__init__(needed)
-        self.needed = needed
-
-
-@dataclass
-class Book:
-    """One step's view of the store, inside its transaction."""
-
-    account: Account
-    record: dict[str, Any]
-    overrides: dict[int, dict[str, Any]]
-    locked: frozenset[int]
-    now: str
-    touched: dict[str, Session] = field(default_factory=dict)
-    ended: set[str] = field(default_factory=set)  # party IDs that ended in this step
-    meetings: dict[int, str] = field(default_factory=dict)
-    result: Any = None
-
-    @property
-    def sessions(self) -> dict[str, Session]:
-        found: dict[str, Session] = self.record.setdefault("sessions", {})
-        return found
-
-    def need(self, *extension_ids: int) -> None:
-        missing = {i for i in extension_ids if i not in self.locked}
-        if missing:
-            raise _Stale(missing)
-
-    def settings(self, ext: Extension) -> dict[str, Any]:
-        self.need(ext.id)
-        return dict(split(ext, self.overrides.get(ext.id)).settings)
-
-    def calls(self, ext: Extension) -> list[dict[str, Any]]:
-        self.need(ext.id)
-        return list(telephony(ext, self.overrides.get(ext.id)).calls)
-
-    def meeting(self, ext: Extension) -> str | None:
-        if ext.id in self.meetings:
-            return self.meetings[ext.id]
-        self.need(ext.id)
-        return telephony(ext, self.overrides.get(ext.id)).meeting
-
-    def session(self, session_id: str) -> Session:
-        found = self.sessions.get(session_id)
-        if found is None:
-            raise ResourceNotFound("telephonySessionId")
-        self.need(*sessions.extensions_of(found))
-        self.touched[session_id] = found
-        return found
-
-    def end(self, party: Party) -> None:
-        if party["status"] in sessions.LIVE:
-            party["status"] = "NoCall"
-            self.ended.add(party["partyId"])
 
 
 class CallEngine:
@@ -167,13 +114,11 @@ class CallEngine:
 
         def step(book: Book) -> None:
             if source is not None:
-                self._may_call(book, source)
+                rules.may_call(book, source)
             if target is not None:
-                self._may_ring(book, target, "to")
-            session = self._new_session(
-                book,
-                "internal" if source and target else "inbound" if source is None else "outbound",
-            )
+                rules.may_ring(book, target, "to")
+            kind = "internal" if source and target else "inbound" if source is None else "outbound"
+            session = new_session(book, kind, self.seed)
             mine: tuple[str, str | None]
             theirs: tuple[str, str | None]
             if source is None:
@@ -221,11 +166,11 @@ class CallEngine:
                 m
                 for m in queue.members
                 if flags.get(str(m.extension_id), m.accept_calls)
-                and self._available(book, account.by_id[m.extension_id], queue=True)
+                and rules.available(book, account.by_id[m.extension_id], queue=True)
             ]
             if not rung:
                 raise CallStateConflict("queueId", "no member of the queue takes calls now")
-            session = self._new_session(book, "queue")
+            session = new_session(book, "queue", self.seed)
             session["queue"] = {"id": queue.id, "name": queue.name, "number": queue.number}
             session["caller"] = {"number": caller, "name": name}
             fields = {"from": caller, "fromName": name, "to": queue.number, "toName": queue.name}
@@ -299,10 +244,10 @@ class CallEngine:
 
         def step(book: Book) -> None:
             session = book.session(session_id)
-            parker = self._party(session, who, {"CallConnected", "OnHold"}, "park")
-            caller = _far_side(session, parker)
+            parker = rules.party(session, who, {"CallConnected", "OnHold"}, "park")
+            caller = far_side(session, parker)
             book.end(parker)
-            _join(book, session, spot, "ParkedCall", "park", caller)
+            join(book, session, spot, "ParkedCall", "park", caller)
 
         return self._run(account, [spot.id], step, session_id)
 
@@ -315,10 +260,10 @@ class CallEngine:
             parked = [p for p in live(session) if p["status"] == "ParkedCall"]
             if not parked:
                 raise CallStateConflict("telephonySessionId", "the call is not parked")
-            self._may_call(book, user, "extensionId")
+            rules.may_call(book, user, "extensionId")
             caller = (parked[0]["from"], parked[0].get("fromName"))
             book.end(parked[0])
-            _join(book, session, user, "CallConnected", "callee", caller)
+            join(book, session, user, "CallConnected", "callee", caller)
 
         return self._run(account, [user.id], step, session_id)
 
@@ -339,18 +284,18 @@ class CallEngine:
 
         def step(book: Book) -> None:
             session = book.session(session_id)
-            mover = self._party(session, who, {"CallConnected", "OnHold"}, "transfer")
-            caller = _far_side(session, mover)
+            mover = rules.party(session, who, {"CallConnected", "OnHold"}, "transfer")
+            caller = far_side(session, mover)
             if target.id in {p["ext"] for p in live(session)}:
                 raise CallStateConflict("to", "the target is already on this call")
             if warm:
-                consult = self._consultation(book, mover["ext"], target.id, session_id)
+                consult = rules.consultation(book, mover["ext"], target.id, session_id)
                 for party in live(consult):
                     book.end(party)
             else:
-                self._may_ring(book, target, "to")
+                rules.may_ring(book, target, "to")
             book.end(mover)
-            _join(book, session, target, "CallConnected" if warm else "Ringing", "callee", caller)
+            join(book, session, target, "CallConnected" if warm else "Ringing", "callee", caller)
 
         return self._run(account, [target.id], step, session_id)
 
@@ -362,7 +307,7 @@ class CallEngine:
         def step(book: Book) -> None:
             session = book.session(session_id)
             if who is not None:
-                party = self._party(session, who, sessions.LIVE, "end")
+                party = rules.party(session, who, sessions.LIVE, "end")
                 book.end(party)
             if who is None or len(live(session)) < 2:
                 for party in live(session):
@@ -451,68 +396,19 @@ class CallEngine:
                 book = Book(account, copy.deepcopy(record or {}), overrides, lock, now)
                 step(book)
                 holder[:] = [book]
-                return self._written(book)
+                return written(book)
 
             try:
                 self.store.transact(NAMESPACE, str(account.id), sorted(locked), apply)
-            except _Stale as stale:
+            except Stale as stale:
                 locked |= stale.needed
                 continue
             book = holder[0]
-            self.presence.changed(_changed(book))
-            return self._answer(book)
+            self.presence.changed(changed(book))
+            return answer(book)
         raise RuntimeError("the call step kept finding new parties")  # pragma: no cover
 
-    def _written(self, book: Book) -> Transaction:
-        """The session record and the new activeCalls of every extension a session touched."""
-        changes: dict[int, dict[str, Any]] = {}
-        touched_ids = {e for s in book.touched.values() for e in sessions.extensions_of(s)}
-        for ext_id in sorted(touched_ids):
-            ext = book.account.by_id[ext_id]
-            kept = [
-                c
-                for c in book.calls(ext)
-                if c.get("telephonyStatus") != "NoCall"
-                and c.get("telephonySessionId") not in book.touched
-            ]
-            for session in book.touched.values():
-                for party in session["parties"]:
-                    shown = party["status"] in sessions.LIVE or party["partyId"] in book.ended
-                    if party["ext"] == ext_id and shown:
-                        kept.append(sessions.call_info(session, party))
-            changes[ext_id] = {CALLS_KEY: kept}
-        for ext_id, status in book.meetings.items():
-            changes.setdefault(ext_id, {})[MEETING_KEY] = status
-        for session_id, session in book.touched.items():
-            if not live(session):  # over: only the parties' `final` entries remain
-                del book.sessions[session_id]
-        return Transaction(book.record, changes)
-
-    def _answer(self, book: Book) -> dict[str, Any]:
-        if isinstance(book.result, dict):
-            return book.result
-        session_id = book.result or next(iter(book.touched), None)
-        found = book.touched.get(session_id) if session_id else None
-        if found is None:
-            found = book.sessions.get(session_id or "")
-        return sessions.public(found) if found else {}
-
     # -- rules ----------------------------------------------------------------------------------
-    def _new_session(self, book: Book, kind: str) -> Session:
-        session_id, numeric = sessions.new_ids(book.record, self.seed, book.account.id)
-        session: Session = {
-            "id": session_id,
-            "sessionId": numeric,
-            "startTime": book.now,
-            "kind": kind,
-            "queue": None,
-            "next": 1,
-            "parties": [],
-        }
-        book.sessions[session_id] = session
-        book.touched[session_id] = session
-        return session
-
     def _user(self, account: Account, ref: str, parameter: str) -> Extension:
         ext = self.extension(account, ref, parameter)
         if not ext.type.is_user:
@@ -543,64 +439,6 @@ class CallEngine:
             raise InvalidParameter("location")
         return spot
 
-    def _may_call(self, book: Book, user: Extension, parameter: str = "from") -> None:
-        if user.status != "Enabled":
-            raise CallStateConflict(parameter, f"the extension is {user.status}")
-        book.need(user.id)
-
-    def _may_ring(self, book: Book, user: Extension, parameter: str) -> None:
-        if not self._available(book, user, queue=False):
-            raise CallStateConflict(
-                parameter, "the user takes no calls now (Offline, Do Not Disturb or inactive)"
-            )
-
-    def _available(self, book: Book, user: Extension, queue: bool) -> bool:
-        """Whether a call rings this user: an active user who is not Offline and not in
-        DoNotAcceptAnyCalls; for a queue call also not in DoNotAcceptDepartmentCalls, on an
-        account with communication handling not in personal DND and with
-        acceptCallQueueCalls on, and not already on a call (docs/decisions.md)."""
-        if not user.type.is_user or user.status != "Enabled":
-            return False
-        settings = book.settings(user)
-        if settings.get("userStatus") == "Offline":
-            return False
-        dnd = settings.get("dndStatus", "TakeAllCalls")
-        if (
-            dnd == "DoNotAcceptAnyCalls"
-            or settings.get("dndStatusPersonal") == "DoNotAcceptAnyCalls"
-        ):
-            return False
-        if not queue:
-            return True
-        if dnd in QUEUE_DND:
-            return False
-        if book.account.communication_handling and not settings.get("acceptCallQueueCalls"):
-            return False
-        return not any(c.get("telephonyStatus") in sessions.LIVE for c in book.calls(user))
-
-    def _party(
-        self,
-        session: Session,
-        who: Extension | None,
-        states: Collection[str],
-        action: str,
-    ) -> Party:
-        if who is not None:
-            party = party_of(session, who.id)
-            if party is None:
-                raise CallStateConflict("extensionId", "the extension is not on this call")
-        else:
-            found = [p for p in live(session) if p["ext"] is not None and p.get("role") != "park"]
-            preferred = [p for p in found if p["status"] in states]
-            if not (preferred or found):
-                raise CallStateConflict("telephonySessionId", "no extension is on this call")
-            party = (preferred or found)[0]
-        if party["status"] not in states:
-            raise CallStateConflict(
-                "telephonySessionId", f"cannot {action} a call that is {party['status']}"
-            )
-        return party
-
     def _flip(
         self, account: Account, session_id: str, by: str | None, before: str, after: str
     ) -> dict[str, Any]:
@@ -609,55 +447,9 @@ class CallEngine:
 
         def step(book: Book) -> None:
             session = book.session(session_id)
-            self._party(session, who, {before}, action)["status"] = after
+            rules.party(session, who, {before}, action)["status"] = after
 
         return self._run(account, [], step, session_id)
-
-    def _consultation(self, book: Book, mover: int, target: int, original: str) -> Session:
-        """The connected call between the transferor and the target (a warm transfer's)."""
-        for session_id, session in book.sessions.items():
-            if session_id == original:
-                continue
-            on = {p["ext"]: p["status"] for p in live(session)}
-            if on.get(mover) == "CallConnected" and on.get(target) == "CallConnected":
-                return book.session(session_id)
-        raise CallStateConflict(
-            "to", "a warm transfer needs a connected call between the transferor and the target"
-        )
-
-
-def _join(
-    book: Book, session: Session, ext: Extension, status: str, role: str, caller: Side
-) -> None:
-    """`ext` joins the call as a new Inbound party (the next party number), from `caller`."""
-    number, name = caller
-    add_party(
-        session,
-        ext=ext.id,
-        direction="Inbound",
-        status=status,
-        startTime=book.now,
-        role=role,
-        **{"from": number, "fromName": name, "to": ext.number, "toName": ext.name},
-    )
-
-
-def _far_side(session: Session, party: Party) -> Side:
-    """The number and name of whom `party` talks to (who a park or transfer hands on)."""
-    waiting = other_side(session, party)
-    if waiting is None:
-        raise CallStateConflict("telephonySessionId", "nobody is on the other side")
-    return sessions.side(waiting)
-
-
-def _changed(book: Book) -> list[int]:
-    seen: dict[int, None] = {}
-    for session in book.touched.values():
-        for ext_id in sessions.extensions_of(session):
-            seen.setdefault(ext_id, None)
-    for ext_id in book.meetings:
-        seen.setdefault(ext_id, None)
-    return list(seen)
 
 
 def _e164(account: Account, ext: Extension) -> str:
