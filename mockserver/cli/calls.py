@@ -348,6 +348,10 @@ def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
     it to answer, then plays over HTTP, and ends when the server does."""
     if not settings.scenario and not settings.activity:
         return []
+    if settings.controls == "off":  # they play through /_mock/, which would not be there
+        raise ConfigError(
+            "--scenario and --activity need the /_mock/ controls (not --controls off)"
+        )
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
     url = f"http://{host}:{settings.port}"
     command = [
