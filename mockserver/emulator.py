@@ -25,6 +25,7 @@ from mockserver.presence.queues import QueuePresenceService
 from mockserver.presence.service import PresenceService
 from mockserver.presence.unified import UnifiedPresenceService
 from mockserver.storage import Store, store_from_url
+from mockserver.telephony.engine import CallEngine
 from mockserver.validation.journal import Journal
 
 
@@ -43,6 +44,7 @@ class Emulator:
     unified: UnifiedPresenceService
     calls: ActiveCallsService
     keys: Keys  # what the credentials of `credentials` are made from
+    telephony: CallEngine  # simulated calls and meetings (issue 14)
     events: Events  # issue 13: the event log, publisher, subscriptions, delivered journal
     chaos: Chaos  # issue 16: latency and fault rules
 
@@ -75,6 +77,7 @@ class Emulator:
             unified=UnifiedPresenceService(presence),
             calls=ActiveCallsService(presence),
             keys=keys,
+            telephony=CallEngine(presence, clock, settings.seed),
             events=Events.build(presence, store, clock, settings.webhook_https_only),
             chaos=Chaos.from_settings(settings, store, clock),
         )
@@ -91,6 +94,7 @@ class Emulator:
         """Presence back to the seed, an empty journal and the clock on real time; tokens stay
         (docs/decisions.md)."""
         self.store.reset()
+        self.telephony.reset()
         self.journal.clear()
         self.clock.reset()
         self.events.reset()

@@ -264,11 +264,27 @@ CHAOS_CONTROLS: Final = (
     Operation("clearChaos", "DELETE", "/chaos"),
 )
 
+# Issue 14: simulated calls and meetings (mockserver/web/calls_api.py), beside the controls.
+CALL_STEPS: Final = ("answer", "hold", "unhold", "park", "pickup", "transfer", "end")
+CALLS: Final = (
+    Operation("listCalls", "GET", "/calls"),
+    Operation("placeCall", "POST", "/calls"),
+    Operation("placeQueueCall", "POST", "/queue-calls"),
+    Operation("readCall", "GET", "/calls/<session>"),
+    Operation("stepCall", "POST", f"/calls/<session>/<any({','.join(CALL_STEPS)}):step>"),
+    Operation("stepMeeting", "POST", "/meetings/<extension>/<any(start,end):step>"),
+    Operation("setPresence", "POST", "/presence/<extension>"),
+    Operation("readActivity", "GET", "/activity"),
+    Operation("startActivity", "POST", "/activity"),
+    Operation("stopActivity", "DELETE", "/activity"),
+)
+
 SURFACES: Final = {
     "api": API_PREFIX,
     "oauth": OAUTH_PREFIX,
     "controls": CONTROLS_PREFIX,
     "chaos": CONTROLS_PREFIX,
+    "calls": CONTROLS_PREFIX,
 }
 BY_ENDPOINT: Final = {
     f"{surface}.{operation.endpoint}": operation
@@ -277,6 +293,7 @@ BY_ENDPOINT: Final = {
         ("oauth", OAUTH),
         ("controls", CONTROLS),
         ("chaos", CHAOS_CONTROLS),
+        ("calls", CALLS),
     )
     for operation in table
 }

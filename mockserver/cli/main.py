@@ -9,18 +9,20 @@ import json
 import logging
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
-from mockserver.cli import issue16
+from mockserver.cli import calls, issue16
 from mockserver.cli import listen as listen_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
 from mockserver.config import (
+    ACTIVITIES,
     LOG_FORMATS,
     LOG_LEVELS,
     MAX_EXTENSIONS,
@@ -152,12 +154,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
     _account_options(contract)
+    calls.add_commands(commands, _Parser)  # issue 14: call, scenario, activity
+    _call_options(serve)
     listen_command.add_parser(commands)  # issue 13
     issue16.add_record(commands)
     issue16.add_replay(commands)
     issue16.add_drift(commands)
     issue16.add_coverage(commands)
     return parser
+
+
+def _call_options(serve: argparse.ArgumentParser) -> None:
+    """Issue 14: what serve plays besides answering (companion processes, cli/calls.py)."""
+    serve.add_argument("--scenario", metavar="FILE", help="play FILE once the server answers")
+    serve.add_argument(
+        "--activity",
+        choices=ACTIVITIES,
+        help="run a background of calls, meetings and status changes (off by default)",
+    )
+    serve.add_argument(
+        "--activity-rate",
+        type=float,
+        metavar="RATE",
+        help="multiply the activity's rates (1.0: a call per user every ten minutes or so)",
+    )
 
 
 def _control_options(parser: argparse.ArgumentParser) -> None:
@@ -261,6 +281,7 @@ def serve(settings: Settings) -> int:
     # Settled once, before the workers fork from the app, so they all accept the same ones.
     settings = with_credentials_secret(settings)
     written = _write_credentials(settings)
+    companions: list[subprocess.Popen[bytes]] = []
     try:
         app = create_app(settings)
         if written:
@@ -274,6 +295,7 @@ def serve(settings: Settings) -> int:
             settings.workers,
         )
         _log_chaos(settings, log)
+        companions = calls.companions(settings)
         deliverer = servers.start_deliverer(app, is_shared(settings.store))  # issue 13: WebHooks
         try:
             servers.serve(app, settings.host, settings.port, settings.workers)
@@ -281,6 +303,7 @@ def serve(settings: Settings) -> int:
             if deliverer is not None:
                 deliverer.terminate()
     finally:
+        calls.stop(companions)
         if written and not settings.credentials_file:
             with contextlib.suppress(OSError):
                 os.unlink(written)
@@ -335,7 +358,8 @@ def _check_port_free(host: str, port: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    for line in unknown_variables(os.environ, [*variable_names(), *CONTRACT_VARIABLES]):
+    known = [*variable_names(), *CONTRACT_VARIABLES, *calls.CALL_VARIABLES]
+    for line in unknown_variables(os.environ, known):
         print(line, file=sys.stderr)
     try:
         if getattr(args, "run", None) is not None:  # record, replay, drift, coverage
@@ -346,6 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # No logging set up: an in-process run keeps the emulator's lines out of the report.
             return run_contract(contract_options(args, os.environ), demo_login(settings))
+        if args.command in calls.COMMANDS:
+            return calls.run_command(args, os.environ, settings)
         if args.command == "listen":
             return listen_command.run_listen(args, demo_login(settings))
         if args.command == "credentials":

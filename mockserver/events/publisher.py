@@ -48,7 +48,7 @@ class Publisher:
     def state(self, ext: Extension, now: float) -> dict[str, object]:
         """The extension's event state now, read as its owner (who always sees it) reads it."""
         owner = Caller(ext.account_id, ext.id, "", True, frozenset(), now)
-        record = self.presence.record("", owner, ext, self.presence.settings([ext]), FULL)
+        record = self.presence.record("", owner, ext, self.presence.states([ext]), FULL)
         return state_of(record)
 
     @staticmethod

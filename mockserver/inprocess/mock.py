@@ -32,6 +32,8 @@ from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.inprocess.network import as_raised
 from mockserver.platform.users import users
 from mockserver.storage import store_from_url
+from mockserver.telephony.scenario import EngineDriver, Playback, load
+from mockserver.telephony.switchboard import Switchboard
 from mockserver.web.app import create_app
 
 PRODUCTION = "https://platform.ringcentral.com"
@@ -140,6 +142,23 @@ class PresenceMock:
     def reset(self) -> None:
         """Presence back to the seeded state and an empty journal (tokens stay valid)."""
         self.emulator.reset()
+
+    # -- simulated calls (issue 14) -------------------------------------------------------------
+    @property
+    def calls(self) -> Switchboard:
+        """Place and drive simulated calls and meetings of the first account (docs/calls.md)."""
+        return Switchboard(self.emulator.telephony)
+
+    def play(self, scenario: str | os.PathLike[str], *, strict: bool = True) -> Playback:
+        """Start a scenario file on the emulator's clock and play its steps that are due now.
+        Frozen clock (`mock.emulator.clock.freeze()`): `advance(seconds)` moves the clock and
+        plays what came due, `finish()` plays the rest; running clock: `run()` plays it in real
+        time. `strict`: a refused step raises ScenarioError (else it is kept in `outcomes`)."""
+        loaded = load(scenario)
+        driver = EngineDriver(self.emulator.telephony, loaded.account)
+        playback = Playback(loaded, driver, strict=strict)
+        playback.due()
+        return playback
 
     # -- events (issue 13) ----------------------------------------------------------------------
     def webhook(self, handler: Handler | None = None, address: str = DEFAULT_HOOK) -> str:

@@ -13,6 +13,7 @@ from mockserver.directory.model import (
     Account,
     Directory,
     Extension,
+    ExtensionType,
     PresenceSettings,
 )
 from mockserver.errors import (
@@ -25,11 +26,13 @@ from mockserver.errors import (
 from mockserver.inputs import is_digits
 from mockserver.platform.tokens import Caller
 from mockserver.presence.changes import ChangeListener
+from mockserver.presence.live import State, split
 from mockserver.presence.paging import Page
 from mockserver.presence.wire import (
     View,
     account_uri,
     offline_record,
+    parked_record,
     presence_record,
     presence_uri,
 )
@@ -37,6 +40,10 @@ from mockserver.storage import Store
 
 MAX_BATCH = 30  # contract Part A.2
 Record = dict[str, Any]
+
+# Whose presence records are read from the store: users, and Park Locations (parked calls).
+# Compared by identity: an Enum's hash is a Python-level call, and this is the hot path.
+_USER, _PARK = ExtensionType.USER, ExtensionType.PARK_LOCATION
 
 
 class PresenceService:
@@ -76,11 +83,18 @@ class PresenceService:
             return None
         return account.by_id.get(int(id_param))
 
+    def states(self, extensions: Sequence[Extension]) -> dict[int, State]:
+        """Settings (seed with PUT overrides laid over them) and live telephony, in one store
+        read, for the users among `extensions` and the Park Locations (which hold parked calls:
+        presence-more.md decision 25)."""
+        read = [e for e in extensions if e.type is _USER or e.type is _PARK]
+        found = self.store.overrides([e.id for e in read]).get
+        return {e.id: split(e, found(e.id)) for e in read}
+
     def settings(self, extensions: Sequence[Extension]) -> dict[int, PresenceSettings]:
         """Seed settings with PUT overrides laid over them, for users only."""
         users = [e for e in extensions if e.type.is_user]
-        overrides = self.store.overrides([e.id for e in users])
-        return {e.id: {**e.settings, **overrides.get(e.id, {})} for e in users}
+        return {i: state.settings for i, state in self.states(users).items()}
 
     # -- reads ----------------------------------------------------------------------------------
     def record(
@@ -88,13 +102,18 @@ class PresenceService:
         base: str,
         caller: Caller,
         ext: Extension,
-        settings: dict[int, PresenceSettings],
+        states: dict[int, State],
         view: View,
     ) -> Record:
-        own = settings.get(ext.id)
-        if own is None or not self._visible(caller, ext, own):
+        own = states.get(ext.id)
+        if own is None:
             return offline_record(base, ext)
-        return presence_record(base, ext, own, view)
+        settings, live = own
+        if ext.type is _PARK:
+            return parked_record(base, ext, live, view)
+        if not self._visible(caller, ext, settings):
+            return offline_record(base, ext)
+        return presence_record(base, ext, settings, view, live)
 
     @staticmethod
     def _visible(caller: Caller, ext: Extension, settings: PresenceSettings) -> bool:
@@ -107,7 +126,11 @@ class PresenceService:
     ) -> Record:
         account = self.account(caller, account_param)
         ext = self.extension(account, caller, id_param)
-        return self.record(base, caller, ext, self.settings([ext]), view)
+        if ext.type is not _USER and ext.type is not _PARK:
+            return offline_record(base, ext)
+        # The hot path (docs/benchmark.md): `states` for one extension, without its loops.
+        state = split(ext, self.store.overrides([ext.id]).get(ext.id))
+        return self.record(base, caller, ext, {ext.id: state}, view)
 
     def read_batch(
         self, base: str, caller: Caller, account_param: str, ids: list[str], view: View
@@ -117,7 +140,7 @@ class PresenceService:
             raise InvalidMultipartRequest()
         account = self.account(caller, account_param)
         found = [self._find(account, caller, i) for i in ids]
-        settings = self.settings([e for e in found if e is not None])
+        states = self.states([e for e in found if e is not None])
         statuses: list[Record] = []
         bodies: list[Record] = []
         for id_param, ext in zip(ids, found, strict=True):
@@ -128,7 +151,7 @@ class PresenceService:
                 continue
             href = presence_uri(base, account.id, ext.id)
             statuses.append({"href": href, "status": 200, "responseDescription": "OK"})
-            bodies.append(self.record(base, caller, ext, settings, view))
+            bodies.append(self.record(base, caller, ext, states, view))
         return {"response": statuses}, bodies
 
     def read_page(
@@ -144,11 +167,11 @@ class PresenceService:
         account = self.account(caller, account_param)
         page = Page.of(page.number, page.per_page, len(account.extensions))
         chosen = account.extensions[page.start : page.start + page.per_page]
-        settings = self.settings(chosen)
+        states = self.states(chosen)
         base_uri = f"{account_uri(base, account.id)}/presence"
         return {
             "uri": page.uri(base_uri, page.number, extra_query),
-            "records": [self.record(base, caller, e, settings, view) for e in chosen],
+            "records": [self.record(base, caller, e, states, view) for e in chosen],
             "paging": page.paging(),
             "navigation": page.navigation(base_uri, extra_query),
         }
@@ -180,5 +203,5 @@ class PresenceService:
             self.changed([ext.id])
         else:
             merged = self.store.overrides([ext.id]).get(ext.id, {})
-        settings: PresenceSettings = {**ext.settings, **merged}
-        return presence_record(base, ext, settings, View())
+        settings, live = split(ext, merged)
+        return presence_record(base, ext, settings, View(), live)
