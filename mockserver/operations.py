@@ -212,10 +212,37 @@ CONTROLS: Final = (
     Operation("moveClock", "POST", "/clock"),
 )
 
-SURFACES: Final = {"api": API_PREFIX, "oauth": OAUTH_PREFIX, "controls": CONTROLS_PREFIX}
+# Issue 15: the presence board, a page and the JSON it reads, acting for the page without
+# OAuth and outside the platform's rate limits like every control (no group, no permission).
+BOARD: Final = (
+    Operation("page", "GET", "/board"),
+    Operation("setup", "GET", "/board/setup"),
+    Operation("rows", "GET", "/board/extensions"),
+    Operation("row", "GET", "/board/extensions/<extension>"),
+    Operation("update", "POST", "/board/extensions/<extension>/presence"),
+    Operation("requests", "GET", "/board/requests"),
+    Operation("readSwitch", "GET", "/board/switch"),
+    Operation("moveSwitch", "POST", "/board/switch"),
+)
+# `/` leads to the board (issue 15); with the board off it is an unknown route again.
+ROOT: Final = (Operation("home", "GET", "/"),)
+
+SURFACES: Final = {
+    "api": API_PREFIX,
+    "oauth": OAUTH_PREFIX,
+    "controls": CONTROLS_PREFIX,
+    "board": CONTROLS_PREFIX,
+    "root": "",
+}
 BY_ENDPOINT: Final = {
     f"{surface}.{operation.endpoint}": operation
-    for surface, table in (("api", API), ("oauth", OAUTH), ("controls", CONTROLS))
+    for surface, table in (
+        ("api", API),
+        ("oauth", OAUTH),
+        ("controls", CONTROLS),
+        ("board", BOARD),
+        ("root", ROOT),
+    )
     for operation in table
 }
 

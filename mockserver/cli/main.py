@@ -153,6 +153,13 @@ def _control_options(parser: argparse.ArgumentParser) -> None:
         help="/_mock/ open (on, the default), gone but health (off), or behind --controls-token",
     )
     parser.add_argument("--controls-token", help="the bearer secret /_mock/ asks for (token)")
+    parser.add_argument(
+        "--no-board",
+        dest="board",
+        action="store_const",
+        const=False,
+        help="no presence board at /_mock/board and / (issue 15)",
+    )
 
 
 def _account_options(parser: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ from flask import Flask
 from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
 from mockserver.scaleout import is_shared, shared
-from mockserver.web import api, controls, hooks, oauth
+from mockserver.web import api, board, controls, hooks, oauth
 from mockserver.web.context import EXTENSION
 from mockserver.web.limits import MAX_BODY_BYTES
 from mockserver.web.routing import drop_automatic_head
@@ -48,7 +48,13 @@ def create_app(
     # Larger bodies are refused with 413 in the platform's shape (hooks.http_error).
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     hooks.install(app)
-    for blueprint in (api.blueprint, oauth.blueprint, controls.blueprint):
+    for blueprint in (
+        api.blueprint,
+        oauth.blueprint,
+        controls.blueprint,
+        board.blueprint,
+        board.root,
+    ):
         app.register_blueprint(blueprint)
     drop_automatic_head(app)
     return app

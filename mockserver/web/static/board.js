@@ -1,0 +1,570 @@
+// The presence board (issue 15): plain JavaScript, no build step, nothing from a CDN.
+//
+// Rows come a page at a time from /_mock/board/extensions (never the whole account: 100,000
+// cards would not stay usable); presence changes arrive on the gateway's Server-Sent Events
+// stream (/_mock/stream, one `presence` event per logged change) and are applied to the cards
+// on screen once per animation frame. Without a gateway (flask run, in-process) the page reads
+// its rows again every two seconds.
+
+const prefix = document.body.dataset.prefix || "/_mock";
+const board = `${prefix}/board`;
+const $ = (id) => document.getElementById(id);
+
+// A bearer for `--controls token`, given in the address's fragment (#token=...): the fragment is
+// never sent to the server, so it stays out of logs and journals.
+const token = new URLSearchParams(location.hash.slice(1)).get("token");
+
+const state = {
+  setup: null,
+  rows: new Map(), // extension ID -> row, for the cards on screen
+  cards: new Map(), // extension ID -> <li>
+  paging: { page: 1, totalPages: 0, totalElements: 0, perPage: 60 },
+  clockOffset: 0, // the emulator's clock minus this browser's, in ms
+  pending: new Map(), // extension ID -> presence body waiting for the next frame
+  scheduled: false,
+  position: null, // the last stream position applied
+  source: null,
+  requestsAfter: "",
+  editing: null, // the extension ID in the editor
+  loadSerial: 0,
+};
+
+// Measurements for docs/board.md (read by the browser tests, never asserted on).
+const stats = { applied: 0, received: 0, frames: 0, lastApplyMs: 0, maxApplyMs: 0 };
+window.presenceBoard = { state, stats, apply: (event) => receive(event) };
+
+async function api(path, options = {}) {
+  const headers = { Accept: "application/json", ...(options.headers || {}) };
+  if (token && path.startsWith(prefix)) headers.Authorization = `Bearer ${token}`;
+  if (options.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(options.json);
+  }
+  const answer = await fetch(path, { ...options, headers });
+  const text = await answer.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!answer.ok) {
+    const item = body && body.errors && body.errors[0];
+    throw new Error(item ? `${item.errorCode}: ${item.message}` : `HTTP ${answer.status}`);
+  }
+  return body;
+}
+
+// -- filters, kept in the address so a view can be bookmarked or shared ------------------------
+const FILTERS = ["search", "type", "status", "telephony", "queue", "perPage"];
+
+function filtersFromAddress() {
+  const query = new URLSearchParams(location.search);
+  for (const name of FILTERS) {
+    const value = query.get(name);
+    if (value !== null) $(name).value = value;
+  }
+  const page = Number(query.get("page"));
+  state.paging.page = Number.isInteger(page) && page > 0 ? page : 1;
+}
+
+function filterQuery() {
+  const query = new URLSearchParams();
+  for (const name of FILTERS) {
+    const value = $(name).value.trim();
+    if (value && !(name === "perPage" && value === "60")) query.set(name, value);
+  }
+  if (state.paging.page > 1) query.set("page", String(state.paging.page));
+  return query;
+}
+
+function presenceFiltered() {
+  return Boolean($("status").value || $("telephony").value);
+}
+
+function fillSelect(select, values, label = (v) => v) {
+  for (const value of values) {
+    const option = document.createElement("option");
+    option.value = typeof value === "object" ? String(value.id) : value;
+    option.textContent = typeof value === "object" ? label(value) : label(value);
+    select.append(option);
+  }
+}
+
+// -- loading a page of rows ----------------------------------------------------------------------
+async function load({ quiet = false } = {}) {
+  const serial = ++state.loadSerial;
+  const query = filterQuery();
+  history.replaceState(null, "", `${location.pathname}${query.size ? `?${query}` : ""}${location.hash}`);
+  let body;
+  try {
+    body = await api(`${board}/extensions?${query}`);
+  } catch (error) {
+    $("summary").textContent = `Could not load the extensions: ${error.message}`;
+    return;
+  }
+  if (serial !== state.loadSerial) return; // a newer load is under way
+  state.clockOffset = body.now - Date.now();
+  state.paging = body.paging;
+  if (quiet) {
+    patchAll(body.records);
+  } else {
+    renderAll(body.records);
+  }
+  summarize();
+  performance.mark("board:rows");
+}
+
+function renderAll(records) {
+  state.rows.clear();
+  state.cards.clear();
+  const fragment = document.createDocumentFragment();
+  for (const row of records) {
+    state.rows.set(row.id, row);
+    const card = cardFor(row);
+    state.cards.set(row.id, card);
+    fragment.append(card);
+  }
+  $("cards").replaceChildren(fragment);
+}
+
+function patchAll(records) {
+  // The same extensions in the same order: only changed cards are redrawn (the polling mode).
+  const same =
+    records.length === state.rows.size && records.every((row) => state.rows.has(row.id));
+  if (!same) {
+    renderAll(records);
+    return;
+  }
+  for (const row of records) {
+    const old = state.rows.get(row.id);
+    if (JSON.stringify(old.presence) !== JSON.stringify(row.presence)) {
+      state.rows.set(row.id, row);
+      fillCard(state.cards.get(row.id), row, true);
+    }
+  }
+}
+
+function summarize() {
+  const { page, perPage, totalElements, totalPages } = state.paging;
+  const first = totalElements ? (page - 1) * perPage + 1 : 0;
+  const last = Math.min(page * perPage, totalElements);
+  $("summary").textContent = totalElements
+    ? `Showing ${first.toLocaleString()}–${last.toLocaleString()} of ${totalElements.toLocaleString()} extensions`
+    : "No extension matches these filters.";
+  $("page-of").textContent = `Page ${page.toLocaleString()} of ${Math.max(totalPages, 1).toLocaleString()}`;
+  $("prev").disabled = page <= 1;
+  $("next").disabled = page >= totalPages;
+}
+
+// -- cards ----------------------------------------------------------------------------------------
+const template = $("card-template");
+
+function cardFor(row) {
+  const card = template.content.firstElementChild.cloneNode(true);
+  card.dataset.id = String(row.id);
+  fillCard(card, row, false);
+  return card;
+}
+
+function otherParty(call) {
+  const inbound = call.direction === "Inbound";
+  const name = inbound ? call.fromName : call.toName;
+  const number = inbound ? call.from : call.to;
+  return [name, number].filter(Boolean).join(" ") || "unknown";
+}
+
+function mainCall(calls) {
+  const rank = { CallConnected: 4, OnHold: 3, Ringing: 2, ParkedCall: 1 };
+  return [...calls].sort((a, b) => (rank[b.telephonyStatus] || 0) - (rank[a.telephonyStatus] || 0))[0];
+}
+
+function fillCard(card, row, flash) {
+  const p = row.presence || {};
+  const isUser = row.type === "User";
+  const presence = p.presenceStatus || "Offline";
+  const telephony = p.telephonyStatus || "NoCall";
+  card.dataset.presence = presence;
+  card.dataset.telephony = telephony;
+  card.dataset.type = row.type;
+  const open = card.querySelector(".open");
+  open.textContent = row.name;
+  open.setAttribute("aria-label", `${row.name}, extension ${row.extensionNumber}: change`);
+  const badge = card.querySelector(".badge.presence");
+  badge.textContent = presence;
+  badge.dataset.value = presence;
+  card.querySelector(".sub").textContent =
+    `Ext. ${row.extensionNumber} · ${row.type}${row.status !== "Enabled" ? ` · ${row.status}` : ""}`;
+
+  const facts = [];
+  if (isUser) {
+    facts.push(["Status", p.userStatus || "—"]);
+    facts.push(["DND", p.dndStatus || "—", p.dndStatus === "DoNotAcceptAnyCalls" ? "dnd" : null]);
+    const calls = p.activeCalls || [];
+    if (telephony !== "NoCall" && calls.length) {
+      const call = mainCall(calls);
+      const more = calls.length > 1 ? ` (+${calls.length - 1} more)` : "";
+      facts.push(["Phone", callText(call) + more, telephony === "Ringing" ? "ringing" : "call", call]);
+    } else {
+      facts.push(["Phone", telephony]);
+    }
+    if (p.meetingStatus) facts.push(["Meeting", p.meetingStatus, p.meetingStatus === "Connected" ? "meeting" : null]);
+    if (p.message) facts.push(["Message", p.message]);
+    if (row.queues.length) facts.push(["Queues", row.queues.map((q) => q.name).join(", ")]);
+  } else if (row.members) {
+    facts.push(["Members", String(row.members)]);
+  }
+  const list = card.querySelector(".facts");
+  const fragment = document.createDocumentFragment();
+  for (const [term, value, badgeClass, call] of facts) {
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    if (badgeClass) {
+      const span = document.createElement("span");
+      span.className = `badge ${badgeClass}`;
+      span.textContent = term === "Phone" ? telephony : value;
+      dd.append(span, " ");
+      if (term === "Phone") dd.append(value);
+    } else {
+      dd.textContent = value;
+    }
+    if (call && call.startTime) {
+      const time = document.createElement("time");
+      time.dateTime = call.startTime;
+      time.dataset.start = String(Date.parse(call.startTime));
+      time.textContent = duration(Number(time.dataset.start));
+      dd.append(" · ", time);
+    }
+    fragment.append(dt, dd);
+  }
+  list.replaceChildren(fragment);
+
+  const quick = card.querySelector(".quick");
+  quick.replaceChildren();
+  if (isUser && state.setup && state.setup.calls) {
+    const ring = document.createElement("button");
+    ring.type = "button";
+    ring.className = "ring";
+    ring.textContent = "Ring";
+    ring.setAttribute("aria-label", `Ring ${row.name}`);
+    ring.addEventListener("click", () => ringFrom(row.id, "").catch(showError));
+    quick.append(ring);
+  }
+  if (flash) {
+    card.classList.remove("flash");
+    void card.offsetWidth; // restart the animation
+    card.classList.add("flash");
+  }
+  if (state.editing === row.id) fillEditorCalls(row);
+}
+
+function callText(call) {
+  const direction = call.direction === "Inbound" ? "from" : "to";
+  return `${direction} ${otherParty(call)}`;
+}
+
+function duration(startMs) {
+  const seconds = Math.max(0, Math.floor((Date.now() + state.clockOffset - startMs) / 1000));
+  if (seconds >= 86400) return `since ${new Date(startMs).toLocaleString()}`;
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+function tick() {
+  for (const time of document.querySelectorAll("#cards time[data-start]")) {
+    time.textContent = duration(Number(time.dataset.start));
+  }
+}
+
+// -- live: the event stream ------------------------------------------------------------------------
+function setLive(kind, text) {
+  const live = $("live");
+  live.dataset.state = kind;
+  live.textContent = text;
+}
+
+function receive(event) {
+  stats.received += 1;
+  if (event.position !== undefined) state.position = event.position;
+  if (state.rows.has(event.extensionId)) {
+    state.pending.set(event.extensionId, event.body);
+    schedule();
+  } else if (presenceFiltered()) {
+    reloadSoon(); // it may enter the filtered view
+  }
+  addEvent(event);
+}
+
+function schedule() {
+  if (state.scheduled) return;
+  state.scheduled = true;
+  if (document.hidden) setTimeout(flush, 250);
+  else requestAnimationFrame(flush);
+}
+
+function flush() {
+  const started = performance.now();
+  state.scheduled = false;
+  stats.frames += 1;
+  let leaves = false;
+  for (const [id, body] of state.pending) {
+    const row = state.rows.get(id);
+    if (!row) continue;
+    row.presence = body;
+    fillCard(state.cards.get(id), row, true);
+    stats.applied += 1;
+    if (!matchesPresenceFilter(body)) leaves = true;
+  }
+  state.pending.clear();
+  if (leaves) reloadSoon();
+  const spent = performance.now() - started;
+  stats.lastApplyMs = spent;
+  stats.maxApplyMs = Math.max(stats.maxApplyMs, spent);
+}
+
+function matchesPresenceFilter(body) {
+  const status = $("status").value;
+  const telephony = $("telephony").value;
+  if (status && body.presenceStatus !== status) return false;
+  return !telephony || (body.telephonyStatus || "NoCall") === telephony;
+}
+
+let reloadTimer = null;
+function reloadSoon() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => load({ quiet: true }), 300);
+}
+
+let pollTimer = null;
+function connect() {
+  const stream = state.setup.stream;
+  if (!stream) {
+    setLive("polling", "Polling every 2 s (no event stream)");
+    pollTimer = setInterval(() => load({ quiet: true }), 2000);
+    return;
+  }
+  const url = new URL(stream, location.href);
+  if (state.setup.position !== undefined && state.setup.position !== null) {
+    url.searchParams.set("after", String(state.setup.position));
+  }
+  const source = new EventSource(url);
+  state.source = source;
+  source.addEventListener("open", () => setLive("live", "Live"));
+  source.addEventListener("error", () =>
+    setLive(source.readyState === EventSource.CLOSED ? "down" : "connecting", "Reconnecting…"),
+  );
+  source.addEventListener("presence", (message) => receive(JSON.parse(message.data)));
+  source.addEventListener("journal", (message) => addRequests([JSON.parse(message.data)]));
+}
+
+// -- the panels: requests and events, newest first ---------------------------------------------------
+const PANEL_ROWS = 200;
+
+function prependCapped(list, items) {
+  const fragment = document.createDocumentFragment();
+  for (const item of items) fragment.append(item);
+  list.prepend(fragment);
+  while (list.childElementCount > PANEL_ROWS) list.lastElementChild.remove();
+}
+
+function requestItem(entry) {
+  const li = document.createElement("li");
+  const query = Object.entries(entry.query || {})
+    .map(([k, vs]) => vs.map((v) => `${k}=${v}`).join("&"))
+    .join("&");
+  li.textContent = `${entry.time.slice(11, 23)} ${entry.method} ${entry.path}${query ? `?${query}` : ""} → ${entry.status}`;
+  if (entry.verdict === "violation") {
+    li.className = "violation";
+    for (const problem of entry.problems || []) {
+      const rule = document.createElement("span");
+      rule.className = "rule";
+      rule.textContent = `violation: ${problem.rule} (${problem.parameter}): ${problem.message}`;
+      li.append(rule);
+    }
+  }
+  return li;
+}
+
+function addRequests(entries) {
+  // `entries` newest first
+  if (!entries.length) return;
+  if (entries[0].time > state.requestsAfter) state.requestsAfter = entries[0].time;
+  prependCapped($("requests"), entries.map(requestItem));
+}
+
+async function pollRequests() {
+  try {
+    const query = new URLSearchParams({ after: state.requestsAfter });
+    addRequests(await api(`${board}/requests?${query}`));
+  } catch {
+    // shown by the status line when the emulator is gone
+  }
+}
+
+function addEvent(event) {
+  const li = document.createElement("li");
+  const body = event.body || {};
+  const when = event.time ? new Date(event.time).toISOString().slice(11, 23) : "";
+  const name = state.rows.get(event.extensionId)?.name || `ext ${body.extension?.extensionNumber ?? event.extensionId}`;
+  li.textContent = `${when} #${event.position ?? "?"} ${name}: ${body.presenceStatus ?? "?"} / ${body.telephonyStatus ?? "?"} (seq ${event.sequence ?? "?"})`;
+  prependCapped($("events"), [li]);
+}
+
+// -- the editor: presence and calls ---------------------------------------------------------------------
+function openEditor(id) {
+  const row = state.rows.get(id);
+  if (!row) return;
+  state.editing = id;
+  $("editor-title").textContent = row.name;
+  $("editor-sub").textContent = `Ext. ${row.extensionNumber} · ${row.type}`;
+  const isUser = row.type === "User";
+  $("presence-fields").disabled = !isUser;
+  $("edit-userStatus").value = row.presence.userStatus || "Available";
+  $("edit-dndStatus").value = row.presence.dndStatus || "TakeAllCalls";
+  $("edit-message").value = row.presence.message || "";
+  $("editor-error").textContent = "";
+  fillEditorCalls(row);
+  $("editor").showModal();
+}
+
+function fillEditorCalls(row) {
+  const calls = state.setup.calls;
+  $("call-fields").disabled = !calls || row.type !== "User";
+  $("calls-note").textContent = calls ? "" : "Calls are not served by this emulator.";
+  const list = $("editor-calls");
+  list.replaceChildren();
+  for (const call of row.presence.activeCalls || []) {
+    const li = document.createElement("li");
+    li.append(`${call.telephonyStatus} ${callText(call)} `);
+    const actions = call.telephonyStatus === "Ringing" ? ["answer", "end"]
+      : call.telephonyStatus === "OnHold" ? ["unhold", "end"] : ["hold", "end"];
+    for (const action of actions) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = action[0].toUpperCase() + action.slice(1);
+      button.addEventListener("click", () => callAction(row.id, call, action).catch(showError));
+      li.append(button);
+    }
+    list.append(li);
+  }
+}
+
+function showError(error) {
+  if ($("editor").open) $("editor-error").textContent = error.message;
+  else setLive($("live").dataset.state, `${$("live").textContent} · ${error.message}`);
+}
+
+async function savePresence() {
+  const id = state.editing;
+  const json = {
+    userStatus: $("edit-userStatus").value,
+    dndStatus: $("edit-dndStatus").value,
+    message: $("edit-message").value,
+  };
+  const row = await api(`${board}/extensions/${id}/presence`, { method: "POST", json });
+  applyRow(row);
+  $("editor").close();
+}
+
+function applyRow(row) {
+  if (!state.rows.has(row.id)) return;
+  state.rows.set(row.id, row);
+  fillCard(state.cards.get(row.id), row, true);
+}
+
+async function refreshRow(id) {
+  applyRow(await api(`${board}/extensions/${id}`));
+}
+
+// The calls API (issue 14) as /_mock/board/setup describes it.
+async function ringFrom(id, from) {
+  const calls = state.setup.calls;
+  await api(calls.ring, { method: "POST", json: { to: String(id), ...(from ? { from } : {}) } });
+  await refreshRow(id);
+}
+
+async function callAction(id, call, action) {
+  const calls = state.setup.calls;
+  const path = calls.action.replace("{callId}", encodeURIComponent(call.telephonySessionId || call.id));
+  await api(`${path}/${action}`, { method: "POST", json: { extension: String(id) } });
+  await refreshRow(id);
+}
+
+async function toggleOfficeDay() {
+  const calls = state.setup.calls;
+  const button = $("office-day");
+  const running = button.getAttribute("aria-pressed") === "true";
+  await api(calls.officeDay, { method: "POST", json: { running: !running } });
+  setOfficeDay(!running);
+}
+
+function setOfficeDay(running) {
+  const button = $("office-day");
+  button.setAttribute("aria-pressed", String(running));
+  button.textContent = running ? "Stop office day" : "Start office day";
+}
+
+// -- start ------------------------------------------------------------------------------------------------
+async function start() {
+  performance.mark("board:start");
+  try {
+    state.setup = await api(`${board}/setup`);
+  } catch (error) {
+    setLive("down", `Cannot reach the emulator: ${error.message}`);
+    return;
+  }
+  const setup = state.setup;
+  $("account").textContent =
+    `${setup.account.name} · ${setup.extensions.toLocaleString()} extensions`;
+  fillSelect($("type"), setup.types);
+  fillSelect($("status"), setup.statuses);
+  fillSelect($("telephony"), setup.telephony);
+  fillSelect($("queue"), setup.queues, (q) => `${q.name} (${q.extensionNumber})`);
+  fillSelect($("edit-userStatus"), setup.userStatuses);
+  fillSelect($("edit-dndStatus"), setup.dndStatuses);
+  filtersFromAddress();
+
+  let typing = null;
+  $("filters").addEventListener("input", (event) => {
+    state.paging.page = 1;
+    clearTimeout(typing);
+    typing = setTimeout(load, event.target.id === "search" ? 200 : 0);
+  });
+  $("filters").addEventListener("submit", (event) => event.preventDefault());
+  $("prev").addEventListener("click", () => { state.paging.page -= 1; load().then(() => $("cards").focus()); });
+  $("next").addEventListener("click", () => { state.paging.page += 1; load().then(() => $("cards").focus()); });
+  $("cards").addEventListener("click", (event) => {
+    const open = event.target.closest(".open");
+    if (open) openEditor(Number(open.closest(".card").dataset.id));
+  });
+  $("editor-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    savePresence().catch(showError);
+  });
+  $("close").addEventListener("click", () => $("editor").close());
+  $("editor").addEventListener("close", () => { state.editing = null; });
+  $("ring").addEventListener("click", () =>
+    ringFrom(state.editing, $("ring-from").value.trim()).catch(showError),
+  );
+  $("reset").addEventListener("click", async () => {
+    if (!confirm("Reset the emulator? Presence goes back to the seed, the journal is emptied.")) return;
+    await api(`${prefix}/reset`, { method: "POST" }).catch(showError);
+    $("requests").replaceChildren();
+    state.requestsAfter = "";
+    await load();
+  });
+  if (setup.calls && setup.calls.officeDay) {
+    $("office-day").disabled = false;
+    setOfficeDay(Boolean(setup.officeDay));
+    $("office-day").addEventListener("click", () => toggleOfficeDay().catch(showError));
+  }
+  $("events-source").textContent = setup.stream
+    ? "Presence events from the emulator's stream, as this page received them."
+    : "No event stream here: changes are read every 2 s.";
+
+  await load();
+  connect();
+  setInterval(tick, 1000);
+  pollRequests();
+  setInterval(pollRequests, 1000);
+}
+
+start();
