@@ -23,6 +23,7 @@ from mockserver.presence.queues import QueuePresenceService
 from mockserver.presence.service import PresenceService
 from mockserver.presence.unified import UnifiedPresenceService
 from mockserver.storage import Store, store_from_url
+from mockserver.telephony.engine import CallEngine
 from mockserver.validation.journal import Journal
 
 
@@ -41,6 +42,7 @@ class Emulator:
     unified: UnifiedPresenceService
     calls: ActiveCallsService
     keys: Keys  # what the credentials of `credentials` are made from
+    telephony: CallEngine  # simulated calls and meetings (issue 14)
 
     @classmethod
     def build(
@@ -71,6 +73,7 @@ class Emulator:
             unified=UnifiedPresenceService(presence),
             calls=ActiveCallsService(presence),
             keys=keys,
+            telephony=CallEngine(presence, clock, settings.seed),
         )
 
     @classmethod
@@ -85,6 +88,7 @@ class Emulator:
         """Presence back to the seed, an empty journal and the clock on real time; tokens stay
         (docs/decisions.md)."""
         self.store.reset()
+        self.telephony.reset()
         self.journal.clear()
         self.clock.reset()
 

@@ -212,6 +212,16 @@ CONTROLS: Final = (
     Operation("moveClock", "POST", "/clock"),
 )
 
+# Issue 14: simulated calls and meetings (mockserver/web/calls_api.py), beside the controls.
+CALL_STEPS: Final = ("answer", "hold", "unhold", "park", "pickup", "transfer", "end")
+CALLS: Final = (
+    Operation("listCalls", "GET", "/calls"),
+    Operation("placeCall", "POST", "/calls"),
+    Operation("placeQueueCall", "POST", "/queue-calls"),
+    Operation("readCall", "GET", "/calls/<session>"),
+    Operation("stepCall", "POST", f"/calls/<session>/<any({','.join(CALL_STEPS)}):step>"),
+    Operation("stepMeeting", "POST", "/meetings/<extension>/<any(start,end):step>"),
+)
 # Issue 15: the presence board, a page and the JSON it reads, acting for the page without
 # OAuth and outside the platform's rate limits like every control (no group, no permission).
 BOARD: Final = (
@@ -231,6 +241,7 @@ SURFACES: Final = {
     "api": API_PREFIX,
     "oauth": OAUTH_PREFIX,
     "controls": CONTROLS_PREFIX,
+    "calls": CONTROLS_PREFIX,
     "board": CONTROLS_PREFIX,
     "root": "",
 }
@@ -240,6 +251,7 @@ BY_ENDPOINT: Final = {
         ("api", API),
         ("oauth", OAUTH),
         ("controls", CONTROLS),
+        ("calls", CALLS),
         ("board", BOARD),
         ("root", ROOT),
     )

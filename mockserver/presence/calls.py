@@ -7,7 +7,7 @@ newest first, with `result: "In Progress"` and no `duration`, as the recorded ex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -52,7 +52,8 @@ class ActiveCallsService:
         views = query.get("view") or ["Simple"]
         if views[0] not in choices("view"):
             raise InvalidParameter("view")
-        calls = _chosen(ext, query)
+        state = self.presence.states([ext]).get(ext.id)
+        calls = _chosen(state.telephony.calls if state else ext.active_calls, query)
         page = Page.of(page.number, page.per_page, len(calls))
         shown = calls[page.start : page.start + page.per_page]
         detailed = views[0] == "Detailed"
@@ -83,12 +84,12 @@ def _uri(base: str, given: dict[str, str], number: int, per_page: int) -> str:
     return f"{base}?{urlencode({**given, 'page': number, 'perPage': per_page})}"
 
 
-def _chosen(ext: Extension, query: Query) -> list[ActiveCall]:
+def _chosen(active_calls: Sequence[ActiveCall], query: Query) -> list[ActiveCall]:
     directions = multi(query, "direction", choices("direction"))
     types = multi(query, "type", choices("type"))
     transports = multi(query, "transport", choices("transport"))
     conferences = multi(query, "conferenceType", choices("conferenceType"))
-    calls = [c for c in ext.active_calls if c.get("telephonyStatus") in BUSY_TELEPHONY]
+    calls = [c for c in active_calls if c.get("telephonyStatus") in BUSY_TELEPHONY]
     if directions:
         calls = [c for c in calls if c["direction"] in directions]
     if types and "Voice" not in types:

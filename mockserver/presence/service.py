@@ -6,13 +6,14 @@ Knows accounts, extensions, the store and the wire shapes; knows nothing of HTTP
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from mockserver.directory.model import (
     LEGACY_WRITABLE_FIELDS,
     Account,
     Directory,
     Extension,
+    ExtensionType,
     PresenceSettings,
 )
 from mockserver.errors import (
@@ -25,11 +26,13 @@ from mockserver.errors import (
 from mockserver.inputs import is_digits
 from mockserver.platform.tokens import Caller
 from mockserver.presence.changes import ChangeListener
+from mockserver.presence.live import Telephony, split
 from mockserver.presence.paging import Page
 from mockserver.presence.wire import (
     View,
     account_uri,
     offline_record,
+    parked_record,
     presence_record,
     presence_uri,
 )
@@ -37,6 +40,13 @@ from mockserver.storage import Store
 
 MAX_BATCH = 30  # contract Part A.2
 Record = dict[str, Any]
+
+
+class State(NamedTuple):
+    """What one extension's presence is read from."""
+
+    settings: PresenceSettings
+    telephony: Telephony
 
 
 class PresenceService:
@@ -76,11 +86,18 @@ class PresenceService:
             return None
         return account.by_id.get(int(id_param))
 
+    def states(self, extensions: Sequence[Extension]) -> dict[int, State]:
+        """Settings (seed with PUT overrides laid over them) and live telephony, in one store
+        read, for the users among `extensions` and the Park Locations (which hold parked calls:
+        presence-more.md decision 25)."""
+        read = [e for e in extensions if e.type.is_user or e.type is ExtensionType.PARK_LOCATION]
+        overrides = self.store.overrides([e.id for e in read])
+        return {e.id: State(*split(e, overrides.get(e.id))) for e in read}
+
     def settings(self, extensions: Sequence[Extension]) -> dict[int, PresenceSettings]:
         """Seed settings with PUT overrides laid over them, for users only."""
         users = [e for e in extensions if e.type.is_user]
-        overrides = self.store.overrides([e.id for e in users])
-        return {e.id: {**e.settings, **overrides.get(e.id, {})} for e in users}
+        return {i: state.settings for i, state in self.states(users).items()}
 
     # -- reads ----------------------------------------------------------------------------------
     def record(
@@ -88,13 +105,17 @@ class PresenceService:
         base: str,
         caller: Caller,
         ext: Extension,
-        settings: dict[int, PresenceSettings],
+        states: dict[int, State],
         view: View,
     ) -> Record:
-        own = settings.get(ext.id)
-        if own is None or not self._visible(caller, ext, own):
+        own = states.get(ext.id)
+        if own is None:
             return offline_record(base, ext)
-        return presence_record(base, ext, own, view)
+        if not ext.type.is_user:
+            return parked_record(base, ext, own.telephony, view)
+        if not self._visible(caller, ext, own.settings):
+            return offline_record(base, ext)
+        return presence_record(base, ext, own.settings, view, own.telephony)
 
     @staticmethod
     def _visible(caller: Caller, ext: Extension, settings: PresenceSettings) -> bool:
@@ -107,7 +128,7 @@ class PresenceService:
     ) -> Record:
         account = self.account(caller, account_param)
         ext = self.extension(account, caller, id_param)
-        return self.record(base, caller, ext, self.settings([ext]), view)
+        return self.record(base, caller, ext, self.states([ext]), view)
 
     def read_batch(
         self, base: str, caller: Caller, account_param: str, ids: list[str], view: View
@@ -117,7 +138,7 @@ class PresenceService:
             raise InvalidMultipartRequest()
         account = self.account(caller, account_param)
         found = [self._find(account, caller, i) for i in ids]
-        settings = self.settings([e for e in found if e is not None])
+        states = self.states([e for e in found if e is not None])
         statuses: list[Record] = []
         bodies: list[Record] = []
         for id_param, ext in zip(ids, found, strict=True):
@@ -128,7 +149,7 @@ class PresenceService:
                 continue
             href = presence_uri(base, account.id, ext.id)
             statuses.append({"href": href, "status": 200, "responseDescription": "OK"})
-            bodies.append(self.record(base, caller, ext, settings, view))
+            bodies.append(self.record(base, caller, ext, states, view))
         return {"response": statuses}, bodies
 
     def read_page(
@@ -144,11 +165,11 @@ class PresenceService:
         account = self.account(caller, account_param)
         page = Page.of(page.number, page.per_page, len(account.extensions))
         chosen = account.extensions[page.start : page.start + page.per_page]
-        settings = self.settings(chosen)
+        states = self.states(chosen)
         base_uri = f"{account_uri(base, account.id)}/presence"
         return {
             "uri": page.uri(base_uri, page.number, extra_query),
-            "records": [self.record(base, caller, e, settings, view) for e in chosen],
+            "records": [self.record(base, caller, e, states, view) for e in chosen],
             "paging": page.paging(),
             "navigation": page.navigation(base_uri, extra_query),
         }
@@ -180,5 +201,5 @@ class PresenceService:
             self.changed([ext.id])
         else:
             merged = self.store.overrides([ext.id]).get(ext.id, {})
-        settings: PresenceSettings = {**ext.settings, **merged}
-        return presence_record(base, ext, settings, View())
+        settings, live = split(ext, merged)
+        return presence_record(base, ext, settings, View(), live)

@@ -21,7 +21,7 @@ from mockserver.errors import BatchLimit, ResourceNotFound, UserPermissionRequir
 from mockserver.platform.tokens import Caller
 from mockserver.presence.aggregation import telephony_status
 from mockserver.presence.parsing import json_object
-from mockserver.presence.service import MAX_BATCH, PresenceService
+from mockserver.presence.service import MAX_BATCH, PresenceService, State
 
 # dndStatus -> telephony.availability; TakeDepartmentCallsOnly (legacy) and Unknown take calls.
 TO_AVAILABILITY = {
@@ -60,8 +60,8 @@ class UnifiedPresenceService:
         user = self._user(account, caller, id_param)
         if user is None:
             raise not_found()
-        settings = self.presence.settings([user])
-        return _unified(caller, user, settings[user.id], self._glip([user.id])[user.id])
+        state = self.presence.states([user])[user.id]
+        return _unified(caller, state, self._glip([user.id])[user.id], user.id)
 
     def read_batch(self, caller: Caller, account_param: str, ids: list[str]) -> list[Record]:
         """The 207 JSON array of the recorded example, one entry per ID in request order."""
@@ -70,7 +70,7 @@ class UnifiedPresenceService:
         account = self.presence.account(caller, account_param)
         users = [self._user(account, caller, i) for i in ids]
         known = [u for u in users if u is not None]
-        settings = self.presence.settings(known)
+        states = self.presence.states(known)
         glip = self._glip([u.id for u in known])
         entries: list[Record] = []
         for id_param, user in zip(ids, users, strict=True):
@@ -79,7 +79,7 @@ class UnifiedPresenceService:
                     {"status": 404, "resourceId": id_param, "body": not_found().to_body()}
                 )
                 continue
-            body = _unified(caller, user, settings[user.id], glip[user.id])
+            body = _unified(caller, states[user.id], glip[user.id], user.id)
             # The recorded example's key order: status, resourceId, body.
             entries.append({"status": 200, "resourceId": str(user.id), "body": body})
         return entries
@@ -104,16 +104,15 @@ class UnifiedPresenceService:
         return self.read_one(caller, account_param, str(user.id))
 
 
-def _unified(
-    caller: Caller, user: Extension, settings: PresenceSettings, glip_state: dict[str, Any]
-) -> Record:
-    own = caller.extension_id == user.id
+def _unified(caller: Caller, state: State, glip_state: dict[str, Any], user_id: int) -> Record:
+    settings, live = state
+    own = caller.extension_id == user_id
     telephony_visible = settings.get("allowSeeMyPresence", True)
     glip_visible = glip_state["visibility"] == "Visible"
     glip: Record = {}
     telephony: Record = {}
     glip_status = "Offline" if settings.get("userStatus") == "Offline" else "Online"
-    call_status = telephony_status(user.active_calls)
+    call_status = telephony_status(live.calls)
     if own or glip_visible:
         glip["status"] = glip_status
     if own:
@@ -125,7 +124,7 @@ def _unified(
         telephony["visibility"] = "Visible" if telephony_visible else "Invisible"
     dnd = str(settings.get("dndStatus", "TakeAllCalls"))
     telephony["availability"] = TO_AVAILABILITY.get(dnd, "TakeAllCalls")
-    meeting = "InMeeting" if user.meeting_status == "Connected" else "NoMeeting"
+    meeting = "InMeeting" if live.meeting == "Connected" else "NoMeeting"
     return {
         "status": _status(glip, telephony, meeting),
         "glip": glip,

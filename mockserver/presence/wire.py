@@ -16,6 +16,7 @@ import orjson
 
 from mockserver.directory.model import Extension, PresenceSettings
 from mockserver.presence.aggregation import presence_status, telephony_status
+from mockserver.presence.live import Telephony
 
 API_PREFIX = "/restapi/v1.0"
 JSON_TYPE = "application/json"
@@ -59,26 +60,43 @@ def offline_record(base: str, ext: Extension) -> dict[str, Any]:
 
 
 def presence_record(
-    base: str, ext: Extension, settings: PresenceSettings, view: View
+    base: str,
+    ext: Extension,
+    settings: PresenceSettings,
+    view: View,
+    live: Telephony | None = None,
 ) -> dict[str, Any]:
-    """A User extension's full PresenceInfoResponse, with `settings` already merged."""
-    telephony = telephony_status(ext.active_calls)
+    """A User extension's full PresenceInfoResponse, with `settings` already merged; `live` is
+    its telephony now (presence/live.py), the seed's when not given."""
+    calls, meeting = live if live is not None else (ext.active_calls, ext.meeting_status)
+    telephony = telephony_status(calls)
     record: dict[str, Any] = {
         "uri": presence_uri(base, ext.account_id, ext.id),
         "extension": _extension_info(base, ext),
         "presenceStatus": presence_status(
-            ext.type, settings["userStatus"], telephony, ext.meeting_status, ext.status
+            ext.type, settings["userStatus"], telephony, meeting, ext.status
         ),
         "telephonyStatus": telephony,
         **settings,
     }
-    if ext.meeting_status is not None:
-        record["meetingStatus"] = ext.meeting_status
+    if meeting is not None:
+        record["meetingStatus"] = meeting
     # Part A.15: the 2026-04 fields. No seeded user works in a contact centre (RingCX).
     record["cxTelephonyStatus"] = "NoCall"
     record["aggregatedTelephonyStatus"] = telephony
     if view.detailed:
-        record["activeCalls"] = [_call(call, view.sip) for call in ext.active_calls]
+        record["activeCalls"] = [_call(call, view.sip) for call in calls]
+    return record
+
+
+def parked_record(base: str, ext: Extension, live: Telephony, view: View) -> dict[str, Any]:
+    """A Park Location: the non-user shape (Part A.5), plus `telephonyStatus` ParkedCall and its
+    parked calls while it holds any (presence-more.md decision 25, docs/decisions.md)."""
+    record = offline_record(base, ext)
+    if live.calls:
+        record["telephonyStatus"] = telephony_status(live.calls)
+        if view.detailed:
+            record["activeCalls"] = [_call(call, view.sip) for call in live.calls]
     return record
 
 

@@ -28,6 +28,7 @@ from typing import TypeVar
 from mockserver.directory.model import PresenceSettings
 from mockserver.scaleout.forking import in_forked_children
 from mockserver.storage import Record, Store, Window
+from mockserver.storage.base import Step, Transaction
 
 COUNTER_SUFFIX = "-changes"
 # Bounds on what one counter value may gather (reads of many keys with no write between).
@@ -157,6 +158,12 @@ class CachedStore:
 
     def clear_entries(self, name: str) -> None:
         self.inner.clear_entries(name)
+
+    # -- live telephony (issue 14): a write like any other ---------------------------------------
+    def transact(
+        self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
+    ) -> Transaction:
+        return self._written(lambda: self.inner.transact(namespace, key, extension_ids, step))
 
 
 def _copy(record: Record | None) -> Record | None:

@@ -12,7 +12,7 @@ Records that expire (tokens, sessions, codes, rate-limit windows) are forgotten 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from mockserver.directory.model import PresenceSettings
@@ -83,3 +83,27 @@ class Store(Protocol):
         ...
 
     def clear_entries(self, name: str) -> None: ...
+
+    # -- live telephony (issue 14) --------------------------------------------------------------
+    def transact(
+        self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
+    ) -> Transaction:
+        """Run `step` on one record and several extensions' overrides and write what it returns,
+        all or nothing, atomically across processes (SQLite: one IMMEDIATE transaction; Redis:
+        WATCH/MULTI/EXEC, retried when another client wrote a watched key; memory: the lock).
+        `step` may run more than once (Redis retries), so it must not act outside the store."""
+        ...
+
+
+# -- live telephony (issue 14) ------------------------------------------------------------------
+class Transaction(NamedTuple):
+    """What a `Store.transact` step writes: the record in full (None: leave it as it is) and
+    fields laid over some extensions' overrides."""
+
+    record: Record | None
+    overrides: dict[int, dict[str, Any]]
+
+
+Step = Callable[[Record | None, dict[int, dict[str, Any]]], Transaction]
+"""Given the record and the overrides of the extensions named (only those that have any), the
+changes to write; raising writes nothing."""

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from mockserver.directory.model import PresenceSettings
-from mockserver.storage.base import Record, Window
+from mockserver.storage.base import Record, Step, Transaction, Window
 
 
 class MemoryStore:
@@ -83,3 +83,23 @@ class MemoryStore:
     def clear_entries(self, name: str) -> None:
         with self._lock:
             self._lists.pop(name, None)
+
+    # -- live telephony (issue 14) --------------------------------------------------------------
+    def transact(
+        self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
+    ) -> Transaction:
+        with self._lock:
+            record = copy.deepcopy(self._records.get((namespace, key)))
+            found = {
+                i: copy.deepcopy(dict(self._overrides[i]))
+                for i in extension_ids
+                if i in self._overrides
+            }
+            done = step(record, found)
+            if done.record is not None:
+                self._records[namespace, key] = copy.deepcopy(done.record)
+                self._expires.pop((namespace, key), None)
+            for extension_id, fields in done.overrides.items():
+                merged = {**self._overrides.get(extension_id, {}), **copy.deepcopy(fields)}
+                self._overrides[extension_id] = PresenceSettings(**merged)  # type: ignore[typeddict-item]
+            return done

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from mockserver.directory.model import PresenceSettings
-from mockserver.storage.base import Record, Window
+from mockserver.storage.base import Record, Step, Transaction, Window
 
 PREFIX = "presence-mock:"
 
@@ -133,6 +133,38 @@ class RedisStore:
 
     def clear_entries(self, name: str) -> None:
         self._redis().delete(self._list_key(name))
+
+    # -- live telephony (issue 14) --------------------------------------------------------------
+    def transact(
+        self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
+    ) -> Transaction:
+        """redis-py's `transaction`: WATCH the keys, read, MULTI/EXEC the writes; a client that
+        wrote a watched key in between makes EXEC fail and the step run again on fresh data."""
+        record_key = self._record_key(namespace, key)
+        ids = list(extension_ids)
+        override_keys = [self._override_key(i) for i in ids]
+
+        def attempt(pipe: Any) -> Transaction:
+            raw = pipe.get(record_key)
+            found = {}
+            for extension_id, override_key in zip(ids, override_keys, strict=True):
+                fields = pipe.hgetall(override_key)
+                if fields:
+                    found[extension_id] = {k: json.loads(v) for k, v in fields.items()}
+            done = step(json.loads(raw) if raw is not None else None, found)
+            pipe.multi()
+            if done.record is not None:
+                pipe.set(record_key, json.dumps(done.record))
+            for extension_id, fields in done.overrides.items():
+                if fields:
+                    mapping = {k: json.dumps(v) for k, v in fields.items()}
+                    pipe.hset(self._override_key(extension_id), mapping=mapping)
+            return done
+
+        done: Transaction = self._redis().transaction(
+            attempt, record_key, *override_keys, value_from_callable=True
+        )
+        return done
 
 
 # The same window rule as MemoryStore.increment, run inside Redis. The record stays JSON, so

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from mockserver.directory.model import PresenceSettings
-from mockserver.storage.base import Record, Window
+from mockserver.storage.base import Record, Step, Transaction, Window
 
 BUSY_TIMEOUT_MS = 10_000
 SCHEMA = """
@@ -178,6 +178,39 @@ class SQLiteStore:
     def clear_entries(self, name: str) -> None:
         with self._transaction() as connection:
             connection.execute("DELETE FROM entries WHERE name = ?", (name,))
+
+    # -- live telephony (issue 14) --------------------------------------------------------------
+    def transact(
+        self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
+    ) -> Transaction:
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT value FROM records WHERE namespace = ? AND key = ?", (namespace, key)
+            ).fetchone()
+            found: dict[int, dict[str, Any]] = {}
+            ids = list(extension_ids)
+            if ids:
+                marks = ",".join("?" * len(ids))
+                query = "SELECT extension_id, field, value FROM overrides WHERE extension_id IN "
+                rows = connection.execute(f"{query}({marks})", ids)
+                for extension_id, field, value in rows:
+                    found.setdefault(extension_id, {})[field] = json.loads(value)
+            done = step(json.loads(row[0]) if row else None, found)
+            if done.record is not None:
+                connection.execute(
+                    "INSERT OR REPLACE INTO records (namespace, key, value, expires) "
+                    "VALUES (?, ?, ?, NULL)",
+                    (namespace, key, json.dumps(done.record)),
+                )
+            connection.executemany(
+                "INSERT OR REPLACE INTO overrides (extension_id, field, value) VALUES (?, ?, ?)",
+                [
+                    (extension_id, field, json.dumps(value))
+                    for extension_id, fields in done.overrides.items()
+                    for field, value in fields.items()
+                ],
+            )
+        return done
 
 
 def _add_expiry(connection: sqlite3.Connection) -> None:

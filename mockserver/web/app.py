@@ -17,7 +17,7 @@ from flask import Flask
 from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
 from mockserver.scaleout import is_shared, shared
-from mockserver.web import api, board, controls, hooks, oauth
+from mockserver.web import api, board, calls_api, controls, hooks, oauth
 from mockserver.web.context import EXTENSION
 from mockserver.web.limits import MAX_BODY_BYTES
 from mockserver.web.routing import drop_automatic_head
@@ -52,6 +52,7 @@ def create_app(
         api.blueprint,
         oauth.blueprint,
         controls.blueprint,
+        calls_api.blueprint,
         board.blueprint,
         board.root,
     ):

@@ -108,12 +108,13 @@ def extension_of(account: Account, id_param: str) -> Extension:
 def rows_of(
     emulator: Emulator, base: str, account: Account, extensions: Sequence[Extension]
 ) -> list[Row]:
-    """Rows of `extensions`, their presence read in one batch as readAccountPresence does."""
+    """Rows of `extensions`, their presence read in one batch as readAccountPresence does
+    (`states` then `record`: settings and live telephony in one store read)."""
     presence = emulator.presence
     caller = board_caller(emulator, account)
-    settings = presence.settings(extensions)
+    states = presence.states(extensions)
     return [
-        _row(account, ext, presence.record(base, caller, ext, settings, VIEW)) for ext in extensions
+        _row(account, ext, presence.record(base, caller, ext, states, VIEW)) for ext in extensions
     ]
 
 

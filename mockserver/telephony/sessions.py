@@ -1,0 +1,161 @@
+"""The account's telephony record: its call sessions and their parties, and what each party
+reads as in its extension's presence (`ActiveCallInfo`, presence-more.md section 5).
+
+The record lives in the store under ("telephony", <account id>):
+  {"counter": n, "sessions": {<telephonySessionId>: session}}
+A session: {"id", "sessionId", "startTime", "kind" (inbound|outbound|internal|queue), "queue"
+({"id", "name", "number"} or None), "next" (the next party number), "parties": [party]}.
+A party: {"partyId", "ext" (extension ID, None for an outside number), "direction", "status"
+(a telephonyStatus), "from", "fromName", "to", "toName", "startTime", "role"}.
+Identifiers come from a counter in the record and the directory's seed, so the same steps after
+a reset give the same IDs (decision 21's formats: `s-<32 hex>`, `p-<same hex>-<n>`, a numeric
+`sessionId`; decision 23: the call's `id` is its `telephonySessionId`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+Party = dict[str, Any]
+Session = dict[str, Any]
+SIP_DOMAIN = "sip.ringcentral.com"
+# The statuses of a party still on the call.
+LIVE = frozenset({"Ringing", "CallConnected", "OnHold", "ParkedCall"})
+
+
+def new_ids(record: dict[str, Any], seed: int, account_id: int) -> tuple[str, str]:
+    """(telephonySessionId, sessionId) of the next session of the account."""
+    record["counter"] = record.get("counter", 0) + 1
+    digest = hashlib.sha256(f"{seed}:{account_id}:{record['counter']}".encode()).hexdigest()
+    session_id = str(10**11 + int(digest[32:44], 16) % (9 * 10**11))
+    return f"s-{digest[:32]}", session_id
+
+
+def timestamp(seconds: float) -> str:
+    """RFC 3339 UTC with milliseconds, as the seeded calls write `startTime`."""
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def add_party(session: Session, **fields: Any) -> Party:
+    """A new party with the session's next party number (decision 26)."""
+    number = session["next"]
+    session["next"] = number + 1
+    party: Party = {"partyId": f"p-{session['id'][2:]}-{number}", **fields}
+    session["parties"].append(party)
+    return party
+
+
+def live(session: Session) -> list[Party]:
+    return [p for p in session["parties"] if p["status"] in LIVE]
+
+
+def party_of(session: Session, extension_id: int) -> Party | None:
+    """The extension's live party in the session (its latest one)."""
+    found = [p for p in live(session) if p["ext"] == extension_id]
+    return found[-1] if found else None
+
+
+def other_side(session: Session, party: Party) -> Party | None:
+    """Who `party` talks to: the first other live party that is not a Park Location's."""
+    for other in live(session):
+        if other is not party and other.get("role") != "park":
+            return other
+    return None
+
+
+def side(party: Party) -> tuple[str, str | None]:
+    """The number and name a party shows to the others."""
+    if party["direction"] == "Outbound":
+        return party["from"], party.get("fromName")
+    return party["to"], party.get("toName")
+
+
+def extensions_of(session: Session) -> list[int]:
+    """The extensions of every party, in party order, each once."""
+    seen: dict[int, None] = {}
+    for party in session["parties"]:
+        if party["ext"] is not None:
+            seen.setdefault(party["ext"], None)
+    return list(seen)
+
+
+def call_info(session: Session, party: Party) -> dict[str, Any]:
+    """ActiveCallInfo of one party, in wire shape with sipData (stripped at the edge)."""
+    status = party["status"] if party["status"] in LIVE else "NoCall"
+    queue = session.get("queue")
+    call: dict[str, Any] = {
+        "id": session["id"],
+        "direction": party["direction"],
+        "queueCall": queue is not None and party.get("role") == "member",
+        "from": party["from"],
+    }
+    if party.get("fromName"):
+        call["fromName"] = party["fromName"]
+    call["to"] = party["to"]
+    if party.get("toName"):
+        call["toName"] = party["toName"]
+    call |= {
+        "startTime": party["startTime"],
+        "telephonyStatus": status,
+        "sessionId": session["sessionId"],
+        "telephonySessionId": session["id"],
+        "partyId": party["partyId"],
+        "sipData": _sip_data(session, party, status),
+    }
+    if status == "NoCall":
+        call["terminationType"] = "final"  # decision 20
+    if call["queueCall"]:
+        caller = session["caller"]
+        call["callInfo"] = {  # decision 27
+            "primary": {"type": "QueueName", "value": queue["name"]},  # type: ignore[index]
+            "additional": (
+                {"type": "CallerIdName", "value": caller["name"]}
+                if caller.get("name")
+                else {"type": "CallerIdNumber", "value": caller["number"]}
+            ),
+        }
+    return call
+
+
+def _sip_data(session: Session, party: Party, status: str) -> dict[str, str]:
+    digest = hashlib.sha256(party["partyId"].encode()).hexdigest()
+    mine, theirs = (
+        (party["from"], party["to"])
+        if party["direction"] == "Outbound"
+        else (party["to"], party["from"])
+    )
+    return {
+        "callId": f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}",
+        "toTag": "blf" if status == "Ringing" else digest[32:42],  # decision 23
+        "fromTag": f"10.13.{int(digest[42:44], 16)}.{1 + int(digest[44:46], 16) % 254}-5070-"
+        + digest[46:60],
+        "remoteUri": f"sip:{theirs}@{SIP_DOMAIN}",
+        "localUri": f"sip:{mine}@{SIP_DOMAIN}",
+        "rcSessionId": session["sessionId"],
+    }
+
+
+def public(session: Session) -> dict[str, Any]:
+    """A session as /_mock/calls shows it."""
+    return {
+        "telephonySessionId": session["id"],
+        "sessionId": session["sessionId"],
+        "kind": session["kind"],
+        "startTime": session["startTime"],
+        **({"queue": session["queue"]} if session.get("queue") else {}),
+        "parties": [
+            {
+                "partyId": p["partyId"],
+                **({"extensionId": p["ext"]} if p["ext"] is not None else {}),
+                "role": p.get("role"),
+                "direction": p["direction"],
+                "status": p["status"] if p["status"] in LIVE else "NoCall",
+                "from": p["from"],
+                "to": p["to"],
+            }
+            for p in session["parties"]
+        ],
+    }

@@ -1,0 +1,133 @@
+"""/_mock/calls and /_mock/meetings: drive simulated calls and meetings over HTTP (issue 14).
+
+Thin views over `CallEngine` (mockserver/telephony/engine.py): each parses its JSON body, names
+the account (`accountId`, default the first), runs one step and answers the call's session as
+`/_mock/calls` shows it. Refusals are the engine's, in the platform's error shape. Like every
+control, the routes obey `--controls` (off, token).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from mockserver.errors import InvalidParameter, JsonParseError
+from mockserver.inputs import load_json
+from mockserver.operations import CALLS, CONTROLS_PREFIX
+from mockserver.telephony.engine import CallEngine
+from mockserver.web.context import emulator
+from mockserver.web.controls import locked
+from mockserver.web.rendering import json_response
+from mockserver.web.routing import register
+
+blueprint = Blueprint("calls", __name__, url_prefix=CONTROLS_PREFIX)
+blueprint.before_request(locked)
+
+# The body fields each request takes, and whether they are required.
+PLACE = {"from": True, "to": True, "name": False, "accountId": False}
+QUEUE = {"queueId": True, "from": True, "name": False, "accountId": False}
+STEP_FIELDS: dict[str, dict[str, bool]] = {
+    "answer": {"extensionId": False},
+    "hold": {"extensionId": False},
+    "unhold": {"extensionId": False},
+    "park": {"extensionId": False, "location": False},
+    "pickup": {"extensionId": True},
+    "transfer": {"extensionId": False, "to": True, "warm": False},
+    "end": {"extensionId": False},
+}
+COMMON = {"accountId": False}
+
+
+def _engine() -> CallEngine:
+    return emulator().telephony
+
+
+def _body(fields: dict[str, bool]) -> dict[str, Any]:
+    """The JSON object of the request, checked against `fields`: strings or numbers (`warm` a
+    boolean), the required ones present; anything else is 400 CMN-101 naming the field."""
+    raw = request.get_data()
+    try:
+        body = load_json(raw) if raw.strip() else {}
+    except (ValueError, UnicodeDecodeError):
+        raise JsonParseError() from None
+    if not isinstance(body, dict):
+        raise JsonParseError()
+    for name, value in body.items():
+        if name not in fields:
+            raise InvalidParameter(name)
+        if name == "warm":
+            if not isinstance(value, bool):
+                raise InvalidParameter(name)
+        elif isinstance(value, bool) or not isinstance(value, str | int) or value == "":
+            raise InvalidParameter(name)
+    for name, required in fields.items():
+        if required and name not in body:
+            raise InvalidParameter(name)
+    return {k: (v if isinstance(v, bool) else str(v)) for k, v in body.items()}
+
+
+def list_calls() -> Response:
+    account = _engine().account(request.args.get("accountId"))
+    return json_response({"records": _engine().sessions(account)})
+
+
+def place_call() -> Response:
+    body = _body(PLACE)
+    engine = _engine()
+    account = engine.account(body.get("accountId"))
+    return json_response(
+        engine.call(account, body["from"], body["to"], body.get("name")), status=201
+    )
+
+
+def place_queue_call() -> Response:
+    body = _body(QUEUE)
+    engine = _engine()
+    account = engine.account(body.get("accountId"))
+    session = engine.queue_call(account, body["queueId"], body["from"], body.get("name"))
+    return json_response(session, status=201)
+
+
+def read_call(session: str) -> Response:
+    engine = _engine()
+    return json_response(engine.session(engine.account(request.args.get("accountId")), session))
+
+
+def step_call(session: str, step: str) -> Response:
+    body = _body({**STEP_FIELDS[step], **COMMON})
+    engine = _engine()
+    account = engine.account(body.get("accountId"))
+    by = body.get("extensionId")
+    if step == "park":
+        return json_response(engine.park(account, session, by, body.get("location")))
+    if step == "pickup":
+        return json_response(engine.pickup(account, session, body["extensionId"]))
+    if step == "transfer":
+        warm = bool(body.get("warm", False))
+        return json_response(engine.transfer(account, session, body["to"], by, warm))
+    steps = {"answer": engine.answer, "hold": engine.hold, "unhold": engine.unhold}
+    if step == "end":
+        return json_response(engine.end(account, session, by))
+    return json_response(steps[step](account, session, by))
+
+
+def step_meeting(extension: str, step: str) -> Response:
+    body = _body(COMMON)
+    engine = _engine()
+    account = engine.account(body.get("accountId"))
+    return json_response(engine.meeting(account, extension, start=step == "start"))
+
+
+register(
+    blueprint,
+    CALLS,
+    {
+        "listCalls": list_calls,
+        "placeCall": place_call,
+        "placeQueueCall": place_queue_call,
+        "readCall": read_call,
+        "stepCall": step_call,
+        "stepMeeting": step_meeting,
+    },
+)

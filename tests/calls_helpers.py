@@ -1,0 +1,39 @@
+"""Helpers of the simulated-call tests: quiet users of the seeded account, presence reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.directory.builder import DEFAULT_SEED, build_directory
+from mockserver.directory.model import Account, Extension, ExtensionType
+
+DETAILED = {"detailedTelephonyState": "true", "sipData": "true"}
+
+
+def account(extensions: int = 60) -> Account:
+    return build_directory(DEFAULT_SEED, extensions).accounts[0]
+
+
+def quiet_users(acc: Account) -> list[Extension]:
+    """Users a call rings: enabled, not Offline, not in DND, with no seeded call or meeting, and
+    in no call queue (so a queue test's members are not busy with another test's calls)."""
+    return [
+        e
+        for e in acc.extensions
+        if e.type.is_user
+        and e.status == "Enabled"
+        and e.settings.get("userStatus") != "Offline"
+        and e.settings.get("dndStatus", "TakeAllCalls") == "TakeAllCalls"
+        and not e.active_calls
+        and e.meeting_status != "Connected"
+        and e.id not in acc.queues_of
+        and e.settings.get("userStatus") == "Available"
+    ]
+
+
+def park_location(acc: Account) -> Extension:
+    return next(e for e in acc.extensions if e.type is ExtensionType.PARK_LOCATION)
+
+
+def call_of(presence: dict[str, Any], session: str) -> list[dict[str, Any]]:
+    return [c for c in presence.get("activeCalls", []) if c["telephonySessionId"] == session]

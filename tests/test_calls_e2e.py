@@ -1,0 +1,216 @@
+"""Issue 14 end to end: every call step through /_mock/calls against `serve --workers 4`, with
+both parties' presence, active calls and unified presence read back through the API (responses
+schema-checked by the server: PRESENCE_MOCK_VALIDATE_RESPONSES=1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.calls_helpers import DETAILED, account, call_of, park_location, quiet_users
+from tests.live_server import serving
+from tests.test_workers import login
+
+pytestmark = pytest.mark.e2e
+ACCOUNT = account()
+USERS = quiet_users(ACCOUNT)
+API = "/restapi/v1.0/account/~/extension"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(tmp_path_factory.mktemp("calls"), "--workers", "4") as url:
+        yield url
+
+
+class Office:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.api = login(url)
+
+    def post(self, path: str, body: dict[str, Any] | None = None, status: int = 200) -> Any:
+        answer = requests.post(f"{self.url}/_mock{path}", json=body or {}, timeout=10)
+        assert answer.status_code == status, answer.text
+        return answer.json()
+
+    def presence(self, ext_id: int) -> dict[str, Any]:
+        answer = self.api.get(f"{self.url}{API}/{ext_id}/presence", params=DETAILED, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def active_calls(self, ext_id: int) -> list[dict[str, Any]]:
+        answer = self.api.get(f"{self.url}{API}/{ext_id}/active-calls", timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["records"]
+
+    def status(self, ext_id: int, session: str) -> tuple[str, str, list[str]]:
+        """(telephonyStatus, presenceStatus, the session's call statuses) of one extension."""
+        found = self.presence(ext_id)
+        calls = [c["telephonyStatus"] for c in call_of(found, session)]
+        return found["telephonyStatus"], found["presenceStatus"], calls
+
+
+@pytest.fixture
+def office(server: str) -> Iterator[Office]:
+    requests.post(f"{server}/_mock/reset", timeout=10).raise_for_status()
+    yield Office(server)
+
+
+def test_an_internal_call_rings_connects_holds_and_ends_for_both_parties(office: Office) -> None:
+    a, b = USERS[0], USERS[1]
+    session = office.post("/calls", {"from": a.number, "to": b.number}, 201)
+    sid = session["telephonySessionId"]
+    assert office.status(a.id, sid) == ("Ringing", "Available", ["Ringing"])
+    assert office.status(b.id, sid) == ("Ringing", "Available", ["Ringing"])
+    callee = call_of(office.presence(b.id), sid)[0]
+    assert callee["direction"] == "Inbound" and callee["partyId"].endswith("-2")
+    assert (callee["from"], callee["fromName"], callee["to"], callee["toName"]) == (
+        a.number,
+        a.name,
+        b.number,
+        b.name,
+    )
+    assert callee["id"] == sid and callee["sipData"]["toTag"] == "blf"
+    assert office.active_calls(b.id) == []  # ringing calls are still being routed (decision 28)
+
+    office.post(f"/calls/{sid}/answer")
+    assert office.status(a.id, sid) == ("CallConnected", "Busy", ["CallConnected"])
+    assert office.status(b.id, sid) == ("CallConnected", "Busy", ["CallConnected"])
+    listed = office.active_calls(b.id)
+    assert [c["telephonySessionId"] for c in listed] == [sid]
+    assert listed[0]["result"] == "In Progress"
+
+    office.post(f"/calls/{sid}/hold", {"extensionId": a.id})
+    assert office.status(a.id, sid) == ("OnHold", "Busy", ["OnHold"])
+    assert office.status(b.id, sid) == ("CallConnected", "Busy", ["CallConnected"])  # decision 24
+    office.post(f"/calls/{sid}/unhold", {"extensionId": a.id})
+    assert office.status(a.id, sid) == ("CallConnected", "Busy", ["CallConnected"])
+
+    office.post(f"/calls/{sid}/end", {"extensionId": b.id})
+    for ext in (a, b):
+        assert office.status(ext.id, sid) == ("NoCall", "Available", ["NoCall"])
+        assert call_of(office.presence(ext.id), sid)[0]["terminationType"] == "final"
+        assert office.active_calls(ext.id) == []
+    assert office.post("/calls/" + sid + "/end", status=404)["errorCode"] == "CMN-102"
+
+
+def test_an_inbound_call_is_parked_and_picked_up(office: Office) -> None:
+    a, b = USERS[2], USERS[3]
+    spot = park_location(ACCOUNT)
+    sid = office.post("/calls", {"from": "+16505550100", "to": a.id, "name": "Ann Caller"}, 201)[
+        "telephonySessionId"
+    ]
+    ringing = call_of(office.presence(a.id), sid)[0]
+    assert ringing["from"] == "+16505550100" and ringing["fromName"] == "Ann Caller"
+    assert ringing["to"].startswith("+")
+    refused = office.post(f"/calls/{sid}/park", {"extensionId": a.id}, 409)
+    assert refused["errorCode"] == "CMN-101"
+    office.post(f"/calls/{sid}/answer", {"extensionId": a.id})
+    office.post(f"/calls/{sid}/park", {"extensionId": a.id, "location": spot.id})
+    assert office.status(a.id, sid) == ("NoCall", "Available", ["NoCall"])  # decision 25
+    parked = office.presence(spot.id)
+    assert parked["presenceStatus"] == "Offline" and parked["telephonyStatus"] == "ParkedCall"
+    assert call_of(parked, sid)[0]["from"] == "+16505550100"
+
+    office.post(f"/calls/{sid}/pickup", {"extensionId": b.id})
+    assert office.status(b.id, sid) == ("CallConnected", "Busy", ["CallConnected"])
+    assert office.presence(spot.id)["telephonyStatus"] == "NoCall"
+    office.post(f"/calls/{sid}/end")
+    assert office.status(b.id, sid) == ("NoCall", "Available", ["NoCall"])
+
+
+def test_an_outbound_call_is_transferred_blind(office: Office) -> None:
+    a, c = USERS[4], USERS[5]
+    sid = office.post("/calls", {"from": a.id, "to": "+14155550123"}, 201)["telephonySessionId"]
+    outbound = call_of(office.presence(a.id), sid)[0]
+    assert (outbound["direction"], outbound["telephonyStatus"]) == ("Outbound", "Ringing")
+    office.post(f"/calls/{sid}/answer")
+    assert office.status(a.id, sid) == ("CallConnected", "Busy", ["CallConnected"])
+    office.post(f"/calls/{sid}/transfer", {"extensionId": a.id, "to": c.number})
+    assert office.status(a.id, sid) == ("NoCall", "Available", ["NoCall"])
+    target = call_of(office.presence(c.id), sid)[0]
+    assert target["telephonyStatus"] == "Ringing" and target["partyId"].endswith("-3")
+    assert target["from"] == "+14155550123"  # decision 26: the same session, the next party
+    office.post(f"/calls/{sid}/answer", {"extensionId": c.id})
+    assert office.status(c.id, sid) == ("CallConnected", "Busy", ["CallConnected"])
+    office.post(f"/calls/{sid}/end")
+
+
+def test_a_warm_transfer_connects_the_target_and_drops_the_transferor(office: Office) -> None:
+    a, c = USERS[6], USERS[7]
+    sid = office.post("/calls", {"from": "+16505550111", "to": a.id}, 201)["telephonySessionId"]
+    office.post(f"/calls/{sid}/answer")
+    office.post(f"/calls/{sid}/hold", {"extensionId": a.id})
+    no_consultation = office.post(
+        f"/calls/{sid}/transfer", {"extensionId": a.id, "to": c.id, "warm": True}, 409
+    )
+    assert no_consultation["parameterName"] == "to"
+    consult = office.post("/calls", {"from": a.id, "to": c.id}, 201)["telephonySessionId"]
+    office.post(f"/calls/{consult}/answer")
+    assert office.presence(a.id)["telephonyStatus"] == "CallConnected"  # outranks OnHold
+    office.post(f"/calls/{sid}/transfer", {"extensionId": a.id, "to": c.id, "warm": True})
+    mine = office.presence(a.id)
+    assert mine["telephonyStatus"] == "NoCall" and mine["presenceStatus"] == "Available"
+    assert {c["telephonyStatus"] for c in mine["activeCalls"]} == {"NoCall"}
+    theirs = office.presence(c.id)
+    assert theirs["telephonyStatus"] == "CallConnected"
+    assert [x["telephonyStatus"] for x in call_of(theirs, sid)] == ["CallConnected"]
+    assert [x["telephonyStatus"] for x in call_of(theirs, consult)] == ["NoCall"]
+    assert [c["telephonySessionId"] for c in office.active_calls(c.id)] == [sid]
+
+
+def test_a_queue_call_rings_the_available_members_until_one_answers(office: Office) -> None:
+    queue = next(q for q in ACCOUNT.extensions if len(q.members) >= 3)
+    members = [m.extension_id for m in queue.members]
+    busy = members[0]
+    office.api.put(
+        f"{office.url}{API}/{busy}/presence", json={"dndStatus": "DoNotAcceptAnyCalls"}, timeout=10
+    ).raise_for_status()
+    session = office.post("/queue-calls", {"queueId": queue.id, "from": "+12125550100"}, 201)
+    sid = session["telephonySessionId"]
+    rung = [p["extensionId"] for p in session["parties"] if p["role"] == "member"]
+    assert busy not in rung and rung
+    first = call_of(office.presence(rung[0]), sid)[0]
+    assert first["queueCall"] is True
+    assert first["callInfo"]["primary"] == {"type": "QueueName", "value": queue.name}
+    assert office.presence(busy).get("activeCalls", []) == [
+        c for c in office.presence(busy).get("activeCalls", []) if c["telephonySessionId"] != sid
+    ]
+    office.post(f"/calls/{sid}/answer", {"extensionId": rung[-1]})
+    assert office.status(rung[-1], sid)[2] == ["CallConnected"]
+    for other in rung[:-1]:
+        assert office.status(other, sid)[2] == ["NoCall"]  # decision 27
+    office.post(f"/calls/{sid}/answer", status=409)
+
+
+def test_a_meeting_makes_the_user_busy_until_it_ends(office: Office) -> None:
+    user = USERS[0]
+    office.post(f"/meetings/{user.id}/start")
+    found = office.presence(user.id)
+    assert (found["meetingStatus"], found["presenceStatus"]) == ("Connected", "Busy")
+    unified = office.api.get(f"{office.url}{API}/{user.id}/unified-presence", timeout=10).json()
+    assert unified["meeting"] == {"status": "InMeeting"} and unified["status"] == "Busy"
+    office.post(f"/meetings/{user.id}/start", status=409)
+    office.post(f"/meetings/{user.id}/end")
+    found = office.presence(user.id)
+    assert (found["meetingStatus"], found["presenceStatus"]) == ("Disconnected", "Available")
+
+
+def test_a_reset_puts_the_seed_back(office: Office) -> None:
+    a, b = USERS[1], USERS[2]
+    sid = office.post("/calls", {"from": a.id, "to": b.id}, 201)["telephonySessionId"]
+    office.post(f"/calls/{sid}/answer")
+    requests.post(f"{office.url}/_mock/reset", timeout=10).raise_for_status()
+    assert office.presence(a.id)["activeCalls"] == []
+    assert requests.get(f"{office.url}/_mock/calls", timeout=10).json() == {"records": []}
+
+
+def test_bad_requests_are_refused_in_the_platform_shape(office: Office) -> None:
+    assert office.post("/calls", {"from": USERS[0].id}, 400)["parameterName"] == "to"
+    assert office.post("/calls", {"from": "+1", "to": "+2"}, 400)["parameterName"] == "to"
+    assert office.post("/calls", {"from": "999", "to": USERS[0].id}, 404)["errorCode"] == "CMN-102"
+    spot = park_location(ACCOUNT)
+    assert office.post("/calls", {"from": USERS[0].id, "to": spot.id}, 400)["parameterName"] == "to"
