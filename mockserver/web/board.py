@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from mockserver.directory.model import DND_STATUSES
 from mockserver.errors import InvalidParameter, JsonParseError, ResourceNotFound
@@ -115,9 +123,18 @@ def stream_url() -> str | None:
     return None
 
 
-def calls_url() -> str | None:
-    """Where the page starts and steers calls (`/_mock/calls`, issue 14), when served."""
-    return None
+def calls_url() -> dict[str, str] | None:
+    """Where the page starts and steers calls (`/_mock/calls`, issue 14), when served: URL
+    templates with `{session}`, `{step}` and `{extension}` for the page to fill."""
+    views = current_app.view_functions
+    if "calls.placeCall" not in views:
+        return None
+    found = {
+        "place": f"{CONTROLS_PREFIX}/calls",
+        "step": f"{CONTROLS_PREFIX}/calls/{{session}}/{{step}}",
+        "meeting": f"{CONTROLS_PREFIX}/meetings/{{extension}}/{{step}}",
+    }
+    return found
 
 
 def events_url() -> str | None:

@@ -445,6 +445,16 @@ function fillEditorCalls(row) {
     }
     list.append(li);
   }
+  if (calls && row.type === "User") {
+    const li = document.createElement("li");
+    const inMeeting = row.presence.meetingStatus === "Connected";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = inMeeting ? "End meeting" : "Start meeting";
+    button.addEventListener("click", () => meeting(row.id, inMeeting ? "end" : "start").catch(showError));
+    li.append(button);
+    list.append(li);
+  }
 }
 
 function showError(error) {
@@ -474,17 +484,34 @@ async function refreshRow(id) {
   applyRow(await api(`${board}/extensions/${id}`));
 }
 
-// The calls API (issue 14) as /_mock/board/setup describes it.
+// The calls API (issue 14) as /_mock/board/setup describes it: an outside caller unless a
+// number is given (an extension number rings extension to extension).
+const OUTSIDE_CALLER = "+14155550123";
+
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(values[name]));
+}
+
+function accountBody() {
+  return { accountId: String(state.setup.account.id) };
+}
+
 async function ringFrom(id, from) {
-  const calls = state.setup.calls;
-  await api(calls.ring, { method: "POST", json: { to: String(id), ...(from ? { from } : {}) } });
+  const row = state.rows.get(id);
+  const json = { ...accountBody(), from: from || OUTSIDE_CALLER, to: row ? row.extensionNumber : String(id) };
+  await api(state.setup.calls.place, { method: "POST", json });
   await refreshRow(id);
 }
 
-async function callAction(id, call, action) {
-  const calls = state.setup.calls;
-  const path = calls.action.replace("{callId}", encodeURIComponent(call.telephonySessionId || call.id));
-  await api(`${path}/${action}`, { method: "POST", json: { extension: String(id) } });
+async function callAction(id, call, step) {
+  const path = fill(state.setup.calls.step, { session: call.telephonySessionId || call.id, step });
+  await api(path, { method: "POST", json: { ...accountBody(), extensionId: String(id) } });
+  await refreshRow(id);
+}
+
+async function meeting(id, step) {
+  const path = fill(state.setup.calls.meeting, { extension: id, step });
+  await api(path, { method: "POST", json: accountBody() });
   await refreshRow(id);
 }
 
