@@ -138,8 +138,10 @@ def calls_url() -> dict[str, str] | None:
 
 
 def events_url() -> str | None:
-    """The delivered-events journal (issue 13), when served."""
-    return None
+    """The delivered-events journal (issue 13), when this app serves it."""
+    wanted = f"{CONTROLS_PREFIX}/events"
+    served = any(rule.rule == wanted for rule in current_app.url_map.iter_rules())
+    return wanted if served else None
 
 
 def rows() -> Response:

@@ -133,7 +133,12 @@ def _row(account: Account, ext: Extension, record: Row) -> Row:
 
 
 def page_of(emulator: Emulator, base: str, account: Account, query: Query) -> Row:
-    """One page of the account's rows under the filters, in listing order."""
+    """One page of the account's rows under the filters, in listing order; or, with `ids`
+    (comma-separated, at most MAX_PER_PAGE), those rows only (the page refreshing the cards an
+    event touched)."""
+    if "ids" in query:
+        chosen = by_ids(account, _single(query, "ids"))
+        return {"records": rows_of(emulator, base, account, chosen), "now": _now(emulator)}
     filters = Filters.of(query)
     number = positive_int(_single(query, "page") or None, "page", 1)
     per_page = min(page_size(_single(query, "perPage") or None, PER_PAGE), MAX_PER_PAGE)
@@ -155,8 +160,23 @@ def page_of(emulator: Emulator, base: str, account: Account, query: Query) -> Ro
             "totalPages": page.total_pages,
             "totalElements": page.total,
         },
-        "now": emulator.clock.now() * 1000,
+        "now": _now(emulator),
     }
+
+
+def _now(emulator: Emulator) -> float:
+    """The emulator's clock in ms (the page's call durations run on it)."""
+    return emulator.clock.now() * 1000
+
+
+def by_ids(account: Account, text: str) -> list[Extension]:
+    """The account's extensions named by `text` ("1,2,3"); unknown ones are left out (the page
+    asks for cards it shows, and a card may belong to another account after a switch)."""
+    given = [part for part in text.split(",") if part]
+    if len(given) > MAX_PER_PAGE or not all(is_digits(part) and len(part) <= 18 for part in given):
+        raise InvalidParameter("ids")
+    found = (account.by_id.get(int(part)) for part in given)
+    return [ext for ext in found if ext is not None]
 
 
 def _matching(account: Account, filters: Filters) -> list[Extension]:

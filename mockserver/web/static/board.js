@@ -21,6 +21,7 @@ const state = {
   paging: { page: 1, totalPages: 0, totalElements: 0, perPage: 60 },
   clockOffset: 0, // the emulator's clock minus this browser's, in ms
   pending: new Map(), // extension ID -> presence body waiting for the next frame
+  stale: new Set(), // extension IDs an event touched, to read again
   scheduled: false,
   position: null, // the last stream position applied
   source: null,
@@ -90,10 +91,15 @@ function fillSelect(select, values, label = (v) => v) {
 async function load({ quiet = false } = {}) {
   const serial = ++state.loadSerial;
   const query = filterQuery();
+  const asked = new URLSearchParams(query);
+  if (state.setup) asked.set("account", String(state.setup.account.id));
+  if (state.setup && state.setup.account.id !== state.setup.accounts[0].id) {
+    query.set("account", String(state.setup.account.id));
+  }
   history.replaceState(null, "", `${location.pathname}${query.size ? `?${query}` : ""}${location.hash}`);
   let body;
   try {
-    body = await api(`${board}/extensions?${query}`);
+    body = await api(`${board}/extensions?${asked}`);
   } catch (error) {
     $("summary").textContent = `Could not load the extensions: ${error.message}`;
     return;
@@ -281,16 +287,19 @@ function setLive(kind, text) {
   live.textContent = text;
 }
 
+// One `presence` event of the stream (plan seam 6): {position, extensionId (a string),
+// sequence, time (the emulator's clock, seconds), body (the extension's full presence state)}.
 function receive(event) {
   stats.received += 1;
   if (event.position !== undefined) state.position = event.position;
-  if (state.rows.has(event.extensionId)) {
-    state.pending.set(event.extensionId, event.body);
+  const id = Number(event.extensionId);
+  if (state.rows.has(id)) {
+    state.pending.set(id, event.body);
     schedule();
   } else if (presenceFiltered()) {
     reloadSoon(); // it may enter the filtered view
   }
-  addEvent(event);
+  if (!state.setup.events) addEvent(event);
 }
 
 function schedule() {
@@ -298,6 +307,19 @@ function schedule() {
   state.scheduled = true;
   if (document.hidden) setTimeout(flush, 250);
   else requestAnimationFrame(flush);
+}
+
+// The state an event carries has what presence events carry (Part A.5): no status message, no
+// uri. It is laid over the card's record, and the card is read again soon (refreshSoon) so it
+// ends up exactly what a GET reads.
+function merged(presence, body) {
+  const next = { ...presence };
+  for (const [key, value] of Object.entries(body)) {
+    if (key !== "extensionId" && key !== "sequence" && key !== "totalActiveCalls") next[key] = value;
+  }
+  if (!("meetingStatus" in body)) delete next.meetingStatus;
+  if (!("activeCalls" in body)) next.activeCalls = [];
+  return next;
 }
 
 function flush() {
@@ -308,23 +330,25 @@ function flush() {
   for (const [id, body] of state.pending) {
     const row = state.rows.get(id);
     if (!row) continue;
-    row.presence = body;
+    row.presence = merged(row.presence, body);
     fillCard(state.cards.get(id), row, true);
     stats.applied += 1;
-    if (!matchesPresenceFilter(body)) leaves = true;
+    state.stale.add(id);
+    if (!matchesPresenceFilter(row.presence)) leaves = true;
   }
   state.pending.clear();
   if (leaves) reloadSoon();
+  else refreshSoon();
   const spent = performance.now() - started;
   stats.lastApplyMs = spent;
   stats.maxApplyMs = Math.max(stats.maxApplyMs, spent);
 }
 
-function matchesPresenceFilter(body) {
+function matchesPresenceFilter(presence) {
   const status = $("status").value;
   const telephony = $("telephony").value;
-  if (status && body.presenceStatus !== status) return false;
-  return !telephony || (body.telephonyStatus || "NoCall") === telephony;
+  if (status && presence.presenceStatus !== status) return false;
+  return !telephony || (presence.telephonyStatus || "NoCall") === telephony;
 }
 
 let reloadTimer = null;
@@ -333,12 +357,50 @@ function reloadSoon() {
   reloadTimer = setTimeout(() => load({ quiet: true }), 300);
 }
 
+// The cards events touched, read again in one request at most every REFRESH_MS.
+const REFRESH_MS = 300;
+let refreshTimer = null;
+function refreshSoon() {
+  if (refreshTimer !== null || !state.stale.size) return;
+  refreshTimer = setTimeout(async () => {
+    const ids = [...state.stale].filter((id) => state.rows.has(id)).slice(0, 200);
+    state.stale.clear();
+    try {
+      if (ids.length) {
+        const body = await api(`${board}/extensions?${new URLSearchParams({ ...accountQuery(), ids: ids.join(",") })}`);
+        for (const row of body.records) {
+          const old = state.rows.get(row.id);
+          if (old && JSON.stringify(old.presence) !== JSON.stringify(row.presence)) applyRow(row);
+        }
+      }
+    } catch {
+      // the next event or poll tries again
+    } finally {
+      refreshTimer = null;
+      refreshSoon();
+    }
+  }, REFRESH_MS);
+}
+
+function accountQuery() {
+  return state.setup ? { account: String(state.setup.account.id) } : {};
+}
+
+// Without a stream (no gateway: flask run, in-process) or while it is down, the page reads its
+// rows every POLL_MS; with a stream, every SAFETY_MS for what no event carries (the message).
+const POLL_MS = 2000;
+const SAFETY_MS = 10000;
 let pollTimer = null;
+function poll(every) {
+  clearInterval(pollTimer);
+  pollTimer = setInterval(() => load({ quiet: true }), every);
+}
+
 function connect() {
   const stream = state.setup.stream;
   if (!stream) {
     setLive("polling", "Polling every 2 s (no event stream)");
-    pollTimer = setInterval(() => load({ quiet: true }), 2000);
+    poll(POLL_MS);
     return;
   }
   const url = new URL(stream, location.href);
@@ -347,12 +409,27 @@ function connect() {
   }
   const source = new EventSource(url);
   state.source = source;
-  source.addEventListener("open", () => setLive("live", "Live"));
-  source.addEventListener("error", () =>
-    setLive(source.readyState === EventSource.CLOSED ? "down" : "connecting", "Reconnecting…"),
-  );
+  let opened = false;
+  const fallback = setTimeout(() => {
+    if (!opened) {
+      setLive("polling", "No event stream: polling every 2 s");
+      poll(POLL_MS);
+    }
+  }, 3000);
+  source.addEventListener("open", () => {
+    opened = true;
+    clearTimeout(fallback);
+    setLive("live", "Live");
+    poll(SAFETY_MS);
+    load({ quiet: true }); // what changed while it was down
+  });
+  source.addEventListener("error", () => {
+    if (!opened) return;
+    opened = false;
+    setLive("connecting", "Reconnecting…");
+    poll(POLL_MS);
+  });
   source.addEventListener("presence", (message) => receive(JSON.parse(message.data)));
-  source.addEventListener("journal", (message) => addRequests([JSON.parse(message.data)]));
 }
 
 // -- the panels: requests and events, newest first ---------------------------------------------------
@@ -402,10 +479,38 @@ async function pollRequests() {
 function addEvent(event) {
   const li = document.createElement("li");
   const body = event.body || {};
-  const when = event.time ? new Date(event.time).toISOString().slice(11, 23) : "";
-  const name = state.rows.get(event.extensionId)?.name || `ext ${body.extension?.extensionNumber ?? event.extensionId}`;
+  const when = event.time ? new Date(event.time * 1000).toISOString().slice(11, 23) : "";
+  const name = state.rows.get(Number(event.extensionId))?.name || `extension ${event.extensionId}`;
   li.textContent = `${when} #${event.position ?? "?"} ${name}: ${body.presenceStatus ?? "?"} / ${body.telephonyStatus ?? "?"} (seq ${event.sequence ?? "?"})`;
   prependCapped($("events"), [li]);
+}
+
+// The delivered-events journal (/_mock/events, issue 13): each notification a WebHook or
+// WebSocket subscriber was sent, with the receiver's answer; read every second, newest first.
+let eventsAfter = -Infinity;
+function deliveredItem(entry) {
+  const li = document.createElement("li");
+  const envelope = entry.event || {};
+  const body = envelope.body || {};
+  const to = entry.address || entry.sessionId || entry.subscriptionId;
+  const outcome = entry.delivered ? "delivered" : `failed${entry.status ? ` ${entry.status}` : ""}${entry.error ? `: ${entry.error}` : ""}`;
+  const when = new Date(entry.time * 1000).toISOString().slice(11, 23);
+  li.textContent = `${when} ${entry.transport} #${entry.position} → ${to}: ${envelope.event || ""} ext ${body.extensionId ?? "?"} ${body.presenceStatus ?? ""} ${body.telephonyStatus ?? ""} (${outcome})`;
+  if (!entry.delivered) li.className = "violation";
+  return li;
+}
+
+async function pollEvents() {
+  try {
+    const entries = await api(state.setup.events);
+    const newer = entries.filter((entry) => entry.time > eventsAfter);
+    if (!newer.length) return;
+    newer.sort((a, b) => b.time - a.time);
+    eventsAfter = newer[0].time;
+    prependCapped($("events"), newer.slice(0, PANEL_ROWS).map(deliveredItem));
+  } catch {
+    // the status line says when the emulator is gone
+  }
 }
 
 // -- the editor: presence and calls ---------------------------------------------------------------------
@@ -533,7 +638,8 @@ function setOfficeDay(running) {
 async function start() {
   performance.mark("board:start");
   try {
-    state.setup = await api(`${board}/setup`);
+    const wanted = new URLSearchParams(location.search).get("account");
+    state.setup = await api(`${board}/setup${wanted ? `?${new URLSearchParams({ account: wanted })}` : ""}`);
   } catch (error) {
     setLive("down", `Cannot reach the emulator: ${error.message}`);
     return;
@@ -583,15 +689,29 @@ async function start() {
     setOfficeDay(Boolean(setup.officeDay));
     $("office-day").addEventListener("click", () => toggleOfficeDay().catch(showError));
   }
-  $("events-source").textContent = setup.stream
-    ? "Presence events from the emulator's stream, as this page received them."
-    : "No event stream here: changes are read every 2 s.";
+  $("events-source").textContent = setup.events
+    ? "Notifications delivered to subscribers (WebHook and WebSocket)."
+    : setup.stream
+      ? "Presence changes from the emulator's event stream, as this page received them."
+      : "No event stream here: changes are read every 2 s.";
+  if (setup.accounts.length > 1) {
+    fillSelect($("account-select"), setup.accounts, (a) => a.name);
+    $("account-select").value = String(setup.account.id);
+    $("account-field").hidden = false;
+    $("account-select").addEventListener("change", () => {
+      location.search = `?account=${encodeURIComponent($("account-select").value)}`;
+    });
+  }
 
   await load();
   connect();
   setInterval(tick, 1000);
   pollRequests();
   setInterval(pollRequests, 1000);
+  if (setup.events) {
+    pollEvents();
+    setInterval(pollEvents, 1000);
+  }
 }
 
 start();
