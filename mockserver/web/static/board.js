@@ -160,6 +160,7 @@ function summarize() {
 
 // -- cards ----------------------------------------------------------------------------------------
 const template = $("card-template");
+const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
 
 function cardFor(row) {
   const card = template.content.firstElementChild.cloneNode(true);
@@ -252,10 +253,9 @@ function fillCard(card, row, flash) {
     ring.addEventListener("click", () => ringFrom(row.id, "").catch(showError));
     quick.append(ring);
   }
-  if (flash) {
-    card.classList.remove("flash");
-    void card.offsetWidth; // restart the animation
-    card.classList.add("flash");
+  if (flash && !reducedMotion.matches) {
+    // The Web Animations API restarts the highlight without forcing a layout per card.
+    card.animate([{ backgroundColor: "#fff8c5" }, { backgroundColor: "#ffffff" }], 900);
   }
   if (state.editing === row.id) fillEditorCalls(row);
 }
