@@ -222,7 +222,13 @@ def test_the_controls_lock_covers_the_board():
     for path in ("/", BOARD, f"{BOARD}/extensions", f"{BOARD}/switch"):
         assert_error(off.get(path), 404, "CMN-102")
     locked = create_app(Settings(controls="token", controls_token="s3cret")).test_client()
-    assert_error(locked.get(f"{BOARD}/extensions"), 401, "AGW-402")
-    assert_error(locked.get(BOARD), 401, "AGW-402")
+    for path in (f"{BOARD}/extensions", f"{BOARD}/setup", f"{BOARD}/requests", f"{BOARD}/switch"):
+        assert_error(locked.get(path), 401, "AGW-402")
+    assert_error(locked.post(f"{BOARD}/switch", json={"enabled": False}), 401, "AGW-402")
     bearer = {"Authorization": "Bearer s3cret"}
     assert locked.get(f"{BOARD}/extensions", headers=bearer).status_code == 200
+    # The page's shell holds no data: a browser gets it without a header, then sends the
+    # bearer it was given in the address's fragment.
+    assert locked.get("/").status_code == 302
+    assert locked.get(BOARD).status_code == 200
+    assert locked.get(f"{BOARD}/static/board.js").status_code == 200

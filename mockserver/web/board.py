@@ -44,6 +44,9 @@ root = Blueprint("root", __name__)
 
 SWITCH = ("board", "switch")  # the running switch, in the store: every worker reads it
 ALWAYS_THERE = frozenset({"board.readSwitch", "board.moveSwitch"})
+# The page and its files hold no data: under `--controls token` a browser, which sends no
+# header on a first load, gets them; every call for data wants the bearer (docs/board.md).
+SHELL = frozenset({"board.page", "board.static"})
 # The dndStatus values offered (the spec's enum but Unknown, which nobody chooses).
 DND_CHOICES = tuple(s for s in DND_STATUSES if s != "Unknown")
 REQUESTS_SHOWN = 200  # the journal panel's newest entries
@@ -61,10 +64,12 @@ def enabled() -> bool:
 @blueprint.before_request
 def guarded() -> Response | None:
     """Only the board's own routes: the controls lock first (off: gone; token: the bearer of the
-    start-up secret), then the switch (off: gone, but the switch itself)."""
-    if not (request.endpoint or "").startswith("board."):
+    start-up secret, but for the page's shell), then the switch (off: gone, but the switch)."""
+    endpoint = request.endpoint or ""
+    if not endpoint.startswith("board."):
         return None
-    controls.locked()
+    if not (endpoint in SHELL and emulator().settings.controls == "token"):
+        controls.locked()
     if request.endpoint not in ALWAYS_THERE and not enabled():
         raise ResourceNotFound("uri")
     return None
