@@ -255,11 +255,23 @@ def test_the_requests_panel_marks_violations_newest_first(page: Any, server: str
     assert "perpage" in first  # newest first
 
 
-def test_a_screenshot_of_the_board(page: Any, tmp_path: Path) -> None:
-    """The README's picture: a ringing call and a PUT landing, taken by this run."""
-    card(page, USERS[2].id).get_by_role("button", name=f"Ring {USERS[2].name}").click()
-    page.wait_for_selector(f'.card[data-id="{USERS[2].id}"][data-telephony="Ringing"]')
-    page.wait_for_timeout(1200)  # the flash of the last change fades
+def test_a_screenshot_of_the_board(page: Any, server: str, tmp_path: Path) -> None:
+    """The README's picture, taken by this run: a ringing call, a PUT's message landing, a
+    violation in the requests panel."""
+    ringing = USERS[0]  # on the first screen of cards
+    messaged = next(
+        e for e in ACCOUNT.extensions if e.type.is_user and not e.admin and e.status == "Enabled"
+    )
+    client = login(server)
+    body = {"userStatus": "Busy", "message": "Back at 2 pm"}
+    client.put(f"{server}{API}/{messaged.id}/presence", json=body, timeout=10)
+    client.get(f"{server}/restapi/v1.0/account/~/presence", params={"perpage": "3"}, timeout=10)
+    card(page, ringing.id).get_by_role("button", name=f"Ring {ringing.name}").click()
+    page.wait_for_selector(f'.card[data-id="{ringing.id}"][data-telephony="Ringing"]')
+    card(page, messaged.id).locator("dd", has_text="Back at 2 pm").wait_for(timeout=LIVE_WITHIN_MS)
+    page.locator("#requests li.violation").first.wait_for(timeout=LIVE_WITHIN_MS)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(1200)  # the highlight of the last change fades
     shot = tmp_path / "board.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
