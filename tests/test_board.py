@@ -3,6 +3,9 @@ test_board_browser.py)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from mockserver.cli.main import _parser, settings_from
@@ -232,3 +235,53 @@ def test_the_controls_lock_covers_the_board():
     assert locked.get("/").status_code == 302
     assert locked.get(BOARD).status_code == 200
     assert locked.get(f"{BOARD}/static/board.js").status_code == 200
+
+
+# -- accessibility: contrast of the page's colours (WCAG 2.1 AA: 4.5:1 for text) ----------------
+CSS = Path(__file__).resolve().parents[1] / "mockserver/web/static/board.css"
+# (text, background) pairs the page draws, by CSS variable or colour.
+PAIRS = [
+    ("--ink", "--bg"),
+    ("--ink", "--panel"),
+    ("--muted", "--bg"),
+    ("--muted", "--panel"),
+    ("--busy", "--panel"),  # the Reset button, violations, errors
+    ("--focus", "--panel"),
+    ("#fff", "--available"),  # badges: white text on each colour
+    ("#fff", "--busy"),
+    ("#fff", "--offline"),
+    ("#fff", "--ringing"),
+    ("#fff", "--dnd"),
+    ("#fff", "--meeting"),
+    ("#fff", "--ink"),
+]
+
+
+def _luminance(colour: str) -> float:
+    colour = colour.lstrip("#")
+    if len(colour) == 3:
+        colour = "".join(c * 2 for c in colour)
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_the_pages_colours_meet_wcag_aa_contrast():
+    variables = dict(re.findall(r"(--[a-z]+):\s*(#[0-9a-fA-F]{3,6});", CSS.read_text()))
+    for text, background in PAIRS:
+        light, dark = sorted(
+            (
+                _luminance(variables.get(text, text)),
+                _luminance(variables.get(background, background)),
+            ),
+            reverse=True,
+        )
+        ratio = (light + 0.05) / (dark + 0.05)
+        assert ratio >= 4.5, f"{text} on {background}: {ratio:.2f}"
+
+
+def test_every_control_of_the_page_has_a_label(client):
+    html = client.get(BOARD).get_data(as_text=True)
+    for field in re.findall(r"<(?:input|select)[^>]*\bid=\"([^\"]+)\"", html):
+        assert f'for="{field}"' in html, field
+    assert '<html lang="en">' in html
