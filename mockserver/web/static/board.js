@@ -460,17 +460,35 @@ function requestItem(entry) {
   return li;
 }
 
+// Several workers write their journal entries in batches (scaleout/journal.py), so an entry may
+// arrive a little after a newer one: each read looks LOOKBACK_MS further back and leaves out
+// what the panel already shows.
+const LOOKBACK_MS = 5000;
+const shownRequests = new Set();
+
 function addRequests(entries) {
   // `entries` newest first
-  if (!entries.length) return;
-  if (entries[0].time > state.requestsAfter) state.requestsAfter = entries[0].time;
-  prependCapped($("requests"), entries.map(requestItem));
+  const fresh = entries.filter((entry) => {
+    const key = `${entry.time}|${entry.method}|${entry.path}|${entry.status}`;
+    if (shownRequests.has(key)) return false;
+    shownRequests.add(key);
+    return true;
+  });
+  if (!fresh.length) return;
+  if (fresh[0].time > state.requestsAfter) state.requestsAfter = fresh[0].time;
+  fresh.sort((a, b) => (a.time < b.time ? 1 : -1));
+  prependCapped($("requests"), fresh.map(requestItem));
+  for (const key of shownRequests) {
+    if (shownRequests.size <= 5 * PANEL_ROWS) break;
+    shownRequests.delete(key); // the oldest first (a Set keeps insertion order)
+  }
 }
 
 async function pollRequests() {
   try {
-    const query = new URLSearchParams({ after: state.requestsAfter });
-    addRequests(await api(`${board}/requests?${query}`));
+    const newest = Date.parse(state.requestsAfter);
+    const after = Number.isNaN(newest) ? "" : new Date(newest - LOOKBACK_MS).toISOString();
+    addRequests(await api(`${board}/requests?${new URLSearchParams({ after })}`));
   } catch {
     // shown by the status line when the emulator is gone
   }
@@ -681,6 +699,7 @@ async function start() {
     if (!confirm("Reset the emulator? Presence goes back to the seed, the journal is emptied.")) return;
     await api(`${prefix}/reset`, { method: "POST" }).catch(showError);
     $("requests").replaceChildren();
+    shownRequests.clear();
     state.requestsAfter = "";
     await load();
   });
