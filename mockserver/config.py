@@ -18,6 +18,7 @@ MAX_EXTENSIONS = 100_000
 RATE_LIMIT_MODES = ("off", "headers", "enforce")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
+ACTIVITIES = ("office-day",)  # issue 14: the backgrounds `serve --activity` runs
 # A given --credentials-secret must at least be out of reach of guessing (token_urlsafe(32) is 43).
 MIN_SECRET_LENGTH = 16
 _TRUE = {"1", "true", "yes", "on"}
@@ -57,6 +58,11 @@ class Settings:
     random_credentials: bool = False
     credentials_secret: str | None = field(default=None, repr=False)
     credentials_file: str | None = None  # serve writes the credentials here (mode 0600)
+    # Issue 14: a scenario file serve plays once it answers, and a background activity.
+    scenario: str | None = None
+    activity: str | None = None
+    activity_rate: float = 1.0
+    webhook_https_only: bool = False  # issue 13: refuse http:// WebHook addresses (SUB-523)
     board: bool = True  # issue 15: the presence board at /_mock/board (and `/`)
 
     def __post_init__(self) -> None:
@@ -77,6 +83,15 @@ class Settings:
         ):
             value = getattr(self, name)
             _require(value in allowed, name, value, "one of " + ", ".join(allowed))
+        _require(
+            self.activity is None or self.activity in ACTIVITIES,
+            "activity",
+            self.activity,
+            "one of " + ", ".join(ACTIVITIES),
+        )
+        _require(
+            0 < self.activity_rate <= 1000, "activity_rate", self.activity_rate, "0 < rate <= 1000"
+        )
         if self.credentials_secret is not None and len(self.credentials_secret) < MIN_SECRET_LENGTH:
             # Never the value in the message: it is a secret, and this line goes to a terminal.
             raise ConfigError(
@@ -144,6 +159,11 @@ def _convert(name: str, raw: str, kind: object) -> Any:
             raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
     if kind in ("bool", bool):
         return parse_bool(name, raw)
+    if kind in ("float", float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r}: expected a number") from None
     return raw or None if kind == "str | None" else raw
 
 

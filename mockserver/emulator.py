@@ -12,6 +12,7 @@ from mockserver.config import Settings, with_credentials_secret
 from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
+from mockserver.events.hub import Events
 from mockserver.platform.clock import Clock
 from mockserver.platform.credentials import Keys, credential_jwt, keys_for, with_app_secrets
 from mockserver.platform.janitor import Janitor
@@ -43,6 +44,7 @@ class Emulator:
     calls: ActiveCallsService
     keys: Keys  # what the credentials of `credentials` are made from
     telephony: CallEngine  # simulated calls and meetings (issue 14)
+    events: Events  # issue 13: the event log, publisher, subscriptions, delivered journal
 
     @classmethod
     def build(
@@ -74,6 +76,7 @@ class Emulator:
             calls=ActiveCallsService(presence),
             keys=keys,
             telephony=CallEngine(presence, clock, settings.seed),
+            events=Events.build(presence, store, clock, settings.webhook_https_only),
         )
 
     @classmethod
@@ -91,6 +94,7 @@ class Emulator:
         self.telephony.reset()
         self.journal.clear()
         self.clock.reset()
+        self.events.reset()
 
 
 def directory_for(settings: Settings) -> Directory:

@@ -4,14 +4,18 @@ schema-checked by the server: PRESENCE_MOCK_VALIDATE_RESPONSES=1)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from presence_mock_kit.receiver import WebhookReceiver
 from tests.calls_helpers import DETAILED, account, call_of, park_location, quiet_users
 from tests.live_server import serving
+from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
 from tests.test_workers import login
 
 pytestmark = pytest.mark.e2e
@@ -205,7 +209,10 @@ def test_a_reset_puts_the_seed_back(office: Office) -> None:
     office.post(f"/calls/{sid}/answer")
     requests.post(f"{office.url}/_mock/reset", timeout=10).raise_for_status()
     assert office.presence(a.id)["activeCalls"] == []
-    assert requests.get(f"{office.url}/_mock/calls", timeout=10).json() == {"records": []}
+    assert requests.get(f"{office.url}/_mock/calls", timeout=10).json() == {
+        "records": [],
+        "placed": 0,
+    }
 
 
 def test_bad_requests_are_refused_in_the_platform_shape(office: Office) -> None:
@@ -214,3 +221,74 @@ def test_bad_requests_are_refused_in_the_platform_shape(office: Office) -> None:
     assert office.post("/calls", {"from": "999", "to": USERS[0].id}, 404)["errorCode"] == "CMN-102"
     spot = park_location(ACCOUNT)
     assert office.post("/calls", {"from": USERS[0].id, "to": spot.id}, 400)["parameterName"] == "to"
+
+
+def test_a_subscriber_gets_every_step_of_both_parties_in_order(office: Office) -> None:
+    """WebHook deliveries (issue 13) from four workers: each party's changes, in sequence."""
+    a, b = USERS[3], USERS[4]
+    with WebhookReceiver() as hook:
+        body = {
+            "eventFilters": [
+                f"/restapi/v1.0/account/~/extension/{ext.id}/presence"
+                "?detailedTelephonyState=true&sipData=true"
+                for ext in (a, b)
+            ],
+            "deliveryMode": {"transportType": "WebHook", "address": hook.url},
+        }
+        created = office.api.post(f"{office.url}/restapi/v1.0/subscription", json=body, timeout=10)
+        assert created.status_code == 200, created.text
+        sid = office.post("/calls", {"from": a.id, "to": b.id}, 201)["telephonySessionId"]
+        for step, by in (("answer", None), ("hold", b.id), ("unhold", b.id), ("end", a.id)):
+            office.post(f"/calls/{sid}/{step}", {"extensionId": by} if by else {})
+        hook.wait_for_count(8, timeout=30)
+        time.sleep(1)  # nothing more should come
+        got = [d.json["body"] for d in hook.deliveries]
+    seen = {
+        ext.id: [
+            (e["telephonyStatus"], [c["telephonyStatus"] for c in e["activeCalls"]])
+            for e in got
+            if e["extensionId"] == str(ext.id)
+        ]
+        for ext in (a, b)
+    }
+    assert seen[a.id] == [
+        ("Ringing", ["Ringing"]),
+        ("CallConnected", ["CallConnected"]),
+        ("NoCall", ["NoCall"]),
+    ]
+    assert seen[b.id] == [
+        ("Ringing", ["Ringing"]),
+        ("CallConnected", ["CallConnected"]),
+        ("OnHold", ["OnHold"]),
+        ("CallConnected", ["CallConnected"]),
+        ("NoCall", ["NoCall"]),
+    ]
+    for ext in (a, b):
+        sequences = [e["sequence"] for e in got if e["extensionId"] == str(ext.id)]
+        assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
+    assert all(c["telephonySessionId"] == sid for e in got for c in e["activeCalls"])
+    assert len(got) == 8
+
+
+def test_two_replicas_on_redis_share_the_calls(redis_server: str, tmp_path: Path) -> None:  # noqa: F811
+    """A call placed through one replica is answered and held through the other, and both read
+    the same presence (the calls live in the store)."""
+    import redis
+
+    store = f"{redis_server}/14"
+    redis.Redis.from_url(store).flushdb()
+    a, b = USERS[0], USERS[1]
+    with (
+        serving(tmp_path, "--workers", "2", "--store", store) as first,
+        serving(tmp_path, "--workers", "1", "--store", store) as second,
+    ):
+        one, two = Office(first), Office(second)
+        sid = one.post("/calls", {"from": a.id, "to": b.id}, 201)["telephonySessionId"]
+        two.post(f"/calls/{sid}/answer")
+        one.post(f"/calls/{sid}/hold", {"extensionId": a.id})
+        for office in (one, two):
+            assert office.status(a.id, sid) == ("OnHold", "Busy", ["OnHold"])
+            assert office.status(b.id, sid) == ("CallConnected", "Busy", ["CallConnected"])
+        two.post(f"/calls/{sid}/hold", {"extensionId": a.id}, 409)  # already on hold there too
+        requests.post(f"{second}/_mock/reset", timeout=10).raise_for_status()
+        assert one.presence(a.id)["activeCalls"] == []

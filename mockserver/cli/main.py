@@ -9,15 +9,19 @@ import json
 import logging
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
+from mockserver.cli import calls
+from mockserver.cli import listen as listen_command
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
 from mockserver.config import (
+    ACTIVITIES,
     LOG_FORMATS,
     LOG_LEVELS,
     MAX_EXTENSIONS,
@@ -142,7 +146,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
     _account_options(contract)
+    calls.add_commands(commands, _Parser)  # issue 14: call, scenario, activity
+    _call_options(serve)
+    listen_command.add_parser(commands)  # issue 13
     return parser
+
+
+def _call_options(serve: argparse.ArgumentParser) -> None:
+    """Issue 14: what serve plays besides answering (companion processes, cli/calls.py)."""
+    serve.add_argument("--scenario", metavar="FILE", help="play FILE once the server answers")
+    serve.add_argument(
+        "--activity",
+        choices=ACTIVITIES,
+        help="run a background of calls, meetings and status changes (off by default)",
+    )
+    serve.add_argument(
+        "--activity-rate",
+        type=float,
+        metavar="RATE",
+        help="multiply the activity's rates (1.0: a call per user every ten minutes or so)",
+    )
 
 
 def _control_options(parser: argparse.ArgumentParser) -> None:
@@ -228,7 +251,7 @@ def credentials(settings: Settings, style: str = "text") -> str:
 def serve(settings: Settings) -> int:
     """Serve the app with granian (mockserver/cli/servers.py), in `settings.workers` processes."""
     from mockserver.cli import servers
-    from mockserver.scaleout import COUNTER_SUFFIX
+    from mockserver.scaleout import COUNTER_SUFFIX, is_shared
     from mockserver.web.app import create_app
 
     if settings.workers < 1:
@@ -252,6 +275,7 @@ def serve(settings: Settings) -> int:
     # Settled once, before the workers fork from the app, so they all accept the same ones.
     settings = with_credentials_secret(settings)
     written = _write_credentials(settings)
+    companions: list[subprocess.Popen[bytes]] = []
     try:
         app = create_app(settings)
         if written:
@@ -264,8 +288,15 @@ def serve(settings: Settings) -> int:
             settings.port,
             settings.workers,
         )
-        servers.serve(app, settings.host, settings.port, settings.workers)
+        companions = calls.companions(settings)
+        deliverer = servers.start_deliverer(app, is_shared(settings.store))  # issue 13: WebHooks
+        try:
+            servers.serve(app, settings.host, settings.port, settings.workers)
+        finally:
+            if deliverer is not None:
+                deliverer.terminate()
     finally:
+        calls.stop(companions)
         if written and not settings.credentials_file:
             with contextlib.suppress(OSError):
                 os.unlink(written)
@@ -312,7 +343,8 @@ def _check_port_free(host: str, port: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    for line in unknown_variables(os.environ, [*variable_names(), *CONTRACT_VARIABLES]):
+    known = [*variable_names(), *CONTRACT_VARIABLES, *calls.CALL_VARIABLES]
+    for line in unknown_variables(os.environ, known):
         print(line, file=sys.stderr)
     try:
         settings = settings_from(args)
@@ -321,6 +353,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # No logging set up: an in-process run keeps the emulator's lines out of the report.
             return run_contract(contract_options(args, os.environ), demo_login(settings))
+        if args.command in calls.COMMANDS:
+            return calls.run_command(args, os.environ, settings)
+        if args.command == "listen":
+            return listen_command.run_listen(args, demo_login(settings))
         if args.command == "credentials":
             style = "json" if args.json else "env" if args.env else "text"
             print(credentials(settings, style))

@@ -148,6 +148,7 @@ class Extension:
 # no permissions in a fixture gets them all.
 DEFAULT_APP_PERMISSIONS: frozenset[str] = frozenset(
     {"ReadPresence", "EditPresence", "ReadAccounts", "ReadCallLog"}
+    | {"SubscriptionWebhook", "WebSocket"}  # issue 13 (notifications-contract.md A.10, B.4)
 )
 
 

@@ -11,11 +11,18 @@ choices they leave open are in docs/decisions.md (issue 14).
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.directory.model import Account, Directory, Extension, ExtensionType
+from mockserver.directory.model import (
+    LEGACY_WRITABLE_FIELDS,
+    Account,
+    Directory,
+    Extension,
+    ExtensionType,
+)
 from mockserver.errors import InvalidParameter, ResourceNotFound
 from mockserver.platform.clock import Clock
 from mockserver.presence.live import CALLS_KEY, MEETING_KEY, split
@@ -28,6 +35,7 @@ from mockserver.telephony.errors import CallStateConflict
 from mockserver.telephony.sessions import Party, Session, add_party, live, other_side, party_of
 
 NAMESPACE = "telephony"
+ACTIVITY_KEY = "activity"  # beside the accounts' records, whose keys are numbers
 ATTEMPTS = 8  # a step that finds more parties than it locked runs again with them
 
 
@@ -122,6 +130,10 @@ class CallEngine:
     def sessions(self, account: Account) -> list[dict[str, Any]]:
         record = self.store.get(NAMESPACE, str(account.id)) or {}
         return [sessions.public(s) for s in record.get("sessions", {}).values()]
+
+    def placed(self, account: Account) -> int:
+        """How many calls were placed in the account since the last reset."""
+        return int((self.store.get(NAMESPACE, str(account.id)) or {}).get("counter", 0))
 
     def session(self, account: Account, session_id: str) -> dict[str, Any]:
         record = self.store.get(NAMESPACE, str(account.id)) or {}
@@ -414,10 +426,45 @@ class CallEngine:
 
         return self._run(account, [user.id], step)
 
+    def set_presence(
+        self, account: Account, user_ref: str, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Change a user's writable presence fields as their own PUT would (already checked
+        against PresenceInfoRequest): what a scenario or the office does with status and DND."""
+        user = self._user(account, user_ref, "extensionId")
+        if not account.communication_handling:  # decision 7, as PresenceService.update
+            changes = {k: v for k, v in changes.items() if k in LEGACY_WRITABLE_FIELDS}
+        if changes:
+            self.store.merge_overrides(user.id, changes)  # type: ignore[arg-type]
+            self.presence.changed([user.id])
+        return {"extensionId": user.id, **changes}
+
+    # -- the background (activity.py runs it; this is what says it should) ----------------------
+    def activity(self) -> dict[str, Any] | None:
+        """The background activity the emulator should run, None when off (or after a reset)."""
+        return self.store.get(NAMESPACE, ACTIVITY_KEY)
+
+    def start_activity(self, name: str, rate: float, seed: int) -> dict[str, Any]:
+        """Ask for `name` at `rate` from `seed`; a new `run` makes a running one start over."""
+        record = {
+            "name": name,
+            "rate": rate,
+            "seed": seed,
+            "run": secrets.token_hex(4),
+            "since": sessions.timestamp(self.clock.now()),
+        }
+        self.store.put(NAMESPACE, ACTIVITY_KEY, record)
+        return record
+
+    def stop_activity(self) -> None:
+        self.store.take(NAMESPACE, ACTIVITY_KEY)
+
     def reset(self) -> None:
-        """Forget every session (the overrides go with the store's reset)."""
+        """Forget every session and stop the background (the overrides go with the store's
+        reset)."""
         for account in self.directory.accounts:
             self.store.take(NAMESPACE, str(account.id))
+        self.stop_activity()
 
     # -- the transaction ------------------------------------------------------------------------
     def _run(

@@ -12,9 +12,11 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from mockserver.config import ACTIVITIES
 from mockserver.errors import InvalidParameter, JsonParseError
 from mockserver.inputs import load_json
 from mockserver.operations import CALLS, CONTROLS_PREFIX
+from mockserver.presence.parsing import update_body
 from mockserver.telephony.engine import CallEngine
 from mockserver.web.context import emulator
 from mockserver.web.controls import locked
@@ -68,8 +70,9 @@ def _body(fields: dict[str, bool]) -> dict[str, Any]:
 
 
 def list_calls() -> Response:
-    account = _engine().account(request.args.get("accountId"))
-    return json_response({"records": _engine().sessions(account)})
+    engine = _engine()
+    account = engine.account(request.args.get("accountId"))
+    return json_response({"records": engine.sessions(account), "placed": engine.placed(account)})
 
 
 def place_call() -> Response:
@@ -119,6 +122,54 @@ def step_meeting(extension: str, step: str) -> Response:
     return json_response(engine.meeting(account, extension, start=step == "start"))
 
 
+def set_presence(extension: str) -> Response:
+    """A user's writable presence fields (the PresenceInfoRequest body, checked as a PUT's),
+    without a token: for scenarios and the office that moves by itself."""
+    engine = _engine()
+    account = engine.account(request.args.get("accountId"))
+    changes = update_body(request.get_data())
+    return json_response(engine.set_presence(account, extension, dict(changes)))
+
+
+def read_activity() -> Response:
+    """The background activity the companion process runs (`serve --activity`), if any."""
+    found = _engine().activity()
+    return json_response({"active": True, **found} if found else {"active": False})
+
+
+def start_activity() -> Response:
+    """Ask for a background activity (again, after a reset stopped it): `{"name":
+    "office-day", "rate": 1.0, "seed": n}`; the companion process started by `serve --activity`
+    (or `presence-mock activity`) follows it."""
+    raw = request.get_data()
+    try:
+        body = load_json(raw) if raw.strip() else {}
+    except (ValueError, UnicodeDecodeError):
+        raise JsonParseError() from None
+    if not isinstance(body, dict):
+        raise JsonParseError()
+    for name in body:
+        if name not in ("name", "rate", "seed"):
+            raise InvalidParameter(name)
+    settings = emulator().settings
+    name = body.get("name", "office-day")
+    rate = body.get("rate", settings.activity_rate)
+    seed = body.get("seed", settings.seed)
+    if name not in ACTIVITIES:
+        raise InvalidParameter("name")
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1000:
+        raise InvalidParameter("rate")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise InvalidParameter("seed")
+    record = _engine().start_activity(name, float(rate), seed)
+    return json_response({"active": True, **record})
+
+
+def stop_activity() -> Response:
+    _engine().stop_activity()
+    return json_response({"active": False})
+
+
 register(
     blueprint,
     CALLS,
@@ -129,5 +180,9 @@ register(
         "readCall": read_call,
         "stepCall": step_call,
         "stepMeeting": step_meeting,
+        "setPresence": set_presence,
+        "readActivity": read_activity,
+        "startActivity": start_activity,
+        "stopActivity": stop_activity,
     },
 )

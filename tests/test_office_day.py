@@ -1,0 +1,106 @@
+"""office-day (issue 14): a reproducible timeline at a rate for the account's size, served by
+`serve --activity`, stopped by a reset, and faithful under the contract kit while it runs."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import requests
+
+from mockserver.directory.builder import DEFAULT_SEED, build_directory
+from mockserver.inprocess import PresenceMock
+from mockserver.telephony.activity import office_day
+from mockserver.telephony.scenario import EngineDriver, Playback
+from tests.live_server import COMMAND, serving
+
+
+def _first(seed: int, count: int, extensions: int = 60, rate: float = 1.0) -> list[tuple]:
+    account = build_directory(DEFAULT_SEED, extensions).accounts[0]
+    steps = office_day(account, seed, rate).steps
+    return [(s.at, s.action, tuple(sorted(s.args.items()))) for s in itertools.islice(steps, count)]
+
+
+def _hour(extensions: int, rate: float = 1.0) -> int:
+    account = build_directory(DEFAULT_SEED, extensions).accounts[0]
+    steps = office_day(account, 7, rate).steps
+    return sum(1 for _ in itertools.takewhile(lambda s: s.at < 3600, steps))
+
+
+def test_the_same_seed_plans_the_same_day_and_another_seed_another() -> None:
+    assert _first(1, 300) == _first(1, 300)
+    assert _first(1, 300) != _first(2, 300)
+    assert [at for at, _, _ in _first(1, 300)] == sorted(at for at, _, _ in _first(1, 300))
+
+
+def test_the_rate_follows_the_account_size_and_the_knob() -> None:
+    small, large = _hour(60, 0.25), _hour(240, 0.25)
+    assert 3 < large / small < 6  # about four times the users (180 against 45)
+    # Twice the rate, nearly twice the steps (busier users are rung less often).
+    assert 1.5 < _hour(60, 0.5) / small < 2.6
+
+
+def test_an_hour_of_the_office_plays_with_few_refusals_and_every_kind_of_step() -> None:
+    with PresenceMock() as mock:
+        mock.emulator.clock.freeze()
+        account = mock.emulator.directory.accounts[0]
+        playback = Playback(
+            office_day(account, DEFAULT_SEED),
+            EngineDriver(mock.emulator.telephony),
+            strict=False,
+            keep=10_000,
+        )
+        playback.advance(3600)
+    kinds = Counter(o.step.action for o in playback.outcomes)
+    assert set(kinds) >= {
+        "ring",
+        "queue-call",
+        "answer",
+        "hold",
+        "unhold",
+        "end",
+        "transfer",
+        "park",
+        "pickup",
+        "meeting-start",
+        "meeting-end",
+        "presence",
+    }
+    refused = sum(1 for o in playback.outcomes if o.refused)
+    assert refused < len(playback.outcomes) * 0.1
+
+
+@pytest.mark.e2e
+def test_the_kit_passes_while_the_office_moves_and_a_reset_stops_it(tmp_path: Path) -> None:
+    with serving(
+        tmp_path, "--workers", "4", "--activity", "office-day", "--activity-rate", "40"
+    ) as url:
+
+        def placed() -> int:
+            return int(requests.get(f"{url}/_mock/calls", timeout=10).json()["placed"])
+
+        deadline = time.monotonic() + 20
+        while placed() < 5 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert placed() >= 5
+        before = placed()
+        kit = subprocess.run(
+            [COMMAND, "contract", "--target", url, "--allow-writes"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert kit.returncode == 0, kit.stdout[-3000:] + kit.stderr[-2000:]
+        assert placed() > before + 5  # the office kept moving for the whole run
+        assert requests.get(f"{url}/_mock/activity", timeout=10).json()["active"] is True
+
+        requests.post(f"{url}/_mock/reset", timeout=10).raise_for_status()
+        time.sleep(2)  # the companion notices within a second
+        assert placed() == 0
+        time.sleep(2)
+        assert placed() == 0
+        assert requests.get(f"{url}/_mock/activity", timeout=10).json() == {"active": False}
