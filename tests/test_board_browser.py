@@ -255,6 +255,40 @@ def test_the_requests_panel_marks_violations_newest_first(page: Any, server: str
     assert "perpage" in first  # newest first
 
 
+def test_office_day_starts_and_stops_from_the_board(browser: Any, tmp_path: Path) -> None:
+    options = ["--workers", "1", "--activity", "office-day", "--activity-rate", "200"]
+    with serving(tmp_path, *options) as url:
+        deadline = time.monotonic() + 30  # the companion asks for the day once serve answers
+        while not requests.get(f"{url}/_mock/activity", timeout=10).json()["active"]:
+            assert time.monotonic() < deadline, "serve --activity never started office-day"
+            time.sleep(0.2)
+        context = browser.new_context(bypass_csp=True)
+        page = context.new_page()
+        page.goto(f"{url}/_mock/board")
+        button = page.locator("#office-day")
+        page.wait_for_function("!document.getElementById('office-day').disabled")
+        assert button.get_attribute("aria-pressed") == "true"  # serve --activity started it
+        button.click()
+        page.wait_for_function(
+            "document.getElementById('office-day').getAttribute('aria-pressed') === 'false'"
+        )
+        assert requests.get(f"{url}/_mock/activity", timeout=10).json()["active"] is False
+        assert button.inner_text() == "Start office day"
+        button.click()
+        page.wait_for_function(
+            "document.getElementById('office-day').getAttribute('aria-pressed') === 'true'"
+        )
+        assert requests.get(f"{url}/_mock/activity", timeout=10).json()["active"] is True
+        # The office moves by itself: a card shows a call office-day placed (the seeded calls
+        # started on the seed's reference day, 2026-01-05).
+        page.wait_for_function(
+            "[...presenceBoard.state.rows.values()].some(r => (r.presence.activeCalls || [])"
+            ".some(call => call.startTime > '2026-02'))",
+            timeout=20_000,
+        )
+        context.close()
+
+
 def test_a_screenshot_of_the_board(page: Any, server: str, tmp_path: Path) -> None:
     """The README's picture, taken by this run: a ringing call, a PUT's message landing, a
     violation in the requests panel."""

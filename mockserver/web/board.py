@@ -117,6 +117,7 @@ def setup() -> Response:
         "now": services.clock.now() * 1000,
         "stream": stream_url(),
         "calls": calls_url(),
+        "activity": activity(),
         "events": events_url(),
     }
     return json_response(body)
@@ -140,6 +141,20 @@ def calls_url() -> dict[str, str] | None:
         "meeting": f"{CONTROLS_PREFIX}/meetings/{{extension}}/{{step}}",
     }
     return found
+
+
+def activity() -> dict[str, Any] | None:
+    """office-day (issue 14) as the page's button shows it: where to start (POST) and stop
+    (DELETE) it, whether it runs, and whether a companion process plays it (`serve --activity
+    office-day` starts one; without it a start would be asked for and never played)."""
+    if "calls.startActivity" not in current_app.view_functions:
+        return None
+    services = emulator()
+    return {
+        "url": f"{CONTROLS_PREFIX}/activity",
+        "running": services.telephony.activity() is not None,
+        "played": services.settings.activity is not None,
+    }
 
 
 def events_url() -> str | None:

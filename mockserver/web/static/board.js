@@ -638,12 +638,15 @@ async function meeting(id, step) {
   await refreshRow(id);
 }
 
+// office-day (issue 14): POST /_mock/activity starts it (over), DELETE stops it; the companion
+// process of `serve --activity office-day` plays it.
 async function toggleOfficeDay() {
-  const calls = state.setup.calls;
-  const button = $("office-day");
-  const running = button.getAttribute("aria-pressed") === "true";
-  await api(calls.officeDay, { method: "POST", json: { running: !running } });
-  setOfficeDay(!running);
+  const running = $("office-day").getAttribute("aria-pressed") === "true";
+  const url = state.setup.activity.url;
+  const answer = running
+    ? await api(url, { method: "DELETE" })
+    : await api(url, { method: "POST", json: { name: "office-day" } });
+  setOfficeDay(Boolean(answer.active));
 }
 
 function setOfficeDay(running) {
@@ -701,12 +704,18 @@ async function start() {
     $("requests").replaceChildren();
     shownRequests.clear();
     state.requestsAfter = "";
+    if (state.setup.activity && state.setup.activity.played) setOfficeDay(false); // a reset stops it
     await load();
   });
-  if (setup.calls && setup.calls.officeDay) {
+  const activity = setup.activity;
+  if (activity && activity.played) {
     $("office-day").disabled = false;
-    setOfficeDay(Boolean(setup.officeDay));
+    setOfficeDay(activity.running);
     $("office-day").addEventListener("click", () => toggleOfficeDay().catch(showError));
+  } else {
+    $("office-day").title = activity
+      ? "Start the emulator with serve --activity office-day to play it"
+      : "This emulator has no office-day";
   }
   $("events-source").textContent = setup.events
     ? "Notifications delivered to subscribers (WebHook and WebSocket)."
