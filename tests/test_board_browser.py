@@ -41,7 +41,9 @@ ARGS = [
 ACCOUNT = account()
 USERS = quiet_users(ACCOUNT)
 API = "/restapi/v1.0/account/~/extension"
-LIVE_WITHIN_MS = 5000  # the stream applies within a second; polling (no gateway) in two
+LIVE_WITHIN_MS = 5000  # for what the page reads again (a message: refreshSoon, the panels)
+# Issue 15: a change shows within a second; half a second more for a machine the tests share.
+PRESENCE_WITHIN_MS = 1500
 
 
 def _chromium() -> str:
@@ -171,12 +173,14 @@ def test_a_put_by_another_client_shows_without_reload(page: Any, server: str) ->
     answer = client.put(f"{server}{API}/{user.id}/presence", json=body, timeout=10)
     assert answer.status_code == 200, answer.text
     target = card(page, user.id)
-    target.locator("dd", has_text="Lunch at 1").wait_for(timeout=LIVE_WITHIN_MS)
+    page.wait_for_selector(
+        f'.card[data-id="{user.id}"][data-presence="Busy"]', timeout=PRESENCE_WITHIN_MS
+    )
     elapsed = time.monotonic() - started
-    assert target.get_attribute("data-presence") == "Busy"
+    assert elapsed < PRESENCE_WITHIN_MS / 1000
     assert "DoNotAcceptAnyCalls" in target.locator(".facts").inner_text()
+    target.locator("dd", has_text="Lunch at 1").wait_for(timeout=LIVE_WITHIN_MS)
     assert page.evaluate("window.__notReloaded") is True
-    assert elapsed < LIVE_WITHIN_MS / 1000
 
 
 def test_the_editor_sets_presence_from_the_keyboard(page: Any, server: str) -> None:

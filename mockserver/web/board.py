@@ -118,7 +118,11 @@ def setup() -> Response:
         "stream": stream_url(),
         "calls": calls_url(),
         "activity": activity(),
-        "events": events_url(),
+        "events": _served(f"{CONTROLS_PREFIX}/events"),
+        "eventLog": _served(f"{CONTROLS_PREFIX}/event-log"),
+        # The event log's newest position before the rows are read: the stream (or the log,
+        # polled) is read from there, so no change falls between the two.
+        "position": services.events.log.last(),
     }
     return json_response(body)
 
@@ -157,11 +161,11 @@ def activity() -> dict[str, Any] | None:
     }
 
 
-def events_url() -> str | None:
-    """The delivered-events journal (issue 13), when this app serves it."""
-    wanted = f"{CONTROLS_PREFIX}/events"
-    served = any(rule.rule == wanted for rule in current_app.url_map.iter_rules())
-    return wanted if served else None
+def _served(path: str) -> str | None:
+    """`path` where this app serves it (the delivered-events journal and the event log of issue
+    13), else None."""
+    served = any(rule.rule == path for rule in current_app.url_map.iter_rules())
+    return path if served else None
 
 
 def rows() -> Response:

@@ -396,11 +396,44 @@ function poll(every) {
   pollTimer = setInterval(() => load({ quiet: true }), every);
 }
 
+// No stream, but the REST app serves the event log (/_mock/event-log): read it every
+// LOG_POLL_MS from the last position seen, and apply its changes as the stream's.
+const LOG_POLL_MS = 500;
+let logTimer = null;
+let logBusy = false;
+function pollLog() {
+  clearInterval(logTimer);
+  logTimer = setInterval(async () => {
+    if (logBusy) return;
+    logBusy = true;
+    try {
+      const after = state.position ?? state.setup.position ?? 0;
+      const body = await api(`${state.setup.eventLog}?${new URLSearchParams({ after, limit: 1000 })}`);
+      for (const change of body.records) receive(change);
+      if (body.records.length === 0 && body.last < after) state.position = body.last; // a reset
+    } catch {
+      // the status line says when the emulator is gone
+    } finally {
+      logBusy = false;
+    }
+  }, LOG_POLL_MS);
+}
+
+function withoutStream(text) {
+  if (state.setup.eventLog) {
+    setLive("polling", `${text}: reading the event log every 0.5 s`);
+    pollLog();
+    poll(SAFETY_MS);
+  } else {
+    setLive("polling", `${text}: polling every 2 s`);
+    poll(POLL_MS);
+  }
+}
+
 function connect() {
   const stream = state.setup.stream;
   if (!stream) {
-    setLive("polling", "Polling every 2 s (no event stream)");
-    poll(POLL_MS);
+    withoutStream("No event stream");
     return;
   }
   const url = new URL(stream, location.href);
@@ -411,14 +444,12 @@ function connect() {
   state.source = source;
   let opened = false;
   const fallback = setTimeout(() => {
-    if (!opened) {
-      setLive("polling", "No event stream: polling every 2 s");
-      poll(POLL_MS);
-    }
+    if (!opened) withoutStream("No event stream");
   }, 3000);
   source.addEventListener("open", () => {
     opened = true;
     clearTimeout(fallback);
+    clearInterval(logTimer);
     setLive("live", "Live");
     poll(SAFETY_MS);
     load({ quiet: true }); // what changed while it was down
@@ -426,8 +457,7 @@ function connect() {
   source.addEventListener("error", () => {
     if (!opened) return;
     opened = false;
-    setLive("connecting", "Reconnecting…");
-    poll(POLL_MS);
+    withoutStream("Reconnecting");
   });
   source.addEventListener("presence", (message) => receive(JSON.parse(message.data)));
 }
@@ -520,7 +550,7 @@ function deliveredItem(entry) {
 
 async function pollEvents() {
   try {
-    const entries = await api(state.setup.events);
+    const entries = (await api(state.setup.events)).records;
     const newer = entries.filter((entry) => entry.time > eventsAfter);
     if (!newer.length) return;
     newer.sort((a, b) => b.time - a.time);
