@@ -7,12 +7,12 @@ board in Debian's headless chromium (Playwright) and prints, as JSON:
   * the page's first paint and first contentful paint, and the time until the first page of
     cards is on screen (the `board:rows` mark), from navigation start;
   * the server's time to answer the setup and the first page of rows;
-  * with a live stream: `rate` presence PUTs a second for `seconds`, made by another client on
-    users of the page shown, and how the page kept up (events received and applied, the
-    animation frames that applied them, the longest apply, the delay from each PUT to its card
-    showing it, long tasks over 50 ms);
-  * without one (no gateway): the same rate of events handed to the page's own event handler
-    (`presenceBoard.apply`), which measures the page's cost alone.
+  * `rate` presence PUTs a second for `seconds`, made by another client on users of the page
+    shown, and how the page kept up through whatever it follows (the gateway's stream, else the
+    event log): events received and applied, the animation frames that applied them, the
+    longest apply, the delay from each PUT to its card showing it, long tasks over 50 ms;
+  * the same rate of events handed straight to the page's event handler
+    (`presenceBoard.apply`), which measures the page's own cost alone.
 Nothing here is asserted: figures vary with the machine.
 """
 
@@ -68,23 +68,27 @@ def measure(extensions: int, seconds: float, rate: int) -> dict[str, Any]:
                 "['live', 'polling'].includes(document.getElementById('live').dataset.state)",
                 timeout=10_000,
             )
-            streamed = page.evaluate("document.getElementById('live').dataset.state") == "live"
+            path = page.evaluate("document.getElementById('live').textContent")
             ids = page.evaluate(
                 "[...presenceBoard.state.rows.values()]"
                 ".filter(r => r.type === 'User' && r.presence.telephonyStatus === 'NoCall'"
                 " && r.presence.meetingStatus !== 'Connected').map(r => r.id)"
             )
-            if streamed:
-                events = _real_events(page, url, ids, seconds, rate)
-            else:
-                events = _handed_events(page, ids, seconds, rate)
+            real = _real_events(page, url, ids, seconds, rate)
+            handed = _handed_events(page, ids, seconds, rate)
             browser.close()
         return {
             "extensions": extensions,
             "cards": len(ids),
             "server": {"setupMs": round(setup_ms, 1), "firstRowsMs": round(rows_ms, 1)},
             "page": paint,
-            "events": {"stream": streamed, "rate": rate, "seconds": seconds, **events},
+            "events": {
+                "path": path,
+                "rate": rate,
+                "seconds": seconds,
+                "puts": real,
+                "handed": handed,
+            },
         }
 
 
@@ -191,7 +195,7 @@ def _handed_events(page: Any, ids: list[int], seconds: float, rate: int) -> dict
               const row = presenceBoard.state.rows.get(id);
               const body = { ...row.presence, extensionId: String(id),
                              presenceStatus: n % 2 ? "Busy" : "Available", sequence: n };
-              presenceBoard.apply({ position: n, extensionId: String(id), sequence: n,
+              presenceBoard.apply({ extensionId: String(id), sequence: n,
                                     time: Date.now() / 1000, body });
             }
             if (n >= total) { clearInterval(timer); setTimeout(done, 500); }
