@@ -57,6 +57,9 @@ class Settings:
     random_credentials: bool = False
     credentials_secret: str | None = field(default=None, repr=False)
     credentials_file: str | None = None  # serve writes the credentials here (mode 0600)
+    # Issue 13: the WebSocket gateway's port (serve starts it beside the workers); None: the
+    # REST port + 1 (a free one when the REST port is 0); 0: a free port (logged at start).
+    gateway_port: int | None = None
 
     def __post_init__(self) -> None:
         # Checked here, so a flag, a variable and a create_app() mapping all get the same
@@ -69,6 +72,10 @@ class Settings:
             f"{MIN_EXTENSIONS}..{MAX_EXTENSIONS:,}",
         )
         _require(self.workers >= 1, "workers", self.workers, "1 or more")
+        gateway = self.gateway_port
+        _require(
+            gateway is None or 0 <= gateway <= 65535, "gateway_port", gateway, "a port 0..65535"
+        )
         for name, allowed in (
             ("rate_limits", RATE_LIMIT_MODES),
             ("log_level", LOG_LEVELS),
@@ -95,6 +102,14 @@ class Settings:
     def override(self, **values: Any) -> Settings:
         """A copy with the given non-None values (command-line flags win over the environment)."""
         return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def gateway_port_of(settings: Settings) -> int:
+    """The gateway's port as configured: --gateway-port, else the REST port + 1 (0 stays 0, a
+    free port; so does a REST port of 65535, which has no next one)."""
+    if settings.gateway_port is not None:
+        return settings.gateway_port
+    return settings.port + 1 if 0 < settings.port < 65535 else 0
 
 
 def with_credentials_secret(settings: Settings) -> Settings:
@@ -136,7 +151,7 @@ def unknown_variables(environ: Mapping[str, str], known: Iterable[str]) -> list[
 
 
 def _convert(name: str, raw: str, kind: object) -> Any:
-    if kind in ("int", int):
+    if kind in ("int", int, "int | None"):
         try:
             return int(raw)
         except ValueError:

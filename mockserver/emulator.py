@@ -17,6 +17,7 @@ from mockserver.platform.credentials import Keys, credential_jwt, keys_for, with
 from mockserver.platform.janitor import Janitor
 from mockserver.platform.ratelimit import RateLimiter
 from mockserver.platform.tokens import TokenService
+from mockserver.platform.wstokens import WsTokens
 from mockserver.presence.calls import ActiveCallsService
 from mockserver.presence.directory import DirectoryService
 from mockserver.presence.queues import QueuePresenceService
@@ -41,6 +42,7 @@ class Emulator:
     unified: UnifiedPresenceService
     calls: ActiveCallsService
     keys: Keys  # what the credentials of `credentials` are made from
+    ws_tokens: WsTokens  # issue 13: WebSocket tokens (wstoken, the gateway's upgrade)
 
     @classmethod
     def build(
@@ -71,6 +73,7 @@ class Emulator:
             unified=UnifiedPresenceService(presence),
             calls=ActiveCallsService(presence),
             keys=keys,
+            ws_tokens=WsTokens(store, clock, janitor),
         )
 
     @classmethod

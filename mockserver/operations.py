@@ -201,6 +201,8 @@ OAUTH: Final = (
     Operation("getToken", "POST", "/token", group="auth"),
     Operation("revokeToken", "POST", "/revoke", group="auth"),
     Operation("authorize", "GET", "/authorize"),
+    # Issue 13, Part A.10: a bearer call (the caller's session), counted in the Auth group.
+    Operation("authWsToken", "POST", "/wstoken", group="auth", permission="WebSocket"),
 )
 
 CONTROLS: Final = (
@@ -210,6 +212,7 @@ CONTROLS: Final = (
     Operation("violations", "GET", "/violations"),
     Operation("readClock", "GET", "/clock"),
     Operation("moveClock", "POST", "/clock"),
+    Operation("gateway", "GET", "/gateway"),  # issue 13: where the WebSocket gateway is
 )
 
 SURFACES: Final = {"api": API_PREFIX, "oauth": OAUTH_PREFIX, "controls": CONTROLS_PREFIX}
