@@ -57,6 +57,7 @@ class Settings:
     random_credentials: bool = False
     credentials_secret: str | None = field(default=None, repr=False)
     credentials_file: str | None = None  # serve writes the credentials here (mode 0600)
+    webhook_https_only: bool = False  # issue 13: refuse http:// WebHook addresses (SUB-523)
     # Issue 13: the WebSocket gateway's port (serve starts it beside the workers); None: the
     # REST port + 1 (a free one when the REST port is 0); 0: a free port (logged at start).
     gateway_port: int | None = None

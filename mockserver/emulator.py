@@ -12,6 +12,7 @@ from mockserver.config import Settings, with_credentials_secret
 from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
+from mockserver.events.hub import Events
 from mockserver.platform.clock import Clock
 from mockserver.platform.credentials import Keys, credential_jwt, keys_for, with_app_secrets
 from mockserver.platform.janitor import Janitor
@@ -42,6 +43,7 @@ class Emulator:
     unified: UnifiedPresenceService
     calls: ActiveCallsService
     keys: Keys  # what the credentials of `credentials` are made from
+    events: Events  # issue 13: the event log, publisher, subscriptions, delivered journal
     ws_tokens: WsTokens  # issue 13: WebSocket tokens (wstoken, the gateway's upgrade)
 
     @classmethod
@@ -73,6 +75,7 @@ class Emulator:
             unified=UnifiedPresenceService(presence),
             calls=ActiveCallsService(presence),
             keys=keys,
+            events=Events.build(presence, store, clock, settings.webhook_https_only),
             ws_tokens=WsTokens(store, clock, janitor),
         )
 
@@ -90,6 +93,7 @@ class Emulator:
         self.store.reset()
         self.journal.clear()
         self.clock.reset()
+        self.events.reset()
 
 
 def directory_for(settings: Settings) -> Directory:

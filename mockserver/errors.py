@@ -252,3 +252,51 @@ class DisabledExtension(MockError):
     error_code = "PRS-105"
     template = "Not allowed update presence for extensions having Disabled state"
     parameter_key = None
+
+
+# -- subscriptions (issue 13): the codes and messages of the 2021 spec's x-error-codes ------------
+class SubscriptionError(MockError):
+    """A SUB- error: the platform's code and message, no parameter."""
+
+    parameter_key = None
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message=message)
+
+
+class InvalidReminder(SubscriptionError):
+    error_code = "SUB-516"
+    template = "Invalid reminder parameters"
+
+
+class TokenNotReturned(SubscriptionError):
+    error_code = "SUB-520"
+    template = "Validation Token is not returned"
+
+
+class WebhookUnreachable(SubscriptionError):
+    error_code = "SUB-521"
+    template = "WebHook is not reachable"
+
+
+class HttpsRequired(SubscriptionError):
+    error_code = "SUB-523"
+    template = "HTTPS is required"
+
+
+class InvalidWebhookResponse(SubscriptionError):
+    error_code = "SUB-525"
+    template = "WebHook server response is invalid"
+
+
+class OtherAccountFilters(SubscriptionError):
+    """Every filter named another account (docs/decisions.md, issue 13: 400, not the 403)."""
+
+    error_code = "SUB-406"
+    template = "Not allowed subscribe for events to extensions of other account"
+
+
+class SubscriptionLimit(SubscriptionError):
+    status = 403
+    error_code = "SUB-505"
+    template = "Subscriptions limit exceeded"

@@ -268,6 +268,7 @@ def test_the_demo_app(directory):
         "EditPresence",
         "ReadAccounts",
         "ReadCallLog",
+        "SubscriptionWebhook",
         "WebSocket",
     }
 

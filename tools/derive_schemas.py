@@ -79,6 +79,21 @@ class Target:
 
 PART_A1 = "Contract Part A.1, not the spec: the emulator also sends this at the top level."
 PART_B6 = "Contract Part B.6, not the spec: real token-endpoint errors carry it."
+PART_N_A4 = (
+    "notifications-contract.md Part A.4, not the spec: the docs' samples put ownerId at the top "
+    "level of the envelope."
+)
+NOTIFICATIONS_B6 = "notifications-contract.md Part B.6: the docs' samples of this event carry it."
+
+
+def event_target(name: str) -> Target:
+    """An event envelope (issue 13): the spec's, with the top-level ownerId of Part A.4."""
+    return Target(
+        kebab(name),
+        name,
+        COMPONENT_PREFIX + name,
+        extra_properties={"ownerId": {"type": "string", "$comment": PART_N_A4}},
+    )
 
 
 def kebab(name: str) -> str:
@@ -109,6 +124,27 @@ ROOT_TARGETS: tuple[Target, ...] = (
     component_target("GetExtensionListResponse"),
     component_target("GetExtensionInfoResponse"),
     component_target("CallLogResponse"),
+    # Issue 13: subscriptions and presence events.
+    component_target("SubscriptionInfo"),
+    component_target("SubscriptionListResource"),
+    component_target("CreateSubscriptionRequest"),
+    component_target("UpdateSubscriptionRequest"),
+    event_target("ExtensionPresenceEvent"),
+    event_target("DetailedExtensionPresenceEvent"),
+    event_target("DetailedExtensionPresenceWithSIPEvent"),
+    event_target("AccountPresenceEvent"),
+    Target(
+        "extension-presence-event-body",
+        "ExtensionPresenceEventBody",
+        COMPONENT_PREFIX + "ExtensionPresenceEventBody",
+        extra_properties={
+            "meetingStatus": {
+                "type": "string",
+                "enum": ["Connected", "Disconnected"],
+                "$comment": NOTIFICATIONS_B6,
+            }
+        },
+    ),
     Target(
         "error",
         "ParameterizedErrorResponseModel",

@@ -147,7 +147,8 @@ class Extension:
 # What the operations served need (the spec's x-app-permission of each): an app that lists
 # no permissions in a fixture gets them all.
 DEFAULT_APP_PERMISSIONS: frozenset[str] = frozenset(
-    {"ReadPresence", "EditPresence", "ReadAccounts", "ReadCallLog", "WebSocket"}
+    {"ReadPresence", "EditPresence", "ReadAccounts", "ReadCallLog"}
+    | {"SubscriptionWebhook", "WebSocket"}  # issue 13 (notifications-contract.md A.10, B.4)
 )
 
 

@@ -32,11 +32,10 @@ Delivered = tuple[WsGrant, str, dict[str, Any], LoggedChange]  # grant, session,
 class Core:
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
-        self.log = EventLog(emulator.store)
-        self.subscriptions = SubscriptionService(
-            emulator.directory, emulator.store, emulator.clock, self.log
-        )
-        self.delivered = DeliveryJournal(emulator.store)
+        events = emulator.events
+        self.log: EventLog = events.log
+        self.subscriptions: SubscriptionService = events.subscriptions
+        self.delivered: DeliveryJournal = events.journal
         # The journal is written by a thread of its own: a store write per notification must
         # not hold up the next batch of events (tail.py) or the sockets.
         self._journal: queue.SimpleQueue[list[Delivered] | None] = queue.SimpleQueue()

@@ -158,6 +158,46 @@ class CachedStore:
     def clear_entries(self, name: str) -> None:
         self.inner.clear_entries(name)
 
+    # -- events (issue 13): never cached, and no counter moves: none of it is read through the
+    # cache (the log, published states, subscriptions and leases have reads of their own) ------
+    def publish_event(
+        self, extension_id: int, state: str, baseline: str, entry: Record, keep: int
+    ) -> Record | None:
+        return self.inner.publish_event(extension_id, state, baseline, entry, keep)
+
+    def events_after(self, position: int, limit: int, wait: float = 0.0) -> list[Record]:
+        return self.inner.events_after(position, limit, wait)
+
+    def last_event_position(self) -> int:
+        return self.inner.last_event_position()
+
+    def published_extensions(self) -> list[int]:
+        return self.inner.published_extensions()
+
+    def put_member(self, name: str, key: str, record: Record) -> None:
+        self.inner.put_member(name, key, record)
+
+    def member(self, name: str, key: str) -> Record | None:
+        return self.inner.member(name, key)
+
+    def members(self, name: str) -> dict[str, Record]:
+        return self.inner.members(name)
+
+    def drop_member(self, name: str, key: str) -> bool:
+        return self.inner.drop_member(name, key)
+
+    def clear_members(self, name: str) -> None:
+        self.inner.clear_members(name)
+
+    def lease(self, name: str, owner: str, now: float, ttl: float) -> Record | None:
+        return self.inner.lease(name, owner, now, ttl)
+
+    def update_lease(self, name: str, owner: str, state: Record) -> bool:
+        return self.inner.update_lease(name, owner, state)
+
+    def drop_lease(self, name: str) -> None:
+        self.inner.drop_lease(name)
+
 
 def _copy(record: Record | None) -> Record | None:
     return dict(record) if record is not None else None

@@ -83,3 +83,60 @@ class Store(Protocol):
         ...
 
     def clear_entries(self, name: str) -> None: ...
+
+    # -- events (issue 13): the event log, subscriptions, delivery leases ------------------------
+    def publish_event(
+        self, extension_id: int, state: str, baseline: str, entry: Record, keep: int
+    ) -> Record | None:
+        """Append a change of one extension to the event log, if it is one, atomically.
+
+        `state` is the extension's body now, as canonical JSON text (an object, without
+        `sequence`); it is compared with the last state published for the extension, or with
+        `baseline` when none was. Equal: nothing happens and None comes back. Different: the
+        extension's sequence grows by one and the log gets `entry` plus `position` (the log's
+        own counter, which only grows), `sequence`, `body` (the state with its sequence) and
+        `previous` (the state it replaces); that logged entry comes back. The log keeps about
+        its last `keep` entries.
+        """
+        ...
+
+    def events_after(self, position: int, limit: int, wait: float = 0.0) -> list[Record]:
+        """Up to `limit` logged entries after `position`, oldest first; when there are none,
+        wait up to `wait` seconds for one (Redis: XREAD BLOCK; SQLite: short polls)."""
+        ...
+
+    def last_event_position(self) -> int:
+        """The position of the newest logged entry (0 before any)."""
+        ...
+
+    def published_extensions(self) -> list[int]:
+        """The extensions that have a published state (a reset publishes them again)."""
+        ...
+
+    def put_member(self, name: str, key: str, record: Record) -> None:
+        """Keep `record` under `key` in the collection `name` (subscriptions)."""
+        ...
+
+    def member(self, name: str, key: str) -> Record | None: ...
+
+    def members(self, name: str) -> dict[str, Record]:
+        """Every record of the collection `name`, by key."""
+        ...
+
+    def drop_member(self, name: str, key: str) -> bool:
+        """Remove one record; whether it was there."""
+        ...
+
+    def clear_members(self, name: str) -> None: ...
+
+    def lease(self, name: str, owner: str, now: float, ttl: float) -> Record | None:
+        """Take or keep the lease `name` for `owner` until `now + ttl`, atomically, when it is
+        free, expired or already `owner`'s: returns the lease's `state` (a record; {} at first).
+        None when another owner holds it. `now` is the wall clock: leases outlive clock moves."""
+        ...
+
+    def update_lease(self, name: str, owner: str, state: Record) -> bool:
+        """Replace the lease's state, only while `owner` holds it; whether it did."""
+        ...
+
+    def drop_lease(self, name: str) -> None: ...

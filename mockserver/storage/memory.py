@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 
@@ -18,6 +20,13 @@ class MemoryStore:
         self._records: dict[tuple[str, str], Record] = {}
         self._expires: dict[tuple[str, str], float] = {}  # emulator time, per expiring record
         self._lists: dict[str, deque[Record]] = {}
+        # Issue 13: the event log (a list and a condition), published states, collections, leases.
+        self._events: deque[Record] = deque()
+        self._position = 0
+        self._new_event = threading.Condition(self._lock)
+        self._heads: dict[int, tuple[int, str]] = {}  # extension ID -> (sequence, state)
+        self._collections: dict[str, dict[str, Record]] = {}
+        self._leases: dict[str, Record] = {}
 
     def overrides(self, extension_ids: Sequence[int]) -> dict[int, PresenceSettings]:
         found = self._overrides
@@ -83,3 +92,84 @@ class MemoryStore:
     def clear_entries(self, name: str) -> None:
         with self._lock:
             self._lists.pop(name, None)
+
+    # -- events (issue 13) ----------------------------------------------------------------------
+    def publish_event(
+        self, extension_id: int, state: str, baseline: str, entry: Record, keep: int
+    ) -> Record | None:
+        with self._lock:
+            sequence, previous = self._heads.get(extension_id, (0, baseline))
+            if previous == state:
+                return None
+            self._position += 1
+            self._heads[extension_id] = (sequence + 1, state)
+            body = {**json.loads(state), "sequence": sequence + 1}
+            logged = {
+                **entry,
+                "position": self._position,
+                "sequence": sequence + 1,
+                "body": body,
+                "previous": json.loads(previous),
+            }
+            self._events.append(logged)
+            while len(self._events) > keep:
+                self._events.popleft()
+            self._new_event.notify_all()
+            return copy.deepcopy(logged)
+
+    def events_after(self, position: int, limit: int, wait: float = 0.0) -> list[Record]:
+        deadline = time.monotonic() + wait
+        with self._lock:
+            while self._position <= position and (left := deadline - time.monotonic()) > 0:
+                self._new_event.wait(left)
+            found = [e for e in self._events if e["position"] > position][:limit]
+            return copy.deepcopy(found)
+
+    def last_event_position(self) -> int:
+        return self._position
+
+    def published_extensions(self) -> list[int]:
+        with self._lock:
+            return list(self._heads)
+
+    def put_member(self, name: str, key: str, record: Record) -> None:
+        with self._lock:
+            self._collections.setdefault(name, {})[key] = copy.deepcopy(record)
+
+    def member(self, name: str, key: str) -> Record | None:
+        with self._lock:
+            found = self._collections.get(name, {}).get(key)
+            return copy.deepcopy(found) if found is not None else None
+
+    def members(self, name: str) -> dict[str, Record]:
+        with self._lock:
+            return copy.deepcopy(self._collections.get(name, {}))
+
+    def drop_member(self, name: str, key: str) -> bool:
+        with self._lock:
+            return self._collections.get(name, {}).pop(key, None) is not None
+
+    def clear_members(self, name: str) -> None:
+        with self._lock:
+            self._collections.pop(name, None)
+
+    def lease(self, name: str, owner: str, now: float, ttl: float) -> Record | None:
+        with self._lock:
+            found = self._leases.get(name)
+            if found is not None and found["owner"] != owner and found["until"] > now:
+                return None
+            state = found["state"] if found is not None else {}
+            self._leases[name] = {"owner": owner, "until": now + ttl, "state": state}
+            return copy.deepcopy(state)
+
+    def update_lease(self, name: str, owner: str, state: Record) -> bool:
+        with self._lock:
+            found = self._leases.get(name)
+            if found is None or found["owner"] != owner:
+                return False
+            found["state"] = copy.deepcopy(state)
+            return True
+
+    def drop_lease(self, name: str) -> None:
+        with self._lock:
+            self._leases.pop(name, None)

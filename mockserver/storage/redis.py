@@ -134,6 +134,114 @@ class RedisStore:
     def clear_entries(self, name: str) -> None:
         self._redis().delete(self._list_key(name))
 
+    # -- events (issue 13): a stream for the log, Lua for the compare-and-append ----------------
+    def _events_key(self) -> str:
+        return f"{self.prefix}events"
+
+    def publish_event(
+        self, extension_id: int, state: str, baseline: str, entry: Record, keep: int
+    ) -> Record | None:
+        """One Lua script: compare, bump the sequence, INCR the position and XADD with the ID
+        `0-<position>`, atomically for every replica (the stream's IDs then are the positions)."""
+        keys = [f"{self.prefix}head:{extension_id}", f"{self.prefix}position", self._events_key()]
+        found = self._redis().eval(_PUBLISH, 3, *keys, state, baseline, json.dumps(entry), keep)
+        if found is None:
+            return None
+        return cast(Record, json.loads(found))
+
+    def events_after(self, position: int, limit: int, wait: float = 0.0) -> list[Record]:
+        client = self._redis()
+        found = client.xrange(self._events_key(), f"({_stream_id(position)}", "+", count=limit)
+        if not found and wait > 0:
+            streams = {self._events_key(): _stream_id(position)}
+            read = client.xread(streams, count=limit, block=max(1, int(wait * 1000)))
+            found = read[0][1] if read else []
+        return [json.loads(fields["entry"]) for _, fields in found]
+
+    def last_event_position(self) -> int:
+        raw = self._redis().get(f"{self.prefix}position")
+        return int(raw) if raw is not None else 0
+
+    def published_extensions(self) -> list[int]:
+        start = len(f"{self.prefix}head:")
+        keys = self._redis().scan_iter(match=f"{self.prefix}head:*", count=1000)
+        return [int(key[start:]) for key in keys]
+
+    def _collection_key(self, name: str) -> str:
+        return f"{self.prefix}col:{name}"
+
+    def put_member(self, name: str, key: str, record: Record) -> None:
+        self._redis().hset(self._collection_key(name), key, json.dumps(record))
+
+    def member(self, name: str, key: str) -> Record | None:
+        raw = self._redis().hget(self._collection_key(name), key)
+        return json.loads(raw) if raw is not None else None
+
+    def members(self, name: str) -> dict[str, Record]:
+        found = self._redis().hgetall(self._collection_key(name))
+        return {key: json.loads(raw) for key, raw in sorted(found.items())}
+
+    def drop_member(self, name: str, key: str) -> bool:
+        return bool(self._redis().hdel(self._collection_key(name), key))
+
+    def clear_members(self, name: str) -> None:
+        self._redis().delete(self._collection_key(name))
+
+    def _lease_key(self, name: str) -> str:
+        return f"{self.prefix}lease:{name}"
+
+    def lease(self, name: str, owner: str, now: float, ttl: float) -> Record | None:
+        found = self._redis().eval(_LEASE, 1, self._lease_key(name), owner, repr(now), repr(ttl))
+        return cast(Record, json.loads(found)) if found is not None else None
+
+    def update_lease(self, name: str, owner: str, state: Record) -> bool:
+        done = self._redis().eval(_UPDATE_LEASE, 1, self._lease_key(name), owner, json.dumps(state))
+        return bool(done)
+
+    def drop_lease(self, name: str) -> None:
+        self._redis().delete(self._lease_key(name))
+
+
+def _stream_id(position: int) -> str:
+    return f"0-{position}"
+
+
+# KEYS: head hash, position counter, stream; ARGV: state, baseline, entry (JSON object), keep.
+# The logged entry is written as text around the JSON given (cjson would turn 14-digit IDs into
+# floats), so what XADD stores is exactly what the other stores log.
+_PUBLISH = """
+local previous = redis.call('HGET', KEYS[1], 'state') or ARGV[2]
+if previous == ARGV[1] then return false end
+local sequence = redis.call('HINCRBY', KEYS[1], 'sequence', 1)
+redis.call('HSET', KEYS[1], 'state', ARGV[1])
+local position = redis.call('INCR', KEYS[2])
+local body = string.sub(ARGV[1], 1, -2)
+if body ~= '{' then body = body .. ',' end
+body = body .. '"sequence":' .. sequence .. '}'
+local entry = string.sub(ARGV[3], 1, -2)
+if entry ~= '{' then entry = entry .. ',' end
+entry = entry .. '"position":' .. position .. ',"sequence":' .. sequence
+entry = entry .. ',"body":' .. body .. ',"previous":' .. previous .. '}'
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '0-' .. position, 'entry', entry)
+return entry
+"""
+
+# KEYS: the lease hash; ARGV: owner, now, ttl. Returns the state text, or nil when held.
+_LEASE = """
+local owner = redis.call('HGET', KEYS[1], 'owner')
+local untilAt = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+if owner and owner ~= ARGV[1] and untilAt > tonumber(ARGV[2]) then return false end
+local until_text = string.format('%.17g', tonumber(ARGV[2]) + tonumber(ARGV[3]))
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'until', until_text)
+return redis.call('HGET', KEYS[1], 'state') or '{}'
+"""
+
+_UPDATE_LEASE = """
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+return 1
+"""
+
 
 # The same window rule as MemoryStore.increment, run inside Redis. The record stays JSON, so
 # `get` reads it like any other; %.17g keeps the start time exact.

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
@@ -42,7 +43,31 @@ CREATE TABLE IF NOT EXISTS entries (
     value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_by_name ON entries (name, seq);
+CREATE TABLE IF NOT EXISTS event_heads (
+    extension_id INTEGER PRIMARY KEY,
+    sequence INTEGER NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (name, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until REAL NOT NULL,
+    state TEXT NOT NULL
+);
 """
+# Issue 13: how often a waiting reader of the event log looks again (a 2-core host shares this
+# with everything else; 20 ms keeps the delivery latency low at a few queries a second).
+EVENT_POLL_SECONDS = 0.02
 
 
 class SQLiteStore:
@@ -178,6 +203,115 @@ class SQLiteStore:
     def clear_entries(self, name: str) -> None:
         with self._transaction() as connection:
             connection.execute("DELETE FROM entries WHERE name = ?", (name,))
+
+    # -- events (issue 13) ----------------------------------------------------------------------
+    def publish_event(
+        self, extension_id: int, state: str, baseline: str, entry: Record, keep: int
+    ) -> Record | None:
+        # One IMMEDIATE transaction: the compare, the sequence and the append are atomic for
+        # every worker on the file; AUTOINCREMENT positions never go back, even after a trim.
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT sequence, state FROM event_heads WHERE extension_id = ?", (extension_id,)
+            ).fetchone()
+            sequence, previous = (int(row[0]), str(row[1])) if row else (0, baseline)
+            if previous == state:
+                return None
+            sequence += 1
+            connection.execute(
+                "INSERT OR REPLACE INTO event_heads (extension_id, sequence, state) "
+                "VALUES (?, ?, ?)",
+                (extension_id, sequence, state),
+            )
+            logged = {
+                **entry,
+                "sequence": sequence,
+                "body": {**json.loads(state), "sequence": sequence},
+                "previous": json.loads(previous),
+            }
+            cursor = connection.execute(
+                "INSERT INTO events (value) VALUES (?)", (json.dumps(logged),)
+            )
+            position = int(cursor.lastrowid or 0)
+            connection.execute("DELETE FROM events WHERE position <= ?", (position - keep,))
+        return {**logged, "position": position}
+
+    def events_after(self, position: int, limit: int, wait: float = 0.0) -> list[Record]:
+        deadline = time.monotonic() + wait
+        connection = self._connection()
+        while True:
+            rows = connection.execute(
+                "SELECT position, value FROM events WHERE position > ? ORDER BY position LIMIT ?",
+                (position, limit),
+            ).fetchall()
+            if rows or time.monotonic() >= deadline:
+                return [{**json.loads(value), "position": at} for at, value in rows]
+            time.sleep(min(EVENT_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+
+    def last_event_position(self) -> int:
+        row = (
+            self._connection()
+            .execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def published_extensions(self) -> list[int]:
+        rows = self._connection().execute("SELECT extension_id FROM event_heads")
+        return [int(extension_id) for (extension_id,) in rows]
+
+    def put_member(self, name: str, key: str, record: Record) -> None:
+        self._connection().execute(
+            "INSERT OR REPLACE INTO members (name, key, value) VALUES (?, ?, ?)",
+            (name, key, json.dumps(record)),
+        )
+
+    def member(self, name: str, key: str) -> Record | None:
+        row = (
+            self._connection()
+            .execute("SELECT value FROM members WHERE name = ? AND key = ?", (name, key))
+            .fetchone()
+        )
+        return json.loads(row[0]) if row else None
+
+    def members(self, name: str) -> dict[str, Record]:
+        rows = self._connection().execute(
+            "SELECT key, value FROM members WHERE name = ? ORDER BY key", (name,)
+        )
+        return {key: json.loads(value) for key, value in rows}
+
+    def drop_member(self, name: str, key: str) -> bool:
+        cursor = self._connection().execute(
+            "DELETE FROM members WHERE name = ? AND key = ?", (name, key)
+        )
+        return cursor.rowcount > 0
+
+    def clear_members(self, name: str) -> None:
+        self._connection().execute("DELETE FROM members WHERE name = ?", (name,))
+
+    def lease(self, name: str, owner: str, now: float, ttl: float) -> Record | None:
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT owner, until, state FROM leases WHERE name = ?", (name,)
+            ).fetchone()
+            if row is not None and row[0] != owner and float(row[1]) > now:
+                return None
+            state = str(row[2]) if row is not None else "{}"
+            connection.execute(
+                "INSERT OR REPLACE INTO leases (name, owner, until, state) VALUES (?, ?, ?, ?)",
+                (name, owner, now + ttl, state),
+            )
+        return cast(Record, json.loads(state))
+
+    def update_lease(self, name: str, owner: str, state: Record) -> bool:
+        cursor = self._connection().execute(
+            "UPDATE leases SET state = ? WHERE name = ? AND owner = ?",
+            (json.dumps(state), name, owner),
+        )
+        return cursor.rowcount > 0
+
+    def drop_lease(self, name: str) -> None:
+        self._connection().execute("DELETE FROM leases WHERE name = ?", (name,))
 
 
 def _add_expiry(connection: sqlite3.Connection) -> None:

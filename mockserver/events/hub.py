@@ -1,0 +1,43 @@
+"""`Events`: the events services of one emulator, built together (the Emulator's `events`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockserver.events.journal import DeliveryJournal
+from mockserver.events.log import EventLog
+from mockserver.events.publisher import Publisher
+from mockserver.events.subscriptions import SubscriptionService
+from mockserver.events.webhooks import Transport
+from mockserver.platform.clock import Clock
+from mockserver.presence.service import PresenceService
+from mockserver.storage import Store
+
+
+@dataclass
+class Events:
+    log: EventLog
+    publisher: Publisher
+    subscriptions: SubscriptionService
+    journal: DeliveryJournal
+    transport: Transport  # WebHook POSTs: HTTP, or a test's callable receivers
+
+    @classmethod
+    def build(
+        cls, presence: PresenceService, store: Store, clock: Clock, https_only: bool = False
+    ) -> Events:
+        log = EventLog(store)
+        publisher = Publisher(presence, log, clock)
+        presence.listen(publisher)
+        transport = Transport()
+        subscriptions = SubscriptionService(
+            presence.directory, store, clock, log, transport.handshake, https_only
+        )
+        return cls(log, publisher, subscriptions, DeliveryJournal(store), transport)
+
+    def reset(self) -> None:
+        """After the presence reset: publish what the reset changed (Part A.5, issue 13 item 3);
+        then no subscriptions and an empty journal (docs/decisions.md, issue 13)."""
+        self.publisher.publish(self.log.store.published_extensions())
+        self.subscriptions.clear()
+        self.journal.clear()

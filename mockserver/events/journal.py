@@ -1,0 +1,55 @@
+"""The journal of delivered events (contract Part A.15): each WebHook POST with the receiver's
+answer, each WebSocket notification (the gateway records them through `record`). Kept in the
+store, so /_mock/events shows what every worker and replica delivered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.storage import Record, Store
+
+NAME = "delivered"
+KEEP = 1000
+
+
+class DeliveryJournal:
+    def __init__(self, store: Store, keep: int = KEEP) -> None:
+        self.store = store
+        self.keep = keep
+
+    def record(
+        self,
+        transport: str,
+        envelope: dict[str, Any],
+        *,
+        time: float,
+        position: int,
+        address: str | None = None,
+        session_id: str | None = None,
+        status: int | None = None,
+        error: str | None = None,
+        attempt: int = 1,
+    ) -> None:
+        """One delivery attempt: `status` is the receiver's (WebHook), `error` what failed."""
+        entry: Record = {
+            "time": time,
+            "transport": transport,
+            "subscriptionId": envelope["subscriptionId"],
+            "position": position,
+            "attempt": attempt,
+            "delivered": error is None and (status is None or 200 <= status < 300),
+            "status": status,
+            "error": error,
+            "event": envelope,
+        }
+        if address is not None:
+            entry["address"] = address
+        if session_id is not None:
+            entry["sessionId"] = session_id
+        self.store.append_entries(NAME, [entry], self.keep)
+
+    def entries(self) -> list[Record]:
+        return self.store.entries(NAME)
+
+    def clear(self) -> None:
+        self.store.clear_entries(NAME)

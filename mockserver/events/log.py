@@ -1,0 +1,94 @@
+"""The event log: every published change of presence, in one order for every worker and replica.
+
+Kept in the store (memory: a list and a condition; SQLite: a table with an autoincrement id;
+Redis: a stream whose IDs are the positions), so a change published by any process is read by
+the WebSocket gateway and the WebHook deliverer of any other. Positions only grow.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.storage import Record, Store
+
+KEEP = 10_000  # entries the log keeps (Redis trims approximately: MAXLEN ~)
+DEFAULT_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedChange:
+    """One logged change of one extension's presence."""
+
+    position: int
+    extension_id: int
+    account_id: int
+    sequence: int
+    time: float  # the emulator's clock when it was published
+    body: dict[str, Any]  # the full detailed+SIP state, with `sequence` (bodies.state_of)
+    previous: dict[str, Any]  # the state it replaced (the seed's, for the first change)
+
+    @classmethod
+    def of(cls, entry: Record) -> LoggedChange:
+        return cls(
+            position=int(entry["position"]),
+            extension_id=int(entry["extensionId"]),
+            account_id=int(entry["accountId"]),
+            sequence=int(entry["sequence"]),
+            time=float(entry["time"]),
+            body=entry["body"],
+            previous=entry["previous"],
+        )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The shape /_mock/ and the board's stream show (plan seam 6)."""
+        return {
+            "position": self.position,
+            "extensionId": str(self.extension_id),
+            "sequence": self.sequence,
+            "time": self.time,
+            "body": self.body,
+        }
+
+
+def canonical(state: dict[str, Any]) -> str:
+    """The text two states are compared by: equal states, equal text, on every store."""
+    return json.dumps(state, sort_keys=True, separators=(",", ":"))
+
+
+class EventLog:
+    def __init__(self, store: Store, keep: int = KEEP) -> None:
+        self.store = store
+        self.keep = keep
+
+    def append(
+        self,
+        extension_id: int,
+        account_id: int,
+        state: dict[str, Any],
+        baseline: dict[str, Any],
+        time: float,
+    ) -> LoggedChange | None:
+        """Log `state` if it differs from the extension's last published state (or, before any,
+        from `baseline`): the sequence grows and the change gets the next position. None when
+        nothing changed. Atomic across processes (the store's publish_event)."""
+        entry = {"extensionId": extension_id, "accountId": account_id, "time": time}
+        logged = self.store.publish_event(
+            extension_id, canonical(state), canonical(baseline), entry, self.keep
+        )
+        return LoggedChange.of(logged) if logged is not None else None
+
+    def after(self, position: int, limit: int = DEFAULT_LIMIT) -> list[LoggedChange]:
+        """Up to `limit` changes after `position`, oldest first."""
+        return [LoggedChange.of(e) for e in self.store.events_after(position, limit)]
+
+    def wait(self, position: int, timeout: float, limit: int = DEFAULT_LIMIT) -> list[LoggedChange]:
+        """As `after`, but waiting up to `timeout` seconds while there is nothing new (Redis:
+        XREAD BLOCK; memory: a condition; SQLite: polls every 20 ms)."""
+        found = self.store.events_after(position, limit, wait=timeout)
+        return [LoggedChange.of(e) for e in found]
+
+    def last(self) -> int:
+        """The newest position (0 before any change)."""
+        return self.store.last_event_position()

@@ -1,0 +1,105 @@
+"""What one subscription is sent of one logged change (plan seam 3).
+
+`envelope_for` applies the subscription's filters, the precedence of Part A.3 (one event per
+change; detailed+SIP beats detailed beats basic; an extension's own filter beats the account's
+at the same rank), and the visibility of Part A.6 (what the owner could read with GET now), and
+builds the envelope of Part A.4. The WebHook deliverer and the WebSocket gateway both use it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Protocol
+
+from mockserver.directory.model import Directory
+from mockserver.events.bodies import body_for, offline_body
+from mockserver.events.filters import ACCOUNT, PRESENCE, REMINDER, Filter
+from mockserver.events.log import LoggedChange
+from mockserver.events.subscriptions import Subscription, iso
+
+READ_PERMISSION = "ReadPresence"
+# uuid5 names: the same change delivered again (a retry) keeps its uuid, so a receiver can tell.
+_NAMESPACE = uuid.UUID("6c0b7f52-3f0e-4b8e-9a51-0f6a2b7b1d13")
+Envelope = dict[str, Any]
+
+
+class Services(Protocol):
+    """What matching reads of the emulator (the Emulator has it)."""
+
+    directory: Directory
+
+
+def chosen_filter(subscription: Subscription, change: LoggedChange) -> Filter | None:
+    """The one filter of the subscription this change fires, or None (Part A.3)."""
+    best: Filter | None = None
+    for found in subscription.filters():
+        if found.kind == PRESENCE and found.extension_id != change.extension_id:
+            continue
+        if found.kind == ACCOUNT and found.account_id != change.account_id:
+            continue
+        if found.kind == REMINDER:
+            continue
+        if best is None or (found.rank, found.kind == PRESENCE) > (
+            best.rank,
+            best.kind == PRESENCE,
+        ):
+            best = found
+    return best
+
+
+def envelope_for(
+    subscription: Subscription, change: LoggedChange, services: Services | None = None
+) -> Envelope | None:
+    """The notification this subscription gets of `change`, or None when it gets none."""
+    if change.account_id != subscription.account_id:
+        return None
+    if READ_PERMISSION not in subscription.permissions:
+        return None  # the owner's GET would be refused
+    found = chosen_filter(subscription, change)
+    if found is None:
+        return None
+    owner = subscription.extension_id
+    if _visible(subscription, change, change.body, services):
+        body = body_for(found, change.body, owner)
+    elif _visible(subscription, change, change.previous, services):
+        body = offline_body(change.body, owner)  # it just went out of sight: Offline, once
+    else:
+        return None  # out of sight before and after: nothing the owner could see changed
+    return {
+        "uuid": str(uuid.uuid5(_NAMESPACE, f"{subscription.id}:{change.position}")),
+        "event": event_of(found, change),
+        "timestamp": iso(change.time),
+        "subscriptionId": subscription.id,
+        "ownerId": str(owner),
+        "body": body,
+    }
+
+
+def event_of(found: Filter, change: LoggedChange) -> str:
+    """Part A.4: the filter with IDs resolved and its query kept; for the account filter, the
+    changed extension's presence path (as in the docs' sample), with the filter's query."""
+    if found.kind != ACCOUNT:
+        return found.text
+    query = found.text.partition("?")[2]
+    path = f"/restapi/v1.0/account/{change.account_id}/extension/{change.extension_id}/presence"
+    return f"{path}?{query}" if query else path
+
+
+def _visible(
+    subscription: Subscription,
+    change: LoggedChange,
+    state: dict[str, Any],
+    services: Services | None,
+) -> bool:
+    """As PresenceService._visible (Part A.7 of the presence contract): a hidden user reads
+    Offline to everyone but themself and an administrator."""
+    if subscription.extension_id == change.extension_id:
+        return True
+    return state.get("allowSeeMyPresence", True) is not False or _admin(subscription, services)
+
+
+def _admin(subscription: Subscription, services: Services | None) -> bool:
+    if services is None:
+        return subscription.admin
+    owner = services.directory.extension(subscription.extension_id)
+    return owner is not None and owner.admin

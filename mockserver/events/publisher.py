@@ -1,0 +1,59 @@
+"""The publisher: turns `PresenceService.changed(ids)` into logged changes (plan seam 1).
+
+For each extension it reads the presence as its owner would (detailed, with SIP data), cuts the
+event state from it, and asks the log to append it: the store compares it with the last state
+published and, only if something changed, bumps the extension's `sequence` and logs it, in one
+atomic step for every worker and replica (Part A.5: an event fires only when the body changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mockserver.directory.model import Directory, Extension
+from mockserver.events.bodies import state_of
+from mockserver.events.log import EventLog, LoggedChange
+from mockserver.platform.clock import Clock
+from mockserver.platform.tokens import Caller
+from mockserver.presence.service import PresenceService
+from mockserver.presence.wire import View, offline_record, presence_record
+
+FULL = View(detailed=True, sip=True)
+
+
+class Publisher:
+    def __init__(self, presence: PresenceService, log: EventLog, clock: Clock) -> None:
+        self.presence = presence
+        self.directory: Directory = presence.directory
+        self.log = log
+        self.clock = clock
+
+    def presence_changed(self, extension_ids: Sequence[int]) -> None:
+        self.publish(extension_ids)
+
+    def publish(self, extension_ids: Sequence[int]) -> list[LoggedChange]:
+        """Log what changed of these extensions; the logged changes, in order."""
+        logged: list[LoggedChange] = []
+        now = self.clock.now()
+        for extension_id in dict.fromkeys(extension_ids):  # once each, in the order given
+            ext = self.directory.extension(extension_id)
+            if ext is None:
+                continue
+            state = self.state(ext, now)
+            found = self.log.append(ext.id, ext.account_id, state, self.baseline(ext), now)
+            if found is not None:
+                logged.append(found)
+        return logged
+
+    def state(self, ext: Extension, now: float) -> dict[str, object]:
+        """The extension's event state now, read as its owner (who always sees it) reads it."""
+        owner = Caller(ext.account_id, ext.id, "", True, frozenset(), now)
+        record = self.presence.record("", owner, ext, self.presence.settings([ext]), FULL)
+        return state_of(record)
+
+    @staticmethod
+    def baseline(ext: Extension) -> dict[str, object]:
+        """The seed's state: what a first change is compared with."""
+        if not ext.type.is_user:
+            return state_of(offline_record("", ext))
+        return state_of(presence_record("", ext, ext.settings, FULL))
