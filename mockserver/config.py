@@ -152,6 +152,8 @@ def unknown_variables(environ: Mapping[str, str], known: Iterable[str]) -> list[
 
 
 def _convert(name: str, raw: str, kind: object) -> Any:
+    if kind == "int | None" and not raw.strip():
+        return None  # set but empty: the default (the gateway's port: the REST port + 1)
     if kind in ("int", int, "int | None"):
         try:
             return int(raw)

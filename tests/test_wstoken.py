@@ -1,5 +1,6 @@
-"""Issue 13, contract Part A.10: `POST /restapi/oauth/wstoken` hands out a WebSocket token and the
-gateway's address; the token is kept in the store, tied to the OAuth session, reusable in its TTL."""
+"""Issue 13, contract Part A.10: `POST /restapi/oauth/wstoken` hands out a WebSocket token and
+the gateway's address; the token is kept in the store, tied to the OAuth session, reusable in its
+TTL."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ WSTOKEN = "/restapi/oauth/wstoken"
 
 
 def ws_token(api, **kwargs):
-    return api.client.post(WSTOKEN, headers={**api.headers(), **kwargs.pop("headers", {})}, **kwargs)
+    return api.client.post(
+        WSTOKEN, headers={**api.headers(), **kwargs.pop("headers", {})}, **kwargs
+    )
 
 
 @pytest.mark.parametrize(
@@ -91,7 +94,9 @@ def test_the_auth_group_counts_it(admin):
 
 def test_an_app_without_the_websocket_permission_is_refused(tmp_path):
     emulator, client = emulator_with_apps(tmp_path, [["ReadPresence"]])
-    headers = token_of(client, emulator.directory.apps[1], emulator.directory.accounts[0].administrator)
+    headers = token_of(
+        client, emulator.directory.apps[1], emulator.directory.accounts[0].administrator
+    )
     answer = client.post(WSTOKEN, headers=headers)
     body = assert_error(answer, 403, "CMN-401")
     assert body["errors"][0]["permissionName"] == "WebSocket"

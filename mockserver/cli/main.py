@@ -237,8 +237,7 @@ def serve(settings: Settings) -> int:
         raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
     log = logging.getLogger("presence_mock")
     _check_port_free(settings.host, settings.port)
-    listener = _bind_gateway(settings)  # issue 13: the WebSocket gateway's port, settled now
-    settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
+    listener: socket.socket | None = None
     gateway = None
     scratch: str | None = None
     if settings.store.rstrip("/") == "memory:":
@@ -249,16 +248,17 @@ def serve(settings: Settings) -> int:
         settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
         # Said as what it is, the normal multi-worker start: not as a problem to fix.
         log.info(
-            "presence-mock %s: %d worker(s) and the gateway sharing a scratch store for this "
-            "run (%s)",
+            "presence-mock %s: %s and the gateway sharing a scratch store for this run (%s)",
             package_version(),
-            settings.workers,
+            f"{settings.workers} workers" if settings.workers > 1 else "1 worker",
             settings.store,
         )
     # Settled once, before the workers fork from the app, so they all accept the same ones.
     settings = with_credentials_secret(settings)
     written = _write_credentials(settings)
     try:
+        listener = _bind_gateway(settings)  # issue 13: the gateway's port, settled before the app
+        settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
         app = create_app(settings)
         gateway = process.start(emulator_of(app), listener)
         listener.close()  # the gateway's now; granian's workers must not inherit it
@@ -281,7 +281,8 @@ def serve(settings: Settings) -> int:
         )
         servers.serve(app, settings.host, settings.port, settings.workers)
     finally:
-        listener.close()
+        if listener is not None:
+            listener.close()
         if gateway is not None:
             process.stop(gateway)
         if written and not settings.credentials_file:
@@ -295,13 +296,22 @@ def serve(settings: Settings) -> int:
 
 
 def _bind_gateway(settings: Settings) -> socket.socket:
-    """The gateway's listening socket (issue 13), or one line and exit 1 when it is taken."""
+    """The gateway's listening socket (issue 13). A port given with --gateway-port that is
+    taken: one line and exit 1; the default one (the REST port + 1) taken: a free port, logged
+    (wstoken's uri and /_mock/gateway name the port in use, so clients follow)."""
     from mockserver.gateway.process import bind
 
     port = gateway_port_of(settings)
     try:
         return bind(settings.host, port)
     except OSError as error:
+        if settings.gateway_port is None:
+            logging.getLogger("presence_mock").info(
+                "presence-mock: port %d (the default gateway port) is taken: the gateway "
+                "takes a free one",
+                port,
+            )
+            return bind(settings.host, 0)
         print(
             f"presence-mock: cannot listen on {settings.host}:{port} (--gateway-port): "
             f"{error.strerror}",

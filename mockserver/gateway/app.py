@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 from typing import Any
 
@@ -76,7 +77,12 @@ class Gateway:
             await asyncio.to_thread(self._tail.stop)
 
     async def health(self, _: web.Request) -> web.Response:
-        body = {"status": "ok", "sockets": len(self.sockets), "position": self._position()}
+        body = {
+            "status": "ok",
+            "sockets": len(self.sockets),
+            "position": self._position(),  # of the event log, as far as the gateway has read
+            "pid": os.getpid(),
+        }
         return web.json_response(body, headers=CORS)
 
     def _position(self) -> int:
@@ -163,21 +169,22 @@ class Gateway:
         outbox: asyncio.Queue[str] = asyncio.Queue()
         writer = asyncio.create_task(self._write(socket, outbox))
         now = await asyncio.to_thread(self.core.now)
-        session, recovery = self.sessions.open(grant, now, outbox.put_nowait, wsc)
-        session.close = lambda: outbox.put_nowait("")
-        outbox.put_nowait(frames.encode(frames.connection_details(now, session.wsc(), recovery)))
+        send = outbox.put_nowait  # one bound method: `drop` knows the socket by it
+        session, recovery = self.sessions.open(grant, now, send, wsc)
+        session.close = lambda: send("")
+        send(frames.encode(frames.connection_details(now, session.wsc(), recovery)))
         if recovery == ("Successful", None):
             self.sessions.replay(session)
         try:
             async for message in socket:
                 if message.type != WSMsgType.TEXT:
                     if message.type == WSMsgType.BINARY:
-                        outbox.put_nowait(frames.encode(frames.error(frames.MALFORMED)))
+                        send(frames.encode(frames.error(frames.MALFORMED)))
                     continue
                 session.last_message = await asyncio.to_thread(self.core.now)
-                outbox.put_nowait(await self._answer(session, message.data))
+                send(await self._answer(session, message.data))
         finally:
-            self.sessions.drop(session, outbox.put_nowait, await asyncio.to_thread(self.core.now))
+            self.sessions.drop(session, send, await asyncio.to_thread(self.core.now))
             self.sockets.discard(socket)
             writer.cancel()
         return socket

@@ -91,7 +91,9 @@ class Core:
         return done
 
     def _wire(self, subscription: Subscription) -> dict[str, Any]:
-        return subscription.to_wire("", self.now(), relative=True)
+        # As of the moment it was made or renewed: a reply says expiresIn 86399 (Part A.12).
+        made = subscription.expiration_time - subscription.expires_in
+        return subscription.to_wire("", made, relative=True)
 
     # -- events -------------------------------------------------------------------------------
     def envelope(self, subscription: Subscription, change: LoggedChange) -> dict[str, Any] | None:

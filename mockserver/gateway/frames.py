@@ -100,7 +100,9 @@ def encode(frame: Frame) -> str:
     return orjson.dumps(frame).decode()
 
 
-def reply(message_id: str, status: int, body: Any = None, headers: dict[str, str] | None = None) -> Frame:
+def reply(
+    message_id: str, status: int, body: Any = None, headers: dict[str, str] | None = None
+) -> Frame:
     """A `ClientRequest` reply (typed ClientRequest, Part B §2.3); no body element for 204."""
     extra = {"Content-Type": "application/json"} if body is not None else {}
     head = meta("ClientRequest", message_id, status, {**extra, **(headers or {})})

@@ -35,7 +35,7 @@ class Session:
     subscription: Any = None  # the subscription as the events core keeps it
     subscription_id: str | None = None
     dropped_at: float | None = None
-    missed: deque[dict[str, Any]] = field(
+    missed: deque[tuple[int, dict[str, Any]]] = field(
         default_factory=lambda: deque(maxlen=frames.RECOVERY_BUFFER_SIZE)
     )
     close: Callable[[], None] | None = None  # ends the live socket (a later socket took over)
@@ -48,7 +48,8 @@ class Session:
         """Send one notification, or keep it for recovery while dropped; whether it was sent."""
         self.sequence += 1
         if self.send is None:
-            self.missed.append(envelope)  # the oldest is dropped past 100 (Part A.13)
+            # Kept with the sequence it was given; the oldest goes past 100 (Part A.13).
+            self.missed.append((self.sequence, envelope))
             return False
         self.send(frames.encode(frames.notification(envelope, self.wsc())))
         return True
@@ -98,8 +99,9 @@ class Sessions:
         session.missed.clear()
         send = session.send
         assert send is not None
-        for envelope in missed:
-            send(frames.encode(frames.notification(envelope, session.wsc())))
+        for sequence, envelope in missed:
+            wsc = {"token": session.token, "sequence": sequence}
+            send(frames.encode(frames.notification(envelope, wsc)))
         return len(missed)
 
     def drop(self, session: Session, send: Send, now: float) -> None:

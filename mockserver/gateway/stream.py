@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import orjson
 from aiohttp import web
@@ -59,7 +59,7 @@ def stream_handler(
     streams: Streams,
     after: Callable[[int, int], list[LoggedChange]],
     last: Callable[[], int],
-) -> Callable[[web.Request], object]:
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def stream(request: web.Request) -> web.StreamResponse:
         try:
             position = _start(request, await asyncio.to_thread(last))
