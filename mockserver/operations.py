@@ -61,6 +61,46 @@ _AGENT_PRESENCE = "/account/<account>/extension/<extension>/call-queue-presence"
 _UNIFIED = "/account/<account>/extension/<extension>/unified-presence"
 _READ = frozenset(TOKEN_QUERY)
 
+# Issue 13: WebHook subscriptions (notifications-contract.md Part A.1, A.7, B.4): the spec's
+# throttling groups; the app permission SubscriptionWebhook (changelog 1.0.29). Create is served
+# with and without a trailing slash (the SDKs differ), as two rows sharing one view.
+_SUBSCRIPTION = "/subscription/<subscription>"
+_WEBHOOK = "SubscriptionWebhook"
+SUBSCRIPTIONS: Final = (
+    Operation("listSubscriptions", "GET", "/subscription", "light", _WEBHOOK, _READ),
+    Operation(
+        "createSubscription",
+        "POST",
+        "/subscription",
+        "medium",
+        _WEBHOOK,
+        _READ,
+        body="create-subscription-request",
+        body_required=True,
+    ),
+    Operation(
+        "createSubscriptionSlash",
+        "POST",
+        "/subscription/",
+        "medium",
+        _WEBHOOK,
+        _READ,
+        body="create-subscription-request",
+        body_required=True,
+    ),
+    Operation("readSubscription", "GET", _SUBSCRIPTION, "light", _WEBHOOK, _READ),
+    Operation(
+        "updateSubscription",
+        "PUT",
+        _SUBSCRIPTION,
+        "medium",
+        _WEBHOOK,
+        _READ,
+        body="update-subscription-request",
+    ),
+    Operation("deleteSubscription", "DELETE", _SUBSCRIPTION, "medium", _WEBHOOK, _READ),
+    Operation("renewSubscription", "POST", _SUBSCRIPTION + "/renew", "light", _WEBHOOK, _READ),
+)
 API: Final = (
     Operation(
         "readUserPresenceStatus",
@@ -194,7 +234,9 @@ API: Final = (
             ("conferenceType", ("AudioConferencing", "Meetings")),
         ),
     ),
+    *SUBSCRIPTIONS,
 )
+
 
 # The token endpoints have no user yet: the Auth group is keyed by the client (and username).
 OAUTH: Final = (
@@ -212,6 +254,9 @@ CONTROLS: Final = (
     Operation("violations", "GET", "/violations"),
     Operation("readClock", "GET", "/clock"),
     Operation("moveClock", "POST", "/clock"),
+    # Issue 13: what was delivered (Part A.15), and the event log itself.
+    Operation("deliveredEvents", "GET", "/events"),
+    Operation("eventLog", "GET", "/event-log"),
     Operation("gateway", "GET", "/gateway"),  # issue 13: where the WebSocket gateway is
 )
 

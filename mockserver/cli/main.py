@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
+from mockserver.cli import listen as listen_command
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
 from mockserver.config import (
@@ -149,6 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
     _account_options(contract)
+    listen_command.add_parser(commands)  # issue 13
     return parser
 
 
@@ -365,6 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # No logging set up: an in-process run keeps the emulator's lines out of the report.
             return run_contract(contract_options(args, os.environ), demo_login(settings))
+        if args.command == "listen":
+            return listen_command.run_listen(args, demo_login(settings))
         if args.command == "credentials":
             style = "json" if args.json else "env" if args.env else "text"
             print(credentials(settings, style))

@@ -100,7 +100,7 @@ class Subscription:
             "status": self.status,
             "eventFilters": list(self.event_filters),
             "expirationTime": iso(self.expiration_time),
-            "expiresIn": max(0, int(self.expiration_time - now)),
+            "expiresIn": max(0, round(self.expiration_time - now)),
             "deliveryMode": mode,
         }
         if self.disabled:

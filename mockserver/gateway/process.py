@@ -1,6 +1,7 @@
 """The gateway's own process, started by `serve` beside granian's workers (docs/serving.md: a
 WSGI worker cannot hold a socket open, so the sockets live here, on their own port).
 
+It also runs the WebHook deliverer (events/delivery.py) as a thread (plan seam 5).
 `serve` binds the port in the master (so a taken port is one line at start-up and `0` is
 settled before the app says where the gateway is), then forks the gateway from the master
 after the app is built: the child finds the emulator ready, as granian's workers do. The child
@@ -63,12 +64,18 @@ def run(emulator: Emulator, listener: socket.socket, parent: int) -> None:
     """The gateway's main: serve until stopped or orphaned."""
     from aiohttp import web
 
+    from mockserver.events.delivery import Deliverer, start_thread
     from mockserver.gateway.app import Gateway
     from mockserver.gateway.core import Core
 
     core = Core(emulator)
     gateway = Gateway(core)
     app = gateway.application()
+    # Plan seam 5: A's WebHook deliverer runs here too, as a thread; exactly once across
+    # processes and replicas comes from its leases in the store (events/delivery.py).
+    _, stop_deliveries = start_thread(
+        Deliverer(emulator.events, emulator.directory, emulator.clock)
+    )
 
     async def watch_parent(_: web.Application) -> Any:
         task = asyncio.create_task(_orphan_watch(parent))
@@ -88,6 +95,7 @@ def run(emulator: Emulator, listener: socket.socket, parent: int) -> None:
             handle_signals=True,
         )
     finally:
+        stop_deliveries.set()
         core.close()
 
 

@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -25,6 +26,8 @@ from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
 from mockserver.emulator import Emulator
+from mockserver.events.delivery import Deliverer
+from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.platform.users import users
 from mockserver.storage import store_from_url
 from mockserver.web.app import create_app
@@ -36,6 +39,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 # What `passthrough` takes: True (every other URL), a URL prefix, a compiled pattern, or several.
 Passthrough = bool | str | re.Pattern[str] | Iterable[str | re.Pattern[str]]
 LOGGER = "presence_mock"
+DEFAULT_HOOK = "https://webhook.presence-mock.test/hook"
+# What a test's WebHook handler gets (the envelope) and may answer: None (200), a status, an
+# Answer.
+Handler = Callable[[dict[str, Any]], "Answer | int | None"]
+Event = dict[str, Any]
 
 
 @functools.lru_cache(maxsize=8)
@@ -96,6 +104,10 @@ class PresenceMock:
         self._client = self.app.test_client(use_cookies=False)
         self._mock: responses.RequestsMock | None = None
         self.expect_refused = False  # the pytest fixture fails on refused requests unless set
+        # Issue 13: WebHooks are delivered synchronously, after each request the mock answers.
+        self.deliverer = Deliverer(
+            self.emulator.events, self.emulator.directory, self.emulator.clock
+        )
 
     # -- what a test reads ----------------------------------------------------------------------
     @property
@@ -126,6 +138,49 @@ class PresenceMock:
     def reset(self) -> None:
         """Presence back to the seeded state and an empty journal (tokens stay valid)."""
         self.emulator.reset()
+
+    # -- events (issue 13) ----------------------------------------------------------------------
+    def webhook(self, handler: Handler | None = None, address: str = DEFAULT_HOOK) -> str:
+        """An address to create WebHook subscriptions with: what is POSTed there goes to
+        `handler` (the envelope; it may answer a status) instead of the network, and the
+        `Validation-Token` handshake is answered for it. Any other address (a receiver on
+        loopback, say) is POSTed to over real HTTP. Returns the address."""
+
+        def receive(outgoing: Outgoing) -> Answer | int | None:
+            token = outgoing.headers.get("Validation-Token")
+            if token is not None and not outgoing.body:
+                return Answer(200, {"Validation-Token": token})
+            return handler(outgoing.json()) if handler is not None else None
+
+        self.emulator.events.transport.receivers[address] = receive
+        return address
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every delivery attempt so far (as /_mock/events), oldest first."""
+        self.deliverer.step()
+        return self.emulator.events.journal.entries()
+
+    def wait_for_event(
+        self,
+        test: Callable[[Event], bool] | None = None,
+        *,
+        subscription_id: str | None = None,
+        extension_id: int | str | None = None,
+        timeout: float = 5.0,
+    ) -> Event:
+        """The first envelope delivered (2xx) that matches, delivering what is due meanwhile
+        (retries included) until `timeout` seconds have passed; TimeoutError then."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.deliverer.step()
+            for entry in self.emulator.events.journal.entries():
+                envelope = entry["event"]
+                if entry["delivered"] and _matches(envelope, test, subscription_id, extension_id):
+                    return envelope  # type: ignore[no-any-return]
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"no matching event delivered in {timeout} s")
+            time.sleep(0.05)
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> PresenceMock:
@@ -177,7 +232,23 @@ class PresenceMock:
             headers=dict(prepared.headers),
             data=_body(prepared),
         )
-        return answer.status_code, dict(answer.headers), answer.get_data()
+        result = answer.status_code, dict(answer.headers), answer.get_data()
+        self.deliverer.step()  # the WebHooks this request caused, before the client goes on
+        return result
+
+
+def _matches(
+    envelope: Event,
+    test: Callable[[Event], bool] | None,
+    subscription_id: str | None,
+    extension_id: int | str | None,
+) -> bool:
+    if subscription_id is not None and envelope.get("subscriptionId") != subscription_id:
+        return False
+    body = envelope.get("body") or {}
+    if extension_id is not None and body.get("extensionId") != str(extension_id):
+        return False
+    return test is None or bool(test(envelope))
 
 
 def _prefixes(passthrough: Passthrough) -> list[str | re.Pattern[str]]:

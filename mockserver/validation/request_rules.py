@@ -74,7 +74,9 @@ def check(request: Request, matched: Matched | None = None) -> list[RuleProblem]
     operation, params = matched
     if operation.query is None:
         return []  # the token endpoint answers its own OAuth errors (Part A.12)
-    found = _account(params["account"]) + _query(request, operation.query, operation.multi)
+    found = _query(request, operation.query, operation.multi)
+    if "account" in params:  # every operation but the subscriptions' (issue 13)
+        found = _account(params["account"]) + found
     if "extension" in params:
         found += _ids(params["extension"], operation)
     if "group" in params:

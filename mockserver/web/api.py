@@ -13,7 +13,7 @@ from flask import Blueprint, Response
 from mockserver.errors import InvalidParameter
 from mockserver.operations import API, API_PREFIX
 from mockserver.presence import parsing
-from mockserver.web import directory_api, queue_api
+from mockserver.web import directory_api, queue_api, subscription_api
 from mockserver.web.context import state
 from mockserver.web.rendering import (
     ERROR_SCHEMA,
@@ -97,5 +97,6 @@ register(
         "readAccountPresence": read_account_presence,
         **queue_api.VIEWS,
         **directory_api.VIEWS,
+        **subscription_api.VIEWS,
     },
 )

@@ -16,6 +16,7 @@ from flask import Flask
 
 from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
+from mockserver.events.delivery import Deliverer, start_thread
 from mockserver.scaleout import is_shared, shared
 from mockserver.web import api, controls, hooks, oauth
 from mockserver.web.context import EXTENSION
@@ -51,6 +52,9 @@ def create_app(
     for blueprint in (api.blueprint, oauth.blueprint, controls.blueprint):
         app.register_blueprint(blueprint)
     drop_automatic_head(app)
+    if os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+        # `flask run` has no deliverer process (serve's): WebHooks go from a thread (issue 13).
+        start_thread(Deliverer(emulator.events, emulator.directory, emulator.clock))
     return app
 
 

@@ -17,7 +17,7 @@ from mockserver.errors import (
     JsonParseError,
     ResourceNotFound,
 )
-from mockserver.inputs import load_json
+from mockserver.inputs import is_digits, load_json
 from mockserver.operations import CONTROLS, CONTROLS_PREFIX
 from mockserver.web.context import emulator
 from mockserver.web.gateway_links import links
@@ -123,10 +123,39 @@ def _finite_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def delivered_events() -> Response:
+    """Every delivery attempt since the last reset, oldest first: each WebHook POST with the
+    receiver's answer, each WebSocket notification (Part A.15). `?subscriptionId=` narrows it."""
+    entries = emulator().events.journal.entries()
+    wanted = request.args.get("subscriptionId")
+    if wanted is not None:
+        entries = [e for e in entries if e["subscriptionId"] == wanted]
+    return json_response({"records": entries})
+
+
+def event_log() -> Response:
+    """The logged presence changes after `?after=` (0), at most `?limit=` (100, up to 1000)."""
+    after, limit = _whole("after", 0), min(_whole("limit", 100), 1000)
+    log = emulator().events.log
+    changes = [c.to_wire() for c in log.after(after, limit)]
+    return json_response({"records": changes, "last": log.last()})
+
+
+def _whole(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not is_digits(raw, 12):
+        raise InvalidParameter(name)
+    return int(raw)
+
+
 register(
     blueprint,
     CONTROLS,
     {
+        "deliveredEvents": delivered_events,
+        "eventLog": event_log,
         "health": health,
         "reset": reset,
         "requests": requests,

@@ -1,0 +1,133 @@
+"""`presence-mock listen`: print the presence events of a filter live, for a developer's terminal.
+
+It logs in to the target (the demo administrator by default, or --client-id/--client-secret/
+--jwt, or the RINGCENTRAL_* variables), starts a WebHook receiver on loopback (the WebSocket
+gateway is another way in; this command needs no more than HTTP), creates a WebHook subscription
+for the filters, prints each event as it arrives, and deletes the subscription on Ctrl-C (or
+after --count events). The target must be able to reach the receiver: a local emulator can.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import queue
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+DEFAULT_FILTER = "/restapi/v1.0/account/~/presence?detailedTelephonyState=true"
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+SUBSCRIPTION = "/restapi/v1.0/subscription"
+
+
+def add_parser(commands: Any) -> None:
+    listen = commands.add_parser(
+        "listen",
+        help="print the presence events of a filter live (through a WebHook on loopback)",
+        epilog="The login falls back to RINGCENTRAL_SERVER_URL, RINGCENTRAL_CLIENT_ID, "
+        "RINGCENTRAL_CLIENT_SECRET and RINGCENTRAL_JWT, then to the demo administrator.",
+    )
+    listen.add_argument("--target", help="the server's base URL (default http://127.0.0.1:8080)")
+    listen.add_argument(
+        "--filter",
+        action="append",
+        dest="filters",
+        metavar="FILTER",
+        help=f"an event filter (repeatable; default {DEFAULT_FILTER})",
+    )
+    listen.add_argument("--client-id")
+    listen.add_argument("--client-secret")
+    listen.add_argument("--jwt")
+    listen.add_argument("--json", action="store_true", help="print each envelope as JSON")
+    listen.add_argument("--count", type=int, help="stop after this many events")
+    listen.add_argument(
+        "--receiver-host",
+        default="127.0.0.1",
+        help="where the receiver listens (the address the target POSTs to; default 127.0.0.1)",
+    )
+    listen.add_argument("--receiver-port", type=int, default=0, help="its port (default: free)")
+
+
+def login(
+    args: argparse.Namespace, environ: Mapping[str, str], demo: dict[str, str]
+) -> dict[str, str]:
+    def given(flag: str, variable: str, fallback: str) -> str:
+        return getattr(args, flag) or environ.get(variable) or fallback
+
+    return {
+        "target": given("target", "RINGCENTRAL_SERVER_URL", "http://127.0.0.1:8080").rstrip("/"),
+        "clientId": given("client_id", "RINGCENTRAL_CLIENT_ID", demo["clientId"]),
+        "clientSecret": given("client_secret", "RINGCENTRAL_CLIENT_SECRET", demo["clientSecret"]),
+        "jwt": given("jwt", "RINGCENTRAL_JWT", demo["jwt"]),
+    }
+
+
+def run_listen(args: argparse.Namespace, demo: dict[str, str], out: TextIO = sys.stdout) -> int:
+    import requests
+
+    from presence_mock_kit.receiver import Received, WebhookReceiver
+
+    found = login(args, os.environ, demo)
+    target = found["target"]
+    basic = base64.b64encode(f"{found['clientId']}:{found['clientSecret']}".encode()).decode()
+    token = requests.post(
+        f"{target}/restapi/oauth/token",
+        data={"grant_type": JWT_GRANT, "assertion": found["jwt"]},
+        headers={"Authorization": f"Basic {basic}"},
+        timeout=10,
+    )
+    if token.status_code != 200:
+        print(
+            f"presence-mock listen: login failed: {token.status_code} {token.text}", file=sys.stderr
+        )
+        return 1
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    arrived: queue.Queue[Received] = queue.Queue()
+    with WebhookReceiver(args.receiver_host, args.receiver_port, on_delivery=arrived.put) as hook:
+        body = {
+            "eventFilters": args.filters or [DEFAULT_FILTER],
+            "deliveryMode": {"transportType": "WebHook", "address": hook.url},
+        }
+        created = requests.post(f"{target}{SUBSCRIPTION}", json=body, headers=headers, timeout=10)
+        if created.status_code != 200:
+            print(f"presence-mock listen: {created.status_code} {created.text}", file=sys.stderr)
+            return 1
+        subscription = created.json()
+        filters = ", ".join(subscription["eventFilters"])
+        print(
+            f"listening: subscription {subscription['id']} on {filters} (WebHook {hook.url});"
+            " Ctrl-C stops",
+            file=sys.stderr,
+            flush=True,
+        )
+        shown = 0
+        try:
+            while args.count is None or shown < args.count:
+                try:
+                    received = arrived.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                print(_line(received.json, args.json), file=out, flush=True)
+                shown += 1
+        except KeyboardInterrupt:
+            pass
+        finally:
+            requests.delete(
+                f"{target}{SUBSCRIPTION}/{subscription['id']}", headers=headers, timeout=10
+            )
+    return 0
+
+
+def _line(envelope: dict[str, Any], as_json: bool) -> str:
+    if as_json:
+        return json.dumps(envelope, separators=(",", ":"))
+    body = envelope.get("body", {})
+    fields = ("presenceStatus", "userStatus", "dndStatus", "telephonyStatus", "meetingStatus")
+    shown = " ".join(f"{k}={body[k]}" for k in fields if k in body)
+    calls = f" calls={body['totalActiveCalls']}" if "totalActiveCalls" in body else ""
+    stamp = envelope.get("timestamp") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return f"{stamp} ext={body.get('extensionId')} seq={body.get('sequence')} {shown}{calls}"

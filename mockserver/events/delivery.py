@@ -1,0 +1,244 @@
+"""The WebHook deliverer (contract Part A.8): every logged change, to every WebHook subscription
+that gets it, exactly once, in order, from whichever process runs a deliverer.
+
+Exactly once across workers and replicas comes from the store: a deliverer serves a subscription
+only while it holds that subscription's lease (`Store.lease`, atomic on every backend), and the
+lease's state is the subscription's cursor (the last position dealt with), its retry schedule
+and since when it has been failing. A deliverer that dies stops renewing its leases; after
+LEASE_SECONDS another takes them over and goes on from the cursor (the one change it may have
+POSTed without recording is then POSTed again: docs/decisions.md, issue 13).
+
+A failure (a non-2xx, an error, no answer in 3 s) is retried after 1, 2 and 4 s, then that
+change is given up; once a subscription's deliveries have failed for 10 minutes of emulator time
+it is blacklisted with the platform's words. Nothing is delivered to an expired or blacklisted
+subscription. Reminder filters (`/subscription/~?threshold&interval`) are sent from here too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
+from typing import Any
+
+import urllib3
+
+from mockserver.directory.model import Directory
+from mockserver.events.filters import REMINDER, Filter
+from mockserver.events.hub import Events
+from mockserver.events.matching import envelope_for
+from mockserver.events.subscriptions import WEBHOOK, Subscription, iso, lease_name
+from mockserver.events.webhooks import Answer, delivery
+from mockserver.platform.clock import Clock
+from mockserver.storage import Record
+
+log = logging.getLogger("presence_mock")
+LEASE_SECONDS = 30.0  # longer than one POST with its timeout (3 s)
+RETRIES = (1.0, 2.0, 4.0)  # Part A.8
+BLACKLIST_AFTER = 600.0  # emulator seconds of continuous failure
+BATCH = 50  # changes one step takes of one subscription
+THREADS = 8  # subscriptions served at once (a slow receiver holds up only its own)
+IDLE_WAIT = 0.2  # seconds a deliverer waits on the log between looks at retries and reminders
+_REMINDER_NAMESPACE = uuid.UUID("0b6c3d7e-1f2a-4c5d-8e9f-a0b1c2d3e4f5")
+
+
+class Deliverer:
+    def __init__(
+        self,
+        events: Events,
+        directory: Directory,
+        clock: Clock,
+        *,
+        owner: str | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.events = events
+        self.directory = directory  # what envelope_for reads (the owner's role now)
+        self.clock = clock
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.lease_seconds = lease_seconds
+        self.wall = wall
+        self._pool: ThreadPoolExecutor | None = None
+
+    # -- the loop -------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        """Deliver until `stop` is set: a step, then a short wait for new changes."""
+        log.debug("presence-mock: WebHook deliverer %s started", self.owner)
+        while not stop.is_set():
+            try:
+                self.step()
+                self.events.log.wait(self.events.log.last(), IDLE_WAIT, limit=1)
+            except Exception:  # a store hiccup must not end deliveries for good
+                log.exception("presence-mock: WebHook delivery step failed")
+                stop.wait(1.0)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def step(self) -> int:
+        """One pass over the WebHook subscriptions this deliverer can lease; POSTs attempted."""
+        now = self.clock.now()
+        due = [
+            s for s in self.events.subscriptions.all() if s.transport == WEBHOOK and s.active(now)
+        ]
+        if not due:
+            return 0
+        if len(due) == 1:
+            return self._serve(due[0])
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(THREADS, thread_name_prefix="presence-webhooks")
+        return sum(self._pool.map(self._serve, due))
+
+    # -- one subscription -----------------------------------------------------------------------
+    def _serve(self, subscription: Subscription) -> int:
+        store = self.events.log.store
+        name = lease_name(subscription.id)
+        state = store.lease(name, self.owner, self.wall(), self.lease_seconds)
+        if state is None:
+            return 0  # another deliverer has it
+        attempts = 0
+        if self.wall() < state.get("retryAt", 0.0):
+            return 0
+        cursor = int(state.get("cursor", subscription.start))
+        for change in self.events.log.after(cursor, BATCH):
+            envelope = envelope_for(subscription, change, self)
+            if envelope is None:
+                state["cursor"] = change.position
+                continue
+            attempts += 1
+            if not self._attempt(subscription, change.position, envelope, state):
+                break
+            state["cursor"] = change.position
+        attempts += self._remind(subscription, state)
+        store.update_lease(name, self.owner, state)
+        return attempts
+
+    def _attempt(
+        self, subscription: Subscription, position: int, envelope: dict[str, Any], state: Record
+    ) -> bool:
+        """POST one envelope; on failure schedule the retry (state) and say False, unless this
+        was the last try: then the change is given up (True) or the subscription blacklisted."""
+        attempt = int(state.get("attempt", 0)) + 1
+        answer, reason = self._post(subscription, envelope)
+        now = self.clock.now()
+        ok = reason is None
+        self.events.journal.record(
+            WEBHOOK,
+            envelope,
+            time=now,
+            position=position,
+            address=subscription.address,
+            status=answer.status if answer is not None else None,
+            error=reason if answer is None else (None if ok else reason),
+            attempt=attempt,
+        )
+        if ok:
+            for key in ("attempt", "retryAt", "failingSince"):
+                state.pop(key, None)
+            return True
+        failing_since = float(state.setdefault("failingSince", now))
+        if now - failing_since >= BLACKLIST_AFTER:
+            self.events.subscriptions.blacklist(subscription.id, reason or "")
+            state["attempt"], state["retryAt"] = 0, float("inf")
+            return False
+        if attempt > len(RETRIES):  # given up: the next change gets its own tries
+            state.pop("attempt", None)
+            state.pop("retryAt", None)
+            return True
+        state["attempt"], state["retryAt"] = attempt, self.wall() + RETRIES[attempt - 1]
+        return False
+
+    def _post(
+        self, subscription: Subscription, envelope: dict[str, Any]
+    ) -> tuple[Answer | None, str | None]:
+        """The receiver's answer and, for a failure, the reason in the platform's words."""
+        assert subscription.address is not None
+        outgoing = delivery(subscription.address, envelope, subscription.token)
+        try:
+            answer = self.events.transport.send(outgoing)
+        except urllib3.exceptions.TimeoutError:
+            return None, "I/O operation is failed. Details: [Read timed out]"
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as error:
+            return None, f"I/O operation is failed. Details: [{_cause(error)}]"
+        if 200 <= answer.status < 300:
+            return answer, None
+        return (
+            answer,
+            f"Webhook responses with code: [{answer.status}], reason: [{_phrase(answer.status)}]",
+        )
+
+    # -- reminders ------------------------------------------------------------------------------
+    def _remind(self, subscription: Subscription, state: Record) -> int:
+        """Reminder filters: from `threshold` seconds before expiry, every `interval` seconds."""
+        reminders = [f for f in subscription.filters() if f.kind == REMINDER]
+        if not reminders or "attempt" in state:
+            return 0
+        now = self.clock.now()
+        found = reminders[0]
+        left = subscription.expiration_time - now
+        if left > found.threshold or now < float(state.get("remindAt", 0.0)):
+            return 0
+        envelope = reminder_envelope(subscription, found, now)
+        answer, reason = self._post(subscription, envelope)
+        self.events.journal.record(
+            WEBHOOK,
+            envelope,
+            time=now,
+            position=0,
+            address=subscription.address,
+            status=answer.status if answer is not None else None,
+            error=reason,
+        )
+        state["remindAt"] = now + found.interval
+        return 1
+
+
+def reminder_envelope(subscription: Subscription, found: Filter, now: float) -> dict[str, Any]:
+    """The reminder event (docs/decisions.md, issue 13: its body is the subscription's lifetime,
+    in SubscriptionInfo's words)."""
+    owner = str(subscription.extension_id)
+    return {
+        "uuid": str(uuid.uuid5(_REMINDER_NAMESPACE, f"{subscription.id}:{now:.3f}")),
+        "event": found.text,
+        "timestamp": iso(now),
+        "subscriptionId": subscription.id,
+        "ownerId": owner,
+        "body": {
+            "id": subscription.id,
+            "expirationTime": iso(subscription.expiration_time),
+            "expiresIn": max(0, int(subscription.expiration_time - now)),
+            "ownerId": owner,
+        },
+    }
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _cause(error: BaseException) -> str:
+    reason = getattr(error, "reason", None)
+    text = str(reason or error)
+    if "refused" in text.lower():
+        return "Connection refused"
+    return text.split(":")[-1].strip() or type(error).__name__
+
+
+def start_thread(deliverer: Deliverer) -> tuple[threading.Thread, threading.Event]:
+    """Run a deliverer in a daemon thread (flask run; the gateway process may do the same)."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=deliverer.run, args=(stop,), name="presence-webhooks", daemon=True
+    )
+    thread.start()
+    return thread, stop
