@@ -36,6 +36,18 @@ def change(client: Client) -> str:
     return client.flip_status()
 
 
+def wait_for_journal(client: Client, subscription: str, count: int) -> list[dict]:
+    """The delivered-events journal of one subscription, once it has `count` entries."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = requests.get(
+            f"{client.url}/_mock/events", params={"subscriptionId": subscription}, timeout=5
+        ).json()["records"]
+        if len(found) >= count or time.monotonic() > deadline:
+            return list(found)
+        time.sleep(0.1)
+
+
 # -- the upgrade ------------------------------------------------------------------------------
 @pytest.mark.parametrize("query", ["", "?access_token=nope"])
 def test_a_bad_token_is_refused_with_401_and_an_error_body(client: Client, query: str) -> None:
@@ -111,6 +123,10 @@ def test_subscribe_receive_update_and_delete(client: Client) -> None:
     assert envelope["body"]["userStatus"] == note
     assert envelope["ownerId"] == envelope["body"]["ownerId"] == envelope["body"]["extensionId"]
     assert envelope["timestamp"].endswith("Z")
+
+    journal = wait_for_journal(client, info["id"], 1)  # Part A.15: /_mock/events shows it
+    assert journal[0]["transport"] == "WebSocket" and journal[0]["delivered"] is True
+    assert journal[0]["event"] == envelope
 
     detailed = info["eventFilters"][0] + "?detailedTelephonyState=true"
     body = {"eventFilters": [detailed], "deliveryMode": {"transportType": "WebSocket"}}
@@ -196,6 +212,9 @@ def test_recovery_replays_what_was_missed(client: Client) -> None:
     assert {n[1]["subscriptionId"] for n in replayed} == {subscription}
     note = change(client)  # and it goes on
     assert again.wait_for("ServerNotification")[1]["body"]["userStatus"] == note
+    # Journalled as they went out: the first, the three replayed, the last.
+    journal = wait_for_journal(client, subscription, 5)
+    assert [e["event"]["body"]["userStatus"] for e in journal][1:4] == missed
     again.close()
 
 

@@ -21,7 +21,7 @@ from mockserver.errors import MockError, ResourceNotFound
 from mockserver.events.log import LoggedChange
 from mockserver.gateway import frames
 from mockserver.gateway.core import Core, Delivered
-from mockserver.gateway.sessions import WSC_TOKEN, Session, Sessions
+from mockserver.gateway.sessions import WSC_TOKEN, Notice, Session, Sessions
 from mockserver.gateway.stream import CORS, Streams, stream_handler
 from mockserver.gateway.tail import Tail
 
@@ -92,25 +92,25 @@ class Gateway:
     def _on_changes(self, changes: list[LoggedChange]) -> None:
         """In the tail thread: what each subscribed session gets of these changes (the events
         core's matching), then handed to the loop to send."""
-        out: list[tuple[Session, dict[str, Any]]] = []
-        journal: list[Delivered] = []
+        out: list[tuple[Session, Notice]] = []
         for change in changes:
             for session in self.sessions.subscribed:
                 envelope = self.core.envelope(session.subscription, change)
                 if envelope is not None:
-                    out.append((session, envelope))
-                    journal.append((session.grant, session.token, envelope, change))
+                    out.append((session, Notice(envelope, change.position)))
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._deliver, out, changes)
-        if journal:
-            self.core.journal(journal)
 
-    def _deliver(self, out: list[tuple[Session, dict[str, Any]]], changes: list[Any]) -> None:
-        for session, envelope in out:
+    def _deliver(self, out: list[tuple[Session, Notice]], changes: list[LoggedChange]) -> None:
+        sent: list[Delivered] = []
+        for session, notice in out:
             # A subscription replaced or deleted meanwhile gets nothing more.
-            if envelope.get("subscriptionId") == session.subscription_id:
-                session.deliver(envelope)
+            current = notice.envelope.get("subscriptionId") == session.subscription_id
+            if current and session.deliver(notice):
+                sent.append((session.token, notice))
         self.streams.publish(changes)
+        if sent:  # what went out on a socket (a dropped session's wait: journalled on replay)
+            self.core.journal(sent)
 
     # -- timeouts and recovery, on the emulator's clock (Part A.13, A.14) -----------------------
     async def _sweep(self) -> None:
@@ -174,7 +174,8 @@ class Gateway:
         session.close = lambda: send("")
         send(frames.encode(frames.connection_details(now, session.wsc(), recovery)))
         if recovery == ("Successful", None):
-            self.sessions.replay(session)
+            replayed = self.sessions.replay(session)
+            self.core.journal([(session.token, notice) for notice in replayed])
         try:
             async for message in socket:
                 if message.type != WSMsgType.TEXT:

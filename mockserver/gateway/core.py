@@ -18,6 +18,7 @@ from mockserver.events.journal import DeliveryJournal
 from mockserver.events.log import EventLog, LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
+from mockserver.gateway.sessions import Notice
 from mockserver.platform.tokens import Caller
 from mockserver.platform.wstokens import WsGrant
 
@@ -26,7 +27,7 @@ log = logging.getLogger("presence_mock")
 # renewed once less than this much of it is left.
 RENEW_BELOW = 43_200.0
 
-Delivered = tuple[WsGrant, str, dict[str, Any], LoggedChange]  # grant, session, envelope, change
+Delivered = tuple[str, Notice]  # the session's token, what it was sent
 
 
 class Core:
@@ -105,12 +106,13 @@ class Core:
     def _write_journal(self) -> None:
         while (batch := self._journal.get()) is not None:
             try:
-                for _grant, session, envelope, change in batch:
+                now = self.now()
+                for session, notice in batch:
                     self.delivered.record(
                         WEBSOCKET,
-                        envelope,
-                        time=self.now(),
-                        position=change.position,
+                        notice.envelope,
+                        time=now,
+                        position=notice.position,
                         session_id=session,
                     )
             except Exception:

@@ -21,6 +21,16 @@ from mockserver.gateway import frames
 from mockserver.platform.wstokens import WsGrant
 
 Send = Callable[[str], None]  # queue one frame's text on a live socket
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One notification for one session: the envelope and the log position it came from."""
+
+    envelope: dict[str, Any]
+    position: int
+
+
 WSC_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
@@ -35,7 +45,7 @@ class Session:
     subscription: Any = None  # the subscription as the events core keeps it
     subscription_id: str | None = None
     dropped_at: float | None = None
-    missed: deque[tuple[int, dict[str, Any]]] = field(
+    missed: deque[tuple[int, Notice]] = field(
         default_factory=lambda: deque(maxlen=frames.RECOVERY_BUFFER_SIZE)
     )
     close: Callable[[], None] | None = None  # ends the live socket (a later socket took over)
@@ -44,14 +54,14 @@ class Session:
     def wsc(self) -> dict[str, Any]:
         return {"token": self.token, "sequence": self.sequence}
 
-    def deliver(self, envelope: dict[str, Any]) -> bool:
+    def deliver(self, notice: Notice) -> bool:
         """Send one notification, or keep it for recovery while dropped; whether it was sent."""
         self.sequence += 1
         if self.send is None:
             # Kept with the sequence it was given; the oldest goes past 100 (Part A.13).
-            self.missed.append((self.sequence, envelope))
+            self.missed.append((self.sequence, notice))
             return False
-        self.send(frames.encode(frames.notification(envelope, self.wsc())))
+        self.send(frames.encode(frames.notification(notice.envelope, self.wsc())))
         return True
 
 
@@ -93,16 +103,16 @@ class Sessions:
         self.refresh()
         return session, recovery
 
-    def replay(self, session: Session) -> int:
-        """Send what a recovered session missed, oldest first; how many."""
+    def replay(self, session: Session) -> list[Notice]:
+        """Send what a recovered session missed, oldest first; what was sent."""
         missed = list(session.missed)
         session.missed.clear()
         send = session.send
         assert send is not None
-        for sequence, envelope in missed:
+        for sequence, notice in missed:
             wsc = {"token": session.token, "sequence": sequence}
-            send(frames.encode(frames.notification(envelope, wsc)))
-        return len(missed)
+            send(frames.encode(frames.notification(notice.envelope, wsc)))
+        return [notice for _, notice in missed]
 
     def drop(self, session: Session, send: Send, now: float) -> None:
         """The socket of `send` closed: keep the session for recovery (unless a newer socket
