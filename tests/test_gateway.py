@@ -3,6 +3,7 @@ WebSocket client (contract Part A.10-A.14, Part B §2, §7)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -154,6 +155,28 @@ def test_one_subscription_per_connection(client: Client) -> None:
     assert socket.wait_for("ServerNotification")[1]["subscriptionId"] == second["id"]
     gone = client.session.get(f"{client.url}/restapi/v1.0/subscription/{first['id']}", timeout=10)
     assert gone.status_code == 404
+    socket.close()
+
+
+def test_a_reset_ends_the_subscriptions_of_open_sockets(client: Client) -> None:
+    socket = client.connect()
+    socket.receive()
+    socket.subscribe()
+    change(client)
+    socket.wait_for("ServerNotification")
+    requests.post(f"{client.url}/_mock/reset", timeout=10).raise_for_status()
+    time.sleep(1.5)  # a sweep of the gateway
+    with contextlib.suppress(TimeoutError):  # what the reset itself changed may come first
+        while True:
+            socket.wait_for("ServerNotification", timeout=0.3)
+    change(client)
+    with pytest.raises(TimeoutError):  # A's decision: no subscriptions after a reset
+        socket.wait_for("ServerNotification", timeout=1.0)
+    socket.send([{"type": "Heartbeat", "messageId": "h-1"}])  # the socket itself stays
+    assert socket.wait_for("Heartbeat")[0]["messageId"] == "h-1"
+    socket.subscribe()
+    change(client)
+    socket.wait_for("ServerNotification")
     socket.close()
 
 

@@ -131,16 +131,21 @@ class Gateway:
                 log.exception("gateway: the sweep failed")
 
     async def _renew(self, now: float) -> None:
-        """Part A.12: a WebSocket subscription is renewed while its session lives."""
+        """Part A.12: a WebSocket subscription is renewed while its session lives; one that is
+        gone from the store (a reset, a DELETE over REST) is dropped from its session."""
         held = {s.subscription_id: s for s in self.sessions.subscribed}
-        renewed = await asyncio.to_thread(
-            self.core.renewed, [s.subscription for s in held.values()], now
+        renewed, gone = await asyncio.to_thread(
+            self.core.maintain, [s.subscription for s in held.values()], now
         )
         for subscription in renewed:
             session = held[subscription.id]
             if session.subscription_id == subscription.id:
                 session.subscription = subscription
-        if renewed:
+        for subscription_id in gone:
+            session = held[subscription_id]
+            if session.subscription_id == subscription_id:
+                session.subscription, session.subscription_id = None, None
+        if renewed or gone:
             self.sessions.refresh()
 
     def _end(self, session: Session, code: str) -> None:

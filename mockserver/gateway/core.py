@@ -82,14 +82,20 @@ class Core:
         """The session that held it is gone for good (or replaced it)."""
         self.subscriptions.remove(subscription.id)
 
-    def renewed(self, subscriptions: Iterable[Subscription], now: float) -> list[Subscription]:
-        """Renew those of live (or recoverable) sessions that are getting old."""
-        done = []
-        for subscription in subscriptions:
-            if subscription.expiration_time - now < RENEW_BELOW:
+    def maintain(
+        self, subscriptions: Iterable[Subscription], now: float
+    ) -> tuple[list[Subscription], set[str]]:
+        """Renew those of live (or recoverable) sessions that are getting old (Part A.12); and
+        name those no longer in the store (a reset, or a DELETE over REST), which get nothing
+        more."""
+        held = list(subscriptions)
+        kept = {s.id for s in self.subscriptions.all()}
+        renewed = []
+        for subscription in held:
+            if subscription.id in kept and subscription.expiration_time - now < RENEW_BELOW:
                 caller = self._caller(subscription.extension_id, subscription.client_id)
-                done.append(self.subscriptions.renew(caller, subscription.id))
-        return done
+                renewed.append(self.subscriptions.renew(caller, subscription.id))
+        return renewed, {s.id for s in held} - kept
 
     def _wire(self, subscription: Subscription) -> dict[str, Any]:
         # As of the moment it was made or renewed: a reply says expiresIn 86399 (Part A.12).
