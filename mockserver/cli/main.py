@@ -118,6 +118,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=LOG_FORMATS,
         help="text lines (the default) or one JSON object per line",
     )
+    serve.add_argument(
+        "--webhook-https-only",
+        action="store_const",
+        const=True,
+        help="refuse http:// WebHook addresses with SUB-523, as the platform does",
+    )
     _account_options(serve)
     _control_options(serve)
     serve.add_argument(
