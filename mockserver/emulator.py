@@ -18,6 +18,7 @@ from mockserver.platform.credentials import Keys, credential_jwt, keys_for, with
 from mockserver.platform.janitor import Janitor
 from mockserver.platform.ratelimit import RateLimiter
 from mockserver.platform.tokens import TokenService
+from mockserver.platform.wstokens import WsTokens
 from mockserver.presence.calls import ActiveCallsService
 from mockserver.presence.directory import DirectoryService
 from mockserver.presence.queues import QueuePresenceService
@@ -45,6 +46,7 @@ class Emulator:
     keys: Keys  # what the credentials of `credentials` are made from
     telephony: CallEngine  # simulated calls and meetings (issue 14)
     events: Events  # issue 13: the event log, publisher, subscriptions, delivered journal
+    ws_tokens: WsTokens  # issue 13: WebSocket tokens (wstoken, the gateway's upgrade)
 
     @classmethod
     def build(
@@ -77,6 +79,7 @@ class Emulator:
             keys=keys,
             telephony=CallEngine(presence, clock, settings.seed),
             events=Events.build(presence, store, clock, settings.webhook_https_only),
+            ws_tokens=WsTokens(store, clock, janitor),
         )
 
     @classmethod

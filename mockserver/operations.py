@@ -243,6 +243,8 @@ OAUTH: Final = (
     Operation("getToken", "POST", "/token", group="auth"),
     Operation("revokeToken", "POST", "/revoke", group="auth"),
     Operation("authorize", "GET", "/authorize"),
+    # Issue 13, Part A.10: a bearer call (the caller's session), counted in the Auth group.
+    Operation("authWsToken", "POST", "/wstoken", group="auth", permission="WebSocket"),
 )
 
 CONTROLS: Final = (
@@ -255,6 +257,7 @@ CONTROLS: Final = (
     # Issue 13: what was delivered (Part A.15), and the event log itself.
     Operation("deliveredEvents", "GET", "/events"),
     Operation("eventLog", "GET", "/event-log"),
+    Operation("gateway", "GET", "/gateway"),  # issue 13: where the WebSocket gateway is
 )
 
 # Issue 14: simulated calls and meetings (mockserver/web/calls_api.py), beside the controls.

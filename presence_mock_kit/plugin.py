@@ -36,6 +36,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the PUT round trip (each PUT is followed by restoring what was there)",
     )
     group.addoption(
+        "--presence-webhook-url",
+        help="the public URL that reaches the kit's WebHook receiver (for a target that cannot "
+        "reach loopback, e.g. the sandbox behind a tunnel); default: the receiver's own "
+        "http://127.0.0.1 URL",
+    )
+    group.addoption(
+        "--presence-webhook-port",
+        type=int,
+        default=0,
+        help="the port the kit's WebHook receiver listens on (default: a free one)",
+    )
+    group.addoption(
         "--presence-pace",
         choices=("auto", "on", "off"),
         default="auto",

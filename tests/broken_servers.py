@@ -20,6 +20,8 @@ from werkzeug.serving import make_server
 
 from mockserver.config import Settings
 from mockserver.emulator import Emulator
+from mockserver.events.delivery import Deliverer, start_thread
+from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.web.app import create_app
 
 ACCOUNT = re.compile(r"/restapi/v1\.0/account/[^/]+/presence")
@@ -61,6 +63,24 @@ class BrokenEmulator(Emulator):
                 return batch(base, caller, account, ids[:30], view)
 
             self.presence.read_batch = no_limit  # type: ignore[method-assign]
+        # Issue 13: subscriptions and events.
+        if kind == "subscription-no-handshake":
+            self.events.subscriptions.handshake = None
+        if kind == "event-not-published":
+            self.presence._listeners.clear()
+        if kind == "sequence-stuck":
+            send = self.events.transport.send
+
+            def stuck(outgoing: Outgoing) -> Answer:
+                if outgoing.body:
+                    envelope = json.loads(outgoing.body)
+                    envelope["body"]["sequence"] = 1
+                    outgoing = Outgoing(
+                        outgoing.address, outgoing.headers, json.dumps(envelope).encode()
+                    )
+                return send(outgoing)
+
+            self.events.transport.send = stuck  # type: ignore[method-assign]
         if kind == "put-not-reflected":
 
             def forgetful(*args: Any) -> Body:
@@ -221,8 +241,11 @@ def serving(emulator: BrokenEmulator) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, emulator.app(), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    # WebHooks, as `serve` delivers them (issue 13).
+    _, stop = start_thread(Deliverer(emulator.events, emulator.directory, emulator.clock))
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
+        stop.set()
         server.shutdown()
         thread.join(timeout=10)

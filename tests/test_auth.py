@@ -32,6 +32,8 @@ def test_jwt_login_answers_a_full_token(client, directory):
         "EditPresence",
         "ReadAccounts",
         "ReadCallLog",
+        "SubscriptionWebhook",
+        "WebSocket",
     }
     for field in ("access_token", "refresh_token", "endpoint_id", "session_id"):
         assert isinstance(body[field], str) and body[field]

@@ -263,7 +263,14 @@ def test_the_demo_app(directory):
     (app,) = directory.apps
     assert (app.client_id, app.client_secret) == (DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
     assert len(DEMO_CLIENT_ID) == 22 and 40 <= len(DEMO_CLIENT_SECRET) <= 60
-    assert app.permissions == {"ReadPresence", "EditPresence", "ReadAccounts", "ReadCallLog"}
+    assert app.permissions == {
+        "ReadPresence",
+        "EditPresence",
+        "ReadAccounts",
+        "ReadCallLog",
+        "SubscriptionWebhook",
+        "WebSocket",
+    }
 
 
 # -- sizes -----------------------------------------------------------------------------------

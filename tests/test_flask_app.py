@@ -162,3 +162,25 @@ def test_flask_run_serves_the_seeded_account_to_the_official_sdk(tmp_path) -> No
         assert me["uri"].startswith(url)
         platform.logout()
         assert requests.get(f"{url}/_mock/health", timeout=5).json()["extensions"] >= 60
+
+
+@pytest.mark.e2e
+def test_flask_run_delivers_webhooks_from_a_thread(tmp_path) -> None:
+    """Issue 13: `flask run` has no deliverer process; a thread delivers."""
+    from presence_mock_kit.receiver import WebhookReceiver
+
+    port = free_port()
+    command = [FLASK, "--app", "mockserver", "run", "--port", str(port), "--no-reload"]
+    with running(command, port, tmp_path) as url, WebhookReceiver() as hook:
+        directory = create_app().extensions["presence_mock"].directory
+        client = directory.apps[0]
+        platform = SDK(client.client_id, client.client_secret, url).platform()
+        platform.login(jwt=credential_jwt(directory.accounts[0].administrator))
+        body = {
+            "eventFilters": [f"{API}/extension/~/presence"],
+            "deliveryMode": {"transportType": "WebHook", "address": hook.url},
+        }
+        platform.post("/restapi/v1.0/subscription", body)
+        platform.put(f"{API}/extension/~/presence", {"userStatus": "Offline"})
+        delivery = hook.wait_for(lambda d: d.json["body"]["userStatus"] == "Offline", timeout=10)
+        assert delivery.header("User-Agent") == "RingCentral-Webhook/8.3"

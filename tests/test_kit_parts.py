@@ -88,7 +88,7 @@ def test_contract_command_passes_on_a_live_server(server):  # noqa: F811
         timeout=120,
     )
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "42 passed" in done.stdout
+    assert "47 passed" in done.stdout
     assert f"target: {url}" in done.stdout
     assert "using the emulator's demo credentials" in done.stderr
 

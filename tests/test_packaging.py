@@ -51,7 +51,7 @@ def test_its_tests_and_the_kit_run_side_by_side(project: pytest.Pytester) -> Non
         "-p", "no:cacheprovider", "contract_tests", "--pyargs", "presence_mock_kit"
     )
     # The project's 2 and the kit's read-only run against the in-process emulator.
-    result.assert_outcomes(passed=2 + 40, skipped=2)
+    result.assert_outcomes(passed=2 + 41, skipped=6)
 
 
 def test_the_plugins_import_nothing_of_the_emulator() -> None:

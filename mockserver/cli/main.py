@@ -29,6 +29,7 @@ from mockserver.config import (
     RATE_LIMIT_MODES,
     ConfigError,
     Settings,
+    gateway_port_of,
     unknown_variables,
     variable_names,
     with_credentials_secret,
@@ -108,11 +109,23 @@ def _parser() -> argparse.ArgumentParser:
         "--store",
         help="where changes live: memory:// (one process), sqlite:///path or redis://host:port/db",
     )
+    serve.add_argument(
+        "--gateway-port",
+        type=_port,
+        help="port of the WebSocket gateway and the event stream, 0..65535 (default: --port + 1; "
+        "0: a free one, logged)",
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="least level logged (info)")
     serve.add_argument(
         "--log-format",
         choices=LOG_FORMATS,
         help="text lines (the default) or one JSON object per line",
+    )
+    serve.add_argument(
+        "--webhook-https-only",
+        action="store_const",
+        const=True,
+        help="refuse http:// WebHook addresses with SUB-523, as the platform does",
     )
     _account_options(serve)
     _control_options(serve)
@@ -251,25 +264,29 @@ def credentials(settings: Settings, style: str = "text") -> str:
 def serve(settings: Settings) -> int:
     """Serve the app with granian (mockserver/cli/servers.py), in `settings.workers` processes."""
     from mockserver.cli import servers
-    from mockserver.scaleout import COUNTER_SUFFIX, is_shared
+    from mockserver.gateway import process
+    from mockserver.scaleout import COUNTER_SUFFIX
     from mockserver.web.app import create_app
+    from mockserver.web.context import emulator_of
 
     if settings.workers < 1:
         raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
     log = logging.getLogger("presence_mock")
     _check_port_free(settings.host, settings.port)
+    listener: socket.socket | None = None
+    gateway = None
     scratch: str | None = None
-    if settings.workers > 1 and settings.store.rstrip("/") == "memory:":
-        # One process's memory cannot be shared, and workers must agree: a scratch
-        # SQLite file for this run only.
+    if settings.store.rstrip("/") == "memory:":
+        # One process's memory cannot be shared, and the workers and the gateway process must
+        # agree: a scratch SQLite file for this run only.
         handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
         os.close(handle)
         settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
         # Said as what it is, the normal multi-worker start: not as a problem to fix.
         log.info(
-            "presence-mock %s: %d workers sharing a scratch store for this run (%s)",
+            "presence-mock %s: %s and the gateway sharing a scratch store for this run (%s)",
             package_version(),
-            settings.workers,
+            f"{settings.workers} workers" if settings.workers > 1 else "1 worker",
             settings.store,
         )
     # Settled once, before the workers fork from the app, so they all accept the same ones.
@@ -277,7 +294,11 @@ def serve(settings: Settings) -> int:
     written = _write_credentials(settings)
     companions: list[subprocess.Popen[bytes]] = []
     try:
+        listener = _bind_gateway(settings)  # issue 13: the gateway's port, settled before the app
+        settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
         app = create_app(settings)
+        gateway = process.start(emulator_of(app), listener)
+        listener.close()  # the gateway's now; granian's workers must not inherit it
         if written:
             # Where, never what: the log is pasted into issues (docs/options.md).
             log.info("presence-mock: credentials in %s (mode 0600)", written)
@@ -288,15 +309,21 @@ def serve(settings: Settings) -> int:
             settings.port,
             settings.workers,
         )
-        companions = calls.companions(settings)
-        deliverer = servers.start_deliverer(app, is_shared(settings.store))  # issue 13: WebHooks
-        try:
-            servers.serve(app, settings.host, settings.port, settings.workers)
-        finally:
-            if deliverer is not None:
-                deliverer.terminate()
+        log.info(
+            "presence-mock gateway: ws://%s:%d/ws, events at http://%s:%d/_mock/stream",
+            settings.host,
+            settings.gateway_port,
+            settings.host,
+            settings.gateway_port,
+        )
+        companions = calls.companions(settings)  # issue 14: --scenario, --activity
+        servers.serve(app, settings.host, settings.port, settings.workers)
     finally:
         calls.stop(companions)
+        if listener is not None:
+            listener.close()
+        if gateway is not None:
+            process.stop(gateway)
         if written and not settings.credentials_file:
             with contextlib.suppress(OSError):
                 os.unlink(written)
@@ -305,6 +332,31 @@ def serve(settings: Settings) -> int:
                 with contextlib.suppress(OSError):
                     os.unlink(scratch + suffix)
     return 0
+
+
+def _bind_gateway(settings: Settings) -> socket.socket:
+    """The gateway's listening socket (issue 13). A port given with --gateway-port that is
+    taken: one line and exit 1; the default one (the REST port + 1) taken: a free port, logged
+    (wstoken's uri and /_mock/gateway name the port in use, so clients follow)."""
+    from mockserver.gateway.process import bind
+
+    port = gateway_port_of(settings)
+    try:
+        return bind(settings.host, port)
+    except OSError as error:
+        if settings.gateway_port is None:
+            logging.getLogger("presence_mock").info(
+                "presence-mock: port %d (the default gateway port) is taken: the gateway "
+                "takes a free one",
+                port,
+            )
+            return bind(settings.host, 0)
+        print(
+            f"presence-mock: cannot listen on {settings.host}:{port} (--gateway-port): "
+            f"{error.strerror}",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
 
 
 def _write_credentials(settings: Settings) -> str | None:

@@ -150,11 +150,13 @@ class SQLiteStore:
         return cursor.rowcount
 
     def get(self, namespace: str, key: str) -> Record | None:
-        row = (
-            self._connection()
-            .execute("SELECT value FROM records WHERE namespace = ? AND key = ?", (namespace, key))
-            .fetchone()
+        return self._json_row(
+            "SELECT value FROM records WHERE namespace = ? AND key = ?", namespace, key
         )
+
+    def _json_row(self, sql: str, *parameters: object) -> Record | None:
+        """The JSON value of the one row `sql` selects, or None."""
+        row = self._connection().execute(sql, parameters).fetchone()
         return json.loads(row[0]) if row else None
 
     def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Record | None]:
@@ -300,12 +302,7 @@ class SQLiteStore:
         )
 
     def member(self, name: str, key: str) -> Record | None:
-        row = (
-            self._connection()
-            .execute("SELECT value FROM members WHERE name = ? AND key = ?", (name, key))
-            .fetchone()
-        )
-        return json.loads(row[0]) if row else None
+        return self._json_row("SELECT value FROM members WHERE name = ? AND key = ?", name, key)
 
     def members(self, name: str) -> dict[str, Record]:
         rows = self._connection().execute(

@@ -9,6 +9,7 @@ finds this factory; a user can register blueprints of their own beside the emula
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,7 +60,7 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
     drop_automatic_head(app)
-    if os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+    if os.environ.get("FLASK_RUN_FROM_CLI") == "true" and "run" in sys.argv[1:]:
         # `flask run` has no deliverer process (serve's): WebHooks go from a thread (issue 13).
         start_thread(Deliverer(emulator.events, emulator.directory, emulator.clock))
     return app

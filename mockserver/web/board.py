@@ -29,6 +29,7 @@ from mockserver.operations import BOARD, CONTROLS_PREFIX, ROOT
 from mockserver.presence import parsing
 from mockserver.web import board_rows, controls
 from mockserver.web.context import emulator, state
+from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
 from mockserver.web.routing import register
 
@@ -127,10 +128,11 @@ def setup() -> Response:
     return json_response(body)
 
 
-def stream_url() -> str | None:
-    """The gateway's Server-Sent Events URL (plan seam 6), or None where no gateway runs
-    (flask run, the in-process mode): the page then reads its rows again every 2 seconds."""
-    return None
+def stream_url() -> str:
+    """The gateway's Server-Sent Events URL (plan seam 6) on the host name the page used, as
+    `/_mock/gateway` says it. Where no gateway runs (flask run, the in-process mode) nothing
+    answers there: the page then follows the REST app's event log (docs/board.md)."""
+    return str(links(request.host, emulator().settings)["stream"])
 
 
 def calls_url() -> dict[str, str] | None:
