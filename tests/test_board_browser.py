@@ -110,6 +110,9 @@ def test_root_opens_the_board_with_a_page_of_cards(browser: Any, server: str) ->
 
 def _first_page(page: Any, server: str) -> None:
     assert page.url.startswith(f"{server}/_mock/board")
+    # It follows the gateway's event stream (another port: CORS and its own policy allow it).
+    page.wait_for_selector('#live[data-state="live"]', timeout=LIVE_WITHIN_MS)
+    assert page.locator("#live").inner_text() == "Live"
     assert page.title().startswith("Presence board")
     admin = ACCOUNT.administrator
     first = card(page, admin.id)
