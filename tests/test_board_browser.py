@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +262,55 @@ def test_the_requests_panel_marks_violations_newest_first(page: Any, server: str
     )
     first = page.locator("#requests li").first.inner_text()
     assert "perpage" in first  # newest first
+
+
+class _Hook(BaseHTTPRequestHandler):
+    """A WebHook receiver: answers every POST 200, echoing the Validation-Token (issue 13)."""
+
+    def do_POST(self) -> None:  # http.server calls it by this name
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        token = self.headers.get("Validation-Token")
+        if token:
+            self.send_header("Validation-Token", token)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        del format, args
+
+
+@pytest.fixture
+def webhook() -> Iterator[str]:
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{receiver.server_address[1]}/hook"
+    receiver.shutdown()
+    receiver.server_close()
+
+
+def test_the_events_panel_shows_what_a_webhook_was_delivered(
+    page: Any, server: str, webhook: str
+) -> None:
+    client = login(server)
+    subscription = {
+        "eventFilters": ["/restapi/v1.0/account/~/presence"],
+        "deliveryMode": {"transportType": "WebHook", "address": webhook},
+    }
+    made = client.post(f"{server}/restapi/v1.0/subscription", json=subscription, timeout=10)
+    assert made.status_code == 200, made.text
+    user = USERS[6]
+    answer = client.put(
+        f"{server}{API}/{user.id}/presence", json={"userStatus": "Busy"}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    delivered = page.locator("#events li", has_text=f"ext {user.id}").first
+    delivered.wait_for(timeout=LIVE_WITHIN_MS)
+    text = delivered.inner_text()
+    assert "WebHook" in text and webhook in text and "(delivered)" in text
+    assert "Busy" in text
+    client.delete(f"{server}/restapi/v1.0/subscription/{made.json()['id']}", timeout=10)
 
 
 def test_office_day_starts_and_stops_from_the_board(browser: Any, tmp_path: Path) -> None:
