@@ -543,7 +543,9 @@ function deliveredItem(entry) {
   const to = entry.address || entry.sessionId || entry.subscriptionId;
   const outcome = entry.delivered ? "delivered" : `failed${entry.status ? ` ${entry.status}` : ""}${entry.error ? `: ${entry.error}` : ""}`;
   const when = new Date(entry.time * 1000).toISOString().slice(11, 23);
-  li.textContent = `${when} ${entry.transport} #${entry.position} → ${to}: ${envelope.event || ""} ext ${body.extensionId ?? "?"} ${body.presenceStatus ?? ""} ${body.telephonyStatus ?? ""} (${outcome})`;
+  const name = state.rows.get(Number(body.extensionId))?.name;
+  const who = `${name ? `${name} ` : ""}ext ${body.extensionId ?? "?"}`;
+  li.textContent = `${when} ${entry.transport} #${entry.position} → ${to}: ${envelope.event || ""} ${who} ${body.presenceStatus ?? ""} ${body.telephonyStatus ?? ""} (${outcome})`;
   if (!entry.delivered) li.className = "violation";
   return li;
 }
