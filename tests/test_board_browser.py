@@ -347,14 +347,20 @@ def test_office_day_starts_and_stops_from_the_board(browser: Any, tmp_path: Path
         context.close()
 
 
-def test_a_screenshot_of_the_board(page: Any, server: str, tmp_path: Path) -> None:
+def test_a_screenshot_of_the_board(page: Any, server: str, webhook: str, tmp_path: Path) -> None:
     """The README's picture, taken by this run: a ringing call, a PUT's message landing, a
-    violation in the requests panel."""
+    violation in the requests panel, a WebHook's deliveries in the events panel."""
     ringing = USERS[0]  # on the first screen of cards
     messaged = next(
         e for e in ACCOUNT.extensions if e.type.is_user and not e.admin and e.status == "Enabled"
     )
     client = login(server)
+    subscription = {
+        "eventFilters": ["/restapi/v1.0/account/~/presence"],
+        "deliveryMode": {"transportType": "WebHook", "address": webhook},
+    }
+    made = client.post(f"{server}/restapi/v1.0/subscription", json=subscription, timeout=10)
+    assert made.status_code == 200, made.text
     body = {"userStatus": "Busy", "message": "Back at 2 pm"}
     client.put(f"{server}{API}/{messaged.id}/presence", json=body, timeout=10)
     client.get(f"{server}/restapi/v1.0/account/~/presence", params={"perpage": "3"}, timeout=10)
@@ -362,6 +368,7 @@ def test_a_screenshot_of_the_board(page: Any, server: str, tmp_path: Path) -> No
     page.wait_for_selector(f'.card[data-id="{ringing.id}"][data-telephony="Ringing"]')
     card(page, messaged.id).locator("dd", has_text="Back at 2 pm").wait_for(timeout=LIVE_WITHIN_MS)
     page.locator("#requests li.violation").first.wait_for(timeout=LIVE_WITHIN_MS)
+    page.locator("#events li", has_text=ringing.name).first.wait_for(timeout=LIVE_WITHIN_MS)
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(1200)  # the highlight of the last change fades
     shot = tmp_path / "board.png"
@@ -370,3 +377,4 @@ def test_a_screenshot_of_the_board(page: Any, server: str, tmp_path: Path) -> No
     wanted = os.environ.get("PRESENCE_TESTS_SCREENSHOT")
     if wanted:
         shutil.copyfile(shot, wanted)
+    client.delete(f"{server}/restapi/v1.0/subscription/{made.json()['id']}", timeout=10)
