@@ -290,16 +290,22 @@ def webhook() -> Iterator[str]:
     receiver.server_close()
 
 
+def subscribe(client: requests.Session, server: str, webhook: str) -> str:
+    """A WebHook subscription to the account's presence (docs/events.md); its ID."""
+    body = {
+        "eventFilters": ["/restapi/v1.0/account/~/presence"],
+        "deliveryMode": {"transportType": "WebHook", "address": webhook},
+    }
+    made = client.post(f"{server}/restapi/v1.0/subscription", json=body, timeout=10)
+    assert made.status_code == 200, made.text
+    return str(made.json()["id"])
+
+
 def test_the_events_panel_shows_what_a_webhook_was_delivered(
     page: Any, server: str, webhook: str
 ) -> None:
     client = login(server)
-    subscription = {
-        "eventFilters": ["/restapi/v1.0/account/~/presence"],
-        "deliveryMode": {"transportType": "WebHook", "address": webhook},
-    }
-    made = client.post(f"{server}/restapi/v1.0/subscription", json=subscription, timeout=10)
-    assert made.status_code == 200, made.text
+    subscription = subscribe(client, server, webhook)
     user = USERS[6]
     answer = client.put(
         f"{server}{API}/{user.id}/presence", json={"userStatus": "Busy"}, timeout=10
@@ -310,7 +316,7 @@ def test_the_events_panel_shows_what_a_webhook_was_delivered(
     text = delivered.inner_text()
     assert "WebHook" in text and webhook in text and "(delivered)" in text
     assert "Busy" in text
-    client.delete(f"{server}/restapi/v1.0/subscription/{made.json()['id']}", timeout=10)
+    client.delete(f"{server}/restapi/v1.0/subscription/{subscription}", timeout=10)
 
 
 def test_office_day_starts_and_stops_from_the_board(browser: Any, tmp_path: Path) -> None:
@@ -355,12 +361,7 @@ def test_a_screenshot_of_the_board(page: Any, server: str, webhook: str, tmp_pat
         e for e in ACCOUNT.extensions if e.type.is_user and not e.admin and e.status == "Enabled"
     )
     client = login(server)
-    subscription = {
-        "eventFilters": ["/restapi/v1.0/account/~/presence"],
-        "deliveryMode": {"transportType": "WebHook", "address": webhook},
-    }
-    made = client.post(f"{server}/restapi/v1.0/subscription", json=subscription, timeout=10)
-    assert made.status_code == 200, made.text
+    subscription = subscribe(client, server, webhook)
     body = {"userStatus": "Busy", "message": "Back at 2 pm"}
     client.put(f"{server}{API}/{messaged.id}/presence", json=body, timeout=10)
     client.get(f"{server}/restapi/v1.0/account/~/presence", params={"perpage": "3"}, timeout=10)
@@ -377,4 +378,4 @@ def test_a_screenshot_of_the_board(page: Any, server: str, webhook: str, tmp_pat
     wanted = os.environ.get("PRESENCE_TESTS_SCREENSHOT")
     if wanted:
         shutil.copyfile(shot, wanted)
-    client.delete(f"{server}/restapi/v1.0/subscription/{made.json()['id']}", timeout=10)
+    client.delete(f"{server}/restapi/v1.0/subscription/{subscription}", timeout=10)
