@@ -184,6 +184,20 @@ def test_the_requests_panel_is_newest_first_with_violations(client, admin):
     assert [e["time"] for e in newer] == [entries[0]["time"]]
 
 
+def test_the_requests_panel_shows_a_body_missing_a_required_field(client, admin):
+    """Found by tests/test_fuzz.py: a problem's `found` for an absent field was an object JSON
+    cannot write, and the journal's readers answered 500."""
+    admin.client.post(
+        "/restapi/v1.0/subscription", json={"eventFilters": []}, headers=admin.headers()
+    )
+    for path in (f"{BOARD}/requests", "/_mock/requests"):
+        answer = client.get(path)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+    entry = client.get(f"{BOARD}/requests").get_json()[0]
+    assert entry["verdict"] == "violation"
+    assert "<missing>" in [problem["found"] for problem in entry["problems"]]
+
+
 def test_the_board_answers_without_oauth_and_outside_the_journal(client):
     client.get(f"{BOARD}/extensions")
     client.get(BOARD)
