@@ -68,6 +68,10 @@ class Settings:
     latency: str | None = None
     fault: str | None = None
     chaos_seed: int | None = None
+    # Issue 13: the WebSocket gateway's port (serve starts it beside the workers); None: the
+    # REST port + 1 (a free one when the REST port is 0); 0: a free port (logged at start).
+    gateway_port: int | None = None
+    board: bool = True  # issue 15: the presence board at /_mock/board (and `/`)
 
     def __post_init__(self) -> None:
         # Checked here, so a flag, a variable and a create_app() mapping all get the same
@@ -80,6 +84,10 @@ class Settings:
             f"{MIN_EXTENSIONS}..{MAX_EXTENSIONS:,}",
         )
         _require(self.workers >= 1, "workers", self.workers, "1 or more")
+        gateway = self.gateway_port
+        _require(
+            gateway is None or 0 <= gateway <= 65535, "gateway_port", gateway, "a port 0..65535"
+        )
         for name, allowed in (
             ("rate_limits", RATE_LIMIT_MODES),
             ("log_level", LOG_LEVELS),
@@ -115,6 +123,14 @@ class Settings:
     def override(self, **values: Any) -> Settings:
         """A copy with the given non-None values (command-line flags win over the environment)."""
         return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def gateway_port_of(settings: Settings) -> int:
+    """The gateway's port as configured: --gateway-port, else the REST port + 1 (0 stays 0, a
+    free port; so does a REST port of 65535, which has no next one)."""
+    if settings.gateway_port is not None:
+        return settings.gateway_port
+    return settings.port + 1 if 0 < settings.port < 65535 else 0
 
 
 def with_credentials_secret(settings: Settings) -> Settings:
@@ -156,6 +172,8 @@ def unknown_variables(environ: Mapping[str, str], known: Iterable[str]) -> list[
 
 
 def _convert(name: str, raw: str, kind: object) -> Any:
+    if kind == "int | None" and not raw.strip():
+        return None  # set but empty: the default (the gateway's port: the REST port + 1)
     if kind in ("int", int, "int | None"):
         try:
             return int(raw)

@@ -19,6 +19,7 @@ from mockserver.platform.credentials import Keys, credential_jwt, keys_for, with
 from mockserver.platform.janitor import Janitor
 from mockserver.platform.ratelimit import RateLimiter
 from mockserver.platform.tokens import TokenService
+from mockserver.platform.wstokens import WsTokens
 from mockserver.presence.calls import ActiveCallsService
 from mockserver.presence.directory import DirectoryService
 from mockserver.presence.queues import QueuePresenceService
@@ -47,6 +48,7 @@ class Emulator:
     telephony: CallEngine  # simulated calls and meetings (issue 14)
     events: Events  # issue 13: the event log, publisher, subscriptions, delivered journal
     chaos: Chaos  # issue 16: latency and fault rules
+    ws_tokens: WsTokens  # issue 13: WebSocket tokens (wstoken, the gateway's upgrade)
 
     @classmethod
     def build(
@@ -80,6 +82,7 @@ class Emulator:
             telephony=CallEngine(presence, clock, settings.seed),
             events=Events.build(presence, store, clock, settings.webhook_https_only),
             chaos=Chaos.from_settings(settings, store, clock),
+            ws_tokens=WsTokens(store, clock, janitor),
         )
 
     @classmethod

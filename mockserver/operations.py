@@ -243,6 +243,8 @@ OAUTH: Final = (
     Operation("getToken", "POST", "/token", group="auth"),
     Operation("revokeToken", "POST", "/revoke", group="auth"),
     Operation("authorize", "GET", "/authorize"),
+    # Issue 13, Part A.10: a bearer call (the caller's session), counted in the Auth group.
+    Operation("authWsToken", "POST", "/wstoken", group="auth", permission="WebSocket"),
 )
 
 CONTROLS: Final = (
@@ -255,6 +257,7 @@ CONTROLS: Final = (
     # Issue 13: what was delivered (Part A.15), and the event log itself.
     Operation("deliveredEvents", "GET", "/events"),
     Operation("eventLog", "GET", "/event-log"),
+    Operation("gateway", "GET", "/gateway"),  # issue 13: where the WebSocket gateway is
 )
 
 # Issue 16: the run-time latency and fault rules (web/chaos_api.py, its own blueprint).
@@ -278,6 +281,20 @@ CALLS: Final = (
     Operation("startActivity", "POST", "/activity"),
     Operation("stopActivity", "DELETE", "/activity"),
 )
+# Issue 15: the presence board, a page and the JSON it reads, acting for the page without
+# OAuth and outside the platform's rate limits like every control (no group, no permission).
+BOARD: Final = (
+    Operation("page", "GET", "/board"),
+    Operation("setup", "GET", "/board/setup"),
+    Operation("rows", "GET", "/board/extensions"),
+    Operation("row", "GET", "/board/extensions/<extension>"),
+    Operation("update", "POST", "/board/extensions/<extension>/presence"),
+    Operation("requests", "GET", "/board/requests"),
+    Operation("readSwitch", "GET", "/board/switch"),
+    Operation("moveSwitch", "POST", "/board/switch"),
+)
+# `/` leads to the board (issue 15); with the board off it is an unknown route again.
+ROOT: Final = (Operation("home", "GET", "/"),)
 
 SURFACES: Final = {
     "api": API_PREFIX,
@@ -285,6 +302,8 @@ SURFACES: Final = {
     "controls": CONTROLS_PREFIX,
     "chaos": CONTROLS_PREFIX,
     "calls": CONTROLS_PREFIX,
+    "board": CONTROLS_PREFIX,
+    "root": "",
 }
 BY_ENDPOINT: Final = {
     f"{surface}.{operation.endpoint}": operation
@@ -294,6 +313,8 @@ BY_ENDPOINT: Final = {
         ("controls", CONTROLS),
         ("chaos", CHAOS_CONTROLS),
         ("calls", CALLS),
+        ("board", BOARD),
+        ("root", ROOT),
     )
     for operation in table
 }

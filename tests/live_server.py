@@ -39,7 +39,13 @@ def running(
 ) -> Iterator[str]:
     """Run a server `command` listening on `port`, wait for health, yield its URL."""
     log = log_dir / f"serve-{port}.log"
-    env = {**os.environ, "PRESENCE_MOCK_VALIDATE_RESPONSES": "1", **(env or {})}
+    # The gateway (issue 13) on a free port: REST port + 1 may be another test's.
+    env = {
+        "PRESENCE_MOCK_GATEWAY_PORT": "0",
+        **os.environ,
+        "PRESENCE_MOCK_VALIDATE_RESPONSES": "1",
+        **(env or {}),
+    }
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"

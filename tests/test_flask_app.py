@@ -75,7 +75,9 @@ def test_no_automatic_options_or_head(client, method, path, allowed) -> None:
         assert answer.get_json()["errors"][0]["errorCode"] == "CMN-101"
 
 
-@pytest.mark.parametrize("path", ["/", "/static/x.css", "//restapi//v1.0/account/~/presence"])
+@pytest.mark.parametrize(
+    "path", ["/index.html", "/static/x.css", "//restapi//v1.0/account/~/presence"]
+)
 def test_flask_own_pages_never_answer(client, path) -> None:
     answer = client.get(path)
     assert answer.status_code == 404

@@ -126,8 +126,8 @@ def test_the_demo_app_has_every_permission_served(directory):
         "EditPresence",
         "ReadAccounts",
         "ReadCallLog",
-        "SubscriptionWebhook",  # issue 13
-        "WebSocket",
+        "SubscriptionWebhook",  # issue 13: WebHook subscriptions
+        "WebSocket",  # issue 13: POST /restapi/oauth/wstoken
     }
 
 

@@ -12,7 +12,7 @@ def test_health(client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/restapi/v1.0/account/~/extension/~/nothing", "/restapi/v2/x"]
+    "path", ["/nothing", "/restapi/v1.0/account/~/extension/~/nothing", "/restapi/v2/x"]
 )
 def test_unknown_route_is_404_in_the_platform_shape(client, path):
     answer = client.get(path)

@@ -111,6 +111,7 @@ ROOT_TARGETS: tuple[Target, ...] = (
     component_target("AccountPresenceInfo"),
     component_target("PresenceInfoRequest"),
     component_target("TokenInfo"),
+    component_target("WsTokenResponse"),  # issue 13: POST /restapi/oauth/wstoken
     # Issue 12: the rest of the Presence tag, the directory and active calls.
     component_target("CallQueuePresence"),
     component_target("CallQueueUpdatePresence"),

@@ -30,6 +30,7 @@ from mockserver.config import (
     RATE_LIMIT_MODES,
     ConfigError,
     Settings,
+    gateway_port_of,
     unknown_variables,
     variable_names,
     with_credentials_secret,
@@ -108,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--store",
         help="where changes live: memory:// (one process), sqlite:///path or redis://host:port/db",
+    )
+    serve.add_argument(
+        "--gateway-port",
+        type=_port,
+        help="port of the WebSocket gateway and the event stream, 0..65535 (default: --port + 1; "
+        "0: a free one, logged)",
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="least level logged (info)")
     serve.add_argument(
@@ -188,6 +195,13 @@ def _control_options(parser: argparse.ArgumentParser) -> None:
         help="/_mock/ open (on, the default), gone but health (off), or behind --controls-token",
     )
     parser.add_argument("--controls-token", help="the bearer secret /_mock/ asks for (token)")
+    parser.add_argument(
+        "--no-board",
+        dest="board",
+        action="store_const",
+        const=False,
+        help="no presence board at /_mock/board and / (issue 15)",
+    )
 
 
 def _account_options(parser: argparse.ArgumentParser) -> None:
@@ -257,25 +271,29 @@ def credentials(settings: Settings, style: str = "text") -> str:
 def serve(settings: Settings) -> int:
     """Serve the app with granian (mockserver/cli/servers.py), in `settings.workers` processes."""
     from mockserver.cli import servers
-    from mockserver.scaleout import COUNTER_SUFFIX, is_shared
+    from mockserver.gateway import process
+    from mockserver.scaleout import COUNTER_SUFFIX
     from mockserver.web.app import create_app
+    from mockserver.web.context import emulator_of
 
     if settings.workers < 1:
         raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
     log = logging.getLogger("presence_mock")
     _check_port_free(settings.host, settings.port)
+    listener: socket.socket | None = None
+    gateway = None
     scratch: str | None = None
-    if settings.workers > 1 and settings.store.rstrip("/") == "memory:":
-        # One process's memory cannot be shared, and workers must agree: a scratch
-        # SQLite file for this run only.
+    if settings.store.rstrip("/") == "memory:":
+        # One process's memory cannot be shared, and the workers and the gateway process must
+        # agree: a scratch SQLite file for this run only.
         handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
         os.close(handle)
         settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
         # Said as what it is, the normal multi-worker start: not as a problem to fix.
         log.info(
-            "presence-mock %s: %d workers sharing a scratch store for this run (%s)",
+            "presence-mock %s: %s and the gateway sharing a scratch store for this run (%s)",
             package_version(),
-            settings.workers,
+            f"{settings.workers} workers" if settings.workers > 1 else "1 worker",
             settings.store,
         )
     # Settled once, before the workers fork from the app, so they all accept the same ones.
@@ -283,7 +301,11 @@ def serve(settings: Settings) -> int:
     written = _write_credentials(settings)
     companions: list[subprocess.Popen[bytes]] = []
     try:
+        listener = _bind_gateway(settings)  # issue 13: the gateway's port, settled before the app
+        settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
         app = create_app(settings)
+        gateway = process.start(emulator_of(app), listener)
+        listener.close()  # the gateway's now; granian's workers must not inherit it
         if written:
             # Where, never what: the log is pasted into issues (docs/options.md).
             log.info("presence-mock: credentials in %s (mode 0600)", written)
@@ -294,16 +316,22 @@ def serve(settings: Settings) -> int:
             settings.port,
             settings.workers,
         )
+        log.info(
+            "presence-mock gateway: ws://%s:%d/ws, events at http://%s:%d/_mock/stream",
+            settings.host,
+            settings.gateway_port,
+            settings.host,
+            settings.gateway_port,
+        )
         _log_chaos(settings, log)
-        companions = calls.companions(settings)
-        deliverer = servers.start_deliverer(app, is_shared(settings.store))  # issue 13: WebHooks
-        try:
-            servers.serve(app, settings.host, settings.port, settings.workers)
-        finally:
-            if deliverer is not None:
-                deliverer.terminate()
+        companions = calls.companions(settings)  # issue 14: --scenario, --activity
+        servers.serve(app, settings.host, settings.port, settings.workers)
     finally:
         calls.stop(companions)
+        if listener is not None:
+            listener.close()
+        if gateway is not None:
+            process.stop(gateway)
         if written and not settings.credentials_file:
             with contextlib.suppress(OSError):
                 os.unlink(written)
@@ -320,6 +348,31 @@ def _log_chaos(settings: Settings, log: logging.Logger) -> None:
     if rules:
         seed = settings.chaos_seed if settings.chaos_seed is not None else settings.seed
         log.info("presence-mock: chaos rules %s (seed %d)", rules, seed)
+
+
+def _bind_gateway(settings: Settings) -> socket.socket:
+    """The gateway's listening socket (issue 13). A port given with --gateway-port that is
+    taken: one line and exit 1; the default one (the REST port + 1) taken: a free port, logged
+    (wstoken's uri and /_mock/gateway name the port in use, so clients follow)."""
+    from mockserver.gateway.process import bind
+
+    port = gateway_port_of(settings)
+    try:
+        return bind(settings.host, port)
+    except OSError as error:
+        if settings.gateway_port is None:
+            logging.getLogger("presence_mock").info(
+                "presence-mock: port %d (the default gateway port) is taken: the gateway "
+                "takes a free one",
+                port,
+            )
+            return bind(settings.host, 0)
+        print(
+            f"presence-mock: cannot listen on {settings.host}:{port} (--gateway-port): "
+            f"{error.strerror}",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
 
 
 def _write_credentials(settings: Settings) -> str | None:

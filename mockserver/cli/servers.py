@@ -16,8 +16,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import multiprocessing.util
-import os
-import threading
 from typing import Any
 
 from flask import Flask
@@ -26,9 +24,7 @@ from granian.constants import Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
-from mockserver.events.delivery import Deliverer, start_thread
 from mockserver.scaleout.requestlog import flush_all
-from mockserver.web.context import emulator_of
 
 # What the workers serve: set in the master before they are forked (see `serve`).
 SERVED: Flask | None = None
@@ -85,41 +81,3 @@ def _flush_log_at_worker_exit() -> None:
 
 def _register_finalizer(_: Any) -> None:
     multiprocessing.util.Finalize(None, flush_all, exitpriority=100)
-
-
-# -- issue 13: the WebHook deliverer, in a process of its own beside granian's workers ----------
-def start_deliverer(app: Flask, shared: bool) -> multiprocessing.process.BaseProcess | None:
-    """Fork a process that delivers WebHooks until the server stops (it leaves when its parent
-    does). Forked before granian starts, from the built app, like the workers. The gateway
-    process (issue 13, WebSocket) may run the same loop as a thread instead.
-
-    A store that is not `shared` (memory://, one worker) lives in the one worker: the deliverer
-    runs there, as a thread started after the fork."""
-    if not shared:
-        multiprocessing.util.register_after_fork(app, _deliver_in_worker)
-        return None
-    context = multiprocessing.get_context("fork")
-    process = context.Process(target=_deliver, args=(app, os.getpid()), name="presence-webhooks")
-    process.daemon = True
-    process.start()
-    return process
-
-
-def _deliver(app: Flask, parent: int) -> None:
-    services = emulator_of(app)
-    deliverer = Deliverer(services.events, services.directory, services.clock)
-    stop = threading.Event()
-    watcher = threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True)
-    watcher.start()
-    deliverer.run(stop)
-
-
-def _deliver_in_worker(app: Flask) -> None:
-    services = emulator_of(app)
-    start_thread(Deliverer(services.events, services.directory, services.clock))
-
-
-def _watch_parent(parent: int, stop: threading.Event) -> None:
-    while not stop.wait(1.0):
-        if os.getppid() != parent:
-            stop.set()

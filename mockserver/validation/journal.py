@@ -68,11 +68,17 @@ def _problem(problem: RuleProblem) -> dict[str, Any]:
 
 
 def _escaped_value(value: Any) -> Any:
+    """JSON the journal can keep and show: text escaped; what JSON has no word for (a required
+    body field that is absent is `found` as the schemas' MISSING) as its repr, `<missing>`."""
     if isinstance(value, str):
         return escape(value)
     if isinstance(value, list):
         return [_escaped_value(item) for item in value]
-    return value
+    if isinstance(value, dict):
+        return {escape(str(key)): _escaped_value(item) for key, item in value.items()}
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return escape(repr(value))
 
 
 class Journal:

@@ -19,7 +19,7 @@ from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
 from mockserver.events.delivery import Deliverer, start_thread
 from mockserver.scaleout import is_shared, shared
-from mockserver.web import api, calls_api, chaos_api, controls, hooks, oauth
+from mockserver.web import api, board, calls_api, chaos_api, controls, hooks, oauth
 from mockserver.web.context import EXTENSION
 from mockserver.web.limits import MAX_BODY_BYTES
 from mockserver.web.routing import drop_automatic_head
@@ -50,8 +50,15 @@ def create_app(
     # Larger bodies are refused with 413 in the platform's shape (hooks.http_error).
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     hooks.install(app)
-    blueprints = (api, oauth, controls, chaos_api, calls_api)
-    for blueprint in (module.blueprint for module in blueprints):
+    for blueprint in (
+        api.blueprint,
+        oauth.blueprint,
+        controls.blueprint,
+        chaos_api.blueprint,
+        calls_api.blueprint,
+        board.blueprint,
+        board.root,
+    ):
         app.register_blueprint(blueprint)
     drop_automatic_head(app)
     if os.environ.get("FLASK_RUN_FROM_CLI") == "true" and "run" in sys.argv[1:]:

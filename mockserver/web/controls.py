@@ -20,6 +20,7 @@ from mockserver.errors import (
 from mockserver.inputs import is_digits, load_json
 from mockserver.operations import CONTROLS, CONTROLS_PREFIX
 from mockserver.web.context import emulator
+from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
 from mockserver.web.routing import register
 
@@ -80,6 +81,12 @@ def violations() -> Response:
 def read_clock() -> Response:
     clock = emulator().clock
     return json_response({"offset": clock.offset, "now": clock.now(), "frozen": clock.frozen})
+
+
+def gateway() -> Response:
+    """Issue 13: where `serve`'s WebSocket gateway and event stream are (none under `flask run`
+    or in process: the URLs then name the port a `serve` of these settings would use)."""
+    return json_response(links(request.host, emulator().settings))
 
 
 CLOCK_FIELDS = ("offset", "advance", "freeze")
@@ -155,5 +162,6 @@ register(
         "violations": violations,
         "readClock": read_clock,
         "moveClock": move_clock,
+        "gateway": gateway,
     },
 )

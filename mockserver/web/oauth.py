@@ -8,8 +8,10 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from mockserver.operations import OAUTH, OAUTH_PREFIX
+from mockserver.platform.wstokens import session_of
 from mockserver.web.context import state
 from mockserver.web.forms import form_fields
+from mockserver.web.gateway_links import links
 from mockserver.web.rendering import empty_response, json_response
 from mockserver.web.routing import register
 
@@ -42,4 +44,26 @@ def authorize() -> Response:
     return response
 
 
-register(blueprint, OAUTH, {"getToken": token, "revokeToken": revoke, "authorize": authorize})
+def ws_token() -> Response:
+    """Issue 13, Part A.10: a WebSocket token for the caller's session, and where the gateway
+    is: `ws://<the host this request named>:<gateway port>/ws`, with no query (the Python SDK
+    appends `?access_token=` as text). Any body and Content-Type are ignored (PY sends
+    `application/json` with no body)."""
+    now = state()
+    caller = now.authenticated()
+    request = now.request
+    session = session_of(request.headers.get("Authorization"), now.first("access_token"))
+    token, ttl = now.emulator.ws_tokens.issue(caller, session)
+    body = {
+        "uri": links(request.host, now.emulator.settings)["websocket"],
+        "ws_access_token": token,
+        "expires_in": ttl,
+    }
+    return json_response(body, "ws-token-response")
+
+
+register(
+    blueprint,
+    OAUTH,
+    {"getToken": token, "revokeToken": revoke, "authorize": authorize, "authWsToken": ws_token},
+)

@@ -1,0 +1,263 @@
+"""The gateway as an aiohttp application: `/ws` (the platform's WebSocket gateway, contract Part
+A.11-A.14), `/_mock/stream` (the board's Server-Sent Events, plan seam 6), `/_mock/health`.
+
+One event loop holds every socket; whatever touches the store (tokens, subscriptions, the clock)
+runs in the default thread pool, and the event log is followed by its own thread (tail.py), so a
+slow store never stalls the sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from mockserver.errors import MockError, ResourceNotFound
+from mockserver.events.log import LoggedChange
+from mockserver.gateway import frames
+from mockserver.gateway.core import Core, Delivered
+from mockserver.gateway.sessions import WSC_TOKEN, Notice, Session, Sessions
+from mockserver.gateway.stream import CORS, Streams, stream_handler
+from mockserver.gateway.tail import Tail
+
+log = logging.getLogger("presence_mock")
+SWEEP_EVERY = 1.0  # wall seconds between two looks at the emulator clock (timeouts, recovery)
+PING_EVERY = 30.0  # server pings (Part B §2.2); they do not reset the idle timer
+MAX_MESSAGE = 1 << 20
+SUBSCRIPTION_PATH = re.compile(r"/restapi/v1\.0/subscription(?:/(?P<id>[^/]+))?/?")
+
+
+def _bearer(header: str | None) -> str:
+    scheme, _, token = (header or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class Gateway:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.sessions = Sessions()
+        self.streams = Streams()
+        self.sockets: set[web.WebSocketResponse] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tail: Tail | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # -- the application ------------------------------------------------------------------------
+    def application(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/ws", self.websocket)
+        app.router.add_get(
+            "/_mock/stream", stream_handler(self.streams, self.core.log.after, self.core.log.last)
+        )
+        app.router.add_get("/_mock/health", self.health)
+        app.on_startup.append(self._start)
+        app.on_shutdown.append(self._shutdown)
+        app.on_cleanup.append(self._stop)
+        return app
+
+    async def _start(self, _: web.Application) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._tail = Tail(self.core.log, self._on_changes)
+        self._tail.start()
+        self._sweeper = asyncio.create_task(self._sweep())
+
+    async def _shutdown(self, _: web.Application) -> None:
+        for socket in list(self.sockets):
+            await socket.close(code=1001, message=b"server shutdown")
+
+    async def _stop(self, _: web.Application) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        if self._tail is not None:
+            await asyncio.to_thread(self._tail.stop)
+
+    async def health(self, _: web.Request) -> web.Response:
+        body = {
+            "status": "ok",
+            "sockets": len(self.sockets),
+            "position": self._position(),  # of the event log, as far as the gateway has read
+            "pid": os.getpid(),
+        }
+        return web.json_response(body, headers=CORS)
+
+    def _position(self) -> int:
+        return self._tail.position if self._tail is not None else 0
+
+    # -- events ---------------------------------------------------------------------------------
+    def _on_changes(self, changes: list[LoggedChange]) -> None:
+        """In the tail thread: what each subscribed session gets of these changes (the events
+        core's matching), then handed to the loop to send."""
+        out: list[tuple[Session, Notice]] = []
+        for change in changes:
+            for session in self.sessions.subscribed:
+                envelope = self.core.envelope(session.subscription, change)
+                if envelope is not None:
+                    out.append((session, Notice(envelope, change.position)))
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._deliver, out, changes)
+
+    def _deliver(self, out: list[tuple[Session, Notice]], changes: list[LoggedChange]) -> None:
+        sent: list[Delivered] = []
+        for session, notice in out:
+            # A subscription replaced or deleted meanwhile gets nothing more.
+            current = notice.envelope.get("subscriptionId") == session.subscription_id
+            if current and session.deliver(notice):
+                sent.append((session.token, notice))
+        self.streams.publish(changes)
+        if sent:  # what went out on a socket (a dropped session's wait: journalled on replay)
+            self.core.journal(sent)
+
+    # -- timeouts and recovery, on the emulator's clock (Part A.13, A.14) -----------------------
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_EVERY)
+            try:
+                now = await asyncio.to_thread(self.core.now)
+                for session in self.sessions.live():
+                    if now - session.opened >= frames.ABSOLUTE_TIMEOUT:
+                        self._end(session, frames.ABSOLUTE)
+                    elif now - session.last_message >= frames.IDLE_TIMEOUT:
+                        self._end(session, frames.IDLE)
+                for session in self.sessions.expired(now):
+                    if session.subscription is not None:
+                        await asyncio.to_thread(self.core.forget, session.subscription)
+                await self._renew(now)
+            except Exception:
+                log.exception("gateway: the sweep failed")
+
+    async def _renew(self, now: float) -> None:
+        """Part A.12: a WebSocket subscription is renewed while its session lives; one that is
+        gone from the store (a reset, a DELETE over REST) is dropped from its session."""
+        held = {s.subscription_id: s for s in self.sessions.subscribed}
+        renewed, gone = await asyncio.to_thread(
+            self.core.maintain, [s.subscription for s in held.values()], now
+        )
+        for subscription in renewed:
+            session = held[subscription.id]
+            if session.subscription_id == subscription.id:
+                session.subscription = subscription
+        for subscription_id in gone:
+            session = held[subscription_id]
+            if session.subscription_id == subscription_id:
+                session.subscription, session.subscription_id = None, None
+        if renewed or gone:
+            self.sessions.refresh()
+
+    def _end(self, session: Session, code: str) -> None:
+        """An Error frame, then the socket closes (the session stays recoverable)."""
+        send = session.send
+        if send is not None and not session.ending:
+            send(frames.encode(frames.error(code)))
+            send("")  # the writer closes the socket after the frames before it
+            session.ending = True
+
+    # -- the WebSocket ----------------------------------------------------------------------
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        token = request.query.get("access_token") or _bearer(request.headers.get("Authorization"))
+        try:
+            grant = await asyncio.to_thread(self.core.resolve, token)
+        except MockError as error:  # Part A.11: 401 with the platform's error body
+            return web.json_response(error.to_body(), status=error.status)
+        wsc = request.query.get("wsc")
+        socket = web.WebSocketResponse(heartbeat=PING_EVERY, max_msg_size=MAX_MESSAGE)
+        await socket.prepare(request)
+        if wsc is not None and not WSC_TOKEN.fullmatch(wsc):
+            await socket.send_str(frames.encode(frames.error(frames.BAD_WSC)))
+            await socket.close()
+            return socket
+        self.sockets.add(socket)
+        outbox: asyncio.Queue[str] = asyncio.Queue()
+        writer = asyncio.create_task(self._write(socket, outbox))
+        now = await asyncio.to_thread(self.core.now)
+        send = outbox.put_nowait  # one bound method: `drop` knows the socket by it
+        session, recovery = self.sessions.open(grant, now, send, wsc)
+        session.close = lambda: send("")
+        send(frames.encode(frames.connection_details(now, session.wsc(), recovery)))
+        if recovery == ("Successful", None):
+            replayed = self.sessions.replay(session)
+            self.core.journal([(session.token, notice) for notice in replayed])
+        try:
+            async for message in socket:
+                if message.type != WSMsgType.TEXT:
+                    if message.type == WSMsgType.BINARY:
+                        send(frames.encode(frames.error(frames.MALFORMED)))
+                    continue
+                session.last_message = await asyncio.to_thread(self.core.now)
+                send(await self._answer(session, message.data))
+        finally:
+            self.sessions.drop(session, send, await asyncio.to_thread(self.core.now))
+            self.sockets.discard(socket)
+            writer.cancel()
+        return socket
+
+    @staticmethod
+    async def _write(socket: web.WebSocketResponse, outbox: asyncio.Queue[str]) -> None:
+        with contextlib.suppress(ConnectionResetError):
+            while True:
+                text = await outbox.get()
+                if not text:  # the end: close after what was queued before it
+                    await socket.close()
+                    return
+                await socket.send_str(text)
+
+    async def _answer(self, session: Session, text: str) -> str:
+        try:
+            frame = frames.parse(text)
+        except frames.Malformed:
+            return frames.encode(frames.error(frames.MALFORMED))
+        if frame.type == "Heartbeat":
+            return frames.encode(frames.heartbeat(frame))
+        method = str(frame.meta["method"]).upper()
+        path = str(frame.meta["path"]).partition("?")[0]
+        try:
+            status, body, headers = await asyncio.to_thread(
+                self._request, session, method, path, frame.body
+            )
+        except MockError as error:
+            status, body, headers = error.status, error.to_body(), {}
+        return frames.encode(frames.reply(frame.message_id, status, body, headers))
+
+    def _request(
+        self, session: Session, method: str, path: str, body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        """A REST request over the socket (Part A.12): the subscription of this connection."""
+        matched = SUBSCRIPTION_PATH.fullmatch(path)
+        if matched is None:
+            raise ResourceNotFound("uri")
+        wanted = matched.group("id")
+        caller = self.core.caller(session.grant)
+        if method == "POST" and wanted is None:
+            if session.subscription is not None:  # one per connection: the new one replaces it
+                self.core.forget(session.subscription)
+            subscription, info = self.core.create(caller, body, session.token)
+            self._subscribe(session, subscription, str(info["id"]))
+            # Part A.12: the Python SDK 0.9.2 fires subscriptionCreated only on this header.
+            return 200, info, {"WSG-SubscriptionId": str(info["id"])}
+        if wanted is None or wanted != session.subscription_id or method not in ("PUT", "DELETE"):
+            raise ResourceNotFound("uri")
+        if method == "PUT":
+            subscription, info = self.core.update(caller, wanted, body)
+            self._subscribe(session, subscription, wanted)
+            return 200, info, {}
+        self.core.delete(caller, wanted)
+        self._subscribe(session, None, None)
+        return 204, None, {}
+
+    def _subscribe(self, session: Session, subscription: Any, subscription_id: str | None) -> None:
+        def apply() -> None:
+            session.subscription, session.subscription_id = subscription, subscription_id
+            self.sessions.refresh()
+
+        assert self._loop is not None
+        # Sessions belong to the loop; wait until it has taken the change, so the reply (sent
+        # after) never reaches the client before the session matches events.
+        asyncio.run_coroutine_threadsafe(_call(apply), self._loop).result()
+
+
+async def _call(action: Any) -> None:
+    action()

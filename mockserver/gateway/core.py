@@ -1,0 +1,129 @@
+"""What the gateway uses of the emulator and of the events core (plan seams 2-4): the event log
+it follows, `envelope_for`, `SubscriptionService` for the subscriptions made over the socket, the
+journal of delivered events, WebSocket tokens and the clock. Blocking calls all: the gateway
+runs them off its event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from mockserver.emulator import Emulator
+from mockserver.errors import TokenNotFound
+from mockserver.events.journal import DeliveryJournal
+from mockserver.events.log import EventLog, LoggedChange
+from mockserver.events.matching import envelope_for
+from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
+from mockserver.gateway.sessions import Notice
+from mockserver.platform.tokens import Caller
+from mockserver.platform.wstokens import WsGrant
+
+log = logging.getLogger("presence_mock")
+# A WebSocket subscription lives 86399 s and is renewed while its session lives (Part A.12):
+# renewed once less than this much of it is left.
+RENEW_BELOW = 43_200.0
+
+Delivered = tuple[str, Notice]  # the session's token, what it was sent
+
+
+class Core:
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        events = emulator.events
+        self.log: EventLog = events.log
+        self.subscriptions: SubscriptionService = events.subscriptions
+        self.delivered: DeliveryJournal = events.journal
+        # The journal is written by a thread of its own: a store write per notification must
+        # not hold up the next batch of events (tail.py) or the sockets.
+        self._journal: queue.SimpleQueue[list[Delivered] | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write_journal, name="ws-journal", daemon=True)
+        self._writer.start()
+
+    def now(self) -> float:
+        return self.emulator.clock.now()
+
+    def resolve(self, token: str) -> WsGrant:
+        return self.emulator.ws_tokens.resolve(token)
+
+    def caller(self, grant: WsGrant) -> Caller:
+        return self._caller(grant.extension_id, grant.client_id)
+
+    def _caller(self, extension_id: int, client_id: str) -> Caller:
+        directory = self.emulator.directory
+        owner = directory.extension(extension_id)
+        app = directory.app(client_id)
+        if owner is None or app is None:
+            raise TokenNotFound()
+        return Caller(
+            owner.account_id, owner.id, app.client_id, owner.admin, app.permissions, self.now()
+        )
+
+    # -- subscriptions over the socket (Part A.12) ----------------------------------------------
+    def create(
+        self, caller: Caller, body: object, session: str
+    ) -> tuple[Subscription, dict[str, Any]]:
+        found = self.subscriptions.create(caller, body, transport=WEBSOCKET, session_id=session)
+        return found, self._wire(found)
+
+    def update(
+        self, caller: Caller, subscription_id: str, body: object
+    ) -> tuple[Subscription, dict[str, Any]]:
+        found = self.subscriptions.update(caller, subscription_id, body)
+        return found, self._wire(found)
+
+    def delete(self, caller: Caller, subscription_id: str) -> None:
+        self.subscriptions.delete(caller, subscription_id)
+
+    def forget(self, subscription: Subscription) -> None:
+        """The session that held it is gone for good (or replaced it)."""
+        self.subscriptions.remove(subscription.id)
+
+    def maintain(
+        self, subscriptions: Iterable[Subscription], now: float
+    ) -> tuple[list[Subscription], set[str]]:
+        """Renew those of live (or recoverable) sessions that are getting old (Part A.12); and
+        name those no longer in the store (a reset, or a DELETE over REST), which get nothing
+        more."""
+        held = list(subscriptions)
+        kept = {s.id for s in self.subscriptions.all()}
+        renewed = []
+        for subscription in held:
+            if subscription.id in kept and subscription.expiration_time - now < RENEW_BELOW:
+                caller = self._caller(subscription.extension_id, subscription.client_id)
+                renewed.append(self.subscriptions.renew(caller, subscription.id))
+        return renewed, {s.id for s in held} - kept
+
+    def _wire(self, subscription: Subscription) -> dict[str, Any]:
+        # As of the moment it was made or renewed: a reply says expiresIn 86399 (Part A.12).
+        made = subscription.expiration_time - subscription.expires_in
+        return subscription.to_wire("", made, relative=True)
+
+    # -- events -------------------------------------------------------------------------------
+    def envelope(self, subscription: Subscription, change: LoggedChange) -> dict[str, Any] | None:
+        return envelope_for(subscription, change, self.emulator)
+
+    def journal(self, delivered: list[Delivered]) -> None:
+        self._journal.put(delivered)
+
+    def _write_journal(self) -> None:
+        while (batch := self._journal.get()) is not None:
+            try:
+                now = self.now()
+                for session, notice in batch:
+                    self.delivered.record(
+                        WEBSOCKET,
+                        notice.envelope,
+                        time=now,
+                        position=notice.position,
+                        session_id=session,
+                    )
+            except Exception:
+                log.exception("gateway: writing the journal of delivered events failed")
+
+    def close(self) -> None:
+        self._journal.put(None)
+        self._writer.join(timeout=5)

@@ -1,0 +1,156 @@
+"""The gateway's wire: JSON arrays `[meta]` or `[meta, body]` (contract Part A.12, Part B §2.3).
+
+Every frame the gateway sends is an array whose element 0 has `type`, `messageId`, `status` and
+`headers` with `RCRequestId`: the Python SDK 0.9.2 reads `[0]["type"]` (and `["headers"]` of a
+`ClientRequest`) from every frame and dies on a missing key (Part B §3.1).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+Frame = list[Any]
+
+# Part A.11 / Part B §2.4: the values the platform's ConnectionDetails sample carries.
+RECOVERY_BUFFER_SIZE = 100
+RECOVERY_TIMEOUT = 180
+IDLE_TIMEOUT = 1800
+ABSOLUTE_TIMEOUT = 86400
+MAX_ACTIVE_REQUESTS = 10
+MAX_CONNECTIONS_PER_SESSION = 50
+
+MALFORMED = "WSG-808"  # Part B §2.7 (NET #57): the frame could not be parsed
+IDLE = "WSG-902"
+ABSOLUTE = "WSG-903"
+NO_SUBSCRIPTION = "WSG-1005"  # recovery: the session had no subscription (or is gone)
+OTHER_SESSION = "WSG-1003"  # recovery: a different OAuth session
+BAD_WSC = "WSG-400"  # a malformed recovery token: the socket is closed (Part B §2.7)
+
+# Part A.14 names the codes, not the statuses: docs/decisions.md (issue 13).
+ERROR_STATUS = {MALFORMED: 400, BAD_WSC: 400, IDLE: 408, ABSOLUTE: 408}
+ERROR_MESSAGES = {
+    MALFORMED: "Unable to parse the message.",
+    IDLE: "Connection closed: idle timeout expired.",
+    ABSOLUTE: "Connection closed: absolute timeout expired.",
+    BAD_WSC: "Invalid recovery token (wsc).",
+}
+
+
+class Malformed(ValueError):
+    """A client frame that is not `[{...}]` or `[{...}, body]` with a known `type`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFrame:
+    type: str
+    message_id: str
+    meta: dict[str, Any]
+    body: Any  # None when the frame has one element
+    has_body: bool
+
+
+CLIENT_TYPES = frozenset({"ClientRequest", "Heartbeat"})
+
+
+def parse(text: str | bytes) -> ClientFrame:
+    try:
+        found = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise Malformed("not JSON") from None
+    if not isinstance(found, list) or not 1 <= len(found) <= 2 or not isinstance(found[0], dict):
+        raise Malformed("expected [meta] or [meta, body]")
+    meta = found[0]
+    kind = meta.get("type")
+    if kind not in CLIENT_TYPES:
+        raise Malformed("unknown type")
+    message_id = meta.get("messageId", "")
+    if not isinstance(message_id, str):
+        raise Malformed("messageId")
+    if kind == "ClientRequest" and not (
+        isinstance(meta.get("method"), str) and isinstance(meta.get("path"), str)
+    ):
+        raise Malformed("method and path")
+    body = found[1] if len(found) == 2 else None
+    if len(found) == 2 and body is None and kind == "ClientRequest":
+        raise Malformed("null body")  # NET #57: the live gateway answers WSG-808 to this
+    return ClientFrame(str(kind), message_id, meta, body, len(found) == 2)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def meta(
+    kind: str, message_id: str, status: int = 200, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "messageId": message_id,
+        "status": status,
+        "headers": {"RCRequestId": new_id(), **(headers or {})},
+    }
+
+
+def encode(frame: Frame) -> str:
+    return orjson.dumps(frame).decode()
+
+
+def reply(
+    message_id: str, status: int, body: Any = None, headers: dict[str, str] | None = None
+) -> Frame:
+    """A `ClientRequest` reply (typed ClientRequest, Part B §2.3); no body element for 204."""
+    extra = {"Content-Type": "application/json"} if body is not None else {}
+    head = meta("ClientRequest", message_id, status, {**extra, **(headers or {})})
+    return [head] if body is None else [head, body]
+
+
+def error(code: str, message_id: str | None = None, message: str | None = None) -> Frame:
+    head = meta("Error", message_id or new_id(), ERROR_STATUS.get(code, 400))
+    return [head, {"errorCode": code, "message": message or ERROR_MESSAGES.get(code, code)}]
+
+
+def heartbeat(client: ClientFrame) -> Frame:
+    """The client's Heartbeat echoed (Part B §2.7), with the fields every frame carries."""
+    return [{**client.meta, **meta("Heartbeat", client.message_id)}]
+
+
+def platform_time(seconds: float) -> str:
+    """`2020-09-07T21:50:02.737+0000`, as ConnectionDetails' creationTime is written (§2.4)."""
+    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return f"{whole}.{int(seconds * 1000) % 1000:03d}+0000"
+
+
+def connection_details(
+    now: float, wsc: dict[str, Any], recovery: tuple[str, str | None] | None
+) -> Frame:
+    """The first frame (Part A.11); `recovery` = (state, error code) when `wsc=` was given."""
+    head = meta("ConnectionDetails", new_id())
+    head["wsc"] = wsc
+    body: dict[str, Any] = {
+        "creationTime": platform_time(now),
+        "maxConnectionsPerSession": MAX_CONNECTIONS_PER_SESSION,
+        "recoveryBufferSize": RECOVERY_BUFFER_SIZE,
+        "recoveryTimeout": RECOVERY_TIMEOUT,
+        "idleTimeout": IDLE_TIMEOUT,
+        "absoluteTimeout": ABSOLUTE_TIMEOUT,
+        "maxActiveRequests": MAX_ACTIVE_REQUESTS,
+    }
+    if recovery is not None:
+        state, code = recovery
+        body["recoveryState"] = state
+        if code is not None:
+            body["recoveryErrorCode"] = code
+    return [head, body]
+
+
+def notification(envelope: dict[str, Any], wsc: dict[str, Any]) -> Frame:
+    """A `ServerNotification` (Part B §2.6): the message ID is the event's uuid, as in the
+    sample; `wsc` rides on every one (Part A.13)."""
+    head = meta("ServerNotification", str(envelope.get("uuid") or new_id()))
+    head["wsc"] = wsc
+    return [head, envelope]

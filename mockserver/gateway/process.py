@@ -1,0 +1,108 @@
+"""The gateway's own process, started by `serve` beside granian's workers (docs/serving.md: a
+WSGI worker cannot hold a socket open, so the sockets live here, on their own port).
+
+It also runs the WebHook deliverer (events/delivery.py) as a thread (plan seam 5).
+`serve` binds the port in the master (so a taken port is one line at start-up and `0` is
+settled before the app says where the gateway is), then forks the gateway from the master
+after the app is built: the child finds the emulator ready, as granian's workers do. The child
+stops with SIGTERM/SIGINT (aiohttp's own handling), and on its own when the master is gone
+(killed outright): it never outlives `serve`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import socket
+from typing import Any
+
+from mockserver.emulator import Emulator
+
+log = logging.getLogger("presence_mock")
+BACKLOG = 2048
+ORPHAN_CHECK = 1.0  # seconds between two looks at the parent
+STOP_TIMEOUT = 5.0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The gateway's listening socket; OSError when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(BACKLOG)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
+def start(emulator: Emulator, listener: socket.socket) -> multiprocessing.process.BaseProcess:
+    """Fork the gateway process serving on `listener`; the caller closes its copy."""
+    context = multiprocessing.get_context("fork")
+    process = context.Process(
+        target=run, args=(emulator, listener, os.getpid()), name="presence-mock-gateway"
+    )
+    process.start()
+    return process
+
+
+def stop(process: multiprocessing.process.BaseProcess) -> None:
+    if process.is_alive():
+        process.terminate()
+        process.join(STOP_TIMEOUT)
+    if process.is_alive():
+        process.kill()
+        process.join(STOP_TIMEOUT)
+
+
+def run(emulator: Emulator, listener: socket.socket, parent: int) -> None:
+    """The gateway's main: serve until stopped or orphaned."""
+    from aiohttp import web
+
+    from mockserver.events.delivery import Deliverer, start_thread
+    from mockserver.gateway.app import Gateway
+    from mockserver.gateway.core import Core
+
+    core = Core(emulator)
+    gateway = Gateway(core)
+    app = gateway.application()
+    # Plan seam 5: A's WebHook deliverer runs here too, as a thread; exactly once across
+    # processes and replicas comes from its leases in the store (events/delivery.py).
+    _, stop_deliveries = start_thread(
+        Deliverer(emulator.events, emulator.directory, emulator.clock)
+    )
+
+    async def watch_parent(_: web.Application) -> Any:
+        task = asyncio.create_task(_orphan_watch(parent))
+        yield
+        task.cancel()
+
+    app.cleanup_ctx.append(watch_parent)
+    host, port = listener.getsockname()[:2]
+    log.info("presence-mock gateway on ws://%s:%d/ws (pid %d)", host, port, os.getpid())
+    try:
+        web.run_app(
+            app,
+            sock=listener,
+            print=None,
+            access_log=None,
+            shutdown_timeout=2.0,
+            handle_signals=True,
+        )
+    finally:
+        stop_deliveries.set()
+        core.close()
+
+
+async def _orphan_watch(parent: int) -> None:
+    """The master was killed without stopping us (SIGKILL): stop, as SIGTERM would."""
+    while os.getppid() == parent:
+        await asyncio.sleep(ORPHAN_CHECK)
+    log.warning("presence-mock gateway: serve is gone, stopping")
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(os.getpid(), 15)

@@ -1,0 +1,57 @@
+"""Following the event log from the gateway process: one thread, blocked in the store's own wait
+(Redis: XREAD BLOCK; SQLite: short polls; plan seam 2), hands each batch of new changes on.
+
+It sees every change whichever worker (or replica sharing Redis) logged it, since the log lives
+in the store. The handler runs in this thread, so the event loop never waits on the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from mockserver.events.log import LoggedChange
+
+log = logging.getLogger("presence_mock")
+WAIT = 1.0  # seconds one wait may block: how soon `stop` is noticed
+BATCH = 500
+
+
+class Log(Protocol):
+    def wait(self, position: int, timeout: float, limit: int = ...) -> list[LoggedChange]: ...
+
+    def last(self) -> int: ...
+
+
+class Tail:
+    def __init__(self, events: Log, handle: Callable[[list[LoggedChange]], None]) -> None:
+        self.events = events
+        self.handle = handle
+        self.position = events.last()  # only what is logged from now on
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="event-log-tail", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=WAIT * 3)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                found = self.events.wait(self.position, WAIT, BATCH)
+            except Exception:  # a store hiccup (Redis restarting): say it, keep following
+                log.exception("gateway: reading the event log failed")
+                self._stop.wait(WAIT)
+                continue
+            if not found:
+                continue
+            self.position = found[-1].position
+            try:
+                self.handle(found)
+            except Exception:
+                log.exception("gateway: handling events up to %d failed", self.position)

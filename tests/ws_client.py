@@ -1,0 +1,101 @@
+"""A plain WebSocket client of the gateway for the end-to-end tests (the `websockets` library's
+synchronous client), and the REST calls around it: login, wstoken, a PUT of presence."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from websockets.sync.client import ClientConnection, connect
+
+from tests.test_workers import login
+
+Frame = list[Any]
+ME = "/restapi/v1.0/account/~/extension/~/presence"
+SUBSCRIBE_PATH = "/restapi/v1.0/subscription/"  # with the Python SDK's trailing slash
+
+
+@dataclass
+class Client:
+    """A logged-in REST session on a live server, and the gateway it announces."""
+
+    url: str
+    session: requests.Session
+
+    @classmethod
+    def login(cls, url: str) -> Client:
+        return cls(url, login(url))
+
+    def gateway(self) -> dict[str, Any]:
+        return dict(requests.get(f"{self.url}/_mock/gateway", timeout=10).json())
+
+    def ws_token(self) -> dict[str, Any]:
+        answer = self.session.post(f"{self.url}/restapi/oauth/wstoken", timeout=10)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def connect(self, wsc: str | None = None, token: dict[str, Any] | None = None) -> Socket:
+        token = token or self.ws_token()
+        query = f"?access_token={token['ws_access_token']}" + (f"&wsc={wsc}" if wsc else "")
+        return Socket(connect(token["uri"] + query, proxy=None, open_timeout=10))
+
+    def put_presence(self, body: dict[str, Any], path: str = ME) -> None:
+        answer = self.session.put(self.url + path, json=body, timeout=10)
+        assert answer.status_code == 200, answer.text
+
+    def flip_status(self, path: str = ME) -> str:
+        """Set the other of Available and Busy: a change every time (so an event)."""
+        now = self.session.get(self.url + path, timeout=10).json()
+        status = "Busy" if now.get("userStatus") == "Available" else "Available"
+        self.put_presence({"userStatus": status}, path)
+        return status
+
+    def move_clock(self, seconds: float) -> None:
+        answer = requests.post(f"{self.url}/_mock/clock", json={"advance": seconds}, timeout=10)
+        assert answer.status_code == 200, answer.text
+
+
+@dataclass
+class Socket:
+    connection: ClientConnection
+
+    def send(self, frame: Frame) -> None:
+        self.connection.send(json.dumps(frame))
+
+    def receive(self, timeout: float = 5.0) -> Frame:
+        found = json.loads(self.connection.recv(timeout=timeout))
+        assert isinstance(found, list) and isinstance(found[0], dict), found
+        # Every frame: type, messageId, status, headers with RCRequestId (Part A.12).
+        assert {"type", "messageId", "status", "headers"} <= set(found[0]), found
+        assert found[0]["headers"]["RCRequestId"], found
+        return found
+
+    def wait_for(self, kind: str, timeout: float = 5.0) -> Frame:
+        """The next frame of type `kind`, skipping others."""
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = self.receive(max(0.01, deadline - time.monotonic()))
+            if frame[0]["type"] == kind:
+                return frame
+
+    def request(self, method: str, path: str, body: Any = None, message_id: str = "m-1") -> Frame:
+        meta = {"type": "ClientRequest", "messageId": message_id, "method": method, "path": path}
+        self.send([meta] if body is None else [meta, body])
+        reply = self.wait_for("ClientRequest")
+        assert reply[0]["messageId"] == message_id
+        return reply
+
+    def subscribe(self, filters: list[str] | None = None) -> Frame:
+        body = {
+            "eventFilters": filters or [ME],
+            "deliveryMode": {"transportType": "WebSocket"},
+        }
+        reply = self.request("POST", SUBSCRIBE_PATH, body)
+        assert reply[0]["status"] == 200, reply
+        return reply
+
+    def close(self) -> None:
+        self.connection.close()
