@@ -132,7 +132,7 @@ class Gateway:
 
     async def _renew(self, now: float) -> None:
         """Part A.12: a WebSocket subscription is renewed while its session lives; one that is
-        gone from the store (a reset, a DELETE over REST) is dropped from its session."""
+        gone from the store (a reset) is dropped from its session."""
         held = {s.subscription_id: s for s in self.sessions.subscribed}
         renewed, gone = await asyncio.to_thread(
             self.core.maintain, [s.subscription for s in held.values()], now

@@ -86,8 +86,7 @@ class Core:
         self, subscriptions: Iterable[Subscription], now: float
     ) -> tuple[list[Subscription], set[str]]:
         """Renew those of live (or recoverable) sessions that are getting old (Part A.12); and
-        name those no longer in the store (a reset, or a DELETE over REST), which get nothing
-        more."""
+        name those no longer in the store (a reset), which get nothing more."""
         held = list(subscriptions)
         kept = {s.id for s in self.subscriptions.all()}
         renewed = []
