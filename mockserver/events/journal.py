@@ -31,25 +31,57 @@ class DeliveryJournal:
         attempt: int = 1,
     ) -> None:
         """One delivery attempt: `status` is the receiver's (WebHook), `error` what failed."""
-        entry: Record = {
-            "time": time,
-            "transport": transport,
-            "subscriptionId": envelope["subscriptionId"],
-            "position": position,
-            "attempt": attempt,
-            "delivered": error is None and (status is None or 200 <= status < 300),
-            "status": status,
-            "error": error,
-            "event": envelope,
-        }
-        if address is not None:
-            entry["address"] = address
-        if session_id is not None:
-            entry["sessionId"] = session_id
-        self.store.append_entries(NAME, [entry], self.keep)
+        found = entry_of(
+            transport,
+            envelope,
+            time=time,
+            position=position,
+            address=address,
+            session_id=session_id,
+            status=status,
+            error=error,
+            attempt=attempt,
+        )
+        self.record_all([found])
+
+    def record_all(self, entries: list[Record]) -> None:
+        """Several entries (`entry_of`) in one store write: the gateway journals every
+        notification of a change at once, which for 1,000 sockets is 1,000 entries."""
+        self.store.append_entries(NAME, entries, self.keep)
 
     def entries(self) -> list[Record]:
         return self.store.entries(NAME)
 
     def clear(self) -> None:
         self.store.clear_entries(NAME)
+
+
+def entry_of(
+    transport: str,
+    envelope: dict[str, Any],
+    *,
+    time: float,
+    position: int,
+    address: str | None = None,
+    session_id: str | None = None,
+    status: int | None = None,
+    error: str | None = None,
+    attempt: int = 1,
+) -> Record:
+    """One journal entry (what `record` writes)."""
+    entry: Record = {
+        "time": time,
+        "transport": transport,
+        "subscriptionId": envelope["subscriptionId"],
+        "position": position,
+        "attempt": attempt,
+        "delivered": error is None and (status is None or 200 <= status < 300),
+        "status": status,
+        "error": error,
+        "event": envelope,
+    }
+    if address is not None:
+        entry["address"] = address
+    if session_id is not None:
+        entry["sessionId"] = session_id
+    return entry
