@@ -130,6 +130,7 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             received = Received(self.path, dict(self.headers.items()), body, time.monotonic())
+            receiver._got(received)  # before the answer: whoever sent it may look at once
             if receiver.delay:
                 time.sleep(receiver.delay)
             token = received.header("Validation-Token")
@@ -141,7 +142,6 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", "0")
             self.end_headers()
-            receiver._got(received)
 
         def log_message(self, format: str, *args: Any) -> None:
             return

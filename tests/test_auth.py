@@ -32,7 +32,7 @@ def test_jwt_login_answers_a_full_token(client, directory):
         "EditPresence",
         "ReadAccounts",
         "ReadCallLog",
-        "SubscriptionWebhook",
+        "SubscriptionWebhook",  # issue 13
         "WebSocket",
     }
     for field in ("access_token", "refresh_token", "endpoint_id", "session_id"):
