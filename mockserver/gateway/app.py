@@ -234,6 +234,7 @@ class Gateway:
         if method == "POST" and wanted is None:
             if session.subscription is not None:  # one per connection: the new one replaces it
                 self.core.forget(session.subscription)
+                self._subscribe(session, None, None)
             subscription, info = self.core.create(caller, body, session.token)
             self._subscribe(session, subscription, str(info["id"]))
             # Part A.12: the Python SDK 0.9.2 fires subscriptionCreated only on this header.
