@@ -17,32 +17,10 @@ class DeliveryJournal:
         self.store = store
         self.keep = keep
 
-    def record(
-        self,
-        transport: str,
-        envelope: dict[str, Any],
-        *,
-        time: float,
-        position: int,
-        address: str | None = None,
-        session_id: str | None = None,
-        status: int | None = None,
-        error: str | None = None,
-        attempt: int = 1,
-    ) -> None:
-        """One delivery attempt: `status` is the receiver's (WebHook), `error` what failed."""
-        found = entry_of(
-            transport,
-            envelope,
-            time=time,
-            position=position,
-            address=address,
-            session_id=session_id,
-            status=status,
-            error=error,
-            attempt=attempt,
-        )
-        self.record_all([found])
+    def record(self, transport: str, envelope: dict[str, Any], **details: Any) -> None:
+        """One delivery attempt (`details` as `entry_of` takes them: time, position, and for a
+        WebHook its address, the receiver's status or the error, the attempt)."""
+        self.record_all([entry_of(transport, envelope, **details)])
 
     def record_all(self, entries: list[Record]) -> None:
         """Several entries (`entry_of`) in one store write: the gateway journals every
