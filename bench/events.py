@@ -247,7 +247,8 @@ def _arrivals_after(sink: Subscribers | Receiver, before: int) -> list[float]:
 # -- sockets held while REST is measured ---------------------------------------------------------
 def _hold(base: str, extensions: int, target: int, count: int, ready: Any, stop: Any) -> None:
     async def main() -> None:
-        async with aiohttp.ClientSession() as http:
+        # No pool limit: every socket keeps its connection (aiohttp's default is 100).
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
             users = Users.of(base, extensions)
             await _reset(http, base)
             subscribers = Subscribers()
@@ -278,9 +279,9 @@ def rest_with_sockets(
             target=_hold, args=(server.base, args.extensions, target, count, ready, stop)
         )
         holder.start()
-        if not ready.wait(300):
+        if not ready.wait(600):
             holder.kill()
-            raise SystemExit("bench: the sockets did not open in 300 s")
+            raise SystemExit("bench: the sockets did not open in 600 s")
         time.sleep(1)
         load = server.load(url, token, args)
         held_rps.append(load.rps)
@@ -296,7 +297,7 @@ def rest_with_sockets(
 async def measure_latency(
     base: str, args: argparse.Namespace, target: int
 ) -> list[tuple[str, list[float]]]:
-    rows: list[tuple[str, list[float]]] = []
+    rows: list[tuple[str, list[float]]] = []  # each printed as soon as it is measured
     timeout = aiohttp.ClientTimeout(total=120)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
@@ -309,6 +310,7 @@ async def measure_latency(
             await latencies(http, users, target, subscribers, count, 2)  # warm-up
             found = await latencies(http, users, target, subscribers, count, puts)
             rows.append((f"{count:,} WebSocket subscriber(s), {puts} PUTs", found))
+            _print_row(*rows[-1])
             await subscribers.close()
             await asyncio.sleep(2)
         if args.webhooks:
@@ -319,6 +321,7 @@ async def measure_latency(
             await latencies(http, users, target, receiver, args.webhooks, 2)
             found = await latencies(http, users, target, receiver, args.webhooks, args.puts)
             rows.append((f"{args.webhooks} WebHook subscriptions, {args.puts} PUTs", found))
+            _print_row(*rows[-1])
             await receiver.stop()
     return rows
 
@@ -350,39 +353,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--log-level",
         "warning",
     ]
-    load_average = os.getloadavg()
+    load = os.getloadavg()
+    print(
+        f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; cores: "
+        f"{os.cpu_count()}; python {sys.version.split()[0]}\n",
+        flush=True,
+    )
     with running(command, port) as server:
         users = Users.of(server.base, args.extensions)
         target = int(users.found[0]["extensionId"])  # the administrator: every user sees them
-        rows = asyncio.run(measure_latency(server.base, args, target))
+        print("| delivery | deliveries | p50 ms | p99 ms | max ms |")
+        print("|---|---:|---:|---:|---:|", flush=True)
+        asyncio.run(measure_latency(server.base, args, target))  # prints each row
         token = asyncio.run(_token(users))
-        held = [
-            (count, rest_with_sockets(server, token, args, target, count)) for count in args.held
-        ]
-    print(
-        f"\nload average before: {load_average[0]:.2f} {load_average[1]:.2f}; cores: "
-        f"{os.cpu_count()}; python {sys.version.split()[0]}\n"
-    )
-    print("| delivery | deliveries | p50 ms | p99 ms | max ms |")
-    print("|---|---:|---:|---:|---:|")
-    for name, found in rows:
         print(
-            f"| {name} | {len(found):,} | {statistics.median(found):.1f} | "
-            f"{percentile(found, 0.99):.1f} | {max(found):.1f} |"
+            "\n| sockets held | GET req/s without | with | ratio (median of rounds) | "
+            "server CPU µs/req without | with |"
         )
-    print(
-        "\n| sockets held | GET req/s without | with | ratio (median of rounds) | "
-        "server CPU µs/req without | with |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|")
-    for count, (plain, with_held, plain_cpu, held_cpu) in held:
-        ratios = sorted(h / p for h, p in zip(with_held, plain, strict=True))
-        print(
-            f"| {count:,} | {statistics.median(plain):,.0f} | {statistics.median(with_held):,.0f} "
-            f"| {statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f}) | "
-            f"{statistics.median(plain_cpu):,.0f} | {statistics.median(held_cpu):,.0f} |"
-        )
+        print("|---:|---:|---:|---:|---:|---:|", flush=True)
+        for count in args.held:
+            plain, held, plain_cpu, held_cpu = rest_with_sockets(server, token, args, target, count)
+            ratios = sorted(h / p for h, p in zip(held, plain, strict=True))
+            print(
+                f"| {count:,} | {statistics.median(plain):,.0f} | {statistics.median(held):,.0f} "
+                f"| {statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f}) | "
+                f"{statistics.median(plain_cpu):,.0f} | {statistics.median(held_cpu):,.0f} |",
+                flush=True,
+            )
+    load = os.getloadavg()
+    print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0
+
+
+def _print_row(name: str, found: list[float]) -> None:
+    print(
+        f"| {name} | {len(found):,} | {statistics.median(found):.1f} | "
+        f"{percentile(found, 0.99):.1f} | {max(found):.1f} |",
+        flush=True,
+    )
 
 
 async def _reset(http: aiohttp.ClientSession, base: str) -> None:

@@ -38,6 +38,15 @@ def running(
     command: list[str], port: int, log_dir: Path, env: dict[str, str] | None = None
 ) -> Iterator[str]:
     """Run a server `command` listening on `port`, wait for health, yield its URL."""
+    with started(command, port, log_dir, env) as (url, _):
+        yield url
+
+
+@contextmanager
+def started(
+    command: list[str], port: int, log_dir: Path, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As `running`, yielding the process too (to signal it); stopped on exit if still there."""
     log = log_dir / f"serve-{port}.log"
     # The gateway (issue 13) on a free port: REST port + 1 may be another test's.
     env = {
@@ -60,7 +69,8 @@ def running(
                 time.sleep(0.1)
         else:
             pytest.fail(f"presence-mock serve did not answer: {log.read_text()}")
-        yield url
+        yield url, process
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.wait(timeout=15)

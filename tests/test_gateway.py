@@ -324,6 +324,25 @@ def test_messages_keep_it_open_until_the_absolute_timeout_wsg_903(client: Client
         socket.wait_for("Nothing", timeout=4)
 
 
+def test_a_live_sessions_subscription_is_renewed_on_the_emulator_clock(client: Client) -> None:
+    socket = client.connect()
+    socket.receive()
+    info = socket.subscribe()[1]
+    for step in range(27):  # 27 x 1700 s: past half of its 86399 s, never idle for 1800 s
+        client.move_clock(1700)
+        socket.send([{"type": "Heartbeat", "messageId": f"h-{step}"}])
+        socket.wait_for("Heartbeat")
+    time.sleep(1.5)  # a sweep of the gateway
+    fresh = Client.login(client.url)  # the first login's access token expired meanwhile
+    url = f"{client.url}/restapi/v1.0/subscription/{info['id']}"
+    read = fresh.session.get(url, timeout=10).json()
+    assert read["expiresIn"] > 86399 - 100, read  # renewed from the emulator's now
+    assert read["expirationTime"] > info["expirationTime"]
+    change(fresh)
+    assert socket.wait_for("ServerNotification")[1]["subscriptionId"] == info["id"]
+    socket.close()
+
+
 # -- the board's event stream (plan seam 6) ----------------------------------------------------
 def test_the_event_stream_sends_each_logged_change(client: Client) -> None:
     stream = client.gateway()["stream"]

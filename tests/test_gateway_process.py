@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.live_server import COMMAND, free_port, running
+from tests.live_server import COMMAND, free_port, running, started
 
 pytestmark = pytest.mark.e2e
 
@@ -103,51 +103,27 @@ def test_a_taken_gateway_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
 def test_the_gateway_stops_with_serve(tmp_path: Path, how: signal.Signals) -> None:
     port = free_port()
-    command = [COMMAND, "serve", "--port", str(port), "--workers", "2", "--gateway-port", "0"]
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait(url, process, log)
+    command = [COMMAND, "serve", "--port", str(port), "--workers", "2"]
+    with started(command, port, tmp_path) as (url, process):
         pid = gateway_of(url)["pid"]
         assert pid in children(process.pid)
         process.send_signal(how)
         process.wait(timeout=20)
         assert gone(pid, 10), "the gateway outlived serve"
-    finally:
-        if process.poll() is None:
-            process.kill()
 
 
 def test_a_killed_serve_leaves_no_gateway_behind(tmp_path: Path) -> None:
     port = free_port()
-    command = [COMMAND, "serve", "--port", str(port), "--workers", "1", "--gateway-port", "0"]
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+    command = [COMMAND, "serve", "--port", str(port), "--workers", "1"]
     workers: list[int] = []
     try:
-        url = f"http://127.0.0.1:{port}"
-        _wait(url, process, log)
-        pid = gateway_of(url)["pid"]
-        workers = [p for p in children(process.pid) if p != pid]
-        process.kill()  # no chance to stop anything
-        process.wait(timeout=10)
-        assert gone(pid, 10), "the gateway was orphaned"
+        with started(command, port, tmp_path) as (url, process):
+            pid = gateway_of(url)["pid"]
+            workers = [p for p in children(process.pid) if p != pid]
+            process.kill()  # no chance to stop anything
+            process.wait(timeout=10)
+            assert gone(pid, 10), "the gateway was orphaned"
     finally:
         for worker in workers:  # granian's own workers are not the gateway's business
             with contextlib.suppress(ProcessLookupError):
                 os.kill(worker, signal.SIGKILL)
-
-
-def _wait(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        try:
-            if requests.get(f"{url}/_mock/health", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    pytest.fail(log.read_text())

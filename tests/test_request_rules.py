@@ -164,3 +164,13 @@ def test_strict_mode_refuses_with_the_platforms_400(strict_api):
 def test_strict_requests_reads_its_environment_variable():
     settings = Settings.from_env({"PRESENCE_MOCK_STRICT_REQUESTS": "1"})
     assert settings.strict_requests is True
+
+
+def test_a_body_missing_a_required_property_is_journalled_as_json(client):
+    """Issue 13: the subscription bodies have required properties; their absence must not
+    break /_mock/violations (a fuzz find: the schema's MISSING marker reached the journal)."""
+    client.post("/restapi/v1.0/subscription", json={"expiresIn": 60})
+    answer = client.get("/_mock/violations")
+    assert answer.status_code == 200
+    [entry] = [e for e in answer.get_json() if e["path"] == "/restapi/v1.0/subscription"]
+    assert any(p["found"] is None for p in entry["problems"])

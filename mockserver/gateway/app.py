@@ -62,7 +62,7 @@ class Gateway:
 
     async def _start(self, _: web.Application) -> None:
         self._loop = asyncio.get_running_loop()
-        self._tail = Tail(self.core.log, self._on_changes)
+        self._tail = Tail(self.core.log, self._on_changes, self.core.log_blocks)
         self._tail.start()
         self._sweeper = asyncio.create_task(self._sweep())
 
@@ -132,7 +132,7 @@ class Gateway:
 
     async def _renew(self, now: float) -> None:
         """Part A.12: a WebSocket subscription is renewed while its session lives; one that is
-        gone from the store (a reset, a DELETE over REST) is dropped from its session."""
+        gone from the store (a reset) is dropped from its session."""
         held = {s.subscription_id: s for s in self.sessions.subscribed}
         renewed, gone = await asyncio.to_thread(
             self.core.maintain, [s.subscription for s in held.values()], now
@@ -234,6 +234,7 @@ class Gateway:
         if method == "POST" and wanted is None:
             if session.subscription is not None:  # one per connection: the new one replaces it
                 self.core.forget(session.subscription)
+                self._subscribe(session, None, None)
             subscription, info = self.core.create(caller, body, session.token)
             self._subscribe(session, subscription, str(info["id"]))
             # Part A.12: the Python SDK 0.9.2 fires subscriptionCreated only on this header.

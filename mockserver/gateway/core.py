@@ -14,7 +14,7 @@ from typing import Any
 
 from mockserver.emulator import Emulator
 from mockserver.errors import TokenNotFound
-from mockserver.events.journal import DeliveryJournal
+from mockserver.events.journal import DeliveryJournal, entry_of
 from mockserver.events.log import EventLog, LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
@@ -37,6 +37,9 @@ class Core:
         self.log: EventLog = events.log
         self.subscriptions: SubscriptionService = events.subscriptions
         self.delivered: DeliveryJournal = events.journal
+        # Redis blocks in XREAD until an entry comes; SQLite's wait polls every 20 ms, so the
+        # gateway polls the log itself, more often (one indexed SELECT each: tail.py).
+        self.log_blocks = emulator.settings.store.startswith(("redis:", "rediss:"))
         # The journal is written by a thread of its own: a store write per notification must
         # not hold up the next batch of events (tail.py) or the sockets.
         self._journal: queue.SimpleQueue[list[Delivered] | None] = queue.SimpleQueue()
@@ -86,8 +89,7 @@ class Core:
         self, subscriptions: Iterable[Subscription], now: float
     ) -> tuple[list[Subscription], set[str]]:
         """Renew those of live (or recoverable) sessions that are getting old (Part A.12); and
-        name those no longer in the store (a reset, or a DELETE over REST), which get nothing
-        more."""
+        name those no longer in the store (a reset), which get nothing more."""
         held = list(subscriptions)
         kept = {s.id for s in self.subscriptions.all()}
         renewed = []
@@ -111,16 +113,26 @@ class Core:
 
     def _write_journal(self) -> None:
         while (batch := self._journal.get()) is not None:
+            while not self._journal.empty():  # what queued meanwhile goes in the same write
+                more = self._journal.get()
+                if more is None:
+                    self._journal.put(None)
+                    break
+                batch = batch + more
             try:
                 now = self.now()
-                for session, notice in batch:
-                    self.delivered.record(
-                        WEBSOCKET,
-                        notice.envelope,
-                        time=now,
-                        position=notice.position,
-                        session_id=session,
-                    )
+                self.delivered.record_all(
+                    [
+                        entry_of(
+                            WEBSOCKET,
+                            notice.envelope,
+                            time=now,
+                            position=notice.position,
+                            session_id=session,
+                        )
+                        for session, notice in batch
+                    ]
+                )
             except Exception:
                 log.exception("gateway: writing the journal of delivered events failed")
 

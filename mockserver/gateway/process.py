@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -83,6 +84,9 @@ def run(emulator: Emulator, listener: socket.socket, parent: int) -> None:
         task.cancel()
 
     app.cleanup_ctx.append(watch_parent)
+    # What is built so far (the directory, the app) lives as long as the process: out of the
+    # collector's sight, a full collection does not walk it again and again (as in the workers).
+    gc.freeze()
     host, port = listener.getsockname()[:2]
     log.info("presence-mock gateway on ws://%s:%d/ws (pid %d)", host, port, os.getpid())
     try:

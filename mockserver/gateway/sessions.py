@@ -117,7 +117,7 @@ class Sessions:
     def drop(self, session: Session, send: Send, now: float) -> None:
         """The socket of `send` closed: keep the session for recovery (unless a newer socket
         has taken it over already)."""
-        if session.send is send:
+        if session.send == send:  # equal bound methods: the same queue
             session.send, session.close, session.dropped_at = None, None, now
 
     def expired(self, now: float) -> list[Session]:
