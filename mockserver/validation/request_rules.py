@@ -24,7 +24,7 @@ from mockserver.operations import PAGING, Matched, Operation, match
 from mockserver.presence.paging import is_positive_int
 from mockserver.presence.parsing import is_boolean, parameter_of
 from mockserver.presence.service import MAX_BATCH
-from mockserver.schemas import MISSING, enum_values
+from mockserver.schemas import enum_values
 from mockserver.schemas import problems as schema_problems
 
 _ID: Final = re.compile(r"~|[0-9]+")
@@ -187,9 +187,9 @@ def _body(raw: bytes, schema: str, required: bool) -> list[RuleProblem]:
         return [RuleProblem("body", "json", body, "the body is not a JSON object", "CMN-103")]
     # Strict: a read-only field (presenceStatus) or an unknown one is a client bug even though
     # the platform ignores it (Part A.9); the client believes it changed something.
-    # An absent required property (the subscription bodies have them) is found as nothing:
-    # the journal keeps what it shows as JSON (`/_mock/violations`).
+    # An absent required property is found as the schemas' MISSING, which the journal shows
+    # as `<missing>` (validation/journal.py).
     return [
-        RuleProblem(parameter_of(p.path), p.rule, None if p.found is MISSING else p.found, str(p))
+        RuleProblem(parameter_of(p.path), p.rule, p.found, str(p))
         for p in schema_problems(schema, body, strict=True)
     ]
