@@ -136,9 +136,6 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             token = received.header("Validation-Token")
             handshake = token is not None and not body
             status = 200 if handshake else receiver.status
-            # Kept before answering: the sender may read `handshakes` as soon as it has the
-            # answer (a create's handshake is over when the create answers).
-            receiver._got(received)
             self.send_response(status)
             if handshake and receiver.echo:
                 self.send_header("Validation-Token", token or "")
