@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from mockserver.chaos import Plan
 from mockserver.emulator import Emulator
 from mockserver.errors import TokenNotFound
 from mockserver.events.journal import DeliveryJournal, entry_of
@@ -27,6 +28,7 @@ log = logging.getLogger("presence_mock")
 # renewed once less than this much of it is left.
 RENEW_BELOW = 43_200.0
 
+WEBSOCKET_SESSION = "webSocketSession"  # the chaos rules' name (docs/chaos.md)
 Delivered = tuple[str, Notice]  # the session's token, what it was sent
 
 
@@ -107,6 +109,10 @@ class Core:
     # -- events -------------------------------------------------------------------------------
     def envelope(self, subscription: Subscription, change: LoggedChange) -> dict[str, Any] | None:
         return envelope_for(subscription, change, self.emulator)
+
+    def plan(self) -> Plan | None:
+        """Issue 16: what one notification of a session gets of the `webSocketSession` rules."""
+        return self.emulator.chaos.transport_plan(WEBSOCKET_SESSION)
 
     def journal(self, delivered: list[Delivered]) -> None:
         self._journal.put(delivered)

@@ -75,7 +75,7 @@ def run(emulator: Emulator, listener: socket.socket, parent: int) -> None:
     # Plan seam 5: A's WebHook deliverer runs here too, as a thread; exactly once across
     # processes and replicas comes from its leases in the store (events/delivery.py).
     _, stop_deliveries = start_thread(
-        Deliverer(emulator.events, emulator.directory, emulator.clock)
+        Deliverer(emulator.events, emulator.directory, emulator.clock, chaos=emulator.chaos)
     )
 
     async def watch_parent(_: web.Application) -> Any:

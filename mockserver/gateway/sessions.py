@@ -50,6 +50,8 @@ class Session:
     )
     close: Callable[[], None] | None = None  # ends the live socket (a later socket took over)
     ending: bool = False  # a timeout's Error frame is sent, the socket is closing
+    # Breaks the live socket as a `webSocketSession` fault rule says: (fault, stall, now).
+    hang_up: Callable[[str, float, float], None] | None = None
 
     def wsc(self) -> dict[str, Any]:
         return {"token": self.token, "sequence": self.sequence}
@@ -119,6 +121,7 @@ class Sessions:
         has taken it over already)."""
         if session.send == send:  # equal bound methods: the same queue
             session.send, session.close, session.dropped_at = None, None, now
+            session.hang_up = None
 
     def expired(self, now: float) -> list[Session]:
         """Remove and return the dropped sessions past the recovery timeout."""

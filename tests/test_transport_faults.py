@@ -1,0 +1,255 @@
+"""Issue 16, item 2 (last part): fault and latency rules on WebHook deliveries
+(`webhookDelivery`) and WebSocket sessions (`webSocketSession`), end to end against a live
+`serve`, with real clients: the `websockets` library and the official Python SDK on the
+gateway's socket, a WebHook receiver on loopback (docs/chaos.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from ringcentral import SDK
+from ringcentral.websocket.events import WebSocketEvents
+from websockets.exceptions import ConnectionClosedError
+
+from mockserver.chaos import Plan
+from mockserver.config import Settings
+from mockserver.emulator import Emulator
+from presence_mock_kit.receiver import WebhookReceiver
+from tests.live_server import COMMAND, serving
+from tests.ws_client import ME, Client
+
+pytestmark = pytest.mark.e2e
+SUBS = "/restapi/v1.0/subscription"
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("transport-faults")
+    with serving(folder, "--workers", "1") as found:
+        yield found
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+def rules(url: str, *given: dict[str, Any]) -> None:
+    answer = requests.put(f"{url}/_mock/chaos", json={"seed": 7, "rules": list(given)}, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def journal(url: str, subscription: str, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = requests.get(
+            f"{url}/_mock/events", params={"subscriptionId": subscription}, timeout=5
+        ).json()["records"]
+        if len(found) >= count or time.monotonic() > deadline:
+            return list(found)
+        time.sleep(0.1)
+
+
+# -- WebSocket sessions -----------------------------------------------------------------------
+def test_a_start_up_reset_drops_the_socket_and_wsc_recovers_what_was_missed(
+    tmp_path: Path,
+) -> None:
+    """`--fault webSocketSession=reset:next=1`: the first notification breaks the socket with
+    no close frame; the client comes back with its `wsc` and gets it, and what followed."""
+    with serving(tmp_path, "--workers", "1", "--fault", "webSocketSession=reset:next=1") as url:
+        _reset_and_recover(url)
+
+
+def _reset_and_recover(url: str) -> None:
+    client = Client.login(url)
+    socket = client.connect()
+    token = socket.receive()[0]["wsc"]["token"]
+    subscription = socket.subscribe()[1]["id"]
+    first = client.flip_status()
+    with pytest.raises(ConnectionClosedError) as dropped:
+        socket.wait_for("ServerNotification", timeout=10)
+    assert dropped.value.rcvd is None  # no close frame: the TCP connection was cut
+    second = client.flip_status()
+    time.sleep(0.5)
+    again = client.connect(wsc=token)
+    meta, details = again.receive()
+    assert details["recoveryState"] == "Successful"
+    assert meta["wsc"]["token"] == token
+    replayed = [again.wait_for("ServerNotification") for _ in range(2)]
+    assert [n[1]["body"]["userStatus"] for n in replayed] == [first, second]
+    assert {n[1]["subscriptionId"] for n in replayed} == {subscription}
+    third = client.flip_status()  # next=1: the rule is spent, the socket stays
+    assert again.wait_for("ServerNotification")[1]["body"]["userStatus"] == third
+    again.close()
+
+
+def test_the_python_sdk_sees_its_socket_reset(url: str) -> None:
+    rules(url, {"operation": "webSocketSession", "fault": "reset", "next": 1})
+    try:
+        found = json.loads(subprocess.check_output([COMMAND, "credentials", "--json"]))
+        platform = SDK(found["clientId"], found["clientSecret"], url).platform()
+        platform.login(jwt=found["jwt"])
+        asyncio.run(asyncio.wait_for(_sdk_dropped(platform), timeout=60))
+    finally:
+        rules(url)
+
+
+async def _sdk_dropped(platform: Any) -> None:
+    from ringcentral.websocket.web_socket_client import WebSocketClient
+
+    client = WebSocketClient(platform)
+    created: asyncio.Queue[Any] = asyncio.Queue()
+    client.on(WebSocketEvents.subscriptionCreated, created.put_nowait)
+    connection = asyncio.create_task(client.create_new_connection())
+    await client.create_subscription([ME])
+    await asyncio.wait_for(created.get(), timeout=15)
+    current = (await asyncio.to_thread(platform.get, ME)).json_dict()["userStatus"]
+    status = "Busy" if current == "Available" else "Available"
+    await asyncio.to_thread(platform.put, ME, {"userStatus": status})
+    with pytest.raises(ConnectionClosedError) as dropped:
+        await asyncio.wait_for(connection, timeout=15)
+    assert dropped.value.rcvd is None
+
+
+def test_latency_delays_each_notification(url: str) -> None:
+    rules(url, {"operation": "webSocketSession", "latency": "800ms"})
+    try:
+        client = Client.login(url)
+        socket = client.connect()
+        socket.receive()
+        socket.subscribe()
+        started = time.monotonic()
+        status = client.flip_status()
+        note = socket.wait_for("ServerNotification", timeout=10)
+        assert time.monotonic() - started >= 0.8
+        assert note[1]["body"]["userStatus"] == status
+        socket.close()
+    finally:
+        rules(url)
+
+
+def test_a_503_closes_the_socket_with_try_again_later(url: str) -> None:
+    rules(url, {"operation": "webSocketSession", "fault": "503", "next": 1})
+    try:
+        client = Client.login(url)
+        socket = client.connect()
+        socket.receive()
+        socket.subscribe()
+        client.flip_status()
+        with pytest.raises(ConnectionClosedError) as closed:
+            socket.wait_for("ServerNotification", timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
+    finally:
+        rules(url)
+
+
+# -- WebHook deliveries -----------------------------------------------------------------------
+@pytest.fixture
+def hook() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+def webhook(client: Client, address: str) -> str:
+    body = {
+        "eventFilters": [ME],
+        "deliveryMode": {"transportType": "WebHook", "address": address},
+    }
+    answer = client.session.post(client.url + SUBS, json=body, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["id"])
+
+
+def test_a_delayed_and_retried_webhook_delivery(url: str, hook: WebhookReceiver) -> None:
+    """A 503 on the first try (nothing sent), 500 ms on every try: the receiver gets the event
+    once, after the delay, the retry's 1 s and the delay again; the journal shows both tries."""
+    client = Client.login(url)
+    subscription = webhook(client, hook.url)
+    rules(
+        url,
+        {"operation": "webhookDelivery", "fault": "503", "next": 1},
+        {"operation": "webhookDelivery", "latency": "500ms"},
+    )
+    try:
+        started = time.monotonic()
+        status = client.flip_status()
+        got = hook.wait_for(timeout=15)
+        assert got.at - started >= 2.0  # 0.5 + 1 (the retry) + 0.5
+        assert got.json["body"]["userStatus"] == status
+        tries = journal(url, subscription, 2)
+        assert [(e["attempt"], e["delivered"], e["status"]) for e in tries] == [
+            (1, False, 503),
+            (2, True, 200),
+        ]
+        assert tries[0]["fault"] == "503" and "fault" not in tries[1]
+        assert (
+            tries[0]["error"] == "Webhook responses with code: [503], reason: [Service Unavailable]"
+        )
+        assert tries[0]["event"]["uuid"] == tries[1]["event"]["uuid"]
+        time.sleep(1.0)
+        assert len(hook.deliveries) == 1
+    finally:
+        rules(url)
+        client.session.delete(f"{url}{SUBS}/{subscription}", timeout=10)
+
+
+def test_a_reset_webhook_delivery_is_retried(url: str, hook: WebhookReceiver) -> None:
+    client = Client.login(url)
+    subscription = webhook(client, hook.url)
+    rules(url, {"operation": "webhookDelivery", "fault": "reset", "next": 1})
+    try:
+        status = client.flip_status()
+        got = hook.wait_for(timeout=15)
+        assert got.json["body"]["userStatus"] == status
+        tries = journal(url, subscription, 2)
+        assert tries[0]["fault"] == "reset" and not tries[0]["delivered"]
+        assert tries[0]["status"] is None
+        assert tries[0]["error"] == "I/O operation is failed. Details: [Connection reset]"
+        assert tries[1]["delivered"] and tries[1]["attempt"] == 2
+    finally:
+        rules(url)
+        client.session.delete(f"{url}{SUBS}/{subscription}", timeout=10)
+
+
+def test_an_empty_webhook_delivery_is_lost(url: str, hook: WebhookReceiver) -> None:
+    """`empty`: dropped before sending, never retried; the receiver sees a gap in sequence."""
+    client = Client.login(url)
+    subscription = webhook(client, hook.url)
+    rules(url, {"operation": "webhookDelivery", "fault": "empty", "next": 1})
+    try:
+        client.flip_status()
+        second = client.flip_status()
+        got = hook.wait_for(timeout=15)
+        assert got.json["body"]["userStatus"] == second
+        tries = journal(url, subscription, 2)
+        assert [(e["delivered"], e.get("fault")) for e in tries] == [(False, "empty"), (True, None)]
+        assert tries[1]["event"]["body"]["sequence"] == tries[0]["event"]["body"]["sequence"] + 1
+        time.sleep(1.0)
+        assert len(hook.deliveries) == 1
+    finally:
+        rules(url)
+        client.session.delete(f"{url}{SUBS}/{subscription}", timeout=10)
+
+
+def test_rules_name_the_transport_they_are_for() -> None:
+    """A rule naming no operation is for /restapi operations only; a transport's rule is for
+    that transport (docs/chaos.md)."""
+    settings = Settings(fault="reset,webhookDelivery=stall:for=2", latency="webSocketSession=1s")
+    chaos = Emulator.from_settings(settings).chaos
+    assert chaos.transport_plan("webhookDelivery") == Plan(0.0, "stall", None, 2.0)
+    assert chaos.transport_plan("webSocketSession") == Plan(delay=1.0)
+    found = chaos.plan("readUserPresenceStatus", None)
+    assert found is not None and found.fault == "reset"
+    assert (
+        Emulator.from_settings(Settings(fault="reset")).chaos.transport_plan("webSocketSession")
+        is None
+    )
