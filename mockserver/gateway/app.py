@@ -282,6 +282,8 @@ class Gateway:
             )
         except MockError as error:
             status, body, headers = error.status, error.to_body(), {}
+        code = body.get("errorCode") if isinstance(body, dict) else None
+        await asyncio.to_thread(self.core.journal_request, method, path, frame.body, status, code)
         return frames.encode(frames.reply(frame.message_id, status, body, headers))
 
     def _request(

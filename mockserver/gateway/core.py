@@ -6,6 +6,7 @@ runs them off its event loop.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
@@ -20,6 +21,7 @@ from mockserver.events.log import EventLog, LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
 from mockserver.gateway.sessions import Notice
+from mockserver.http import Request
 from mockserver.platform.tokens import Caller
 from mockserver.platform.wstokens import WsGrant
 
@@ -109,6 +111,15 @@ class Core:
     # -- events -------------------------------------------------------------------------------
     def envelope(self, subscription: Subscription, change: LoggedChange) -> dict[str, Any] | None:
         return envelope_for(subscription, change, self.emulator)
+
+    def journal_request(
+        self, method: str, path: str, body: object, status: int, error_code: str | None
+    ) -> None:
+        """Issue 16 item 5: a request over the socket goes to the request journal as a REST
+        one would (with `transport: WebSocket`), so coverage counts its operation and filters."""
+        sent = b"" if body is None else json.dumps(body).encode()
+        request = Request.build(method, path, "", sent)
+        self.emulator.journal.record(request, [], status, error_code, transport=WEBSOCKET)
 
     def plan(self) -> Plan | None:
         """Issue 16: what one notification of a session gets of the `webSocketSession` rules."""
