@@ -1,7 +1,8 @@
 """Issue 13, item 4 ("a worker that dies loses no event that another can deliver"): `serve`
 restarts its gateway process when it dies. Killed outright (SIGKILL) under a live `serve`, the
 new gateway delivers to a WebHook every change made before, during and after the outage, each
-exactly once and in order, and takes new WebSocket clients."""
+exactly once and in order; a WebSocket client comes back with its `wsc` and gets what it
+missed; new WebSocket clients are served."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import requests
 
 from presence_mock_kit.receiver import WebhookReceiver
 from tests.live_server import serving
+from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
 from tests.ws_client import ME, Client
 
 pytestmark = pytest.mark.e2e
@@ -51,6 +53,7 @@ def test_a_killed_gateway_is_restarted_and_loses_no_webhook_event(tmp_path: Path
         socket = client.connect()
         token = socket.receive()[0]["wsc"]["token"]
         socket.subscribe()
+        time.sleep(1.5)  # the gateway's sweep has written the session to the store
 
         os.kill(old, signal.SIGKILL)
         statuses += [client.flip_status() for _ in range(3)]  # during the outage
@@ -65,16 +68,65 @@ def test_a_killed_gateway_is_restarted_and_loses_no_webhook_event(tmp_path: Path
         sequences = [b["sequence"] for b in bodies]
         assert sequences == sorted(sequences) and max(Counter(sequences).values()) == 1
 
-        # New sockets are served; an old session is not known to the new gateway (the limit
-        # docs/decisions.md names): its `wsc` fails and the client subscribes again.
+        # The session outlives its gateway (it is in the store): the client comes back with
+        # its `wsc` and gets what the outage and the time after it brought, then live ones.
         again = client.connect(wsc=token)
-        details = again.receive()[1]
-        assert (details["recoveryState"], details["recoveryErrorCode"]) == ("Failed", "WSG-1005")
-        again.subscribe()
+        meta, details = again.receive()
+        assert details["recoveryState"] == "Successful", details
+        assert meta["wsc"]["token"] == token
+        replayed = [again.wait_for("ServerNotification", timeout=10) for _ in range(6)]
+        assert [n[1]["body"]["userStatus"] for n in replayed] == statuses[3:]
+        assert [n[0]["wsc"]["sequence"] for n in replayed] == list(range(2, 8))
         status = client.flip_status()
         assert again.wait_for("ServerNotification", timeout=10)[1]["body"]["userStatus"] == status
         again.close()
+        fresh = client.connect()  # and new sockets are served
+        fresh.receive()
+        fresh.subscribe()
+        status = client.flip_status()
+        assert fresh.wait_for("ServerNotification", timeout=10)[1]["body"]["userStatus"] == status
+        fresh.close()
         assert new != old
     log = next(tmp_path.glob("serve-*.log")).read_text()
     assert f"presence-mock gateway (pid {old}) died" in log
     assert f"presence-mock gateway restarted (pid {new})" in log
+
+
+def test_a_session_dropped_on_one_replica_is_recovered_on_the_other(
+    redis_server: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Two replicas on one Redis: a client whose socket on the first dropped comes back on the
+    second with its `wsc`, within the recovery timeout, and gets what it missed; the first,
+    when its copy of the session times out, leaves the subscription to the second."""
+    store = f"{redis_server}/13"
+    import redis
+
+    redis.Redis.from_url(store).flushdb()
+    with (
+        serving(tmp_path, "--workers", "1", "--store", store) as first,
+        serving(tmp_path, "--workers", "1", "--store", store) as second,
+    ):
+        one, two = Client.login(first), Client.login(second)
+        socket = one.connect()
+        token = socket.receive()[0]["wsc"]["token"]
+        socket.subscribe()
+        status = one.flip_status()
+        assert socket.wait_for("ServerNotification")[1]["body"]["userStatus"] == status
+        socket.close()
+        missed = [one.flip_status() for _ in range(2)]
+        time.sleep(1.5)  # the first replica's sweep has written the drop
+        ws_token = one.ws_token()  # the same OAuth session, the other replica's gateway
+        ws_token["uri"] = two.gateway()["websocket"]
+        again = one.connect(wsc=token, token=ws_token)
+        meta, details = again.receive()
+        assert meta["wsc"]["token"] == token
+        assert details["recoveryState"] == "Successful", details
+        replayed = [again.wait_for("ServerNotification") for _ in missed]
+        assert [n[1]["body"]["userStatus"] for n in replayed] == missed
+        assert [n[0]["wsc"]["sequence"] for n in replayed] == [3, 4]
+        one.move_clock(181)  # the first replica's copy of the session times out
+        time.sleep(2.5)
+        status = two.flip_status()  # the subscription lives on, on the second replica
+        assert again.wait_for("ServerNotification")[1]["body"]["userStatus"] == status
+        again.close()

@@ -25,7 +25,7 @@ from mockserver.errors import MockError, ResourceNotFound
 from mockserver.events.log import LoggedChange
 from mockserver.gateway import frames
 from mockserver.gateway.core import Core, Delivered
-from mockserver.gateway.sessions import WSC_TOKEN, Notice, Session, Sessions
+from mockserver.gateway.sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
 from mockserver.gateway.stream import CORS, Streams, stream_handler
 from mockserver.gateway.tail import Tail
 
@@ -185,9 +185,15 @@ class Gateway:
                     elif now - session.last_message >= frames.IDLE_TIMEOUT:
                         self._end(session, frames.IDLE)
                 for session in self.sessions.expired(now):
-                    if session.subscription is not None:
+                    # Not when another gateway took the session over (recovery.py).
+                    release = self.core.recoveries.release
+                    if session.subscription is not None and await asyncio.to_thread(
+                        release, session
+                    ):
                         await asyncio.to_thread(self.core.forget, session.subscription)
                 await self._renew(now)
+                held = list(self.sessions.by_token.values())
+                await asyncio.to_thread(self.core.recoveries.sync, held, now)
             except Exception:
                 log.exception("gateway: the sweep failed")
 
@@ -236,7 +242,10 @@ class Gateway:
         writer = asyncio.create_task(self._write(socket, outbox))
         now = await asyncio.to_thread(self.core.now)
         send = outbox.put_nowait  # one bound method: `drop` knows the socket by it
+        restored = await self._restore(grant, wsc, now) if wsc is not None else None
         session, recovery = self.sessions.open(grant, now, send, wsc)
+        if restored is not None and restored[0] == "Failed":
+            recovery = restored
         session.close = lambda: send("")
         session.hang_up = functools.partial(self._hang_up, session, send, request, socket)
         send(frames.encode(frames.connection_details(now, session.wsc(), recovery)))
@@ -256,6 +265,27 @@ class Gateway:
             self.sockets.discard(socket)
             writer.cancel()
         return socket
+
+    async def _restore(self, grant: Any, token: str, now: float) -> Recovery | None:
+        """A `wsc` this gateway does not hold (or no longer: another took it over): take the
+        session from the store when Part A.13 allows (recovery.py); its answer, or None when
+        the session is this gateway's own."""
+        recoveries = self.core.recoveries
+        if token in self.sessions.by_token:
+            if not await asyncio.to_thread(recoveries.held_elsewhere, token):
+                return None
+            del self.sessions.by_token[token]  # a stale copy: another gateway has it now
+            self.sessions.refresh()
+        recovery, saved = await asyncio.to_thread(recoveries.load, token, grant, now)
+        if saved is None:
+            return recovery
+        session = self.sessions.restore(grant, token, saved.sequence, saved.subscription, now)
+        session.position = saved.position
+        notices, upto = await asyncio.to_thread(
+            recoveries.missed, saved.subscription, saved.position
+        )
+        self.sessions.refill(session, notices, upto)
+        return recovery
 
     @staticmethod
     async def _write(socket: web.WebSocketResponse, outbox: asyncio.Queue[str]) -> None:
@@ -316,6 +346,7 @@ class Gateway:
     def _subscribe(self, session: Session, subscription: Any, subscription_id: str | None) -> None:
         def apply() -> None:
             session.subscription, session.subscription_id = subscription, subscription_id
+            session.position = max(session.position, self._position())  # matched from here
             self.sessions.refresh()
 
         assert self._loop is not None

@@ -20,6 +20,7 @@ from mockserver.events.journal import DeliveryJournal, entry_of
 from mockserver.events.log import EventLog, LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
+from mockserver.gateway.recovery import Recoveries
 from mockserver.gateway.sessions import Notice
 from mockserver.http import Request
 from mockserver.platform.tokens import Caller
@@ -49,6 +50,8 @@ class Core:
         self._journal: queue.SimpleQueue[list[Delivered] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_journal, name="ws-journal", daemon=True)
         self._writer.start()
+        # Issue 13 item 4: sessions in the store, for a restarted gateway or another replica.
+        self.recoveries = Recoveries(emulator.store, self.log, self.subscriptions, emulator)
 
     def now(self) -> float:
         return self.emulator.clock.now()

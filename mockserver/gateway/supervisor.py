@@ -7,10 +7,10 @@ the new gateway's WebHook deliverer goes on from each subscription's cursor in i
 gateway of one `serve` delivers under the same lease owner, so the new one takes the leases over
 at once instead of after LEASE_SECONDS (safe: the old one is dead, the master has reaped it).
 The one change the dead deliverer may have POSTed without recording it is POSTed again: the
-documented at-least-once edge (docs/decisions.md, issue 13, 13).
+documented at-least-once edge (docs/decisions.md: the events core's decision 13).
 
-WebSocket sessions live in the gateway's memory: a client reconnecting with `wsc` to a restarted
-gateway is told `Failed` (WSG-1005) and subscribes again (docs/decisions.md, issue 13, 20).
+WebSocket sessions are kept in the store too (recovery.py): a client reconnecting with `wsc` to
+the restarted gateway within the recovery timeout gets what it missed.
 """
 
 from __future__ import annotations
