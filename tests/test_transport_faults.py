@@ -24,6 +24,7 @@ from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from presence_mock_kit.receiver import WebhookReceiver
 from tests.live_server import COMMAND, serving
+from tests.test_gateway import wait_for_journal
 from tests.ws_client import ME, Client
 
 pytestmark = pytest.mark.e2e
@@ -46,17 +47,6 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 def rules(url: str, *given: dict[str, Any]) -> None:
     answer = requests.put(f"{url}/_mock/chaos", json={"seed": 7, "rules": list(given)}, timeout=10)
     assert answer.status_code == 200, answer.text
-
-
-def journal(url: str, subscription: str, count: int, timeout: float = 15) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = requests.get(
-            f"{url}/_mock/events", params={"subscriptionId": subscription}, timeout=5
-        ).json()["records"]
-        if len(found) >= count or time.monotonic() > deadline:
-            return list(found)
-        time.sleep(0.1)
 
 
 # -- WebSocket sessions -----------------------------------------------------------------------
@@ -159,85 +149,78 @@ def hook() -> Iterator[WebhookReceiver]:
         yield receiver
 
 
-def webhook(client: Client, address: str) -> str:
-    body = {
-        "eventFilters": [ME],
-        "deliveryMode": {"transportType": "WebHook", "address": address},
-    }
+@pytest.fixture
+def subscribed(url: str, hook: WebhookReceiver) -> Iterator[tuple[Client, str]]:
+    """A WebHook subscription to `hook`; the rules cleared and it deleted afterwards."""
+    client = Client.login(url)
+    body = {"eventFilters": [ME], "deliveryMode": {"transportType": "WebHook", "address": hook.url}}
     answer = client.session.post(client.url + SUBS, json=body, timeout=10)
     assert answer.status_code == 200, answer.text
-    return str(answer.json()["id"])
+    subscription = str(answer.json()["id"])
+    yield client, subscription
+    rules(url)
+    client.session.delete(f"{url}{SUBS}/{subscription}", timeout=10)
 
 
-def test_a_delayed_and_retried_webhook_delivery(url: str, hook: WebhookReceiver) -> None:
+def test_a_delayed_and_retried_webhook_delivery(
+    url: str, hook: WebhookReceiver, subscribed: tuple[Client, str]
+) -> None:
     """A 503 on the first try (nothing sent), 500 ms on every try: the receiver gets the event
     once, after the delay, the retry's 1 s and the delay again; the journal shows both tries."""
-    client = Client.login(url)
-    subscription = webhook(client, hook.url)
+    client, subscription = subscribed
     rules(
         url,
         {"operation": "webhookDelivery", "fault": "503", "next": 1},
         {"operation": "webhookDelivery", "latency": "500ms"},
     )
-    try:
-        started = time.monotonic()
-        status = client.flip_status()
-        got = hook.wait_for(timeout=15)
-        assert got.at - started >= 2.0  # 0.5 + 1 (the retry) + 0.5
-        assert got.json["body"]["userStatus"] == status
-        tries = journal(url, subscription, 2)
-        assert [(e["attempt"], e["delivered"], e["status"]) for e in tries] == [
-            (1, False, 503),
-            (2, True, 200),
-        ]
-        assert tries[0]["fault"] == "503" and "fault" not in tries[1]
-        assert (
-            tries[0]["error"] == "Webhook responses with code: [503], reason: [Service Unavailable]"
-        )
-        assert tries[0]["event"]["uuid"] == tries[1]["event"]["uuid"]
-        time.sleep(1.0)
-        assert len(hook.deliveries) == 1
-    finally:
-        rules(url)
-        client.session.delete(f"{url}{SUBS}/{subscription}", timeout=10)
+    started = time.monotonic()
+    status = client.flip_status()
+    got = hook.wait_for(timeout=15)
+    assert got.at - started >= 2.0  # 0.5 + 1 (the retry) + 0.5
+    assert got.json["body"]["userStatus"] == status
+    tries = wait_for_journal(client, subscription, 2)
+    assert [(e["attempt"], e["delivered"], e["status"]) for e in tries] == [
+        (1, False, 503),
+        (2, True, 200),
+    ]
+    assert tries[0]["fault"] == "503" and "fault" not in tries[1]
+    assert tries[0]["error"] == "Webhook responses with code: [503], reason: [Service Unavailable]"
+    assert tries[0]["event"]["uuid"] == tries[1]["event"]["uuid"]
+    time.sleep(1.0)
+    assert len(hook.deliveries) == 1
 
 
-def test_a_reset_webhook_delivery_is_retried(url: str, hook: WebhookReceiver) -> None:
-    client = Client.login(url)
-    subscription = webhook(client, hook.url)
+def test_a_reset_webhook_delivery_is_retried(
+    url: str, hook: WebhookReceiver, subscribed: tuple[Client, str]
+) -> None:
+    client, subscription = subscribed
     rules(url, {"operation": "webhookDelivery", "fault": "reset", "next": 1})
-    try:
-        status = client.flip_status()
-        got = hook.wait_for(timeout=15)
-        assert got.json["body"]["userStatus"] == status
-        tries = journal(url, subscription, 2)
-        assert tries[0]["fault"] == "reset" and not tries[0]["delivered"]
-        assert tries[0]["status"] is None
-        assert tries[0]["error"] == "I/O operation is failed. Details: [Connection reset]"
-        assert tries[1]["delivered"] and tries[1]["attempt"] == 2
-    finally:
-        rules(url)
-        client.session.delete(f"{url}{SUBS}/{subscription}", timeout=10)
+    status = client.flip_status()
+    got = hook.wait_for(timeout=15)
+    assert got.json["body"]["userStatus"] == status
+    tries = wait_for_journal(client, subscription, 2)
+    assert tries[0]["fault"] == "reset" and not tries[0]["delivered"]
+    assert tries[0]["status"] is None
+    assert tries[0]["error"] == "I/O operation is failed. Details: [Connection reset]"
+    assert tries[1]["delivered"] and tries[1]["attempt"] == 2
 
 
-def test_an_empty_webhook_delivery_is_lost(url: str, hook: WebhookReceiver) -> None:
+def test_an_empty_webhook_delivery_is_lost(
+    url: str, hook: WebhookReceiver, subscribed: tuple[Client, str]
+) -> None:
     """`empty`: dropped before sending, never retried; the receiver sees a gap in sequence."""
-    client = Client.login(url)
-    subscription = webhook(client, hook.url)
+    client, subscription = subscribed
     rules(url, {"operation": "webhookDelivery", "fault": "empty", "next": 1})
-    try:
-        client.flip_status()
-        second = client.flip_status()
-        got = hook.wait_for(timeout=15)
-        assert got.json["body"]["userStatus"] == second
-        tries = journal(url, subscription, 2)
-        assert [(e["delivered"], e.get("fault")) for e in tries] == [(False, "empty"), (True, None)]
-        assert tries[1]["event"]["body"]["sequence"] == tries[0]["event"]["body"]["sequence"] + 1
-        time.sleep(1.0)
-        assert len(hook.deliveries) == 1
-    finally:
-        rules(url)
-        client.session.delete(f"{url}{SUBS}/{subscription}", timeout=10)
+    client.flip_status()
+    second = client.flip_status()
+    got = hook.wait_for(timeout=15)
+    assert got.json["body"]["userStatus"] == second
+    tries = wait_for_journal(client, subscription, 2)
+    assert [(e["delivered"], e.get("fault")) for e in tries] == [(False, "empty"), (True, None)]
+    assert tries[0]["error"] == "dropped before sending (fault)"
+    assert tries[1]["event"]["body"]["sequence"] == tries[0]["event"]["body"]["sequence"] + 1
+    time.sleep(1.0)
+    assert len(hook.deliveries) == 1
 
 
 def test_rules_name_the_transport_they_are_for() -> None:

@@ -141,18 +141,6 @@ class Deliverer:
         now = self.clock.now()
         ok = reason is None
         fault = plan.fault if plan is not None else None
-        if fault == "empty":  # dropped before sending: lost for good, never retried
-            self.events.journal.record(
-                WEBHOOK,
-                envelope,
-                time=now,
-                position=position,
-                address=subscription.address,
-                error="dropped before sending (fault)",
-                attempt=attempt,
-                fault=fault,
-            )
-            return True
         self.events.journal.record(
             WEBHOOK,
             envelope,
@@ -164,6 +152,8 @@ class Deliverer:
             attempt=attempt,
             fault=fault,
         )
+        if fault == "empty":  # dropped before sending: lost for good, never retried
+            return True
         if ok:
             for key in ("attempt", "retryAt", "failingSince"):
                 state.pop(key, None)
@@ -191,7 +181,7 @@ class Deliverer:
             reason = f"Webhook responses with code: [{status}], reason: [{_phrase(status)}]"
             return Answer(status), reason
         if plan.fault == "empty":
-            return None, "dropped"
+            return None, "dropped before sending (fault)"
         outgoing = delivery(subscription.address, envelope, subscription.token)
         if self.events.transport.has_receiver(subscription.address):  # a test's callable
             cause = "Read timed out" if plan.fault == "stall" else "Connection reset"
