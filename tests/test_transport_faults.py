@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from websockets.exceptions import ConnectionClosedError
 from mockserver.chaos import Plan
 from mockserver.config import Settings
 from mockserver.emulator import Emulator
+from mockserver.events.webhooks import delivery, send_broken
 from presence_mock_kit.receiver import WebhookReceiver
 from tests.live_server import COMMAND, serving
 from tests.test_gateway import wait_for_journal
@@ -236,3 +239,52 @@ def test_rules_name_the_transport_they_are_for() -> None:
         Emulator.from_settings(Settings(fault="reset")).chaos.transport_plan("webSocketSession")
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("truncate", "Unexpected end of stream"),
+        ("stall", "Read timed out"),
+        ("reset", "Connection reset"),
+    ],
+)
+def test_what_a_receiver_reads_of_a_broken_delivery(fault: str, reason: str) -> None:
+    """send_broken, against a bare socket: the head always; half the body (truncate); nothing
+    more for the stall's length (stall); the connection ends without the whole body."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    read: list[bytes] = []
+
+    def receive() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.settimeout(5)
+            while True:
+                try:
+                    chunk = connection.recv(65536)
+                except ConnectionResetError:
+                    read.append(b"<reset>")
+                    return
+                if not chunk:
+                    return
+                read.append(chunk)
+
+    thread = threading.Thread(target=receive)
+    thread.start()
+    outgoing = delivery(f"http://127.0.0.1:{port}/hook", {"subscriptionId": "s", "n": 1}, None)
+    started = time.monotonic()
+    said = send_broken(outgoing, fault, 0.6)
+    thread.join(5)
+    listener.close()
+    assert said == f"I/O operation is failed. Details: [{reason}]"
+    got = b"".join(read)
+    head, _, body = got.partition(b"\r\n\r\n")
+    assert head.startswith(b"POST /hook HTTP/1.1")
+    assert f"Content-Length: {len(outgoing.body)}".encode() in head
+    if fault == "truncate":
+        assert body == outgoing.body[: len(outgoing.body) // 2]
+    elif fault == "stall":
+        assert body == b"" and time.monotonic() - started >= 0.6
+    else:
+        assert body in (b"", b"<reset>")
