@@ -3,8 +3,8 @@
 specs.py reads rules (text and JSON) and the `Prefer` header; engine.py decides what a request
 gets, the same way in every worker and replayably by seed; faults.py makes the network's faults
 (reset, empty reply, cut body, stall) from inside a WSGI app. The web layer applies them
-(web/chaos_api.py); WebHook and WebSocket faults hook in through `Chaos.plan` with their own
-operation names (not built yet).
+(web/chaos_api.py); the WebHook deliverer (events/delivery.py) and the WebSocket gateway
+(gateway/app.py) ask `Chaos.transport_plan` with their own operation names.
 """
 
 from mockserver.chaos.engine import Chaos, Plan

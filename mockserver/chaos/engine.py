@@ -22,6 +22,7 @@ from typing import Any
 
 from mockserver.chaos.specs import (
     DEFAULT_STALL,
+    TRANSPORTS,
     Rule,
     SpecError,
     parse_list,
@@ -92,14 +93,21 @@ class Chaos:
             self._refresh()
         return bool(self._copy.rules)
 
+    def transport_plan(self, operation: str) -> Plan | None:
+        """What one WebHook delivery (`webhookDelivery`) or one WebSocket notification
+        (`webSocketSession`) gets of the rules naming it (docs/chaos.md); None when no rule."""
+        return self.plan(operation, None) if self.armed() else None
+
     def plan(self, operation: str, prefer_header: str | None) -> Plan | None:
         """The delay and fault for a request of `operation`; None: serve it as usual."""
         current = self._copy
         wait: float | None = None
         fault: Rule | None = None
         for key, rule in current.rules:
-            if rule.operation is not None and rule.operation != operation:
-                continue
+            if rule.operation != operation and (
+                rule.operation is not None or operation in TRANSPORTS
+            ):
+                continue  # a rule without an operation is for every /restapi one, not transports
             if (wait is not None or rule.delay is None) and (fault is not None or not rule.fault):
                 continue  # nothing this rule could still add
             if (rule.start is not None or rule.until is not None) and not _within(

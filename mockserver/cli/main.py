@@ -271,7 +271,7 @@ def credentials(settings: Settings, style: str = "text") -> str:
 def serve(settings: Settings) -> int:
     """Serve the app with granian (mockserver/cli/servers.py), in `settings.workers` processes."""
     from mockserver.cli import servers
-    from mockserver.gateway import process
+    from mockserver.gateway.supervisor import Supervisor
     from mockserver.scaleout import COUNTER_SUFFIX
     from mockserver.web.app import create_app
     from mockserver.web.context import emulator_of
@@ -304,7 +304,7 @@ def serve(settings: Settings) -> int:
         listener = _bind_gateway(settings)  # issue 13: the gateway's port, settled before the app
         settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
         app = create_app(settings)
-        gateway = process.start(emulator_of(app), listener)
+        gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
         listener.close()  # the gateway's now; granian's workers must not inherit it
         if written:
             # Where, never what: the log is pasted into issues (docs/options.md).
@@ -331,7 +331,7 @@ def serve(settings: Settings) -> int:
         if listener is not None:
             listener.close()
         if gateway is not None:
-            process.stop(gateway)
+            gateway.stop()
         if written and not settings.credentials_file:
             with contextlib.suppress(OSError):
                 os.unlink(written)

@@ -30,12 +30,13 @@ from typing import Any
 
 import urllib3
 
+from mockserver.chaos import Chaos, Plan
 from mockserver.directory.model import Directory
 from mockserver.events.filters import REMINDER, Filter
 from mockserver.events.hub import Events
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBHOOK, Subscription, iso, lease_name
-from mockserver.events.webhooks import Answer, delivery
+from mockserver.events.webhooks import Answer, delivery, send_broken
 from mockserver.platform.clock import Clock
 from mockserver.storage import Record
 
@@ -46,6 +47,8 @@ BLACKLIST_AFTER = 600.0  # emulator seconds of continuous failure
 BATCH = 50  # changes one step takes of one subscription
 THREADS = 8  # subscriptions served at once (a slow receiver holds up only its own)
 IDLE_WAIT = 0.2  # seconds a deliverer waits on the log between looks at retries and reminders
+WEBHOOK_DELIVERY = "webhookDelivery"  # the chaos rules' name for one POST (docs/chaos.md)
+MAX_WEBHOOK_STALL = 20.0  # seconds a `stall` holds a delivery: below the lease (30 s)
 _REMINDER_NAMESPACE = uuid.UUID("0b6c3d7e-1f2a-4c5d-8e9f-a0b1c2d3e4f5")
 
 
@@ -59,6 +62,7 @@ class Deliverer:
         owner: str | None = None,
         lease_seconds: float = LEASE_SECONDS,
         wall: Callable[[], float] = time.time,
+        chaos: Chaos | None = None,
     ) -> None:
         self.events = events
         self.directory = directory  # what envelope_for reads (the owner's role now)
@@ -66,6 +70,7 @@ class Deliverer:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.lease_seconds = lease_seconds
         self.wall = wall
+        self.chaos = chaos  # issue 16: fault rules of `webhookDelivery`
         self._pool: ThreadPoolExecutor | None = None
 
     # -- the loop -------------------------------------------------------------------------------
@@ -126,9 +131,16 @@ class Deliverer:
         """POST one envelope; on failure schedule the retry (state) and say False, unless this
         was the last try: then the change is given up (True) or the subscription blacklisted."""
         attempt = int(state.get("attempt", 0)) + 1
-        answer, reason = self._post(subscription, envelope)
+        plan = self.chaos.transport_plan(WEBHOOK_DELIVERY) if self.chaos is not None else None
+        if plan is not None and plan.delay:
+            time.sleep(plan.delay)  # latency: this delivery (and the subscription's next) later
+        if plan is not None and plan.fault:
+            answer, reason = self._broken(subscription, envelope, plan)
+        else:
+            answer, reason = self._post(subscription, envelope)
         now = self.clock.now()
         ok = reason is None
+        fault = plan.fault if plan is not None else None
         self.events.journal.record(
             WEBHOOK,
             envelope,
@@ -138,7 +150,10 @@ class Deliverer:
             status=answer.status if answer is not None else None,
             error=reason if answer is None else (None if ok else reason),
             attempt=attempt,
+            fault=fault,
         )
+        if fault == "empty":  # dropped before sending: lost for good, never retried
+            return True
         if ok:
             for key in ("attempt", "retryAt", "failingSince"):
                 state.pop(key, None)
@@ -154,6 +169,24 @@ class Deliverer:
             return True
         state["attempt"], state["retryAt"] = attempt, self.wall() + RETRIES[attempt - 1]
         return False
+
+    def _broken(
+        self, subscription: Subscription, envelope: dict[str, Any], plan: Plan
+    ) -> tuple[Answer | None, str | None]:
+        """A faulted attempt (docs/chaos.md): 503/500/429 fail it as if the receiver had
+        answered so (nothing is sent); reset, truncate and stall send it broken."""
+        assert subscription.address is not None and plan.fault is not None
+        if plan.fault.isdigit():
+            status = int(plan.fault)
+            reason = f"Webhook responses with code: [{status}], reason: [{_phrase(status)}]"
+            return Answer(status), reason
+        if plan.fault == "empty":
+            return None, "dropped before sending (fault)"
+        outgoing = delivery(subscription.address, envelope, subscription.token)
+        if self.events.transport.has_receiver(subscription.address):  # a test's callable
+            cause = "Read timed out" if plan.fault == "stall" else "Connection reset"
+            return None, f"I/O operation is failed. Details: [{cause}]"
+        return None, send_broken(outgoing, plan.fault, min(plan.stall, MAX_WEBHOOK_STALL))
 
     def _post(
         self, subscription: Subscription, envelope: dict[str, Any]

@@ -45,6 +45,7 @@ def entry_of(
     status: int | None = None,
     error: str | None = None,
     attempt: int = 1,
+    fault: str | None = None,
 ) -> Record:
     """One journal entry (what `record` writes)."""
     entry: Record = {
@@ -62,4 +63,6 @@ def entry_of(
         entry["address"] = address
     if session_id is not None:
         entry["sessionId"] = session_id
+    if fault is not None:  # issue 16: a fault rule of `webhookDelivery` made this attempt
+        entry["fault"] = fault
     return entry

@@ -8,6 +8,10 @@ instead (`Receiver`); it gets the same request as a value.
 from __future__ import annotations
 
 import json
+import socket
+import ssl
+import struct
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +78,10 @@ class Transport:
         )
         return Answer(reply.status, dict(reply.headers.items()), reply.data or b"")
 
+    def has_receiver(self, address: str) -> bool:
+        """A test's callable receiver stands for this address (it cannot be sent broken)."""
+        return self._receiver(address) is not None
+
     def _receiver(self, address: str) -> Receiver | None:
         for prefix, receiver in self.receivers.items():
             if address.startswith(prefix):
@@ -116,3 +124,44 @@ def _answer(given: Answer | int | None) -> Answer:
     if isinstance(given, int):
         return Answer(given)
     return given
+
+
+def send_broken(outgoing: Outgoing, fault: str, hold: float) -> str:
+    """Send `outgoing` broken the way a fault rule of `webhookDelivery` says (issue 16,
+    docs/chaos.md), to a receiver on the network; the failure in the platform's words.
+
+    `reset`: the request's head, then an RST before the body; `truncate`: the head (whole
+    Content-Length) and half the body, then the connection closed; `stall`: the head, then
+    nothing for `hold` seconds, then closed (the receiver's read of the body times out).
+    """
+    url = urllib3.util.parse_url(outgoing.address)
+    host = url.host or "localhost"
+    port = url.port or (443 if url.scheme == "https" else 80)
+    lines = [f"POST {url.request_uri} HTTP/1.1", f"Host: {url.netloc}"]
+    lines += [f"{k}: {v}" for k, v in outgoing.headers.items()]
+    lines += [f"Content-Length: {len(outgoing.body)}", "Connection: close", "", ""]
+    head = "\r\n".join(lines).encode()
+    try:
+        raw = socket.create_connection((host, port), timeout=TIMEOUT)
+    except OSError:
+        return "I/O operation is failed. Details: [Connection refused]"
+    sock: socket.socket = raw
+    try:
+        if url.scheme == "https":
+            sock = ssl.create_default_context().wrap_socket(raw, server_hostname=host)
+        if fault == "reset":
+            sock.sendall(head)
+            time.sleep(0.05)  # the receiver has read the head before the RST comes
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return "I/O operation is failed. Details: [Connection reset]"
+        if fault == "truncate":
+            sock.sendall(head + outgoing.body[: len(outgoing.body) // 2])
+            time.sleep(0.05)
+            return "I/O operation is failed. Details: [Unexpected end of stream]"
+        sock.sendall(head)  # stall
+        time.sleep(hold)
+        return "I/O operation is failed. Details: [Read timed out]"
+    except OSError as error:
+        return f"I/O operation is failed. Details: [{error.strerror or error}]"
+    finally:
+        sock.close()

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import re
+import struct
+from socket import SO_LINGER, SOL_SOCKET
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from mockserver.chaos import Plan
 from mockserver.errors import MockError, ResourceNotFound
 from mockserver.events.log import LoggedChange
 from mockserver.gateway import frames
 from mockserver.gateway.core import Core, Delivered
-from mockserver.gateway.sessions import WSC_TOKEN, Notice, Session, Sessions
+from mockserver.gateway.sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
 from mockserver.gateway.stream import CORS, Streams, stream_handler
 from mockserver.gateway.tail import Tail
 
@@ -46,6 +50,7 @@ class Gateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tail: Tail | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._closing: set[asyncio.Task[bool]] = set()  # close handshakes a fault started
 
     # -- the application ------------------------------------------------------------------------
     def application(self) -> web.Application:
@@ -91,26 +96,82 @@ class Gateway:
     # -- events ---------------------------------------------------------------------------------
     def _on_changes(self, changes: list[LoggedChange]) -> None:
         """In the tail thread: what each subscribed session gets of these changes (the events
-        core's matching), then handed to the loop to send."""
-        out: list[tuple[Session, Notice]] = []
+        core's matching), with what fault rules say of each (issue 16), then handed to the loop
+        to send."""
+        out: list[tuple[Session, Notice, Plan | None]] = []
         for change in changes:
             for session in self.sessions.subscribed:
                 envelope = self.core.envelope(session.subscription, change)
                 if envelope is not None:
-                    out.append((session, Notice(envelope, change.position)))
+                    # Rules count notifications going out on a socket (not those that wait).
+                    plan = self.core.plan() if session.send is not None else None
+                    out.append((session, Notice(envelope, change.position), plan))
+        now = self.core.now() if any(plan is not None for _, _, plan in out) else 0.0
         assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._deliver, out, changes)
+        self._loop.call_soon_threadsafe(self._deliver, out, changes, now)
 
-    def _deliver(self, out: list[tuple[Session, Notice]], changes: list[LoggedChange]) -> None:
+    def _deliver(
+        self,
+        out: list[tuple[Session, Notice, Plan | None]],
+        changes: list[LoggedChange],
+        now: float,
+    ) -> None:
         sent: list[Delivered] = []
-        for session, notice in out:
+        for session, notice, plan in out:
             # A subscription replaced or deleted meanwhile gets nothing more.
-            current = notice.envelope.get("subscriptionId") == session.subscription_id
-            if current and session.deliver(notice):
+            if notice.envelope.get("subscriptionId") != session.subscription_id:
+                continue
+            if plan is not None and plan.fault and session.hang_up is not None:
+                # The socket breaks; this notification waits for recovery (docs/chaos.md).
+                session.hang_up(plan.fault, plan.stall, now)
+            if plan is not None and plan.delay and session.send is not None:
+                assert self._loop is not None
+                self._loop.call_later(plan.delay, self._deliver_late, session, notice)
+                continue
+            if session.deliver(notice):
                 sent.append((session.token, notice))
         self.streams.publish(changes)
         if sent:  # what went out on a socket (a dropped session's wait: journalled on replay)
             self.core.journal(sent)
+
+    def _deliver_late(self, session: Session, notice: Notice) -> None:
+        """A notification a latency rule held back (its wsc sequence is given as it goes)."""
+        if notice.envelope.get("subscriptionId") == session.subscription_id and session.deliver(
+            notice
+        ):
+            self.core.journal([(session.token, notice)])
+
+    def _hang_up(
+        self,
+        session: Session,
+        send: Any,
+        request: web.Request,
+        socket: web.WebSocketResponse,
+        fault: str,
+        stall: float,
+        now: float,
+    ) -> None:
+        """Break a session's socket as a `webSocketSession` fault says (docs/chaos.md): the
+        session is dropped at once (what follows waits for recovery, Part A.13)."""
+        self.sessions.drop(session, send, now)
+        transport = request.transport
+        if transport is None:
+            return
+        if fault == "reset":  # an RST: no close frame, no FIN
+            raw = transport.get_extra_info("socket")
+            if raw is not None:
+                raw.setsockopt(SOL_SOCKET, SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        elif fault in ("empty", "truncate"):  # a FIN without a close frame
+            transport.close()
+        elif fault == "stall":  # silent for `for=` seconds, then a FIN
+            assert self._loop is not None
+            self._loop.call_later(stall, transport.close)
+        else:  # 503/429: 1013 Try Again Later; 500: 1011 Internal Error (RFC 6455 §7.4)
+            code, text = (1011, b"Internal Error") if fault == "500" else (1013, b"Try Again Later")
+            task = asyncio.create_task(socket.close(code=code, message=text))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     # -- timeouts and recovery, on the emulator's clock (Part A.13, A.14) -----------------------
     async def _sweep(self) -> None:
@@ -124,9 +185,15 @@ class Gateway:
                     elif now - session.last_message >= frames.IDLE_TIMEOUT:
                         self._end(session, frames.IDLE)
                 for session in self.sessions.expired(now):
-                    if session.subscription is not None:
+                    # Not when another gateway took the session over (recovery.py).
+                    release = self.core.recoveries.release
+                    if session.subscription is not None and await asyncio.to_thread(
+                        release, session
+                    ):
                         await asyncio.to_thread(self.core.forget, session.subscription)
                 await self._renew(now)
+                held = list(self.sessions.by_token.values())
+                await asyncio.to_thread(self.core.recoveries.sync, held, now)
             except Exception:
                 log.exception("gateway: the sweep failed")
 
@@ -175,8 +242,12 @@ class Gateway:
         writer = asyncio.create_task(self._write(socket, outbox))
         now = await asyncio.to_thread(self.core.now)
         send = outbox.put_nowait  # one bound method: `drop` knows the socket by it
+        restored = await self._restore(grant, wsc, now) if wsc is not None else None
         session, recovery = self.sessions.open(grant, now, send, wsc)
+        if restored is not None and restored[0] == "Failed":
+            recovery = restored
         session.close = lambda: send("")
+        session.hang_up = functools.partial(self._hang_up, session, send, request, socket)
         send(frames.encode(frames.connection_details(now, session.wsc(), recovery)))
         if recovery == ("Successful", None):
             replayed = self.sessions.replay(session)
@@ -194,6 +265,27 @@ class Gateway:
             self.sockets.discard(socket)
             writer.cancel()
         return socket
+
+    async def _restore(self, grant: Any, token: str, now: float) -> Recovery | None:
+        """A `wsc` this gateway does not hold (or no longer: another took it over): take the
+        session from the store when Part A.13 allows (recovery.py); its answer, or None when
+        the session is this gateway's own."""
+        recoveries = self.core.recoveries
+        if token in self.sessions.by_token:
+            if not await asyncio.to_thread(recoveries.held_elsewhere, token):
+                return None
+            del self.sessions.by_token[token]  # a stale copy: another gateway has it now
+            self.sessions.refresh()
+        recovery, saved = await asyncio.to_thread(recoveries.load, token, grant, now)
+        if saved is None:
+            return recovery
+        session = self.sessions.restore(grant, token, saved.sequence, saved.subscription, now)
+        session.position = saved.position
+        notices, upto = await asyncio.to_thread(
+            recoveries.missed, saved.subscription, saved.position
+        )
+        self.sessions.refill(session, notices, upto)
+        return recovery
 
     @staticmethod
     async def _write(socket: web.WebSocketResponse, outbox: asyncio.Queue[str]) -> None:
@@ -220,6 +312,8 @@ class Gateway:
             )
         except MockError as error:
             status, body, headers = error.status, error.to_body(), {}
+        code = body.get("errorCode") if isinstance(body, dict) else None
+        await asyncio.to_thread(self.core.journal_request, method, path, frame.body, status, code)
         return frames.encode(frames.reply(frame.message_id, status, body, headers))
 
     def _request(
@@ -252,6 +346,7 @@ class Gateway:
     def _subscribe(self, session: Session, subscription: Any, subscription_id: str | None) -> None:
         def apply() -> None:
             session.subscription, session.subscription_id = subscription, subscription_id
+            session.position = max(session.position, self._position())  # matched from here
             self.sessions.refresh()
 
         assert self._loop is not None

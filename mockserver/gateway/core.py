@@ -6,19 +6,23 @@ runs them off its event loop.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
 from collections.abc import Iterable
 from typing import Any
 
+from mockserver.chaos import Plan
 from mockserver.emulator import Emulator
 from mockserver.errors import TokenNotFound
 from mockserver.events.journal import DeliveryJournal, entry_of
 from mockserver.events.log import EventLog, LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
+from mockserver.gateway.recovery import Recoveries
 from mockserver.gateway.sessions import Notice
+from mockserver.http import Request
 from mockserver.platform.tokens import Caller
 from mockserver.platform.wstokens import WsGrant
 
@@ -27,6 +31,7 @@ log = logging.getLogger("presence_mock")
 # renewed once less than this much of it is left.
 RENEW_BELOW = 43_200.0
 
+WEBSOCKET_SESSION = "webSocketSession"  # the chaos rules' name (docs/chaos.md)
 Delivered = tuple[str, Notice]  # the session's token, what it was sent
 
 
@@ -45,6 +50,8 @@ class Core:
         self._journal: queue.SimpleQueue[list[Delivered] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_journal, name="ws-journal", daemon=True)
         self._writer.start()
+        # Issue 13 item 4: sessions in the store, for a restarted gateway or another replica.
+        self.recoveries = Recoveries(emulator.store, self.log, self.subscriptions, emulator)
 
     def now(self) -> float:
         return self.emulator.clock.now()
@@ -107,6 +114,19 @@ class Core:
     # -- events -------------------------------------------------------------------------------
     def envelope(self, subscription: Subscription, change: LoggedChange) -> dict[str, Any] | None:
         return envelope_for(subscription, change, self.emulator)
+
+    def journal_request(
+        self, method: str, path: str, body: object, status: int, error_code: str | None
+    ) -> None:
+        """Issue 16 item 5: a request over the socket goes to the request journal as a REST
+        one would (with `transport: WebSocket`), so coverage counts its operation and filters."""
+        sent = b"" if body is None else json.dumps(body).encode()
+        request = Request.build(method, path, "", sent)
+        self.emulator.journal.record(request, [], status, error_code, transport=WEBSOCKET)
+
+    def plan(self) -> Plan | None:
+        """Issue 16: what one notification of a session gets of the `webSocketSession` rules."""
+        return self.emulator.chaos.transport_plan(WEBSOCKET_SESSION)
 
     def journal(self, delivered: list[Delivered]) -> None:
         self._journal.put(delivered)

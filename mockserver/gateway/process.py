@@ -42,11 +42,14 @@ def bind(host: str, port: int) -> socket.socket:
     return listener
 
 
-def start(emulator: Emulator, listener: socket.socket) -> multiprocessing.process.BaseProcess:
-    """Fork the gateway process serving on `listener`; the caller closes its copy."""
+def start(
+    emulator: Emulator, listener: socket.socket, owner: str | None = None
+) -> multiprocessing.process.BaseProcess:
+    """Fork the gateway process serving on `listener`; the caller closes its copy. `owner`:
+    the WebHook deliverer's lease owner (the same for a restarted gateway: supervisor.py)."""
     context = multiprocessing.get_context("fork")
     process = context.Process(
-        target=run, args=(emulator, listener, os.getpid()), name="presence-mock-gateway"
+        target=run, args=(emulator, listener, os.getpid(), owner), name="presence-mock-gateway"
     )
     process.start()
     return process
@@ -61,7 +64,7 @@ def stop(process: multiprocessing.process.BaseProcess) -> None:
         process.join(STOP_TIMEOUT)
 
 
-def run(emulator: Emulator, listener: socket.socket, parent: int) -> None:
+def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | None = None) -> None:
     """The gateway's main: serve until stopped or orphaned."""
     from aiohttp import web
 
@@ -75,7 +78,9 @@ def run(emulator: Emulator, listener: socket.socket, parent: int) -> None:
     # Plan seam 5: A's WebHook deliverer runs here too, as a thread; exactly once across
     # processes and replicas comes from its leases in the store (events/delivery.py).
     _, stop_deliveries = start_thread(
-        Deliverer(emulator.events, emulator.directory, emulator.clock)
+        Deliverer(
+            emulator.events, emulator.directory, emulator.clock, owner=owner, chaos=emulator.chaos
+        )
     )
 
     async def watch_parent(_: web.Application) -> Any:

@@ -50,6 +50,13 @@ class Session:
     )
     close: Callable[[], None] | None = None  # ends the live socket (a later socket took over)
     ending: bool = False  # a timeout's Error frame is sent, the socket is closing
+    # Breaks the live socket as a `webSocketSession` fault rule says: (fault, stall, now).
+    hang_up: Callable[[str, float, float], None] | None = None
+    # Issue 13 item 4 (recovery.py): the log position and wsc sequence of the last notification
+    # sent, and the state last written to the store.
+    position: int = 0
+    sent_sequence: int = 1
+    saved: tuple[Any, ...] | None = None
 
     def wsc(self) -> dict[str, Any]:
         return {"token": self.token, "sequence": self.sequence}
@@ -62,6 +69,7 @@ class Session:
             self.missed.append((self.sequence, notice))
             return False
         self.send(frames.encode(frames.notification(notice.envelope, self.wsc())))
+        self.position, self.sent_sequence = notice.position, self.sequence
         return True
 
 
@@ -112,13 +120,40 @@ class Sessions:
         for sequence, notice in missed:
             wsc = {"token": session.token, "sequence": sequence}
             send(frames.encode(frames.notification(notice.envelope, wsc)))
+            session.position, session.sent_sequence = notice.position, sequence
         return [notice for _, notice in missed]
+
+    def restore(
+        self, grant: WsGrant, token: str, sequence: int, subscription: Any, now: float
+    ) -> Session:
+        """A session another gateway held (recovery.py), dropped here until its socket opens:
+        what the log brings meanwhile waits in `missed`."""
+        session = Session(grant, now, now, None, token=token, sequence=sequence)
+        session.sent_sequence = sequence
+        session.subscription, session.subscription_id = subscription, subscription.id
+        session.dropped_at = now
+        self.by_token[token] = session
+        self.refresh()
+        return session
+
+    @staticmethod
+    def refill(session: Session, notices: list[Notice], upto: int) -> None:
+        """The missed notifications made again from the log (up to position `upto`), then
+        those that came live after it; numbered on from the last sequence sent."""
+        later = [notice for _, notice in session.missed if notice.position > upto]
+        session.missed.clear()
+        sequence = session.sent_sequence
+        for notice in notices + later:
+            sequence += 1
+            session.missed.append((sequence, notice))
+        session.sequence = sequence
 
     def drop(self, session: Session, send: Send, now: float) -> None:
         """The socket of `send` closed: keep the session for recovery (unless a newer socket
         has taken it over already)."""
         if session.send == send:  # equal bound methods: the same queue
             session.send, session.close, session.dropped_at = None, None, now
+            session.hang_up = None
 
     def expired(self, now: float) -> list[Session]:
         """Remove and return the dropped sessions past the recovery timeout."""

@@ -110,7 +110,10 @@ class PresenceMock:
         self.expect_refused = False  # the pytest fixture fails on refused requests unless set
         # Issue 13: WebHooks are delivered synchronously, after each request the mock answers.
         self.deliverer = Deliverer(
-            self.emulator.events, self.emulator.directory, self.emulator.clock
+            self.emulator.events,
+            self.emulator.directory,
+            self.emulator.clock,
+            chaos=self.emulator.chaos,
         )
 
     # -- what a test reads ----------------------------------------------------------------------

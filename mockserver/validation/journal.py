@@ -7,6 +7,7 @@ entry is written as it comes; several worker processes use `scaleout.SharedJourn
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ class Seen:
     status: int  # 0: no answer was sent (a fault: reset, empty reply, stall)
     error_code: str | None = None
     fault: str | None = None  # issue 16: the fault injected
+    transport: str | None = None  # issue 16: "WebSocket" for a request over the gateway's socket
 
     def entry(self) -> dict[str, Any]:
         request = self.request
@@ -47,7 +49,24 @@ class Seen:
             "problems": [_problem(problem) for problem in self.problems],
             "errorCode": self.error_code,
             **({"fault": self.fault} if self.fault else {}),
+            **({"transport": self.transport} if self.transport else {}),
+            **_event_filters(request),
         }
+
+
+def _event_filters(request: Request) -> dict[str, Any]:
+    """Issue 16 item 5: a subscription create or update names its `eventFilters`, for
+    `presence-mock coverage` (as the client sent them, whatever the answer was)."""
+    if request.method not in ("POST", "PUT") or "/subscription" not in request.path:
+        return {}
+    try:
+        body = json.loads(request.body) if request.body else None
+    except ValueError:  # not JSON (the request rules have said so)
+        return {}
+    found = body.get("eventFilters") if isinstance(body, dict) else None
+    if not isinstance(found, list):
+        return {}
+    return {"eventFilters": [escape(str(f)) for f in found if isinstance(f, str)]}
 
 
 def shown(query: Mapping[str, list[str]]) -> dict[str, list[str]]:
@@ -93,8 +112,9 @@ class Journal:
         status: int,
         error_code: str | None = None,
         fault: str | None = None,
+        transport: str | None = None,
     ) -> None:
-        self._add(Seen(time.time(), request, found, status, error_code, fault))
+        self._add(Seen(time.time(), request, found, status, error_code, fault, transport))
 
     def _add(self, seen: Seen) -> None:
         self.store.append_entries(NAME, [seen.entry()], self.limit)

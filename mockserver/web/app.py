@@ -63,7 +63,9 @@ def create_app(
     drop_automatic_head(app)
     if os.environ.get("FLASK_RUN_FROM_CLI") == "true" and "run" in sys.argv[1:]:
         # `flask run` has no deliverer process (serve's): WebHooks go from a thread (issue 13).
-        start_thread(Deliverer(emulator.events, emulator.directory, emulator.clock))
+        start_thread(
+            Deliverer(emulator.events, emulator.directory, emulator.clock, chaos=emulator.chaos)
+        )
     return app
 
 

@@ -1,0 +1,137 @@
+"""WebSocket sessions kept in the store too (issue 13 item 4), so a client reconnecting with its
+`wsc` to a restarted gateway, or to another replica sharing the store, within the recovery
+timeout gets `recoveryState: Successful` and what it missed (Part A.13).
+
+What is kept, per session (`ws-session`, its wsc token): the OAuth session it belongs to, its
+subscription, its `wsc.sequence` and the log position of its last notification, which gateway
+holds it, and when it was dropped. The missed notifications themselves are not kept: they are
+made again from the event log after that position (the subscription in the store, the
+events core's matching). A live session's record is written by the gateway's sweep once a
+second when it changed; a crash may so lose up to a second of it, and those notifications are
+then sent again on recovery (at least once, docs/decisions.md). Each gateway also writes a
+heartbeat: a session whose gateway died was dropped no later than its last beat.
+
+Blocking calls all (the store): the gateway runs them off its event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.events.log import EventLog
+from mockserver.events.matching import envelope_for
+from mockserver.events.subscriptions import Subscription, SubscriptionService
+from mockserver.gateway import frames
+from mockserver.gateway.sessions import Notice, Recovery, Session
+from mockserver.platform.wstokens import WsGrant
+from mockserver.storage import Store
+
+SESSIONS = "ws-session"
+BEATS = "ws-gateway"
+KEEP = float(frames.ABSOLUTE_TIMEOUT + frames.RECOVERY_TIMEOUT)  # emulator seconds
+SCAN = 500  # changes read at once when making the missed notifications again
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """A session as another gateway may take it over."""
+
+    sequence: int
+    position: int
+    subscription: Subscription
+
+
+class Recoveries:
+    def __init__(
+        self, store: Store, log: EventLog, subscriptions: SubscriptionService, emulator: Any
+    ) -> None:
+        self.store = store
+        self.log = log
+        self.subscriptions = subscriptions
+        self.emulator = emulator  # what envelope_for reads
+        self.me = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+    # -- what this gateway writes ---------------------------------------------------------------
+    def sync(self, sessions: list[Session], now: float) -> None:
+        """The sweep's write: a heartbeat, and each held session whose state changed."""
+        self.store.put(BEATS, self.me, {"at": now}, expires=now + KEEP)
+        for session in sessions:
+            state = _state(session)
+            if state == session.saved:
+                continue
+            if session.subscription_id is None:
+                self.store.take(SESSIONS, session.token)
+            else:
+                record = {
+                    "oauthSession": session.grant.session_id,
+                    "subscriptionId": session.subscription_id,
+                    "sequence": session.sent_sequence,
+                    "position": session.position,
+                    "droppedAt": session.dropped_at,
+                    "gateway": self.me,
+                    "at": now,
+                }
+                self.store.put(SESSIONS, session.token, record, expires=now + KEEP)
+            session.saved = state
+
+    def release(self, session: Session) -> bool:
+        """A session past its recovery timeout here: forget it and its subscription, unless
+        another gateway took it over meanwhile. Whether the subscription is to be removed."""
+        found = self.store.get(SESSIONS, session.token)
+        if found is not None and found.get("gateway") != self.me:
+            return False
+        self.store.take(SESSIONS, session.token)
+        return True
+
+    def held_elsewhere(self, token: str) -> bool:
+        found = self.store.get(SESSIONS, token)
+        return found is not None and found.get("gateway") != self.me
+
+    # -- taking a session over ------------------------------------------------------------------
+    def load(self, token: str, grant: WsGrant, now: float) -> tuple[Recovery, Saved | None]:
+        """Part A.13's answer for a `wsc` this gateway does not hold, and the session to go on
+        with when it is `Successful` (then this gateway holds it)."""
+        found = self.store.get(SESSIONS, token)
+        failed: Recovery = ("Failed", frames.NO_SUBSCRIPTION)
+        if found is None:
+            return failed, None
+        subscription = self.subscriptions.find(str(found["subscriptionId"]))
+        if subscription is None or subscription.expired(now):
+            return failed, None
+        if found["oauthSession"] != grant.session_id:
+            return ("Failed", frames.OTHER_SESSION), None
+        beat = self.store.get(BEATS, str(found["gateway"])) or {}
+        dropped = found.get("droppedAt")
+        since = float(dropped if dropped is not None else beat.get("at", found["at"]) or 0.0)
+        if now - since > frames.RECOVERY_TIMEOUT:
+            return failed, None
+        self.store.put(SESSIONS, token, {**found, "gateway": self.me, "at": now}, now + KEEP)
+        saved = Saved(int(found["sequence"]), int(found["position"]), subscription)
+        return ("Successful", None), saved
+
+    def missed(self, subscription: Subscription, position: int) -> tuple[list[Notice], int]:
+        """The notifications of `subscription` after log `position`, the last 100 of them, and
+        the position they reach."""
+        last = self.log.last()
+        out: deque[Notice] = deque(maxlen=frames.RECOVERY_BUFFER_SIZE)
+        while position < last:
+            batch = [c for c in self.log.after(position, SCAN) if c.position <= last]
+            if not batch:
+                break
+            for change in batch:
+                envelope = envelope_for(subscription, change, self.emulator)
+                if envelope is not None:
+                    out.append(Notice(envelope, change.position))
+            position = batch[-1].position
+        return list(out), last
+
+
+def _state(session: Session) -> tuple[Any, ...]:
+    # What was sent, not what waits: a dropped session's record is written once (its drop), so
+    # it never overwrites the claim of a gateway that took the session over.
+    return (session.subscription_id, session.sent_sequence, session.position, session.dropped_at)
