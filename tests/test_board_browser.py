@@ -320,23 +320,16 @@ def test_the_events_panel_shows_what_a_webhook_was_delivered(
 
 
 def test_office_day_starts_and_stops_from_the_board(browser: Any, tmp_path: Path) -> None:
-    options = ["--workers", "1", "--activity", "office-day", "--activity-rate", "200"]
-    with serving(tmp_path, *options) as url:
-        deadline = time.monotonic() + 30  # the companion asks for the day once serve answers
-        while not requests.get(f"{url}/_mock/activity", timeout=10).json()["active"]:
-            assert time.monotonic() < deadline, "serve --activity never started office-day"
-            time.sleep(0.2)
+    # A plain serve (no --activity): the button starts the day, the server's player plays it.
+    with serving(tmp_path, "--workers", "2", "--activity-rate", "200") as url:
+        assert requests.get(f"{url}/_mock/activity", timeout=10).json()["active"] is False
         context = browser.new_context(bypass_csp=True)
         page = context.new_page()
         page.goto(f"{url}/_mock/board")
         button = page.locator("#office-day")
-        page.wait_for_function("!document.getElementById('office-day').disabled")
-        assert button.get_attribute("aria-pressed") == "true"  # serve --activity started it
-        button.click()
-        page.wait_for_function(
-            "document.getElementById('office-day').getAttribute('aria-pressed') === 'false'"
-        )
-        assert requests.get(f"{url}/_mock/activity", timeout=10).json()["active"] is False
+        page.wait_for_selector(".card")  # the page has started: the button is wired
+        assert button.is_enabled() and button.get_attribute("title") is None
+        assert button.get_attribute("aria-pressed") == "false"
         assert button.inner_text() == "Start office day"
         button.click()
         page.wait_for_function(
@@ -350,6 +343,13 @@ def test_office_day_starts_and_stops_from_the_board(browser: Any, tmp_path: Path
             ".some(call => call.startTime > '2026-02'))",
             timeout=20_000,
         )
+        assert requests.get(f"{url}/_mock/activity", timeout=10).json()["player"]["placed"] > 0
+        button.click()  # and stops it
+        page.wait_for_function(
+            "document.getElementById('office-day').getAttribute('aria-pressed') === 'false'"
+        )
+        assert requests.get(f"{url}/_mock/activity", timeout=10).json() == {"active": False}
+        assert button.inner_text() == "Start office day"
         context.close()
 
 

@@ -266,7 +266,8 @@ def test_a_scenario_logs_the_exact_sequence_of_events(mock: PresenceMock) -> Non
 
 
 def test_serve_refuses_a_background_without_the_controls(tmp_path: Path) -> None:
-    command = [COMMAND, "serve", "--port", "0", "--controls", "off", "--activity", "office-day"]
+    scenario = "fixtures/scenario-inbound-call.yaml"
+    command = [COMMAND, "serve", "--port", "0", "--controls", "off", "--scenario", scenario]
     refused = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2
-    assert "need the /_mock/ controls" in refused.stderr
+    assert "needs the /_mock/ controls" in refused.stderr

@@ -1,6 +1,6 @@
 """`presence-mock call`, `scenario` and `activity`: drive simulated calls on a live server over
-its /_mock/ HTTP API (issue 14), and the companion processes `serve --scenario` and
-`serve --activity` start beside the server.
+its /_mock/ HTTP API (issue 14), and the companion process `serve --scenario` starts beside the
+server (`presence-mock activity` plays office-day over HTTP for a server without a player).
 
 Only the standard library's urllib is used, so the commands need nothing beyond presence-mock.
 """
@@ -344,14 +344,13 @@ def follow(driver: HttpDriver, plan: Any, idle: float = 1.0) -> None:
 
 # -- companions of serve --------------------------------------------------------------------------
 def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
-    """The processes `serve --scenario` / `--activity` start beside the server: each waits for
-    it to answer, then plays over HTTP, and ends when the server does."""
-    if not settings.scenario and not settings.activity:
+    """The process `serve --scenario` starts beside the server: it waits for it to answer, then
+    plays over HTTP, and ends when the server does. (`--activity` has none: the gateway process
+    starts the day and its player plays it, telephony/player.py.)"""
+    if not settings.scenario:
         return []
-    if settings.controls == "off":  # they play through /_mock/, which would not be there
-        raise ConfigError(
-            "--scenario and --activity need the /_mock/ controls (not --controls off)"
-        )
+    if settings.controls == "off":  # it plays through /_mock/, which would not be there
+        raise ConfigError("--scenario needs the /_mock/ controls (not --controls off)")
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
     url = f"http://{host}:{settings.port}"
     command = [
@@ -371,13 +370,6 @@ def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
             raise ConfigError(f"--scenario: {error}") from None
         run = [*command, "scenario", "run", settings.scenario, "--url", url, "--clock", "wait"]
         started.append(subprocess.Popen([*run, "--keep-going", *wait], env=env))
-    if settings.activity:
-        account = ["--seed", str(settings.seed), "--extensions", str(settings.extensions)]
-        if settings.fixture:
-            account += ["--fixture", settings.fixture]
-        rate = ["--rate", repr(settings.activity_rate)]
-        activity = [*command, "activity", settings.activity, "--url", url, *account, *rate]
-        started.append(subprocess.Popen([*activity, "--start", *wait], env=env))
     return started
 
 

@@ -43,6 +43,7 @@ from mockserver.telephony.sessions import add_party, live
 
 NAMESPACE = "telephony"
 ACTIVITY_KEY = "activity"  # beside the accounts' records, whose keys are numbers
+PLAYER_KEY = "activity-player"  # the progress of the player holding the day (player.py)
 Side = tuple[str, str | None]  # a party's number and name
 ATTEMPTS = 8  # a step that finds more parties than it locked runs again with them
 
@@ -362,6 +363,11 @@ class CallEngine:
 
     def stop_activity(self) -> None:
         self.store.take(NAMESPACE, ACTIVITY_KEY)
+        self.store.take(NAMESPACE, PLAYER_KEY)
+
+    def player(self) -> dict[str, Any] | None:
+        """Who plays the day and how far (player.py), None before its first step."""
+        return self.store.get(NAMESPACE, PLAYER_KEY)
 
     def reset(self) -> None:
         """Forget every session and stop the background (the overrides go with the store's

@@ -19,6 +19,7 @@ from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
 from mockserver.events.delivery import Deliverer, start_thread
 from mockserver.scaleout import is_shared, shared
+from mockserver.telephony import player
 from mockserver.web import api, board, calls_api, chaos_api, controls, hooks, oauth
 from mockserver.web.context import EXTENSION
 from mockserver.web.limits import MAX_BODY_BYTES
@@ -64,6 +65,7 @@ def create_app(
     if os.environ.get("FLASK_RUN_FROM_CLI") == "true" and "run" in sys.argv[1:]:
         # `flask run` has no deliverer process (serve's): WebHooks go from a thread (issue 13).
         start_thread(Deliverer(emulator.events, emulator.directory, emulator.clock))
+        player.start_thread(emulator.telephony)  # and no player of office-day (issue 14)
     return app
 
 
