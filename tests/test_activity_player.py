@@ -4,6 +4,8 @@ replicas on one Redis exactly one player plays the day (telephony/player.py)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.live_server import serving
+from tests.live_server import COMMAND, serving
 from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
 pytestmark = pytest.mark.e2e
@@ -68,7 +70,10 @@ def test_post_starts_the_day_on_a_plain_serve_and_delete_and_reset_stop_it(
         assert stopped.json() == {"active": False}
         _still(url)
 
-        requests.post(f"{url}/_mock/activity", json=DAY, timeout=10).raise_for_status()
+        # `presence-mock activity` asks the server for the day the same way.
+        command = [COMMAND, "activity", "office-day", "--url", url, "--rate", "300"]
+        asked = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+        assert json.loads(asked.stdout)["active"] is True
         before = _placed(url)
         _until(lambda: _placed(url) >= before + 3)
         requests.post(f"{url}/_mock/reset", timeout=10).raise_for_status()
