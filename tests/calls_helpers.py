@@ -37,3 +37,23 @@ def park_location(acc: Account) -> Extension:
 
 def call_of(presence: dict[str, Any], session: str) -> list[dict[str, Any]]:
     return [c for c in presence.get("activeCalls", []) if c["telephonySessionId"] == session]
+
+
+LIVE = ("Ringing", "CallConnected", "OnHold", "ParkedCall")
+
+
+def seeded_ids(acc: Account) -> list[str]:
+    """The telephonySessionIds of the seed's calls in progress (the engine adopts them), in the
+    directory's order, each once."""
+    found: dict[str, None] = {}
+    for ext in acc.extensions:
+        for call in ext.active_calls:
+            if call["telephonyStatus"] in LIVE:
+                found.setdefault(call["telephonySessionId"], None)
+    return list(found)
+
+
+def placed_only(records: list[dict[str, Any]], acc: Account) -> list[dict[str, Any]]:
+    """The calls of a /_mock/calls list that were placed (not the seed's)."""
+    seeded = set(seeded_ids(acc))
+    return [r for r in records if r["telephonySessionId"] not in seeded]
