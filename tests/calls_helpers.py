@@ -57,3 +57,18 @@ def placed_only(records: list[dict[str, Any]], acc: Account) -> list[dict[str, A
     """The calls of a /_mock/calls list that were placed (not the seed's)."""
     seeded = set(seeded_ids(acc))
     return [r for r in records if r["telephonySessionId"] not in seeded]
+
+
+def lone_seeded_call(acc: Account, status: str, outside: bool) -> tuple[Extension, dict[str, Any]]:
+    """A user whose only seeded call is `status` (not a queue call), with an outside party
+    (`outside`) or another extension of the account."""
+    numbers = {e.number for e in acc.extensions}
+    for ext in acc.extensions:
+        if len(ext.active_calls) != 1 or not ext.type.is_user:
+            continue
+        call = ext.active_calls[0]
+        other = call["from"] if call["direction"] == "Inbound" else call["to"]
+        lone = call["telephonyStatus"] == status and not call["queueCall"]
+        if lone and (other not in numbers) == outside:
+            return ext, call
+    raise AssertionError(f"the seed has no lone {status} call")

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.calls_helpers import account, quiet_users
+from tests.calls_helpers import account, lone_seeded_call, quiet_users
 from tests.live_server import serving
 from tests.test_workers import login
 
@@ -235,6 +235,25 @@ def test_ring_turns_a_card_ringing_then_answer_and_end(page: Any, server: str) -
     page.wait_for_function(
         f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'NoCall'"
     )
+
+
+def test_a_seeded_call_holds_and_ends_from_the_editor(page: Any) -> None:
+    """Issue 14 item 1: the seed's calls are the engine's, so the card's buttons work on them."""
+    user, call = lone_seeded_call(ACCOUNT, "CallConnected", outside=True)
+    target = card(page, user.id)
+    assert target.get_attribute("data-telephony") == "CallConnected"
+    target.locator(".open").click()
+    page.locator("#editor").get_by_role("button", name="Hold", exact=True).click()
+    page.wait_for_function(
+        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'OnHold'"
+    )
+    page.locator("#editor").get_by_role("button", name="End", exact=True).click()
+    page.wait_for_function(
+        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'NoCall'"
+    )
+    assert page.locator("#editor-error").inner_text() == ""
+    listed = requests.get(f"{page.url.split('/_mock')[0]}/_mock/calls", timeout=10).json()
+    assert call["telephonySessionId"] not in {s["telephonySessionId"] for s in listed["records"]}
 
 
 def test_an_extension_rings_another_from_the_editor(page: Any) -> None:

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from mockserver.directory.model import Extension
-from tests.calls_helpers import DETAILED, account, call_of, seeded_ids
+from tests.calls_helpers import DETAILED, account, call_of, lone_seeded_call, seeded_ids
 from tests.live_server import serving
 from tests.test_workers import login
 
@@ -21,17 +21,7 @@ API = "/restapi/v1.0/account/~/extension"
 
 
 def _alone(status: str, outside: bool) -> tuple[Extension, dict[str, Any]]:
-    """A user whose only seeded call is `status`, with an outside party (or an extension)."""
-    numbers = {e.number for e in ACCOUNT.extensions}
-    for ext in ACCOUNT.extensions:
-        if len(ext.active_calls) != 1 or not ext.type.is_user:
-            continue
-        call = ext.active_calls[0]
-        other = call["from"] if call["direction"] == "Inbound" else call["to"]
-        lone = call["telephonyStatus"] == status and not call["queueCall"]
-        if lone and (other not in numbers) == outside:
-            return ext, call
-    raise AssertionError(f"the seed has no lone {status} call")
+    return lone_seeded_call(ACCOUNT, status, outside)
 
 
 class Office:
