@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
+
 from mockserver.directory.builder import DEFAULT_SEED, build_directory
 from mockserver.directory.model import Account, Extension, ExtensionType
+from tests.test_workers import login
 
 DETAILED = {"detailedTelephonyState": "true", "sipData": "true"}
 
@@ -72,3 +75,35 @@ def lone_seeded_call(acc: Account, status: str, outside: bool) -> tuple[Extensio
         if lone and (other not in numbers) == outside:
             return ext, call
     raise AssertionError(f"the seed has no lone {status} call")
+
+
+API = "/restapi/v1.0/account/~/extension"
+
+
+class Office:
+    """A live server's calls API and the administrator's presence reads."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.api = login(url)
+
+    def post(self, path: str, body: dict[str, Any] | None = None, status: int = 200) -> Any:
+        answer = requests.post(f"{self.url}/_mock{path}", json=body or {}, timeout=10)
+        assert answer.status_code == status, answer.text
+        return answer.json()
+
+    def presence(self, ext_id: int) -> dict[str, Any]:
+        answer = self.api.get(f"{self.url}{API}/{ext_id}/presence", params=DETAILED, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def active_calls(self, ext_id: int) -> list[dict[str, Any]]:
+        answer = self.api.get(f"{self.url}{API}/{ext_id}/active-calls", timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["records"]
+
+    def status(self, ext_id: int, session: str) -> tuple[str, str, list[str]]:
+        """(telephonyStatus, presenceStatus, the session's call statuses) of one extension."""
+        found = self.presence(ext_id)
+        calls = [c["telephonyStatus"] for c in call_of(found, session)]
+        return found["telephonyStatus"], found["presenceStatus"], calls

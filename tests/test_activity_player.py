@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 import requests
 
-from tests.live_server import COMMAND, serving
+from mockserver.inprocess import PresenceMock
+from mockserver.telephony.player import Player
+from tests.live_server import COMMAND, serving, two_replicas
 from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
-pytestmark = pytest.mark.e2e
 DAY = {"name": "office-day", "rate": 300}
 
 
@@ -47,6 +48,39 @@ def _still(url: str) -> None:
     assert _get(url, "/event-log")["last"] == last
 
 
+def test_one_player_of_two_plays_the_day_and_another_takes_over_when_it_dies() -> None:
+    wall = [1000.0]
+    with PresenceMock() as mock:
+        engine = mock.emulator.telephony
+        one, two = (Player(engine, owner=o, wall=lambda: wall[0]) for o in ("one", "two"))
+        engine.start_activity("office-day", 500.0, 7)
+
+        def play(seconds: float, *players: Player) -> None:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                for player in players:
+                    player.tick()
+                time.sleep(0.02)
+
+        play(1.5, one, two)
+        assert one.steps > 0 and two.steps == 0
+        assert engine.player() == {
+            "owner": "one",
+            "run": engine.activity()["run"],  # type: ignore[index]
+            "steps": one.steps,
+            "placed": one.placed,
+        }
+        wall[0] += 10  # "one" stopped renewing (its process died): the lease runs out
+        played = one.steps
+        play(1.5, two, one)
+        assert two.steps > 0 and one.steps == played  # "two" holds it now; "one" stands by
+        engine.stop_activity()
+        before = two.steps
+        play(0.5, two, one)
+        assert two.steps == before and engine.player() is None
+
+
+@pytest.mark.e2e
 def test_post_starts_the_day_on_a_plain_serve_and_delete_and_reset_stop_it(
     tmp_path: Path,
 ) -> None:
@@ -82,18 +116,12 @@ def test_post_starts_the_day_on_a_plain_serve_and_delete_and_reset_stop_it(
         assert _get(url, "/activity") == {"active": False}
 
 
+@pytest.mark.e2e
 def test_two_replicas_on_one_redis_play_the_day_once(
     redis_server: str,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    store = f"{redis_server}/13"
-    import redis
-
-    redis.Redis.from_url(store).flushdb()
-    with (
-        serving(tmp_path, "--workers", "2", "--store", store) as first,
-        serving(tmp_path, "--workers", "1", "--store", store) as second,
-    ):
+    with two_replicas(tmp_path, redis_server, 13) as (first, second):
         requests.post(f"{first}/_mock/activity", json=DAY, timeout=10).raise_for_status()
         _until(lambda: _placed(second) >= 10)
         # Every call placed since the start was placed by the one player that holds the day:

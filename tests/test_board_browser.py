@@ -101,6 +101,13 @@ def card(page: Any, ext_id: int) -> Any:
     return page.locator(f'#cards .card[data-id="{ext_id}"]')
 
 
+def wait_telephony(page: Any, ext_id: int, status: str) -> None:
+    """Until the card of `ext_id` reads telephonyStatus `status`."""
+    page.wait_for_function(
+        f"document.querySelector('.card[data-id=\"{ext_id}\"]').dataset.telephony === '{status}'"
+    )
+
+
 def cards(page: Any) -> Any:
     return page.locator("#cards .card")
 
@@ -215,26 +222,17 @@ def test_ring_turns_a_card_ringing_then_answer_and_end(page: Any, server: str) -
     user = USERS[2]
     target = card(page, user.id)
     target.get_by_role("button", name=f"Ring {user.name}").click()
-    page.wait_for_function(
-        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'Ringing'"
-    )
+    wait_telephony(page, user.id, "Ringing")
     assert target.locator(".badge.ringing").inner_text() == "Ringing"
     assert "from" in target.locator(".facts").inner_text()
     target.locator(".open").click()
     page.locator("#editor").get_by_role("button", name="Answer", exact=True).click()
-    page.wait_for_function(
-        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony"
-        " === 'CallConnected'"
-    )
+    wait_telephony(page, user.id, "CallConnected")
     assert target.get_attribute("data-presence") == "Busy"
     page.locator("#editor").get_by_role("button", name="Hold", exact=True).click()
-    page.wait_for_function(
-        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'OnHold'"
-    )
+    wait_telephony(page, user.id, "OnHold")
     page.locator("#editor").get_by_role("button", name="End", exact=True).click()
-    page.wait_for_function(
-        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'NoCall'"
-    )
+    wait_telephony(page, user.id, "NoCall")
 
 
 def test_a_seeded_call_holds_and_ends_from_the_editor(page: Any) -> None:
@@ -244,13 +242,9 @@ def test_a_seeded_call_holds_and_ends_from_the_editor(page: Any) -> None:
     assert target.get_attribute("data-telephony") == "CallConnected"
     target.locator(".open").click()
     page.locator("#editor").get_by_role("button", name="Hold", exact=True).click()
-    page.wait_for_function(
-        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'OnHold'"
-    )
+    wait_telephony(page, user.id, "OnHold")
     page.locator("#editor").get_by_role("button", name="End", exact=True).click()
-    page.wait_for_function(
-        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'NoCall'"
-    )
+    wait_telephony(page, user.id, "NoCall")
     assert page.locator("#editor-error").inner_text() == ""
     listed = requests.get(f"{page.url.split('/_mock')[0]}/_mock/calls", timeout=10).json()
     assert call["telephonySessionId"] not in {s["telephonySessionId"] for s in listed["records"]}

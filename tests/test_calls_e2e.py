@@ -14,7 +14,7 @@ import requests
 
 from presence_mock_kit.receiver import WebhookReceiver
 from tests.calls_helpers import (
-    DETAILED,
+    Office,
     account,
     call_of,
     park_location,
@@ -23,7 +23,6 @@ from tests.calls_helpers import (
 )
 from tests.live_server import serving
 from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
-from tests.test_workers import login
 
 pytestmark = pytest.mark.e2e
 ACCOUNT = account()
@@ -35,33 +34,6 @@ API = "/restapi/v1.0/account/~/extension"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serving(tmp_path_factory.mktemp("calls"), "--workers", "4") as url:
         yield url
-
-
-class Office:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.api = login(url)
-
-    def post(self, path: str, body: dict[str, Any] | None = None, status: int = 200) -> Any:
-        answer = requests.post(f"{self.url}/_mock{path}", json=body or {}, timeout=10)
-        assert answer.status_code == status, answer.text
-        return answer.json()
-
-    def presence(self, ext_id: int) -> dict[str, Any]:
-        answer = self.api.get(f"{self.url}{API}/{ext_id}/presence", params=DETAILED, timeout=10)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
-
-    def active_calls(self, ext_id: int) -> list[dict[str, Any]]:
-        answer = self.api.get(f"{self.url}{API}/{ext_id}/active-calls", timeout=10)
-        assert answer.status_code == 200, answer.text
-        return answer.json()["records"]
-
-    def status(self, ext_id: int, session: str) -> tuple[str, str, list[str]]:
-        """(telephonyStatus, presenceStatus, the session's call statuses) of one extension."""
-        found = self.presence(ext_id)
-        calls = [c["telephonyStatus"] for c in call_of(found, session)]
-        return found["telephonyStatus"], found["presenceStatus"], calls
 
 
 @pytest.fixture

@@ -11,48 +11,29 @@ import pytest
 import requests
 
 from mockserver.directory.model import Extension
-from tests.calls_helpers import DETAILED, account, call_of, lone_seeded_call, seeded_ids
+from tests.calls_helpers import Office, account, lone_seeded_call, seeded_ids
 from tests.live_server import serving
-from tests.test_workers import login
 
 pytestmark = pytest.mark.e2e
 ACCOUNT = account()
-API = "/restapi/v1.0/account/~/extension"
 
 
 def _alone(status: str, outside: bool) -> tuple[Extension, dict[str, Any]]:
     return lone_seeded_call(ACCOUNT, status, outside)
 
 
-class Office:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.api = login(url)
-
-    def step(self, path: str, body: dict[str, Any] | None = None, status: int = 200) -> Any:
-        answer = requests.post(f"{self.url}/_mock{path}", json=body or {}, timeout=10)
-        assert answer.status_code == status, answer.text
-        return answer.json()
-
+class SeededOffice(Office):
     def calls(self) -> list[dict[str, Any]]:
         listed = requests.get(f"{self.url}/_mock/calls", timeout=10).json()
         records: list[dict[str, Any]] = listed["records"]
         return records
 
-    def presence(self, ext_id: int) -> dict[str, Any]:
-        answer = self.api.get(f"{self.url}{API}/{ext_id}/presence", params=DETAILED, timeout=10)
-        assert answer.status_code == 200, answer.text
-        found: dict[str, Any] = answer.json()
-        return found
-
-    def active_calls(self, ext_id: int) -> list[str]:
-        answer = self.api.get(f"{self.url}{API}/{ext_id}/active-calls", timeout=10)
-        assert answer.status_code == 200, answer.text
-        return [r["telephonySessionId"] for r in answer.json()["records"]]
+    def sessions_of(self, ext_id: int) -> list[str]:
+        return [c["telephonySessionId"] for c in self.active_calls(ext_id)]
 
     def state(self, ext_id: int, session: str) -> tuple[str, list[str]]:
-        found = self.presence(ext_id)
-        return found["telephonyStatus"], [c["telephonyStatus"] for c in call_of(found, session)]
+        telephony, _, calls = self.status(ext_id, session)
+        return telephony, calls
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +43,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def office(server: str) -> Iterator[Office]:
+def office(server: str) -> Iterator[SeededOffice]:
     requests.post(f"{server}/_mock/reset", timeout=10).raise_for_status()
-    yield Office(server)
+    yield SeededOffice(server)
 
 
-def test_the_calls_list_shows_the_seed_calls_with_both_parties(office: Office) -> None:
+def test_the_calls_list_shows_the_seed_calls_with_both_parties(office: SeededOffice) -> None:
     listed = {s["telephonySessionId"]: s for s in office.calls()}
     assert list(listed) == seeded_ids(ACCOUNT)
     extensions = {e.number: e.id for e in ACCOUNT.extensions}
@@ -89,13 +70,13 @@ def test_the_calls_list_shows_the_seed_calls_with_both_parties(office: Office) -
                 assert "extensionId" not in others[0]
 
 
-def test_a_seeded_call_ends_and_a_reset_brings_it_back(office: Office) -> None:
+def test_a_seeded_call_ends_and_a_reset_brings_it_back(office: SeededOffice) -> None:
     ext, call = _alone("CallConnected", outside=True)
     session = call["telephonySessionId"]
     assert office.state(ext.id, session) == ("CallConnected", ["CallConnected"])
-    assert session in office.active_calls(ext.id)
+    assert session in office.sessions_of(ext.id)
 
-    ended = office.step(f"/calls/{session}/end")
+    ended = office.post(f"/calls/{session}/end")
     assert [p["status"] for p in ended["parties"]] == ["NoCall", "NoCall"]
     found = office.presence(ext.id)
     assert found["telephonyStatus"] == "NoCall"
@@ -103,29 +84,29 @@ def test_a_seeded_call_ends_and_a_reset_brings_it_back(office: Office) -> None:
     # The seed's call, ended: the same call ID and sipData, NoCall once with `final`.
     assert gone["id"] == call["id"] and gone["sipData"] == call["sipData"]
     assert (gone["telephonyStatus"], gone["terminationType"]) == ("NoCall", "final")
-    assert session not in office.active_calls(ext.id)
+    assert session not in office.sessions_of(ext.id)
     assert session not in {s["telephonySessionId"] for s in office.calls()}
-    office.step(f"/calls/{session}/end", status=404)  # an ended call is gone
+    office.post(f"/calls/{session}/end", status=404)  # an ended call is gone
 
     requests.post(f"{office.url}/_mock/reset", timeout=10).raise_for_status()
     assert office.presence(ext.id)["activeCalls"] == [call]  # the seed's, untouched
     assert session in {s["telephonySessionId"] for s in office.calls()}
 
 
-def test_a_seeded_connected_call_holds_and_resumes(office: Office) -> None:
+def test_a_seeded_connected_call_holds_and_resumes(office: SeededOffice) -> None:
     ext, call = _alone("CallConnected", outside=True)
     session = call["telephonySessionId"]
-    office.step(f"/calls/{session}/hold", {"extensionId": ext.id})
+    office.post(f"/calls/{session}/hold", {"extensionId": ext.id})
     found = office.presence(ext.id)
     assert found["telephonyStatus"] == "OnHold"
     (held,) = found["activeCalls"]
     assert {**held, "telephonyStatus": "CallConnected"} == call  # only the status changed
-    office.step(f"/calls/{session}/hold", {"extensionId": ext.id}, status=409)
-    office.step(f"/calls/{session}/unhold", {"extensionId": ext.id})
+    office.post(f"/calls/{session}/hold", {"extensionId": ext.id}, status=409)
+    office.post(f"/calls/{session}/unhold", {"extensionId": ext.id})
     assert office.presence(ext.id)["activeCalls"] == [call]
 
 
-def test_a_seeded_internal_call_steps_for_both_parties(office: Office) -> None:
+def test_a_seeded_internal_call_steps_for_both_parties(office: SeededOffice) -> None:
     ext, call = _alone("Ringing", outside=False)
     session = call["telephonySessionId"]
     colleague = next(
@@ -133,16 +114,16 @@ def test_a_seeded_internal_call_steps_for_both_parties(office: Office) -> None:
     )
     callee = ext.id if call["direction"] == "Inbound" else colleague
     caller = colleague if callee == ext.id else ext.id
-    office.step(f"/calls/{session}/hold", {"extensionId": callee}, status=409)  # still ringing
-    office.step(f"/calls/{session}/answer")
+    office.post(f"/calls/{session}/hold", {"extensionId": callee}, status=409)  # still ringing
+    office.post(f"/calls/{session}/answer")
     assert office.state(callee, session) == ("CallConnected", ["CallConnected"])
     assert office.state(caller, session)[1] == ["CallConnected"]
-    office.step(f"/calls/{session}/hold", {"extensionId": callee})
+    office.post(f"/calls/{session}/hold", {"extensionId": callee})
     assert office.state(callee, session) == ("OnHold", ["OnHold"])
     assert office.state(caller, session)[1] == ["CallConnected"]  # hold is the holder's
-    office.step(f"/calls/{session}/unhold", {"extensionId": callee})
+    office.post(f"/calls/{session}/unhold", {"extensionId": callee})
     assert office.state(callee, session) == ("CallConnected", ["CallConnected"])
-    office.step(f"/calls/{session}/end", {"extensionId": caller})
+    office.post(f"/calls/{session}/end", {"extensionId": caller})
     assert office.state(callee, session)[1] == ["NoCall"]
     assert office.state(caller, session)[1] == ["NoCall"]
-    assert session not in office.active_calls(callee)
+    assert session not in office.sessions_of(callee)

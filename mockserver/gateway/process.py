@@ -81,7 +81,9 @@ def run(emulator: Emulator, listener: socket.socket, parent: int) -> None:
     )
 
     settings = emulator.settings
-    if settings.activity:  # `serve --activity NAME`: the day starts with the server
+    if settings.activity and emulator.telephony.activity() is None:
+        # `serve --activity NAME`: the day starts with the server (a replica that joins a
+        # store where the day runs already leaves it as it is)
         emulator.telephony.start_activity(settings.activity, settings.activity_rate, settings.seed)
     _, stop_player = player.start_thread(emulator.telephony)  # issue 14 item 4
 

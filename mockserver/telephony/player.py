@@ -4,7 +4,8 @@ process of `serve`; a thread of `flask run`). Issue 14 item 4, issue 15 item 3.
 
 Exactly one player plays a day, across the workers and the replicas sharing a store: a player
 plays only while it holds the store's lease `telephony-activity` (`Store.lease`, atomic on every
-backend, on the wall clock); a player that dies stops renewing it and another takes the day over
+backend, on the wall clock, kept every `LEASE_SECONDS / 3` while it plays, checked before every
+step); a player that dies stops renewing it and another takes the day over
 after `LEASE_SECONDS` (from the moment it takes over: the steps of the dead player's calls are
 not replayed). The activity record (engine.py, `ACTIVITY_KEY`) says what to play: a new `run`
 starts the day over, no record (DELETE, reset) stops it before its next step.
@@ -37,13 +38,16 @@ class _RunDriver(EngineDriver):
     """The engine driver of one run: a step is played only while the run is still asked for
     (a DELETE or a reset between two steps stops the day before its next step)."""
 
-    def __init__(self, engine: CallEngine, account: str, run: str) -> None:
+    def __init__(
+        self, engine: CallEngine, account: str, run: str, holding: Callable[[], bool]
+    ) -> None:
         super().__init__(engine, account)
         self.run = run
+        self.holding = holding
 
     def perform(self, action: str, args: Any, session: str | None) -> Any:
         record = self.engine.activity()
-        if record is None or record.get("run") != self.run:
+        if record is None or record.get("run") != self.run or not self.holding():
             raise _Stopped
         return super().perform(action, args, session)
 
@@ -70,6 +74,19 @@ class Player:
         self.run_id: str | None = None
         self.steps = 0
         self.placed = 0
+        self._renewed: float | None = None  # when the lease was last taken or kept
+
+    def holding(self) -> bool:
+        """Whether this player holds the day's lease: taken or kept once a third of it has gone
+        by (a long burst of due steps keeps it too, step by step)."""
+        now = self.wall()
+        if self._renewed is not None and now - self._renewed < self.lease_seconds / 3:
+            return True
+        if self.engine.store.lease(LEASE, self.owner, now, self.lease_seconds) is None:
+            self._renewed = None
+            return False
+        self._renewed = now
+        return True
 
     def tick(self) -> float:
         """Play what is due if this player holds the day; the seconds until the next look."""
@@ -77,8 +94,7 @@ class Player:
         if record is None:
             self.playback = self.run_id = None
             return self.poll
-        store = self.engine.store
-        if store.lease(LEASE, self.owner, self.wall(), self.lease_seconds) is None:
+        if not self.holding():
             self.playback = self.run_id = None  # another player plays this day
             return self.poll
         if self.playback is None or record.get("run") != self.run_id:
@@ -98,7 +114,7 @@ class Player:
                 "steps": self.steps,
                 "placed": self.placed,
             }
-            store.put(NAMESPACE, PLAYER_KEY, progress)
+            self.engine.store.put(NAMESPACE, PLAYER_KEY, progress)
         upcoming = self.playback.next_time()
         if upcoming is None:
             return self.poll
@@ -117,7 +133,7 @@ class Player:
         account = self.engine.account(record.get("accountId"))
         run = str(record.get("run"))
         scenario = office_day(account, int(record["seed"]), float(record["rate"]))
-        driver = _RunDriver(self.engine, str(account.id), run)
+        driver = _RunDriver(self.engine, str(account.id), run, self.holding)
         self.playback = Playback(scenario, driver, strict=False, keep=KEPT)
         self.run_id = run
         self.steps = self.placed = 0
