@@ -96,6 +96,7 @@ class Emulator:
     def reset(self) -> None:
         """Presence back to the seed, an empty journal and the clock on real time; tokens stay
         (docs/decisions.md)."""
+        self.telephony.stop_activity()  # first: the office's player stops before the reset
         self.store.reset()
         self.telephony.reset()
         self.journal.clear()

@@ -130,7 +130,9 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             received = Received(self.path, dict(self.headers.items()), body, time.monotonic())
-            receiver._got(received)  # before the answer: whoever sent it may look at once
+            # Kept before answering (once): the sender may read `handshakes` as soon as it has
+            # the answer (a create's handshake is over when the create answers).
+            receiver._got(received)
             if receiver.delay:
                 time.sleep(receiver.delay)
             token = received.header("Validation-Token")

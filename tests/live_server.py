@@ -34,6 +34,20 @@ def serving(log_dir: Path, *options: str) -> Iterator[str]:
 
 
 @contextmanager
+def two_replicas(log_dir: Path, redis_url: str, db: int) -> Iterator[tuple[str, str]]:
+    """Two `serve`s (two workers and one) sharing Redis database `db`, emptied first."""
+    import redis
+
+    store = f"{redis_url}/{db}"
+    redis.Redis.from_url(store).flushdb()
+    with (
+        serving(log_dir, "--workers", "2", "--store", store) as first,
+        serving(log_dir, "--workers", "1", "--store", store) as second,
+    ):
+        yield first, second
+
+
+@contextmanager
 def running(
     command: list[str], port: int, log_dir: Path, env: dict[str, str] | None = None
 ) -> Iterator[str]:

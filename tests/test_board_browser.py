@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.calls_helpers import account, quiet_users
+from tests.calls_helpers import account, lone_seeded_call, quiet_users
 from tests.live_server import serving
 from tests.test_workers import login
 
@@ -99,6 +99,13 @@ def opened_board(browser: Any, server: str, bypass_csp: bool) -> Iterator[Any]:
 
 def card(page: Any, ext_id: int) -> Any:
     return page.locator(f'#cards .card[data-id="{ext_id}"]')
+
+
+def wait_telephony(page: Any, ext_id: int, status: str) -> None:
+    """Until the card of `ext_id` reads telephonyStatus `status`."""
+    page.wait_for_function(
+        f"document.querySelector('.card[data-id=\"{ext_id}\"]').dataset.telephony === '{status}'"
+    )
 
 
 def cards(page: Any) -> Any:
@@ -215,26 +222,32 @@ def test_ring_turns_a_card_ringing_then_answer_and_end(page: Any, server: str) -
     user = USERS[2]
     target = card(page, user.id)
     target.get_by_role("button", name=f"Ring {user.name}").click()
-    page.wait_for_function(
-        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'Ringing'"
-    )
+    wait_telephony(page, user.id, "Ringing")
     assert target.locator(".badge.ringing").inner_text() == "Ringing"
     assert "from" in target.locator(".facts").inner_text()
     target.locator(".open").click()
     page.locator("#editor").get_by_role("button", name="Answer", exact=True).click()
-    page.wait_for_function(
-        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony"
-        " === 'CallConnected'"
-    )
+    wait_telephony(page, user.id, "CallConnected")
     assert target.get_attribute("data-presence") == "Busy"
     page.locator("#editor").get_by_role("button", name="Hold", exact=True).click()
-    page.wait_for_function(
-        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'OnHold'"
-    )
+    wait_telephony(page, user.id, "OnHold")
     page.locator("#editor").get_by_role("button", name="End", exact=True).click()
-    page.wait_for_function(
-        f"document.querySelector('.card[data-id=\"{user.id}\"]').dataset.telephony === 'NoCall'"
-    )
+    wait_telephony(page, user.id, "NoCall")
+
+
+def test_a_seeded_call_holds_and_ends_from_the_editor(page: Any) -> None:
+    """Issue 14 item 1: the seed's calls are the engine's, so the card's buttons work on them."""
+    user, call = lone_seeded_call(ACCOUNT, "CallConnected", outside=True)
+    target = card(page, user.id)
+    assert target.get_attribute("data-telephony") == "CallConnected"
+    target.locator(".open").click()
+    page.locator("#editor").get_by_role("button", name="Hold", exact=True).click()
+    wait_telephony(page, user.id, "OnHold")
+    page.locator("#editor").get_by_role("button", name="End", exact=True).click()
+    wait_telephony(page, user.id, "NoCall")
+    assert page.locator("#editor-error").inner_text() == ""
+    listed = requests.get(f"{page.url.split('/_mock')[0]}/_mock/calls", timeout=10).json()
+    assert call["telephonySessionId"] not in {s["telephonySessionId"] for s in listed["records"]}
 
 
 def test_an_extension_rings_another_from_the_editor(page: Any) -> None:
@@ -320,23 +333,16 @@ def test_the_events_panel_shows_what_a_webhook_was_delivered(
 
 
 def test_office_day_starts_and_stops_from_the_board(browser: Any, tmp_path: Path) -> None:
-    options = ["--workers", "1", "--activity", "office-day", "--activity-rate", "200"]
-    with serving(tmp_path, *options) as url:
-        deadline = time.monotonic() + 30  # the companion asks for the day once serve answers
-        while not requests.get(f"{url}/_mock/activity", timeout=10).json()["active"]:
-            assert time.monotonic() < deadline, "serve --activity never started office-day"
-            time.sleep(0.2)
+    # A plain serve (no --activity): the button starts the day, the server's player plays it.
+    with serving(tmp_path, "--workers", "2", "--activity-rate", "200") as url:
+        assert requests.get(f"{url}/_mock/activity", timeout=10).json()["active"] is False
         context = browser.new_context(bypass_csp=True)
         page = context.new_page()
         page.goto(f"{url}/_mock/board")
         button = page.locator("#office-day")
-        page.wait_for_function("!document.getElementById('office-day').disabled")
-        assert button.get_attribute("aria-pressed") == "true"  # serve --activity started it
-        button.click()
-        page.wait_for_function(
-            "document.getElementById('office-day').getAttribute('aria-pressed') === 'false'"
-        )
-        assert requests.get(f"{url}/_mock/activity", timeout=10).json()["active"] is False
+        page.wait_for_selector(".card")  # the page has started: the button is wired
+        assert button.is_enabled() and button.get_attribute("title") is None
+        assert button.get_attribute("aria-pressed") == "false"
         assert button.inner_text() == "Start office day"
         button.click()
         page.wait_for_function(
@@ -350,6 +356,13 @@ def test_office_day_starts_and_stops_from_the_board(browser: Any, tmp_path: Path
             ".some(call => call.startTime > '2026-02'))",
             timeout=20_000,
         )
+        assert requests.get(f"{url}/_mock/activity", timeout=10).json()["player"]["placed"] > 0
+        button.click()  # and stops it
+        page.wait_for_function(
+            "document.getElementById('office-day').getAttribute('aria-pressed') === 'false'"
+        )
+        assert requests.get(f"{url}/_mock/activity", timeout=10).json() == {"active": False}
+        assert button.inner_text() == "Start office day"
         context.close()
 
 

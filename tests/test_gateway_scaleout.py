@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import serving
+from tests.live_server import serving, two_replicas
 from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
 from tests.test_workers import PRESENCE, user_ids
 from tests.ws_client import Client, Socket
@@ -50,14 +50,7 @@ def test_a_put_through_one_replica_reaches_the_sockets_of_both(
     redis_server: str,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    store = f"{redis_server}/14"
-    import redis
-
-    redis.Redis.from_url(store).flushdb()
-    with (
-        serving(tmp_path, "--workers", "2", "--store", store) as first,
-        serving(tmp_path, "--workers", "1", "--store", store) as second,
-    ):
+    with two_replicas(tmp_path, redis_server, 14) as (first, second):
         one, two = Client.login(first), Client.login(second)
         assert one.gateway()["port"] != two.gateway()["port"]
         sockets = []

@@ -1,6 +1,6 @@
 """`presence-mock call`, `scenario` and `activity`: drive simulated calls on a live server over
-its /_mock/ HTTP API (issue 14), and the companion processes `serve --scenario` and
-`serve --activity` start beside the server.
+its /_mock/ HTTP API (issue 14), and the companion process `serve --scenario` starts beside the
+server (`presence-mock activity` plays office-day over HTTP for a server without a player).
 
 Only the standard library's urllib is used, so the commands need nothing beyond presence-mock.
 """
@@ -20,11 +20,9 @@ from typing import Any
 from urllib.parse import quote
 
 from mockserver.config import ACTIVITIES, ENV_PREFIX, ConfigError, Settings
-from mockserver.telephony.activity import office_day
 from mockserver.telephony.scenario import (
     ON_CALL,
     Playback,
-    Scenario,
     ScenarioError,
     StepRefused,
     load,
@@ -177,17 +175,15 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
     actions.add_parser("schema", help="print the scenario JSON Schema")
 
     activity = commands.add_parser(
-        "activity", help="run a background activity (office-day) against a running server"
+        "activity",
+        help="start (or --stop) a background activity (office-day) on a running server; "
+        "the server's own player plays it",
     )
     activity.add_argument("name", choices=ACTIVITIES)
     _server_options(activity)
     activity.add_argument("--rate", type=float, help="multiplies the office's rates (1.0)")
-    activity.add_argument("--seed", type=int, help="of the server's account (and the timeline)")
-    activity.add_argument("--extensions", type=int, help="the server's --extensions")
-    activity.add_argument("--fixture", help="the server's --fixture")
-    activity.add_argument(
-        "--start", action="store_true", help="ask the server for the activity first"
-    )
+    activity.add_argument("--seed", type=int, help="of the timeline (default: the server's)")
+    activity.add_argument("--stop", action="store_true", help="stop the background instead")
     activity.add_argument("--wait-for-server", type=float, metavar="SECONDS")
 
 
@@ -299,59 +295,32 @@ def wait_for(driver: HttpDriver, seconds: float) -> None:
 
 
 def _activity(args: argparse.Namespace, environ: Mapping[str, str], settings: Settings) -> int:
-    from mockserver.emulator import directory_for
-
-    settings = settings.override(
-        seed=args.seed, extensions=args.extensions, fixture=args.fixture, activity_rate=args.rate
-    )
+    """Ask the server for the day (POST /_mock/activity) or stop it (DELETE): the server's player
+    (telephony/player.py) plays it, once across its workers and replicas."""
     driver = _driver(args, environ, settings)
-    directory = directory_for(settings)
-    account = directory.accounts_by_id.get(int(args.account)) if args.account else None
-    account = account or directory.accounts[0]
     if args.wait_for_server:
         wait_for(driver, args.wait_for_server)
-    try:
-        if args.start:
-            driver.send(
-                "POST",
-                "/activity",
-                {"name": args.name, "rate": settings.activity_rate, "seed": settings.seed},
-            )
-        follow(driver, lambda record: office_day(account, record["seed"], record["rate"]))
-    except ServerGone:
-        return 0  # the server stopped: so does its background
+    if args.stop:
+        print(json.dumps(driver.send("DELETE", "/activity")))
+        return 0
+    body: dict[str, Any] = {"name": args.name}
+    if args.rate is not None:
+        body["rate"] = args.rate
+    if args.seed is not None:
+        body["seed"] = args.seed
+    print(json.dumps(driver.send("POST", "/activity", body)))
     return 0
-
-
-def follow(driver: HttpDriver, plan: Any, idle: float = 1.0) -> None:
-    """Play the activity the server asks for (GET /_mock/activity), start over when it is asked
-    for again, pause while it is off (a reset stops it); until the server goes away."""
-    while True:
-        record = driver.send("GET", "/activity")
-        if not record.get("active"):
-            time.sleep(idle)
-            continue
-        run = record["run"]
-        scenario: Scenario = plan(record)
-        playback = Playback(scenario, driver, strict=False, keep=1000)
-
-        def same_run(run: str = run) -> bool:
-            found = driver.send("GET", "/activity")
-            return bool(found.get("active")) and found.get("run") == run
-
-        playback.run(advance_frozen=False, keep_going=same_run)
 
 
 # -- companions of serve --------------------------------------------------------------------------
 def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
-    """The processes `serve --scenario` / `--activity` start beside the server: each waits for
-    it to answer, then plays over HTTP, and ends when the server does."""
-    if not settings.scenario and not settings.activity:
+    """The process `serve --scenario` starts beside the server: it waits for it to answer, then
+    plays over HTTP, and ends when the server does. (`--activity` has none: the gateway process
+    starts the day and its player plays it, telephony/player.py.)"""
+    if not settings.scenario:
         return []
-    if settings.controls == "off":  # they play through /_mock/, which would not be there
-        raise ConfigError(
-            "--scenario and --activity need the /_mock/ controls (not --controls off)"
-        )
+    if settings.controls == "off":  # it plays through /_mock/, which would not be there
+        raise ConfigError("--scenario needs the /_mock/ controls (not --controls off)")
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
     url = f"http://{host}:{settings.port}"
     command = [
@@ -371,13 +340,6 @@ def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
             raise ConfigError(f"--scenario: {error}") from None
         run = [*command, "scenario", "run", settings.scenario, "--url", url, "--clock", "wait"]
         started.append(subprocess.Popen([*run, "--keep-going", *wait], env=env))
-    if settings.activity:
-        account = ["--seed", str(settings.seed), "--extensions", str(settings.extensions)]
-        if settings.fixture:
-            account += ["--fixture", settings.fixture]
-        rate = ["--rate", repr(settings.activity_rate)]
-        activity = [*command, "activity", settings.activity, "--url", url, *account, *rate]
-        started.append(subprocess.Popen([*activity, "--start", *wait], env=env))
     return started
 
 

@@ -1,7 +1,9 @@
 """The gateway's own process, started by `serve` beside granian's workers (docs/serving.md: a
 WSGI worker cannot hold a socket open, so the sockets live here, on their own port).
 
-It also runs the WebHook deliverer (events/delivery.py) as a thread (plan seam 5).
+It also runs the WebHook deliverer (events/delivery.py) as a thread (plan seam 5), and the
+office-day player (telephony/player.py) as another: `POST /_mock/activity` starts the day on
+any `serve`, and the player's lease in the store has one player play it across replicas.
 `serve` binds the port in the master (so a taken port is one line at start-up and `0` is
 settled before the app says where the gateway is), then forks the gateway from the master
 after the app is built: the child finds the emulator ready, as granian's workers do. The child
@@ -71,6 +73,7 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
     from mockserver.events.delivery import Deliverer, start_thread
     from mockserver.gateway.app import Gateway
     from mockserver.gateway.core import Core
+    from mockserver.telephony import player
 
     core = Core(emulator)
     gateway = Gateway(core)
@@ -82,6 +85,13 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
             emulator.events, emulator.directory, emulator.clock, owner=owner, chaos=emulator.chaos
         )
     )
+
+    settings = emulator.settings
+    if settings.activity and emulator.telephony.activity() is None:
+        # `serve --activity NAME`: the day starts with the server (a replica that joins a
+        # store where the day runs already leaves it as it is)
+        emulator.telephony.start_activity(settings.activity, settings.activity_rate, settings.seed)
+    _, stop_player = player.start_thread(emulator.telephony)  # issue 14 item 4
 
     async def watch_parent(_: web.Application) -> Any:
         task = asyncio.create_task(_orphan_watch(parent))
@@ -105,6 +115,7 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
         )
     finally:
         stop_deliveries.set()
+        stop_player.set()
         core.close()
 
 

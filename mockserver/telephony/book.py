@@ -4,6 +4,8 @@ is written (every touched extension's activeCalls rebuilt) and who is told."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,11 +41,25 @@ class Book:
     ended: set[str] = field(default_factory=set)  # party IDs that ended in this step
     meetings: dict[int, str] = field(default_factory=dict)
     result: Any = None
+    seeded: Mapping[str, Session] = field(default_factory=dict)  # the seed's calls (seeded.py)
 
     @property
     def sessions(self) -> dict[str, Session]:
+        """The sessions a step touched since the reset (the seed's others are in `seeded`)."""
         found: dict[str, Session] = self.record.setdefault("sessions", {})
         return found
+
+    def peek(self, session_id: str) -> Session | None:
+        """A session as it stands, without taking it into the step."""
+        return known(self.record, self.seeded, session_id)
+
+    def every(self) -> Iterator[tuple[str, Session]]:
+        """Every session in progress: the touched ones and the seed's untouched ones."""
+        yield from self.sessions.items()
+        retired = set(self.record.get("retired", ()))
+        for session_id, session in self.seeded.items():
+            if session_id not in self.sessions and session_id not in retired:
+                yield session_id, session
 
     def need(self, *extension_ids: int) -> None:
         missing = {i for i in extension_ids if i not in self.locked}
@@ -66,6 +82,8 @@ class Book:
 
     def session(self, session_id: str) -> Session:
         found = self.sessions.get(session_id)
+        if found is None and known(self.record, self.seeded, session_id) is not None:
+            found = self.sessions[session_id] = copy.deepcopy(self.seeded[session_id])
         if found is None:
             raise ResourceNotFound("telephonySessionId")
         self.need(*sessions.extensions_of(found))
@@ -101,6 +119,8 @@ def written(book: Book) -> Transaction:
     for session_id, session in book.touched.items():
         if not live(session):  # over: only the parties' `final` entries remain
             del book.sessions[session_id]
+            if session_id in book.seeded:  # a seeded call stays over until the reset
+                book.record.setdefault("retired", []).append(session_id)
     return Transaction(book.record, changes)
 
 
@@ -113,6 +133,24 @@ def answer(book: Book) -> dict[str, Any]:
     if found is None:
         found = book.sessions.get(session_id or "")
     return sessions.public(found) if found else {}
+
+
+def known(
+    record: Mapping[str, Any], seeded: Mapping[str, Session], session_id: str
+) -> Session | None:
+    """A session of the account's record, else the seed's (unless it ended)."""
+    found: Session | None = record.get("sessions", {}).get(session_id)
+    if found is None and session_id not in record.get("retired", ()):
+        found = seeded.get(session_id)
+    return found
+
+
+def in_progress(record: Mapping[str, Any], seeded: Mapping[str, Session]) -> list[Session]:
+    """Every session in progress: the seed's (as touched, if they were), then those placed."""
+    touched: dict[str, Session] = record.get("sessions", {})
+    retired = set(record.get("retired", ()))
+    seed = [touched.get(i, s) for i, s in seeded.items() if i not in retired]
+    return seed + [s for i, s in touched.items() if i not in seeded]
 
 
 def new_session(book: Book, kind: str, seed: int) -> Session:

@@ -34,15 +34,19 @@ from mockserver.telephony.book import (
     answer,
     changed,
     far_side,
+    in_progress,
     join,
+    known,
     new_session,
     written,
 )
 from mockserver.telephony.errors import CallStateConflict
+from mockserver.telephony.seeded import seeded_sessions
 from mockserver.telephony.sessions import add_party, live
 
 NAMESPACE = "telephony"
 ACTIVITY_KEY = "activity"  # beside the accounts' records, whose keys are numbers
+PLAYER_KEY = "activity-player"  # the progress of the player holding the day (player.py)
 Side = tuple[str, str | None]  # a party's number and name
 ATTEMPTS = 8  # a step that finds more parties than it locked runs again with them
 
@@ -54,6 +58,7 @@ class CallEngine:
         self.store: Store = presence.store
         self.clock = clock
         self.seed = seed
+        self._seeded: dict[int, dict[str, sessions.Session]] = {}
 
     # -- lookups --------------------------------------------------------------------------------
     def account(self, account_id: int | str | None = None) -> Account:
@@ -75,9 +80,17 @@ class CallEngine:
             raise ResourceNotFound(parameter)
         return found
 
+    def seeded(self, account: Account) -> dict[str, sessions.Session]:
+        """The seed's calls as sessions (seeded.py), built once per account (never changed)."""
+        found = self._seeded.get(account.id)
+        if found is None:
+            found = self._seeded[account.id] = seeded_sessions(account)
+        return found
+
     def sessions(self, account: Account) -> list[dict[str, Any]]:
+        """The calls in progress: the seed's (as steps left them) and those placed."""
         record = self.store.get(NAMESPACE, str(account.id)) or {}
-        return [sessions.public(s) for s in record.get("sessions", {}).values()]
+        return [sessions.public(s) for s in in_progress(record, self.seeded(account))]
 
     def placed(self, account: Account) -> int:
         """How many calls were placed in the account since the last reset."""
@@ -85,7 +98,7 @@ class CallEngine:
 
     def session(self, account: Account, session_id: str) -> dict[str, Any]:
         record = self.store.get(NAMESPACE, str(account.id)) or {}
-        found = record.get("sessions", {}).get(session_id)
+        found = known(record, self.seeded(account), session_id)
         if found is None:
             raise ResourceNotFound("telephonySessionId")
         return sessions.public(found)
@@ -362,6 +375,11 @@ class CallEngine:
 
     def stop_activity(self) -> None:
         self.store.take(NAMESPACE, ACTIVITY_KEY)
+        self.store.take(NAMESPACE, PLAYER_KEY)
+
+    def player(self) -> dict[str, Any] | None:
+        """Who plays the day and how far (player.py), None before its first step."""
+        return self.store.get(NAMESPACE, PLAYER_KEY)
 
     def reset(self) -> None:
         """Forget every session and stop the background (the overrides go with the store's
@@ -379,10 +397,11 @@ class CallEngine:
         session_id: str | None = None,
     ) -> dict[str, Any]:
         locked = set(ids)
+        seeded = self.seeded(account)
         if session_id is not None:  # its parties, as they stand now (checked again inside)
-            snapshot = (self.store.get(NAMESPACE, str(account.id)) or {}).get("sessions", {})
-            if session_id in snapshot:
-                locked |= set(sessions.extensions_of(snapshot[session_id]))
+            snapshot = known(self.store.get(NAMESPACE, str(account.id)) or {}, seeded, session_id)
+            if snapshot is not None:
+                locked |= set(sessions.extensions_of(snapshot))
         now = sessions.timestamp(self.clock.now())
         for _ in range(ATTEMPTS):
             holder: list[Book] = []
@@ -393,7 +412,9 @@ class CallEngine:
                 lock: frozenset[int] = frozenset(locked),
                 holder: list[Book] = holder,
             ) -> Transaction:
-                book = Book(account, copy.deepcopy(record or {}), overrides, lock, now)
+                book = Book(
+                    account, copy.deepcopy(record or {}), overrides, lock, now, seeded=seeded
+                )
                 step(book)
                 holder[:] = [book]
                 return written(book)

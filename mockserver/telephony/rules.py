@@ -72,7 +72,7 @@ def party(
 
 def consultation(book: Book, mover: int, target: int, original: str) -> Session:
     """The connected call between the transferor and the target (a warm transfer's)."""
-    for session_id, session in book.sessions.items():
+    for session_id, session in list(book.every()):
         if session_id == original:
             continue
         on = {p["ext"]: p["status"] for p in live(session)}

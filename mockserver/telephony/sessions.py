@@ -83,13 +83,15 @@ def extensions_of(session: Session) -> list[int]:
 
 
 def call_info(session: Session, party: Party) -> dict[str, Any]:
-    """ActiveCallInfo of one party, in wire shape with sipData (stripped at the edge)."""
+    """ActiveCallInfo of one party, in wire shape with sipData (stripped at the edge). A party
+    adopted from the seed keeps the fields the seed drew (its `wire`: seeded.py)."""
     status = party["status"] if party["status"] in LIVE else "NoCall"
     queue = session.get("queue")
+    wire: dict[str, Any] = party.get("wire") or {}
     call: dict[str, Any] = {
-        "id": session["id"],
+        "id": wire.get("id", session["id"]),
         "direction": party["direction"],
-        "queueCall": queue is not None and party.get("role") == "member",
+        "queueCall": wire.get("queueCall", queue is not None and party.get("role") == "member"),
         "from": party["from"],
     }
     if party.get("fromName"):
@@ -103,14 +105,16 @@ def call_info(session: Session, party: Party) -> dict[str, Any]:
         "sessionId": session["sessionId"],
         "telephonySessionId": session["id"],
         "partyId": party["partyId"],
-        "sipData": _sip_data(session, party, status),
+        "sipData": wire.get("sipData") or _sip_data(session, party, status),
     }
     if status == "NoCall":
         call["terminationType"] = "final"  # decision 20
-    if call["queueCall"]:
+    if "callInfo" in wire:
+        call["callInfo"] = wire["callInfo"]
+    elif call["queueCall"] and queue is not None:
         caller = session["caller"]
         call["callInfo"] = {  # decision 27
-            "primary": {"type": "QueueName", "value": queue["name"]},  # type: ignore[index]
+            "primary": {"type": "QueueName", "value": queue["name"]},
             "additional": (
                 {"type": "CallerIdName", "value": caller["name"]}
                 if caller.get("name")

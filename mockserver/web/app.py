@@ -19,6 +19,7 @@ from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
 from mockserver.events.delivery import Deliverer, start_thread
 from mockserver.scaleout import is_shared, shared
+from mockserver.telephony import player
 from mockserver.web import api, board, calls_api, chaos_api, controls, hooks, oauth
 from mockserver.web.context import EXTENSION
 from mockserver.web.limits import MAX_BODY_BYTES
@@ -66,6 +67,7 @@ def create_app(
         start_thread(
             Deliverer(emulator.events, emulator.directory, emulator.clock, chaos=emulator.chaos)
         )
+        player.start_thread(emulator.telephony)  # and no player of office-day (issue 14)
     return app
 
 

@@ -151,15 +151,13 @@ def calls_url() -> dict[str, str] | None:
 
 def activity() -> dict[str, Any] | None:
     """office-day (issue 14) as the page's button shows it: where to start (POST) and stop
-    (DELETE) it, whether it runs, and whether a companion process plays it (`serve --activity
-    office-day` starts one; without it a start would be asked for and never played)."""
+    (DELETE) it and whether it runs (the server's own player plays it: telephony/player.py)."""
     if "calls.startActivity" not in current_app.view_functions:
         return None
     services = emulator()
     return {
         "url": f"{CONTROLS_PREFIX}/activity",
         "running": services.telephony.activity() is not None,
-        "played": services.settings.activity is not None,
     }
 
 

@@ -138,15 +138,20 @@ def set_presence(extension: str) -> Response:
 
 
 def read_activity() -> Response:
-    """The background activity the companion process runs (`serve --activity`), if any."""
-    found = _engine().activity()
-    return json_response({"active": True, **found} if found else {"active": False})
+    """The background activity asked for, if any, and who plays it (telephony/player.py)."""
+    engine = _engine()
+    found = engine.activity()
+    if not found:
+        return json_response({"active": False})
+    player = engine.player()
+    playing = {"player": player} if player and player.get("run") == found.get("run") else {}
+    return json_response({"active": True, **found, **playing})
 
 
 def start_activity() -> Response:
     """Ask for a background activity (again, after a reset stopped it): `{"name":
-    "office-day", "rate": 1.0, "seed": n}`; the companion process started by `serve --activity`
-    (or `presence-mock activity`) follows it."""
+    "office-day", "rate": 1.0, "seed": n}`; the player of `serve`'s gateway process (or of `flask
+    run`) plays it (telephony/player.py)."""
     body = _json_object()
     for name in body:
         if name not in ("name", "rate", "seed"):

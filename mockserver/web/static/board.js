@@ -670,8 +670,8 @@ async function meeting(id, step) {
   await refreshRow(id);
 }
 
-// office-day (issue 14): POST /_mock/activity starts it (over), DELETE stops it; the companion
-// process of `serve --activity office-day` plays it.
+// office-day (issue 14): POST /_mock/activity starts it (over), DELETE stops it; the player in the
+// server (the gateway process of any `serve`) plays it.
 async function toggleOfficeDay() {
   const running = $("office-day").getAttribute("aria-pressed") === "true";
   const url = state.setup.activity.url;
@@ -736,18 +736,15 @@ async function start() {
     $("requests").replaceChildren();
     shownRequests.clear();
     state.requestsAfter = "";
-    if (state.setup.activity && state.setup.activity.played) setOfficeDay(false); // a reset stops it
+    if (state.setup.activity) setOfficeDay(false); // a reset stops it
     await load();
   });
   const activity = setup.activity;
-  if (activity && activity.played) {
-    $("office-day").disabled = false;
+  if (activity) {
     setOfficeDay(activity.running);
     $("office-day").addEventListener("click", () => toggleOfficeDay().catch(showError));
   } else {
-    $("office-day").title = activity
-      ? "Start the emulator with serve --activity office-day to play it"
-      : "This emulator has no office-day";
+    $("office-day").hidden = true; // no calls API here (controls off): nothing to start
   }
   $("events-source").textContent = setup.events
     ? "Notifications delivered to subscribers (WebHook and WebSocket)."

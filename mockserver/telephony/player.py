@@ -1,0 +1,150 @@
+"""The office-day player: plays the background activity `POST /_mock/activity` asks for, on the
+call engine directly, in a thread of a process that lives as long as the server (the gateway
+process of `serve`; a thread of `flask run`). Issue 14 item 4, issue 15 item 3.
+
+Exactly one player plays a day, across the workers and the replicas sharing a store: a player
+plays only while it holds the store's lease `telephony-activity` (`Store.lease`, atomic on every
+backend, on the wall clock, kept every `LEASE_SECONDS / 3` while it plays, checked before every
+step); a player that dies stops renewing it and another takes the day over
+after `LEASE_SECONDS` (from the moment it takes over: the steps of the dead player's calls are
+not replayed). The activity record (engine.py, `ACTIVITY_KEY`) says what to play: a new `run`
+starts the day over, no record (DELETE, reset) stops it before its next step.
+The lease holder keeps its progress under `PLAYER_KEY` (shown by `GET /_mock/activity`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from mockserver.telephony.activity import office_day
+from mockserver.telephony.engine import NAMESPACE, PLAYER_KEY, CallEngine
+from mockserver.telephony.scenario import PLACING, EngineDriver, Playback
+
+log = logging.getLogger("presence_mock")
+LEASE = "telephony-activity"
+LEASE_SECONDS = 5.0
+POLL = 0.25  # seconds between two looks at the activity record
+KEPT = 100  # outcomes an endless play keeps
+
+
+class _RunDriver(EngineDriver):
+    """The engine driver of one run: a step is played only while the run is still asked for
+    (a DELETE or a reset between two steps stops the day before its next step)."""
+
+    def __init__(
+        self, engine: CallEngine, account: str, run: str, holding: Callable[[], bool]
+    ) -> None:
+        super().__init__(engine, account)
+        self.run = run
+        self.holding = holding
+
+    def perform(self, action: str, args: Any, session: str | None) -> Any:
+        record = self.engine.activity()
+        if record is None or record.get("run") != self.run or not self.holding():
+            raise _Stopped
+        return super().perform(action, args, session)
+
+
+class _Stopped(Exception):
+    pass
+
+
+class Player:
+    def __init__(
+        self,
+        engine: CallEngine,
+        owner: str | None = None,
+        poll: float = POLL,
+        lease_seconds: float = LEASE_SECONDS,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine = engine
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.poll = poll
+        self.lease_seconds = lease_seconds
+        self.wall = wall
+        self.playback: Playback | None = None
+        self.run_id: str | None = None
+        self.steps = 0
+        self.placed = 0
+        self._renewed: float | None = None  # when the lease was last taken or kept
+
+    def holding(self) -> bool:
+        """Whether this player holds the day's lease: taken or kept once a third of it has gone
+        by (a long burst of due steps keeps it too, step by step)."""
+        now = self.wall()
+        if self._renewed is not None and now - self._renewed < self.lease_seconds / 3:
+            return True
+        if self.engine.store.lease(LEASE, self.owner, now, self.lease_seconds) is None:
+            self._renewed = None
+            return False
+        self._renewed = now
+        return True
+
+    def tick(self) -> float:
+        """Play what is due if this player holds the day; the seconds until the next look."""
+        record = self.engine.activity()
+        if record is None:
+            self.playback = self.run_id = None
+            return self.poll
+        if not self.holding():
+            self.playback = self.run_id = None  # another player plays this day
+            return self.poll
+        if self.playback is None or record.get("run") != self.run_id:
+            self._begin(record)
+        assert self.playback is not None
+        try:
+            played = self.playback.due()
+        except _Stopped:
+            self.playback = self.run_id = None
+            return 0.0
+        if played:
+            self.steps += len(played)
+            self.placed += sum(1 for o in played if o.refused is None and o.step.action in PLACING)
+            progress = {
+                "owner": self.owner,
+                "run": self.run_id,
+                "steps": self.steps,
+                "placed": self.placed,
+            }
+            self.engine.store.put(NAMESPACE, PLAYER_KEY, progress)
+        upcoming = self.playback.next_time()
+        if upcoming is None:
+            return self.poll
+        return max(0.0, min(self.poll, upcoming - self.engine.clock.now()))
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                wait = self.tick()
+            except Exception:  # a store hiccup must not end the office's day for good
+                log.exception("presence-mock activity player: a step failed")
+                wait = self.poll
+            stop.wait(wait)
+
+    def _begin(self, record: dict[str, Any]) -> None:
+        account = self.engine.account(record.get("accountId"))
+        run = str(record.get("run"))
+        scenario = office_day(account, int(record["seed"]), float(record["rate"]))
+        driver = _RunDriver(self.engine, str(account.id), run, self.holding)
+        self.playback = Playback(scenario, driver, strict=False, keep=KEPT)
+        self.run_id = run
+        self.steps = self.placed = 0
+        log.info("presence-mock activity: %s played here (%s)", record.get("name"), self.owner)
+
+
+def start_thread(engine: CallEngine) -> tuple[threading.Thread, threading.Event]:
+    """Run a player in a daemon thread (the gateway process; `flask run`)."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=Player(engine).run, args=(stop,), name="presence-activity", daemon=True
+    )
+    thread.start()
+    return thread, stop
