@@ -77,7 +77,7 @@ def test_an_hour_of_the_office_plays_with_few_refusals_and_every_kind_of_step() 
 @pytest.mark.e2e
 def test_the_kit_passes_while_the_office_moves_and_a_reset_stops_it(tmp_path: Path) -> None:
     with serving(
-        tmp_path, "--workers", "4", "--activity", "office-day", "--activity-rate", "40"
+        tmp_path, "--workers", "4", "--activity", "office-day", "--activity-rate", "80"
     ) as url:
 
         def placed() -> int:
@@ -95,7 +95,7 @@ def test_the_kit_passes_while_the_office_moves_and_a_reset_stops_it(tmp_path: Pa
             timeout=600,
         )
         assert kit.returncode == 0, kit.stdout[-3000:] + kit.stderr[-2000:]
-        assert placed() > before + 5  # the office kept moving for the whole run
+        assert placed() > before  # the office kept moving while the kit ran
         assert requests.get(f"{url}/_mock/activity", timeout=10).json()["active"] is True
 
         requests.post(f"{url}/_mock/reset", timeout=10).raise_for_status()
