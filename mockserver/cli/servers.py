@@ -37,6 +37,9 @@ RUNTIME_THREADS = 1
 BACKPRESSURE = 2048
 # A client must have sent its request headers within this time, or its socket is closed.
 HEADER_READ_TIMEOUT_MS = 5000
+# A worker that has not stopped this long after SIGTERM is killed: granian's default waits
+# forever, and a worker told to stop while it is still starting can hang a shutdown.
+WORKERS_KILL_TIMEOUT = 3
 # granian's own messages go through the emulator's logging (same handler, same format).
 LOGGING = {
     "loggers": {
@@ -64,6 +67,7 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
         runtime_threads=RUNTIME_THREADS,
         backpressure=BACKPRESSURE,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
+        workers_kill_timeout=WORKERS_KILL_TIMEOUT,
         log_level=LogLevels.warning,
         log_access=False,
         log_dictconfig=LOGGING,
