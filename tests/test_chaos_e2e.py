@@ -129,6 +129,21 @@ def test_a_stall_outlasts_the_client_timeout(server: str, sdk) -> None:  # type:
     assert 0.5 <= time.monotonic() - started < 2
 
 
+def test_a_stall_ending_leaves_other_requests_alone(server: str, sdk) -> None:  # type: ignore[no-untyped-def]
+    """When a stall ends, its client has gone; another request from the same address, in
+    flight then, must not be taken for it (a CI run once lost a PUT /_mock/chaos that way)."""
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        requests.get(
+            server + PRESENCE,
+            headers={**_bearer(sdk), "Prefer": "fault=stall; for=1s"},
+            timeout=0.3,
+        )
+    slow = requests.get(  # in flight from 0.3 s to 1.8 s: across the stall's end at 1 s
+        server + PRESENCE, headers={**_bearer(sdk), "Prefer": "latency=1500ms"}, timeout=5
+    )
+    assert slow.status_code == 200
+
+
 def test_latency_from_the_start_up_option(server: str, sdk) -> None:  # type: ignore[no-untyped-def]
     started = time.monotonic()
     sdk.get("/restapi/v1.0/account/~")

@@ -8,7 +8,7 @@ gets, the same way in every worker and replayably by seed; faults.py makes the n
 """
 
 from mockserver.chaos.engine import Chaos, Plan
-from mockserver.chaos.faults import INPROCESS, NetworkFault, broken_body, hang_up
+from mockserver.chaos.faults import INPROCESS, NetworkFault, broken_body, hang_up, stall
 from mockserver.chaos.specs import FAULTS, NETWORK_FAULTS, SpecError
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "SpecError",
     "broken_body",
     "hang_up",
+    "stall",
 ]

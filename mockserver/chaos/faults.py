@@ -84,6 +84,29 @@ def hang_up(kind: str, environ: Mapping[str, Any]) -> bool:
     return True
 
 
+def stall(environ: Mapping[str, Any], seconds: float) -> None:
+    """Nothing for `seconds`, then a FIN on this request's socket. The socket is found before
+    the wait: by its end the stalled client has usually gone, and another request from the same
+    address may be in flight, whose socket must not be taken for this one's."""
+    if environ.get(INPROCESS):
+        return
+    fd = connection_of(environ, warn=False)
+    peer = _peer_of(fd) if fd is not None else None
+    time.sleep(seconds)
+    if fd is None or peer is None or _peer_of(fd) != peer:  # gone, or its number reused
+        return
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(fd)) as twin:
+        twin.shutdown(socket.SHUT_RDWR)
+
+
+def _peer_of(fd: int) -> Any:
+    try:
+        with socket.socket(fileno=os.dup(fd)) as twin:
+            return twin.getpeername()
+    except OSError:
+        return None
+
+
 def connection_of(environ: Mapping[str, Any], warn: bool = True) -> int | None:
     """The descriptor of the socket this request came in on, or None.
 

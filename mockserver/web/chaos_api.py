@@ -12,7 +12,7 @@ import time
 
 from flask import Blueprint, Response, request
 
-from mockserver.chaos import INPROCESS, NETWORK_FAULTS, broken_body, hang_up
+from mockserver.chaos import NETWORK_FAULTS, broken_body, hang_up, stall
 from mockserver.errors import InternalError, JsonParseError, MockError, RateLimited
 from mockserver.inputs import load_json
 from mockserver.operations import CHAOS_CONTROLS, CONTROLS_PREFIX
@@ -54,9 +54,10 @@ def begin(now: State) -> Response | None:
         return None  # served, then cut in `finish`
     if plan.fault in NETWORK_FAULTS:
         environ = now.request.environ
-        if plan.fault == "stall" and not environ.get(INPROCESS):
-            time.sleep(plan.stall)
-        hang_up(plan.fault, environ)
+        if plan.fault == "stall":
+            stall(environ, plan.stall)
+        else:
+            hang_up(plan.fault, environ)
         body = broken_body(plan.fault, environ)
         return Response(body, 200, {"Content-Length": "64"}, direct_passthrough=True)
     if plan.fault == "503":
