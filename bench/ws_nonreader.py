@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sys
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
-from websockets.client import ClientProtocol
-from websockets.frames import Close
-from websockets.uri import parse_uri
-
 from bench.__main__ import _free_port, _proc_kb, _tree, login, running
+from tests.ws_client import NonReader
 
 MIB = 1 << 20
 
@@ -55,38 +51,6 @@ def _gateway_pid(root: int, port: int) -> int:
                 if local_port == port and fields[3] == "01" and fields[9] in inodes:
                     return pid
     raise SystemExit("bench: no process holds the gateway's connection")
-
-
-class NonReader:
-    """A WebSocket client that completes the upgrade, then only sends (the `websockets`
-    library's sans-I/O protocol over a plain socket, so nothing reads in the background)."""
-
-    def __init__(self, uri: str) -> None:
-        self.protocol = ClientProtocol(parse_uri(uri))
-        self.socket = socket.create_connection(("127.0.0.1", int(uri.split(":")[2].split("/")[0])))
-        self.protocol.send_request(self.protocol.connect())
-        self.socket.sendall(b"".join(self.protocol.data_to_send()))
-        while self.protocol.handshake_exc is None and not self.protocol.events_received():
-            self.protocol.receive_data(self.socket.recv(65536))
-            if self.protocol.state.name == "OPEN":
-                break
-        if self.protocol.state.name != "OPEN":
-            raise SystemExit(f"bench: the upgrade failed: {self.protocol.handshake_exc}")
-
-    def send(self, text: str) -> None:
-        self.protocol.send_text(text.encode())
-        self.socket.sendall(b"".join(self.protocol.data_to_send()))
-
-    def close_code(self) -> int | None:
-        """What the gateway said as it closed, read now (None: no close frame came)."""
-        self.socket.settimeout(2)
-        try:
-            while data := self.socket.recv(1 << 20):
-                self.protocol.receive_data(data)
-        except OSError:
-            pass
-        received = self.protocol.close_rcvd
-        return received.code if isinstance(received, Close) else None
 
 
 class Sampler(threading.Thread):
@@ -134,10 +98,11 @@ def main(argv: list[str] | None = None) -> None:
                 client.send(text)
                 sent += len(text)
         except OSError:  # reset or broken pipe: the gateway cut it
+            client.ended(2)
             ended = f"cut by the gateway (close code {client.close_code()})"
         stopped = sampler.now()
         started_close = time.monotonic()
-        client.socket.close()
+        client.close()
         time.sleep(max(0.0, args.after - (time.monotonic() - started_close)))
         after = sampler.now()
         sampler.running = False
