@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -49,9 +50,9 @@ def heartbeat(number: int, size: int = 100) -> str:
     return json.dumps([{"type": "Heartbeat", "messageId": f"h-{number}", "pad": pad}])
 
 
-def drain_until_closed(socket: Socket, timeout: float = 5.0) -> tuple[list[list], int | None]:
+def drain_until_closed(socket: Socket, timeout: float = 5.0) -> tuple[list[Any], int | None]:
     """Every frame until the gateway closes the socket, and its close code."""
-    frames: list[list] = []
+    frames: list[Any] = []
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -113,7 +114,7 @@ def test_too_many_filters_are_refused_over_the_socket(client: Client) -> None:
 
 
 def test_too_many_filters_are_refused_over_rest(client: Client) -> None:
-    body = {
+    body: dict[str, Any] = {
         "eventFilters": TOO_MANY,
         "deliveryMode": {"transportType": "WebHook", "address": "http://127.0.0.1:9/hook"},
     }
