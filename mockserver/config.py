@@ -72,6 +72,9 @@ class Settings:
     # REST port + 1 (a free one when the REST port is 0); 0: a free port (logged at start).
     gateway_port: int | None = None
     board: bool = True  # issue 15: the presence board at /_mock/board (and `/`)
+    # Gateway bounds (docs/security.md): seconds between the gateway's pings of a socket, which
+    # a client's own frames never put off; a pong must come within 10 s (or half of this).
+    gateway_ping: float = 30.0
 
     def __post_init__(self) -> None:
         # Checked here, so a flag, a variable and a create_app() mapping all get the same
@@ -87,6 +90,9 @@ class Settings:
         gateway = self.gateway_port
         _require(
             gateway is None or 0 <= gateway <= 65535, "gateway_port", gateway, "a port 0..65535"
+        )
+        _require(
+            0 < self.gateway_ping <= 3600, "gateway_ping", self.gateway_ping, "0 < seconds <= 3600"
         )
         for name, allowed in (
             ("rate_limits", RATE_LIMIT_MODES),

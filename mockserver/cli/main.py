@@ -116,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
         help="port of the WebSocket gateway and the event stream, 0..65535 (default: --port + 1; "
         "0: a free one, logged)",
     )
+    serve.add_argument(
+        "--gateway-ping",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between the gateway's pings of each socket; one not answered with a pong "
+        "within 10 s (or half of SECONDS) is closed (30)",
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="least level logged (info)")
     serve.add_argument(
         "--log-format",
