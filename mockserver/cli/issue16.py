@@ -121,7 +121,14 @@ def add_coverage(commands: Any) -> None:
     coverage.add_argument("--journal", help="read a saved GET /_mock/requests answer instead")
     coverage.add_argument("--json", dest="json_out", help="write the report as JSON here")
     coverage.add_argument("--junit", help="write the report as JUnit XML here")
-    coverage.add_argument("--controls-token", help="the bearer secret of a locked /_mock/")
+    coverage.add_argument(
+        "--controls-token",
+        help="the bearer secret of a locked /_mock/ (visible in ps: prefer the file or "
+        "PRESENCE_MOCK_CONTROLS_TOKEN)",
+    )
+    coverage.add_argument(
+        "--controls-token-file", metavar="PATH", help="read --controls-token from PATH's first line"
+    )
     coverage.add_argument(
         "--fail-under", type=float, help="exit 1 when fewer than this percent of items are covered"
     )
@@ -136,7 +143,8 @@ def run_coverage(args: argparse.Namespace) -> int:
     if args.journal:
         entries = json.loads(Path(args.journal).read_text(encoding="utf-8"))
     else:
-        headers = {"Authorization": f"Bearer {args.controls_token}"} if args.controls_token else {}
+        token = _controls_token(args)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         answer = requests.get(
             f"{args.target.rstrip('/')}/_mock/requests", headers=headers, timeout=30
         )
@@ -151,6 +159,16 @@ def run_coverage(args: argparse.Namespace) -> int:
     if args.fail_under is not None and 100 * found.ratio() < args.fail_under:
         return 1
     return 0
+
+
+def _controls_token(args: argparse.Namespace) -> str | None:
+    """The flag, else the file, else PRESENCE_MOCK_CONTROLS_TOKEN (as serve reads them)."""
+    from mockserver.config import ENV_PREFIX, Settings, with_secret_files
+
+    found = with_secret_files(
+        Settings(controls_token=args.controls_token, controls_token_file=args.controls_token_file)
+    )
+    return found.controls_token or os.environ.get(ENV_PREFIX + "CONTROLS_TOKEN") or None
 
 
 def _free_port(host: str) -> int:
