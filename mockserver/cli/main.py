@@ -448,11 +448,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     known = [*variable_names(), *CONTRACT_VARIABLES, *calls.CALL_VARIABLES]
     for line in unknown_variables(os.environ, known):
         print(line, file=sys.stderr)
-    warn_secret_flags(args)
     try:
         if getattr(args, "run", None) is not None:  # record, replay, drift, coverage
+            warn_secret_flags(args)
             return int(args.run(args))
         settings = settings_from(args)
+        warn_secret_flags(args)  # once the values are good: a refusal stays one line
         if args.command == "contract":
             from mockserver.cli.contract import run_contract
 
