@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TARGET = "http://127.0.0.1:8080"
+# What the operator names for `record` to scrub besides what it always scrubs (comma lists).
+RECORD_VARIABLES = ("PRESENCE_MOCK_SCRUB_FIELD", "PRESENCE_MOCK_SCRUB_HEADER")
 
 
 def add_record(commands: Any) -> None:
@@ -27,17 +29,44 @@ def add_record(commands: Any) -> None:
     )
     record.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     record.add_argument("--port", type=int, default=8080, help="port to listen on (8080; 0: any)")
+    record.add_argument(
+        "--scrub-field",
+        action="append",
+        default=[],
+        metavar="NAME[,NAME...]",
+        help="also replace the value of every JSON key, form field and query parameter NAME "
+        "(any case; repeatable; PRESENCE_MOCK_SCRUB_FIELD)",
+    )
+    record.add_argument(
+        "--scrub-header",
+        action="append",
+        default=[],
+        metavar="NAME[,NAME...]",
+        help="also replace the value of every request and response header NAME "
+        "(repeatable; PRESENCE_MOCK_SCRUB_HEADER)",
+    )
     record.set_defaults(run=run_record)
+
+
+def _names(given: list[str], variable: str) -> list[str]:
+    """The names of repeated flags and comma lists, and of the variable's comma list."""
+    texts = [*given, os.environ.get(variable, "")]
+    return [name.strip() for text in texts for name in text.split(",") if name.strip()]
 
 
 def run_record(args: argparse.Namespace) -> int:
     from mockserver.cli import servers
     from mockserver.cli.logs import configure
     from mockserver.recording.proxy import Recorder, proxy_app
+    from mockserver.recording.scrub import Scrubber
 
     configure("info", "text")
     port = args.port or _free_port(args.host)
-    recorder = Recorder(args.target, args.out)
+    scrubber = Scrubber(
+        fields=_names(args.scrub_field, RECORD_VARIABLES[0]),
+        headers=_names(args.scrub_header, RECORD_VARIABLES[1]),
+    )
+    recorder = Recorder(args.target, args.out, scrubber)
     logging.getLogger("presence_mock").info(
         "presence-mock record: http://%s:%d -> %s, writing %s",
         args.host,

@@ -446,6 +446,7 @@ def _check_port_free(host: str, port: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     known = [*variable_names(), *CONTRACT_VARIABLES, *calls.CALL_VARIABLES]
+    known += issue16.RECORD_VARIABLES
     for line in unknown_variables(os.environ, known):
         print(line, file=sys.stderr)
     try:
