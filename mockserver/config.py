@@ -159,7 +159,7 @@ def with_secret_files(settings: Settings) -> Settings:
     """Settings with each secret file read into its secret (the file's first line, without its
     line end). A secret given both ways, or a file that cannot be read or is empty, is refused in
     one line that names the option, never the secret."""
-    found: dict[str, str] = {}
+    found: dict[str, Any] = {}
     for file_name, secret_name in SECRET_FILES:
         path = getattr(settings, file_name)
         if path is None:
