@@ -102,3 +102,30 @@ def test_serve_reads_the_controls_token_from_a_file_and_ps_does_not_show_it(tmp_
                 assert TOKEN.encode() not in cmdline.read_bytes()
             except OSError:
                 continue
+
+
+def test_the_scenario_player_gets_the_token_not_the_file(monkeypatch, tmp_path):
+    """`serve --scenario` hands the controls token to its player through the environment; a
+    token file named there too would make the player refuse two sources."""
+    from mockserver.cli import calls
+    from mockserver.config import Settings
+
+    path = tmp_path / "token"
+    path.write_text(TOKEN)
+    monkeypatch.setenv("PRESENCE_MOCK_CONTROLS_TOKEN_FILE", str(path))
+    started: list[tuple[list[str], dict[str, str]]] = []
+    monkeypatch.setattr(calls, "load", lambda _: None)
+    monkeypatch.setattr(
+        calls.subprocess, "Popen", lambda command, env: started.append((command, env))
+    )
+    settings = Settings(
+        controls="token", controls_token=TOKEN, scenario=str(tmp_path / "scenario.yaml")
+    )
+    calls.companions(settings)
+    ((command, env),) = started
+    assert env["PRESENCE_MOCK_CONTROLS_TOKEN"] == TOKEN
+    assert "PRESENCE_MOCK_CONTROLS_TOKEN_FILE" not in env
+    assert not any(TOKEN in part for part in command)  # never an argument
+    assert all(
+        TOKEN not in part for part in calls.companions.__code__.co_consts if isinstance(part, str)
+    )
