@@ -164,7 +164,6 @@ def requests(draw):
             st.binary(max_size=200),
             json_values.map(lambda v: json.dumps(v).encode()),
             st.integers(1, 3000).map(lambda n: b"[" * n + b"]" * n),
-
             st.dictionaries(
                 st.one_of(st.sampled_from(FORM_NAMES), texts),
                 st.one_of(values, st.sampled_from(GRANTS)),
