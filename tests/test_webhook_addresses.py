@@ -495,3 +495,30 @@ def test_serve_reads_the_allow_list_from_its_flag_and_its_env_twin() -> None:
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1 and "--webhook-allow" in done.stderr
         assert entry in done.stderr
+
+
+@pytest.mark.parametrize(
+    "reply", [b"HELLO\r\n\r\n", b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 200 + b"\r\n"]
+)
+def test_an_answer_that_is_not_http_is_unreachable_not_a_crash(reply: bytes) -> None:
+    """Garbage, or more header lines than an HTTP client reads: SUB-521 at the handshake, a
+    failed delivery (never an exception out of the transport)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = int(listener.getsockname()[1])
+
+    def answer_twice() -> None:
+        for _ in range(2):
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(reply)
+
+    thread = threading.Thread(target=answer_twice, daemon=True)
+    thread.start()
+    transport = Transport()
+    with pytest.raises(WebhookUnreachable):
+        transport.handshake(f"http://127.0.0.1:{port}/hook", "tok")
+    with pytest.raises(OSError, match="Invalid answer"):
+        transport.send(delivery(f"http://127.0.0.1:{port}/hook", {"n": 1}, None))
+    thread.join(5)
+    listener.close()

@@ -7,6 +7,7 @@ instead (`Receiver`); it gets the same request as a value.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import socket
@@ -166,6 +167,8 @@ class Transport:
             reply = connection.getresponse()
             body = reply.read(MAX_REPLY + 1)  # at most: more is not read, the socket is closed
             return Answer(reply.status, dict(reply.headers.items()), body)
+        except http.client.HTTPException as error:  # not HTTP, or headers beyond its bounds
+            raise ConnectionError(f"Invalid answer: {type(error).__name__}") from None
         finally:
             if holding and slow is not None:
                 slow.release()
