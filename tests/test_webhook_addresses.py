@@ -522,3 +522,18 @@ def test_an_answer_that_is_not_http_is_unreachable_not_a_crash(reply: bytes) -> 
         transport.send(delivery(f"http://127.0.0.1:{port}/hook", {"n": 1}, None))
     thread.join(5)
     listener.close()
+
+
+def test_the_refusal_line_shows_no_secret_and_cannot_forge_a_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    transport = Transport()
+    for address in (
+        "http://user:s3cret@127.0.0.1:9/hook?token=s3cret",
+        "http://evil\r\nFAKE LINE.example/hook",
+    ):
+        with caplog.at_level("WARNING", logger="presence_mock"), pytest.raises(WebhookUnreachable):
+            transport.check(address)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and all("\n" not in line and "\r" not in line for line in lines)
+    assert "s3cret" not in "".join(lines) and "host 127.0.0.1" in lines[0]

@@ -200,21 +200,16 @@ def connect(target: Target, deadline: float) -> socket.socket:
 
 def _refused(address: str, refused: AddressRefused) -> None:
     """One line for the operator (the client gets the platform's SUB-521): the host and why,
-    never the path or query (they may hold secrets)."""
-    host = urllib3.util.parse_url(address).host if _parses(address) else "?"
-    log.warning(
-        "presence-mock: WebHook address refused (host %s): %s; see --webhook-allow",
-        host,
-        refused,
-    )
-
-
-def _parses(address: str) -> bool:
+    never the path or query (they may hold secrets); escaped and cut short (a host can hold
+    line breaks)."""
     try:
-        urllib3.util.parse_url(address)
+        host = urllib3.util.parse_url(address).host or "?"
     except (ValueError, urllib3.exceptions.LocationParseError):
-        return False
-    return True
+        host = "?"
+    shown = host[:100].encode("unicode_escape").decode("ascii")
+    log.warning(
+        "presence-mock: WebHook address refused (host %s): %s; see --webhook-allow", shown, refused
+    )
 
 
 def delivery(address: str, envelope: dict[str, Any], token: str | None) -> Outgoing:
