@@ -25,6 +25,7 @@ import pytest
 import requests
 import yaml
 
+from presence_mock_kit.receiver import WebhookReceiver
 from tests.live_server import COMMAND, serving
 
 pytestmark = pytest.mark.e2e
@@ -185,15 +186,29 @@ def test_subscription_operations_pass_every_check(live, tmp_path):
     url, credentials = live
     spec = derived_spec(tmp_path, credentials["clientId"])
     token = bearer(url, credentials)
-    out = run(
-        spec,
-        url,
-        SUBSCRIPTION_OPERATIONS,
-        "--header",
-        f"Authorization: Bearer {token}",
-        "--exclude-checks",
-        "positive_data_acceptance",
-    )
+    with WebhookReceiver() as hook:
+        # One subscription to a receiver on loopback: schemathesis learns its address from the
+        # list and creates with it too, so its stateful phase reads, updates, renews and
+        # deletes subscriptions that exist, not only 404s.
+        made = requests.post(
+            url + "/restapi/v1.0/subscription",
+            json={
+                "eventFilters": ["/restapi/v1.0/account/~/extension/~/presence"],
+                "deliveryMode": {"transportType": "WebHook", "address": hook.url},
+            },
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert made.status_code == 200, made.text
+        out = run(
+            spec,
+            url,
+            SUBSCRIPTION_OPERATIONS,
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--exclude-checks",
+            "positive_data_acceptance",
+        )
     assert "passed" in out
 
 
