@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +65,9 @@ class Settings:
     activity: str | None = None
     activity_rate: float = 1.0
     webhook_https_only: bool = False  # issue 13: refuse http:// WebHook addresses (SUB-523)
+    # WebHook addresses beyond loopback the emulator may POST to: comma-separated host names,
+    # `*.suffix` patterns and IP literals, or `any` (mockserver/events/addresses.py).
+    webhook_allow: str | None = None
     # Issue 16: start-up latency and fault rules (comma-separated, mockserver/chaos/specs.py)
     # and the seed of their draws (default: `seed`).
     latency: str | None = None
@@ -114,6 +119,7 @@ class Settings:
         _require(
             0 < self.activity_rate <= 1000, "activity_rate", self.activity_rate, "0 < rate <= 1000"
         )
+        webhook_allow_entries(self.webhook_allow)  # a bad entry: one line naming it
         if self.credentials_secret is not None and len(self.credentials_secret) < MIN_SECRET_LENGTH:
             # Never the value in the message: it is a secret, and this line goes to a terminal.
             raise ConfigError(
@@ -133,6 +139,35 @@ class Settings:
     def override(self, **values: Any) -> Settings:
         """A copy with the given non-None values (command-line flags win over the environment)."""
         return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+# What --webhook-allow takes: a host name, `*.` and a host name, an IP literal, or `any`.
+_HOST_NAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
+WEBHOOK_ALLOW_ANY = "any"
+
+
+def webhook_allow_entries(raw: str | None) -> tuple[str, ...]:
+    """The entries of --webhook-allow, lower case, checked: each a host name (`receiver`), a
+    pattern (`*.internal`: any name ending in `.internal`), an IP literal, or `any`."""
+    entries = tuple(e.strip().lower() for e in (raw or "").split(",") if e.strip())
+    for entry in entries:
+        name = entry.removeprefix("*.")
+        if entry == WEBHOOK_ALLOW_ANY or (entry == name and _ip_literal(entry)):
+            continue
+        if not _HOST_NAME.fullmatch(name) or name.rsplit(".", 1)[-1].isdigit():
+            raise ConfigError(
+                f"--webhook-allow / {ENV_PREFIX}WEBHOOK_ALLOW {entry!r}: expected a host name, "
+                "*.name, an IP address or any"
+            )
+    return entries
+
+
+def _ip_literal(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    return True
 
 
 def gateway_port_of(settings: Settings) -> int:

@@ -13,6 +13,7 @@ from mockserver.config import Settings, with_credentials_secret
 from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
+from mockserver.events.addresses import AddressPolicy
 from mockserver.events.hub import Events
 from mockserver.platform.clock import Clock
 from mockserver.platform.credentials import Keys, credential_jwt, keys_for, with_app_secrets
@@ -80,7 +81,13 @@ class Emulator:
             calls=ActiveCallsService(presence),
             keys=keys,
             telephony=CallEngine(presence, clock, settings.seed),
-            events=Events.build(presence, store, clock, settings.webhook_https_only),
+            events=Events.build(
+                presence,
+                store,
+                clock,
+                settings.webhook_https_only,
+                AddressPolicy.from_settings(settings),
+            ),
             chaos=Chaos.from_settings(settings, store, clock),
             ws_tokens=WsTokens(store, clock, janitor),
         )

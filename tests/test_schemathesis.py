@@ -25,6 +25,7 @@ import pytest
 import requests
 import yaml
 
+from presence_mock_kit.receiver import WebhookReceiver
 from tests.live_server import COMMAND, serving
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +35,18 @@ MAX_EXAMPLES = "10"
 MAX_SECONDS = "45"
 API_OPERATIONS = ("readUserPresenceStatus", "updateUserPresenceStatus", "readAccountPresence")
 OAUTH_OPERATIONS = ("getToken", "revokeToken", "authorize")
+# WebHook subscriptions, with the spec's own example address (consumer-host.example.com): the
+# emulator refuses it with SUB-521 before any lookup (docs/security.md), and the test suite's
+# network guard fails the run if anything looks it up.
+SUBSCRIPTION_OPERATIONS = (
+    "listSubscriptions",
+    "createSubscription",
+    "readSubscription",
+    "updateSubscription",
+    "renewSubscription",
+    "deleteSubscription",
+)
+_SUBSCRIPTION_ERRORS = ("400", "401", "403", "404", "413", "414", "429", "431")
 ERROR_STATUSES = {  # what the platform answers besides success (contract Part A)
     "readUserPresenceStatus": ("400", "401", "403", "404", "414", "429", "431"),
     "updateUserPresenceStatus": ("400", "401", "403", "404", "413", "414", "429", "431"),
@@ -41,12 +54,13 @@ ERROR_STATUSES = {  # what the platform answers besides success (contract Part A
     "getToken": ("400", "413", "414", "429", "431"),
     "revokeToken": ("400", "413", "414", "429", "431"),
     "authorize": ("400", "414", "431"),
+    **dict.fromkeys(SUBSCRIPTION_OPERATIONS, _SUBSCRIPTION_ERRORS),
 }
 
 
 def derived_spec(directory: Path, client_id: str) -> Path:
     spec = yaml.safe_load(SPEC.read_text())
-    served = {**dict.fromkeys(API_OPERATIONS), **dict.fromkeys(OAUTH_OPERATIONS)}
+    served = dict.fromkeys((*API_OPERATIONS, *OAUTH_OPERATIONS, *SUBSCRIPTION_OPERATIONS))
     paths: dict = {}
     for path, item in spec["paths"].items():
         for method, operation in item.items():
@@ -143,10 +157,8 @@ def run(spec: Path, url: str, operations: tuple[str, ...], *options: str) -> str
     return finished.stdout
 
 
-def test_api_operations_pass_every_check(live, tmp_path):
-    url, credentials = live
-    spec = derived_spec(tmp_path, credentials["clientId"])
-    token = requests.post(
+def bearer(url: str, credentials: dict) -> str:
+    return requests.post(
         url + "/restapi/oauth/token",
         data={
             "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
@@ -155,7 +167,48 @@ def test_api_operations_pass_every_check(live, tmp_path):
         auth=(credentials["clientId"], credentials["clientSecret"]),
         timeout=5,
     ).json()["access_token"]
+
+
+def test_api_operations_pass_every_check(live, tmp_path):
+    url, credentials = live
+    spec = derived_spec(tmp_path, credentials["clientId"])
+    token = bearer(url, credentials)
     out = run(spec, url, API_OPERATIONS, "--header", f"Authorization: Bearer {token}")
+    assert "passed" in out
+
+
+def test_subscription_operations_pass_every_check(live, tmp_path):
+    """Create, list, read, update, renew and delete, the spec's example address included: no
+    5xx, nothing off the spec, and (under the network guard) no lookup of that name. Every
+    check but positive_data_acceptance: a create valid by the schema names an address this
+    emulator may not POST to (anything but loopback and --webhook-allow), and that is its
+    documented 400 SUB-521, not a refusal of valid data."""
+    url, credentials = live
+    spec = derived_spec(tmp_path, credentials["clientId"])
+    token = bearer(url, credentials)
+    with WebhookReceiver() as hook:
+        # One subscription to a receiver on loopback: schemathesis learns its address from the
+        # list and creates with it too, so its stateful phase reads, updates, renews and
+        # deletes subscriptions that exist, not only 404s.
+        made = requests.post(
+            url + "/restapi/v1.0/subscription",
+            json={
+                "eventFilters": ["/restapi/v1.0/account/~/extension/~/presence"],
+                "deliveryMode": {"transportType": "WebHook", "address": hook.url},
+            },
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert made.status_code == 200, made.text
+        out = run(
+            spec,
+            url,
+            SUBSCRIPTION_OPERATIONS,
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--exclude-checks",
+            "positive_data_acceptance",
+        )
     assert "passed" in out
 
 

@@ -137,6 +137,14 @@ def _parser() -> argparse.ArgumentParser:
         const=True,
         help="refuse http:// WebHook addresses with SUB-523, as the platform does",
     )
+    serve.add_argument(
+        "--webhook-allow",
+        metavar="HOST[,HOST...]",
+        action="append",
+        help="WebHook hosts allowed beside loopback: names, *.suffix patterns, IP addresses "
+        "(repeatable); `any` allows every host: the emulator then POSTs wherever a token "
+        "holder says (a relay)",
+    )
     _account_options(serve)
     _control_options(serve)
     chaos_options(serve)
@@ -251,7 +259,8 @@ def _account_options(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     values = {k: v for k, v in vars(args).items() if k in Settings.__dataclass_fields__}
-    for name in ("rate_limit", "latency", "fault"):  # repeated flags: one comma-separated list
+    # Repeated flags: one comma-separated list.
+    for name in ("rate_limit", "latency", "fault", "webhook_allow"):
         if values.get(name):
             values[name] = ",".join(values[name])
     return with_secret_files(Settings.from_env(os.environ).override(**values))
@@ -320,7 +329,11 @@ def serve(settings: Settings) -> int:
     if settings.workers < 1:
         raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
     log = logging.getLogger("presence_mock")
-    _check_port_free(settings.host, settings.port)
+    port = _check_port_free(settings.host, settings.port)
+    if settings.port == 0:
+        # A free port settled here, so the emulator knows its own REST port (a WebHook must
+        # never target it) and the log names it; granian binds it next.
+        settings = dataclasses.replace(settings, port=port)
     listener: socket.socket | None = None
     gateway = None
     scratch: str | None = None
@@ -437,8 +450,9 @@ def _write_credentials(settings: Settings) -> str | None:
     return path
 
 
-def _check_port_free(host: str, port: int) -> None:
-    """Say a taken port in one line, before the workers are started."""
+def _check_port_free(host: str, port: int) -> int:
+    """Say a taken port in one line, before the workers are started; the port (a free one for
+    0)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -448,6 +462,7 @@ def _check_port_free(host: str, port: int) -> None:
                 f"presence-mock: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr
             )
             raise SystemExit(1) from None
+        return int(probe.getsockname()[1])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,6 +32,7 @@ import urllib3
 
 from mockserver.chaos import Chaos, Plan
 from mockserver.directory.model import Directory
+from mockserver.events.addresses import AddressRefused
 from mockserver.events.filters import REMINDER, Filter
 from mockserver.events.hub import Events
 from mockserver.events.matching import envelope_for
@@ -186,7 +187,8 @@ class Deliverer:
         if self.events.transport.has_receiver(subscription.address):  # a test's callable
             cause = "Read timed out" if plan.fault == "stall" else "Connection reset"
             return None, f"I/O operation is failed. Details: [{cause}]"
-        return None, send_broken(outgoing, plan.fault, min(plan.stall, MAX_WEBHOOK_STALL))
+        hold = min(plan.stall, MAX_WEBHOOK_STALL)
+        return None, send_broken(outgoing, plan.fault, hold, self.events.transport.policy)
 
     def _post(
         self, subscription: Subscription, envelope: dict[str, Any]
@@ -196,7 +198,9 @@ class Deliverer:
         outgoing = delivery(subscription.address, envelope, subscription.token)
         try:
             answer = self.events.transport.send(outgoing)
-        except urllib3.exceptions.TimeoutError:
+        except AddressRefused as refused:  # not allowed (now): the allow list may have changed
+            return None, f"I/O operation is failed. Details: [{refused}]"
+        except (urllib3.exceptions.TimeoutError, TimeoutError):
             return None, "I/O operation is failed. Details: [Read timed out]"
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as error:
             return None, f"I/O operation is failed. Details: [{_cause(error)}]"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockserver.events.addresses import AddressPolicy
 from mockserver.events.journal import DeliveryJournal
 from mockserver.events.log import EventLog
 from mockserver.events.publisher import Publisher
@@ -24,14 +25,25 @@ class Events:
 
     @classmethod
     def build(
-        cls, presence: PresenceService, store: Store, clock: Clock, https_only: bool = False
+        cls,
+        presence: PresenceService,
+        store: Store,
+        clock: Clock,
+        https_only: bool = False,
+        policy: AddressPolicy | None = None,
     ) -> Events:
         log = EventLog(store)
         publisher = Publisher(presence, log, clock)
         presence.listen(publisher)
-        transport = Transport()
+        transport = Transport(policy=policy)
         subscriptions = SubscriptionService(
-            presence.directory, store, clock, log, transport.handshake, https_only
+            presence.directory,
+            store,
+            clock,
+            log,
+            transport.handshake,
+            https_only,
+            transport.check,
         )
         return cls(log, publisher, subscriptions, DeliveryJournal(store), transport)
 

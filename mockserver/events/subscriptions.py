@@ -47,6 +47,8 @@ PATH = "/restapi/v1.0/subscription"
 
 # The handshake of a WebHook create: (address, validation token) -> raises a SUB error or not.
 Handshake = Callable[[str, str], None]
+# Whether a WebHook address may be used (events/addresses.py), without sending: raises SUB-521.
+AddressCheck = Callable[[str], None]
 
 
 def iso(seconds: float) -> str:
@@ -239,6 +241,7 @@ class SubscriptionService:
         log: EventLog,
         handshake: Handshake | None = None,
         https_only: bool = False,
+        check_address: AddressCheck | None = None,
     ) -> None:
         self.directory = directory
         self.store = store
@@ -246,6 +249,7 @@ class SubscriptionService:
         self.log = log
         self.handshake = handshake  # None: no handshake (a test's service)
         self.https_only = https_only
+        self.check_address = check_address  # None: every address (a test's service)
 
     # -- create -------------------------------------------------------------------------------
     def create(
@@ -273,6 +277,7 @@ class SubscriptionService:
             assert request.address is not None
             if self.https_only and not request.address.lower().startswith("https://"):
                 raise HttpsRequired()
+            self._check(request.address)
             if self.handshake is not None:
                 self.handshake(request.address, secrets.token_urlsafe(24))
         subscription = Subscription(
@@ -353,6 +358,7 @@ class SubscriptionService:
         found = self.get(caller, subscription_id)
         if body is None:
             return self.renew(caller, subscription_id)
+        self._check(found.address)
         request = parse_request(body, create=False)
         expires_in = found.expires_in
         if found.transport == WEBHOOK and request.expires_in is not None:
@@ -372,9 +378,16 @@ class SubscriptionService:
     def renew(self, caller: Caller, subscription_id: str) -> Subscription:
         """A new lifetime from now; a blacklisted one stays blacklisted (Part A.8)."""
         found = self.get(caller, subscription_id)
+        self._check(found.address)
         renewed = replace(found, expiration_time=self.clock.now() + found.expires_in)
         self._save(renewed)
         return renewed
+
+    def _check(self, address: str | None) -> None:
+        """A WebHook address still allowed (the allow list may have changed since it was
+        stored): SUB-521, the platform's error for an address it cannot reach, if not."""
+        if address is not None and self.check_address is not None:
+            self.check_address(address)
 
     def delete(self, caller: Caller, subscription_id: str) -> None:
         self.get(caller, subscription_id)
