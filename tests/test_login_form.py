@@ -177,6 +177,18 @@ def test_the_demo_default_stays_scriptable(fixture_path):
     assert redeem(client, code).status_code == 200
 
 
+def test_a_post_where_no_form_is_shown_is_not_served(fixture_path):
+    """Demo credentials show no form, so a POST to authorize is refused as any unserved method
+    is, and gives no code (whatever it carries)."""
+    app = create_app(emulator=emulator_for(fixture_path, random=False))
+    app.testing = True
+    answer = app.test_client().post(AUTHORIZE, query_string=query(), data={"password": "x"})
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET"
+    assert answer.get_json()["errorCode"] == "CMN-101"
+    assert "Location" not in answer.headers
+
+
 def test_a_confidential_app_keeps_the_redirect_under_random_credentials(client, random_emulator):
     demo = random_emulator.directory.apps[0]
     answer = client.get(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from mockserver.errors import MethodNotAllowed
 from mockserver.operations import OAUTH, OAUTH_PREFIX
 from mockserver.platform.grants import LoginPage
 from mockserver.platform.wstokens import session_of
@@ -41,9 +42,17 @@ def authorize() -> Response:
     """A browser's authorization request: 302 back to redirect_uri with a code (or an error);
     where the user must sign in first, the login form, whose POST comes back here."""
     now = state()
+    codes = now.emulator.tokens.codes
     given = {name: values[0] for name, values in now.query.items() if values}
-    login = form_fields(now.request) if now.request.method == "POST" else None
-    found = now.emulator.tokens.codes.authorize(given, login)
+    login = None
+    if now.request.method == "POST":
+        # Only a login form's answer is posted here; where no form is shown the POST is not
+        # served, as on any route (405), so no code is ever given for a POST.
+        app = now.emulator.directory.app(given.get("client_id", ""))
+        if app is None or not codes.asks_password(app):
+            raise MethodNotAllowed(headers={"Allow": "GET"})
+        login = form_fields(now.request)
+    found = codes.authorize(given, login)
     if isinstance(found, LoginPage):
         app = now.emulator.directory.app(given.get("client_id", ""))
         name = app.name if app is not None else ""
