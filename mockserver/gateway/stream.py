@@ -17,7 +17,7 @@ from aiohttp import web
 
 from mockserver.errors import InvalidParameter
 from mockserver.events.log import LoggedChange
-from mockserver.inputs import is_digits
+from mockserver.inputs import whole_number
 
 KEEPALIVE = 15.0  # seconds between comment lines while nothing happens (proxies, dead clients)
 BACKLOG_PAGE = 500
@@ -45,9 +45,10 @@ def _start(request: web.Request, last: int) -> int:
     raw = request.query.get("after", request.headers.get("Last-Event-ID"))
     if raw is None:
         return last
-    if not is_digits(raw) or len(raw) > 18:
+    found = whole_number(raw, 18)
+    if found is None:
         raise InvalidParameter("after")
-    return int(raw)
+    return found
 
 
 def _event(change: LoggedChange) -> bytes:

@@ -94,8 +94,8 @@ class Clock:
         # Work in emulator time: where it stands now, and whether it stands still.
         instant = frozen_at if frozen_at is not None else wall + offset_of(found)
         if offset is not None:
+            _check(offset, "offset")  # before the sum: a 400-digit int overflows a float
             instant = wall + offset
-            _check(offset, "offset")
         if advance is not None:
             instant += advance
             _check(instant - wall, "advance")
@@ -111,7 +111,8 @@ class Clock:
 
 
 def _check(offset: float, parameter: str) -> None:
-    if not (math.isfinite(offset) and abs(offset) <= MAX_SHIFT):
+    # The bound first: it compares a huge int exactly, where math.isfinite would overflow.
+    if not (abs(offset) <= MAX_SHIFT and math.isfinite(offset)):
         raise ClockRangeError(parameter)
 
 

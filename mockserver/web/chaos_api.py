@@ -13,8 +13,8 @@ import time
 from flask import Blueprint, Response, request
 
 from mockserver.chaos import NETWORK_FAULTS, broken_body, hang_up, stall
-from mockserver.errors import InternalError, JsonParseError, MockError, RateLimited
-from mockserver.inputs import load_json
+from mockserver.errors import InternalError, MockError, RateLimited
+from mockserver.inputs import json_body
 from mockserver.operations import CHAOS_CONTROLS, CONTROLS_PREFIX
 from mockserver.platform.ratelimit import PENALTY
 from mockserver.web import controls
@@ -100,10 +100,7 @@ def read_chaos() -> Response:
 
 def set_chaos() -> Response:
     """Replace the run-time rules: {"seed": N, "rules": [{"latency": "800ms", ...}, ...]}."""
-    try:
-        body = load_json(request.get_data() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise JsonParseError() from None
+    body = json_body(request.get_data(), empty={})
     return json_response(emulator().chaos.set(body))
 
 
