@@ -67,7 +67,8 @@ class Gateway:
 
     async def _start(self, _: web.Application) -> None:
         self._loop = asyncio.get_running_loop()
-        self._tail = Tail(self.core.log, self._on_changes, self.core.log_blocks)
+        outage = self.core.emulator.outage
+        self._tail = Tail(self.core.log, self._on_changes, self.core.log_blocks, outage)
         self._tail.start()
         self._sweeper = asyncio.create_task(self._sweep())
 

@@ -14,9 +14,11 @@ from mockserver.errors import (
     InvalidAuthorizationHeader,
     InvalidParameter,
     ResourceNotFound,
+    ServiceUnavailable,
 )
 from mockserver.inputs import is_finite_number, json_body, whole_number
 from mockserver.operations import CONTROLS, CONTROLS_PREFIX
+from mockserver.storage.outage import RETRY_AFTER
 from mockserver.web.context import emulator
 from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
@@ -52,13 +54,19 @@ def locked() -> Response | None:
 
 
 def health() -> Response:
-    directory = emulator().directory
-    body = {
-        "status": "ok",
+    """`ok` with the directory's size; while the store cannot be reached, 503 CMN-201 with
+    Retry-After and `"store": "down"` (probed now, with the store's short timeouts)."""
+    found = emulator()
+    directory = found.directory
+    counts = {
         "accounts": len(directory.accounts),
         "extensions": sum(len(a.extensions) for a in directory.accounts),
     }
-    return json_response(body)
+    if not found.outage.check():
+        down = ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
+        body = {**down.to_body(), "status": "unavailable", "store": "down", **counts}
+        return json_response(body, status=down.status, extra=down.headers)
+    return json_response({"status": "ok", "store": "ok", **counts})
 
 
 def reset() -> Response:
