@@ -21,13 +21,14 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from mockserver.chaos import Plan
-from mockserver.errors import MockError, ResourceNotFound
+from mockserver.errors import MockError, ResourceNotFound, ServiceUnavailable
 from mockserver.events.log import LoggedChange
 from mockserver.gateway import frames
 from mockserver.gateway.core import Core, Delivered
 from mockserver.gateway.sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
 from mockserver.gateway.stream import CORS, Streams, stream_handler
 from mockserver.gateway.tail import Tail
+from mockserver.storage.outage import RETRY_AFTER, is_outage
 
 log = logging.getLogger("presence_mock")
 SWEEP_EVERY = 1.0  # wall seconds between two looks at the emulator clock (timeouts, recovery)
@@ -231,6 +232,12 @@ class Gateway:
             grant = await asyncio.to_thread(self.core.resolve, token)
         except MockError as error:  # Part A.11: 401 with the platform's error body
             return web.json_response(error.to_body(), status=error.status)
+        except Exception as error:  # the store is down: 503 CMN-201, said once (Outage)
+            if not is_outage(error):
+                raise
+            self.core.emulator.outage.failed(error)
+            down = ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
+            return web.json_response(down.to_body(), status=down.status, headers=down.headers)
         wsc = request.query.get("wsc")
         socket = web.WebSocketResponse(heartbeat=PING_EVERY, max_msg_size=MAX_MESSAGE)
         await socket.prepare(request)
