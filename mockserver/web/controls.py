@@ -18,6 +18,7 @@ from mockserver.errors import (
 )
 from mockserver.inputs import is_finite_number, json_body, whole_number
 from mockserver.operations import CONTROLS, CONTROLS_PREFIX
+from mockserver.redaction import mask_address
 from mockserver.storage.outage import RETRY_AFTER
 from mockserver.web.context import emulator
 from mockserver.web.gateway_links import links
@@ -129,7 +130,9 @@ def delivered_events() -> Response:
     wanted = request.args.get("subscriptionId")
     if wanted is not None:
         entries = [e for e in entries if e["subscriptionId"] == wanted]
-    return json_response({"records": entries})
+    # A receiver's password or query secret in its address is not shown (redaction.py).
+    shown = [{**e, "address": mask_address(e["address"])} if "address" in e else e for e in entries]
+    return json_response({"records": shown})
 
 
 def event_log() -> Response:
