@@ -273,3 +273,58 @@ async def _walk_gateway(emulator: Emulator, headers: dict[str, str]) -> None:
                             method, path, params=params, headers={**given, **extra}
                         ) as answer:
                             assert answer.status < 500, (method, path, name, value[:20])
+
+
+# -- the cases found by hand, each answered by its view, naming the parameter -----------------
+PLACE = {"from": "+15550100", "to": "101"}
+
+
+@pytest.mark.parametrize("value", ["²", "١٢٣", "9" * 3900])  # 3900: as long as a URI allows
+@pytest.mark.parametrize(
+    ("method", "path", "body", "parameter"),
+    [
+        ("GET", "/_mock/calls?accountId={v}", None, "accountId"),
+        ("GET", "/_mock/calls/{v}", None, "telephonySessionId"),
+        ("POST", "/_mock/calls/{v}/answer", {}, "telephonySessionId"),
+        ("POST", "/_mock/calls/1/answer", {"accountId": "{v}"}, "accountId"),
+        ("POST", "/_mock/meetings/{v}/start", {}, "extensionId"),
+        ("POST", "/_mock/meetings/101/start", {"accountId": "{v}"}, "accountId"),
+        ("POST", "/_mock/presence/{v}", {}, "extensionId"),
+        ("POST", "/_mock/presence/101?accountId={v}", {}, "accountId"),
+        ("POST", "/_mock/calls", {**PLACE, "accountId": "{v}"}, "accountId"),
+        ("POST", "/_mock/queue-calls", {"queueId": "{v}", "from": "+15550100"}, "queueId"),
+    ],
+)
+def test_the_reported_cases_name_their_parameter(
+    walker, value: str, method: str, path: str, body: dict | None, parameter: str
+) -> None:
+    client, _, headers, emulator = walker
+    given = {k: v.format(v=value) for k, v in body.items()} if body is not None else None
+    answer = _send(client, method, path.format(v=quote(value)), headers, json=given)
+    assert 400 <= answer.status_code < 500, answer.get_data(as_text=True)[:300]
+    error = answer.get_json()
+    assert error.get("parameterName") == parameter, error
+    _settle(emulator)
+
+
+def test_thousands_of_digits_in_a_body_name_their_parameter(walker) -> None:
+    client, _, headers, emulator = walker
+    for path, body in (
+        ("/_mock/calls", {**PLACE, "accountId": THOUSANDS}),
+        ("/_mock/calls/1/hold", {"accountId": THOUSANDS}),
+    ):
+        answer = _send(client, "POST", path, headers, json=body)
+        assert answer.get_json().get("parameterName") == "accountId", answer.get_json()
+    _settle(emulator)
+
+
+def test_a_400_digit_clock_advance_is_cmn_101_naming_it(walker) -> None:
+    client, _, headers, _ = walker
+    for name in ("advance", "offset"):
+        for digits in ("9" * 400, "-" + "9" * 400):
+            raw = f'{{"{name}": {digits}}}'
+            answer = _send(
+                client, "POST", "/_mock/clock", headers, data=raw, content_type="application/json"
+            )
+            assert answer.status_code == 400
+            assert answer.get_json()["parameterName"] == name
