@@ -242,17 +242,38 @@ def test_a_background_loop_says_an_outage_once_and_its_end_once(
     assert "store unavailable" in said[0] and "store available again" in said[1]
 
 
-def test_the_gateways_routes_answer_503_while_redis_is_down(redis: Redis) -> None:
-    emulator = Emulator.from_settings(Settings(store=redis.url))
-    asyncio.run(_gateway_statuses(emulator, redis))
+def test_the_gateways_routes_answer_503_while_redis_is_down(
+    redis: Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(Settings(store=redis.url))
+    client = app.test_client()
+    emulator = emulator_of(app)
+    headers = login(client, emulator.directory, emulator.directory.accounts[0].administrator)
+    token = client.post("/restapi/oauth/wstoken", headers=headers.headers()).get_json()
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="presence_mock"):
+        asyncio.run(_gateway_statuses(emulator, redis, token["ws_access_token"]))
+    said = _outage_lines(caplog)
+    assert len(said) == 1 and "store unavailable" in said[0], said
+    assert not [r for r in caplog.records if r.exc_info], "no traceback for an outage"
 
 
-async def _gateway_statuses(emulator: Emulator, redis: Redis) -> None:
+async def _gateway_statuses(emulator: Emulator, redis: Redis, token: str) -> None:
     app = Gateway(Core(emulator)).application()
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        socket = await client.ws_connect(f"/ws?access_token={token}")
+        await socket.receive_json(timeout=10)  # ConnectionDetails
         redis.stop()  # the gateway started with its store; now it is gone
         for path in ("/ws?access_token=anything", "/_mock/stream?after=0", "/_mock/stream"):
             async with client.get(path) as answer:
                 assert answer.status == 503, path
                 assert answer.headers["Retry-After"] == str(RETRY_AFTER)
                 assert (await answer.json())["errorCode"] == "CMN-201"
+        # A request over the open socket gets the REST answer of an outage.
+        meta = {"type": "ClientRequest", "messageId": "m-1", "method": "POST"}
+        meta["path"] = "/restapi/v1.0/subscription"
+        body = {"eventFilters": [ME], "deliveryMode": {"transportType": "WebSocket"}}
+        await socket.send_json([meta, body])
+        reply = await socket.receive_json(timeout=10)
+        assert reply[0]["status"] == 503 and reply[1]["errorCode"] == "CMN-201", reply
+        await socket.close()

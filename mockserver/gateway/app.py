@@ -435,8 +435,17 @@ class Gateway:
             )
         except MockError as error:
             status, body, headers = error.status, error.to_body(), {}
+        except Exception as error:  # the store is down: the REST answer, 503 CMN-201
+            if not is_outage(error):
+                raise
+            self.core.emulator.outage.failed(error)
+            down = ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
+            status, body, headers = down.status, down.to_body(), down.headers
         code = body.get("errorCode") if isinstance(body, dict) else None
-        await asyncio.to_thread(self.core.journal_request, method, path, frame.body, status, code)
+        if not self.core.emulator.outage.down:
+            await asyncio.to_thread(
+                self.core.journal_request, method, path, frame.body, status, code
+            )
         return frames.encode(frames.reply(frame.message_id, status, body, headers))
 
     def _request(

@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING
 
 from mockserver.errors import InvalidParameter
+from mockserver.storage.outage import is_outage
 
 if TYPE_CHECKING:
     from mockserver.storage import Record, Store
@@ -38,9 +39,20 @@ class ClockRangeError(InvalidParameter):
 class Clock:
     def __init__(self, store: Store) -> None:
         self._store = store
+        # The record last read (in a tuple: None is a record too), for a store that is down.
+        self._last: tuple[Record | None] | None = None
 
     def _read(self) -> Record | None:
-        return self._store.get(*OFFSET_KEY)
+        """The clock's record; while the store cannot be reached, the one read last (so a
+        gateway's open sockets keep their time), or the error if none was read yet."""
+        try:
+            found = self._store.get(*OFFSET_KEY)
+        except Exception as error:
+            if self._last is None or not is_outage(error):
+                raise
+            return self._last[0]
+        self._last = (found,)
+        return found
 
     @property
     def offset(self) -> float:
