@@ -238,8 +238,8 @@ class Gateway:
                 await self._renew(now)
                 held = list(self.sessions.by_token.values())
                 await asyncio.to_thread(self.core.recoveries.sync, held, now)
-            except Exception:
-                log.exception("gateway: the sweep failed")
+            except Exception as error:  # a store that is down is said once (Outage)
+                self.core.emulator.outage.report(error, "gateway: the sweep failed")
 
     async def _renew(self, now: float) -> None:
         """Part A.12: a WebSocket subscription is renewed while its session lives; one that is

@@ -77,5 +77,6 @@ class Tail:
             self.position = found[-1].position
             try:
                 self.handle(found)
-            except Exception:
-                log.exception("gateway: handling events up to %d failed", self.position)
+            except Exception as error:
+                what = f"gateway: handling events up to {self.position} failed"
+                self.outage.report(error, what)
