@@ -13,6 +13,7 @@ from mockserver.cli.main import main
 from mockserver.directory import fixtures
 from mockserver.directory.fixtures import FixtureError, load_fixture
 from mockserver.inprocess import PresenceMock
+from mockserver.recording import exchange
 from mockserver.telephony import scenario
 from mockserver.telephony.scenario import (
     MAX_SCENARIO_BYTES,
@@ -156,3 +157,16 @@ def test_the_limits_leave_room_for_the_largest_office() -> None:
     assert fixtures.MAX_FIXTURE_BYTES >= 100_000 * 800
     assert load_fixture(SHIPPED / "default-account.json").accounts
     assert scenario.MAX_SCENARIO_BYTES == 256 << 10
+
+
+def test_recordings_and_journals_read_back_are_bounded_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"formatVersion": 1, "exchanges": ' + "[" * 5000 + "]" * 5000 + "}")
+    for argv in (["replay", str(deep)], ["drift", str(deep)], ["coverage", "--journal", str(deep)]):
+        assert main(argv) == 2, argv
+        _one_line(capsys.readouterr().err.strip(), str(deep), "nested deeper than 32 levels")
+    monkeypatch.setattr(exchange, "MAX_FILE_BYTES", 16)
+    assert main(["replay", str(deep)]) == 2
+    _one_line(capsys.readouterr().err.strip(), str(deep), "limited to 16 bytes")
