@@ -107,8 +107,11 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
+Walker = tuple[Client, list[Rule], dict[str, str], Emulator]
+
+
 @pytest.fixture(scope="module")
-def walker() -> Iterator[tuple[Client, list[Rule], dict[str, str], Emulator]]:
+def walker() -> Iterator[Walker]:
     emulator = Emulator.from_settings(Settings(validate_responses=True, rate_limits="off"))
     app = create_app(emulator=emulator)
     app.testing = False  # an unexpected error is answered as on a server, not raised
@@ -145,7 +148,7 @@ def _settle(emulator: Emulator) -> None:
     emulator.clock.reset()
 
 
-def test_the_walk_covers_every_surface(walker) -> None:
+def test_the_walk_covers_every_surface(walker: Walker) -> None:
     _, rules, _, _ = walker
     paths = {rule.rule for rule in rules}
     for expected in (
@@ -161,7 +164,7 @@ def test_the_walk_covers_every_surface(walker) -> None:
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=lambda v: repr(v[:12]) + f"/{len(v)}")
-def test_hostile_path_and_query_values_are_never_a_5xx(walker, value: str) -> None:
+def test_hostile_path_and_query_values_are_never_a_5xx(walker: Walker, value: str) -> None:
     client, rules, headers, emulator = walker
     query = {name: value for name in QUERY}
     body = json.dumps({name: value for name in FIELDS})
@@ -175,7 +178,7 @@ def test_hostile_path_and_query_values_are_never_a_5xx(walker, value: str) -> No
 
 
 @pytest.mark.parametrize("body", BODIES, ids=lambda b: repr(b[:10]) + f"/{len(b)}")
-def test_hostile_bodies_are_never_a_5xx(walker, body: bytes) -> None:
+def test_hostile_bodies_are_never_a_5xx(walker: Walker, body: bytes) -> None:
     client, rules, headers, emulator = walker
     for rule in rules:
         for method in _methods(rule):
@@ -191,7 +194,9 @@ def _plausible(found: re.Match[str]) -> str:
     return {"step": "answer", "filename": "board.js"}.get(found.group(1), "~")
 
 
-def test_a_deeply_nested_subscription_update_is_cmn_103_not_a_recursion_error(walker) -> None:
+def test_a_deeply_nested_subscription_update_is_cmn_103_not_a_recursion_error(
+    walker: Walker,
+) -> None:
     """The fuzz test found this now and then: the journal parsed the body again, unbounded."""
     client, _, headers, emulator = walker
     created = client.post(
@@ -234,7 +239,9 @@ odd_numbers = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(index=st.integers(min_value=0), value=odd_numbers, name=st.sampled_from(QUERY))
-def test_hypothesis_odd_numbers_anywhere_are_never_a_5xx(walker, index, value, name) -> None:
+def test_hypothesis_odd_numbers_anywhere_are_never_a_5xx(
+    walker: Walker, index: int, value: str, name: str
+) -> None:
     client, rules, headers, emulator = walker
     rule = rules[index % len(rules)]
     methods = _methods(rule)
@@ -249,7 +256,7 @@ def test_hypothesis_odd_numbers_anywhere_are_never_a_5xx(walker, index, value, n
 
 
 # -- the gateway's HTTP routes -----------------------------------------------------------------
-def test_the_gateways_routes_answer_hostile_values_without_a_5xx(walker) -> None:
+def test_the_gateways_routes_answer_hostile_values_without_a_5xx(walker: Walker) -> None:
     _, _, headers, emulator = walker
     asyncio.run(_walk_gateway(emulator, headers))
 
@@ -296,7 +303,7 @@ PLACE = {"from": "+15550100", "to": "101"}
     ],
 )
 def test_the_reported_cases_name_their_parameter(
-    walker, value: str, method: str, path: str, body: dict | None, parameter: str
+    walker: Walker, value: str, method: str, path: str, body: dict[str, str] | None, parameter: str
 ) -> None:
     client, _, headers, emulator = walker
     given = {k: v.format(v=value) for k, v in body.items()} if body is not None else None
@@ -307,7 +314,7 @@ def test_the_reported_cases_name_their_parameter(
     _settle(emulator)
 
 
-def test_thousands_of_digits_in_a_body_name_their_parameter(walker) -> None:
+def test_thousands_of_digits_in_a_body_name_their_parameter(walker: Walker) -> None:
     client, _, headers, emulator = walker
     for path, body in (
         ("/_mock/calls", {**PLACE, "accountId": THOUSANDS}),
@@ -318,7 +325,7 @@ def test_thousands_of_digits_in_a_body_name_their_parameter(walker) -> None:
     _settle(emulator)
 
 
-def test_a_400_digit_clock_advance_is_cmn_101_naming_it(walker) -> None:
+def test_a_400_digit_clock_advance_is_cmn_101_naming_it(walker: Walker) -> None:
     client, _, headers, _ = walker
     for name in ("advance", "offset"):
         for digits in ("9" * 400, "-" + "9" * 400):
