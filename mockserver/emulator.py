@@ -27,6 +27,7 @@ from mockserver.presence.queues import QueuePresenceService
 from mockserver.presence.service import PresenceService
 from mockserver.presence.unified import UnifiedPresenceService
 from mockserver.storage import Store, store_from_url
+from mockserver.storage.outage import Outage
 from mockserver.telephony.engine import CallEngine
 from mockserver.validation.journal import Journal
 
@@ -50,6 +51,7 @@ class Emulator:
     events: Events  # issue 13: the event log, publisher, subscriptions, delivered journal
     chaos: Chaos  # issue 16: latency and fault rules
     ws_tokens: WsTokens  # issue 13: WebSocket tokens (wstoken, the gateway's upgrade)
+    outage: Outage  # whether the store can be reached now (503s while it cannot)
 
     @classmethod
     def build(
@@ -58,6 +60,7 @@ class Emulator:
         directory: Directory,
         store: Store,
         journal: Journal | None = None,
+        outage: Outage | None = None,
     ) -> Emulator:
         # The secret is settled here, once, so the tokens and the directory's app secrets agree.
         settings = with_credentials_secret(settings)
@@ -90,6 +93,7 @@ class Emulator:
             ),
             chaos=Chaos.from_settings(settings, store, clock),
             ws_tokens=WsTokens(store, clock, janitor),
+            outage=outage or Outage(store.last_event_position),
         )
 
     @classmethod

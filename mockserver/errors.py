@@ -134,6 +134,16 @@ class RateLimited(MockError):
     template = "Request rate exceeded"
 
 
+class ServiceUnavailable(MockError):
+    """503 CMN-201, the platform's 'Service Temporary Unavailable' (contract 4, codes table): a
+    chaos fault, or the store out of reach. Give `Retry-After` in `headers`."""
+
+    status = 503
+    error_code = "CMN-201"
+    template = "Service Temporary Unavailable"
+    parameter_key = None
+
+
 class InternalError(MockError):
     """A bug in the emulator, still answered in the RingCentral shape (docs/decisions.md)."""
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from mockserver.errors import InvalidParameter
+from mockserver.inputs import quoted, whole_number
 from mockserver.operations import API, OAUTH
 
 FAULTS = ("503", "500", "429", "reset", "empty", "truncate", "stall")
@@ -136,9 +137,10 @@ def rate(text: str) -> float:
 
 
 def whole(text: str, name: str) -> int:
-    if not text.strip().isdigit():
-        raise SpecError(name, f"{text!r}: expected a whole number")
-    return int(text)
+    found = whole_number(text.strip(), 9)
+    if found is None:
+        raise SpecError(name, f"{quoted(text)}: expected a whole number of at most 9 digits")
+    return found
 
 
 def parse_rule(text: str, kind: str) -> Rule:

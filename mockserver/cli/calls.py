@@ -24,6 +24,7 @@ from mockserver.telephony.scenario import (
     ON_CALL,
     Playback,
     ScenarioError,
+    ScenarioLimit,
     StepRefused,
     load,
     schema,
@@ -204,6 +205,9 @@ def run_command(args: argparse.Namespace, environ: Mapping[str, str], settings: 
         if args.command == "scenario":
             return _scenario(args, environ, settings)
         return _activity(args, environ, settings)
+    except ScenarioLimit as error:  # a file past a stated limit: refused as a bad option is
+        print(f"presence-mock: {error}", file=sys.stderr)
+        return 2
     except (StepRefused, ScenarioError, ServerGone) as error:
         print(f"presence-mock: {error}", file=sys.stderr)
         return 1

@@ -168,9 +168,10 @@ def run_coverage(args: argparse.Namespace) -> int:
     import requests
 
     from mockserver.coverage import coverage_of, write_json
+    from mockserver.recording.exchange import read_json_file
 
     if args.journal:
-        entries = json.loads(Path(args.journal).read_text(encoding="utf-8"))
+        entries = read_json_file(args.journal, "journal")
     else:
         token = _controls_token(args)
         headers = {"Authorization": f"Bearer {token}"} if token else {}

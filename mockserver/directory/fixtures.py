@@ -31,8 +31,13 @@ from mockserver.directory.model import (
     PresenceSettings,
     QueueMember,
 )
+from mockserver.inputs import MAX_JSON_DEPTH, TooDeep, TooLarge, load_json, read_capped
 
 FORMAT_VERSION: int = 1
+# Bounds of a fixture file (docs/fixtures.md): 128 MiB holds 100,000 extensions (the most the
+# generator makes; about 76 MB written with indentation); JSON nested at most MAX_JSON_DEPTH
+# levels (the format's deepest is 10), checked before it is parsed.
+MAX_FIXTURE_BYTES = 128 << 20
 _NO_SETTINGS: PresenceSettings = {}
 _SCHEMA_FILE = "fixture.schema.json"
 _MAX_LISTED_PROBLEMS = 10
@@ -52,12 +57,18 @@ def load_fixture(path: str | os.PathLike[str]) -> Directory:
     """Read, validate and build a fixture file; every failure is a FixtureError."""
     source = os.fspath(path)
     try:
-        raw = Path(source).read_bytes()
+        raw = read_capped(source, MAX_FIXTURE_BYTES, "fixture")
+    except TooLarge as error:
+        raise FixtureError(str(error)) from None
     except OSError as error:
         raise FixtureError(f"{source}: cannot read: {error.strerror or error}") from error
     try:
-        data = json.loads(raw)
-    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8/16/32
+        data = load_json(raw)
+    except TooDeep:
+        raise FixtureError(
+            f"{source}: JSON nested deeper than {MAX_JSON_DEPTH} levels, the limit of fixture files"
+        ) from None
+    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
         raise FixtureError(f"{source}: not valid JSON: {error}") from error
     return directory_from_dict(data, source)
 

@@ -40,6 +40,7 @@ from mockserver.events.subscriptions import WEBHOOK, Subscription, iso, lease_na
 from mockserver.events.webhooks import Answer, delivery, send_broken
 from mockserver.platform.clock import Clock
 from mockserver.storage import Record
+from mockserver.storage.outage import Outage
 
 log = logging.getLogger("presence_mock")
 LEASE_SECONDS = 30.0  # longer than one POST with its timeout (3 s)
@@ -64,8 +65,10 @@ class Deliverer:
         lease_seconds: float = LEASE_SECONDS,
         wall: Callable[[], float] = time.time,
         chaos: Chaos | None = None,
+        outage: Outage | None = None,
     ) -> None:
         self.events = events
+        self.outage = outage or Outage(events.log.last)  # a store that is down: said once
         self.directory = directory  # what envelope_for reads (the owner's role now)
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
@@ -82,8 +85,8 @@ class Deliverer:
             try:
                 self.step()
                 self.events.log.wait(self.events.log.last(), IDLE_WAIT, limit=1)
-            except Exception:  # a store hiccup must not end deliveries for good
-                log.exception("presence-mock: WebHook delivery step failed")
+            except Exception as error:  # a store hiccup must not end deliveries for good
+                self.outage.report(error, "presence-mock: WebHook delivery step failed")
                 stop.wait(1.0)
         if self._pool is not None:
             self._pool.shutdown(wait=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from mockserver.directory.model import Directory
+from mockserver.inputs import whole_number
 
 PRESENCE, ACCOUNT, REMINDER = "presence", "account", "reminder"
 _EXTENSION = re.compile(r"/restapi/v1\.0/account/([^/?]+)/extension/([^/?]+)/presence(?:\?(.*))?")
@@ -97,7 +98,7 @@ def parse(
 def _resolve(given: str, own: int) -> int | None:
     if given == "~":
         return own
-    return int(given) if given.isascii() and given.isdigit() and len(given) < 19 else None
+    return whole_number(given, 18)
 
 
 def _flags(query: str | None) -> tuple[bool, bool] | None:

@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from mockserver.chaos import Plan
-from mockserver.errors import MockError, ResourceNotFound
+from mockserver.errors import MockError, ResourceNotFound, ServiceUnavailable
 from mockserver.events.log import LoggedChange
 from mockserver.gateway import bounds, frames
 from mockserver.gateway.bounds import Outbox
@@ -31,6 +31,7 @@ from mockserver.gateway.core import Core, Delivered
 from mockserver.gateway.sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
 from mockserver.gateway.stream import CORS, Streams, stream_handler
 from mockserver.gateway.tail import Tail
+from mockserver.storage.outage import RETRY_AFTER, is_outage
 
 log = logging.getLogger("presence_mock")
 SWEEP_EVERY = 1.0  # wall seconds between two looks at the emulator clock (timeouts, recovery)
@@ -76,7 +77,8 @@ class Gateway:
 
     async def _start(self, _: web.Application) -> None:
         self._loop = asyncio.get_running_loop()
-        self._tail = Tail(self.core.log, self._on_changes, self.core.log_blocks)
+        outage = self.core.emulator.outage
+        self._tail = Tail(self.core.log, self._on_changes, self.core.log_blocks, outage)
         self._tail.start()
         self._sweeper = asyncio.create_task(self._sweep())
 
@@ -236,8 +238,8 @@ class Gateway:
                 await self._renew(now)
                 held = list(self.sessions.by_token.values())
                 await asyncio.to_thread(self.core.recoveries.sync, held, now)
-            except Exception:
-                log.exception("gateway: the sweep failed")
+            except Exception as error:  # a store that is down is said once (Outage)
+                self.core.emulator.outage.report(error, "gateway: the sweep failed")
 
     async def _renew(self, now: float) -> None:
         """Part A.12: a WebSocket subscription is renewed while its session lives; one that is
@@ -272,6 +274,12 @@ class Gateway:
             grant = await asyncio.to_thread(self.core.resolve, token)
         except MockError as error:  # Part A.11: 401 with the platform's error body
             return web.json_response(error.to_body(), status=error.status)
+        except Exception as error:  # the store is down: 503 CMN-201, said once (Outage)
+            if not is_outage(error):
+                raise
+            self.core.emulator.outage.failed(error)
+            down = ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
+            return web.json_response(down.to_body(), status=down.status, headers=down.headers)
         wsc = request.query.get("wsc")
         # Pings are the gateway's own (`_keepalive`): aiohttp's heartbeat is put off by any
         # frame the client sends, so a client that chatters and never reads would never be
@@ -427,8 +435,17 @@ class Gateway:
             )
         except MockError as error:
             status, body, headers = error.status, error.to_body(), {}
+        except Exception as error:  # the store is down: the REST answer, 503 CMN-201
+            if not is_outage(error):
+                raise
+            self.core.emulator.outage.failed(error)
+            down = ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
+            status, body, headers = down.status, down.to_body(), down.headers
         code = body.get("errorCode") if isinstance(body, dict) else None
-        await asyncio.to_thread(self.core.journal_request, method, path, frame.body, status, code)
+        if not self.core.emulator.outage.down:
+            await asyncio.to_thread(
+                self.core.journal_request, method, path, frame.body, status, code
+            )
         return frames.encode(frames.reply(frame.message_id, status, body, headers))
 
     def _request(

@@ -160,8 +160,9 @@ class Core:
                         for session, notice in batch
                     ]
                 )
-            except Exception:
-                log.exception("gateway: writing the journal of delivered events failed")
+            except Exception as error:  # a store that is down is said once (Outage)
+                what = "gateway: writing the journal of delivered events failed"
+                self.emulator.outage.report(error, what)
 
     def close(self) -> None:
         self._journal.put(None)

@@ -79,7 +79,12 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
     # processes and replicas comes from its leases in the store (events/delivery.py).
     _, stop_deliveries = start_thread(
         Deliverer(
-            emulator.events, emulator.directory, emulator.clock, owner=owner, chaos=emulator.chaos
+            emulator.events,
+            emulator.directory,
+            emulator.clock,
+            owner=owner,
+            chaos=emulator.chaos,
+            outage=emulator.outage,
         )
     )
 
@@ -88,7 +93,7 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
         # `serve --activity NAME`: the day starts with the server (a replica that joins a
         # store where the day runs already leaves it as it is)
         emulator.telephony.start_activity(settings.activity, settings.activity_rate, settings.seed)
-    _, stop_player = player.start_thread(emulator.telephony)  # issue 14 item 4
+    _, stop_player = player.start_thread(emulator.telephony, emulator.outage)  # issue 14 item 4
 
     # Stops this process as SIGTERM would once the master is gone (a thread: it does so even
     # while the event loop is busy).

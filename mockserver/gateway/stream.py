@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
-from mockserver.errors import InvalidParameter
+from mockserver.errors import InvalidParameter, ServiceUnavailable
 from mockserver.events.log import LoggedChange
-from mockserver.inputs import is_digits
+from mockserver.inputs import whole_number
+from mockserver.storage.outage import RETRY_AFTER, is_outage
 
 KEEPALIVE = 15.0  # seconds between comment lines while nothing happens (proxies, dead clients)
 BACKLOG_PAGE = 500
@@ -45,9 +46,10 @@ def _start(request: web.Request, last: int) -> int:
     raw = request.query.get("after", request.headers.get("Last-Event-ID"))
     if raw is None:
         return last
-    if not is_digits(raw) or len(raw) > 18:
+    found = whole_number(raw, 18)
+    if found is None:
         raise InvalidParameter("after")
-    return int(raw)
+    return found
 
 
 def _event(change: LoggedChange) -> bytes:
@@ -65,6 +67,11 @@ def stream_handler(
             position = _start(request, await asyncio.to_thread(last))
         except InvalidParameter as error:
             return web.json_response(error.to_body(), status=error.status, headers=CORS)
+        except Exception as error:  # the store is down: 503 CMN-201 (the tail says it once)
+            if not is_outage(error):
+                raise
+            down = ServiceUnavailable(headers={**CORS, "Retry-After": str(RETRY_AFTER)})
+            return web.json_response(down.to_body(), status=down.status, headers=down.headers)
         response = web.StreamResponse(
             headers={
                 **CORS,

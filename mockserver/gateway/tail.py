@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from mockserver.events.log import LoggedChange
+from mockserver.storage.outage import Outage
 
 log = logging.getLogger("presence_mock")
 WAIT = 1.0  # seconds one wait may block: how soon `stop` is noticed
@@ -33,9 +34,14 @@ class Log(Protocol):
 
 class Tail:
     def __init__(
-        self, events: Log, handle: Callable[[list[LoggedChange]], None], blocks: bool = True
+        self,
+        events: Log,
+        handle: Callable[[list[LoggedChange]], None],
+        blocks: bool = True,
+        outage: Outage | None = None,
     ) -> None:
         self.events = events
+        self.outage = outage or Outage(events.last)  # a store that is down: said once
         self.handle = handle
         self.blocks = blocks  # the store's wait returns as soon as an entry comes (Redis)
         self.position = events.last()  # only what is logged from now on
@@ -51,6 +57,9 @@ class Tail:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if not self.outage.available():  # probed once a second; back: said once
+                self._stop.wait(WAIT)
+                continue
             try:
                 if self.blocks:
                     found = self.events.wait(self.position, WAIT, BATCH)
@@ -59,8 +68,8 @@ class Tail:
                     if not found:
                         self._stop.wait(POLL)
                         continue
-            except Exception:  # a store hiccup (Redis restarting): say it, keep following
-                log.exception("gateway: reading the event log failed")
+            except Exception as error:  # a store hiccup (Redis restarting): keep following
+                self.outage.report(error, "gateway: reading the event log failed")
                 self._stop.wait(WAIT)
                 continue
             if not found:
@@ -68,5 +77,6 @@ class Tail:
             self.position = found[-1].position
             try:
                 self.handle(found)
-            except Exception:
-                log.exception("gateway: handling events up to %d failed", self.position)
+            except Exception as error:
+                what = f"gateway: handling events up to {self.position} failed"
+                self.outage.report(error, what)

@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING
 
 from mockserver.errors import InvalidParameter
+from mockserver.storage.outage import is_outage
 
 if TYPE_CHECKING:
     from mockserver.storage import Record, Store
@@ -38,9 +39,20 @@ class ClockRangeError(InvalidParameter):
 class Clock:
     def __init__(self, store: Store) -> None:
         self._store = store
+        # The record last read (in a tuple: None is a record too), for a store that is down.
+        self._last: tuple[Record | None] | None = None
 
     def _read(self) -> Record | None:
-        return self._store.get(*OFFSET_KEY)
+        """The clock's record; while the store cannot be reached, the one read last (so a
+        gateway's open sockets keep their time), or the error if none was read yet."""
+        try:
+            found = self._store.get(*OFFSET_KEY)
+        except Exception as error:
+            if self._last is None or not is_outage(error):
+                raise
+            return self._last[0]
+        self._last = (found,)
+        return found
 
     @property
     def offset(self) -> float:
@@ -94,8 +106,8 @@ class Clock:
         # Work in emulator time: where it stands now, and whether it stands still.
         instant = frozen_at if frozen_at is not None else wall + offset_of(found)
         if offset is not None:
+            _check(offset, "offset")  # before the sum: a 400-digit int overflows a float
             instant = wall + offset
-            _check(offset, "offset")
         if advance is not None:
             instant += advance
             _check(instant - wall, "advance")
@@ -111,7 +123,8 @@ class Clock:
 
 
 def _check(offset: float, parameter: str) -> None:
-    if not (math.isfinite(offset) and abs(offset) <= MAX_SHIFT):
+    # The bound first: it compares a huge int exactly, where math.isfinite would overflow.
+    if not (abs(offset) <= MAX_SHIFT and math.isfinite(offset)):
         raise ClockRangeError(parameter)
 
 

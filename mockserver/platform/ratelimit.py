@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from mockserver.config import ConfigError, Settings
 from mockserver.errors import RateLimited
+from mockserver.inputs import whole_number
 from mockserver.platform.clock import Clock
 from mockserver.platform.janitor import Janitor
 from mockserver.storage import Store
@@ -55,12 +56,13 @@ def parse_limits(spec: str | None) -> dict[str, Limit]:
         group, _, value = item.partition("=")
         group = group.strip().lower()
         requests, _, window = value.partition("/")
-        if group not in found or not requests.strip().isdigit() or not (window or "60").isdigit():
+        count, seconds = whole_number(requests.strip(), 9), whole_number(window or "60", 9)
+        if group not in found or count is None or seconds is None:
             raise ConfigError(
                 f"rate limit {item!r}: expected GROUP=REQUESTS[/SECONDS] with GROUP one of "
                 f"{', '.join(DEFAULT_LIMITS)}, e.g. heavy=100/60"
             )
-        limit = Limit(int(requests), int(window or 60))
+        limit = Limit(count, seconds)
         if limit.requests < 1 or limit.window < 1:
             raise ConfigError(f"rate limit {item!r}: requests and seconds must be at least 1")
         found[group] = limit

@@ -24,7 +24,7 @@ from mockserver.errors import (
     unauthorized_client,
     unsupported_grant,
 )
-from mockserver.inputs import is_digits
+from mockserver.inputs import clamped_number, is_digits
 from mockserver.platform.clock import OFFSET_KEY, Clock, now_at
 from mockserver.platform.credentials import DEMO_KEYS, JWT_AUDIENCE, Keys
 from mockserver.platform.grants import AuthorizationCodes, password_owner, required
@@ -58,15 +58,9 @@ class Caller:
 
 def _ttl(raw: str | None, bounds: tuple[int, int, int]) -> int:
     low, high, default = bounds
-    raw = (raw or "").strip()
-    # ASCII digits only (`²` is a digit to str.isdigit but not to int()); a number of
-    # thousands of digits is only "very large", so it is clamped without being converted.
-    if not raw or not (raw.isascii() and raw.isdigit()):
-        return default
-    digits = raw.lstrip("0") or "0"
-    if len(digits) > len(str(high)):
-        return high
-    return max(low, min(high, int(digits)))
+    # A number of thousands of digits is only "very large": clamped without being converted.
+    found = clamped_number((raw or "").strip(), low, high)
+    return default if found is None else found
 
 
 class TokenService:

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from mockserver.errors import InvalidParameter
+from mockserver.inputs import whole_number
 
 DEFAULT_PAGE = 1
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1000
 INT32_MAX = 2**31 - 1
-_DIGITS = re.compile(r"[0-9]+")
 
 
 def is_positive_int(raw: str) -> bool:
     """A `page`/`perPage` value: digits only, above 0, within int32 (the spec's format)."""
-    # Ten digits at most before int(): a number of thousands of digits was a 500.
-    return len(raw) <= 10 and bool(_DIGITS.fullmatch(raw)) and 0 < int(raw) <= INT32_MAX
+    found = whole_number(raw, len(str(INT32_MAX)))
+    return found is not None and 0 < found <= INT32_MAX
 
 
 def positive_int(raw: str | None, name: str, default: int) -> int:

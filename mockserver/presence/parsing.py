@@ -7,7 +7,7 @@ from typing import Any
 
 from mockserver.directory.model import WRITABLE_FIELDS, PresenceSettings
 from mockserver.errors import InvalidParameter, JsonParseError
-from mockserver.inputs import load_json
+from mockserver.inputs import json_body
 from mockserver.operations import FLAGS
 from mockserver.presence.paging import (
     DEFAULT_PAGE,
@@ -74,10 +74,7 @@ def json_object(raw: bytes, schema: str) -> dict[str, Any]:
     """A JSON object body checked against `schema`: CMN-103 when it is not a JSON object (or is
     nested past the depth limit, inputs.py), else CMN-101 naming the first field at fault by its
     dotted path (records[0].member.id)."""
-    try:
-        body: Any = load_json(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
-        raise JsonParseError() from None
+    body: Any = json_body(raw)
     if not isinstance(body, dict):
         raise JsonParseError()
     found = problems(schema, body)

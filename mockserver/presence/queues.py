@@ -19,6 +19,7 @@ from mockserver.errors import (
     InvalidParameter,
     ResourceNotFound,
 )
+from mockserver.inputs import whole_number
 from mockserver.platform.tokens import Caller
 from mockserver.presence.parsing import json_object
 from mockserver.presence.service import PresenceService
@@ -37,7 +38,8 @@ class QueuePresenceService:
     # -- lookups --------------------------------------------------------------------------------
     def _queue(self, account: Account, group_param: str) -> Extension:
         """Only a Department is a queue (decision 3); anything else is not found."""
-        found = account.by_id.get(int(group_param)) if group_param.isdigit() else None
+        number = whole_number(group_param)
+        found = account.by_id.get(number) if number is not None else None
         if found is None or found.type is not ExtensionType.DEPARTMENT:
             raise ResourceNotFound("groupId")
         return found
@@ -88,11 +90,11 @@ class QueuePresenceService:
         members = {m.extension_id for m in queue.members}
         changes: dict[int, bool] = {}
         for index, item in enumerate(body.get("records", [])):
-            member_id = str((item.get("member") or {}).get("id", ""))
-            if not member_id.isdigit() or int(member_id) not in members:
+            member_id = whole_number(str((item.get("member") or {}).get("id", "")))
+            if member_id is None or member_id not in members:
                 raise InvalidParameter(f"records[{index}].member.id")  # decision 8
             if "acceptCurrentQueueCalls" in item:  # acceptQueueCalls is read-only: ignored
-                changes[int(member_id)] = item["acceptCurrentQueueCalls"]
+                changes[member_id] = item["acceptCurrentQueueCalls"]
         for changed in changes:
             _may_change(caller, queue, changed)
         self._set(queue, changes)
@@ -138,8 +140,8 @@ class QueuePresenceService:
         queues = {q.id: q for q in account.queues_of.get(agent.id, [])}
         changes: list[tuple[Extension, bool]] = []
         for index, item in enumerate(body.get("records", [])):
-            queue_id = str((item.get("callQueue") or {}).get("id", ""))
-            queue = queues.get(int(queue_id)) if queue_id.isdigit() else None
+            queue_id = whole_number(str((item.get("callQueue") or {}).get("id", "")))
+            queue = queues.get(queue_id) if queue_id is not None else None
             if queue is None:
                 raise InvalidParameter(f"records[{index}].callQueue.id")  # decision 8
             if "acceptCalls" in item:

@@ -19,11 +19,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from mockserver.inputs import MAX_JSON_DEPTH, TooDeep, load_json, read_capped
 from mockserver.operations import API, OAUTH, match
 
 PLATFORM = frozenset((*API, *OAUTH))
 
 FORMAT_VERSION = 1
+# A recording or a journal file read back (replay, drift, coverage): at most 128 MiB, JSON nested
+# at most 32 levels (mockserver/inputs.py), as fixtures; past either, one line and exit 2.
+MAX_FILE_BYTES = 128 << 20
 Exchange = dict[str, Any]
 
 
@@ -71,10 +75,19 @@ def operation_of(method: str, path: str) -> str | None:
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Any]:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = read_json_file(path, "recording")
     if not isinstance(data, dict) or data.get("formatVersion") != FORMAT_VERSION:
         raise ValueError(f"{path}: not a presence-mock recording (formatVersion {FORMAT_VERSION})")
     return data
+
+
+def read_json_file(path: str | os.PathLike[str], what: str) -> Any:
+    """A JSON file within MAX_FILE_BYTES and the JSON depth limit: ValueError naming the file
+    and the limit otherwise (TooLarge, or the depth), OSError as usual."""
+    try:
+        return load_json(read_capped(path, MAX_FILE_BYTES, what))
+    except TooDeep:
+        raise ValueError(f"{path}: JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
 
 
 def save(path: str | os.PathLike[str], recording: dict[str, Any]) -> None:

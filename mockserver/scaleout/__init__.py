@@ -15,6 +15,7 @@ from mockserver.emulator import Emulator, directory_for
 from mockserver.scaleout.cached import COUNTER_SUFFIX, CachedStore, ChangeCounter
 from mockserver.scaleout.journal import SharedJournal
 from mockserver.storage import Store, store_from_url
+from mockserver.storage.outage import Outage
 from mockserver.storage.sqlite import SQLiteStore
 
 __all__ = ["COUNTER_SUFFIX", "SharedJournal", "is_shared", "shared", "shared_store"]
@@ -36,4 +37,6 @@ def shared(settings: Settings) -> Emulator:
     """The emulator of `settings`, built once with the read cache and the batched journal in
     front of a store other processes open too."""
     store = shared_store(store_from_url(settings.store))
-    return Emulator.build(settings, directory_for(settings), store, SharedJournal(store))
+    outage = Outage(store.last_event_position)  # the journal's flusher says an outage there
+    journal = SharedJournal(store, outage=outage)
+    return Emulator.build(settings, directory_for(settings), store, journal, outage)

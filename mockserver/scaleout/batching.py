@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from mockserver.scaleout.forking import in_forked_children
+from mockserver.storage.outage import Outage, is_outage
 
 FLUSH_EVERY = 0.1  # seconds: soon enough to watch, rare enough to cost nothing
 
@@ -34,10 +35,12 @@ class Batcher(Generic[Item]):
         interval: float = FLUSH_EVERY,
         keep: int | None = None,
         when: Callable[[], bool] | None = None,
+        outage: Outage | None = None,
     ) -> None:
         self.interval = interval
         self._sink = sink
         self._when = when
+        self._outage = outage  # where a store that is down is said, once (storage/outage.py)
         self._pending: collections.deque[Item] = collections.deque(maxlen=keep)
         self._flushing = False  # this process has started its flusher thread
         self._lock = threading.Lock()  # one flush at a time keeps items in order
@@ -85,12 +88,18 @@ def _flush_forever(alive: weakref.ref[Batcher[Any]], interval: float) -> None:
         batcher = alive()
         if batcher is None:
             return
+        outage = batcher._outage
         try:
-            if batcher._when is None or batcher._when():
+            if outage is not None and not outage.available():
+                pass  # the store is down: nothing is written until it is back
+            elif batcher._when is None or batcher._when():
                 batcher.flush()
-        except Exception:  # the sink failed (a store gone away): say so, keep going
-            logging.getLogger("presence_mock").exception("could not hand on a batch")
-        del batcher
+        except Exception as error:  # the sink failed: say so, keep going
+            if outage is not None and is_outage(error):
+                outage.failed(error)  # said once for the whole outage
+            else:
+                logging.getLogger("presence_mock").exception("could not hand on a batch")
+        del batcher, outage
 
 
 def _forked(batcher: Batcher[Any]) -> None:

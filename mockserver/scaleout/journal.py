@@ -14,15 +14,20 @@ from typing import Any
 
 from mockserver.scaleout.batching import FLUSH_EVERY, Batcher
 from mockserver.storage import Store
+from mockserver.storage.outage import Outage
 from mockserver.validation.journal import DEFAULT_LIMIT, NAME, Journal, Seen, now_text
 
 WANTED = ("journal", "wanted")  # when the journal was last read: write your entries
 
 
 class SharedJournal(Journal):
-    def __init__(self, store: Store, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(
+        self, store: Store, limit: int = DEFAULT_LIMIT, outage: Outage | None = None
+    ) -> None:
         super().__init__(store, limit)
-        self._batch: Batcher[Seen] = Batcher(self._write, keep=limit, when=self._wanted)
+        self._batch: Batcher[Seen] = Batcher(
+            self._write, keep=limit, when=self._wanted, outage=outage
+        )
         self._written_at = ""
 
     def _add(self, seen: Seen) -> None:

@@ -21,6 +21,11 @@ from mockserver.directory.model import PresenceSettings
 from mockserver.storage.base import Record, Step, Transaction, Window
 
 PREFIX = "presence-mock:"
+# Short socket timeouts: a Redis that is down or unreachable is known within a second (the
+# requests then answer 503: storage/outage.py), not after redis-py's default 5 s. A read may
+# take as long as the longest blocking read (XREAD of the event log waits up to 1 s) and more.
+CONNECT_TIMEOUT = 0.5
+READ_TIMEOUT = 2.5
 
 
 class RedisStore:
@@ -45,7 +50,10 @@ class RedisStore:
                             "(from a clone: pip install -e '.[redis]')"
                         ) from missing
                     self._client = redis.Redis.from_url(
-                        self.url, decode_responses=True, socket_connect_timeout=5
+                        self.url,
+                        decode_responses=True,
+                        socket_connect_timeout=CONNECT_TIMEOUT,
+                        socket_timeout=READ_TIMEOUT,
                     )
                     self._pid = os.getpid()
         return self._client

@@ -23,6 +23,7 @@ from mockserver.directory.model import (
     ExtensionType,
 )
 from mockserver.errors import InvalidParameter, ResourceNotFound
+from mockserver.inputs import whole_number
 from mockserver.platform.clock import Clock
 from mockserver.presence.service import PresenceService
 from mockserver.storage import Store
@@ -65,7 +66,8 @@ class CallEngine:
         """The account named (an ID), or the first one."""
         if account_id in (None, "", "~"):
             return self.directory.accounts[0]
-        found = self.directory.accounts_by_id.get(int(account_id)) if _digits(account_id) else None
+        number = whole_number(account_id)
+        found = self.directory.accounts_by_id.get(number) if number is not None else None
         if found is None:
             raise ResourceNotFound("accountId")
         return found
@@ -73,7 +75,8 @@ class CallEngine:
     def extension(self, account: Account, ref: int | str, parameter: str) -> Extension:
         """An extension of the account by ID or extension number."""
         text = str(ref)
-        found = account.by_id.get(int(text)) if text.isdigit() else None
+        number = whole_number(ref)
+        found = account.by_id.get(number) if number is not None else None
         if found is None:
             found = next((e for e in account.extensions if e.number == text), None)
         if found is None:
@@ -475,7 +478,3 @@ class CallEngine:
 
 def _e164(account: Account, ext: Extension) -> str:
     return ext.phone_number or account.main_number
-
-
-def _digits(value: object) -> bool:
-    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())

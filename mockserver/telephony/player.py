@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from mockserver.storage.outage import Outage
 from mockserver.telephony.activity import office_day
 from mockserver.telephony.engine import NAMESPACE, PLAYER_KEY, CallEngine
 from mockserver.telephony.scenario import PLACING, EngineDriver, Playback
@@ -64,8 +65,10 @@ class Player:
         poll: float = POLL,
         lease_seconds: float = LEASE_SECONDS,
         wall: Callable[[], float] = time.time,
+        outage: Outage | None = None,
     ) -> None:
         self.engine = engine
+        self.outage = outage or Outage(engine.store.last_event_position)  # said once
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.poll = poll
         self.lease_seconds = lease_seconds
@@ -124,8 +127,8 @@ class Player:
         while not stop.is_set():
             try:
                 wait = self.tick()
-            except Exception:  # a store hiccup must not end the office's day for good
-                log.exception("presence-mock activity player: a step failed")
+            except Exception as error:  # a store hiccup must not end the office's day for good
+                self.outage.report(error, "presence-mock activity player: a step failed")
                 wait = self.poll
             stop.wait(wait)
 
@@ -140,11 +143,16 @@ class Player:
         log.info("presence-mock activity: %s played here (%s)", record.get("name"), self.owner)
 
 
-def start_thread(engine: CallEngine) -> tuple[threading.Thread, threading.Event]:
+def start_thread(
+    engine: CallEngine, outage: Outage | None = None
+) -> tuple[threading.Thread, threading.Event]:
     """Run a player in a daemon thread (the gateway process; `flask run`)."""
     stop = threading.Event()
     thread = threading.Thread(
-        target=Player(engine).run, args=(stop,), name="presence-activity", daemon=True
+        target=Player(engine, outage=outage).run,
+        args=(stop,),
+        name="presence-activity",
+        daemon=True,
     )
     thread.start()
     return thread, stop

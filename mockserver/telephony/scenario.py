@@ -15,7 +15,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -26,6 +26,7 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
 from mockserver.errors import MockError
+from mockserver.inputs import MAX_JSON_DEPTH, TooLarge, quoted, read_capped
 from mockserver.telephony.engine import CallEngine
 
 SCHEMA_FILE = "scenario.schema.json"
@@ -46,10 +47,24 @@ ACTIONS = (
 PLACING = ("ring", "queue-call")  # the steps that place a call (and may label it)
 ON_CALL = ("answer", "hold", "unhold", "park", "pickup", "transfer", "end")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+# Bounds of what a scenario file may be (docs/calls.md): its size (256 KiB is about 4,500 steps,
+# read and checked in seconds; a real scenario is a few dozen), its nesting (the schema's deepest
+# is 4) and no YAML aliases (`*name`): none is needed, and a few of them nested make an "alias
+# bomb" that expands to billions of nodes.
+MAX_SCENARIO_BYTES = 256 << 10
+MAX_SCENARIO_DEPTH = MAX_JSON_DEPTH
+MAX_MESSAGE = 300  # characters of a problem's text: one line, never a whole document
+# libyaml where PyYAML was built with it (several times faster), else PyYAML's own.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be played: the message names the file, the step and the field."""
+
+
+class ScenarioLimit(ScenarioError):
+    """A scenario file past a stated limit (size, nesting, YAML aliases): the message names the
+    file and the limit; the CLI exits 2, as for a bad option."""
 
 
 class StepRefused(Exception):
@@ -92,25 +107,73 @@ def load(path: str | os.PathLike[str]) -> Scenario:
     """Read and check a scenario file (.yaml, .yml or .json)."""
     source = Path(path)
     try:
-        text = source.read_text("utf-8")
+        raw = read_capped(source, MAX_SCENARIO_BYTES, "scenario")
+    except TooLarge as error:
+        raise ScenarioLimit(str(error)) from None
     except OSError as error:
         raise ScenarioError(f"{source}: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(f"{source}: not UTF-8 text ({error.reason})") from None
     return parse(text, str(source))
 
 
 def parse(text: str, origin: str = "scenario") -> Scenario:
+    """A scenario from its text (YAML 1.1 reads JSON too), within the limits above."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SCENARIO_BYTES:
+        raise ScenarioLimit(f"{origin}: scenario files are limited to {MAX_SCENARIO_BYTES} bytes")
     try:
-        document = yaml.safe_load(text)  # YAML 1.1 reads JSON too
+        _check_events(text, origin)  # before anything is built: no alias, no deep nesting
+        document = yaml.load(text, Loader=_LOADER)  # a safe loader: plain data, no tags
     except yaml.YAMLError as error:
-        raise ScenarioError(f"{origin}: not YAML or JSON: {error}") from None
+        said = _cut(" ".join(str(error).split()))
+        raise ScenarioError(f"{origin}: not YAML or JSON: {said}") from None
     return from_document(document, origin)
+
+
+def _check_events(text: str, origin: str) -> None:
+    """One pass over the parser's events (no document is built): refuse an alias and nesting
+    deeper than MAX_SCENARIO_DEPTH, naming the line."""
+    depth = 0
+    deep = ScenarioLimit(f"{origin}: nested deeper than {MAX_SCENARIO_DEPTH} levels, the limit")
+    try:
+        events = list(_events(text))
+    except yaml.YAMLError as error:  # libyaml stops at 1000 levels, before the events come
+        if "nesting depth" in str(error):
+            raise deep from None
+        raise
+    for event in events:
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
+        if isinstance(event, yaml.AliasEvent):
+            raise ScenarioLimit(
+                f"{origin}: line {line}: YAML aliases (*{_cut(str(event.anchor), 40)}) are not "
+                "accepted in scenario files"
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_SCENARIO_DEPTH:
+                raise ScenarioLimit(
+                    f"{origin}: line {line}: nested deeper than {MAX_SCENARIO_DEPTH} levels, the "
+                    "limit of scenario files"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _events(text: str) -> Iterator[yaml.Event]:
+    yield from yaml.parse(text, Loader=_LOADER)
+
+
+def _cut(text: str, most: int = MAX_MESSAGE) -> str:
+    return text if len(text) <= most else text[: most - 3] + "..."
 
 
 def from_document(document: Any, origin: str = "scenario") -> Scenario:
     validator = Draft202012Validator(schema())
     problems = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if problems:
-        raise ScenarioError(f"{origin}: {_said(problems[0])}")
+        raise ScenarioError(_cut(f"{origin}: {' '.join(_said(problems[0]).split())}"))
     steps: list[Step] = []
     labels: set[str] = set()
     previous = 0.0
@@ -145,11 +208,12 @@ def _said(problem: ValidationError) -> str:
     description = problem.schema.get("description") if isinstance(problem.schema, dict) else None
     if problem.validator in ("oneOf", "anyOf") and description:
         where = _path(problem.absolute_path) or "the document"
-        return f"{where}: {problem.instance!r} is not valid: expected {description}"
+        return f"{where}: {quoted(problem.instance)} is not valid: expected {description}"
     deepest = min(problem.context or [problem], key=lambda e: -len(e.absolute_path))
     if deepest is not problem:
         return _said(deepest)
-    return f"{_path(problem.absolute_path) or 'the document'}: {problem.message}"
+    # jsonschema's message quotes the whole value: cut (a few hundred characters at most).
+    return f"{_path(problem.absolute_path) or 'the document'}: {_cut(problem.message)}"
 
 
 def _path(parts: Iterable[Any]) -> str:

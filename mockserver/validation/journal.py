@@ -7,7 +7,6 @@ entry is written as it comes; several worker processes use `scaleout.SharedJourn
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.http import Request
+from mockserver.inputs import load_json
 from mockserver.redaction import MASK, SECRET_NAMES, escape, mask_query, mask_text
 from mockserver.storage import Store
 from mockserver.validation.request_rules import RuleProblem
@@ -60,8 +60,10 @@ def _event_filters(request: Request) -> dict[str, Any]:
     if request.method not in ("POST", "PUT") or "/subscription" not in request.path:
         return {}
     try:
-        body = json.loads(request.body) if request.body else None
-    except ValueError:  # not JSON (the request rules have said so)
+        # The bounded parser: a body nested thousands deep was a RecursionError here, after the
+        # answer was made (the request rules have said what is wrong with it).
+        body = load_json(request.body) if request.body else None
+    except ValueError:  # not JSON, not UTF-8 or too deep
         return {}
     found = body.get("eventFilters") if isinstance(body, dict) else None
     if not isinstance(found, list):

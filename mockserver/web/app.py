@@ -65,9 +65,16 @@ def create_app(
     if os.environ.get("FLASK_RUN_FROM_CLI") == "true" and "run" in sys.argv[1:]:
         # `flask run` has no deliverer process (serve's): WebHooks go from a thread (issue 13).
         start_thread(
-            Deliverer(emulator.events, emulator.directory, emulator.clock, chaos=emulator.chaos)
+            Deliverer(
+                emulator.events,
+                emulator.directory,
+                emulator.clock,
+                chaos=emulator.chaos,
+                outage=emulator.outage,
+            )
         )
-        player.start_thread(emulator.telephony)  # and no player of office-day (issue 14)
+        # and no player of office-day (issue 14)
+        player.start_thread(emulator.telephony, emulator.outage)
     return app
 
 

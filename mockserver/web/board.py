@@ -23,8 +23,8 @@ from flask import (
 )
 
 from mockserver.directory.model import DND_STATUSES
-from mockserver.errors import InvalidParameter, JsonParseError, ResourceNotFound
-from mockserver.inputs import load_json
+from mockserver.errors import InvalidParameter, ResourceNotFound
+from mockserver.inputs import json_body
 from mockserver.operations import BOARD, CONTROLS_PREFIX, ROOT
 from mockserver.presence import parsing
 from mockserver.web import board_rows, controls
@@ -209,10 +209,7 @@ def read_switch() -> Response:
 
 def move_switch() -> Response:
     """`{"enabled": true|false}`: the board on or off for every worker sharing the store."""
-    try:
-        body = load_json(request.get_data() or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise JsonParseError() from None
+    body = json_body(request.get_data())
     if not isinstance(body, dict) or set(body) != {"enabled"}:
         raise InvalidParameter("enabled", message="Expected a JSON object with enabled.")
     if not isinstance(body["enabled"], bool):

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request
 
 from mockserver.config import ACTIVITIES
 from mockserver.errors import InvalidParameter, JsonParseError
-from mockserver.inputs import load_json
+from mockserver.inputs import json_body
 from mockserver.operations import CALLS, CONTROLS_PREFIX
 from mockserver.presence.parsing import update_body
 from mockserver.telephony.engine import CallEngine
@@ -47,11 +47,7 @@ def _engine() -> CallEngine:
 
 def _json_object() -> dict[str, Any]:
     """The request's JSON object ({} for no body); CMN-103 for anything else."""
-    raw = request.get_data()
-    try:
-        body = load_json(raw) if raw.strip() else {}
-    except (ValueError, UnicodeDecodeError):
-        raise JsonParseError() from None
+    body = json_body(request.get_data(), empty={})
     if not isinstance(body, dict):
         raise JsonParseError()
     return body

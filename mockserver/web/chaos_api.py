@@ -13,8 +13,8 @@ import time
 from flask import Blueprint, Response, request
 
 from mockserver.chaos import NETWORK_FAULTS, broken_body, hang_up, stall
-from mockserver.errors import InternalError, JsonParseError, MockError, RateLimited
-from mockserver.inputs import load_json
+from mockserver.errors import InternalError, RateLimited, ServiceUnavailable
+from mockserver.inputs import json_body
 from mockserver.operations import CHAOS_CONTROLS, CONTROLS_PREFIX
 from mockserver.platform.ratelimit import PENALTY
 from mockserver.web import controls
@@ -25,14 +25,6 @@ from mockserver.web.routing import register
 blueprint = Blueprint("chaos", __name__, url_prefix=CONTROLS_PREFIX)
 blueprint.before_request(controls.locked)  # the same lock as every other /_mock/ control
 UNAVAILABLE_RETRY = 10  # seconds in a 503's Retry-After unless the rule says (decisions.md)
-
-
-class ServiceUnavailable(MockError):
-    """503 CMN-201, the platform's 'Service Temporary Unavailable' (contract 4, codes table)."""
-
-    status = 503
-    error_code = "CMN-201"
-    template = "Service Temporary Unavailable"
 
 
 def begin(now: State) -> Response | None:
@@ -100,10 +92,7 @@ def read_chaos() -> Response:
 
 def set_chaos() -> Response:
     """Replace the run-time rules: {"seed": N, "rules": [{"latency": "800ms", ...}, ...]}."""
-    try:
-        body = load_json(request.get_data() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise JsonParseError() from None
+    body = json_body(request.get_data(), empty={})
     return json_response(emulator().chaos.set(body))
 
 

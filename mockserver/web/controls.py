@@ -5,7 +5,6 @@ Never part of the RingCentral surface; a test or a developer drives the emulator
 
 from __future__ import annotations
 
-import math
 import secrets
 
 from flask import Blueprint, Response, request
@@ -14,12 +13,13 @@ from mockserver.config import ConfigError, Settings
 from mockserver.errors import (
     InvalidAuthorizationHeader,
     InvalidParameter,
-    JsonParseError,
     ResourceNotFound,
+    ServiceUnavailable,
 )
-from mockserver.inputs import is_digits, load_json
+from mockserver.inputs import is_finite_number, json_body, whole_number
 from mockserver.operations import CONTROLS, CONTROLS_PREFIX
 from mockserver.redaction import mask_address
+from mockserver.storage.outage import RETRY_AFTER
 from mockserver.web.context import emulator
 from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
@@ -55,13 +55,19 @@ def locked() -> Response | None:
 
 
 def health() -> Response:
-    directory = emulator().directory
-    body = {
-        "status": "ok",
+    """`ok` with the directory's size; while the store cannot be reached, 503 CMN-201 with
+    Retry-After and `"store": "down"` (probed now, with the store's short timeouts)."""
+    found = emulator()
+    directory = found.directory
+    counts = {
         "accounts": len(directory.accounts),
         "extensions": sum(len(a.extensions) for a in directory.accounts),
     }
-    return json_response(body)
+    if not found.outage.check():
+        down = ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
+        body = {**down.to_body(), "status": "unavailable", "store": "down", **counts}
+        return json_response(body, status=down.status, extra=down.headers)
+    return json_response({"status": "ok", "store": "ok", **counts})
 
 
 def reset() -> Response:
@@ -98,10 +104,7 @@ def move_clock() -> Response:
     it s seconds from real time, `{"advance": s}` moves it forward, `{"freeze": true|false}`
     stops or restarts it; given together they apply in that order. Out-of-range or ill-typed
     values are a 400 naming the field, and nothing changes (docs/decisions.md)."""
-    try:
-        body = load_json(request.get_data() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise JsonParseError() from None
+    body = json_body(request.get_data(), empty={})
     if not isinstance(body, dict) or not body:
         raise InvalidParameter(
             "advance", message="Expected a JSON object with advance, offset or freeze."
@@ -110,7 +113,7 @@ def move_clock() -> Response:
         if name not in CLOCK_FIELDS:
             raise InvalidParameter(name)
     for name in ("offset", "advance"):
-        if name in body and not _finite_number(body[name]):
+        if name in body and not is_finite_number(body[name]):
             raise InvalidParameter(name)
     if "freeze" in body and not isinstance(body["freeze"], bool):
         raise InvalidParameter("freeze")
@@ -118,10 +121,6 @@ def move_clock() -> Response:
         offset=body.get("offset"), advance=body.get("advance"), freeze=body.get("freeze")
     )
     return read_clock()
-
-
-def _finite_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def delivered_events() -> Response:
@@ -148,9 +147,10 @@ def _whole(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not is_digits(raw, 12):
+    found = whole_number(raw, 12)
+    if found is None:
         raise InvalidParameter(name)
-    return int(raw)
+    return found
 
 
 register(

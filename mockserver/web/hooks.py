@@ -9,7 +9,9 @@
   count in the Auth group, keyed by the client plus the username of a password grant, since
   there is no user yet (docs/decisions.md);
 * errors: every error, Flask's own 404 and 405 included, is answered in the platform's shape;
-  a bug is logged and answered as a 500 in that shape, never as an HTML page;
+  a bug is logged and answered as a 500 in that shape, never as an HTML page; a store that
+  cannot be reached is 503 CMN-201 with Retry-After, said in the log once per outage, and while
+  it lasts requests are refused so before they touch it (storage/outage.py);
 * after: the request and its verdict go to the journal, and one log line is written: method,
   path and query (credentials masked, control characters escaped: redaction.py), status, time,
   the journal's verdict (`-` outside /restapi) and the error code of an error. (The rate-limit
@@ -32,12 +34,14 @@ from mockserver.errors import (
     MethodNotAllowed,
     MockError,
     ResourceNotFound,
+    ServiceUnavailable,
 )
 from mockserver.redaction import escape, mask_query, mask_text, query_text
 from mockserver.schemas import SchemaViolation
+from mockserver.storage.outage import RETRY_AFTER, is_outage
 from mockserver.validation import request_rules
 from mockserver.web import chaos_api
-from mockserver.web.context import State
+from mockserver.web.context import State, emulator
 from mockserver.web.forms import form_fields
 from mockserver.web.limits import past_limits, refusal
 from mockserver.web.rendering import error_response
@@ -45,6 +49,7 @@ from mockserver.web.rendering import error_response
 log = logging.getLogger("presence_mock")
 JUDGED_PREFIX = "/restapi/"
 NO_ANSWER = frozenset({"reset", "empty", "stall"})  # faults that send no status line
+HEALTH = "controls.health"  # answers for itself, store down or not
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
@@ -59,9 +64,11 @@ def install(app: Flask) -> None:
 def prepare() -> Response | None:
     current = request._get_current_object()  # type: ignore[attr-defined]
     now = g.state = State.begin(current, time.perf_counter())
+    if current.endpoint != HEALTH and not now.emulator.outage.available():
+        return error_response(store_unavailable())
     # Issue 16: latency and faults, one cheap check when there are no rules (web/chaos_api.py).
-    chaos = now.emulator.chaos.armed() or "HTTP_PREFER" in current.environ
-    if chaos and current.path.startswith(JUDGED_PREFIX):
+    judged = current.path.startswith(JUDGED_PREFIX)
+    if judged and (now.emulator.chaos.armed() or "HTTP_PREFER" in current.environ):
         broken = chaos_api.begin(now)
         if broken is not None:
             return broken
@@ -107,11 +114,16 @@ def finish(response: Response) -> Response:
         return response
     if now.fault is not None:
         response = chaos_api.finish(now, response)
-    if now.judged:
+    if now.judged and not now.emulator.outage.down:
         status = 0 if now.fault in NO_ANSWER else response.status_code
-        now.emulator.journal.record(
-            now.described(), now.problems, status, now.error_code, now.fault
-        )
+        try:
+            now.emulator.journal.record(
+                now.described(), now.problems, status, now.error_code, now.fault
+            )
+        except Exception as error:  # the store went away while the request was served
+            if not is_outage(error):
+                raise
+            now.emulator.outage.failed(error)
     if log.isEnabledFor(logging.INFO):
         _log_line(now, response.status_code)
     return response
@@ -152,8 +164,15 @@ def http_error(error: HTTPException) -> Response:
     return error_response(refusal(request, error.code or 400, message))
 
 
+def store_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
+
+
 def unexpected_error(error: Exception) -> Response:
     if isinstance(error, SchemaViolation):
         raise error  # our answer broke its schema: a test must see it, not a 500
+    if is_outage(error):  # not a bug: the store is down (said once, in Outage)
+        emulator().outage.failed(error)
+        return error_response(store_unavailable())
     log.exception("unexpected error on %s %s", escape(request.method), escape(request.path))
     return error_response(InternalError())

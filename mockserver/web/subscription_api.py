@@ -13,7 +13,7 @@ from flask import Response
 
 from mockserver.errors import InvalidParameter, JsonParseError
 from mockserver.events.subscriptions import PATH, WEBSOCKET, Subscription
-from mockserver.inputs import load_json
+from mockserver.inputs import json_body
 from mockserver.web.context import State, state
 from mockserver.web.rendering import empty_response, json_response
 
@@ -23,13 +23,7 @@ LIST_SCHEMA = "subscription-list-resource"
 
 def _body(now: State) -> Any:
     """The JSON body, or None when there is none (PUT's renew)."""
-    raw = now.request.get_data()
-    if not raw.strip():
-        return None
-    try:
-        return load_json(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise JsonParseError() from None
+    return json_body(now.request.get_data())
 
 
 def _info(now: State, subscription: Subscription) -> Response:
