@@ -3,7 +3,8 @@
 One `event: presence` per logged change, `id:` its position, `data:` the change as
 `LoggedChange.to_wire()` shows it. `after` (or the browser's `Last-Event-ID` on a reconnect)
 replays what was logged after that position first; without either the stream starts at the
-newest change. CORS is open: the board's page is served by the REST port, another origin.
+newest change. The board's page is served by the REST port, another origin: the stream allows
+that origin only (`access.stream_origin`), never any origin.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
+from mockserver.access import stream_origin
 from mockserver.errors import InvalidParameter
 from mockserver.events.log import LoggedChange
 from mockserver.inputs import is_digits
@@ -22,7 +24,12 @@ from mockserver.inputs import is_digits
 KEEPALIVE = 15.0  # seconds between comment lines while nothing happens (proxies, dead clients)
 BACKLOG_PAGE = 500
 QUEUE_LIMIT = 1000  # batches a slow reader may fall behind before it is dropped
-CORS = {"Access-Control-Allow-Origin": "*"}
+
+
+def cors(request: web.Request) -> dict[str, str]:
+    """The board's origin may read the stream; another origin gets no allowance."""
+    allowed = stream_origin(request.headers.get("Origin"), request.headers.get("Host"))
+    return {"Access-Control-Allow-Origin": allowed, "Vary": "Origin"} if allowed else {}
 
 
 class Streams:
@@ -64,10 +71,10 @@ def stream_handler(
         try:
             position = _start(request, await asyncio.to_thread(last))
         except InvalidParameter as error:
-            return web.json_response(error.to_body(), status=error.status, headers=CORS)
+            return web.json_response(error.to_body(), status=error.status, headers=cors(request))
         response = web.StreamResponse(
             headers={
-                **CORS,
+                **cors(request),
                 "Content-Type": "text/event-stream",
                 "Cache-Control": "no-cache",
                 "X-Accel-Buffering": "no",
