@@ -196,6 +196,12 @@ def _control_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--controls-token", help="the bearer secret /_mock/ asks for (token)")
     parser.add_argument(
+        "--allowed-hosts",
+        metavar="HOST[,HOST...]",
+        help="host names (or patterns: *.lan) clients may reach the server by, besides "
+        "localhost, IP addresses and --host (DNS rebinding); '*' allows any",
+    )
+    parser.add_argument(
         "--no-board",
         dest="board",
         action="store_const",
