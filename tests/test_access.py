@@ -172,14 +172,14 @@ def _writes(emulator: Emulator) -> list[tuple[str, str, dict[str, Any] | None]]:
 
 def _state(client: Any, emulator: Emulator) -> dict[str, Any]:
     user = _writes(emulator)[3][1].rsplit("/", 1)[1]
-    row = client.get(f"/_mock/board/extensions/{user}").get_json()
+    row = client.get(f"/_mock/board/extensions/{user}").get_json()["presence"]
     return {
         "clock": client.get("/_mock/clock").get_json()["offset"],
         "switch": client.get("/_mock/board/switch").get_json(),
         "activity": client.get("/_mock/activity").get_json(),
         "chaos": client.get("/_mock/chaos").get_json(),
         "calls": client.get("/_mock/calls").get_json(),
-        "presence": {k: row.get(k) for k in ("userStatus", "dndStatus")},
+        "presence": {k: row[k] for k in ("userStatus", "dndStatus", "message")},
         "events": client.get("/_mock/event-log").get_json()["last"],
     }
 
