@@ -50,7 +50,7 @@ class Settings:
     workers: int = field(default_factory=default_workers)
     # /_mock/: on (open), off (gone but health), token (a bearer secret, controls_token)
     controls: str = "on"
-    controls_token: str | None = None
+    controls_token: str | None = field(default=None, repr=False)
     # Who may reach the servers by name (DNS rebinding): host names or patterns, comma-separated,
     # besides localhost, IP literals and --host (mockserver/access.py).
     allowed_hosts: str | None = None
@@ -75,6 +75,13 @@ class Settings:
     # REST port + 1 (a free one when the REST port is 0); 0: a free port (logged at start).
     gateway_port: int | None = None
     board: bool = True  # issue 15: the presence board at /_mock/board (and `/`)
+    # Gateway bounds (docs/security.md): seconds between the gateway's pings of a socket, which
+    # a client's own frames never put off; a pong must come within 10 s (or half of this).
+    gateway_ping: float = 30.0
+    # Secrets kept off the command line (`ps` shows every process's arguments to every user):
+    # files whose first line is the controls token or the credentials secret (with_secret_files).
+    controls_token_file: str | None = None
+    credentials_secret_file: str | None = None
 
     def __post_init__(self) -> None:
         # Checked here, so a flag, a variable and a create_app() mapping all get the same
@@ -90,6 +97,9 @@ class Settings:
         gateway = self.gateway_port
         _require(
             gateway is None or 0 <= gateway <= 65535, "gateway_port", gateway, "a port 0..65535"
+        )
+        _require(
+            0 < self.gateway_ping <= 3600, "gateway_ping", self.gateway_ping, "0 < seconds <= 3600"
         )
         for name, allowed in (
             ("rate_limits", RATE_LIMIT_MODES),
@@ -146,6 +156,37 @@ def with_credentials_secret(settings: Settings) -> Settings:
     if not settings.random_credentials:
         return settings
     return settings.override(credentials_secret=secrets.token_urlsafe(32))
+
+
+SECRET_FILES = (
+    ("controls_token_file", "controls_token"),
+    ("credentials_secret_file", "credentials_secret"),
+)
+
+
+def with_secret_files(settings: Settings) -> Settings:
+    """Settings with each secret file read into its secret (the file's first line, without its
+    line end). A secret given both ways, or a file that cannot be read or is empty, is refused in
+    one line that names the option, never the secret."""
+    found: dict[str, Any] = {}
+    for file_name, secret_name in SECRET_FILES:
+        path = getattr(settings, file_name)
+        if path is None:
+            continue
+        flag = "--" + file_name.replace("_", "-")
+        if getattr(settings, secret_name) is not None:
+            other = "--" + secret_name.replace("_", "-")
+            raise ConfigError(f"{flag}: {other} is given too; give one of them")
+        try:
+            with open(path, encoding="utf-8") as source:
+                value = source.readline(64 * 1024).rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise ConfigError(f"{flag} {path}: {reason}") from None
+        if not value:
+            raise ConfigError(f"{flag} {path}: the first line is empty")
+        found[secret_name] = value
+    return dataclasses.replace(settings, **found) if found else settings
 
 
 def _require(ok: bool, name: str, value: object, expected: str) -> None:

@@ -17,9 +17,10 @@ from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
 from mockserver.web.app import create_app
 
-# pytester: the contract kit is tested by running it (test_contract_kit.py); redis_server: its
-# skips for want of a redis-server are reported as one line.
-pytest_plugins = ["pytester", "tests.redis_server"]
+# network_guard: no process of the run may look up a name or connect off this machine; pytester:
+# the contract kit is tested by running it (test_contract_kit.py); redis_server: its skips for
+# want of a redis-server are reported as one line.
+pytest_plugins = ["tests.network_guard", "pytester", "tests.redis_server"]
 
 
 @pytest.fixture(scope="session")

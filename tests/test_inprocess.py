@@ -12,6 +12,7 @@ from ringcentral import SDK
 
 from mockserver import PresenceMock
 from mockserver.inprocess.mock import SANDBOX
+from tests.live_server import free_port
 
 ME = "/restapi/v1.0/account/~/extension/~/presence"
 
@@ -52,18 +53,19 @@ def test_the_sandbox_url_is_served_too_and_state_is_per_mock():
 
 
 def test_decorator_and_reset():
-    mock = PresenceMock("https://example.test")
+    base = f"http://127.0.0.1:{free_port()}"  # nothing listens there: no lookup, a refusal
+    mock = PresenceMock(base)
 
     @mock
     def call() -> int:
-        return requests.get("https://example.test/restapi/v1.0/account/~/presence").status_code
+        return requests.get(f"{base}/restapi/v1.0/account/~/presence").status_code
 
     assert call() == 401
     assert len(mock.requests) == 1
     mock.reset()
     assert mock.requests == []
     with pytest.raises(requests.ConnectionError):  # stopped: nothing intercepted any more
-        requests.get("https://example.test/restapi/v1.0/account/~/presence", timeout=1)
+        requests.get(f"{base}/restapi/v1.0/account/~/presence", timeout=1)
 
 
 def test_fixture_records_what_a_client_sends(presence_mock):

@@ -4,12 +4,17 @@ synchronous client), and the REST calls around it: login, wstoken, a PUT of pres
 from __future__ import annotations
 
 import json
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from websockets.client import ClientProtocol
+from websockets.frames import Close
+from websockets.protocol import State
 from websockets.sync.client import ClientConnection, connect
+from websockets.uri import parse_uri
 
 from tests.test_workers import login
 
@@ -99,3 +104,49 @@ class Socket:
 
     def close(self) -> None:
         self.connection.close()
+
+
+class NonReader:
+    """A WebSocket client that completes the upgrade, then only sends: the `websockets`
+    library's sans-I/O protocol over a plain socket, so nothing reads in the background (its
+    own client would, and would answer pings)."""
+
+    def __init__(self, uri: str) -> None:
+        where = parse_uri(uri)
+        self.protocol = ClientProtocol(where)
+        self.socket = socket.create_connection((where.host, where.port), timeout=10)
+        self.protocol.send_request(self.protocol.connect())
+        self.socket.sendall(b"".join(self.protocol.data_to_send()))
+        while self.protocol.state is State.CONNECTING and (data := self.socket.recv(65536)):
+            self.protocol.receive_data(data)
+        if self.protocol.state is not State.OPEN:
+            raise ConnectionError(f"the upgrade failed: {self.protocol.handshake_exc}")
+
+    def send(self, text: str) -> None:
+        self.protocol.send_text(text.encode())
+        self.socket.sendall(b"".join(self.protocol.data_to_send()))
+
+    def ended(self, within: float) -> bool:
+        """Read (at last) what the gateway sent: has it ended the connection within `within`
+        seconds (a FIN or a reset after whatever it wrote)?"""
+        deadline = time.monotonic() + within
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                self.socket.settimeout(left)
+                data = self.socket.recv(1 << 20)
+                if not data:
+                    return True
+                self.protocol.receive_data(data)
+        except TimeoutError:
+            return False
+        except OSError:
+            return True  # reset
+        return False
+
+    def close_code(self) -> int | None:
+        """The code of the close frame the gateway sent, if one came (read by `ended`)."""
+        received = self.protocol.close_rcvd
+        return received.code if isinstance(received, Close) else None
+
+    def close(self) -> None:
+        self.socket.close()

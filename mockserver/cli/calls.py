@@ -331,6 +331,8 @@ def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
     env = dict(os.environ)
     if settings.controls_token:
         env[ENV_PREFIX + "CONTROLS_TOKEN"] = settings.controls_token
+        # The token itself, read already: a file named beside it would be refused as a second one.
+        env.pop(ENV_PREFIX + "CONTROLS_TOKEN_FILE", None)
     started = []
     wait = ["--wait-for-server", str(STARTUP_SECONDS)]
     if settings.scenario:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TARGET = "http://127.0.0.1:8080"
+# What the operator names for `record` to scrub besides what it always scrubs (comma lists).
+RECORD_VARIABLES = ("PRESENCE_MOCK_SCRUB_FIELD", "PRESENCE_MOCK_SCRUB_HEADER")
 
 
 def add_record(commands: Any) -> None:
@@ -27,17 +29,44 @@ def add_record(commands: Any) -> None:
     )
     record.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     record.add_argument("--port", type=int, default=8080, help="port to listen on (8080; 0: any)")
+    record.add_argument(
+        "--scrub-field",
+        action="append",
+        default=[],
+        metavar="NAME[,NAME...]",
+        help="also replace the value of every JSON key, form field and query parameter NAME "
+        "(any case; repeatable; PRESENCE_MOCK_SCRUB_FIELD)",
+    )
+    record.add_argument(
+        "--scrub-header",
+        action="append",
+        default=[],
+        metavar="NAME[,NAME...]",
+        help="also replace the value of every request and response header NAME "
+        "(repeatable; PRESENCE_MOCK_SCRUB_HEADER)",
+    )
     record.set_defaults(run=run_record)
+
+
+def _names(given: list[str], variable: str) -> list[str]:
+    """The names of repeated flags and comma lists, and of the variable's comma list."""
+    texts = [*given, os.environ.get(variable, "")]
+    return [name.strip() for text in texts for name in text.split(",") if name.strip()]
 
 
 def run_record(args: argparse.Namespace) -> int:
     from mockserver.cli import servers
     from mockserver.cli.logs import configure
     from mockserver.recording.proxy import Recorder, proxy_app
+    from mockserver.recording.scrub import Scrubber
 
     configure("info", "text")
     port = args.port or _free_port(args.host)
-    recorder = Recorder(args.target, args.out)
+    scrubber = Scrubber(
+        fields=_names(args.scrub_field, RECORD_VARIABLES[0]),
+        headers=_names(args.scrub_header, RECORD_VARIABLES[1]),
+    )
+    recorder = Recorder(args.target, args.out, scrubber)
     logging.getLogger("presence_mock").info(
         "presence-mock record: http://%s:%d -> %s, writing %s",
         args.host,
@@ -121,7 +150,14 @@ def add_coverage(commands: Any) -> None:
     coverage.add_argument("--journal", help="read a saved GET /_mock/requests answer instead")
     coverage.add_argument("--json", dest="json_out", help="write the report as JSON here")
     coverage.add_argument("--junit", help="write the report as JUnit XML here")
-    coverage.add_argument("--controls-token", help="the bearer secret of a locked /_mock/")
+    coverage.add_argument(
+        "--controls-token",
+        help="the bearer secret of a locked /_mock/ (visible in ps: prefer the file or "
+        "PRESENCE_MOCK_CONTROLS_TOKEN)",
+    )
+    coverage.add_argument(
+        "--controls-token-file", metavar="PATH", help="read --controls-token from PATH's first line"
+    )
     coverage.add_argument(
         "--fail-under", type=float, help="exit 1 when fewer than this percent of items are covered"
     )
@@ -136,7 +172,8 @@ def run_coverage(args: argparse.Namespace) -> int:
     if args.journal:
         entries = json.loads(Path(args.journal).read_text(encoding="utf-8"))
     else:
-        headers = {"Authorization": f"Bearer {args.controls_token}"} if args.controls_token else {}
+        token = _controls_token(args)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         answer = requests.get(
             f"{args.target.rstrip('/')}/_mock/requests", headers=headers, timeout=30
         )
@@ -151,6 +188,16 @@ def run_coverage(args: argparse.Namespace) -> int:
     if args.fail_under is not None and 100 * found.ratio() < args.fail_under:
         return 1
     return 0
+
+
+def _controls_token(args: argparse.Namespace) -> str | None:
+    """The flag, else the file, else PRESENCE_MOCK_CONTROLS_TOKEN (as serve reads them)."""
+    from mockserver.config import ENV_PREFIX, Settings, with_secret_files
+
+    found = with_secret_files(
+        Settings(controls_token=args.controls_token, controls_token_file=args.controls_token_file)
+    )
+    return found.controls_token or os.environ.get(ENV_PREFIX + "CONTROLS_TOKEN") or None
 
 
 def _free_port(host: str) -> int:

@@ -23,6 +23,7 @@ from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
 from mockserver.config import (
     ACTIVITIES,
+    ENV_PREFIX,
     LOG_FORMATS,
     LOG_LEVELS,
     MAX_EXTENSIONS,
@@ -34,6 +35,7 @@ from mockserver.config import (
     unknown_variables,
     variable_names,
     with_credentials_secret,
+    with_secret_files,
 )
 from mockserver.directory.fixtures import FixtureError
 from mockserver.emulator import directory_for, login_of
@@ -116,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
         help="port of the WebSocket gateway and the event stream, 0..65535 (default: --port + 1; "
         "0: a free one, logged)",
     )
+    serve.add_argument(
+        "--gateway-ping",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between the gateway's pings of each socket; one not answered with a pong "
+        "within 10 s (or half of SECONDS) is closed (30)",
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="least level logged (info)")
     serve.add_argument(
         "--log-format",
@@ -194,7 +203,15 @@ def _control_options(parser: argparse.ArgumentParser) -> None:
         choices=["on", "off", "token"],
         help="/_mock/ open (on, the default), gone but health (off), or behind --controls-token",
     )
-    parser.add_argument("--controls-token", help="the bearer secret /_mock/ asks for (token)")
+    parser.add_argument(
+        "--controls-token",
+        metavar="TOKEN",
+        help="the bearer secret /_mock/ asks for (token); visible in ps: prefer the file or "
+        "PRESENCE_MOCK_CONTROLS_TOKEN",
+    )
+    parser.add_argument(
+        "--controls-token-file", metavar="PATH", help="read --controls-token from PATH's first line"
+    )
     parser.add_argument(
         "--allowed-hosts",
         metavar="HOST[,HOST...]",
@@ -228,7 +245,13 @@ def _account_options(parser: argparse.ArgumentParser) -> None:
         "--credentials-secret",
         metavar="SECRET",
         help="derive the random credentials from SECRET (16+ characters; implies "
-        "--random-credentials): the same secret gives the same credentials everywhere",
+        "--random-credentials): the same secret gives the same credentials everywhere; "
+        "visible in ps: prefer the file or PRESENCE_MOCK_CREDENTIALS_SECRET",
+    )
+    parser.add_argument(
+        "--credentials-secret-file",
+        metavar="PATH",
+        help="read --credentials-secret from PATH's first line",
     )
 
 
@@ -237,7 +260,25 @@ def settings_from(args: argparse.Namespace) -> Settings:
     for name in ("rate_limit", "latency", "fault"):  # repeated flags: one comma-separated list
         if values.get(name):
             values[name] = ",".join(values[name])
-    return Settings.from_env(os.environ).override(**values)
+    return with_secret_files(Settings.from_env(os.environ).override(**values))
+
+
+# Secrets that may be given as flags, and where else they can come from.
+SECRET_FLAGS = {
+    "controls_token": ("--controls-token", "CONTROLS_TOKEN"),
+    "credentials_secret": ("--credentials-secret", "CREDENTIALS_SECRET"),
+}
+
+
+def warn_secret_flags(args: argparse.Namespace) -> None:
+    """One line per secret given as a flag: every user of the machine sees it in `ps`."""
+    for name, (flag, variable) in SECRET_FLAGS.items():
+        if getattr(args, name, None) is not None:
+            print(
+                f"presence-mock: warning: {flag} is visible to every user of this machine "
+                f"(ps); use {flag}-file PATH or {ENV_PREFIX}{variable} instead",
+                file=sys.stderr,
+            )
 
 
 ENV_NAMES = {
@@ -418,12 +459,15 @@ def _check_port_free(host: str, port: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     known = [*variable_names(), *CONTRACT_VARIABLES, *calls.CALL_VARIABLES]
+    known += issue16.RECORD_VARIABLES
     for line in unknown_variables(os.environ, known):
         print(line, file=sys.stderr)
     try:
         if getattr(args, "run", None) is not None:  # record, replay, drift, coverage
+            warn_secret_flags(args)
             return int(args.run(args))
         settings = settings_from(args)
+        warn_secret_flags(args)  # once the values are good: a refusal stays one line
         if args.command == "contract":
             from mockserver.cli.contract import run_contract
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import multiprocessing.util
+import os
 from typing import Any
 
 from flask import Flask
@@ -24,6 +25,7 @@ from granian.constants import Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
+from mockserver.scaleout.orphans import exit_with_parent
 from mockserver.scaleout.requestlog import flush_all
 
 # What the workers serve: set in the master before they are forked (see `serve`).
@@ -56,6 +58,7 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
     # The workers must be forked (not spawned) to find the app built.
     multiprocessing.set_start_method("fork", force=True)
     _flush_log_at_worker_exit()
+    _exit_with_master()
     gc.freeze()
     server = Granian(
         f"{__name__}:SERVED",
@@ -81,6 +84,15 @@ def _flush_log_at_worker_exit() -> None:
     atexit never runs there; multiprocessing's finalizers do. A child clears the finalizers it
     inherited and then runs the after-fork callbacks, so the finalizer is registered from one."""
     multiprocessing.util.register_after_fork(flush_all, _register_finalizer)
+
+
+def _exit_with_master() -> None:
+    """A worker stops when the master is gone (killed outright, it cannot stop them itself):
+    each forked worker starts a watchdog on the master (scaleout/orphans.py)."""
+    master = os.getpid()
+    multiprocessing.util.register_after_fork(
+        exit_with_parent, lambda _: exit_with_parent(master, "worker")
+    )
 
 
 def _register_finalizer(_: Any) -> None:

@@ -39,6 +39,10 @@ DEFAULT_EXPIRES_IN = 604_799  # Part A.7
 MAX_EXPIRES_IN = 315_360_000
 WEBSOCKET_EXPIRES_IN = 86_399  # Part A.12: ignored on input, renewed while the session lives
 LIMIT = 30  # per user and app (Part A.7, SUB-505)
+# Bounds of one subscription's filters, on both transports (docs/decisions.md GW-3): the
+# platform publishes no figure; beyond these a create or update is refused with CMN-101.
+MAX_FILTERS = 1000
+MAX_FILTER_LENGTH = 1024  # characters of one filter as given
 PATH = "/restapi/v1.0/subscription"
 
 # The handshake of a WebHook create: (address, validation token) -> raises a SUB error or not.
@@ -188,6 +192,12 @@ def parse_request(body: object, *, create: bool) -> Request:
         raise InvalidParameter("eventFilters")
     if not all(isinstance(f, str) and f for f in given):
         raise InvalidParameter("eventFilters")
+    if len(given) > MAX_FILTERS or any(len(f) > MAX_FILTER_LENGTH for f in given):
+        raise InvalidParameter(
+            "eventFilters",
+            message=f"Parameter [eventFilters] value is invalid. A subscription takes at most "
+            f"{MAX_FILTERS} event filters of at most {MAX_FILTER_LENGTH} characters each.",
+        )
     expires_in = body.get("expiresIn")
     if expires_in is not None and (
         not isinstance(expires_in, int)

@@ -14,7 +14,9 @@ import functools
 import logging
 import os
 import re
+import secrets
 import struct
+from collections.abc import Callable
 from socket import SO_LINGER, SOL_SOCKET
 from typing import Any
 
@@ -24,7 +26,8 @@ from mockserver.access import internals_shown
 from mockserver.chaos import Plan
 from mockserver.errors import MockError, ResourceNotFound
 from mockserver.events.log import LoggedChange
-from mockserver.gateway import access, frames
+from mockserver.gateway import access, bounds, frames
+from mockserver.gateway.bounds import Outbox
 from mockserver.gateway.core import Core, Delivered
 from mockserver.gateway.sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
 from mockserver.gateway.stream import Streams, stream_handler
@@ -32,9 +35,11 @@ from mockserver.gateway.tail import Tail
 
 log = logging.getLogger("presence_mock")
 SWEEP_EVERY = 1.0  # wall seconds between two looks at the emulator clock (timeouts, recovery)
-PING_EVERY = 30.0  # server pings (Part B §2.2); they do not reset the idle timer
-MAX_MESSAGE = 1 << 20
+MAX_MESSAGE = 1 << 20  # the largest frame a client may send (aiohttp closes with 1009 above)
 SUBSCRIPTION_PATH = re.compile(r"/restapi/v1\.0/subscription(?:/(?P<id>[^/]+))?/?")
+
+
+Cut = Callable[[tuple[int, str], str | None], None]  # (close code, reason), a last frame
 
 
 def _bearer(header: str | None) -> str:
@@ -51,7 +56,11 @@ class Gateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tail: Tail | None = None
         self._sweeper: asyncio.Task[None] | None = None
-        self._closing: set[asyncio.Task[bool]] = set()  # close handshakes a fault started
+        self._closing: set[asyncio.Task[Any]] = set()  # close handshakes under way
+        # Server pings (docs/security.md): every `ping_every` s whatever the client sends; a
+        # pong within `pong_wait` s (the platform's 10 s, or half the interval when shorter).
+        self.ping_every = core.emulator.settings.gateway_ping
+        self.pong_wait = min(bounds.PONG_WAIT, self.ping_every / 2)
 
     # -- the application ------------------------------------------------------------------------
     def application(self) -> web.Application:
@@ -101,24 +110,33 @@ class Gateway:
         """In the tail thread: what each subscribed session gets of these changes (the events
         core's matching), with what fault rules say of each (issue 16), then handed to the loop
         to send."""
-        out: list[tuple[Session, Notice, Plan | None]] = []
+        matched: list[tuple[Session, dict[str, Any], int]] = []
         for change in changes:
             for session in self.sessions.subscribed:
                 envelope = self.core.envelope(session.subscription, change)
                 if envelope is not None:
-                    # Rules count notifications going out on a socket (not those that wait).
-                    plan = self.core.plan() if session.send is not None else None
-                    out.append((session, Notice(envelope, change.position), plan))
+                    matched.append((session, envelope, change.position))
+        # A revoked OAuth session gets nothing more (its sockets are closed: `_revoke`).
+        ended = self.core.ended({s.grant.session_id for s, _, _ in matched}) if matched else set()
+        out: list[tuple[Session, Notice, Plan | None]] = []
+        for session, envelope, position in matched:
+            if session.grant.session_id not in ended:
+                # Rules count notifications going out on a socket (not those that wait).
+                plan = self.core.plan() if session.send is not None else None
+                out.append((session, Notice(envelope, position), plan))
         now = self.core.now() if any(plan is not None for _, _, plan in out) else 0.0
         assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._deliver, out, changes, now)
+        self._loop.call_soon_threadsafe(self._deliver, out, changes, now, ended)
 
     def _deliver(
         self,
         out: list[tuple[Session, Notice, Plan | None]],
         changes: list[LoggedChange],
         now: float,
+        ended: set[str] | None = None,
     ) -> None:
+        if ended:
+            self._revoke(ended)
         sent: list[Delivered] = []
         for session, notice, plan in out:
             # A subscription replaced or deleted meanwhile gets nothing more.
@@ -176,12 +194,36 @@ class Gateway:
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
 
+    # -- revoked OAuth sessions ------------------------------------------------------------------
+    def _revoke(self, ended: set[str]) -> None:
+        """The sessions of OAuth sessions that have ended (`POST /restapi/oauth/revoke`): their
+        sockets are closed with an Error frame and close code 4401, and they are forgotten at
+        once with their subscriptions (no recovery is possible without the OAuth session)."""
+        gone = [s for s in self.sessions.by_token.values() if s.grant.session_id in ended]
+        if not gone:
+            return
+        error = frames.encode(frames.error(frames.REVOKED))
+        for session in gone:
+            if session.cut is not None:
+                session.cut(bounds.REVOKED, error)
+        self.sessions.forget(gone)
+        task = asyncio.create_task(asyncio.to_thread(self._release, gone))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    def _release(self, sessions: list[Session]) -> None:
+        for session in sessions:
+            if self.core.recoveries.release(session) and session.subscription is not None:
+                self.core.forget(session.subscription)
+
     # -- timeouts and recovery, on the emulator's clock (Part A.13, A.14) -----------------------
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_EVERY)
             try:
                 now = await asyncio.to_thread(self.core.now)
+                oauth = {s.grant.session_id for s in self.sessions.by_token.values()}
+                self._revoke(await asyncio.to_thread(self.core.ended, oauth) if oauth else set())
                 for session in self.sessions.live():
                     if now - session.opened >= frames.ABSOLUTE_TIMEOUT:
                         self._end(session, frames.ABSOLUTE)
@@ -234,22 +276,36 @@ class Gateway:
         except MockError as error:  # Part A.11: 401 with the platform's error body
             return web.json_response(error.to_body(), status=error.status)
         wsc = request.query.get("wsc")
-        socket = web.WebSocketResponse(heartbeat=PING_EVERY, max_msg_size=MAX_MESSAGE)
+        # Pings are the gateway's own (`_keepalive`): aiohttp's heartbeat is put off by any
+        # frame the client sends, so a client that chatters and never reads would never be
+        # asked for a pong.
+        socket = web.WebSocketResponse(autoping=False, max_msg_size=MAX_MESSAGE)
         await socket.prepare(request)
         if wsc is not None and not WSC_TOKEN.fullmatch(wsc):
             await socket.send_str(frames.encode(frames.error(frames.BAD_WSC)))
             await socket.close()
             return socket
         self.sockets.add(socket)
-        outbox: asyncio.Queue[str] = asyncio.Queue()
+
+        def cut(why: tuple[int, str], last: str | None = None) -> None:
+            """End this socket now, what waits in its outbox let go (docs/security.md)."""
+            outbox.full = True
+            outbox.clear()
+            writer.cancel()
+            self._cut(socket, request, why, last)
+
+        outbox = Outbox(lambda: cut(bounds.NOT_READING))
         writer = asyncio.create_task(self._write(socket, outbox))
+        pong = Pong()
+        keepalive = asyncio.create_task(self._keepalive(socket, pong, cut))
         now = await asyncio.to_thread(self.core.now)
-        send = outbox.put_nowait  # one bound method: `drop` knows the socket by it
+        send = outbox.put  # one bound method: `drop` knows the socket by it
         restored = await self._restore(grant, wsc, now) if wsc is not None else None
         session, recovery = self.sessions.open(grant, now, send, wsc)
         if restored is not None and restored[0] == "Failed":
             recovery = restored
         session.close = lambda: send("")
+        session.cut = cut
         session.hang_up = functools.partial(self._hang_up, session, send, request, socket)
         send(frames.encode(frames.connection_details(now, session.wsc(), recovery)))
         if recovery == ("Successful", None):
@@ -257,17 +313,73 @@ class Gateway:
             self.core.journal([(session.token, notice) for notice in replayed])
         try:
             async for message in socket:
+                if message.type == WSMsgType.PING:
+                    await socket.pong(message.data)
+                    continue
+                if message.type == WSMsgType.PONG:
+                    pong.received(message.data)
+                    continue
                 if message.type != WSMsgType.TEXT:
                     if message.type == WSMsgType.BINARY:
                         send(frames.encode(frames.error(frames.MALFORMED)))
                     continue
                 session.last_message = await asyncio.to_thread(self.core.now)
-                send(await self._answer(session, message.data))
+                answer = await self._answer(session, message.data, cut)
+                if answer is not None:
+                    send(answer)
         finally:
             self.sessions.drop(session, send, await asyncio.to_thread(self.core.now))
             self.sockets.discard(socket)
             writer.cancel()
+            keepalive.cancel()
+            outbox.clear()  # what never went out is let go with the socket
         return socket
+
+    def _cut(
+        self,
+        socket: web.WebSocketResponse,
+        request: web.Request,
+        why: tuple[int, str],
+        last: str | None,
+    ) -> None:
+        task = asyncio.create_task(self._close(socket, request, why, last))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    @staticmethod
+    async def _close(
+        socket: web.WebSocketResponse, request: web.Request, why: tuple[int, str], last: str | None
+    ) -> None:
+        """A last frame and the close frame, if they go out within CLOSE_WAIT (a client that
+        does not read never takes them); then the connection is dropped whatever is unsent."""
+        code, reason = why
+        try:
+            async with asyncio.timeout(bounds.CLOSE_WAIT):
+                if last is not None and not socket.closed:
+                    await socket.send_str(last)
+                await socket.close(code=code, message=reason.encode())
+        except (TimeoutError, ConnectionError):
+            pass
+        finally:
+            if request.transport is not None:
+                request.transport.abort()  # close() would wait for the unsent bytes to drain
+
+    async def _keepalive(self, socket: web.WebSocketResponse, pong: Pong, cut: Cut) -> None:
+        """A ping every `ping_every` s, whatever the client sends meanwhile; a socket whose
+        pong does not come within `pong_wait` s is closed (the developer guide's heart-beats
+        page: a pong within 10 seconds)."""
+        while not socket.closed:
+            await asyncio.sleep(self.ping_every)
+            payload = pong.expect()
+            try:
+                async with asyncio.timeout(self.pong_wait):
+                    await socket.ping(payload)  # waits while the client does not read
+                    await pong.answered.wait()
+            except TimeoutError:
+                cut(bounds.NO_PONG, None)
+                return
+            except ConnectionError:
+                return
 
     async def _restore(self, grant: Any, token: str, now: float) -> Recovery | None:
         """A `wsc` this gateway does not hold (or no longer: another took it over): take the
@@ -291,7 +403,7 @@ class Gateway:
         return recovery
 
     @staticmethod
-    async def _write(socket: web.WebSocketResponse, outbox: asyncio.Queue[str]) -> None:
+    async def _write(socket: web.WebSocketResponse, outbox: Outbox) -> None:
         with contextlib.suppress(ConnectionResetError):
             while True:
                 text = await outbox.get()
@@ -300,12 +412,15 @@ class Gateway:
                     return
                 await socket.send_str(text)
 
-    async def _answer(self, session: Session, text: str) -> str:
+    async def _answer(self, session: Session, text: str, cut: Cut) -> str | None:
         try:
             frame = frames.parse(text)
         except frames.Malformed:
             return frames.encode(frames.error(frames.MALFORMED))
         if frame.type == "Heartbeat":
+            if len(text) > bounds.MAX_ECHO:  # echoed whole, so its size is capped
+                cut(bounds.ECHO_TOO_BIG, None)
+                return None
             return frames.encode(frames.heartbeat(frame))
         method = str(frame.meta["method"]).upper()
         path = str(frame.meta["path"]).partition("?")[0]
@@ -360,3 +475,21 @@ class Gateway:
 
 async def _call(action: Any) -> None:
     action()
+
+
+class Pong:
+    """The pong a socket owes: its payload, and whether it came (a pong with any other payload,
+    such as an unasked one, does not count)."""
+
+    def __init__(self) -> None:
+        self.payload = b""
+        self.answered = asyncio.Event()
+
+    def expect(self) -> bytes:
+        self.payload = secrets.token_bytes(8)
+        self.answered.clear()
+        return self.payload
+
+    def received(self, data: bytes) -> None:
+        if data == self.payload:
+            self.answered.set()

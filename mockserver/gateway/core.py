@@ -23,7 +23,7 @@ from mockserver.events.subscriptions import WEBSOCKET, Subscription, Subscriptio
 from mockserver.gateway.recovery import Recoveries
 from mockserver.gateway.sessions import Notice
 from mockserver.http import Request
-from mockserver.platform.tokens import Caller
+from mockserver.platform.tokens import SESSION, Caller
 from mockserver.platform.wstokens import WsGrant
 
 log = logging.getLogger("presence_mock")
@@ -58,6 +58,13 @@ class Core:
 
     def resolve(self, token: str) -> WsGrant:
         return self.emulator.ws_tokens.resolve(token)
+
+    def ended(self, oauth_sessions: Iterable[str]) -> set[str]:
+        """Those of these OAuth sessions that have ended (revoked, or gone from the store):
+        one round trip to the store."""
+        ids = sorted(set(oauth_sessions))
+        found = self.emulator.store.get_many([(SESSION, i) for i in ids])
+        return {i for i, record in zip(ids, found, strict=True) if record is None}
 
     def caller(self, grant: WsGrant) -> Caller:
         return self._caller(grant.extension_id, grant.client_id)

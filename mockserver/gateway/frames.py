@@ -30,14 +30,18 @@ ABSOLUTE = "WSG-903"
 NO_SUBSCRIPTION = "WSG-1005"  # recovery: the session had no subscription (or is gone)
 OTHER_SESSION = "WSG-1003"  # recovery: a different OAuth session
 BAD_WSC = "WSG-400"  # a malformed recovery token: the socket is closed (Part B §2.7)
+# The OAuth session was revoked: the code the upgrade answers that session's tokens with (401),
+# then the socket is closed (docs/decisions.md GW-4).
+REVOKED = "OAU-213"
 
 # Part A.14 names the codes, not the statuses: docs/decisions.md (issue 13).
-ERROR_STATUS = {MALFORMED: 400, BAD_WSC: 400, IDLE: 408, ABSOLUTE: 408}
+ERROR_STATUS = {MALFORMED: 400, BAD_WSC: 400, IDLE: 408, ABSOLUTE: 408, REVOKED: 401}
 ERROR_MESSAGES = {
     MALFORMED: "Unable to parse the message.",
     IDLE: "Connection closed: idle timeout expired.",
     ABSOLUTE: "Connection closed: absolute timeout expired.",
     BAD_WSC: "Invalid recovery token (wsc).",
+    REVOKED: "Token not found",
 }
 
 

@@ -13,20 +13,16 @@ stops with SIGTERM/SIGINT (aiohttp's own handling), and on its own when the mast
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import logging
 import multiprocessing
 import os
 import socket
-from typing import Any
 
 from mockserver.emulator import Emulator
 
 log = logging.getLogger("presence_mock")
 BACKLOG = 2048
-ORPHAN_CHECK = 1.0  # seconds between two looks at the parent
 STOP_TIMEOUT = 5.0
 
 
@@ -73,6 +69,7 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
     from mockserver.events.delivery import Deliverer, start_thread
     from mockserver.gateway.app import Gateway
     from mockserver.gateway.core import Core
+    from mockserver.scaleout.orphans import exit_with_parent
     from mockserver.telephony import player
 
     core = Core(emulator)
@@ -93,12 +90,9 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
         emulator.telephony.start_activity(settings.activity, settings.activity_rate, settings.seed)
     _, stop_player = player.start_thread(emulator.telephony)  # issue 14 item 4
 
-    async def watch_parent(_: web.Application) -> Any:
-        task = asyncio.create_task(_orphan_watch(parent))
-        yield
-        task.cancel()
-
-    app.cleanup_ctx.append(watch_parent)
+    # Stops this process as SIGTERM would once the master is gone (a thread: it does so even
+    # while the event loop is busy).
+    exit_with_parent(parent, "gateway")
     # What is built so far (the directory, the app) lives as long as the process: out of the
     # collector's sight, a full collection does not walk it again and again (as in the workers).
     gc.freeze()
@@ -117,12 +111,3 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
         stop_deliveries.set()
         stop_player.set()
         core.close()
-
-
-async def _orphan_watch(parent: int) -> None:
-    """The master was killed without stopping us (SIGKILL): stop, as SIGTERM would."""
-    while os.getppid() == parent:
-        await asyncio.sleep(ORPHAN_CHECK)
-    log.warning("presence-mock gateway: serve is gone, stopping")
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(os.getpid(), 15)

@@ -49,6 +49,8 @@ class Session:
         default_factory=lambda: deque(maxlen=frames.RECOVERY_BUFFER_SIZE)
     )
     close: Callable[[], None] | None = None  # ends the live socket (a later socket took over)
+    # Cuts the live socket at once: ((close code, reason), a last frame or None).
+    cut: Callable[[tuple[int, str], str | None], None] | None = None
     ending: bool = False  # a timeout's Error frame is sent, the socket is closing
     # Breaks the live socket as a `webSocketSession` fault rule says: (fault, stall, now).
     hang_up: Callable[[str, float, float], None] | None = None
@@ -153,7 +155,15 @@ class Sessions:
         has taken it over already)."""
         if session.send == send:  # equal bound methods: the same queue
             session.send, session.close, session.dropped_at = None, None, now
-            session.hang_up = None
+            session.hang_up, session.cut = None, None
+
+    def forget(self, sessions: list[Session]) -> None:
+        """Sessions that can never be recovered (their OAuth session ended): gone now, not
+        after the recovery timeout."""
+        for session in sessions:
+            self.by_token.pop(session.token, None)
+            session.missed.clear()
+        self.refresh()
 
     def expired(self, now: float) -> list[Session]:
         """Remove and return the dropped sessions past the recovery timeout."""

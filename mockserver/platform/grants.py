@@ -10,6 +10,7 @@ import base64
 import hashlib
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from mockserver.directory.model import App, Directory, Extension
@@ -25,9 +26,9 @@ from mockserver.errors import (
 )
 from mockserver.inputs import is_digits
 from mockserver.platform.clock import Clock
-from mockserver.platform.credentials import Keys
+from mockserver.platform.credentials import DEMO_KEYS, Keys
 from mockserver.platform.janitor import GRACE, Janitor
-from mockserver.platform.users import find_user, password_matches
+from mockserver.platform.users import find_user, password_matches, username
 from mockserver.storage import Store
 
 CODE = "code"
@@ -61,22 +62,48 @@ def pkce_matches(challenge: str, method: str, verifier: str) -> bool:
     return secrets.compare_digest(verifier.encode(), challenge.encode())
 
 
+@dataclass(frozen=True, slots=True)
+class LoginPage:
+    """The user must sign in before a code is issued: what the login form shows (prefilled
+    username and extension number, and whether a sign-in was just refused)."""
+
+    username: str = ""
+    extension: str = ""
+    refused: bool = False
+
+
 class AuthorizationCodes:
     def __init__(
-        self, directory: Directory, store: Store, clock: Clock, janitor: Janitor | None = None
+        self,
+        directory: Directory,
+        store: Store,
+        clock: Clock,
+        janitor: Janitor | None = None,
+        keys: Keys = DEMO_KEYS,
     ) -> None:
         self.directory = directory
         self.store = store
         self.clock = clock
         self.janitor = janitor or Janitor(store)
+        self.keys = keys
 
-    def authorize(self, query: Mapping[str, str]) -> str:
-        """`GET /restapi/oauth/authorize`: the Location of the redirect back to the client.
+    def asks_password(self, app: App) -> bool:
+        """A public app's code under random credentials needs the user's password: its PKCE
+        verifier is the client's own, so `login_hint` alone would sign in anyone (the
+        administrator included). The demo credentials stay scriptable without a form."""
+        return self.keys.random and app.public
 
-        There is no login page: `login_hint` (a user's phone number or extension ID) picks the
-        user, by default the first account's administrator (docs/decisions.md). Errors about the
-        client or redirect_uri cannot be redirected safely and raise; the others are redirected
-        with `error` as RFC 6749 section 4.1.2.1 says.
+    def authorize(
+        self, query: Mapping[str, str], login: Mapping[str, str] | None = None
+    ) -> str | LoginPage:
+        """`GET /restapi/oauth/authorize`: the Location of the redirect back to the client, or,
+        where the user must sign in (`asks_password`), the login form to show; the form's POST
+        comes back here with `login` (username, optional extension, password).
+
+        Otherwise there is no login page: `login_hint` (a user's phone number or extension ID)
+        picks the user, by default the first account's administrator (docs/decisions.md).
+        Errors about the client or redirect_uri cannot be redirected safely and raise; the
+        others are redirected with `error` as RFC 6749 section 4.1.2.1 says.
         """
         client_id = query.get("client_id", "")
         app = self.directory.app(client_id)
@@ -96,6 +123,12 @@ class AuthorizationCodes:
         if app.public and not challenge:
             # RFC 7636 4.4.1: a server that requires PKCE answers invalid_request without it.
             return _redirect(redirect_uri, state, error="pkce_required")
+        if self.asks_password(app):
+            if login is None:
+                return self._prefilled(owner if query.get("login_hint") else None)
+            owner = self._signed_in(login)
+            if owner is None:
+                return LoginPage(login.get("username", ""), login.get("extension", ""), True)
         if owner is None or not app.serves(owner.account_id):
             return _redirect(redirect_uri, state, error="access_denied")
         code = secrets.token_urlsafe(24)
@@ -119,6 +152,26 @@ class AuthorizationCodes:
         if found is None:
             found = find_user(self.directory, hint, None)
         return found if found is not None and found.type.is_user else None
+
+    def _prefilled(self, hinted: Extension | None) -> LoginPage:
+        """The form, with the username `login_hint` named (never its password)."""
+        if hinted is None:
+            return LoginPage()
+        account = next(a for a in self.directory.accounts if a.id == hinted.account_id)
+        login = username(account, hinted)
+        return LoginPage(login, "" if hinted.phone_number else hinted.number)
+
+    def _signed_in(self, login: Mapping[str, str]) -> Extension | None:
+        """The user the form's username (+ extension) and password sign in, or None (the same
+        for an unknown user as for a wrong password: no user probing)."""
+        given = login.get("password", "")
+        name = login.get("username", "").strip()
+        if not given or not name:
+            return None
+        owner = find_user(self.directory, name, login.get("extension", "").strip() or None)
+        if owner is None or not password_matches(owner, given, self.keys):
+            return None
+        return owner
 
     def redeem(self, app: App, form: Mapping[str, str]) -> Extension:
         """`grant_type=authorization_code`: the code's user, once (the code is taken first, so

@@ -83,7 +83,7 @@ class TokenService:
         self.store = store
         self.clock = clock
         self.janitor = janitor or Janitor(store)
-        self.codes = AuthorizationCodes(directory, store, clock, self.janitor)
+        self.codes = AuthorizationCodes(directory, store, clock, self.janitor, keys)
 
     # -- the token endpoint -------------------------------------------------------------------
     def client(self, form: Mapping[str, str], authorization: str | None) -> App:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.http import Request
-from mockserver.redaction import MASK, SECRET_NAMES, escape, mask_query
+from mockserver.redaction import MASK, SECRET_NAMES, escape, mask_query, mask_text
 from mockserver.storage import Store
 from mockserver.validation.request_rules import RuleProblem
 
@@ -41,7 +41,7 @@ class Seen:
         return {
             "time": iso_text(self.time),
             "method": request.method,
-            "path": escape(request.path),
+            "path": escape(mask_text(request.path)),
             # A token, secret, password or JWT is never kept; controls are escaped (redaction.py).
             "query": shown(request.query),
             "status": self.status,
@@ -66,7 +66,7 @@ def _event_filters(request: Request) -> dict[str, Any]:
     found = body.get("eventFilters") if isinstance(body, dict) else None
     if not isinstance(found, list):
         return {}
-    return {"eventFilters": [escape(str(f)) for f in found if isinstance(f, str)]}
+    return {"eventFilters": [escape(mask_text(str(f))) for f in found if isinstance(f, str)]}
 
 
 def shown(query: Mapping[str, list[str]]) -> dict[str, list[str]]:
@@ -90,7 +90,7 @@ def _escaped_value(value: Any) -> Any:
     """JSON the journal can keep and show: text escaped; what JSON has no word for (a required
     body field that is absent is `found` as the schemas' MISSING) as its repr, `<missing>`."""
     if isinstance(value, str):
-        return escape(value)
+        return escape(mask_text(value))
     if isinstance(value, list):
         return [_escaped_value(item) for item in value]
     if isinstance(value, dict):

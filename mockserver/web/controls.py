@@ -14,6 +14,7 @@ from mockserver.config import Settings
 from mockserver.errors import InvalidParameter, JsonParseError
 from mockserver.inputs import is_digits, load_json
 from mockserver.operations import CONTROLS, CONTROLS_PREFIX
+from mockserver.redaction import mask_address
 from mockserver.web.context import emulator
 from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
@@ -107,7 +108,9 @@ def delivered_events() -> Response:
     wanted = request.args.get("subscriptionId")
     if wanted is not None:
         entries = [e for e in entries if e["subscriptionId"] == wanted]
-    return json_response({"records": entries})
+    # A receiver's password or query secret in its address is not shown (redaction.py).
+    shown = [{**e, "address": mask_address(e["address"])} if "address" in e else e for e in entries]
+    return json_response({"records": shown})
 
 
 def event_log() -> Response:

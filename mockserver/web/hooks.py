@@ -35,7 +35,7 @@ from mockserver.errors import (
     MockError,
     ResourceNotFound,
 )
-from mockserver.redaction import escape, mask_query, query_text
+from mockserver.redaction import escape, mask_query, mask_text, query_text
 from mockserver.schemas import SchemaViolation
 from mockserver.validation import request_rules
 from mockserver.web import access, chaos_api
@@ -122,7 +122,7 @@ def finish(response: Response) -> Response:
 def _log_line(now: State, status: int) -> None:
     current = now.request
     elapsed = round((time.perf_counter() - now.started) * 1000, 1)
-    path = escape(current.path)
+    path = escape(mask_text(current.path))
     query = query_text(mask_query(now.query)) if now.query else ""
     verdict = ("violation" if now.problems else "ok") if now.judged else "-"
     code = now.error_code if status >= 400 else None

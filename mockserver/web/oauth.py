@@ -8,10 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from mockserver.operations import OAUTH, OAUTH_PREFIX
+from mockserver.platform.grants import LoginPage
 from mockserver.platform.wstokens import session_of
 from mockserver.web.context import state
 from mockserver.web.forms import form_fields
 from mockserver.web.gateway_links import links
+from mockserver.web.login_page import login_response
 from mockserver.web.rendering import empty_response, json_response
 from mockserver.web.routing import register
 
@@ -36,11 +38,18 @@ def revoke() -> Response:
 
 
 def authorize() -> Response:
-    """A browser's authorization request: 302 back to redirect_uri with a code (or an error)."""
+    """A browser's authorization request: 302 back to redirect_uri with a code (or an error);
+    where the user must sign in first, the login form, whose POST comes back here."""
     now = state()
     given = {name: values[0] for name, values in now.query.items() if values}
+    login = form_fields(now.request) if now.request.method == "POST" else None
+    found = now.emulator.tokens.codes.authorize(given, login)
+    if isinstance(found, LoginPage):
+        app = now.emulator.directory.app(given.get("client_id", ""))
+        name = app.name if app is not None else ""
+        return login_response(now.request, found, name, given.get("redirect_uri", ""))
     response = empty_response(302)
-    response.headers["Location"] = now.emulator.tokens.codes.authorize(given)
+    response.headers["Location"] = found
     return response
 
 
@@ -66,4 +75,12 @@ register(
     blueprint,
     OAUTH,
     {"getToken": token, "revokeToken": revoke, "authorize": authorize, "authWsToken": ws_token},
+)
+# The login form's POST (LoginPage): the same operation and view as the GET it answers.
+blueprint.add_url_rule(
+    "/authorize",
+    endpoint="authorize",
+    view_func=authorize,
+    methods=["POST"],
+    provide_automatic_options=False,
 )
