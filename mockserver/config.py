@@ -53,6 +53,9 @@ class Settings:
     # /_mock/: on (open), off (gone but health), token (a bearer secret, controls_token)
     controls: str = "on"
     controls_token: str | None = field(default=None, repr=False)
+    # Who may reach the servers by name (DNS rebinding): host names or patterns, comma-separated,
+    # besides localhost, IP literals and --host (mockserver/access.py).
+    allowed_hosts: str | None = None
     log_level: str = "info"  # debug | info | warning | error
     log_format: str = "text"  # text | json (one object per line)
     # Issue 10: app secrets, the JWT key and passwords derived from credentials_secret instead

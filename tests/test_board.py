@@ -168,7 +168,7 @@ def test_a_board_write_is_judged_like_a_put(client, directory):
     queue = find(directory, lambda e: bool(e.members))
     path = f"{BOARD}/extensions/{user.id}/presence"
     assert_error(client.post(path, json={"userStatus": "Away"}), 400, "CMN-101")
-    assert_error(client.post(path, data=b"[1]"), 400, "CMN-103")
+    assert_error(client.post(path, data=b"[1]", content_type="application/json"), 400, "CMN-103")
     answer = client.post(f"{BOARD}/extensions/{queue.id}/presence", json={"userStatus": "Busy"})
     assert_error(answer, 403, "PRS-106")  # a non-user has no presence to set (Part A.5)
 
@@ -218,7 +218,8 @@ def test_the_switch_turns_the_board_off_and_on(client):
             assert_error(client.get(path), 404, "CMN-102", parameterName="uri")
         assert_error(client.post(f"{BOARD}/switch", json={"enabled": "no"}), 400, "CMN-101")
         assert_error(client.post(f"{BOARD}/switch", json={"on": True}), 400, "CMN-101")
-        assert_error(client.post(f"{BOARD}/switch", data=b"{"), 400, "CMN-103")
+        broken = client.post(f"{BOARD}/switch", data=b"{", content_type="application/json")
+        assert_error(broken, 400, "CMN-103")
     finally:
         client.post(f"{BOARD}/switch", json={"enabled": True})
     assert client.get("/").status_code == 302

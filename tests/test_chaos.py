@@ -198,7 +198,8 @@ def test_bad_run_time_rules_are_a_400_and_change_nothing(mock: PresenceMock) -> 
     client = mock.app.test_client()
     assert_error(client.put("/_mock/chaos", json={"rules": [{"fault": "418"}]}), 400, "CMN-101")
     assert_error(client.put("/_mock/chaos", json={"rules": [{"oops": 1}]}), 400, "CMN-101")
-    assert_error(client.put("/_mock/chaos", data=b"{"), 400, "CMN-103")
+    broken = client.put("/_mock/chaos", data=b"{", content_type="application/json")
+    assert_error(broken, 400, "CMN-103")
     assert client.get("/_mock/chaos").get_json()["rules"] == []
 
 

@@ -167,5 +167,5 @@ def test_an_overlarge_token_request_is_413_in_the_oauth_shape(client, directory)
 
 
 def test_deep_json_to_the_clock_is_cmn_103(client):
-    answer = client.post("/_mock/clock", data=b"[" * 60_000)
+    answer = client.post("/_mock/clock", data=b"[" * 60_000, content_type="application/json")
     assert platform_error(answer, 400)["errorCode"] == "CMN-103"

@@ -42,8 +42,8 @@ def test_any_body_gets_a_token_and_the_gateway_address(admin, extra):
 
 
 def test_the_uri_names_the_host_the_request_used(admin):
-    answer = ws_token(admin, headers={"Host": "presence.test:9999"})
-    assert answer.get_json()["uri"] == "ws://presence.test:8081/ws"
+    answer = ws_token(admin, headers={"Host": "presence.localhost:9999"})
+    assert answer.get_json()["uri"] == "ws://presence.localhost:8081/ws"
     answer = ws_token(admin, headers={"Host": "[::1]:9999"})
     assert answer.get_json()["uri"] == "ws://[::1]:8081/ws"
 
@@ -103,10 +103,10 @@ def test_an_app_without_the_websocket_permission_is_refused(tmp_path):
 
 
 def test_the_gateway_control_says_where_the_gateway_is(client):
-    body = client.get("/_mock/gateway", headers={"Host": "h.test:8080"}).get_json()
+    body = client.get("/_mock/gateway", headers={"Host": "h.localhost:8080"}).get_json()
     assert body == {
         "port": 8081,
-        "websocket": "ws://h.test:8081/ws",
-        "stream": "http://h.test:8081/_mock/stream",
-        "health": "http://h.test:8081/_mock/health",
+        "websocket": "ws://h.localhost:8081/ws",
+        "stream": "http://h.localhost:8081/_mock/stream",
+        "health": "http://h.localhost:8081/_mock/health",
     }

@@ -221,6 +221,12 @@ def _control_options(parser: argparse.ArgumentParser) -> None:
         "--controls-token-file", metavar="PATH", help="read --controls-token from PATH's first line"
     )
     parser.add_argument(
+        "--allowed-hosts",
+        metavar="HOST[,HOST...]",
+        help="host names (or patterns: *.lan) clients may reach the server by, besides "
+        "localhost, IP addresses and --host (DNS rebinding); '*' allows any",
+    )
+    parser.add_argument(
         "--no-board",
         dest="board",
         action="store_const",

@@ -22,14 +22,15 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from mockserver.access import internals_shown
 from mockserver.chaos import Plan
 from mockserver.errors import MockError, ResourceNotFound, ServiceUnavailable
 from mockserver.events.log import LoggedChange
-from mockserver.gateway import bounds, frames
+from mockserver.gateway import access, bounds, frames
 from mockserver.gateway.bounds import Outbox
 from mockserver.gateway.core import Core, Delivered
 from mockserver.gateway.sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
-from mockserver.gateway.stream import CORS, Streams, stream_handler
+from mockserver.gateway.stream import Streams, stream_handler
 from mockserver.gateway.tail import Tail
 from mockserver.storage.outage import RETRY_AFTER, is_outage
 
@@ -65,6 +66,7 @@ class Gateway:
     # -- the application ------------------------------------------------------------------------
     def application(self) -> web.Application:
         app = web.Application()
+        access.install(app, self.core.emulator.settings)  # the one rule of every control
         app.router.add_get("/ws", self.websocket)
         app.router.add_get(
             "/_mock/stream", stream_handler(self.streams, self.core.log.after, self.core.log.last)
@@ -92,14 +94,15 @@ class Gateway:
         if self._tail is not None:
             await asyncio.to_thread(self._tail.stop)
 
-    async def health(self, _: web.Request) -> web.Response:
-        body = {
-            "status": "ok",
-            "sockets": len(self.sockets),
-            "position": self._position(),  # of the event log, as far as the gateway has read
-            "pid": os.getpid(),
-        }
-        return web.json_response(body, headers=CORS)
+    async def health(self, request: web.Request) -> web.Response:
+        """`ok`; and the process's figures only to a caller that is no page of another site
+        and that the controls lock lets in (mockserver/access.py)."""
+        body: dict[str, Any] = {"status": "ok"}
+        if internals_shown(self.core.emulator.settings, access.asked_of(request)):
+            body["sockets"] = len(self.sockets)
+            body["position"] = self._position()  # of the event log, as far as it has read
+            body["pid"] = os.getpid()
+        return web.json_response(body)
 
     def _position(self) -> int:
         return self._tail.position if self._tail is not None else 0

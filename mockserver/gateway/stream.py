@@ -3,7 +3,8 @@
 One `event: presence` per logged change, `id:` its position, `data:` the change as
 `LoggedChange.to_wire()` shows it. `after` (or the browser's `Last-Event-ID` on a reconnect)
 replays what was logged after that position first; without either the stream starts at the
-newest change. CORS is open: the board's page is served by the REST port, another origin.
+newest change. The board's page is served by the REST port, another origin: the stream allows
+that origin only (`access.stream_origin`), never any origin.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
+from mockserver.access import stream_origin
 from mockserver.errors import InvalidParameter, ServiceUnavailable
 from mockserver.events.log import LoggedChange
 from mockserver.inputs import whole_number
@@ -23,7 +25,12 @@ from mockserver.storage.outage import RETRY_AFTER, is_outage
 KEEPALIVE = 15.0  # seconds between comment lines while nothing happens (proxies, dead clients)
 BACKLOG_PAGE = 500
 QUEUE_LIMIT = 1000  # batches a slow reader may fall behind before it is dropped
-CORS = {"Access-Control-Allow-Origin": "*"}
+
+
+def cors(request: web.Request) -> dict[str, str]:
+    """The board's origin may read the stream; another origin gets no allowance."""
+    allowed = stream_origin(request.headers.get("Origin"), request.headers.get("Host"))
+    return {"Access-Control-Allow-Origin": allowed, "Vary": "Origin"} if allowed else {}
 
 
 class Streams:
@@ -66,15 +73,16 @@ def stream_handler(
         try:
             position = _start(request, await asyncio.to_thread(last))
         except InvalidParameter as error:
-            return web.json_response(error.to_body(), status=error.status, headers=CORS)
+            return web.json_response(error.to_body(), status=error.status, headers=cors(request))
         except Exception as error:  # the store is down: 503 CMN-201 (the tail says it once)
             if not is_outage(error):
                 raise
-            down = ServiceUnavailable(headers={**CORS, "Retry-After": str(RETRY_AFTER)})
+            retry = {**cors(request), "Retry-After": str(RETRY_AFTER)}
+            down = ServiceUnavailable(headers=retry)
             return web.json_response(down.to_body(), status=down.status, headers=down.headers)
         response = web.StreamResponse(
             headers={
-                **CORS,
+                **cors(request),
                 "Content-Type": "text/event-stream",
                 "Cache-Control": "no-cache",
                 "X-Accel-Buffering": "no",

@@ -20,7 +20,7 @@ from mockserver.emulator import Emulator
 from mockserver.events.delivery import Deliverer, start_thread
 from mockserver.scaleout import is_shared, shared
 from mockserver.telephony import player
-from mockserver.web import api, board, calls_api, chaos_api, controls, hooks, oauth
+from mockserver.web import access, api, board, calls_api, chaos_api, controls, hooks, oauth
 from mockserver.web.context import EXTENSION
 from mockserver.web.limits import MAX_BODY_BYTES
 from mockserver.web.routing import drop_automatic_head
@@ -51,6 +51,7 @@ def create_app(
     # Larger bodies are refused with 413 in the platform's shape (hooks.http_error).
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     hooks.install(app)
+    access.install(app)
     for blueprint in (
         api.blueprint,
         oauth.blueprint,

@@ -22,12 +22,13 @@ from flask import (
     url_for,
 )
 
+from mockserver import access
 from mockserver.directory.model import DND_STATUSES
 from mockserver.errors import InvalidParameter, ResourceNotFound
 from mockserver.inputs import json_body
 from mockserver.operations import BOARD, CONTROLS_PREFIX, ROOT
 from mockserver.presence import parsing
-from mockserver.web import board_rows, controls
+from mockserver.web import board_rows
 from mockserver.web.context import emulator, state
 from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
@@ -45,9 +46,6 @@ root = Blueprint("root", __name__)
 
 SWITCH = ("board", "switch")  # the running switch, in the store: every worker reads it
 ALWAYS_THERE = frozenset({"board.readSwitch", "board.moveSwitch"})
-# The page and its files hold no data: under `--controls token` a browser, which sends no
-# header on a first load, gets them; every call for data wants the bearer (docs/board.md).
-SHELL = frozenset({"board.page", "board.static"})
 # The dndStatus values offered (the spec's enum but Unknown, which nobody chooses).
 DND_CHOICES = tuple(s for s in DND_STATUSES if s != "Unknown")
 REQUESTS_SHOWN = 200  # the journal panel's newest entries
@@ -64,13 +62,12 @@ def enabled() -> bool:
 
 @blueprint.before_request
 def guarded() -> Response | None:
-    """Only the board's own routes: the controls lock first (off: gone; token: the bearer of the
-    start-up secret, but for the page's shell), then the switch (off: gone, but the switch)."""
+    """Only the board's own routes, once the access rule let the request in (web/access.py: the
+    controls lock, but for the page's shell under `token`): the switch (off: gone, but the
+    switch)."""
     endpoint = request.endpoint or ""
     if not endpoint.startswith("board."):
         return None
-    if not (endpoint in SHELL and emulator().settings.controls == "token"):
-        controls.locked()
     if request.endpoint not in ALWAYS_THERE and not enabled():
         raise ResourceNotFound("uri")
     return None
@@ -131,8 +128,14 @@ def setup() -> Response:
 def stream_url() -> str:
     """The gateway's Server-Sent Events URL (plan seam 6) on the host name the page used, as
     `/_mock/gateway` says it. Where no gateway runs (flask run, the in-process mode) nothing
-    answers there: the page then follows the REST app's event log (docs/board.md)."""
-    return str(links(request.host, emulator().settings)["stream"])
+    answers there: the page then follows the REST app's event log (docs/board.md). Under
+    `--controls token` the URL carries a ticket: a browser's EventSource sends no header, and
+    the page, which holds the secret, is who asked for this setup (mockserver/access.py)."""
+    settings = emulator().settings
+    url = str(links(request.host, settings)["stream"])
+    if settings.controls == "token":
+        url += f"?{access.TICKET_PARAMETER}={access.stream_ticket(settings)}"
+    return url
 
 
 def calls_url() -> dict[str, str] | None:

@@ -19,12 +19,10 @@ from mockserver.operations import CALLS, CONTROLS_PREFIX
 from mockserver.presence.parsing import update_body
 from mockserver.telephony.engine import CallEngine
 from mockserver.web.context import emulator
-from mockserver.web.controls import locked
 from mockserver.web.rendering import json_response
 from mockserver.web.routing import register
 
 blueprint = Blueprint("calls", __name__, url_prefix=CONTROLS_PREFIX)
-blueprint.before_request(locked)
 
 # The body fields each request takes, and whether they are required.
 PLACE = {"from": True, "to": True, "name": False, "accountId": False}

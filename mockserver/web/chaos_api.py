@@ -17,13 +17,11 @@ from mockserver.errors import InternalError, RateLimited, ServiceUnavailable
 from mockserver.inputs import json_body
 from mockserver.operations import CHAOS_CONTROLS, CONTROLS_PREFIX
 from mockserver.platform.ratelimit import PENALTY
-from mockserver.web import controls
 from mockserver.web.context import State, emulator
 from mockserver.web.rendering import error_response, json_response
 from mockserver.web.routing import register
 
 blueprint = Blueprint("chaos", __name__, url_prefix=CONTROLS_PREFIX)
-blueprint.before_request(controls.locked)  # the same lock as every other /_mock/ control
 UNAVAILABLE_RETRY = 10  # seconds in a 503's Retry-After unless the rule says (decisions.md)
 
 

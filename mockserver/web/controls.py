@@ -5,15 +5,12 @@ Never part of the RingCentral surface; a test or a developer drives the emulator
 
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, Response, request
 
-from mockserver.config import ConfigError, Settings
+from mockserver import access
+from mockserver.config import Settings
 from mockserver.errors import (
-    InvalidAuthorizationHeader,
     InvalidParameter,
-    ResourceNotFound,
     ServiceUnavailable,
 )
 from mockserver.inputs import is_finite_number, json_body, whole_number
@@ -26,32 +23,14 @@ from mockserver.web.rendering import json_response
 from mockserver.web.routing import register
 
 blueprint = Blueprint("controls", __name__, url_prefix=CONTROLS_PREFIX)
-MODES = ("on", "off", "token")
-ALWAYS_OPEN = "controls.health"  # a load balancer's or compose file's health check
+MODES = access.MODES
 
 
 def check_settings(settings: Settings) -> None:
-    """Refuse a lock that cannot work, at start-up rather than on the first request."""
-    if settings.controls not in MODES:
-        raise ConfigError(f"controls {settings.controls!r}: expected one of {', '.join(MODES)}")
-    if settings.controls == "token" and not settings.controls_token:
-        raise ConfigError("controls token: give the secret with --controls-token")
-
-
-@blueprint.before_request
-def locked() -> Response | None:
-    """`off`: /_mock/ is not there (health aside); `token`: it answers only the bearer of the
-    start-up secret. Unknown routes and wrong secrets get the platform's shapes."""
-    settings = emulator().settings
-    if settings.controls == "on" or request.endpoint == ALWAYS_OPEN:
-        return None
-    if settings.controls == "off":
-        raise ResourceNotFound("uri")
-    scheme, _, given = (request.headers.get("Authorization") or "").partition(" ")
-    expected = (settings.controls_token or "").encode()
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), expected):
-        raise InvalidAuthorizationHeader()
-    return None
+    """Refuse a lock that cannot work, at start-up rather than on the first request. The lock
+    itself (`off`: gone but health; `token`: the bearer of the secret) is the access rule's,
+    applied to every request by web/access.py, and by the gateway to its own."""
+    access.check_settings(settings)
 
 
 def health() -> Response:

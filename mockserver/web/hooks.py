@@ -1,5 +1,7 @@
 """What every request goes through, whichever view answers it (or none does).
 
+* first, past the emulator's size limits: the access rule (web/access.py: the Host, the
+  controls lock, cross-site writes);
 * before: /restapi requests are judged by the request rules (in strict mode a violating one is
   refused with the platform's 400 before anything else runs); then the operation's entry in the
   route table decides the rest: an API operation authenticates the caller, counts the request
@@ -40,7 +42,7 @@ from mockserver.redaction import escape, mask_query, mask_text, query_text
 from mockserver.schemas import SchemaViolation
 from mockserver.storage.outage import RETRY_AFTER, is_outage
 from mockserver.validation import request_rules
-from mockserver.web import chaos_api
+from mockserver.web import access, chaos_api
 from mockserver.web.context import State, emulator
 from mockserver.web.forms import form_fields
 from mockserver.web.limits import past_limits, refusal
@@ -72,7 +74,7 @@ def prepare() -> Response | None:
         broken = chaos_api.begin(now)
         if broken is not None:
             return broken
-    refused = past_limits(current)
+    refused = past_limits(current) or access.refused(current)
     if refused is not None:
         return error_response(refused)
     if current.path.startswith(JUDGED_PREFIX):

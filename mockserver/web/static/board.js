@@ -437,17 +437,18 @@ function connect() {
     return;
   }
   const url = new URL(stream, location.href);
-  if (state.setup.position !== undefined && state.setup.position !== null) {
-    url.searchParams.set("after", String(state.setup.position));
-  }
+  const after = state.position ?? state.setup.position;
+  if (after !== undefined && after !== null) url.searchParams.set("after", String(after));
   const source = new EventSource(url);
   state.source = source;
   let opened = false;
+  let everOpened = false;
   const fallback = setTimeout(() => {
     if (!opened) withoutStream("No event stream");
   }, 3000);
   source.addEventListener("open", () => {
     opened = true;
+    everOpened = true;
     clearTimeout(fallback);
     clearInterval(logTimer);
     setLive("live", "Live");
@@ -455,11 +456,27 @@ function connect() {
     load({ quiet: true }); // what changed while it was down
   });
   source.addEventListener("error", () => {
+    // Refused on a reconnect (under --controls token the stream's ticket is good for 10 minutes
+    // of reconnecting): ask the setup for a fresh stream URL and open that one.
+    if (everOpened && source.readyState === EventSource.CLOSED) setTimeout(renewStream, RENEW_MS);
     if (!opened) return;
     opened = false;
     withoutStream("Reconnecting");
   });
   source.addEventListener("presence", (message) => receive(JSON.parse(message.data)));
+}
+
+const RENEW_MS = 2000;
+
+async function renewStream() {
+  const asked = new URLSearchParams({ account: String(state.setup.account.id) });
+  try {
+    state.setup.stream = (await api(`${board}/setup?${asked}`)).stream;
+  } catch {
+    setTimeout(renewStream, RENEW_MS * 5); // the server is away: the page polls meanwhile
+    return;
+  }
+  connect();
 }
 
 // -- the panels: requests and events, newest first ---------------------------------------------------
