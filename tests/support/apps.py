@@ -1,0 +1,45 @@
+"""An emulator whose fixture adds apps with chosen permissions to the default accounts."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from werkzeug.test import Client
+
+from mockserver.config import Settings
+from mockserver.directory.builder import build_directory
+from mockserver.directory.fixtures import directory_to_dict
+from mockserver.emulator import Emulator
+from mockserver.web.app import create_app
+
+
+@cache
+def default_fixture() -> str:
+    """The default directory as fixture JSON."""
+    return json.dumps(directory_to_dict(build_directory()))
+
+
+def emulator_with_apps(
+    tmp_path: Path, permissions: list[list[str]], **settings: object
+) -> tuple[Emulator, Client]:
+    """The default accounts with the demo app first and one more app per permission list."""
+    data = json.loads(default_fixture())
+    for index, granted in enumerate(permissions):
+        data["apps"].append(
+            {
+                "clientId": f"otherApp{index}",
+                "clientSecret": f"secret{index}",
+                "name": f"other app {index}",
+                "permissions": granted,
+            }
+        )
+    path = tmp_path / "apps.json"
+    path.write_text(json.dumps(data))
+    emulator = Emulator.from_settings(
+        Settings(fixture=str(path), validate_responses=True, **settings)  # type: ignore[arg-type]
+    )
+    app = create_app(emulator=emulator)
+    app.testing = True
+    return emulator, app.test_client()
