@@ -1,26 +1,41 @@
-"""Shared fixtures: one emulator per session (responses schema-checked), reset per test."""
+"""Shared fixtures: one emulator per session (responses schema-checked), reset per test; the
+markers of each folder (unit, e2e, browser). Helpers live in tests/support/."""
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from werkzeug.test import Client, TestResponse
+from werkzeug.test import Client
 
 from mockserver.config import Settings
-from mockserver.directory.model import Directory, Extension
+from mockserver.directory.model import Directory
 from mockserver.emulator import Emulator
-from mockserver.platform.credentials import credential_jwt
-from mockserver.platform.tokens import JWT_GRANT
 from mockserver.web.app import create_app
+from tests.support.answers import find
+from tests.support.login import Api, login
 
 # network_guard: no process of the run may look up a name or connect off this machine; pytester:
-# the contract kit is tested by running it (test_contract_kit.py); redis_server: its skips for
-# want of a redis-server are reported as one line.
-pytest_plugins = ["tests.network_guard", "pytester", "tests.redis_server"]
+# the contract kit is tested by running it (e2e/test_contract_kit.py); redis_server: the
+# session's redis-server, and its skips for want of one reported as one line.
+pytest_plugins = ["tests.support.network_guard", "pytester", "tests.support.redis_server"]
+
+# The folder says what a test is: in process, against real processes, or in a browser.
+TESTS = Path(__file__).parent
+FOLDER_MARKERS = {"unit": "unit", "e2e": "e2e", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        try:
+            folder = item.path.relative_to(TESTS).parts[0]
+        except ValueError:  # not one of ours (a test pytester runs)
+            continue
+        if folder in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder])
+        if folder == "browser":  # a browser drives a live server: end to end too
+            item.add_marker("e2e")
 
 
 @pytest.fixture(scope="session")
@@ -41,58 +56,6 @@ def client(emulator: Emulator) -> Iterator[Client]:
     app.testing = True
     yield app.test_client()
     emulator.reset()
-
-
-def basic_auth(directory: Directory) -> str:
-    app = directory.apps[0]
-    return "Basic " + base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
-
-
-def assert_error(answer: TestResponse, status: int, code: str, **fields: str) -> dict[str, Any]:
-    """The platform's error body (Part A.1) of `answer`: its status, its code at both levels,
-    and the given fields of its first item."""
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    body: dict[str, Any] = answer.get_json()
-    assert body["errorCode"] == code
-    assert body["errors"][0]["errorCode"] == code
-    for key, value in fields.items():
-        assert body["errors"][0][key] == value
-    return body
-
-
-def find(directory: Directory, test: Callable[[Extension], bool], account: int = 0) -> Extension:
-    """The first extension of an account that passes `test`."""
-    return next(e for e in directory.accounts[account].extensions if test(e))
-
-
-@dataclass
-class Api:
-    """A logged-in caller of the emulator through the Flask test client."""
-
-    client: Client
-    token: str
-    owner: Extension
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    def get(self, path: str, **query: Any) -> TestResponse:
-        return self.client.get(path, query_string=query, headers=self.headers())
-
-    def put(self, path: str, body: Any = None, raw: bytes | None = None) -> TestResponse:
-        if raw is not None:
-            return self.client.put(path, data=raw, headers=self.headers())
-        return self.client.put(path, json=body, headers=self.headers())
-
-
-def login(client: Client, directory: Directory, owner: Extension) -> Api:
-    answer = client.post(
-        "/restapi/oauth/token",
-        data={"grant_type": JWT_GRANT, "assertion": credential_jwt(owner)},
-        headers={"Authorization": basic_auth(directory)},
-    )
-    assert answer.status_code == 200, answer.get_data(as_text=True)
-    return Api(client, answer.get_json()["access_token"], owner)
 
 
 @pytest.fixture

@@ -23,49 +23,16 @@ from typing import Any
 import pytest
 import requests
 
-from tests.calls_helpers import account, lone_seeded_call, quiet_users
-from tests.live_server import serving
-from tests.test_workers import login
+from tests.support.calls_helpers import account, lone_seeded_call, quiet_users
+from tests.support.live_server import serving
+from tests.support.login import login_session
 
-pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-# Playwright's own browser download cannot be reached: Debian's chromium, headless, offline.
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ACCOUNT = account()
 USERS = quiet_users(ACCOUNT)
 API = "/restapi/v1.0/account/~/extension"
 LIVE_WITHIN_MS = 5000  # for what the page reads again (a message: refreshSoon, the panels)
 # Issue 15: a change shows within a second; half a second more for a machine the tests share.
 PRESENCE_WITHIN_MS = 1500
-
-
-def _chromium() -> str:
-    if os.path.exists(CHROMIUM):
-        return CHROMIUM
-    message = "no chromium for the board's browser tests: apt-get install -y chromium"
-    if os.environ.get("PRESENCE_TESTS_REQUIRE_BROWSER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +146,7 @@ def test_filters_and_search(page: Any) -> None:
 def test_a_put_by_another_client_shows_without_reload(page: Any, server: str) -> None:
     user = USERS[0]
     page.evaluate("window.__notReloaded = true")
-    client = login(server)
+    client = login_session(server)
     body = {"userStatus": "Busy", "dndStatus": "DoNotAcceptAnyCalls", "message": "Lunch at 1"}
     started = time.monotonic()
     answer = client.put(f"{server}{API}/{user.id}/presence", json=body, timeout=10)
@@ -208,7 +175,7 @@ def test_the_editor_sets_presence_from_the_keyboard(page: Any, server: str) -> N
     page.locator("#edit-message").press("Enter")  # submits the form
     dialog.wait_for(state="hidden")
     target.locator("dd", has_text="Heads down").wait_for()
-    read = login(server).get(f"{server}{API}/{user.id}/presence", timeout=10).json()
+    read = login_session(server).get(f"{server}{API}/{user.id}/presence", timeout=10).json()
     assert (read["userStatus"], read["message"]) == ("Busy", "Heads down")
     # Escape closes the dialog and gives the focus back.
     target.locator(".open").focus()
@@ -264,7 +231,7 @@ def test_an_extension_rings_another_from_the_editor(page: Any) -> None:
 
 
 def test_the_requests_panel_marks_violations_newest_first(page: Any, server: str) -> None:
-    client = login(server)
+    client = login_session(server)
     client.get(f"{server}{API}/~/presence", timeout=10)
     client.get(f"{server}/restapi/v1.0/account/~/presence", params={"perpage": "3"}, timeout=10)
     violation = page.locator("#requests li.violation").first
@@ -317,7 +284,7 @@ def subscribe(client: requests.Session, server: str, webhook: str) -> str:
 def test_the_events_panel_shows_what_a_webhook_was_delivered(
     page: Any, server: str, webhook: str
 ) -> None:
-    client = login(server)
+    client = login_session(server)
     subscription = subscribe(client, server, webhook)
     user = USERS[6]
     answer = client.put(
@@ -373,7 +340,7 @@ def test_a_screenshot_of_the_board(page: Any, server: str, webhook: str, tmp_pat
     messaged = next(
         e for e in ACCOUNT.extensions if e.type.is_user and not e.admin and e.status == "Enabled"
     )
-    client = login(server)
+    client = login_session(server)
     subscription = subscribe(client, server, webhook)
     body = {"userStatus": "Busy", "message": "Back at 2 pm"}
     client.put(f"{server}{API}/{messaged.id}/presence", json=body, timeout=10)

@@ -21,11 +21,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.calls_helpers import account, quiet_users
-from tests.live_server import serving
-from tests.test_board_browser import ARGS, _chromium
+from tests.support.calls_helpers import account, quiet_users
+from tests.support.live_server import serving
 
-pytestmark = pytest.mark.e2e
 ACCOUNT = account()
 USER, OTHER = (user.id for user in quiet_users(ACCOUNT)[:2])
 OTHER_NUMBER = next(e.number for e in ACCOUNT.extensions if e.id == OTHER)
@@ -108,17 +106,6 @@ def elsewhere(page: str) -> Iterator[int]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=ARGS)
-        yield launched
-        launched.close()
 
 
 def _state(server: str) -> dict[str, Any]:

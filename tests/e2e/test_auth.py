@@ -16,9 +16,8 @@ import requests
 from ringcentral import SDK
 from ringcentral.http.api_exception import ApiException
 
-from tests.live_server import COMMAND, serving
+from tests.support.live_server import COMMAND, serving
 
-pytestmark = pytest.mark.e2e
 LISTING = "/restapi/v1.0/account/~/presence"
 ME = "/restapi/v1.0/account/~/extension/~/presence"
 

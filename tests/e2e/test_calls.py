@@ -4,6 +4,8 @@ schema-checked by the server: PRESENCE_MOCK_VALIDATE_RESPONSES=1)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,18 +15,18 @@ import pytest
 import requests
 
 from presence_mock_kit.receiver import WebhookReceiver
-from tests.calls_helpers import (
+from tests.support.calls_helpers import (
     Office,
     account,
     call_of,
     park_location,
+    placed_only,
     quiet_users,
     seeded_ids,
 )
-from tests.live_server import serving
-from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
+from tests.support.live_server import COMMAND, serving
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
-pytestmark = pytest.mark.e2e
 ACCOUNT = account()
 USERS = quiet_users(ACCOUNT)
 API = "/restapi/v1.0/account/~/extension"
@@ -380,3 +382,30 @@ def test_a_subscriber_gets_park_pickup_transfers_queue_calls_and_meetings(
             ("NoCall", ["NoCall"]),
             ("NoCall", []),  # dropped when the call ends
         ]
+
+
+def test_the_call_command_drives_a_live_server(tmp_path: Path) -> None:
+    with serving(tmp_path, "--workers", "2") as url:
+        env = {"PRESENCE_MOCK_URL": url, "PATH": ""}
+
+        def call(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [COMMAND, "call", *args], capture_output=True, text=True, env=env, timeout=60
+            )
+
+        rung = call("ring", "+16505550100", USERS[0].number, "--name", "Ann Caller")
+        assert rung.returncode == 0, rung.stderr
+        session = json.loads(rung.stdout)["telephonySessionId"]
+        assert call("answer", session).returncode == 0
+        held = call("hold", session, "--by", USERS[0].number)
+        assert json.loads(held.stdout)["parties"][1]["status"] == "OnHold"
+        again = call("hold", session, "--by", USERS[0].number)
+        assert again.returncode == 1
+        assert again.stderr.startswith("presence-mock: 409 CMN-101: ")
+        assert call("transfer", session, USERS[1].number, "--by", USERS[0].number).returncode == 0
+        assert json.loads(call("list").stdout)["records"][-1]["parties"][2]["status"] == "Ringing"
+        assert call("meeting", "start", USERS[2].number).returncode == 0
+        presence = call("presence", USERS[3].number, "--dnd-status", "DoNotAcceptAnyCalls")
+        assert json.loads(presence.stdout)["dndStatus"] == "DoNotAcceptAnyCalls"
+        assert call("end", session).returncode == 0
+        assert placed_only(json.loads(call("list").stdout)["records"], ACCOUNT) == []

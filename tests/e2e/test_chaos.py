@@ -14,9 +14,8 @@ from ringcentral import SDK
 from ringcentral.http.api_exception import ApiException
 from urllib3.exceptions import ProtocolError
 
-from tests.live_server import COMMAND, serving
+from tests.support.live_server import COMMAND, serving
 
-pytestmark = pytest.mark.e2e
 PRESENCE = "/restapi/v1.0/account/~/extension/~/presence"
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from mockserver.cli.main import demo_login
 from mockserver.config import Settings
-from tests.broken_servers import BrokenEmulator, serving
+from tests.support.broken_servers import BrokenEmulator, serving
 
 DEMO = demo_login(Settings())
 

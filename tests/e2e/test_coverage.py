@@ -13,9 +13,7 @@ from ringcentral import SDK
 from ringcentral.http.api_exception import ApiException
 
 from mockserver.coverage import COVERED, OperationCoverage, coverage_of
-from tests.live_server import COMMAND, serving
-
-pytestmark = pytest.mark.e2e
+from tests.support.live_server import COMMAND, serving
 
 
 def sample_client_run(url: str) -> None:

@@ -8,14 +8,12 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
 import requests
 
 from presence_mock_kit.receiver import WebhookReceiver
-from tests.live_server import COMMAND, serving
-from tests.ws_client import ME, Client
+from tests.support.live_server import COMMAND, serving
+from tests.support.ws_client import ME, Client
 
-pytestmark = pytest.mark.e2e
 DETAILED = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"
 ACCOUNT = "/restapi/v1.0/account/~/presence"
 SIP = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true&sipData=true"

@@ -15,7 +15,7 @@ from mockserver.emulator import Emulator
 from mockserver.events.delivery import Deliverer
 from mockserver.platform.tokens import Caller
 from presence_mock_kit.receiver import WebhookReceiver
-from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
 LEASE = 1.0
 

@@ -18,10 +18,9 @@ import requests
 from ringcentral import SDK
 
 from presence_mock_kit.receiver import WebhookReceiver
-from tests.live_server import COMMAND, serving
-from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
+from tests.support.live_server import COMMAND, serving
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
-pytestmark = pytest.mark.e2e
 SUBS = "/restapi/v1.0/subscription"
 CHANGES = 24
 

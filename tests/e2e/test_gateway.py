@@ -13,10 +13,8 @@ import requests
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.live_server import serving
-from tests.ws_client import ME, Client, Socket
-
-pytestmark = pytest.mark.e2e
+from tests.support.live_server import serving
+from tests.support.ws_client import ME, Client, Socket, wait_for_journal
 
 
 @pytest.fixture(scope="module")
@@ -35,18 +33,6 @@ def change(client: Client) -> str:
     """A PUT that changes the caller's presence (its userStatus flips), so one event fires;
     the status it set."""
     return client.flip_status()
-
-
-def wait_for_journal(client: Client, subscription: str, count: int) -> list[dict]:
-    """The delivered-events journal of one subscription, once it has `count` entries."""
-    deadline = time.monotonic() + 5
-    while True:
-        found = requests.get(
-            f"{client.url}/_mock/events", params={"subscriptionId": subscription}, timeout=5
-        ).json()["records"]
-        if len(found) >= count or time.monotonic() > deadline:
-            return list(found)
-        time.sleep(0.1)
 
 
 # -- the upgrade ------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from mockserver.gateway import bounds
 from mockserver.gateway.bounds import Outbox
 from mockserver.gateway.sessions import Sessions
 from mockserver.platform.wstokens import WsGrant
-from tests.live_server import COMMAND, serving
-from tests.ws_client import ME, Client, NonReader, Socket
+from tests.support.live_server import COMMAND, serving
+from tests.support.ws_client import ME, Client, NonReader, Socket
 
 MIB = 1 << 20
 TOO_MANY = [ME] * 1001  # one more than a subscription takes (duplicates are counted as given)

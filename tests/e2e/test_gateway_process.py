@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.live_server import COMMAND, free_port, running, started
-
-pytestmark = pytest.mark.e2e
+from tests.support.live_server import COMMAND, free_port, running, started
 
 
 def gone(pid: int, within: float) -> bool:

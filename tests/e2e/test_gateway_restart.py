@@ -16,11 +16,9 @@ import pytest
 import requests
 
 from presence_mock_kit.receiver import WebhookReceiver
-from tests.live_server import serving
-from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
-from tests.ws_client import ME, Client
-
-pytestmark = pytest.mark.e2e
+from tests.support.live_server import serving
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
+from tests.support.ws_client import ME, Client
 
 
 def gateway_pid(client: Client, other_than: int | None = None) -> int:

@@ -7,14 +7,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
+from tests.support.live_server import serving, two_replicas
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
+from tests.support.seed import PRESENCE, user_ids
+from tests.support.ws_client import Client, Socket
 
-from tests.live_server import serving, two_replicas
-from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
-from tests.test_workers import PRESENCE, user_ids
-from tests.ws_client import Client, Socket
-
-pytestmark = pytest.mark.e2e
 ACCOUNT = "/restapi/v1.0/account/~/presence"
 
 

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.live_server import COMMAND, free_port, serving
+from tests.support.live_server import COMMAND, free_port, serving
 
 
 def contract(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -102,3 +102,16 @@ def test_the_same_through_pytest(pytester: pytest.Pytester):
     assert result.ret == 2
     output = result.stdout.str()
     assert output.count("cannot reach") == 1 and "ERROR" not in output, output
+
+
+def test_contract_command_fails_without_credentials_for_a_remote_target():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCENTRAL_")}
+    done = subprocess.run(
+        [COMMAND, "contract", "--target", f"http://192.0.2.1:{free_port()}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "RINGCENTRAL_CLIENT_ID" in done.stdout + done.stderr

@@ -8,13 +8,11 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 import requests
 from ringcentral import SDK
 
-from tests.live_server import COMMAND, serving
+from tests.support.live_server import COMMAND, serving
 
-pytestmark = pytest.mark.e2e
 MINE = "/restapi/v1.0/account/~/extension/~/presence"
 
 

@@ -13,16 +13,13 @@ import json
 import re
 from typing import Any
 
-import pytest
 import requests
 
 from mockserver import PresenceMock
 from mockserver.config import Settings
 from mockserver.emulator import directory_for
 from mockserver.platform.credentials import credential_jwt
-from tests.live_server import serving
-
-pytestmark = pytest.mark.e2e
+from tests.support.live_server import serving
 
 API = "/restapi/v1.0/account/~"
 SERVER_HEADERS = {"date", "server", "connection", "keep-alive", "transfer-encoding"}

@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import COMMAND, free_port, started
-
-pytestmark = pytest.mark.e2e
+from tests.support.live_server import COMMAND, free_port, started
 
 
 def children(pid: int) -> set[int]:

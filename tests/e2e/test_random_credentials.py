@@ -19,7 +19,7 @@ from mockserver.cli.main import credentials, main
 from mockserver.config import ConfigError, Settings
 from mockserver.directory.builder import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from mockserver.web.app import create_app
-from tests.live_server import COMMAND, serving
+from tests.support.live_server import COMMAND, serving
 
 SECRET = "a-shared-secret-for-the-replicas-0123"
 TOKEN_URL = "https://platform.ringcentral.com/restapi/oauth/token"

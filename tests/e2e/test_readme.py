@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import serving
+from tests.support.live_server import serving
+from tests.support.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 BLOCK = re.compile(r"(<!-- not run[^>]*-->\s*\n)?```(sh|python)\n(.*?)```", re.S)
 DEFAULT = "127.0.0.1:8080"
 

@@ -19,11 +19,9 @@ from mockserver.directory.fixtures import directory_from_dict
 from mockserver.inprocess import PresenceMock
 from mockserver.recording.exchange import load
 from mockserver.recording.replay import fixture_from_recording
-from tests.fake_upstream import fake_upstream
-from tests.live_server import COMMAND, free_port, running
-from tests.test_chaos import grant, login_headers
-
-pytestmark = pytest.mark.e2e
+from tests.support.fake_upstream import fake_upstream
+from tests.support.live_server import COMMAND, free_port, running
+from tests.support.login import grant, login_headers
 
 
 def _credentials() -> dict[str, Any]:
@@ -150,7 +148,7 @@ def test_a_recording_replays_as_a_fixture(session: dict[str, Any], tmp_path: Pat
         if e.type.is_user and e.settings.get("userStatus") == "Busy"
     )
     with PresenceMock(fixture=path, log=False) as mock:
-        headers = login_headers(mock)
+        headers = login_headers("https://platform.ringcentral.com", mock.credentials)
         answer = requests.get(
             f"https://platform.ringcentral.com/restapi/v1.0/account/~/extension/{busy.id}/presence",
             headers=headers,

@@ -14,10 +14,8 @@ import pytest
 import requests
 
 from mockserver.recording.exchange import load
-from tests.fake_upstream import HOOK_ADDRESS, PLANTED, planted_upstream
-from tests.live_server import COMMAND, free_port, running
-
-pytestmark = pytest.mark.e2e
+from tests.support.fake_upstream import HOOK_ADDRESS, PLANTED, planted_upstream
+from tests.support.live_server import COMMAND, free_port, running
 
 # What the client sends (beside what the upstream answers with).
 SENT = {

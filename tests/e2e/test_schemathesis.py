@@ -26,10 +26,10 @@ import requests
 import yaml
 
 from presence_mock_kit.receiver import WebhookReceiver
-from tests.live_server import COMMAND, serving
+from tests.support.live_server import COMMAND, serving
+from tests.support.paths import REPO
 
-pytestmark = pytest.mark.e2e
-SPEC = Path(__file__).parent.parent / "spec" / "ringcentral-presence-openapi.yml"
+SPEC = REPO / "spec" / "ringcentral-presence-openapi.yml"
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 MAX_EXAMPLES = "10"
 MAX_SECONDS = "45"

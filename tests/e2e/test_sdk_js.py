@@ -11,12 +11,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.support.live_server import COMMAND, serving
+from tests.support.paths import REPO
 
-from tests.live_server import COMMAND, serving
-
-pytestmark = pytest.mark.e2e
-HERE = Path(__file__).parent / "js"
+HERE = REPO / "tests" / "js"
 
 
 def test_the_js_sdk_subscribes_receives_updates_and_removes(tmp_path: Path) -> None:

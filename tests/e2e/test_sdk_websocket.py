@@ -16,9 +16,8 @@ from ringcentral import SDK
 from ringcentral.websocket.events import WebSocketEvents
 from websockets.exceptions import ConnectionClosedOK
 
-from tests.live_server import COMMAND, serving
+from tests.support.live_server import COMMAND, serving
 
-pytestmark = pytest.mark.e2e
 ME = "/restapi/v1.0/account/~/extension/~/presence"
 
 

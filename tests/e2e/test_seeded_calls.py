@@ -11,10 +11,9 @@ import pytest
 import requests
 
 from mockserver.directory.model import Extension
-from tests.calls_helpers import Office, account, lone_seeded_call, seeded_ids
-from tests.live_server import serving
+from tests.support.calls_helpers import Office, account, lone_seeded_call, seeded_ids
+from tests.support.live_server import serving
 
-pytestmark = pytest.mark.e2e
 ACCOUNT = account()
 
 

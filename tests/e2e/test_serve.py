@@ -14,9 +14,7 @@ import pytest
 import requests
 from ringcentral import SDK
 
-from tests.live_server import COMMAND, free_port
-
-pytestmark = pytest.mark.e2e
+from tests.support.live_server import COMMAND, free_port
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +132,19 @@ def test_one_log_line_per_request(server):
     lines = [line for line in log.read_text().splitlines() if marker in line]
     assert len(lines) == 1
     assert "GET" in lines[0] and "404" in lines[0]
+
+
+def test_contract_command_passes_on_a_live_server(server):
+    url, _ = server
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCENTRAL_")}
+    done = subprocess.run(
+        [COMMAND, "contract", "--target", url, "--allow-writes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "47 passed" in done.stdout
+    assert f"target: {url}" in done.stdout
+    assert "using the emulator's demo credentials" in done.stderr

@@ -10,9 +10,7 @@ import socket
 
 import pytest
 
-from tests.live_server import serving
-
-pytestmark = pytest.mark.e2e
+from tests.support.live_server import serving
 
 
 def raw(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:

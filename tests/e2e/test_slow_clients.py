@@ -8,12 +8,9 @@ import socket
 import time
 from contextlib import ExitStack, suppress
 
-import pytest
 import requests
 
-from tests.live_server import serving
-
-pytestmark = pytest.mark.e2e
+from tests.support.live_server import serving
 
 IDLE, TRICKLE = 300, 60
 

@@ -31,9 +31,9 @@ from mockserver.storage import sqlite as sqlite_store
 from mockserver.storage.outage import RETRY_AFTER, Outage
 from mockserver.web.app import create_app
 from mockserver.web.context import emulator_of
-from tests.conftest import login
-from tests.live_server import free_port
-from tests.redis_server import _wait_for, no_redis_server, redis_server_binary
+from tests.support.live_server import free_port
+from tests.support.login import login
+from tests.support.redis_server import no_redis_server, redis_server_binary, wait_for_redis
 
 REQUESTS = 40
 ME = "/restapi/v1.0/account/~/extension/~/presence"
@@ -58,7 +58,7 @@ class Redis:
         command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         command += ["--appendonly", "no", "--dir", str(self.workdir), "--logfile", str(log)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        _wait_for(self.port, self.process, log)
+        wait_for_redis(self.port, self.process, log)
 
     def stop(self) -> None:
         if self.process is not None:

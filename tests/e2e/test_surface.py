@@ -13,9 +13,8 @@ import pytest
 import requests
 from ringcentral import SDK
 
-from tests.live_server import COMMAND, serving
+from tests.support.live_server import COMMAND, serving
 
-pytestmark = pytest.mark.e2e
 API = "/restapi/v1.0/account/~"
 MULTIPART_JSON = "application/vnd.ringcentral.multipart+json"
 

@@ -26,11 +26,9 @@ from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from mockserver.events.webhooks import delivery, send_broken
 from presence_mock_kit.receiver import WebhookReceiver
-from tests.live_server import COMMAND, serving
-from tests.test_gateway import wait_for_journal
-from tests.ws_client import ME, Client
+from tests.support.live_server import COMMAND, serving
+from tests.support.ws_client import ME, Client, wait_for_journal
 
-pytestmark = pytest.mark.e2e
 SUBS = "/restapi/v1.0/subscription"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,34 +9,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from mockserver.directory.builder import DEFAULT_SEED, build_directory
-from mockserver.platform.tokens import JWT_GRANT
-from tests.live_server import COMMAND, serving
-from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
-
-pytestmark = pytest.mark.e2e
-PRESENCE = "/restapi/v1.0/account/~/extension/{}/presence"
-
-
-def login(url: str) -> requests.Session:
-    """A session with the demo administrator's bearer token."""
-    found = json.loads(subprocess.check_output([COMMAND, "credentials", "--json"]))
-    answer = requests.post(
-        f"{url}/restapi/oauth/token",
-        auth=(found["clientId"], found["clientSecret"]),
-        data={"grant_type": JWT_GRANT, "assertion": found["jwt"]},
-        timeout=10,
-    )
-    answer.raise_for_status()
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-    return session
-
-
-def user_ids(extensions: int) -> list[int]:
-    """Users of the first account (the same seed builds the same directory as the server)."""
-    account = build_directory(DEFAULT_SEED, extensions).accounts[0]
-    return [e.id for e in account.extensions if e.type.is_user]
+from tests.support.live_server import serving
+from tests.support.login import login_session
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
+from tests.support.seed import PRESENCE, user_ids
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +31,7 @@ def read_many(get: Callable[[str], requests.Response], path: str, times: int) ->
 
 
 def test_a_put_through_one_worker_is_read_by_every_worker(four_workers: str) -> None:
-    session = login(four_workers)
+    session = login_session(four_workers)
     target = user_ids(300)[3]
     path = four_workers + PRESENCE.format(target)
     seed = session.get(path, timeout=10).json()
@@ -76,7 +50,7 @@ def test_a_put_through_one_worker_is_read_by_every_worker(four_workers: str) -> 
 
 
 def test_200_concurrent_puts_to_distinct_users_lose_none(four_workers: str) -> None:
-    session = login(four_workers)
+    session = login_session(four_workers)
     targets = user_ids(300)[:200]
     assert len(targets) == 200
 
@@ -96,7 +70,7 @@ def test_200_concurrent_puts_to_distinct_users_lose_none(four_workers: str) -> N
 def test_every_worker_writes_to_one_journal_and_a_reset_clears_it_for_all(
     four_workers: str,
 ) -> None:
-    session = login(four_workers)
+    session = login_session(four_workers)
     requests.post(f"{four_workers}/_mock/reset", timeout=10).raise_for_status()
     marker = "/restapi/v1.0/account/~/presence"
     read_many(lambda path: session.get(four_workers + path, timeout=10), marker + "?page=1", 40)
@@ -120,7 +94,7 @@ def test_two_replicas_share_one_redis(redis_server: str, tmp_path: Path) -> None
         serving(tmp_path, "--workers", "2", "--store", store) as first,
         serving(tmp_path, "--workers", "1", "--store", store) as second,
     ):
-        session = login(first)  # the token is issued by the first replica only
+        session = login_session(first)  # the token is issued by the first replica only
         target = user_ids(60)[5]
         put = session.put(first + PRESENCE.format(target), json={"message": "from A"}, timeout=10)
         assert put.status_code == 200, put.text

@@ -8,7 +8,7 @@ import requests
 
 from mockserver.directory.builder import DEFAULT_SEED, build_directory
 from mockserver.directory.model import Account, Extension, ExtensionType
-from tests.test_workers import login
+from tests.support.login import login_session
 
 DETAILED = {"detailedTelephonyState": "true", "sipData": "true"}
 
@@ -85,7 +85,7 @@ class Office:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.api = login(url)
+        self.api = login_session(url)
 
     def post(self, path: str, body: dict[str, Any] | None = None, status: int = 200) -> Any:
         answer = requests.post(f"{self.url}/_mock{path}", json=body or {}, timeout=10)

@@ -18,7 +18,7 @@ from typing import Any
 
 from mockserver.config import Settings
 from mockserver.web.app import create_app
-from tests.broken_servers import serving_wsgi
+from tests.support.broken_servers import serving_wsgi
 
 WSGIEnviron = dict[str, Any]
 

@@ -5,6 +5,7 @@ mock behind `responses`). Tests of the token endpoint itself post their own form
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import subprocess
 from dataclasses import dataclass
@@ -18,6 +19,17 @@ from mockserver.directory.model import App, Directory, Extension
 from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
 from tests.support.live_server import COMMAND
+
+# The public app of the authorization-code tests and its PKCE verifier (RFC 7636's example).
+PUBLIC_ID = "publicSpaApp0001"
+VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+
+
+def s256(verifier: str) -> str:
+    """The S256 code challenge of `verifier`."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
 
 # -- in process: the Flask test client ---------------------------------------------------------
 

@@ -20,7 +20,12 @@ from typing import Any
 
 import pytest
 
-from tests.guard_site.loopback_guard import LOG_VARIABLE, child_environment, install, violations
+from tests.support.guard_site.loopback_guard import (
+    LOG_VARIABLE,
+    child_environment,
+    install,
+    violations,
+)
 
 _state: dict[str, Any] = {}
 

@@ -20,7 +20,7 @@ from typing import NoReturn
 
 import pytest
 
-from tests.live_server import free_port
+from tests.support.live_server import free_port
 
 REQUIRE = "PRESENCE_TESTS_REQUIRE_REDIS"
 MISSING = (
@@ -72,14 +72,14 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     command += ["no", "--dir", str(workdir), "--logfile", str(log)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        _wait_for(port, process, log)
+        wait_for_redis(port, process, log)
         yield f"redis://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_for_redis(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -16,7 +16,7 @@ from websockets.protocol import State
 from websockets.sync.client import ClientConnection, connect
 from websockets.uri import parse_uri
 
-from tests.test_workers import login
+from tests.support.login import login_session
 
 Frame = list[Any]
 ME = "/restapi/v1.0/account/~/extension/~/presence"
@@ -32,7 +32,7 @@ class Client:
 
     @classmethod
     def login(cls, url: str) -> Client:
-        return cls(url, login(url))
+        return cls(url, login_session(url))
 
     def gateway(self) -> dict[str, Any]:
         return dict(requests.get(f"{self.url}/_mock/gateway", timeout=10).json())
@@ -150,3 +150,15 @@ class NonReader:
 
     def close(self) -> None:
         self.socket.close()
+
+
+def wait_for_journal(client: Client, subscription: str, count: int) -> list[dict]:
+    """The delivered-events journal of one subscription, once it has `count` entries."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = requests.get(
+            f"{client.url}/_mock/events", params={"subscriptionId": subscription}, timeout=5
+        ).json()["records"]
+        if len(found) >= count or time.monotonic() > deadline:
+            return list(found)
+        time.sleep(0.1)

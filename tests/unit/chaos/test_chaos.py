@@ -14,7 +14,8 @@ from mockserver.chaos.specs import SpecError, delay, parse_rule, prefer
 from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
 from mockserver.inprocess import PresenceMock
-from tests.conftest import assert_error
+from tests.support.answers import assert_error
+from tests.support.login import login_headers
 
 BASE = "https://platform.ringcentral.com"
 PRESENCE = f"{BASE}/restapi/v1.0/account/~/extension/~/presence"
@@ -62,23 +63,6 @@ def test_a_bad_startup_rule_is_a_config_error() -> None:
         Emulator.from_settings(Settings(fault="teapot"))
 
 
-def grant(base: str, app: dict[str, str], form: dict[str, str]) -> requests.Response:
-    """POST /restapi/oauth/token at `base` as `app` (clientId, clientSecret) with `form`."""
-    return requests.post(
-        f"{base}/restapi/oauth/token",
-        auth=(app["clientId"], app["clientSecret"]),
-        data=form,
-        timeout=10,
-    )
-
-
-def login_headers(mock: PresenceMock) -> dict[str, str]:
-    found = mock.credentials
-    form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": found["jwt"]}
-    answer = grant(BASE, found, form)
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
 @pytest.fixture
 def mock() -> PresenceMock:
     with PresenceMock(log=False) as running:
@@ -86,7 +70,7 @@ def mock() -> PresenceMock:
 
 
 def test_platform_errors_by_prefer(mock: PresenceMock) -> None:
-    headers = login_headers(mock)
+    headers = login_headers(BASE, mock.credentials)
     unavailable = requests.get(PRESENCE, headers={**headers, "Prefer": "fault=503"}, timeout=5)
     assert unavailable.status_code == 503
     assert unavailable.headers["Retry-After"] == "10"
@@ -111,7 +95,7 @@ def test_platform_errors_by_prefer(mock: PresenceMock) -> None:
 
 
 def test_network_faults_as_requests_raises_them(mock: PresenceMock) -> None:
-    headers = login_headers(mock)
+    headers = login_headers(BASE, mock.credentials)
     with pytest.raises(requests.ConnectionError) as reset:
         requests.get(PRESENCE, headers={**headers, "Prefer": "fault=reset"}, timeout=5)
     assert isinstance(reset.value.args[0], ProtocolError)
@@ -136,7 +120,7 @@ def _ids(mock: PresenceMock) -> str:
 
 
 def test_run_time_rules_next_n_then_normal(mock: PresenceMock) -> None:
-    headers = login_headers(mock)
+    headers = login_headers(BASE, mock.credentials)
     client = mock.app.test_client()
     answer = client.put(
         "/_mock/chaos",
@@ -154,7 +138,7 @@ def test_run_time_rules_next_n_then_normal(mock: PresenceMock) -> None:
 
 
 def test_a_rate_replays_with_its_seed(mock: PresenceMock) -> None:
-    headers = login_headers(mock)
+    headers = login_headers(BASE, mock.credentials)
     client = mock.app.test_client()
 
     def run(seed: int) -> list[int]:
@@ -169,7 +153,7 @@ def test_a_rate_replays_with_its_seed(mock: PresenceMock) -> None:
 
 
 def test_latency_rule_and_reset_clears_run_time_rules(mock: PresenceMock) -> None:
-    headers = login_headers(mock)
+    headers = login_headers(BASE, mock.credentials)
     client = mock.app.test_client()
     client.put("/_mock/chaos", json={"rules": [{"latency": "250ms"}]})
     started = time.monotonic()
@@ -182,7 +166,7 @@ def test_latency_rule_and_reset_clears_run_time_rules(mock: PresenceMock) -> Non
 
 
 def test_a_time_window_on_the_emulator_clock(mock: PresenceMock) -> None:
-    headers = login_headers(mock)
+    headers = login_headers(BASE, mock.credentials)
     client = mock.app.test_client()
     now = mock.emulator.clock.now()
     window = {"fault": "503", "from": now + 600, "until": now + 1200}
@@ -214,7 +198,7 @@ def test_startup_rules_from_settings() -> None:
         settings=Settings(latency="getToken=150ms", fault="readAccountInfo=429"), log=False
     ) as mock:
         started = time.monotonic()
-        headers = login_headers(mock)
+        headers = login_headers(BASE, mock.credentials)
         assert time.monotonic() - started >= 0.15
         answer = requests.get(f"{BASE}/restapi/v1.0/account/~", headers=headers, timeout=5)
         assert answer.status_code == 429

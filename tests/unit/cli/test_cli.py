@@ -1,8 +1,6 @@
 """The `presence-mock` command: options, environment twins and clear errors (never a traceback)."""
 
 import json
-import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -80,16 +78,3 @@ def test_bad_fixture_file_names_the_file(capsys, tmp_path):
     code, _, err = run(capsys, "credentials", "--fixture", str(bad))
     assert code == 2
     assert str(bad) in err and "accounts" in err
-
-
-def test_a_taken_port_is_a_clear_error():
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        done = subprocess.run(
-            [COMMAND, "serve", "--port", str(port)], capture_output=True, text=True, timeout=30
-        )
-    assert done.returncode == 1
-    assert f"{port}" in done.stderr and "in use" in done.stderr
-    assert "Traceback" not in done.stderr

@@ -7,7 +7,6 @@ import json
 import re
 from collections import Counter
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,8 +48,8 @@ from mockserver.directory.model import (
     ExtensionType,
 )
 from mockserver.presence.aggregation import presence_status, telephony_status
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "fixtures" / "default-account.json"
 SPEC = REPO / "spec" / "ringcentral-presence-openapi.yml"
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")

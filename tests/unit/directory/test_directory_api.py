@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mockserver.directory.model import Directory
-from tests.conftest import assert_error, find
+from tests.support.answers import assert_error, find
 
 API = "/restapi/v1.0/account/~"
 LIST = f"{API}/extension"

@@ -20,7 +20,8 @@ from mockserver.events.log import LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription
 from mockserver.platform.tokens import Caller
-from tests.conftest import Api, find
+from tests.support.answers import find
+from tests.support.login import Api
 
 EXT = "/restapi/v1.0/account/~/extension/{}/presence"
 ACCOUNT = "/restapi/v1.0/account/~/presence"

@@ -15,8 +15,9 @@ from mockserver.emulator import Emulator
 from mockserver.events.delivery import Deliverer
 from mockserver.events.webhooks import Answer, Outgoing
 from presence_mock_kit.receiver import WebhookReceiver
-from tests.conftest import Api, assert_error
-from tests.live_server import free_port
+from tests.support.answers import assert_error
+from tests.support.live_server import free_port
+from tests.support.login import Api
 
 SUBS = "/restapi/v1.0/subscription"
 MINE = "/restapi/v1.0/account/~/extension/~/presence"

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.guard_site.loopback_guard import LOG_VARIABLE, NonLoopbackAccess, violations
+from tests.support.guard_site.loopback_guard import LOG_VARIABLE, NonLoopbackAccess, violations
+from tests.support.paths import REPO
 
-ROOT = Path(__file__).parent.parent
+ROOT = REPO
 
 INNER = """
 import socket, subprocess, sys
@@ -72,7 +73,9 @@ def test_a_test_that_goes_off_the_machine_fails(
     monkeypatch.setenv(LOG_VARIABLE, str(log))  # the inner run's stops are not this test's
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ["PYTHONPATH"]]))
     pytester.makepyfile(test_inner=INNER)
-    result = pytester.runpytest_subprocess("-p", "tests.network_guard", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(
+        "-p", "tests.support.network_guard", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=1, failed=3)
     result.stdout.fnmatch_lines(
         ["*loopback guard stopped 1 lookup(s)*", "*: getaddrinfo('example.com')"]
@@ -94,7 +97,7 @@ def test_the_test_process_is_guarded() -> None:
     lines = log.read_bytes().splitlines(keepends=True)
     assert json.loads(lines[-1])["target"] == "'www.example.org'"
     log.write_bytes(b"".join(lines[:-1]))
-    import tests.network_guard as plugin
+    import tests.support.network_guard as plugin
 
     plugin._state["offset"] = log.stat().st_size
 

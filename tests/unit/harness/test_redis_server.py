@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.redis_server import MISSING, REQUIRE, no_redis_server, redis_server_binary
+from tests.support.redis_server import MISSING, REQUIRE, no_redis_server, redis_server_binary
 
 
 def _fake_binary(folder: Path) -> Path:

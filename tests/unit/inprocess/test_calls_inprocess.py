@@ -3,24 +3,19 @@ the lock on /_mock/calls, and the `presence-mock call` command against a live se
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 from ringcentral import SDK
 
 from mockserver.errors import MockError
 from mockserver.inprocess import PresenceMock
 from mockserver.web.app import create_app
-from tests.calls_helpers import (
+from tests.support.calls_helpers import (
     account,
     park_location,
     placed_only,
     quiet_users,
     seeded_ids,
 )
-from tests.live_server import COMMAND, serving
 
 ACCOUNT = account()
 USERS = quiet_users(ACCOUNT)
@@ -66,31 +61,3 @@ def test_the_calls_api_obeys_the_controls_lock(mode: str) -> None:
         headers = {"Authorization": "Bearer a-long-enough-secret"}
         body = {"from": "+16505550100", "to": USERS[0].id}
         assert client.post("/_mock/calls", json=body, headers=headers).status_code == 201
-
-
-@pytest.mark.e2e
-def test_the_call_command_drives_a_live_server(tmp_path: Path) -> None:
-    with serving(tmp_path, "--workers", "2") as url:
-        env = {"PRESENCE_MOCK_URL": url, "PATH": ""}
-
-        def call(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [COMMAND, "call", *args], capture_output=True, text=True, env=env, timeout=60
-            )
-
-        rung = call("ring", "+16505550100", USERS[0].number, "--name", "Ann Caller")
-        assert rung.returncode == 0, rung.stderr
-        session = json.loads(rung.stdout)["telephonySessionId"]
-        assert call("answer", session).returncode == 0
-        held = call("hold", session, "--by", USERS[0].number)
-        assert json.loads(held.stdout)["parties"][1]["status"] == "OnHold"
-        again = call("hold", session, "--by", USERS[0].number)
-        assert again.returncode == 1
-        assert again.stderr.startswith("presence-mock: 409 CMN-101: ")
-        assert call("transfer", session, USERS[1].number, "--by", USERS[0].number).returncode == 0
-        assert json.loads(call("list").stdout)["records"][-1]["parties"][2]["status"] == "Ringing"
-        assert call("meeting", "start", USERS[2].number).returncode == 0
-        presence = call("presence", USERS[3].number, "--dnd-status", "DoNotAcceptAnyCalls")
-        assert json.loads(presence.stdout)["dndStatus"] == "DoNotAcceptAnyCalls"
-        assert call("end", session).returncode == 0
-        assert placed_only(json.loads(call("list").stdout)["records"], ACCOUNT) == []

@@ -12,7 +12,7 @@ from ringcentral import SDK
 
 from mockserver import PresenceMock
 from mockserver.inprocess.mock import SANDBOX
-from tests.live_server import free_port
+from tests.support.live_server import free_port
 
 ME = "/restapi/v1.0/account/~/extension/~/presence"
 

@@ -16,6 +16,7 @@ import requests
 
 from mockserver import PresenceMock
 from mockserver.inprocess.mock import PRODUCTION
+from tests.support.paths import REPO
 
 ACCOUNT = PRODUCTION + "/restapi/v1.0/account/~/presence"
 
@@ -54,7 +55,7 @@ def real_server() -> Iterator[str]:
 
 def test_seed_and_fixture_choose_the_account(tmp_path: Path) -> None:
     assert PresenceMock(seed=7).credentials != PresenceMock().credentials
-    fixture = Path(__file__).parents[1] / "fixtures" / "default-account.json"
+    fixture = REPO / "fixtures" / "default-account.json"
     with PresenceMock(fixture=fixture) as mock:
         page = requests.get(ACCOUNT, headers=bearer(mock), timeout=5).json()
     expected = json.loads(fixture.read_text())["accounts"][0]["extensions"]

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 from mockserver import PresenceMock
 from presence_mock_kit.client import Target
 from presence_mock_kit.masking import Masker
 from presence_mock_kit.pacing import Pacer, group_of
-from tests.live_server import COMMAND, free_port
-from tests.test_e2e import server  # noqa: F401  (the live serve fixture)
 
 
 def test_masker_hides_registered_secrets_and_any_token_shape():
@@ -75,32 +70,3 @@ def test_retry_after_is_honoured_on_429():
         target.login()
     assert waits == [7.0, 7.0]
     assert target.token
-
-
-def test_contract_command_passes_on_a_live_server(server):  # noqa: F811
-    url, _ = server
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCENTRAL_")}
-    done = subprocess.run(
-        [COMMAND, "contract", "--target", url, "--allow-writes"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert "47 passed" in done.stdout
-    assert f"target: {url}" in done.stdout
-    assert "using the emulator's demo credentials" in done.stderr
-
-
-def test_contract_command_fails_without_credentials_for_a_remote_target():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RINGCENTRAL_")}
-    done = subprocess.run(
-        [COMMAND, "contract", "--target", f"http://192.0.2.1:{free_port()}"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert done.returncode != 0
-    assert "RINGCENTRAL_CLIENT_ID" in done.stdout + done.stderr

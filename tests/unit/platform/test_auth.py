@@ -6,7 +6,7 @@ import pytest
 
 from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
-from tests.conftest import basic_auth, login
+from tests.support.login import basic_auth, login
 
 ME = "/restapi/v1.0/account/~/extension/~/presence"
 

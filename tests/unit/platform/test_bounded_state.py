@@ -13,7 +13,7 @@ from mockserver.emulator import Emulator
 from mockserver.platform.janitor import GRACE
 from mockserver.storage.sqlite import SQLiteStore
 from mockserver.web.app import create_app
-from tests.conftest import login
+from tests.support.login import login
 
 
 def test_an_sqlite_file_of_an_older_build_gains_the_expiry_column(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ app signs in only users of the accounts it is installed in."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,13 +17,11 @@ from mockserver.emulator import Emulator
 from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
 from mockserver.web.app import create_app
-from tests.conftest import basic_auth
+from tests.support.login import PUBLIC_ID, VERIFIER, basic_auth, s256
 
 TOKEN = "/restapi/oauth/token"
 AUTHORIZE = "/restapi/oauth/authorize"
 CALLBACK = "https://app.example/callback"
-VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-PUBLIC_ID = "publicSpaApp0001"
 FIRST_ONLY_ID = "firstAccountOnly"
 # The platform's recorded OAU-153 body (shared docs, platform examples 11.2.1).
 INVALID_CLIENT_EMPTY = {
@@ -38,11 +35,6 @@ INVALID_CLIENT_EMPTY = {
     ],
     "error_description": "Invalid client: ",
 }
-
-
-def s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def basic(client_id: str, secret: str) -> str:

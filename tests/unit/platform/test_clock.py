@@ -14,9 +14,9 @@ from mockserver.emulator import Emulator
 from mockserver.platform.clock import MAX_SHIFT, Clock
 from mockserver.storage import store_from_url
 from mockserver.web.app import create_app
-from tests.conftest import basic_auth
-from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
-from tests.test_stores import _url
+from tests.support.login import basic_auth
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
+from tests.support.stores import store_url_of
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
@@ -113,7 +113,7 @@ def test_an_impossible_stored_offset_reads_as_real_time(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite", "redis"])
 def test_reset_returns_real_time_on_every_store(kind, request, tmp_path: Path) -> None:
-    url = _url(kind, request, tmp_path)
+    url = store_url_of(kind, request, tmp_path)
     emulator = Emulator.from_settings(Settings(store=url))
     emulator.clock.change(offset=86400, freeze=True)
     assert emulator.clock.frozen

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from mockserver.config import Settings, with_credentials_secret
 from mockserver.directory.builder import build_directory
@@ -21,8 +19,7 @@ from mockserver.directory.fixtures import directory_to_dict
 from mockserver.emulator import Emulator
 from mockserver.platform.users import password, username
 from mockserver.web.app import create_app
-from tests.live_server import COMMAND, serving
-from tests.test_client_auth import PUBLIC_ID, VERIFIER, s256
+from tests.support.login import PUBLIC_ID, VERIFIER, s256
 
 AUTHORIZE = "/restapi/oauth/authorize"
 TOKEN = "/restapi/oauth/token"
@@ -200,43 +197,3 @@ def test_a_confidential_app_keeps_the_redirect_under_random_credentials(client, 
         },
     )
     assert answer.status_code == 302  # the code still needs the app's random secret
-
-
-@pytest.mark.e2e
-def test_the_form_login_end_to_end(tmp_path: Path, fixture_path: Path):
-    """`serve` with a secret from a file; the password as `credentials --json` prints it; the
-    exploit refused and the form's POST signing in with `requests`."""
-    secret_file = tmp_path / "secret"
-    secret_file.write_text(SECRET + "\n")
-    options = ("--fixture", str(fixture_path), "--credentials-secret-file", str(secret_file))
-    printed = subprocess.run(
-        [COMMAND, "credentials", "--json", *options], capture_output=True, check=True, text=True
-    )
-    users = json.loads(printed.stdout)["users"]
-    admin = next(u for u in users if u["admin"])
-    with serving(tmp_path, *options) as url:
-        hinted = requests.get(
-            url + AUTHORIZE,
-            params=query(login_hint=str(admin["extensionId"])),
-            allow_redirects=False,
-            timeout=10,
-        )
-        assert hinted.status_code == 200 and "Location" not in hinted.headers
-        action = unescape(re.search(r'action="([^"]+)"', hinted.text).group(1))
-        login = {"username": admin["username"], "password": admin["password"]}
-        signed = requests.post(url + action, data=login, allow_redirects=False, timeout=10)
-        assert signed.status_code == 302, signed.text
-        code = parse_qs(urlsplit(signed.headers["Location"]).query)["code"][0]
-        token = requests.post(
-            url + TOKEN,
-            data={
-                "grant_type": "authorization_code",
-                "client_id": PUBLIC_ID,
-                "code": code,
-                "redirect_uri": CALLBACK,
-                "code_verifier": VERIFIER,
-            },
-            timeout=10,
-        )
-        assert token.status_code == 200, token.text
-        assert token.json()["owner_id"] == str(admin["extensionId"])

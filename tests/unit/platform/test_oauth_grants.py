@@ -12,7 +12,9 @@ import pytest
 from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
 from mockserver.platform.users import password
-from tests.conftest import basic_auth, find
+from tests.support.answers import find
+from tests.support.apps import emulator_with_apps
+from tests.support.login import app_auth, basic_auth
 
 ME = "/restapi/v1.0/account/~/extension/~/presence"
 TOKEN = "/restapi/oauth/token"
@@ -229,8 +231,6 @@ def test_the_redirect_uri_must_match(client, directory):
 
 
 def test_a_code_is_bound_to_its_client(tmp_path, directory):
-    from tests.test_permissions import emulator_with_apps, login_form
-
     emulator, client = emulator_with_apps(tmp_path, [["ReadPresence", "EditPresence"]])
     other = emulator.directory.apps[1]
     _, params = redirected(
@@ -246,7 +246,7 @@ def test_a_code_is_bound_to_its_client(tmp_path, directory):
     answer = client.post(
         TOKEN,
         data={"grant_type": "authorization_code", "code": params["code"], "redirect_uri": CALLBACK},
-        headers={"Authorization": login_form(emulator.directory.apps[0])},
+        headers={"Authorization": app_auth(emulator.directory.apps[0])},
     )
     assert error_of(answer) == (400, "invalid_grant", "OAU-110")
 
@@ -360,20 +360,18 @@ def test_refresh_gives_a_working_pair_in_the_same_session(client, directory):
 
 
 def test_refresh_with_another_clients_token_is_refused(tmp_path):
-    from tests.test_permissions import emulator_with_apps, login_form
-
     emulator, client = emulator_with_apps(tmp_path, [["ReadPresence"]])
     first, second = emulator.directory.apps[:2]
     admin = emulator.directory.accounts[0].administrator
     pair = client.post(
         TOKEN,
         data={"grant_type": JWT_GRANT, "assertion": credential_jwt(admin)},
-        headers={"Authorization": login_form(first)},
+        headers={"Authorization": app_auth(first)},
     ).get_json()
     answer = client.post(
         TOKEN,
         data={"grant_type": "refresh_token", "refresh_token": pair["refresh_token"]},
-        headers={"Authorization": login_form(second)},
+        headers={"Authorization": app_auth(second)},
     )
     assert error_of(answer) == (400, "invalid_grant", "OAU-140")
 

@@ -5,17 +5,18 @@ file itself rather than the route table."""
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from mockserver.directory.model import ExtensionType
-from tests.conftest import find
-from tests.test_permissions import emulator_with_apps, token_of
+from tests.support.answers import find
+from tests.support.apps import emulator_with_apps
+from tests.support.login import bearer_headers
+from tests.support.paths import REPO
 
-SPEC = Path(__file__).resolve().parent.parent / "spec" / "ringcentral-presence-openapi.yml"
+SPEC = REPO / "spec" / "ringcentral-presence-openapi.yml"
 API = "/restapi/v1.0/account/~"
 QUEUE_BODY = {"records": []}
 AGENT_BODY = {"records": []}
@@ -69,7 +70,7 @@ def test_the_rate_limit_group_is_the_specs(apps, operation):
     emulator, client, _ = apps
     account = emulator.directory.accounts[0]
     queue = find(emulator.directory, lambda e: e.type is ExtensionType.DEPARTMENT and e.members)
-    headers = token_of(client, emulator.directory.apps[0], account.administrator)
+    headers = bearer_headers(client, emulator.directory.apps[0], account.administrator)
     answer = call(client, headers, queue.id, operation)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     expected = spec_operations()[operation]["x-throttling-group"].lower()
@@ -89,7 +90,7 @@ def test_an_app_without_the_specs_permission_is_refused(apps, operation):
     permission = spec_operations()[operation]["x-app-permission"]
     admin = emulator.directory.accounts[0].administrator
     queue = find(emulator.directory, lambda e: e.type is ExtensionType.DEPARTMENT and e.members)
-    headers = token_of(client, lacking[permission], admin)
+    headers = bearer_headers(client, lacking[permission], admin)
     answer = call(client, headers, queue.id, operation)
     assert answer.status_code == 403
     body = answer.get_json()

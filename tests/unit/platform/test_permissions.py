@@ -3,70 +3,20 @@
 
 from __future__ import annotations
 
-import base64
 import email
 import email.policy
 import json
-from functools import cache
 
 import pytest
-from werkzeug.test import Client
 
-from mockserver.config import Settings
-from mockserver.directory.builder import build_directory
-from mockserver.directory.fixtures import directory_to_dict
-from mockserver.directory.model import App
-from mockserver.emulator import Emulator
 from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
-from mockserver.web.app import create_app
-from tests.conftest import find
+from tests.support.answers import find
+from tests.support.apps import emulator_with_apps
+from tests.support.login import app_auth, bearer_headers, login
 
 API = "/restapi/v1.0/account/~"
 ME = f"{API}/extension/~/presence"
-
-
-@cache
-def _default_fixture() -> str:
-    return json.dumps(directory_to_dict(build_directory()))
-
-
-def emulator_with_apps(
-    tmp_path, permissions: list[list[str]], **settings: object
-) -> tuple[Emulator, Client]:
-    """The default accounts with the demo app first and one more app per permission list."""
-    data = json.loads(_default_fixture())
-    for index, granted in enumerate(permissions):
-        data["apps"].append(
-            {
-                "clientId": f"otherApp{index}",
-                "clientSecret": f"secret{index}",
-                "name": f"other app {index}",
-                "permissions": granted,
-            }
-        )
-    path = tmp_path / "apps.json"
-    path.write_text(json.dumps(data))
-    emulator = Emulator.from_settings(
-        Settings(fixture=str(path), validate_responses=True, **settings)  # type: ignore[arg-type]
-    )
-    app = create_app(emulator=emulator)
-    app.testing = True
-    return emulator, app.test_client()
-
-
-def login_form(app: App) -> str:
-    return "Basic " + base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
-
-
-def token_of(client, app, owner) -> dict[str, str]:
-    answer = client.post(
-        "/restapi/oauth/token",
-        data={"grant_type": JWT_GRANT, "assertion": credential_jwt(owner)},
-        headers={"Authorization": login_form(app)},
-    )
-    assert answer.status_code == 200, answer.get_data(as_text=True)
-    return {"Authorization": f"Bearer {answer.get_json()['access_token']}"}
 
 
 # -- app permissions ---------------------------------------------------------------------------
@@ -80,7 +30,7 @@ def token_of(client, app, owner) -> dict[str, str]:
 def test_an_app_without_a_permission_is_refused(tmp_path, granted, allowed, refused, missing):
     emulator, client = emulator_with_apps(tmp_path, [granted])
     admin = emulator.directory.accounts[0].administrator
-    headers = token_of(client, emulator.directory.apps[1], admin)
+    headers = bearer_headers(client, emulator.directory.apps[1], admin)
     calls = {
         "GET": lambda: client.get(ME, headers=headers),
         "PUT": lambda: client.put(ME, json={"userStatus": "Busy"}, headers=headers),
@@ -97,7 +47,7 @@ def test_an_app_without_a_permission_is_refused(tmp_path, granted, allowed, refu
 def test_without_read_presence_every_read_is_refused(tmp_path):
     emulator, client = emulator_with_apps(tmp_path, [["EditPresence"]])
     account = emulator.directory.accounts[0]
-    headers = token_of(client, emulator.directory.apps[1], account.administrator)
+    headers = bearer_headers(client, emulator.directory.apps[1], account.administrator)
     a, b = [e.id for e in account.extensions[:2]]
     for path in (
         f"{API}/presence",
@@ -115,7 +65,7 @@ def test_the_token_scope_lists_the_apps_permissions(tmp_path):
             "grant_type": JWT_GRANT,
             "assertion": credential_jwt(emulator.directory.accounts[0].administrator),
         },
-        headers={"Authorization": login_form(emulator.directory.apps[1])},
+        headers={"Authorization": app_auth(emulator.directory.apps[1])},
     )
     assert answer.get_json()["scope"] == "ReadPresence"
 
@@ -181,8 +131,6 @@ def test_a_hidden_user_reads_offline_to_colleagues_everywhere(user, directory):
 
 
 def test_a_hidden_user_is_seen_by_the_admin_and_themself(admin, client, directory):
-    from tests.conftest import login
-
     hidden = hidden_user(directory)
     themself = login(client, directory, hidden)
     for api in (admin, themself):
@@ -196,8 +144,6 @@ def test_a_hidden_user_is_seen_by_the_admin_and_themself(admin, client, director
 
 
 def test_hiding_by_put_takes_effect_for_colleagues(user, client, directory):
-    from tests.conftest import login
-
     visible = find(
         directory,
         lambda e: (

@@ -12,7 +12,7 @@ from mockserver.platform.ratelimit import DEFAULT_LIMITS, Limit, parse_limits
 from mockserver.platform.tokens import JWT_GRANT
 from mockserver.platform.users import password
 from mockserver.web.app import create_app
-from tests.conftest import basic_auth
+from tests.support.login import basic_auth
 
 API = "/restapi/v1.0/account/~"
 ME = f"{API}/extension/~/presence"

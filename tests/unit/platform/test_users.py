@@ -10,7 +10,7 @@ from mockserver.cli.main import credentials
 from mockserver.config import Settings
 from mockserver.directory.builder import build_directory
 from mockserver.platform.users import password, users
-from tests.conftest import basic_auth
+from tests.support.login import basic_auth
 
 FIELDS = {
     "accountId",

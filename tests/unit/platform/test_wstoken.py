@@ -8,8 +8,9 @@ import pytest
 
 from mockserver.errors import TokenExpired, TokenNotFound
 from mockserver.platform.wstokens import WS_TOKEN_TTL
-from tests.conftest import assert_error
-from tests.test_permissions import emulator_with_apps, token_of
+from tests.support.answers import assert_error
+from tests.support.apps import emulator_with_apps
+from tests.support.login import basic_auth, bearer_headers
 
 WSTOKEN = "/restapi/oauth/wstoken"
 
@@ -72,8 +73,6 @@ def test_revoking_the_session_ends_its_ws_tokens(admin, emulator):
 
 
 def _basic(emulator):
-    from tests.conftest import basic_auth
-
     return basic_auth(emulator.directory)
 
 
@@ -94,7 +93,7 @@ def test_the_auth_group_counts_it(admin):
 
 def test_an_app_without_the_websocket_permission_is_refused(tmp_path):
     emulator, client = emulator_with_apps(tmp_path, [["ReadPresence"]])
-    headers = token_of(
+    headers = bearer_headers(
         client, emulator.directory.apps[1], emulator.directory.accounts[0].administrator
     )
     answer = client.post(WSTOKEN, headers=headers)

@@ -1,21 +1,10 @@
 """Batch GET of 2..30 extension IDs: 207 multipart/mixed (contract Part A.2, A.3)."""
 
-import email
-import email.policy
-import json
-
 import pytest
 
-from tests.conftest import find
+from tests.support.answers import find, parts_of
 
 API = "/restapi/v1.0/account/~"
-
-
-def parts_of(answer):
-    """Parse a 207 answer the way the Python SDK does: with the email package."""
-    head = f"Content-Type: {answer.headers['Content-Type']}\r\n\r\n".encode()
-    message = email.message_from_bytes(head + answer.get_data(), policy=email.policy.HTTP)
-    return [json.loads(part.get_content()) for part in message.iter_parts()]
 
 
 def users(directory, count):

@@ -3,7 +3,8 @@
 import pytest
 
 from mockserver.directory.model import NON_USER_TYPES
-from tests.conftest import find, login
+from tests.support.answers import find
+from tests.support.login import login
 
 API = "/restapi/v1.0/account/~"
 

@@ -14,8 +14,8 @@ from mockserver.directory.model import Extension, ExtensionType
 from mockserver.emulator import Emulator
 from mockserver.presence.aggregation import presence_status
 from mockserver.web.app import create_app
-from tests.conftest import Api, login
-from tests.test_permissions import _default_fixture
+from tests.support.apps import default_fixture
+from tests.support.login import Api, login
 
 API = "/restapi/v1.0/account/~"
 USER = ExtensionType.USER
@@ -40,7 +40,7 @@ class Office:
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> Office:
-    data = json.loads(_default_fixture())
+    data = json.loads(default_fixture())
     raw = data["accounts"][0]["extensions"]
     in_queues = {m["id"] for e in raw for m in e.get("queue", {}).get("members", [])}
     # Not queue members: a Disabled or Frozen one would be refused (decision 4).

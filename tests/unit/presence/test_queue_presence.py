@@ -7,7 +7,8 @@ import pytest
 from werkzeug.test import Client
 
 from mockserver.directory.model import Directory, Extension, ExtensionType
-from tests.conftest import Api, assert_error, login
+from tests.support.answers import assert_error
+from tests.support.login import Api, login
 
 API = "/restapi/v1.0/account/~"
 

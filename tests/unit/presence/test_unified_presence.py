@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mockserver.directory.model import Directory
-from tests.conftest import Api, assert_error, find
+from tests.support.answers import assert_error, find
+from tests.support.login import Api
 
 API = "/restapi/v1.0/account/~"
 MINE = f"{API}/extension/~/unified-presence"

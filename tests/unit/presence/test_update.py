@@ -9,8 +9,8 @@ from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import directory_to_dict
 from mockserver.emulator import Emulator
 from mockserver.web.app import create_app
-from tests.conftest import find, login
-from tests.test_batch import parts_of
+from tests.support.answers import find, parts_of
+from tests.support.login import login
 
 API = "/restapi/v1.0/account/~"
 

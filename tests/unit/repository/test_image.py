@@ -11,7 +11,6 @@ import re
 import shlex
 import tomllib
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,8 +21,8 @@ from packaging.requirements import Requirement
 from mockserver.config import ENV_PREFIX, Settings
 from mockserver.storage import store_from_url
 from mockserver.storage.redis import RedisStore
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 COMPOSE = yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))
 SETTINGS = {field.name for field in dataclasses.fields(Settings)}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import grimp
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO
 
 
 def test_the_layers_contract_is_kept() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
+
 SKIPPED_DIRS = {".git", ".venv", "build", "dist", "__pycache__", ".pytest_cache", ".ruff_cache"}
 # `../shared/...` in text, or a path built as `... / "shared" / ...` in Python.
 OUTSIDE = re.compile(r"\.\./shared\b|[\"']shared[\"']\s*/")

@@ -6,28 +6,12 @@ import json
 import multiprocessing
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from mockserver.scaleout import shared_store
 from mockserver.storage import Store, store_from_url
-from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
-from tests.test_stores import _url
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    opened = store_from_url(_url(request.param, request, tmp_path))
-    if request.param == "redis":
-        opened._redis().flushdb()  # type: ignore[attr-defined]
-    return opened
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return _url(request.param, request, tmp_path)
-
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
 BIG_ID = 62_090_706_700_412  # 14 digits: must survive Redis's Lua untouched
 

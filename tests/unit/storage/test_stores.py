@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,38 +12,7 @@ import pytest
 from mockserver.scaleout import shared_store
 from mockserver.storage import Store, StoreURLError, store_from_url
 from mockserver.storage.redis import RedisStore
-from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
-
-_databases = itertools.count(1)
-
-
-def _url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if kind == "memory":
-        return "memory://"
-    if kind == "sqlite":
-        return f"sqlite://{tmp_path / 'store.db'}"
-    # Each test gets its own Redis database (0-15) so tests cannot see each other's keys.
-    base = request.getfixturevalue("redis_server")
-    return f"{base}/{next(_databases) % 16}"
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return _url(request.param, request, tmp_path)
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def shared_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The stores several processes can share."""
-    return _url(request.param, request, tmp_path)
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = store_from_url(store_url)
-    if store_url.startswith("redis://"):
-        opened._redis().flushdb()  # type: ignore[attr-defined]
-    yield opened
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
 
 def test_overrides_merge_field_by_field(store: Store) -> None:

@@ -13,16 +13,9 @@ import pytest
 from mockserver.scaleout import shared_store
 from mockserver.storage import Store, store_from_url
 from mockserver.storage.base import Transaction
-from tests import test_stores
-from tests.redis_server import redis_server  # noqa: F401 - a fixture used by name
+from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
 NS, KEY = "telephony", "1"
-# The backends of tests/test_stores.py, as fixtures of this module too.
-store_url, shared_store_url, store = (
-    test_stores.store_url,
-    test_stores.shared_store_url,
-    test_stores.store,
-)
 
 
 def count_step(record: dict[str, Any] | None, found: dict[int, dict[str, Any]]) -> Transaction:

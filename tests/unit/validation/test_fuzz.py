@@ -16,7 +16,7 @@ from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from mockserver.operations import BY_ENDPOINT, SURFACES
 from mockserver.web.app import create_app
-from tests.conftest import basic_auth, login
+from tests.support.login import basic_auth, login
 
 # Bounded so `.ci/run` stays quick (about ten seconds); raise locally to look harder.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "400"))  # more by hand: FUZZ_EXAMPLES=5000

@@ -140,7 +140,7 @@ def test_lenient_mode_serves_a_violating_request(admin):
 @pytest.fixture
 def strict_api():
     from mockserver.web.app import create_app
-    from tests.conftest import login
+    from tests.support.login import login
 
     emulator = Emulator.from_settings(Settings(validate_responses=True, strict_requests=True))
     client = create_app(emulator=emulator).test_client()

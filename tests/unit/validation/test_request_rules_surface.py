@@ -14,7 +14,7 @@ from mockserver.operations import BY_ENDPOINT
 from mockserver.schemas import enum_values
 from mockserver.validation.request_rules import check
 from mockserver.web.app import create_app
-from tests.conftest import Api, login
+from tests.support.login import Api, login
 
 API = "/restapi/v1.0/account/~"
 QUEUE = f"{API}/call-queues/123/presence"

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mockserver import schemas
 from mockserver.schemas import MISSING, Problem, SchemaViolation
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO / "spec" / "ringcentral-presence-openapi.yml"
 BASE = "https://platform.ringcentral.com/restapi/v1.0/account/255537016"
 

@@ -15,7 +15,6 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,10 +27,12 @@ from mockserver.emulator import Emulator
 from mockserver.gateway.app import Gateway
 from mockserver.gateway.core import Core
 from mockserver.web.app import create_app
-from tests.calls_helpers import quiet_users
-from tests.conftest import assert_error, basic_auth
+from tests.support.answers import assert_error
+from tests.support.calls_helpers import quiet_users
+from tests.support.login import basic_auth
+from tests.support.paths import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 EVIL = "http://evil.example"
 SECRET = "s3cret-controls-token"
 API = "/restapi/v1.0/account/~/extension/~/presence"

@@ -4,14 +4,14 @@ test_board_browser.py)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from mockserver.cli.main import _parser, settings_from
 from mockserver.config import Settings
 from mockserver.web.app import create_app
-from tests.conftest import assert_error, find
+from tests.support.answers import assert_error, find
+from tests.support.paths import REPO
 
 BOARD = "/_mock/board"
 API = "/restapi/v1.0/account/~"
@@ -257,7 +257,7 @@ def test_the_controls_lock_covers_the_board():
 
 
 # -- accessibility: contrast of the page's colours (WCAG 2.1 AA: 4.5:1 for text) ----------------
-CSS = Path(__file__).resolve().parents[1] / "mockserver/web/static/board.css"
+CSS = REPO / "mockserver/web/static/board.css"
 # (text, background) pairs the page draws, by CSS variable or colour.
 PAIRS = [
     ("--ink", "--bg"),

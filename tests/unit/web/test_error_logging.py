@@ -11,7 +11,7 @@ from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from mockserver.platform.credentials import credential_jwt
 from mockserver.web.app import create_app
-from tests.conftest import basic_auth
+from tests.support.login import basic_auth
 
 SECRET = "Zz9-never-in-a-log"
 

@@ -8,7 +8,7 @@ import pytest
 from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
 from mockserver.web.limits import MAX_BODY_BYTES, MAX_URI_BYTES
-from tests.conftest import basic_auth, login
+from tests.support.login import basic_auth, login
 
 API = "/restapi/v1.0/account/~"
 ME = f"{API}/extension/~/presence"

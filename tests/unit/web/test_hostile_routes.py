@@ -28,7 +28,7 @@ from mockserver.gateway.app import Gateway
 from mockserver.gateway.core import Core
 from mockserver.inputs import MAX_JSON_DEPTH
 from mockserver.web.app import create_app
-from tests.conftest import login
+from tests.support.login import login
 
 THOUSANDS = "9" * 5000  # past int()'s 4300-digit limit
 HOSTILE = (
