@@ -19,9 +19,6 @@ from tests.support.redis_server import redis_server  # noqa: F401 - a fixture us
 DAY = {"name": "office-day", "rate": 300}
 
 
-DAY = {"name": "office-day", "rate": 300}
-
-
 def _get(url: str, path: str) -> Any:
     answer = requests.get(f"{url}/_mock{path}", timeout=10)
     assert answer.status_code == 200, answer.text

@@ -10,11 +10,11 @@ from http.client import RemoteDisconnected
 
 import pytest
 import requests
-from ringcentral import SDK
 from ringcentral.http.api_exception import ApiException
 from urllib3.exceptions import ProtocolError
 
-from tests.support.live_server import COMMAND, serving
+from tests.support.live_server import serving
+from tests.support.login import sdk_platform
 
 PRESENCE = "/restapi/v1.0/account/~/extension/~/presence"
 
@@ -36,15 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def sdk(server: str):  # type: ignore[no-untyped-def]
     requests.post(f"{server}/_mock/reset", timeout=5).raise_for_status()
-    import json
-    import subprocess
-
-    found = json.loads(
-        subprocess.run([COMMAND, "credentials", "--json"], capture_output=True, check=True).stdout
-    )
-    platform = SDK(found["clientId"], found["clientSecret"], server).platform()
-    platform.login(jwt=found["jwt"])
-    return platform
+    return sdk_platform(server)
 
 
 def _bearer(platform) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -9,21 +9,17 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from ringcentral import SDK
 from ringcentral.http.api_exception import ApiException
 
 from mockserver.coverage import COVERED, OperationCoverage, coverage_of
 from tests.support.live_server import COMMAND, serving
+from tests.support.login import sdk_platform
 
 
 def sample_client_run(url: str) -> None:
     """What a small client test suite might do: log in, read presence a few ways, write once,
     stumble on a 404 and a 503."""
-    login = json.loads(
-        subprocess.run([COMMAND, "credentials", "--json"], capture_output=True, check=True).stdout
-    )
-    platform = SDK(login["clientId"], login["clientSecret"], url).platform()
-    platform.login(jwt=login["jwt"])
+    platform = sdk_platform(url)
     platform.get("/restapi/v1.0/account/~/extension/~/presence", {"detailedTelephonyState": "true"})
     listed = platform.get("/restapi/v1.0/account/~/extension").json_dict()
     ids = ",".join(str(r["id"]) for r in listed["records"][:2])

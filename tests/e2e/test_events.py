@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import requests
-from ringcentral import SDK
 
 from presence_mock_kit.receiver import WebhookReceiver
 from tests.support.live_server import COMMAND, serving
+from tests.support.login import sdk_platform
 from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
 SUBS = "/restapi/v1.0/subscription"
@@ -35,12 +35,6 @@ def credentials() -> dict[str, Any]:
 def hook() -> Iterator[WebhookReceiver]:
     with WebhookReceiver() as receiver:
         yield receiver
-
-
-def login(url: str, credentials: dict[str, Any]) -> Any:
-    platform = SDK(credentials["clientId"], credentials["clientSecret"], url).platform()
-    platform.login(jwt=credentials["jwt"])
-    return platform
 
 
 def users(platform: Any) -> list[str]:
@@ -101,12 +95,12 @@ def test_four_workers_deliver_each_webhook_once(
     tmp_path: Path, credentials: dict[str, Any], hook: WebhookReceiver
 ) -> None:
     with serving(tmp_path, "--workers", "4") as url:
-        platform = login(url, credentials)
+        platform = sdk_platform(url, credentials)
         ids = users(platform)
         baseline(platform, ids)
         subscriptions = [subscribe(platform, hook.url) for _ in range(3)]
         # One SDK client per PUT stream: new connections land on different workers.
-        platforms = [login(url, credentials) for _ in range(4)]
+        platforms = [sdk_platform(url, credentials) for _ in range(4)]
         change_presence(platforms, ids)
         assert_exactly_once(hook, subscriptions, CHANGES * len(subscriptions))
         journal = requests.get(f"{url}/_mock/events", timeout=5).json()["records"]
@@ -126,7 +120,7 @@ def test_two_replicas_on_redis_deliver_each_webhook_once(
     redis.Redis.from_url(store).flushdb()
     options = ("--workers", "2", "--store", store)
     with serving(tmp_path, *options) as first, serving(tmp_path, *options) as second:
-        one, two = login(first, credentials), login(second, credentials)
+        one, two = sdk_platform(first, credentials), sdk_platform(second, credentials)
         ids = users(one)
         baseline(one, ids)
         subscriptions = [subscribe(one, hook.url), subscribe(two, hook.url)]

@@ -27,6 +27,7 @@ import yaml
 
 from presence_mock_kit.receiver import WebhookReceiver
 from tests.support.live_server import COMMAND, serving
+from tests.support.login import jwt_token
 from tests.support.paths import REPO
 
 SPEC = REPO / "spec" / "ringcentral-presence-openapi.yml"
@@ -157,22 +158,10 @@ def run(spec: Path, url: str, operations: tuple[str, ...], *options: str) -> str
     return finished.stdout
 
 
-def bearer(url: str, credentials: dict) -> str:
-    return requests.post(
-        url + "/restapi/oauth/token",
-        data={
-            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-            "assertion": credentials["jwt"],
-        },
-        auth=(credentials["clientId"], credentials["clientSecret"]),
-        timeout=5,
-    ).json()["access_token"]
-
-
 def test_api_operations_pass_every_check(live, tmp_path):
     url, credentials = live
     spec = derived_spec(tmp_path, credentials["clientId"])
-    token = bearer(url, credentials)
+    token = jwt_token(url, credentials)
     out = run(spec, url, API_OPERATIONS, "--header", f"Authorization: Bearer {token}")
     assert "passed" in out
 
@@ -185,7 +174,7 @@ def test_subscription_operations_pass_every_check(live, tmp_path):
     documented 400 SUB-521, not a refusal of valid data."""
     url, credentials = live
     spec = derived_spec(tmp_path, credentials["clientId"])
-    token = bearer(url, credentials)
+    token = jwt_token(url, credentials)
     with WebhookReceiver() as hook:
         # One subscription to a receiver on loopback: schemathesis learns its address from the
         # list and creates with it too, so its stateful phase reads, updates, renews and

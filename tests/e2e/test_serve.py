@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from ringcentral import SDK
 
 from tests.support.live_server import COMMAND, free_port
+from tests.support.login import sdk_platform
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +56,7 @@ def credentials() -> dict[str, str]:
 def platform(server, credentials):
     url, _ = server
     requests.post(f"{url}/_mock/reset", timeout=5).raise_for_status()
-    sdk = SDK(credentials["clientId"], credentials["clientSecret"], url)
-    platform = sdk.platform()
-    platform.login(jwt=credentials["jwt"])
+    platform = sdk_platform(url, credentials)
     yield platform
     requests.post(f"{url}/_mock/reset", timeout=5)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from ringcentral import SDK
 
 from tests.support.live_server import COMMAND, serving
+from tests.support.login import sdk_platform
 
 API = "/restapi/v1.0/account/~"
 MULTIPART_JSON = "application/vnd.ringcentral.multipart+json"
@@ -34,9 +34,7 @@ def credentials() -> dict[str, str]:
 @pytest.fixture
 def platform(server: str, credentials: dict[str, str]):  # type: ignore[no-untyped-def]
     requests.post(f"{server}/_mock/reset", timeout=5).raise_for_status()
-    sdk = SDK(credentials["clientId"], credentials["clientSecret"], server)
-    platform = sdk.platform()
-    platform.login(jwt=credentials["jwt"])
+    platform = sdk_platform(server, credentials)
     yield platform
     requests.post(f"{server}/_mock/reset", timeout=5)
 
