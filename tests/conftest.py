@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.test import Client
 
 from mockserver.config import Settings
@@ -48,13 +49,20 @@ def directory(emulator: Emulator) -> Directory:
     return emulator.directory
 
 
-@pytest.fixture
-def client(emulator: Emulator) -> Iterator[Client]:
-    emulator.reset()
-    emulator.clock.reset()
+@pytest.fixture(scope="session")
+def session_app(emulator: Emulator) -> Flask:
+    """The app over the session's emulator, built once: its state is the emulator's."""
     app = create_app(emulator=emulator)
     app.testing = True
-    yield app.test_client()
+    return app
+
+
+@pytest.fixture
+def client(emulator: Emulator, session_app: Flask) -> Iterator[Client]:
+    """A fresh test client of the session's app, on an emulator reset before and after."""
+    emulator.reset()
+    emulator.clock.reset()
+    yield session_app.test_client()
     emulator.reset()
 
 
