@@ -1,4 +1,4 @@
-"""Issue 15, item 6: the presence board in a real browser (Playwright driving Debian's chromium)
+"""The presence board in a real browser (Playwright driving Debian's chromium)
 against a live `presence-mock serve` on loopback.
 
 Without /usr/bin/chromium these tests are skipped with one line naming the install command;
@@ -31,7 +31,8 @@ ACCOUNT = account()
 USERS = quiet_users(ACCOUNT)
 API = "/restapi/v1.0/account/~/extension"
 LIVE_WITHIN_MS = 5000  # for what the page reads again (a message: refreshSoon, the panels)
-# Issue 15: a change shows within a second; half a second more for a machine the tests share.
+# A change shows on the board within a second (decision BOARD-12); half a second more for a
+# machine the tests share.
 PRESENCE_WITHIN_MS = 1500
 
 
@@ -203,7 +204,7 @@ def test_ring_turns_a_card_ringing_then_answer_and_end(page: Any, server: str) -
 
 
 def test_a_seeded_call_holds_and_ends_from_the_editor(page: Any) -> None:
-    """Issue 14 item 1: the seed's calls are the engine's, so the card's buttons work on them."""
+    """The seed's calls are the engine's (decision CALL-23), so the card's buttons work on them."""
     user, call = lone_seeded_call(ACCOUNT, "CallConnected", outside=True)
     target = card(page, user.id)
     assert target.get_attribute("data-telephony") == "CallConnected"
@@ -222,7 +223,7 @@ def test_an_extension_rings_another_from_the_editor(page: Any) -> None:
     card(page, callee.id).locator(".open").click()
     page.fill("#ring-from", caller.number)
     page.click("#ring")
-    for ext in (callee, caller):  # both parties ring (decision 21), the caller's card too
+    for ext in (callee, caller):  # both parties ring (decision CALL-25), the caller's card too
         page.wait_for_function(
             f"document.querySelector('.card[data-id=\"{ext.id}\"]')?.dataset.telephony"
             " === 'Ringing'",
@@ -245,7 +246,7 @@ def test_the_requests_panel_marks_violations_newest_first(page: Any, server: str
 
 
 class _Hook(BaseHTTPRequestHandler):
-    """A WebHook receiver: answers every POST 200, echoing the Validation-Token (issue 13)."""
+    """A WebHook receiver: answers every POST 200, echoing the Validation-Token."""
 
     def do_POST(self) -> None:  # http.server calls it by this name
         self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -1,4 +1,4 @@
-"""Issue 14 end to end: every call step through /_mock/calls against `serve --workers 4`, with
+"""End to end: every call step through /_mock/calls against `serve --workers 4`, with
 both parties' presence, active calls and unified presence read back through the API (responses
 schema-checked by the server: PRESENCE_MOCK_VALIDATE_RESPONSES=1)."""
 
@@ -59,7 +59,7 @@ def test_an_internal_call_rings_connects_holds_and_ends_for_both_parties(office:
         b.name,
     )
     assert callee["id"] == sid and callee["sipData"]["toTag"] == "blf"
-    assert office.active_calls(b.id) == []  # ringing calls are still being routed (decision 28)
+    assert office.active_calls(b.id) == []  # ringing calls are still being routed (decision ACT-1)
 
     office.post(f"/calls/{sid}/answer")
     assert office.status(a.id, sid) == ("CallConnected", "Busy", ["CallConnected"])
@@ -70,7 +70,7 @@ def test_an_internal_call_rings_connects_holds_and_ends_for_both_parties(office:
 
     office.post(f"/calls/{sid}/hold", {"extensionId": a.id})
     assert office.status(a.id, sid) == ("OnHold", "Busy", ["OnHold"])
-    assert office.status(b.id, sid) == ("CallConnected", "Busy", ["CallConnected"])  # decision 24
+    assert office.status(b.id, sid) == ("CallConnected", "Busy", ["CallConnected"])  # CALL-28
     office.post(f"/calls/{sid}/unhold", {"extensionId": a.id})
     assert office.status(a.id, sid) == ("CallConnected", "Busy", ["CallConnected"])
 
@@ -95,7 +95,7 @@ def test_an_inbound_call_is_parked_and_picked_up(office: Office) -> None:
     assert refused["errorCode"] == "CMN-101"
     office.post(f"/calls/{sid}/answer", {"extensionId": a.id})
     office.post(f"/calls/{sid}/park", {"extensionId": a.id, "location": spot.id})
-    assert office.status(a.id, sid) == ("NoCall", "Available", ["NoCall"])  # decision 25
+    assert office.status(a.id, sid) == ("NoCall", "Available", ["NoCall"])  # decision CALL-29
     parked = office.presence(spot.id)
     assert parked["presenceStatus"] == "Offline" and parked["telephonyStatus"] == "ParkedCall"
     assert call_of(parked, sid)[0]["from"] == "+16505550100"
@@ -118,7 +118,7 @@ def test_an_outbound_call_is_transferred_blind(office: Office) -> None:
     assert office.status(a.id, sid) == ("NoCall", "Available", ["NoCall"])
     target = call_of(office.presence(c.id), sid)[0]
     assert target["telephonyStatus"] == "Ringing" and target["partyId"].endswith("-3")
-    assert target["from"] == "+14155550123"  # decision 26: the same session, the next party
+    assert target["from"] == "+14155550123"  # decision CALL-30: the same session, the next party
     office.post(f"/calls/{sid}/answer", {"extensionId": c.id})
     assert office.status(c.id, sid) == ("CallConnected", "Busy", ["CallConnected"])
     office.post(f"/calls/{sid}/end")
@@ -167,7 +167,7 @@ def test_a_queue_call_rings_the_available_members_until_one_answers(office: Offi
     office.post(f"/calls/{sid}/answer", {"extensionId": rung[-1]})
     assert office.status(rung[-1], sid)[2] == ["CallConnected"]
     for other in rung[:-1]:
-        assert office.status(other, sid)[2] == ["NoCall"]  # decision 27
+        assert office.status(other, sid)[2] == ["NoCall"]  # decision CALL-31
     office.post(f"/calls/{sid}/answer", status=409)
 
 
@@ -217,7 +217,7 @@ def test_bad_requests_are_refused_in_the_platform_shape(office: Office) -> None:
 
 
 def test_a_subscriber_gets_every_step_of_both_parties_in_order(office: Office) -> None:
-    """WebHook deliveries (issue 13) from four workers: each party's changes, in sequence."""
+    """WebHook deliveries from four workers: each party's changes, in sequence."""
     a, b = USERS[3], USERS[4]
     with WebhookReceiver() as hook:
         body = {
@@ -376,7 +376,7 @@ def test_a_subscriber_gets_park_pickup_transfers_queue_calls_and_meetings(
         ("CallConnected", ["CallConnected"], meeting_of[answered]),
         ("NoCall", ["NoCall"], meeting_of[answered]),
     ]
-    for other in others:  # decision 27: the members not answering stop ringing, `final`
+    for other in others:  # decision CALL-31: the members not answering stop ringing, `final`
         assert [s[:2] for s in seen[other]] == [
             ("Ringing", ["Ringing"]),
             ("NoCall", ["NoCall"]),

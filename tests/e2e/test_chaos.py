@@ -1,4 +1,4 @@
-"""Issue 16 end to end: every fault of `serve` seen by a real client on loopback (the official
+"""End to end: every fault of `serve` seen by a real client on loopback (the official
 `ringcentral` SDK 0.9.2 and `requests`), as the error that client raises; run-time rules shared
 by two workers."""
 

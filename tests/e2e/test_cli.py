@@ -60,7 +60,7 @@ def test_one_log_line_per_request_masked_escaped_with_verdict_and_code(tmp_path)
         text = _wait_for(tmp_path, url, "/restapi/oauth/token")
     assert "s3cr3t-token" not in text and "hush" not in text and "=pw" not in text
     lines = text.splitlines()
-    # The first lines say the emulator is serving: news, not a warning (issue 13: even one
+    # The first lines say the emulator is serving: news, not a warning (even one
     # worker shares a scratch store, with the gateway process).
     assert "sharing a scratch store" in lines[0]
     assert "serving on http://127.0.0.1:" in lines[1]

@@ -1,4 +1,4 @@
-"""Issue 16: the coverage report of a small sample client run, from a live `serve`'s journal
+"""The coverage report of a small sample client run, from a live `serve`'s journal
 through `presence-mock coverage` (table, JSON and JUnit XML)."""
 
 from __future__ import annotations

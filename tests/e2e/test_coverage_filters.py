@@ -1,6 +1,6 @@
-"""Issue 16 item 5: `presence-mock coverage` counts the event filters a client subscribed
-with, over REST (a WebHook subscription) and over the gateway's socket (a WebSocket one), from
-the request journal of a live `serve`."""
+"""`presence-mock coverage` counts the event filters a client subscribed with (decision COV-2),
+over REST (a WebHook subscription) and over the gateway's socket (a WebSocket one), from the
+request journal of a live `serve`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A deliverer process that dies loses nothing another can deliver (issue 13 item 4): two
+"""A deliverer process that dies loses nothing another can deliver (decision EVT-13): two
 deliverers on one Redis, the first killed with SIGKILL while it holds the lease; the second
 takes the subscription over when the lease runs out and delivers from the cursor, once."""
 

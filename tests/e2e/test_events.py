@@ -1,4 +1,4 @@
-"""End to end (issue 13, Done-when): WebHooks from `serve --workers 4` (a scratch SQLite store)
+"""End to end (decision EVT-13): WebHooks from `serve --workers 4` (a scratch SQLite store)
 and from two `serve` replicas sharing one Redis, to a real receiver on loopback: every change
 delivered exactly once per subscription, in order, whichever worker or replica answered the PUT.
 Subscriptions are made and presence changed with the official Python SDK."""

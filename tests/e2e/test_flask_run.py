@@ -48,7 +48,7 @@ def test_flask_run_serves_the_seeded_account_to_the_official_sdk(tmp_path) -> No
 
 
 def test_flask_run_delivers_webhooks_from_a_thread(tmp_path) -> None:
-    """Issue 13: `flask run` has no deliverer process; a thread delivers."""
+    """`flask run` has no deliverer process; a thread delivers."""
     from presence_mock_kit.receiver import WebhookReceiver
 
     port = free_port()

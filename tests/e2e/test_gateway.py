@@ -1,5 +1,5 @@
-"""Issue 13, item 2: the WebSocket gateway of a live `serve`, driven frame by frame with a plain
-WebSocket client (contract Part A.10-A.14, Part B §2, §7)."""
+"""The WebSocket gateway of a live `serve`, driven frame by frame with a plain
+WebSocket client (docs/contract.md#subscriptions-websocket)."""
 
 from __future__ import annotations
 
@@ -111,7 +111,8 @@ def test_subscribe_receive_update_and_delete(client: Client) -> None:
     assert envelope["ownerId"] == envelope["body"]["ownerId"] == envelope["body"]["extensionId"]
     assert envelope["timestamp"].endswith("Z")
 
-    journal = wait_for_journal(client, info["id"], 1)  # Part A.15: /_mock/events shows it
+    # /_mock/events shows it (docs/contract.md#delivered-events-journal)
+    journal = wait_for_journal(client, info["id"], 1)
     assert journal[0]["transport"] == "WebSocket" and journal[0]["delivered"] is True
     assert journal[0]["event"] == envelope
 
@@ -197,7 +198,7 @@ def test_heartbeats_are_echoed_and_malformed_frames_get_wsg_808(client: Client) 
     socket.close()
 
 
-# -- recovery (Part A.13) ---------------------------------------------------------------------
+# -- recovery (docs/contract.md#websocket-recovery) -------------------------------------------
 def test_recovery_replays_what_was_missed(client: Client) -> None:
     socket = client.connect()
     token = socket.receive()[0]["wsc"]["token"]
@@ -282,7 +283,7 @@ def test_a_malformed_recovery_token_closes_the_socket(client: Client) -> None:
         socket.receive()
 
 
-# -- timeouts on the emulator's clock (Part A.14) ---------------------------------------------
+# -- timeouts on the emulator's clock (docs/contract.md#websocket-timeouts) --------------------
 def test_the_idle_timeout_ends_the_socket_with_wsg_902(client: Client) -> None:
     socket = client.connect()
     socket.receive()
@@ -329,7 +330,7 @@ def test_a_live_sessions_subscription_is_renewed_on_the_emulator_clock(client: C
     socket.close()
 
 
-# -- the board's event stream (plan seam 6) ----------------------------------------------------
+# -- the board's event stream (decision WS-15) ------------------------------------------------
 def test_the_event_stream_sends_each_logged_change(client: Client) -> None:
     stream = client.gateway()["stream"]
     before = requests.get(stream.replace("/_mock/stream", "/_mock/health"), timeout=5).json()

@@ -1,4 +1,4 @@
-"""Issue 13: `serve` starts the gateway process on --gateway-port beside granian's workers, and
+"""`serve` starts the gateway process on --gateway-port beside granian's workers, and
 the gateway never outlives it (stopped with serve, or on its own when serve is killed)."""
 
 from __future__ import annotations

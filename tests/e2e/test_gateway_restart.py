@@ -1,4 +1,4 @@
-"""Issue 13, item 4 ("a worker that dies loses no event that another can deliver"): `serve`
+"""A worker that dies loses no event that another can deliver (decisions WS-18, WS-19): `serve`
 restarts its gateway process when it dies. Killed outright (SIGKILL) under a live `serve`, the
 new gateway delivers to a WebHook every change made before, during and after the outage, each
 exactly once and in order; a WebSocket client comes back with its `wsc` and gets what it

@@ -1,4 +1,4 @@
-"""Issue 13, item 4 and Done-when: an event raised by a PUT that any worker answered reaches a
+"""An event raised by a PUT that any worker answered reaches a
 socket the gateway holds (`serve --workers 4`, the SQLite store), and with two replicas sharing
 Redis, a PUT through one reaches the sockets of both."""
 

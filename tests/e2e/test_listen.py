@@ -1,4 +1,4 @@
-"""`presence-mock listen` against a real `serve` (issue 13 item 6): it prints the events of its
+"""`presence-mock listen` against a real `serve` (decision EVT-14): it prints the events of its
 filter as they come, and deletes its subscription when it stops."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Installing presence-mock must never break another project's pytest run (issue 11, item 2).
+"""Installing presence-mock must never break another project's pytest run (decisions KIT-9, KIT-10).
 
 pytest loads the package's two `pytest11` plugins in every run where it is installed. A project
 with its own `contract_tests` package (the name the kit once had) must collect and run its own

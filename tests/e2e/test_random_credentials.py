@@ -1,4 +1,4 @@
-"""--random-credentials (issue 10, item 7): the demo credentials stay byte-identical without it;
+"""--random-credentials (decision AUTH-20): the demo credentials stay byte-identical without it;
 with it the demo ones are refused, the derived ones work, and no secret reaches a log or journal."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Issue 16: record -> replay -> drift end to end, against a deliberately different upstream
-(tests/fake_upstream.py) on loopback, through the real `presence-mock record` proxy, with the
-official SDK and `requests` as clients; and no known secret or personal datum in the recording."""
+"""record -> replay -> drift end to end, against a deliberately different upstream
+(tests/support/fake_upstream.py) on loopback, through the real `presence-mock record` proxy, with
+the official SDK and `requests` as clients; and no known secret or personal datum in the
+recording."""
 
 from __future__ import annotations
 

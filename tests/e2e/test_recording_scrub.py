@@ -1,7 +1,8 @@
 """`presence-mock record` leaves no secret and no personal datum in a recording: each kind is
-planted in a session through the real record proxy (tests/fake_upstream.py `planted_upstream`),
-by the client and by the upstream, and none of the planted values is anywhere in the file;
-what the operator names with `--scrub-field` / `--scrub-header` (or their variables) too."""
+planted in a session through the real record proxy (tests/support/fake_upstream.py
+`planted_upstream`), by the client and by the upstream, and none of the planted values is anywhere
+in the file; what the operator names with `--scrub-field` / `--scrub-header` (or their variables)
+too."""
 
 from __future__ import annotations
 

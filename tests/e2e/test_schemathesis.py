@@ -1,4 +1,4 @@
-"""Issue 10, item 2: schemathesis, every check (`--checks all`), over the spec's operations that
+"""Schemathesis (decision TEST-1), every check (`--checks all`), over the spec's operations that
 the emulator serves, against a live `presence-mock serve`: no 5xx, nothing off the spec.
 
 Four narrowings, each an emulator fact: `client_id` is the one app it knows, `redirect_uri` is
@@ -6,9 +6,10 @@ required (its apps register none to fall back on), there are no client assertion
 names one extension (no comma).
 
 The spec subset (spec/ringcentral-presence-openapi.yml) is narrowed to those operations and
-given what the platform answers besides 200 (the errors of contract Part A, in the shapes of
-`schemas/`) and the bounds of Part A.4 (`page`, `perPage` positive int32): the spec itself
-lists a 200 only, so every documented 400/401/404 would otherwise count as off the spec. The API
+given what the platform answers besides 200 (docs/contract.md#errors-table, in the shapes of
+`schemas/`) and the paging bounds (`page`, `perPage` positive int32; docs/contract.md#paging):
+the spec itself lists a 200 only, so every documented 400/401/404 would otherwise count as off
+the spec. The API
 operations run with a bearer token; the OAuth ones with the demo app's Basic credentials.
 Bounded: a few examples per operation and a time limit per run.
 """
@@ -90,9 +91,9 @@ def _document(operation: dict, client_id: str, shared: dict) -> None:
         for p in operation.get("parameters", [])
     ]
     for parameter in parameters:
-        if parameter.get("name") == "page":  # Part A.4: a positive int32
+        if parameter.get("name") == "page":  # a positive int32 (docs/contract.md#paging)
             parameter["schema"] = {**parameter["schema"], "minimum": 1, "maximum": 2**31 - 1}
-        if parameter.get("name") == "perPage":  # Part A.4: 0 is valid (an empty page)
+        if parameter.get("name") == "perPage":  # 0 is valid: an empty page (contract.md#paging)
             parameter["schema"] = {**parameter["schema"], "minimum": 0, "maximum": 2**31 - 1}
         if parameter.get("name") == "client_id":  # the one app this emulator knows
             parameter["schema"] = {"type": "string", "enum": [client_id]}
@@ -106,8 +107,9 @@ def _document(operation: dict, client_id: str, shared: dict) -> None:
 
 
 def _error_schemas() -> dict:
-    # Either shape of error body (Part A.1 or the OAuth one of A.12); the details are checked
-    # strictly by the emulator itself (PRESENCE_MOCK_VALIDATE_RESPONSES, set by live_server).
+    # Either shape of error body (docs/contract.md#error-shape, or the OAuth one); the details
+    # are checked strictly by the emulator itself (PRESENCE_MOCK_VALIDATE_RESPONSES, set by
+    # live_server).
     return {
         "EmulatorError": {
             "type": "object",

@@ -1,4 +1,4 @@
-"""Issue 13, item 5: the JavaScript SDK (`@ringcentral/sdk` + `@ringcentral/subscriptions`,
+"""The JavaScript SDK (`@ringcentral/sdk` + `@ringcentral/subscriptions`,
 unchanged, as tests/js/package-lock.json pins them) subscribes, receives an event a PUT caused,
 updates and removes its subscription against a live `serve` (tests/js/subscriptions.mjs).
 `.ci/run` installs the packages with `npm ci` in tests/js."""

@@ -1,4 +1,4 @@
-"""Issue 13, item 5: the official Python SDK (`ringcentral` 0.9.2 with `websockets`), unchanged,
+"""The official Python SDK (`ringcentral` 0.9.2 with `websockets`), unchanged,
 subscribes, receives an event a PUT caused, updates and removes its subscription against a live
 `serve`, exactly as its `demos/demo_subscription.py` does it (WebSocketClient events)."""
 

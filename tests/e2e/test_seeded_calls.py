@@ -1,4 +1,4 @@
-"""The seed's calls are first-class (issue 14 item 1): `/_mock/calls` lists them, every step
+"""The seed's calls are first-class (decision CALL-23): `/_mock/calls` lists them, every step
 applies to them with the same rules, both parties' presence follows, and a reset restores them.
 Through the HTTP API of `serve --workers 2`."""
 

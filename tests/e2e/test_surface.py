@@ -1,4 +1,4 @@
-"""End to end, issue 12: the rest of the Presence tag, the directory and active calls through
+"""End to end: the rest of the Presence tag, the directory and active calls through
 the official `ringcentral` Python SDK against a real `presence-mock serve` (responses checked
 against their schemas by the server), and the batch as JSON through a plain `requests` call."""
 

@@ -1,7 +1,7 @@
-"""Issue 16, item 2 (last part): fault and latency rules on WebHook deliveries
+"""Fault and latency rules on WebHook deliveries
 (`webhookDelivery`) and WebSocket sessions (`webSocketSession`), end to end against a live
 `serve`, with real clients: the `websockets` library and the official Python SDK on the
-gateway's socket, a WebHook receiver on loopback (docs/chaos.md)."""
+gateway's socket, a WebHook receiver on loopback (docs/chaos.md; decision CHAOS-13)."""
 
 from __future__ import annotations
 

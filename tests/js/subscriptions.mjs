@@ -1,8 +1,8 @@
-// Issue 13, item 5: the JavaScript SDK, unchanged, against a live presence-mock serve:
+// The JavaScript SDK, unchanged, against a live presence-mock serve:
 // @ringcentral/sdk logs in, @ringcentral/subscriptions subscribes as its README shows, a PUT of
 // presence arrives as a notification, the subscription is updated (refresh) and removed (revoke)
 // through the @rc-ex/ws subscription that register() returns.
-// Run by tests/test_sdk_js.py with RINGCENTRAL_SERVER_URL, _CLIENT_ID, _CLIENT_SECRET, _JWT set;
+// Run by tests/e2e/test_sdk_js.py with RINGCENTRAL_SERVER_URL, _CLIENT_ID, _CLIENT_SECRET, _JWT set;
 // prints one line per step and exits non-zero on the first failure.
 import assert from 'node:assert/strict';
 import { SDK } from '@ringcentral/sdk';

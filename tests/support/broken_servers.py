@@ -1,6 +1,6 @@
 """Deliberately broken servers: the emulator with one contract rule broken, on a loopback port.
 
-Each kind breaks exactly one thing the contract kit must catch (issue 4, point 8); "fair"
+Each kind breaks exactly one thing the contract kit must catch; "fair"
 breaks nothing but writes what a real server may: an extra field and `+0000` offsets.
 """
 
@@ -63,7 +63,7 @@ class BrokenEmulator(Emulator):
                 return batch(base, caller, account, ids[:30], view)
 
             self.presence.read_batch = no_limit  # type: ignore[method-assign]
-        # Issue 13: subscriptions and events.
+        # Subscriptions and events.
         if kind == "subscription-no-handshake":
             self.events.subscriptions.handshake = None
         if kind == "event-not-published":
@@ -170,7 +170,8 @@ def _fair(request: FlaskRequest, status: int, body: Any) -> Any:
         if isinstance(value, list):
             return [restyle(v) for v in value]
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+Z", value):
-            return value[:-1] + "+0000"  # the platform's own style (Part B.2)
+            # the platform's own style (docs/contract.md#presence-record)
+            return value[:-1] + "+0000"
         return value
 
     if EXTENSION.fullmatch(request.path) and status == 200:
@@ -186,7 +187,7 @@ def _extension_id_text(request: FlaskRequest, status: int, body: Any) -> Any:
 
 
 def _non_user_telephony(request: FlaskRequest, status: int, body: Any) -> Any:
-    # A non-user record that says more than Offline (Part A.5).
+    # A non-user record that says more than Offline (docs/contract.md#non-user-extensions).
     if EXTENSION.fullmatch(request.path) and set(body) == {"uri", "extension", "presenceStatus"}:
         body["telephonyStatus"] = "NoCall"
     return body
@@ -238,7 +239,7 @@ JSON_EDITS: dict[str, Callable[[FlaskRequest, int, Any], Any]] = {
 @contextmanager
 def serving(emulator: BrokenEmulator) -> Iterator[str]:
     """Serve `emulator` on a free loopback port; yields its base URL."""
-    # WebHooks, as `serve` delivers them (issue 13).
+    # WebHooks, as `serve` delivers them.
     _, stop = start_thread(Deliverer(emulator.events, emulator.directory, emulator.clock))
     try:
         with serving_wsgi(emulator.app()) as url:

@@ -69,8 +69,8 @@ def fake_upstream() -> Iterator[str]:
 
 
 # -- an upstream that answers with planted secrets and personal data ------------------------------
-# Every value here must be scrubbed from a recording (tests/test_recording_scrub.py): each kind a
-# real platform's answer or a client's request can carry, one recognisable value per kind.
+# Every value here must be scrubbed from a recording (tests/e2e/test_recording_scrub.py): each
+# kind a real platform's answer or a client's request can carry, one recognisable value per kind.
 PLANTED = {
     "ws_access_token": "WsTok-planted-0001",
     "verificationToken": "VerifTok-planted-0002",

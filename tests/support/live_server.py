@@ -62,7 +62,7 @@ def started(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """As `running`, yielding the process too (to signal it); stopped on exit if still there."""
     log = log_dir / f"serve-{port}.log"
-    # The gateway (issue 13) on a free port: REST port + 1 may be another test's.
+    # The gateway on a free port: REST port + 1 may be another test's.
     env = {
         "PRESENCE_MOCK_GATEWAY_PORT": "0",
         **os.environ,

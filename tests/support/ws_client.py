@@ -73,7 +73,8 @@ class Socket:
     def receive(self, timeout: float = 5.0) -> Frame:
         found = json.loads(self.connection.recv(timeout=timeout))
         assert isinstance(found, list) and isinstance(found[0], dict), found
-        # Every frame: type, messageId, status, headers with RCRequestId (Part A.12).
+        # Every frame: type, messageId, status, headers with RCRequestId
+        # (docs/contract.md#websocket-frames).
         assert {"type", "messageId", "status", "headers"} <= set(found[0]), found
         assert found[0]["headers"]["RCRequestId"], found
         return found

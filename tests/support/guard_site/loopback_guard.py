@@ -8,7 +8,7 @@ The guard stops, before it happens:
 
 The stopped call raises `NonLoopbackAccess` (an OSError, so code that survives an unreachable
 host survives it too), and a line goes to the log file named by LOOPBACK_GUARD_LOG, which the
-test run's plugin (tests/network_guard.py) reads after each test.
+test run's plugin (tests/support/network_guard.py) reads after each test.
 
 Standard library only: `sitecustomize.py` beside it installs it in every Python process started
 with this folder on PYTHONPATH, before any of the process's own code runs.

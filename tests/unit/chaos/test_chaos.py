@@ -1,5 +1,5 @@
-"""Issue 16, in process: rule parsing, replayable draws, run-time rules and every fault as the
-exception `requests` raises through the `responses`-based mode."""
+"""Faults and latency in process: rule parsing, replayable draws, run-time rules and every fault as
+the exception `requests` raises through the `responses`-based mode."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CLI edges of issue 11: --version, one line and exit 2 for every bad flag or variable, unknown
+"""CLI edges: --version, one line and exit 2 for every bad flag or variable, unknown
 PRESENCE_MOCK_ variables named, the request log line (masked, escaped, verdict, error code),
 JSON logs, and a first log line that reads as news, not as a warning."""
 

@@ -234,8 +234,8 @@ def test_ids_and_numbers_are_unique_and_realistic(directory):
     extensions = every_extension(directory)
     ids = [e.id for e in extensions]
     assert len(set(ids)) == len(ids)
-    # 12 digits (decision 2: 9 to 12), but the operators': those carry their 10-digit
-    # account's ID (decision 1).
+    # 12 digits (decision DIR-6: 9 to 12), but the operators': those carry their 10-digit
+    # account's ID (decision DIR-5).
     operators = {a.id for a in directory.accounts}
     assert all(10**11 <= i < 10**12 for i in ids if i not in operators)
     assert operators <= set(ids)
@@ -264,7 +264,7 @@ def test_the_demo_app(directory):
     assert len(DEMO_CLIENT_ID) == 22 and 40 <= len(DEMO_CLIENT_SECRET) <= 60
     assert app.permissions == {
         *("ReadPresence", "EditPresence", "ReadAccounts", "ReadCallLog"),
-        *("SubscriptionWebhook", "WebSocket"),  # issue 13
+        *("SubscriptionWebhook", "WebSocket"),  # the events' permissions
     }
 
 

@@ -1,5 +1,5 @@
 """readAccountInfo, listExtensions, readExtension and listExtensionActiveCalls: their filters'
-400s, their 403s and 404s (presence-more.md sections 3 and 4, decisions 28 and 30)."""
+400s, their 403s and 404s (docs/contract.md#directory, #active-calls; decisions ACT-1, DIR-1)."""
 
 from __future__ import annotations
 

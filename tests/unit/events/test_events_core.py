@@ -1,4 +1,4 @@
-"""The events core (issue 13): publisher, event log, envelope_for and SubscriptionService."""
+"""The events core: publisher, event log, envelope_for and SubscriptionService."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""WebHook subscriptions over REST and their delivery (issue 13 items 1, 3 and 6), against a
-real receiver on loopback; the WebHook deliverer driven step by step with the emulator's clock
-and a fake wall clock for its retry waits (no test sleeps)."""
+"""WebHook subscriptions over REST and their delivery (docs/contract.md#subscriptions-webhook),
+against a real receiver on loopback; the WebHook deliverer driven step by step with the emulator's
+clock and a fake wall clock for its retry waits (no test sleeps)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Issue 13: the gateway's wire and session rules in process (frames.py, sessions.py); the live
-behaviour is tests/test_gateway.py's."""
+"""The gateway's wire and session rules in process (frames.py, sessions.py); the live
+behaviour is tests/e2e/test_gateway.py's."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Simulated calls in process (issue 14): `PresenceMock.calls` through the official SDK's reads,
-the lock on /_mock/calls, and the `presence-mock call` command against a live server."""
+"""Simulated calls in process: `PresenceMock.calls` through the official SDK's reads and the
+lock on /_mock/calls (the `presence-mock call` command against a live server: tests/e2e)."""
 
 from __future__ import annotations
 

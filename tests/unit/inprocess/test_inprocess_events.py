@@ -1,4 +1,4 @@
-"""The in-process mode's events (issue 13 item 6): WebHooks to a callable or a loopback URL,
+"""The in-process mode's events (decision EVT-14): WebHooks to a callable or a loopback URL,
 `wait_for_event`, the pytest fixture."""
 
 from __future__ import annotations

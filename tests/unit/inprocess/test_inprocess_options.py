@@ -1,4 +1,4 @@
-"""In-process mode users can shape (issue 11, item 6): account, strict requests, rate-limit
+"""In-process mode users can shape (decision KIT-13): account, strict requests, rate-limit
 mode, pass-through URLs and the emulator's log, on `PresenceMock(...)` and per test through
 `@pytest.mark.presence_mock(...)`."""
 

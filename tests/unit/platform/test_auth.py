@@ -1,4 +1,5 @@
-"""Logging in with the JWT grant, and bearer tokens on every API call (Part A.11, A.12)."""
+"""Logging in with the JWT grant, and bearer tokens on every API call (docs/contract.md#auth-oauth,
+#auth-bearer)."""
 
 import base64
 
@@ -32,7 +33,7 @@ def test_jwt_login_answers_a_full_token(client, directory):
         "EditPresence",
         "ReadAccounts",
         "ReadCallLog",
-        "SubscriptionWebhook",  # issue 13
+        "SubscriptionWebhook",  # WebHook subscriptions
         "WebSocket",
     }
     for field in ("access_token", "refresh_token", "endpoint_id", "session_id"):
@@ -40,7 +41,7 @@ def test_jwt_login_answers_a_full_token(client, directory):
 
 
 def test_a_confidential_app_cannot_log_in_with_client_id_alone(client, directory):
-    # Issue 10: a confidential app's client_id in the body, with no secret, got tokens.
+    # A confidential app's client_id in the body, with no secret, got tokens.
     answer = client.post(
         "/restapi/oauth/token",
         data={

@@ -1,5 +1,5 @@
-"""Issue 10, item 5: expired tokens, sessions, codes and rate-limit windows are forgotten on every
-store (memory and SQLite by `purge`, Redis by key expiry), so state does not grow with logins."""
+"""Expired tokens, sessions, codes and rate-limit windows are forgotten on every store (memory and
+SQLite by `purge`, Redis by key expiry), so state does not grow with logins (decision STORE-2)."""
 
 from __future__ import annotations
 

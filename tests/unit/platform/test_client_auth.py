@@ -1,4 +1,4 @@
-"""Client authentication as on the platform (issue 10, item 1): a confidential app proves itself
+"""Client authentication as on the platform (decision AUTH-15): a confidential app proves itself
 with its secret (HTTP Basic); a public app names itself with `client_id` and must use PKCE; an
 app signs in only users of the accounts it is installed in."""
 
@@ -188,7 +188,7 @@ def test_a_public_app_gets_no_code_without_pkce(apps):
 
 
 def test_a_code_for_a_confidential_app_cannot_be_redeemed_with_client_id_alone(apps):
-    # Issue 10: authorize with any login_hint, then client_id alone, gave that user a token.
+    # Authorize with any login_hint, then client_id alone, gave that user a token.
     params = authorize(apps, client_id="pM7qR2xVnT4kLw9sYb3HcA", login_hint="1")
     answer = apps.post(
         TOKEN,

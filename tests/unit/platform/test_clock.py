@@ -1,5 +1,5 @@
 """`/_mock/clock`: offset, advance, freeze and unfreeze, shared through the store; bounded input
-(issue 10.4: `{"advance": 1e308}` twice must not break later logins); reset returns real time on
+(`{"advance": 1e308}` twice must not break later logins); reset returns real time on
 every store."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_non_finite_numbers_are_refused(client):
 
 
 def test_the_largest_advance_twice_still_lets_everyone_log_in(tmp_path: Path) -> None:
-    # Issue 10: `{"advance": 1e308}` twice made every later login a 500 on SQLite.
+    # `{"advance": 1e308}` twice once made every later login a 500 on SQLite.
     settings = Settings(store=f"sqlite://{tmp_path / 'clock.db'}", validate_responses=True)
     app = create_app(settings)
     client = app.test_client()

@@ -1,5 +1,5 @@
 """Every grant of the token endpoint, the authorize redirect, lifetimes, refresh and revoke
-(contract Part A.11, A.12, B.6; the OAU-10x codes of the platform's errors page)."""
+(docs/contract.md#auth-bearer, #auth-oauth; the OAU-10x codes of the platform's errors page)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Each operation added by issue 12 is throttled in the spec's group and needs the spec's app
-permission (x-throttling-group, x-app-permission; contract Part A.13), judged against the spec
-file itself rather than the route table."""
+"""Each operation of the rest of the Presence tag, the directory and active calls is throttled in
+the spec's group and needs the spec's app permission (x-throttling-group, x-app-permission;
+docs/contract.md#rate-limits), judged against the spec file itself rather than the route table."""
 
 from __future__ import annotations
 

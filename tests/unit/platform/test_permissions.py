@@ -1,5 +1,5 @@
 """App permissions (403 CMN-401), user permissions (403 CMN-408) and allowSeeMyPresence
-(contract Part A.7), with apps configured through a fixture file."""
+(docs/contract.md#permissions, #visibility), with apps configured through a fixture file."""
 
 from __future__ import annotations
 
@@ -76,8 +76,8 @@ def test_the_demo_app_has_every_permission_served(directory):
         "EditPresence",
         "ReadAccounts",
         "ReadCallLog",
-        "SubscriptionWebhook",  # issue 13: WebHook subscriptions
-        "WebSocket",  # issue 13: POST /restapi/oauth/wstoken
+        "SubscriptionWebhook",  # WebHook subscriptions
+        "WebSocket",  # POST /restapi/oauth/wstoken
     }
 
 

@@ -1,4 +1,4 @@
-"""Issue 13, contract Part A.10: `POST /restapi/oauth/wstoken` hands out a WebSocket token and
+"""docs/contract.md#websocket-token: `POST /restapi/oauth/wstoken` hands out a WebSocket token and
 the gateway's address; the token is kept in the store, tied to the OAuth session, reusable in its
 TTL."""
 

@@ -1,4 +1,5 @@
-"""GET account presence: paging, navigation, flags, non-users (contract Part A.4, A.5)."""
+"""GET account presence: paging, navigation, flags, non-users (docs/contract.md#paging, #non-user-
+extensions)."""
 
 import pytest
 
@@ -106,7 +107,7 @@ def test_other_account_listing_is_404_account(admin, directory):
 
 
 def test_per_page_zero_is_an_empty_result(admin, directory):
-    """Part A.4: perPage=0 is valid; no records and no page, pageStart or pageEnd."""
+    """perPage=0 is valid (docs/contract.md#paging): no records, no page, pageStart, pageEnd."""
     answer = admin.get(PATH, perPage="0")
     assert answer.status_code == 200
     body = answer.get_json()

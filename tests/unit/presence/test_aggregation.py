@@ -1,4 +1,4 @@
-"""The presenceStatus rule of contract Part A.6, as a table."""
+"""The presenceStatus rule (docs/contract.md#presence-status-derivation), as a table."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Batch GET of 2..30 extension IDs: 207 multipart/mixed (contract Part A.2, A.3)."""
+"""Batch GET of 2..30 extension IDs: 207 multipart/mixed (docs/contract.md#batch)."""
 
 import pytest
 

@@ -1,5 +1,5 @@
 """Users who are not active: NotActivated and Disabled users read presenceStatus Offline
-(presence-more.md decision 29), a Disabled user refuses presence PUT with PRS-105; a Frozen user
+(decision PRES-16), a Disabled user refuses presence PUT with PRS-105; a Frozen user
 follows the usual rule. The seed has none of them, so a fixture marks three users."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def office(tmp_path_factory) -> Office:
     data = json.loads(default_fixture())
     raw = data["accounts"][0]["extensions"]
     in_queues = {m["id"] for e in raw for m in e.get("queue", {}).get("members", [])}
-    # Not queue members: a Disabled or Frozen one would be refused (decision 4).
+    # Not queue members: a Disabled or Frozen one would be refused (decision QUEUE-1).
     users = [
         e for e in raw if e["type"] == "User" and not e.get("admin") and e["id"] not in in_queues
     ]

@@ -1,5 +1,5 @@
-"""Account isolation: a token of one account reads and changes nothing in another, whatever
-IDs it guesses (contract Part A.10: 404 CMN-102 accountId, or extensionId under its own)."""
+"""Account isolation: a token of one account reads and changes nothing in another, whatever IDs it
+guesses (docs/contract.md#unknown-ids: 404 CMN-102 accountId, or extensionId under its own)."""
 
 from __future__ import annotations
 

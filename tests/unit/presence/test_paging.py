@@ -1,4 +1,4 @@
-"""Paging arithmetic and navigation links (contract Part A.4)."""
+"""Paging arithmetic and navigation links (docs/contract.md#paging)."""
 
 import pytest
 

@@ -1,5 +1,5 @@
 """Call-queue presence from the queue and from the agent: what it answers, and every refusal
-(presence-more.md section 1, decisions 3, 6, 8-10)."""
+(docs/contract.md#queues; decisions QUEUE-1, QUEUE-3, QUEUE-4, QUEUE-6)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_the_admin_changes_anyones_flag_in_any_queue(admin, directory):
     assert flag_in_queue(admin, fixed, someone.id) is (not before)
 
 
-# -- 403 InsufficientPermissions (decision 10) -------------------------------------------------
+# -- 403 InsufficientPermissions (decision QUEUE-4) -------------------------------------------
 def test_a_member_may_not_change_another_members_flag(member, directory, queue):
     other = non_admin_members(directory, queue)[1]
     before = flag_in_queue(member, queue, other.id)
@@ -110,7 +110,7 @@ def test_a_standard_user_may_not_read_nor_set_a_colleagues_agent_view(member, di
     assert_error(refused, 403, "InsufficientPermissions", permissionName="ReadPresenceStatus")
 
 
-# -- 400: bodies (decision 8; CMN-103 for what is not a JSON object) ---------------------------
+# -- 400: bodies (QUEUE-4, QUEUE-3; CMN-103 for what is not a JSON object) ---------------------
 @pytest.mark.parametrize("raw", [b"", b"not json", b"[]", b'"records"', b"{", b"\xff\xfe"])
 @pytest.mark.parametrize("view", ["queue", "agent"])
 def test_a_body_that_is_not_a_json_object_is_cmn_103(admin, queue, raw, view):
@@ -199,7 +199,7 @@ def test_editable_member_status_must_be_a_boolean(member):
     assert_error(answer, 400, "CMN-101", parameterName="editableMemberStatus")
 
 
-# -- 404: unknown queue, extension, account (decision 3, Part A.10) ----------------------------
+# -- 404: unknown queue, extension, account (QUEUE-1, docs/contract.md#unknown-ids) ------------
 def test_only_a_department_is_a_queue(admin, directory):
     account = directory.accounts[0]
     not_queues = [

@@ -1,5 +1,5 @@
 """Unified presence: the batch limit, PATCH bodies and rights, and not-found answers
-(presence-more.md section 2, decisions 12-17)."""
+(docs/contract.md#unified-presence; decisions UNI-1 to UNI-4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""PUT presence: validation, recomputed presenceStatus, persistence, reset (Part A.5, A.9)."""
+"""PUT presence: validation, recomputed presenceStatus, persistence, reset
+(docs/contract.md#presence-put, #non-user-extensions)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""The store methods of the event log, collections and leases, on every backend (issue 13)."""
+"""The store methods of the event log, collections and leases, on every backend."""
 
 from __future__ import annotations
 

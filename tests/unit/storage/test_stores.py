@@ -282,7 +282,7 @@ def test_lists_append_in_order_keep_the_last_and_clear(store: Store) -> None:
     assert store.entries("other") == [{"n": 9}]
 
 
-# -- issue 10: expired records are forgotten -----------------------------------------------
+# -- expired records are forgotten (decision STORE-2) -------------------------------------
 def test_purge_forgets_expired_records_and_windows_only(store: Store) -> None:
     now = 1_000_000.0
     store.put("access", "old", {"v": 1}, expires=now - 1)

@@ -1,4 +1,4 @@
-"""Store.transact (issue 14): one record and several extensions' overrides, all or nothing,
+"""Store.transact: one record and several extensions' overrides, all or nothing,
 atomic across threads and processes, on every backend (memory, SQLite, Redis) and through the
 SQLite read cache."""
 

@@ -1,4 +1,4 @@
-"""office-day started at run time (issue 14 item 4, issue 15 item 3): `POST /_mock/activity`
+"""office-day started at run time (decisions CALL-21, CALL-22, BOARD-13): `POST /_mock/activity`
 makes the office move on any `serve` (no `--activity`), DELETE and reset stop it, and with two
 replicas on one Redis exactly one player plays the day (telephony/player.py)."""
 

@@ -1,4 +1,4 @@
-"""office-day (issue 14): a reproducible timeline at a rate for the account's size, served by
+"""office-day: a reproducible timeline at a rate for the account's size, served by
 `serve --activity`, stopped by a reset, and faithful under the contract kit while it runs."""
 
 from __future__ import annotations

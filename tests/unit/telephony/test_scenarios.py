@@ -1,4 +1,4 @@
-"""Scenarios (issue 14): the published schema and its errors, the example files, and playing
+"""Scenarios: the published schema and its errors, the example files, and playing
 one on a frozen emulator clock with the exact sequence of presence changes it causes."""
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def test_a_transfer_scenario_changes_every_party_in_order(mock: PresenceMock) ->
         ("122", "Ringing", "Available", ["Ringing"]),
         ("115", "CallConnected", "Busy", ["CallConnected"]),
         ("122", "CallConnected", "Busy", ["CallConnected"]),
-        # the blind transfer: the transferor's call ends, the target rings (decision 26)
+        # the blind transfer: the transferor's call ends, the target rings (decision CALL-30)
         ("115", "CallConnected", "Busy", ["CallConnected"]),
         ("122", "NoCall", "Available", ["NoCall"]),
         ("130", "Ringing", "Available", ["Ringing"]),
@@ -155,7 +155,7 @@ def test_every_example_plays_through_without_a_refusal(mock: PresenceMock) -> No
 
 
 def test_a_scenario_logs_the_exact_sequence_of_events(mock: PresenceMock) -> None:
-    """The events a subscriber gets are the event log's entries (issue 13's publisher): one per
+    """The events a subscriber gets are the event log's entries (the events publisher's): one per
     real change of one extension, with its sequence, in the order the steps made them."""
     log = mock.emulator.events.log
     start = log.last()
@@ -174,7 +174,7 @@ def test_a_scenario_logs_the_exact_sequence_of_events(mock: PresenceMock) -> Non
     assert seen == [
         ("142", 1, "Ringing", "Available", ["Ringing"]),
         ("142", 2, "CallConnected", "Busy", ["CallConnected"]),
-        # parked: the parker's call ends, the Park Location holds it (decision 25)
+        # parked: the parker's call ends, the Park Location holds it (decisions CALL-29, CALL-10)
         ("142", 3, "NoCall", "Available", ["NoCall"]),
         ("120", 1, "ParkedCall", "Offline", ["ParkedCall"]),
         ("142", 4, "NoCall", "Available", []),

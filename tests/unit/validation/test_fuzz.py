@@ -1,5 +1,5 @@
-"""Issue 10, item 2: arbitrary paths, queries, headers and bodies at every operation, in process,
-draw no 5xx and no traceback (Hypothesis). A fresh emulator of its own, so the session's is not
+"""Arbitrary paths, queries, headers and bodies at every operation, in process, draw no 5xx and no
+traceback (Hypothesis; decision TEST-1). A fresh emulator of its own, so the session's is not
 disturbed; responses are schema-checked on the way out, so a malformed error body fails too."""
 
 from __future__ import annotations

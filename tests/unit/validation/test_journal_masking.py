@@ -1,5 +1,5 @@
-"""Issue 10, item 6 (the journal): `/_mock/requests` never shows a secret, password, token, JWT
-assertion, code or verifier sent in a query string, and escapes control characters."""
+"""The request journal (decisions REQ-5, REQ-8): `/_mock/requests` never shows a secret, password,
+token, JWT assertion, code or verifier sent in a query string, and escapes control characters."""
 
 from __future__ import annotations
 

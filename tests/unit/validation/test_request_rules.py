@@ -1,4 +1,5 @@
-"""Client validation: the request rules, the journal and --strict-requests (issue 4, point 6)."""
+"""Client validation: the request rules, the journal and --strict-requests (decisions REQ-1 to
+REQ-4)."""
 
 from __future__ import annotations
 
@@ -134,7 +135,8 @@ def test_journal_endpoints_record_verdicts_and_reset_clears(admin, client):
 
 def test_lenient_mode_serves_a_violating_request(admin):
     answer = admin.put(f"{API}/extension/~/presence", {"userStatus": "Busy", "mood": "great"})
-    assert answer.status_code == 200  # the platform ignores unknown fields (Part A.9)
+    # the platform ignores unknown fields (docs/contract.md#presence-put)
+    assert answer.status_code == 200
 
 
 @pytest.fixture
@@ -167,7 +169,7 @@ def test_strict_requests_reads_its_environment_variable():
 
 
 def test_a_body_missing_a_required_property_is_journalled_as_json(client):
-    """Issue 13: the subscription bodies have required properties; their absence must not
+    """The subscription bodies have required properties; their absence must not
     break /_mock/violations (a fuzz find: the schema's MISSING marker reached the journal)."""
     client.post("/restapi/v1.0/subscription", json={"expiresIn": 60})
     answer = client.get("/_mock/violations")

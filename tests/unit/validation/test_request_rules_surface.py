@@ -1,4 +1,4 @@
-"""Request rules of the rest of the Presence tag, the directory and active calls (issue 12):
+"""Request rules of the rest of the Presence tag, the directory and active calls:
 `groupId`, the spec's enum filters and maxLengths, the nested bodies, the unified batch limit;
 judged from the route table, journalled, and refused with --strict-requests."""
 

@@ -78,7 +78,7 @@ def full_record() -> Body:
 
 
 def offline_record(ext_id: int = 255537018) -> Body:
-    """The non-user shape (contract Part A.5)."""
+    """The non-user shape (docs/contract.md#non-user-extensions)."""
     return {
         "uri": f"{BASE}/extension/{ext_id}/presence",
         "extension": extension(ext_id, "800"),
@@ -136,7 +136,7 @@ def token_body() -> Body:
 
 
 def oauth_error_body() -> Body:
-    """The shape contract Part B.6 quotes from the platform."""
+    """The OAuth error shape the platform answers (docs/contract.md#auth-oauth)."""
     item = {
         "errorCode": "OAU-153",
         "message": "Invalid client: ",

@@ -1,5 +1,5 @@
-"""Issue 15: the presence board's page and JSON, in process (the browser tests are in
-test_board_browser.py)."""
+"""The presence board's page and JSON, in process (the browser tests are in
+tests/browser/test_board_browser.py)."""
 
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ def test_a_board_write_is_judged_like_a_put(client, directory):
     assert_error(client.post(path, json={"userStatus": "Away"}), 400, "CMN-101")
     assert_error(client.post(path, data=b"[1]", content_type="application/json"), 400, "CMN-103")
     answer = client.post(f"{BOARD}/extensions/{queue.id}/presence", json={"userStatus": "Busy"})
-    assert_error(answer, 403, "PRS-106")  # a non-user has no presence to set (Part A.5)
+    assert_error(answer, 403, "PRS-106")  # a non-user has no presence to set
 
 
 def test_the_requests_panel_is_newest_first_with_violations(client, admin):
@@ -185,8 +185,8 @@ def test_the_requests_panel_is_newest_first_with_violations(client, admin):
 
 
 def test_the_requests_panel_shows_a_body_missing_a_required_field(client, admin):
-    """Found by tests/test_fuzz.py: a problem's `found` for an absent field was an object JSON
-    cannot write, and the journal's readers answered 500."""
+    """Found by tests/unit/validation/test_fuzz.py: a problem's `found` for an absent field was
+    an object JSON cannot write, and the journal's readers answered 500."""
     admin.client.post(
         "/restapi/v1.0/subscription", json={"eventFilters": []}, headers=admin.headers()
     )

@@ -1,5 +1,5 @@
-"""Issue 10, item 7: `/_mock/` can be switched off (health stays) or locked with a bearer secret
-given at start-up; by default it stays open."""
+"""`/_mock/` can be switched off (health stays) or locked with a bearer secret
+given at start-up; by default it stays open (decision SERVE-12)."""
 
 from __future__ import annotations
 

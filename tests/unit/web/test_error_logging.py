@@ -1,5 +1,6 @@
-"""An emulator bug is answered as a 500 in the platform's shape and logged with its traceback,
-but the log never carries the token of the request (issue 10: the full URI with access_token)."""
+"""An emulator bug is answered as a 500 in the platform's shape and logged with its traceback, but
+the log never carries the token of the request (not even the full URI with an access_token in its
+query)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Issue 10, item 2: crafted input is a 4xx in the platform's shape, never a 5xx; the emulator's
-own limits (URI, headers, body, JSON depth) answer in that shape too; no response splitting."""
+"""Crafted input is a 4xx in the platform's shape, never a 5xx; the emulator's own limits (URI,
+headers, body, JSON depth) answer in that shape too; no response splitting (decisions ERR-9 to
+ERR-11)."""
 
 from __future__ import annotations
 
