@@ -2,7 +2,7 @@
 
 The body of a faulty answer is an iterator that raises `NetworkFault` where the connection
 should break; what a client then sees depends on the server (checked against granian's WSGI
-server in tests/test_chaos_e2e.py):
+server in tests/e2e/test_chaos.py):
 
 * empty: the request's socket is shut down before any answer (a FIN): `RemoteDisconnected`;
 * reset: the socket is set to linger 0 (SO_LINGER) and closed under the server (a TCP RST):

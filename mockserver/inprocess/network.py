@@ -1,7 +1,7 @@
 """Issue 16: a fault the app injected, as the exception `requests` raises for it on a real socket.
 
 The same exceptions (and causes) a client gets from `presence-mock serve`, where urllib3 meets
-the broken connection (tests/test_chaos_e2e.py checks both modes agree): a reset or an empty
+the broken connection (tests/e2e/test_chaos.py checks both modes agree): a reset or an empty
 reply before any byte is `ConnectionError('Connection aborted.', ...)`, a cut body is
 `ChunkedEncodingError` over `IncompleteRead`, and a stall is `ReadTimeout`, raised at once (the
 client would time out, whatever its timeout; none is handed to the callback).
