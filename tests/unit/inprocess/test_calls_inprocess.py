@@ -4,7 +4,6 @@ lock on /_mock/calls (the `presence-mock call` command against a live server: te
 from __future__ import annotations
 
 import pytest
-from ringcentral import SDK
 
 from mockserver.errors import MockError
 from mockserver.inprocess import PresenceMock
@@ -16,6 +15,7 @@ from tests.support.calls_helpers import (
     quiet_users,
     seeded_ids,
 )
+from tests.support.login import sdk_platform
 
 ACCOUNT = account()
 USERS = quiet_users(ACCOUNT)
@@ -25,9 +25,7 @@ SERVER = "https://platform.ringcentral.com"
 def test_mock_calls_change_what_the_official_sdk_reads() -> None:
     a, b = USERS[0], USERS[1]
     with PresenceMock() as mock:
-        sdk = SDK(mock.credentials["clientId"], mock.credentials["clientSecret"], SERVER)
-        platform = sdk.platform()
-        platform.login(jwt=mock.credentials["jwt"])
+        platform = sdk_platform(SERVER, mock.credentials)
         path = f"/restapi/v1.0/account/~/extension/{b.id}/presence?detailedTelephonyState=true"
         call = mock.calls.ring(a.number, b.id)["telephonySessionId"]
         assert platform.get(path).json_dict()["telephonyStatus"] == "Ringing"

@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import pytest
 import requests
-from ringcentral import SDK
 
 from mockserver import PresenceMock
-from mockserver.inprocess.mock import SANDBOX
+from mockserver.inprocess.mock import PRODUCTION, SANDBOX
 from tests.support.live_server import free_port
+from tests.support.login import sdk_platform
 
 ME = "/restapi/v1.0/account/~/extension/~/presence"
 
 
-def sdk_platform(mock: PresenceMock, server: str = "https://platform.ringcentral.com"):
-    creds = mock.credentials
-    platform = SDK(creds["clientId"], creds["clientSecret"], server).platform()
-    platform.login(jwt=creds["jwt"])
-    return platform
-
-
 def test_the_official_sdk_works_unchanged():
     with PresenceMock() as mock:
-        platform = sdk_platform(mock)
+        platform = sdk_platform(PRODUCTION, mock.credentials)
         me = platform.get(ME, {"detailedTelephonyState": True}).json_dict()
         assert me["presenceStatus"] in {"Available", "Busy", "Offline"}
         page = platform.get("/restapi/v1.0/account/~/presence", {"perPage": 3}).json_dict()
@@ -44,9 +37,9 @@ def test_the_official_sdk_works_unchanged():
 
 def test_the_sandbox_url_is_served_too_and_state_is_per_mock():
     with PresenceMock() as mock:
-        sdk_platform(mock, SANDBOX).put(ME, {"message": "sandbox"})
+        sdk_platform(SANDBOX, mock.credentials).put(ME, {"message": "sandbox"})
     with PresenceMock() as fresh:
-        assert sdk_platform(fresh, SANDBOX).get(ME).json_dict()["message"] != "sandbox"
+        assert sdk_platform(SANDBOX, fresh.credentials).get(ME).json_dict()["message"] != "sandbox"
 
 
 def test_decorator_and_reset():
@@ -66,7 +59,7 @@ def test_decorator_and_reset():
 
 
 def test_fixture_records_what_a_client_sends(presence_mock):
-    platform = sdk_platform(presence_mock)
+    platform = sdk_platform(PRODUCTION, presence_mock.credentials)
     platform.get("/restapi/v1.0/account/~/presence", {"perPage": 5})
     assert [e["verdict"] for e in presence_mock.requests] == ["ok", "ok"]
     assert set(presence_mock.credentials) == {"clientId", "clientSecret", "jwt"}

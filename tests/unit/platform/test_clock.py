@@ -14,11 +14,9 @@ from mockserver.emulator import Emulator
 from mockserver.platform.clock import MAX_SHIFT, Clock
 from mockserver.storage import store_from_url
 from mockserver.web.app import create_app
-from tests.support.login import basic_auth
+from tests.support.login import bearer_headers
 from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
 from tests.support.stores import store_url_of
-
-JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 
 def test_offset_sets_the_distance_from_real_time(client, emulator):
@@ -91,17 +89,8 @@ def test_the_largest_advance_twice_still_lets_everyone_log_in(tmp_path: Path) ->
     assert client.post("/_mock/clock", json={"advance": MAX_SHIFT}).status_code == 200
     assert client.post("/_mock/clock", json={"advance": MAX_SHIFT}).status_code == 400
     emulator = app.extensions["presence_mock"]
-    from mockserver.platform.credentials import credential_jwt
-
-    answer = client.post(
-        "/restapi/oauth/token",
-        data={
-            "grant_type": JWT_GRANT,
-            "assertion": credential_jwt(emulator.directory.accounts[0].administrator),
-        },
-        headers={"Authorization": basic_auth(emulator.directory)},
-    )
-    assert answer.status_code == 200, answer.get_data(as_text=True)
+    directory = emulator.directory
+    bearer_headers(client, directory.apps[0], directory.accounts[0].administrator)  # a 200
 
 
 def test_an_impossible_stored_offset_reads_as_real_time(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from mockserver.platform.ratelimit import DEFAULT_LIMITS, Limit, parse_limits
 from mockserver.platform.tokens import JWT_GRANT
 from mockserver.platform.users import password
 from mockserver.web.app import create_app
-from tests.support.login import basic_auth
+from tests.support.login import basic_auth, bearer_headers
 
 API = "/restapi/v1.0/account/~"
 ME = f"{API}/extension/~/presence"
@@ -38,9 +38,7 @@ class Server:
 
     def login(self, owner=None) -> dict[str, str]:
         owner = owner or self.directory.accounts[0].administrator
-        answer = self.token_answer(grant_type=JWT_GRANT, assertion=credential_jwt(owner))
-        assert answer.status_code == 200, answer.get_data(as_text=True)
-        return {"Authorization": f"Bearer {answer.get_json()['access_token']}"}
+        return bearer_headers(self.client, self.directory.apps[0], owner)
 
 
 def limits_of(answer) -> tuple[str, str, str, str]:
