@@ -34,7 +34,8 @@ def credentials() -> dict:
     return json.loads(printed.stdout)
 
 
-def sdk_platform(url: str, credentials: dict):
+def signed_out_platform(url: str, credentials: dict):
+    """The SDK's platform for the demo app, not logged in yet (the test logs in)."""
     return SDK(credentials["clientId"], credentials["clientSecret"], url).platform()
 
 
@@ -45,7 +46,7 @@ def refused(url: str, token: str) -> str:
 
 
 def test_sdk_login_refresh_429_logout(server, credentials):
-    platform = sdk_platform(server, credentials)
+    platform = signed_out_platform(server, credentials)
     platform.login(jwt=credentials["jwt"])
     first = platform.auth().data()
     platform.refresh()
@@ -81,7 +82,7 @@ def test_sdk_login_refresh_429_logout(server, credentials):
 
 def test_sdk_password_login_and_clock_expiry(server, credentials):
     user = next(u for u in credentials["users"] if not u["admin"])
-    platform = sdk_platform(server, credentials)
+    platform = signed_out_platform(server, credentials)
     with pytest.warns(UserWarning, match="deprecated"):  # the SDK's own note on ROPC
         platform.login(username=user["username"], password=user["password"])
     assert platform.get(ME).json_dict()["extension"]["id"] == user["extensionId"]
@@ -98,7 +99,7 @@ def s256(verifier: str) -> str:
 
 def test_sdk_authorization_code_with_pkce(server, credentials):
     user = next(u for u in credentials["users"] if not u["admin"])
-    platform = sdk_platform(server, credentials)
+    platform = signed_out_platform(server, credentials)
     callback = "http://127.0.0.1/callback"
     verifier = "a-verifier-of-at-least-forty-three-characters-0123456789"
     # The query `platform.login_url` would build; in ringcentral 0.9.2 it raises NameError
