@@ -30,7 +30,7 @@ def parts_of(answer: TestResponse) -> list[Any]:
     """Parse a 207 answer the way the Python SDK does: with the email package."""
     head = f"Content-Type: {answer.headers['Content-Type']}\r\n\r\n".encode()
     message = email.message_from_bytes(head + answer.get_data(), policy=email.policy.HTTP)
-    return [json.loads(part.get_content()) for part in message.iter_parts()]  # type: ignore[attr-defined]
+    return [json.loads(part.get_content()) for part in message.iter_parts()]
 
 
 def find(directory: Directory, test: Callable[[Extension], bool], account: int = 0) -> Extension:

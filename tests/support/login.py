@@ -122,7 +122,7 @@ def login_session(base: str, credentials: dict[str, str] | None = None) -> reque
 
 def sdk_platform(base: str, credentials: dict[str, str] | None = None) -> Any:
     """The official Python SDK's platform, logged in with the JWT of `credentials`."""
-    from ringcentral import SDK
+    from ringcentral import SDK  # type: ignore[import-untyped]
 
     credentials = credentials or demo_credentials()
     platform = SDK(credentials["clientId"], credentials["clientSecret"], base).platform()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mockserver.directory.builder import DEFAULT_SEED, build_directory
+from mockserver.config import DEFAULT_SEED
+from mockserver.directory.builder import build_directory
 
 PRESENCE = "/restapi/v1.0/account/~/extension/{}/presence"
 
