@@ -10,8 +10,10 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 
+from tests.support.apps import fixture_with_public_app
 from tests.support.live_server import COMMAND, serving
 from tests.support.login import PUBLIC_ID, VERIFIER, s256
 
@@ -31,6 +33,11 @@ def query(**extra: str) -> dict[str, str]:
         "code_challenge_method": "S256",
         **extra,
     }
+
+
+@pytest.fixture
+def fixture_path(tmp_path: Path) -> Path:
+    return fixture_with_public_app(tmp_path)
 
 
 def test_the_form_login_end_to_end(tmp_path: Path, fixture_path: Path):

@@ -1,4 +1,5 @@
-"""An emulator whose fixture adds apps with chosen permissions to the default accounts."""
+"""Fixture files that add apps to the default accounts: apps with chosen permissions (and an
+emulator over them), or the public app of the authorization-code tests."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import directory_to_dict
 from mockserver.emulator import Emulator
 from mockserver.web.app import create_app
+from tests.support.login import PUBLIC_ID
 
 
 @cache
@@ -43,3 +45,14 @@ def emulator_with_apps(
     app = create_app(emulator=emulator)
     app.testing = True
     return emulator, app.test_client()
+
+
+def fixture_with_public_app(folder: Path) -> Path:
+    """A fixture file in `folder`: the default accounts and apps, and the public app PUBLIC_ID."""
+    data = directory_to_dict(build_directory())
+    data["apps"].append(
+        {"clientId": PUBLIC_ID, "clientSecret": "unused", "name": "spa", "public": True}
+    )
+    path = folder / "public.json"
+    path.write_text(json.dumps(data))
+    return path

@@ -5,7 +5,6 @@ scriptable redirect."""
 
 from __future__ import annotations
 
-import json
 import re
 from html import unescape
 from pathlib import Path
@@ -14,27 +13,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from mockserver.config import Settings, with_credentials_secret
-from mockserver.directory.builder import build_directory
-from mockserver.directory.fixtures import directory_to_dict
 from mockserver.emulator import Emulator
 from mockserver.platform.users import password, username
 from mockserver.web.app import create_app
+from tests.support.apps import fixture_with_public_app
 from tests.support.login import PUBLIC_ID, VERIFIER, s256
 
 AUTHORIZE = "/restapi/oauth/authorize"
 TOKEN = "/restapi/oauth/token"
 CALLBACK = "http://127.0.0.1:9/callback"
 SECRET = "login-form-test-secret-0123456789"
-
-
-def fixture_with_public_app(folder: Path) -> Path:
-    data = directory_to_dict(build_directory())
-    data["apps"].append(
-        {"clientId": PUBLIC_ID, "clientSecret": "unused", "name": "spa", "public": True}
-    )
-    path = folder / "public.json"
-    path.write_text(json.dumps(data))
-    return path
 
 
 @pytest.fixture(scope="module")
