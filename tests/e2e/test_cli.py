@@ -5,15 +5,12 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import requests
 
-from tests.support.live_server import free_port, running
-
-COMMAND = str(Path(sys.executable).parent / "presence-mock")
+from tests.support.live_server import COMMAND, free_port, running
 
 
 def _log_of(log_dir: Path, url: str) -> str:

@@ -1,16 +1,12 @@
 """The `presence-mock` command: options, environment twins and clear errors (never a traceback)."""
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
 from mockserver.cli.main import main
 from mockserver.directory.builder import build_directory
 from mockserver.platform.credentials import credential_jwt
-
-COMMAND = str(Path(sys.executable).parent / "presence-mock")
 
 
 def run(capsys, *argv):

@@ -4,9 +4,6 @@ answers built on the caller's scheme and host)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import flask
 import pytest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
@@ -19,7 +16,6 @@ from mockserver.web.context import emulator_of
 from tests.support.login import basic_auth, login
 
 API = "/restapi/v1.0/account/~"
-FLASK = str(Path(sys.executable).parent / "flask")
 
 
 def test_the_factory_gives_a_flask_app_with_the_emulator_on_its_extensions() -> None:
