@@ -47,6 +47,7 @@ from mockserver.web.context import State, emulator
 from mockserver.web.forms import form_fields
 from mockserver.web.limits import past_limits, refusal
 from mockserver.web.rendering import error_response
+from mockserver.web.routing import advertised_methods
 
 log = logging.getLogger("presence_mock")
 JUDGED_PREFIX = "/restapi/"
@@ -156,7 +157,7 @@ def _log_line(now: State, status: int) -> None:
 def http_error(error: HTTPException) -> Response:
     """Flask's own refusals (no such route, wrong method, ...) in the platform's shape."""
     if isinstance(error, RoutingMethodNotAllowed):
-        allowed = ", ".join(sorted(error.valid_methods or ()))
+        allowed = ", ".join(advertised_methods(error.valid_methods or ()))
         return error_response(MethodNotAllowed(headers={"Allow": allowed}))
     if error.code == 404:
         return error_response(ResourceNotFound("uri"))
