@@ -40,8 +40,8 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
     # No name but localhost resolves: the browser, like every process of the run, stays on
-    # this machine (IP literals need no lookup).
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+    # this machine.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 ACCOUNT = account()
 USERS = quiet_users(ACCOUNT)
