@@ -5,9 +5,9 @@
 randomness comes from one `random.Random(seed)` and one Faker seeded per instance, and call
 start times are fixed offsets before `REFERENCE_INSTANT`, never the clock.
 
-Fixture files are read and written by `fixture_format`. `python -m mockserver.directory`
-prints the default directory in that format, which is how `fixtures/default-account.json` is
-regenerated.
+Fixture files are read and written by mockserver/directory/fixtures.py.
+`python -m mockserver.directory.builder` prints the default directory in that format, which
+is how `fixtures/default-account.json` is regenerated.
 
 Invariant that makes sharing safe: an Extension's `settings` dict and its calls are never
 changed in place (PUT changes live in the store and are laid over a copy), so extensions with

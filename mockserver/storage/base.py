@@ -62,7 +62,8 @@ class Store(Protocol):
         The window opens at the first request and lasts `window` seconds; a request after it
         opens a new one. Returns the count so far and the window's start; the record reads
         back with `get` as {"start": ..., "count": ...}.
-        `now` is the emulator's movable clock, not the wall clock (mockserver/ratelimit.py).
+        `now` is the emulator's movable clock, not the wall clock (as
+        mockserver/platform/ratelimit.py counts).
         """
         ...
 
