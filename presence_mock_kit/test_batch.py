@@ -1,4 +1,5 @@
-"""Batch reads: 207 multipart/mixed, the status part, order, 404 parts, the 30 limit (A.2, A.3)."""
+"""Batch reads: 207 multipart/mixed, the status part, order, 404 parts, the 30 limit
+(docs/contract.md#batch)."""
 
 from __future__ import annotations
 

@@ -65,8 +65,8 @@ def authorize() -> Response:
 def ws_token() -> Response:
     """A WebSocket token (docs/contract.md#websocket-token) for the caller's session, and where the
     gateway is: `ws://<the host this request named>:<gateway port>/ws`, with no query (the Python
-    SDK appends `?access_token=` as text). Any body and Content-Type are ignored (PY sends
-    `application/json` with no body)."""
+    SDK appends `?access_token=` as text). Any body and Content-Type are ignored (the Python SDK
+    sends `application/json` with no body)."""
     now = state()
     caller = now.authenticated()
     request = now.request
