@@ -136,8 +136,8 @@ class RateLimited(MockError):
 
 
 class ServiceUnavailable(MockError):
-    """503 CMN-201, the platform's 'Service Temporary Unavailable' (contract 4, codes table): a
-    chaos fault, or the store out of reach. Give `Retry-After` in `headers`."""
+    """503 CMN-201, the platform's 'Service Temporary Unavailable' (docs/contract.md#errors-table):
+    a chaos fault, or the store out of reach. Give `Retry-After` in `headers`."""
 
     status = 503
     error_code = "CMN-201"
