@@ -47,10 +47,10 @@ class Emulator:
     unified: UnifiedPresenceService
     calls: ActiveCallsService
     keys: Keys  # what the credentials of `credentials` are made from
-    telephony: CallEngine  # simulated calls and meetings (issue 14)
-    events: Events  # issue 13: the event log, publisher, subscriptions, delivered journal
-    chaos: Chaos  # issue 16: latency and fault rules
-    ws_tokens: WsTokens  # issue 13: WebSocket tokens (wstoken, the gateway's upgrade)
+    telephony: CallEngine  # simulated calls and meetings
+    events: Events  # the event log, publisher, subscriptions, delivered journal
+    chaos: Chaos  # latency and fault rules
+    ws_tokens: WsTokens  # WebSocket tokens (wstoken, the gateway's upgrade)
     outage: Outage  # whether the store can be reached now (503s while it cannot)
 
     @classmethod

@@ -1,4 +1,5 @@
-"""Schema conformance of every endpoint under each flag combination (Part A.8, schemas/)."""
+"""Schema conformance of every endpoint under each combination of the view flags
+(docs/contract.md#view-flags), against the schemas in schemas/."""
 
 from __future__ import annotations
 

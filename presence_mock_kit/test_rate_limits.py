@@ -1,4 +1,5 @@
-"""Rate-limit headers, checked for consistency when the target sends them (Part A.13)."""
+"""Rate-limit headers, checked for consistency when the target sends them
+(docs/contract.md#rate-limits)."""
 
 from __future__ import annotations
 

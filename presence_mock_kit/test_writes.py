@@ -12,7 +12,8 @@ from .findings import Verdict
 from .rules import PUT, error_body, expected_presence, json_body, status
 
 pytestmark = pytest.mark.endpoint(PUT)
-NOTE = "presence-mock contract check"  # within the 75-character limit (Part A.9)
+# Within the 75-character limit of a note (docs/contract.md#presence-put).
+NOTE = "presence-mock contract check"
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_put_shows_in_every_read(
                 record.get(field) == want,
                 exchange,
                 f"{where}: $.{field}",
-                "a PUT shows in single, batch and account reads (Part A.9)",
+                "a PUT shows in single, batch and account reads (docs/contract.md#presence-put)",
                 record.get(field, "<absent>"),
                 want,
             )
@@ -91,7 +92,8 @@ def test_put_shows_in_every_read(
             record.get("presenceStatus") == presence,
             exchange,
             f"{where}: $.presenceStatus",
-            "presenceStatus aggregation (Part A.6)",
+            "presenceStatus follows userStatus, telephony and meetings "
+            "(docs/contract.md#presence-status-derivation)",
             record.get("presenceStatus", "<absent>"),
             presence,
         )
@@ -102,5 +104,5 @@ def test_bad_put_is_cmn_101_naming_the_field(
     target: Target, verdict: Verdict, own: dict[str, Any]
 ) -> None:
     answer = target.put(f"{API}/extension/~/presence", {"userStatus": "Away"})
-    error_body(verdict, answer, 400, "CMN-101", "userStatus")  # Part A.9
+    error_body(verdict, answer, 400, "CMN-101", "userStatus")  # docs/contract.md#presence-put
     verdict.settle()

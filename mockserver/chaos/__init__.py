@@ -1,4 +1,4 @@
-"""Chaos (issue 16): latency and faults on demand, by rule or per request (docs/chaos.md).
+"""Chaos: latency and faults on demand, by rule or per request (docs/chaos.md).
 
 specs.py reads rules (text and JSON) and the `Prefer` header; engine.py decides what a request
 gets, the same way in every worker and replayably by seed; faults.py makes the network's faults

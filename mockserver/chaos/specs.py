@@ -28,7 +28,7 @@ from mockserver.operations import API, OAUTH
 FAULTS = ("503", "500", "429", "reset", "empty", "truncate", "stall")
 NETWORK_FAULTS = frozenset({"reset", "empty", "truncate", "stall"})
 # The transports' own operation names, for rules a WebHook deliverer or the WebSocket gateway
-# reads through `Chaos.plan` (issue 16; those transports apply them, see docs/chaos.md).
+# reads through `Chaos.plan` (those transports apply them, see docs/chaos.md).
 TRANSPORTS = frozenset({"webhookDelivery", "webSocketSession"})
 OPERATIONS = frozenset(op.endpoint for op in (*API, *OAUTH)) | TRANSPORTS
 MAX_DELAY = 300.0  # seconds: a delay or a stall longer than five minutes is a typo

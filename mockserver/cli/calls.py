@@ -1,5 +1,5 @@
 """`presence-mock call`, `scenario` and `activity`: drive simulated calls on a live server over
-its /_mock/ HTTP API (issue 14), and the companion process `serve --scenario` starts beside the
+its /_mock/ HTTP API, and the companion process `serve --scenario` starts beside the
 server (`presence-mock activity` plays office-day over HTTP for a server without a player).
 
 Only the standard library's urllib is used, so the commands need nothing beyond presence-mock.

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
-from mockserver.cli import calls, issue16
+from mockserver.cli import calls, recording_commands
 from mockserver.cli import listen as listen_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=_count,
-        help="worker processes (default: 2 per core, at most 4); 1 serves in one process",
+        help="worker processes (default: one per core, at most 4); 1 serves in one process",
     )
     serve.add_argument(
         "--store",
@@ -178,18 +178,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
     _account_options(contract)
-    calls.add_commands(commands, _Parser)  # issue 14: call, scenario, activity
+    calls.add_commands(commands, _Parser)  # call, scenario, activity
     _call_options(serve)
-    listen_command.add_parser(commands)  # issue 13
-    issue16.add_record(commands)
-    issue16.add_replay(commands)
-    issue16.add_drift(commands)
-    issue16.add_coverage(commands)
+    listen_command.add_parser(commands)
+    recording_commands.add_record(commands)
+    recording_commands.add_replay(commands)
+    recording_commands.add_drift(commands)
+    recording_commands.add_coverage(commands)
     return parser
 
 
 def _call_options(serve: argparse.ArgumentParser) -> None:
-    """Issue 14: what serve plays besides answering (companion processes, cli/calls.py)."""
+    """What serve plays besides answering (companion processes, mockserver/cli/calls.py)."""
     serve.add_argument("--scenario", metavar="FILE", help="play FILE once the server answers")
     serve.add_argument(
         "--activity",
@@ -205,7 +205,7 @@ def _call_options(serve: argparse.ArgumentParser) -> None:
 
 
 def _control_options(parser: argparse.ArgumentParser) -> None:
-    """Issue 10: /_mock/ can be switched off or locked with a bearer secret."""
+    """/_mock/ can be switched off or locked with a bearer secret."""
     parser.add_argument(
         "--controls",
         choices=["on", "off", "token"],
@@ -231,7 +231,7 @@ def _control_options(parser: argparse.ArgumentParser) -> None:
         dest="board",
         action="store_const",
         const=False,
-        help="no presence board at /_mock/board and / (issue 15)",
+        help="no presence board at /_mock/board and /",
     )
 
 
@@ -361,7 +361,7 @@ def serve(settings: Settings) -> int:
     written = _write_credentials(settings)
     companions: list[subprocess.Popen[bytes]] = []
     try:
-        listener = _bind_gateway(settings)  # issue 13: the gateway's port, settled before the app
+        listener = _bind_gateway(settings)  # the gateway's port, settled before the app
         settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
         app = create_app(settings)
         gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
@@ -384,7 +384,7 @@ def serve(settings: Settings) -> int:
             settings.gateway_port,
         )
         _log_chaos(settings, log)
-        companions = calls.companions(settings)  # issue 14: --scenario, --activity
+        companions = calls.companions(settings)  # --scenario, --activity
         servers.serve(app, settings.host, settings.port, settings.workers)
     finally:
         calls.stop(companions)
@@ -411,7 +411,7 @@ def _log_chaos(settings: Settings, log: logging.Logger) -> None:
 
 
 def _bind_gateway(settings: Settings) -> socket.socket:
-    """The gateway's listening socket (issue 13). A port given with --gateway-port that is
+    """The gateway's listening socket. A port given with --gateway-port that is
     taken: one line and exit 1; the default one (the REST port + 1) taken: a free port, logged
     (wstoken's uri and /_mock/gateway name the port in use, so clients follow)."""
     from mockserver.gateway.process import bind
@@ -474,7 +474,7 @@ def _check_port_free(host: str, port: int) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     known = [*variable_names(), *CONTRACT_VARIABLES, *calls.CALL_VARIABLES]
-    known += issue16.RECORD_VARIABLES
+    known += recording_commands.RECORD_VARIABLES
     for line in unknown_variables(os.environ, known):
         print(line, file=sys.stderr)
     try:

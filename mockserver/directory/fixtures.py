@@ -209,7 +209,7 @@ def _account_problems(
     handling = account.get("communicationHandling", False)
     for j, ext in enumerate(extensions):
         if ext["type"] == ExtensionType.USER:
-            # Decision 7: a legacy account has no such fields; refused rather than dropped, so a
+            # A legacy account has no such fields (PRES-6); refused rather than dropped, so a
             # fixture never silently loses a value its author wrote.
             for key in sorted(COMMUNICATION_HANDLING_FIELDS & set(ext.get("presence", ()))):
                 if not handling:
@@ -232,7 +232,7 @@ def _queue_problems(
     where: tuple[str | int, ...], extensions: Sequence[Mapping[str, Any]]
 ) -> Iterator[Problem]:
     """A queue is a Department's; its members are distinct Users of the same account, Enabled
-    or NotActivated (presence-more.md decision 4: a Disabled or Frozen user takes no calls)."""
+    or NotActivated (decision QUEUE-1: a Disabled or Frozen user takes no calls)."""
     users = {
         e["id"]: e.get("status", "Enabled") for e in extensions if e["type"] == ExtensionType.USER
     }
@@ -297,7 +297,7 @@ def _extension_from(
     shared: dict[Any, PresenceSettings],
     defaults: Mapping[str, Any] | None = None,
 ) -> Extension:
-    """One extension; `defaults` are an account with communication handling's (decision 7)."""
+    """One extension; `defaults` are an account with communication handling's (decision PRES-4)."""
     kind = ExtensionType(raw["type"])
     presence: Mapping[str, Any] = raw.get("presence", {})
     settings = _NO_SETTINGS

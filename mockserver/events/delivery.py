@@ -1,12 +1,12 @@
-"""The WebHook deliverer (contract Part A.8): every logged change, to every WebHook subscription
-that gets it, exactly once, in order, from whichever process runs a deliverer.
+"""The WebHook deliverer (docs/contract.md#webhook-delivery): every logged change, to every WebHook
+subscription that gets it, exactly once, in order, from whichever process runs a deliverer.
 
 Exactly once across workers and replicas comes from the store: a deliverer serves a subscription
 only while it holds that subscription's lease (`Store.lease`, atomic on every backend), and the
 lease's state is the subscription's cursor (the last position dealt with), its retry schedule
 and since when it has been failing. A deliverer that dies stops renewing its leases; after
 LEASE_SECONDS another takes them over and goes on from the cursor (the one change it may have
-POSTed without recording is then POSTed again: docs/decisions.md, issue 13).
+POSTed without recording is then POSTed again: decision EVT-13).
 
 A failure (a non-2xx, an error, no answer in 3 s) is retried after 1, 2 and 4 s, then that
 change is given up; once a subscription's deliveries have failed for 10 minutes of emulator time
@@ -44,7 +44,7 @@ from mockserver.storage.outage import Outage
 
 log = logging.getLogger("presence_mock")
 LEASE_SECONDS = 30.0  # longer than one POST with its timeout (3 s)
-RETRIES = (1.0, 2.0, 4.0)  # Part A.8
+RETRIES = (1.0, 2.0, 4.0)  # docs/contract.md#webhook-delivery
 BLACKLIST_AFTER = 600.0  # emulator seconds of continuous failure
 BATCH = 50  # changes one step takes of one subscription
 THREADS = 8  # subscriptions served at once (a slow receiver holds up only its own)
@@ -74,7 +74,7 @@ class Deliverer:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.lease_seconds = lease_seconds
         self.wall = wall
-        self.chaos = chaos  # issue 16: fault rules of `webhookDelivery`
+        self.chaos = chaos  # fault rules of `webhookDelivery`
         self._pool: ThreadPoolExecutor | None = None
 
     # -- the loop -------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ class Deliverer:
 
 
 def reminder_envelope(subscription: Subscription, found: Filter, now: float) -> dict[str, Any]:
-    """The reminder event (docs/decisions.md, issue 13: its body is the subscription's lifetime,
+    """The reminder event (decision EVT-9: its body is the subscription's lifetime,
     in SubscriptionInfo's words)."""
     owner = str(subscription.extension_id)
     return {

@@ -48,8 +48,8 @@ class Events:
         return cls(log, publisher, subscriptions, DeliveryJournal(store), transport)
 
     def reset(self) -> None:
-        """After the presence reset: publish what the reset changed (Part A.5, issue 13 item 3);
-        then no subscriptions and an empty journal (docs/decisions.md, issue 13)."""
+        """After the presence reset: publish what the reset changed, then no subscriptions and
+        an empty journal (decisions EVT-2, EVT-3)."""
         self.publisher.publish(self.log.store.published_extensions())
         self.subscriptions.clear()
         self.journal.clear()

@@ -42,7 +42,7 @@ class LoggedChange:
         )
 
     def to_wire(self) -> dict[str, Any]:
-        """The shape /_mock/ and the board's stream show (plan seam 6)."""
+        """The shape /_mock/ and the board's stream show (decision WS-15)."""
         return {
             "position": self.position,
             "extensionId": str(self.extension_id),

@@ -1,4 +1,4 @@
-"""What the gateway uses of the emulator and of the events core (plan seams 2-4): the event log
+"""What the gateway uses of the emulator and of the events core: the event log
 it follows, `envelope_for`, `SubscriptionService` for the subscriptions made over the socket, the
 journal of delivered events, WebSocket tokens and the clock. Blocking calls all: the gateway
 runs them off its event loop.
@@ -27,7 +27,7 @@ from mockserver.platform.tokens import SESSION, Caller
 from mockserver.platform.wstokens import WsGrant
 
 log = logging.getLogger("presence_mock")
-# A WebSocket subscription lives 86399 s and is renewed while its session lives (Part A.12):
+# A WebSocket subscription lives 86399 s and is renewed while its session lives (WS-12):
 # renewed once less than this much of it is left.
 RENEW_BELOW = 43_200.0
 
@@ -50,7 +50,7 @@ class Core:
         self._journal: queue.SimpleQueue[list[Delivered] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_journal, name="ws-journal", daemon=True)
         self._writer.start()
-        # Issue 13 item 4: sessions in the store, for a restarted gateway or another replica.
+        # Sessions in the store, for a restarted gateway or another replica (WS-18, WS-19).
         self.recoveries = Recoveries(emulator.store, self.log, self.subscriptions, emulator)
 
     def now(self) -> float:
@@ -79,7 +79,7 @@ class Core:
             owner.account_id, owner.id, app.client_id, owner.admin, app.permissions, self.now()
         )
 
-    # -- subscriptions over the socket (Part A.12) ----------------------------------------------
+    # -- subscriptions over the socket (docs/contract.md#websocket-frames) ---------------------
     def create(
         self, caller: Caller, body: object, session: str
     ) -> tuple[Subscription, dict[str, Any]]:
@@ -102,7 +102,7 @@ class Core:
     def maintain(
         self, subscriptions: Iterable[Subscription], now: float
     ) -> tuple[list[Subscription], set[str]]:
-        """Renew those of live (or recoverable) sessions that are getting old (Part A.12); and
+        """Renew those of live (or recoverable) sessions that are getting old (WS-12); and
         name those no longer in the store (a reset), which get nothing more."""
         held = list(subscriptions)
         kept = {s.id for s in self.subscriptions.all()}
@@ -114,7 +114,7 @@ class Core:
         return renewed, {s.id for s in held} - kept
 
     def _wire(self, subscription: Subscription) -> dict[str, Any]:
-        # As of the moment it was made or renewed: a reply says expiresIn 86399 (Part A.12).
+        # As of the moment it was made or renewed: a reply says expiresIn 86399 (WS-12).
         made = subscription.expiration_time - subscription.expires_in
         return subscription.to_wire("", made, relative=True)
 
@@ -125,14 +125,14 @@ class Core:
     def journal_request(
         self, method: str, path: str, body: object, status: int, error_code: str | None
     ) -> None:
-        """Issue 16 item 5: a request over the socket goes to the request journal as a REST
+        """A request over the socket goes to the request journal as a REST
         one would (with `transport: WebSocket`), so coverage counts its operation and filters."""
         sent = b"" if body is None else json.dumps(body).encode()
         request = Request.build(method, path, "", sent)
         self.emulator.journal.record(request, [], status, error_code, transport=WEBSOCKET)
 
     def plan(self) -> Plan | None:
-        """Issue 16: what one notification of a session gets of the `webSocketSession` rules."""
+        """What one notification of a session gets of the `webSocketSession` rules."""
         return self.emulator.chaos.transport_plan(WEBSOCKET_SESSION)
 
     def journal(self, delivered: list[Delivered]) -> None:

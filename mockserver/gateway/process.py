@@ -1,9 +1,9 @@
 """The gateway's own process, started by `serve` beside granian's workers (docs/serving.md: a
 WSGI worker cannot hold a socket open, so the sockets live here, on their own port).
 
-It also runs the WebHook deliverer (events/delivery.py) as a thread (plan seam 5), and the
-office-day player (telephony/player.py) as another: `POST /_mock/activity` starts the day on
-any `serve`, and the player's lease in the store has one player play it across replicas.
+It also runs the WebHook deliverer (mockserver/events/delivery.py) as a thread (decision EVT-14),
+and the office-day player (mockserver/telephony/player.py) as another: `POST /_mock/activity` starts
+the day on any `serve`, and the player's lease in the store has one player play it across replicas.
 `serve` binds the port in the master (so a taken port is one line at start-up and `0` is
 settled before the app says where the gateway is), then forks the gateway from the master
 after the app is built: the child finds the emulator ready, as granian's workers do. The child
@@ -75,8 +75,8 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
     core = Core(emulator)
     gateway = Gateway(core)
     app = gateway.application()
-    # Plan seam 5: A's WebHook deliverer runs here too, as a thread; exactly once across
-    # processes and replicas comes from its leases in the store (events/delivery.py).
+    # The WebHook deliverer runs here too, as a thread (EVT-14); exactly once across processes
+    # and replicas comes from its leases in the store (mockserver/events/delivery.py).
     _, stop_deliveries = start_thread(
         Deliverer(
             emulator.events,
@@ -93,7 +93,7 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
         # `serve --activity NAME`: the day starts with the server (a replica that joins a
         # store where the day runs already leaves it as it is)
         emulator.telephony.start_activity(settings.activity, settings.activity_rate, settings.seed)
-    _, stop_player = player.start_thread(emulator.telephony, emulator.outage)  # issue 14 item 4
+    _, stop_player = player.start_thread(emulator.telephony, emulator.outage)  # CALL-21, CALL-22
 
     # Stops this process as SIGTERM would once the master is gone (a thread: it does so even
     # while the event loop is busy).

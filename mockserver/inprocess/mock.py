@@ -108,7 +108,7 @@ class PresenceMock:
         self._client = self.app.test_client(use_cookies=False)
         self._mock: responses.RequestsMock | None = None
         self.expect_refused = False  # the pytest fixture fails on refused requests unless set
-        # Issue 13: WebHooks are delivered synchronously, after each request the mock answers.
+        # WebHooks are delivered synchronously, after each request the mock answers.
         self.deliverer = Deliverer(
             self.emulator.events,
             self.emulator.directory,
@@ -146,7 +146,7 @@ class PresenceMock:
         """Presence back to the seeded state and an empty journal (tokens stay valid)."""
         self.emulator.reset()
 
-    # -- simulated calls (issue 14) -------------------------------------------------------------
+    # -- simulated calls ------------------------------------------------------------------------
     @property
     def calls(self) -> Switchboard:
         """Place and drive simulated calls and meetings of the first account (docs/calls.md)."""
@@ -163,7 +163,7 @@ class PresenceMock:
         playback.due()
         return playback
 
-    # -- events (issue 13) ----------------------------------------------------------------------
+    # -- events ---------------------------------------------------------------------------------
     def webhook(self, handler: Handler | None = None, address: str = DEFAULT_HOOK) -> str:
         """An address to create WebHook subscriptions with: what is POSTed there goes to
         `handler` (the envelope; it may answer a status) instead of the network, and the
@@ -259,7 +259,7 @@ class PresenceMock:
                 environ_overrides={INPROCESS: True},
             )
             result = answer.status_code, dict(answer.headers), answer.get_data()
-        except NetworkFault as fault:  # issue 16: as requests would raise it on a socket
+        except NetworkFault as fault:  # as requests would raise it on a socket
             raise as_raised(fault, prepared) from None
         self.deliverer.step()  # the WebHooks this request caused, before the client goes on
         return result

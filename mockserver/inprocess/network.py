@@ -1,4 +1,4 @@
-"""Issue 16: a fault the app injected, as the exception `requests` raises for it on a real socket.
+"""A fault the app injected, as the exception `requests` raises for it on a real socket.
 
 The same exceptions (and causes) a client gets from `presence-mock serve`, where urllib3 meets
 the broken connection (tests/test_chaos_e2e.py checks both modes agree): a reset or an empty

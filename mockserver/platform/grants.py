@@ -1,6 +1,6 @@
 """The password grant and the authorization-code flow (authorize, then redeem with PKCE).
 
-`TokenService.grant` calls these to learn who the token is for; issuing tokens stays in auth.py.
+`TokenService.grant` calls these to learn who the token is for; issuing tokens stays in tokens.py.
 Codes live in the store (namespace `code`), so any worker can redeem a code another issued.
 """
 

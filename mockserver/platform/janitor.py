@@ -1,4 +1,4 @@
-"""Forgetting what has expired: tokens, sessions, codes and rate-limit windows (issue 10).
+"""Forgetting what has expired: tokens, sessions, codes and rate-limit windows (decision STORE-2).
 
 The store keeps each expiring record with the emulator time after which nobody needs it; the
 janitor asks it to forget those now past, at most once every few seconds per process, from the

@@ -1,4 +1,5 @@
-"""Rate limits per (user, app, group), as the platform counts them (contract Part A.13, B.4).
+"""Rate limits per (user, app, group), as the platform counts them
+(docs/contract.md#rate-limits).
 
 Why not the `limits` library: its strategies read `time.time()` themselves and take no clock, and
 the emulator's limits must follow `Emulator.clock`, which tests and `POST /_mock/clock` move
@@ -6,7 +7,7 @@ instead of sleeping. So this is a small window counter kept in the Store (shared
 
 * a window opens at a key's first request and lasts `window` seconds; its count is kept in
   the store's `ratelimit` namespace;
-* in `enforce` mode a request over the limit opens a penalty of 60 s (Part B.4), and every
+* in `enforce` mode a request over the limit opens a penalty of 60 s (RATE-4), and every
   request during the penalty is refused and restarts it.
 
 Every store counts atomically with `Store.increment`, in one round trip.
@@ -29,7 +30,7 @@ from mockserver.platform.janitor import Janitor
 from mockserver.storage import Store
 
 NAMESPACE = "ratelimit"
-PENALTY = 60  # seconds, restarted by each request during it (Part B.4)
+PENALTY = 60  # seconds, restarted by each request during it (RATE-4)
 MODES = ("off", "headers", "enforce")
 MAX_SPENT = 1024  # spent windows remembered per process before ended ones are dropped
 
@@ -40,7 +41,8 @@ class Limit:
     window: int  # seconds
 
 
-# Part A.13 defaults; group names in lower case, as X-Rate-Limit-Group carries them.
+# The platform's limits (docs/contract.md#rate-limits); group names in lower case, as
+# X-Rate-Limit-Group carries them.
 DEFAULT_LIMITS: dict[str, Limit] = {
     "light": Limit(50, 60),
     "medium": Limit(40, 60),

@@ -32,7 +32,8 @@ from mockserver.platform.janitor import GRACE, Janitor
 from mockserver.storage import Record, Store
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-# Contract Part B.6: access_token_ttl 600..3600 (default 3600); refresh up to 30 days (7 default).
+# docs/contract.md#auth-oauth: access_token_ttl 600..3600 (default 3600); refresh up to 30 days (7
+# default).
 ACCESS_TTL = (600, 3600, 3600)
 REFRESH_TTL = (1, 2_592_000, 604_800)
 # What a public app may ask for: codes (with PKCE, checked at authorize) and their refresh.
@@ -187,7 +188,7 @@ class TokenService:
         }
 
     def refresh(self, app: App, form: Mapping[str, str]) -> Record:
-        """A new pair for a refresh token, which is good once (contract Part B.6)."""
+        """A new pair for a refresh token, which is good once (docs/contract.md#auth-oauth)."""
         record = self.store.take(REFRESH, required(form, "refresh_token"))
         if (
             record is None
@@ -208,7 +209,7 @@ class TokenService:
 
     # -- API calls ------------------------------------------------------------------------------
     def authenticate(self, authorization: str | None, query_token: str | None) -> Caller:
-        """Resolve the caller of an API request (contract Part A.11)."""
+        """Resolve the caller of an API request (docs/contract.md#auth-bearer)."""
         token = _bearer(authorization) if authorization is not None else query_token
         if not token:
             raise InvalidAuthorizationHeader()

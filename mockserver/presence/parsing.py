@@ -28,7 +28,7 @@ def first(query: Query, name: str) -> str | None:
 
 
 def flag(query: Query, name: str) -> bool:
-    """Part A.8: true/false in any letter case; anything else is CMN-101."""
+    """true/false in any letter case; anything else is CMN-101 (docs/contract.md#view-flags)."""
     raw = first(query, name)
     if raw is None:
         return False
@@ -63,7 +63,8 @@ def extension_ids(id_param: str) -> list[str]:
 
 
 def update_body(raw: bytes) -> PresenceSettings:
-    """The PUT body (Part A.9): writable fields only; read-only and unknown ones are ignored."""
+    """The PUT body (docs/contract.md#presence-put): writable fields only; read-only and unknown
+    ones are ignored."""
     if not raw.strip():
         return {}
     body = json_object(raw, "presence-info-request")

@@ -7,7 +7,7 @@ process from the same seed or fixture, so the store holds only what changes at r
   * bounded lists of records by name (the request journal).
 Reset clears presence overrides only, so logged-in clients stay logged in (docs/decisions.md).
 Records that expire (tokens, sessions, codes, rate-limit windows) are forgotten once expired
-(`purge`, Redis key expiry), so the store does not grow with every login (issue 10).
+(`purge`, Redis key expiry), so the store does not grow with every login.
 """
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ class Store(Protocol):
         The window opens at the first request and lasts `window` seconds; a request after it
         opens a new one. Returns the count so far and the window's start; the record reads
         back with `get` as {"start": ..., "count": ...}.
-        `now` is the emulator's movable clock, not the wall clock (mockserver/ratelimit.py).
+        `now` is the emulator's movable clock, not the wall clock (as
+        mockserver/platform/ratelimit.py counts).
         """
         ...
 
@@ -84,7 +85,7 @@ class Store(Protocol):
 
     def clear_entries(self, name: str) -> None: ...
 
-    # -- live telephony (issue 14) --------------------------------------------------------------
+    # -- live telephony -------------------------------------------------------------------------
     def transact(
         self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
     ) -> Transaction:
@@ -94,7 +95,7 @@ class Store(Protocol):
         `step` may run more than once (Redis retries), so it must not act outside the store."""
         ...
 
-    # -- events (issue 13): the event log, subscriptions, delivery leases ------------------------
+    # -- events: the event log, subscriptions, delivery leases ------------------------
     def publish_event(
         self, extension_id: int, state: str, baseline: str, entry: Record, keep: int
     ) -> Record | None:
@@ -152,7 +153,7 @@ class Store(Protocol):
     def drop_lease(self, name: str) -> None: ...
 
 
-# -- live telephony (issue 14) ------------------------------------------------------------------
+# -- live telephony -----------------------------------------------------------------------------
 class Transaction(NamedTuple):
     """What a `Store.transact` step writes: the record in full (None: leave it as it is) and
     fields laid over some extensions' overrides."""

@@ -1,11 +1,11 @@
 """CallEngine: place, ring, answer, hold, park, pick up, transfer and end simulated calls, ring
-queues and hold meetings, and keep every party's presence in step (issue 14).
+queues and hold meetings, and keep every party's presence in step.
 
 Each step is one `Store.transact` over the account's session record and the overrides of every
 extension it touches, so a step is all or nothing and every worker and replica sees the same
 calls; then `PresenceService.changed` is told about the parties, in party order (the events
-publisher listens there). Steps follow presence-more.md section 5 and its decisions 18-28; the
-choices they leave open are in docs/decisions.md (issue 14).
+publisher listens there). Steps follow docs/contract.md#call-lifecycle and decisions PRES-1,
+PRES-18, CALL-24 to CALL-31 and ACT-1; the choices they leave open are CALL-1 to CALL-23.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ class CallEngine:
     ) -> dict[str, Any]:
         """An inbound call from an outside number (E.164, `+...`) to an extension, an internal
         call between two extensions, or an outbound call from an extension to a number: it
-        rings (decision 21: the caller's party rings too until the call is answered)."""
+        rings (decision CALL-25: the caller's party rings too until the call is answered)."""
         outside_from, outside_to = caller.startswith("+"), callee.startswith("+")
         if outside_from and outside_to:
             raise InvalidParameter(
@@ -144,7 +144,7 @@ class CallEngine:
             elif target is None:
                 mine = (_e164(account, source), source.name)
                 theirs = (callee, name)
-            else:  # decision 22: extension numbers and names between extensions
+            else:  # CALL-26: extension numbers and names between extensions
                 mine, theirs = (source.number, source.name), (target.number, target.name)
             fields = {"from": mine[0], "fromName": mine[1], "to": theirs[0], "toName": theirs[1]}
             for ext, direction, role in (
@@ -168,7 +168,7 @@ class CallEngine:
         self, account: Account, queue_ref: str, caller: str, name: str | None = None
     ) -> dict[str, Any]:
         """A call from an outside number to a call queue: it rings every member who takes the
-        queue's calls now (decision 27; docs/decisions.md: who is rung)."""
+        queue's calls now (decisions CALL-31, CALL-4)."""
         queue = self.extension(account, queue_ref, "queueId")
         if queue.type is not ExtensionType.DEPARTMENT:
             raise ResourceNotFound("queueId")
@@ -215,7 +215,7 @@ class CallEngine:
 
     def answer(self, account: Account, session_id: str, by: str | None = None) -> dict[str, Any]:
         """The ringing callee (or queue member `by`) answers: both sides are connected; the other
-        members rung by a queue call stop ringing, their calls ended `final` (decision 27)."""
+        members rung by a queue call stop ringing, their calls ended `final` (decision CALL-31)."""
         who = self._ref(account, by)
 
         def step(book: Book) -> None:
@@ -240,7 +240,7 @@ class CallEngine:
 
     def hold(self, account: Account, session_id: str, by: str | None = None) -> dict[str, Any]:
         """The party of `by` (or the first connected extension) puts the call on hold; only that
-        party reads OnHold (decision 24)."""
+        party reads OnHold (decision CALL-28)."""
         return self._flip(account, session_id, by, "CallConnected", "OnHold")
 
     def unhold(self, account: Account, session_id: str, by: str | None = None) -> dict[str, Any]:
@@ -254,7 +254,7 @@ class CallEngine:
         location: str | None = None,
     ) -> dict[str, Any]:
         """A connected (or held) party parks the call at a Park Location: the parker's call ends
-        `final`, the location reads ParkedCall (decision 25), the other side waits."""
+        `final`, the location reads ParkedCall (decision CALL-29), the other side waits."""
         who = self._ref(account, by)
         spot = self._park_location(account, location)
 
@@ -292,7 +292,7 @@ class CallEngine:
         warm: bool = False,
     ) -> dict[str, Any]:
         """Blind: the transferor's call ends and the target rings in the same session with the
-        next party number (decision 26). Warm: the transferor has a connected consultation call
+        next party number (decision CALL-30). Warm: the transferor has a connected consultation call
         with the target; both of the transferor's calls end, the consultation ends, and the
         target is connected to the other side (docs/decisions.md)."""
         who = self._ref(account, by)
@@ -317,7 +317,7 @@ class CallEngine:
 
     def end(self, account: Account, session_id: str, by: str | None = None) -> dict[str, Any]:
         """Hang up: the party of `by`, or everyone; a call left with fewer than two parties on it
-        ends for all (decision 20: each ended call reads NoCall `final` once)."""
+        ends for all (decision CALL-24: each ended call reads NoCall `final` once)."""
         who = self._ref(account, by)
 
         def step(book: Book) -> None:
@@ -352,7 +352,7 @@ class CallEngine:
         """Change a user's writable presence fields as their own PUT would (already checked
         against PresenceInfoRequest): what a scenario or the office does with status and DND."""
         user = self._user(account, user_ref, "extensionId")
-        if not account.communication_handling:  # decision 7, as PresenceService.update
+        if not account.communication_handling:  # PRES-4, as PresenceService.update
             changes = {k: v for k, v in changes.items() if k in LEGACY_WRITABLE_FIELDS}
         if changes:
             self.store.merge_overrides(user.id, changes)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """The office-day player: plays the background activity `POST /_mock/activity` asks for, on the
 call engine directly, in a thread of a process that lives as long as the server (the gateway
-process of `serve`; a thread of `flask run`). Issue 14 item 4, issue 15 item 3.
+process of `serve`; a thread of `flask run`): decisions CALL-21, CALL-22, BOARD-13.
 
 Exactly one player plays a day, across the workers and the replicas sharing a store: a player
 plays only while it holds the store's lease `telephony-activity` (`Store.lease`, atomic on every

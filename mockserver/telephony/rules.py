@@ -1,4 +1,4 @@
-"""Who a call may ring, and which party a step acts on (docs/decisions.md, issue 14)."""
+"""Who a call may ring, and which party a step acts on (decisions CALL-4, CALL-5)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Scenarios: timelines of call, meeting and presence steps at offsets, played on the emulator's
-clock (issue 14).
+clock.
 
 A scenario is YAML or JSON, checked against the published JSON Schema `scenario.schema.json`
 (beside this module; docs/calls.md) and then for what a schema cannot say (offsets in order,

@@ -1,4 +1,4 @@
-"""The seed's calls as sessions the engine knows (issue 14 item 1): every live call of the seed
+"""The seed's calls as sessions the engine knows (decision CALL-23): every live call of the seed
 (`Extension.active_calls`) is a session with its extension's party and the other side's, an
 extension of the account when the call names one (an internal call), else an outside number.
 They are not written to the store: the account's record holds only the sessions a step touched
@@ -8,9 +8,9 @@ ended (`retired`), so a reset (which forgets the record) brings the seed's calls
 A seeded party keeps the wire fields the seed drew (`wire`: the call's `id`, `queueCall`,
 `sipData`, `callInfo`), so the extension's presence reads the same call after a step touched it,
 with only what the step changed. The other extension's party mirrors the seed's: Ringing while
-the seed's rings, connected otherwise (hold changes only the holder, decision 24). Until a step
+the seed's rings, connected otherwise (hold changes only the holder, decision CALL-28). Until a step
 touches the session, the other extension's presence reads its own seed, which does not show the
-call (docs/decisions.md, issue 14).
+call (decision CALL-23).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _adopt(
 
 
 def _other_party_id(party_id: str, session_id: str) -> str | None:
-    """The seed numbers the caller's party 1 and the callee's 2 (decision 21)."""
+    """The seed numbers the caller's party 1 and the callee's 2 (decision CALL-25)."""
     prefix = f"p-{session_id[2:]}-"
     if not party_id.startswith(prefix):
         return None

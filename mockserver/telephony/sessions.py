@@ -1,5 +1,5 @@
 """The account's telephony record: its call sessions and their parties, and what each party
-reads as in its extension's presence (`ActiveCallInfo`, presence-more.md section 5).
+reads as in its extension's presence (`ActiveCallInfo`, docs/contract.md#call-lifecycle).
 
 The record lives in the store under ("telephony", <account id>):
   {"counter": n, "sessions": {<telephonySessionId>: session}}
@@ -8,8 +8,8 @@ A session: {"id", "sessionId", "startTime", "kind" (inbound|outbound|internal|qu
 A party: {"partyId", "ext" (extension ID, None for an outside number), "direction", "status"
 (a telephonyStatus), "from", "fromName", "to", "toName", "startTime", "role"}.
 Identifiers come from a counter in the record and the directory's seed, so the same steps after
-a reset give the same IDs (decision 21's formats: `s-<32 hex>`, `p-<same hex>-<n>`, a numeric
-`sessionId`; decision 23: the call's `id` is its `telephonySessionId`).
+a reset give the same IDs (decision CALL-25's formats: `s-<32 hex>`, `p-<same hex>-<n>`, a numeric
+`sessionId`; decision CALL-27: the call's `id` is its `telephonySessionId`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def timestamp(seconds: float) -> str:
 
 
 def add_party(session: Session, **fields: Any) -> Party:
-    """A new party with the session's next party number (decision 26)."""
+    """A new party with the session's next party number (decision CALL-30)."""
     number = session["next"]
     session["next"] = number + 1
     party: Party = {"partyId": f"p-{session['id'][2:]}-{number}", **fields}
@@ -108,12 +108,12 @@ def call_info(session: Session, party: Party) -> dict[str, Any]:
         "sipData": wire.get("sipData") or _sip_data(session, party, status),
     }
     if status == "NoCall":
-        call["terminationType"] = "final"  # decision 20
+        call["terminationType"] = "final"  # CALL-24
     if "callInfo" in wire:
         call["callInfo"] = wire["callInfo"]
     elif call["queueCall"] and queue is not None:
         caller = session["caller"]
-        call["callInfo"] = {  # decision 27
+        call["callInfo"] = {  # CALL-31
             "primary": {"type": "QueueName", "value": queue["name"]},
             "additional": (
                 {"type": "CallerIdName", "value": caller["name"]}
@@ -133,7 +133,7 @@ def _sip_data(session: Session, party: Party, status: str) -> dict[str, str]:
     )
     return {
         "callId": f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}",
-        "toTag": "blf" if status == "Ringing" else digest[32:42],  # decision 23
+        "toTag": "blf" if status == "Ringing" else digest[32:42],  # CALL-27
         "fromTag": f"10.13.{int(digest[42:44], 16)}.{1 + int(digest[44:46], 16) % 254}-5070-"
         + digest[46:60],
         "remoteUri": f"sip:{theirs}@{SIP_DOMAIN}",

@@ -33,8 +33,8 @@ class Seen:
     problems: list[RuleProblem]
     status: int  # 0: no answer was sent (a fault: reset, empty reply, stall)
     error_code: str | None = None
-    fault: str | None = None  # issue 16: the fault injected
-    transport: str | None = None  # issue 16: "WebSocket" for a request over the gateway's socket
+    fault: str | None = None  # the fault injected
+    transport: str | None = None  # "WebSocket" for a request over the gateway's socket
 
     def entry(self) -> dict[str, Any]:
         request = self.request
@@ -55,7 +55,7 @@ class Seen:
 
 
 def _event_filters(request: Request) -> dict[str, Any]:
-    """Issue 16 item 5: a subscription create or update names its `eventFilters`, for
+    """A subscription create or update names its `eventFilters` (decision COV-2), for
     `presence-mock coverage` (as the client sent them, whatever the answer was)."""
     if request.method not in ("POST", "PUT") or "/subscription" not in request.path:
         return {}

@@ -50,7 +50,8 @@ def read_extension_presence(account: str, extension: str) -> Response:
 
 
 def _json_batch(ids: list[str], status: Record, bodies: list[Record]) -> Response:
-    """Part A.16: the batch as one JSON array, for clients that ask for it by Accept."""
+    """The batch as one JSON array (docs/contract.md#batch-json), for clients that ask for it by
+    Accept."""
     items = [
         {
             "resourceId": given,

@@ -64,7 +64,7 @@ def create_app(
         app.register_blueprint(blueprint)
     drop_automatic_head(app)
     if os.environ.get("FLASK_RUN_FROM_CLI") == "true" and "run" in sys.argv[1:]:
-        # `flask run` has no deliverer process (serve's): WebHooks go from a thread (issue 13).
+        # `flask run` has no deliverer process (serve's): WebHooks go from a thread.
         start_thread(
             Deliverer(
                 emulator.events,
@@ -74,7 +74,7 @@ def create_app(
                 outage=emulator.outage,
             )
         )
-        # and no player of office-day (issue 14)
+        # and no player of office-day
         player.start_thread(emulator.telephony, emulator.outage)
     return app
 

@@ -1,4 +1,4 @@
-"""The presence board (issue 15): a page at /_mock/board, `/` leading to it, and its JSON.
+"""The presence board: a page at /_mock/board, `/` leading to it, and its JSON.
 
 The page is a Jinja template with plain JavaScript and CSS beside it in the package (no build
 step, nothing from a CDN). Its data endpoints act for the page like every /_mock/ control: no
@@ -126,7 +126,7 @@ def setup() -> Response:
 
 
 def stream_url() -> str:
-    """The gateway's Server-Sent Events URL (plan seam 6) on the host name the page used, as
+    """The gateway's Server-Sent Events URL (decision WS-15) on the host name the page used, as
     `/_mock/gateway` says it. Where no gateway runs (flask run, the in-process mode) nothing
     answers there: the page then follows the REST app's event log (docs/board.md). Under
     `--controls token` the URL carries a ticket: a browser's EventSource sends no header, and
@@ -139,7 +139,7 @@ def stream_url() -> str:
 
 
 def calls_url() -> dict[str, str] | None:
-    """Where the page starts and steers calls (`/_mock/calls`, issue 14), when served: URL
+    """Where the page starts and steers calls (`/_mock/calls`), when served: URL
     templates with `{session}`, `{step}` and `{extension}` for the page to fill."""
     views = current_app.view_functions
     if "calls.placeCall" not in views:
@@ -153,7 +153,7 @@ def calls_url() -> dict[str, str] | None:
 
 
 def activity() -> dict[str, Any] | None:
-    """office-day (issue 14) as the page's button shows it: where to start (POST) and stop
+    """office-day as the page's button shows it: where to start (POST) and stop
     (DELETE) it and whether it runs (the server's own player plays it: telephony/player.py)."""
     if "calls.startActivity" not in current_app.view_functions:
         return None

@@ -1,4 +1,4 @@
-"""/_mock/calls and /_mock/meetings: drive simulated calls and meetings over HTTP (issue 14).
+"""/_mock/calls and /_mock/meetings: drive simulated calls and meetings over HTTP.
 
 Thin views over `CallEngine` (mockserver/telephony/engine.py): each parses its JSON body, names
 the account (`accountId`, default the first), runs one step and answers the call's session as

@@ -1,4 +1,4 @@
-"""Issue 16: latency and faults in the request's path, and their controls (/_mock/chaos).
+"""Latency and faults in the request's path, and their controls (/_mock/chaos).
 
 `begin` runs first in the `prepare` hook for /restapi requests when there are rules or a
 `Prefer` header: it waits the planned delay, then answers a platform error (503 CMN-201 with
@@ -60,7 +60,7 @@ def begin(now: State) -> Response | None:
 
 
 def _throttled(now: State, retry: int | None) -> dict[str, str]:
-    """The headers of the limiter's own 429 for this operation's group (Part A.13)."""
+    """The headers of the limiter's own 429 for this operation's group (CHAOS-3)."""
     operation = now.operation
     group = operation.group if operation is not None and operation.group else "light"
     limit = now.emulator.limiter.limits[group]

@@ -38,7 +38,7 @@ class State:
     caller: Caller | None = None
     rate_headers: dict[str, str] = field(default_factory=dict)
     error_code: str | None = None  # of the error answered, for the log line
-    fault: str | None = None  # issue 16: the fault injected into this answer, if any
+    fault: str | None = None  # the fault injected into this answer, if any
     _described: Described | None = None
 
     @classmethod
@@ -52,7 +52,7 @@ class State:
         )
 
     def base_url(self) -> str:
-        """scheme://host[:port] and the mount point, as the client called us (Part A.6's uris)."""
+        """scheme://host[:port] and the mount point, as the client called us (decision ERR-8)."""
         request = self.request
         return f"{request.scheme}://{request.host}{request.root_path}"
 

@@ -1,11 +1,12 @@
 """What every request goes through, whichever view answers it (or none does).
 
-* first, past the emulator's size limits: the access rule (web/access.py: the Host, the
+* first, past the emulator's size limits: the access rule (mockserver/web/access.py: the Host, the
   controls lock, cross-site writes);
 * before: /restapi requests are judged by the request rules (in strict mode a violating one is
   refused with the platform's 400 before anything else runs); then the operation's entry in the
   route table decides the rest: an API operation authenticates the caller, counts the request
-  in its throttling group and checks its app permission, in that order (Part A.11, A.13: a
+  in its throttling group and checks its app permission, in that order
+  (docs/contract.md#auth-bearer: a
   request that fails authentication has no user to count against, so it gets no rate-limit
   headers); the token endpoints authenticate the client first (a failure stores nothing) and
   count in the Auth group, keyed by the client plus the username of a password grant, since
@@ -69,7 +70,7 @@ def prepare() -> Response | None:
     now = g.state = State.begin(current, time.perf_counter())
     if current.endpoint != HEALTH and not now.emulator.outage.available():
         return error_response(store_unavailable())
-    # Issue 16: latency and faults, one cheap check when there are no rules (web/chaos_api.py).
+    # Latency and faults, one cheap check when there are no rules (mockserver/web/chaos_api.py).
     judged = current.path.startswith(JUDGED_PREFIX)
     if judged and (now.emulator.chaos.armed() or "HTTP_PREFER" in current.environ):
         broken = chaos_api.begin(now)
@@ -108,7 +109,7 @@ def prepare() -> Response | None:
 
 
 def finish(response: Response) -> Response:
-    # werkzeug writes reason phrases in capitals; the platform sends "207 Multi-Status" (A.3).
+    # werkzeug writes reason phrases in capitals; the platform sends "207 Multi-Status" (ERR-5).
     line = STATUS_LINES.get(response.status_code)
     if line is not None and line != response.status:
         response.status = line

@@ -63,10 +63,10 @@ def authorize() -> Response:
 
 
 def ws_token() -> Response:
-    """Issue 13, Part A.10: a WebSocket token for the caller's session, and where the gateway
-    is: `ws://<the host this request named>:<gateway port>/ws`, with no query (the Python SDK
-    appends `?access_token=` as text). Any body and Content-Type are ignored (PY sends
-    `application/json` with no body)."""
+    """A WebSocket token (docs/contract.md#websocket-token) for the caller's session, and where the
+    gateway is: `ws://<the host this request named>:<gateway port>/ws`, with no query (the Python
+    SDK appends `?access_token=` as text). Any body and Content-Type are ignored (the Python SDK
+    sends `application/json` with no body)."""
     now = state()
     caller = now.authenticated()
     request = now.request

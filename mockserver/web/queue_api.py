@@ -50,7 +50,7 @@ def read_unified_presence(account: str, extension: str) -> Response:
     unified, caller = now.emulator.unified, now.authenticated()
     if len(ids) == 1:
         return json_response(unified.read_one(caller, account, ids[0]), UNIFIED_SCHEMA)
-    # 207 with a plain JSON array, as the recorded example (presence-more.md section 2).
+    # 207 with a plain JSON array, as the recorded example (decision UNI-4).
     items = unified.read_batch(caller, account, ids)
     shapes = [UNIFIED_SCHEMA if i["status"] == 200 else ERROR_SCHEMA for i in items]
     return json_batch_response(items, shapes)

@@ -1,4 +1,4 @@
-"""Issue 16's commands: `record`, `replay`, `drift` and `coverage`, one function each.
+"""The commands around recordings: `record`, `replay`, `drift` and `coverage`, one function each.
 
 Each `add_*` registers its subcommand with `run` set to the function that carries it out;
 `main` calls `args.run(args)`.
