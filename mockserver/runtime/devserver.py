@@ -21,21 +21,23 @@ from mockserver.runtime import background
 from mockserver.web.app import create_app
 from mockserver.web.context import emulator_of
 
+# Where an app given `with_background` keeps its running services once started.
+RUNNING = "presence_mock.background"
+
 
 def with_background(app: Flask) -> Flask:
     """`app`, starting its emulator's background services on its first request (once a
-    process; they run until the process ends)."""
+    process; they run until the process ends, or `app.extensions[RUNNING].stop()`)."""
     emulator = emulator_of(app)
     lock = threading.Lock()
-    running: list[background.Running] = []
 
     @app.before_request
     def start_background() -> None:
-        if running:
+        if RUNNING in app.extensions:
             return
         with lock:
-            if not running:
-                running.append(background.start(emulator))
+            if RUNNING not in app.extensions:
+                app.extensions[RUNNING] = background.start(emulator)
 
     return app
 
