@@ -4,6 +4,7 @@ WSGI worker cannot hold a socket open, so the sockets live here, on their own po
 It also runs the background services (background.py: the WebHook deliverer, the office-day
 player) as threads: a process that lives as long as the server, one per `serve`; the store's
 leases have each job done once across replicas.
+
 `serve` binds the port in the master (so a taken port is one line at start-up and `0` is
 settled before the app says where the gateway is), then forks the gateway from the master
 after the app is built: the child finds the emulator ready, as granian's workers do. The child
