@@ -4,17 +4,24 @@ first request of the app `flask --app mockserver` loads."""
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
+from pathlib import Path
 
 import flask.cli
+import pytest
+import requests
 
 import mockserver
 from mockserver.runtime import background
 from mockserver.runtime.devserver import RUNNING, with_background
 from mockserver.web.app import create_app
 from mockserver.web.context import emulator_of
+from tests.live_server import free_port, running
 
 SERVICES = {"presence-webhooks", "presence-activity"}
+FLASK = str(Path(sys.executable).parent / "flask")
 
 
 def _running() -> set[str]:
@@ -61,3 +68,16 @@ def test_flask_cli_loads_the_app_with_background() -> None:
     found = flask.cli.find_best_app(mockserver)
     assert found is mockserver.app
     assert found.before_request_funcs[None][-1].__name__ == "start_background"
+
+
+@pytest.mark.e2e
+def test_flask_run_plays_office_day(tmp_path: Path) -> None:
+    port = free_port()
+    command = [FLASK, "--app", "mockserver", "run", "--port", str(port), "--no-reload"]
+    with running(command, port, tmp_path) as url:
+        day = {"name": "office-day", "rate": 300}
+        assert requests.post(f"{url}/_mock/activity", json=day, timeout=10).status_code == 200
+        deadline = time.monotonic() + 20
+        while requests.get(f"{url}/_mock/calls", timeout=10).json()["placed"] < 3:
+            assert time.monotonic() < deadline, "the office never moved under flask run"
+            time.sleep(0.2)
