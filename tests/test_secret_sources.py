@@ -107,8 +107,8 @@ def test_serve_reads_the_controls_token_from_a_file_and_ps_does_not_show_it(tmp_
 def test_the_scenario_player_gets_the_token_not_the_file(monkeypatch, tmp_path):
     """`serve --scenario` hands the controls token to its player through the environment; a
     token file named there too would make the player refuse two sources."""
-    from mockserver.cli import calls
     from mockserver.config import Settings
+    from mockserver.runtime import companions as calls
 
     path = tmp_path / "token"
     path.write_text(TOKEN)

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
 import json
-import logging
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
@@ -31,7 +25,6 @@ from mockserver.config import (
     RATE_LIMIT_MODES,
     ConfigError,
     Settings,
-    gateway_port_of,
     unknown_variables,
     variable_names,
     with_credentials_secret,
@@ -325,150 +318,10 @@ def credentials(settings: Settings, style: str = "text") -> str:
 
 
 def serve(settings: Settings) -> int:
-    """Serve the app with granian (mockserver/cli/servers.py), in `settings.workers` processes."""
-    from mockserver.cli import servers
-    from mockserver.gateway.supervisor import Supervisor
-    from mockserver.scaleout import COUNTER_SUFFIX
-    from mockserver.web.app import create_app
-    from mockserver.web.context import emulator_of
+    """Serve the emulator: granian's workers, the gateway process, companions (runtime/serve.py)."""
+    from mockserver.runtime.serve import serve as run
 
-    if settings.workers < 1:
-        raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
-    log = logging.getLogger("presence_mock")
-    port = _check_port_free(settings.host, settings.port)
-    if settings.port == 0:
-        # A free port settled here, so the emulator knows its own REST port (a WebHook must
-        # never target it) and the log names it; granian binds it next.
-        settings = dataclasses.replace(settings, port=port)
-    listener: socket.socket | None = None
-    gateway = None
-    scratch: str | None = None
-    if settings.store.rstrip("/") == "memory:":
-        # One process's memory cannot be shared, and the workers and the gateway process must
-        # agree: a scratch SQLite file for this run only.
-        handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
-        os.close(handle)
-        settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
-        # Said as what it is, the normal multi-worker start: not as a problem to fix.
-        log.info(
-            "presence-mock %s: %s and the gateway sharing a scratch store for this run (%s)",
-            package_version(),
-            f"{settings.workers} workers" if settings.workers > 1 else "1 worker",
-            settings.store,
-        )
-    # Settled once, before the workers fork from the app, so they all accept the same ones.
-    settings = with_credentials_secret(settings)
-    written = _write_credentials(settings)
-    companions: list[subprocess.Popen[bytes]] = []
-    try:
-        listener = _bind_gateway(settings)  # the gateway's port, settled before the app
-        settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
-        app = create_app(settings)
-        gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
-        listener.close()  # the gateway's now; granian's workers must not inherit it
-        if written:
-            # Where, never what: the log is pasted into issues (docs/options.md).
-            log.info("presence-mock: credentials in %s (mode 0600)", written)
-        log.info(
-            "presence-mock %s serving on http://%s:%d with %d worker(s)",
-            package_version(),
-            settings.host,
-            settings.port,
-            settings.workers,
-        )
-        log.info(
-            "presence-mock gateway: ws://%s:%d/ws, events at http://%s:%d/_mock/stream",
-            settings.host,
-            settings.gateway_port,
-            settings.host,
-            settings.gateway_port,
-        )
-        _log_chaos(settings, log)
-        companions = calls.companions(settings)  # --scenario, --activity
-        servers.serve(app, settings.host, settings.port, settings.workers)
-    finally:
-        calls.stop(companions)
-        if listener is not None:
-            listener.close()
-        if gateway is not None:
-            gateway.stop()
-        if written and not settings.credentials_file:
-            with contextlib.suppress(OSError):
-                os.unlink(written)
-        if scratch:
-            for suffix in ("", "-wal", "-shm", COUNTER_SUFFIX):
-                with contextlib.suppress(OSError):
-                    os.unlink(scratch + suffix)
-    return 0
-
-
-def _log_chaos(settings: Settings, log: logging.Logger) -> None:
-    """Start-up fault rules are named with their seed, so a failing CI run can be replayed."""
-    rules = ",".join(filter(None, (settings.latency, settings.fault)))
-    if rules:
-        seed = settings.chaos_seed if settings.chaos_seed is not None else settings.seed
-        log.info("presence-mock: chaos rules %s (seed %d)", rules, seed)
-
-
-def _bind_gateway(settings: Settings) -> socket.socket:
-    """The gateway's listening socket. A port given with --gateway-port that is
-    taken: one line and exit 1; the default one (the REST port + 1) taken: a free port, logged
-    (wstoken's uri and /_mock/gateway name the port in use, so clients follow)."""
-    from mockserver.gateway.process import bind
-
-    port = gateway_port_of(settings)
-    try:
-        return bind(settings.host, port)
-    except OSError as error:
-        if settings.gateway_port is None:
-            logging.getLogger("presence_mock").info(
-                "presence-mock: port %d (the default gateway port) is taken: the gateway "
-                "takes a free one",
-                port,
-            )
-            return bind(settings.host, 0)
-        print(
-            f"presence-mock: cannot listen on {settings.host}:{port} (--gateway-port): "
-            f"{error.strerror}",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from None
-
-
-def _write_credentials(settings: Settings) -> str | None:
-    """Write `credentials --json` to --credentials-file (kept), or, for random credentials
-    without one, to a temporary file removed when the server stops; None when nothing is
-    written. Created 0600 before anything is in it, so no other user can read it."""
-    path = settings.credentials_file
-    if path is None and not settings.random_credentials:
-        return None
-    text = credentials(settings, "json") + "\n"
-    if path is None:
-        handle, path = tempfile.mkstemp(prefix="presence-mock-credentials-", suffix=".json")
-    else:
-        try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except OSError as error:
-            raise ConfigError(f"--credentials-file {path}: {error.strerror}") from None
-    os.fchmod(handle, 0o600)  # an existing file keeps its mode through O_CREAT
-    with os.fdopen(handle, "w", encoding="utf-8") as sink:
-        sink.write(text)
-    return path
-
-
-def _check_port_free(host: str, port: int) -> int:
-    """Say a taken port in one line, before the workers are started; the port (a free one for
-    0)."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            print(
-                f"presence-mock: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr
-            )
-            raise SystemExit(1) from None
-        return int(probe.getsockname()[1])
+    return run(settings, lambda settled: credentials(settled, "json"), package_version())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

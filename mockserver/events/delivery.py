@@ -275,7 +275,7 @@ def _cause(error: BaseException) -> str:
 
 
 def start_thread(deliverer: Deliverer) -> tuple[threading.Thread, threading.Event]:
-    """Run a deliverer in a daemon thread (flask run; the gateway process may do the same)."""
+    """Run `deliverer` in a daemon thread (runtime/background.py starts it)."""
     stop = threading.Event()
     thread = threading.Thread(
         target=deliverer.run, args=(stop,), name="presence-webhooks", daemon=True

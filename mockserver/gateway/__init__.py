@@ -7,5 +7,5 @@ WSGI workers, on a port of its own (docs/serving.md says why: a WSGI worker cann
   tail.py      the thread that follows the event log in the store
   stream.py    GET /_mock/stream: the event log as Server-Sent Events (the board)
   app.py       the aiohttp application: /ws, /_mock/stream, /_mock/health
-  process.py   the process serve forks, and its stop
+The process that runs it, and its supervisor, are the runtime's (mockserver/runtime/).
 """

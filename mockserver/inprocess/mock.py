@@ -27,10 +27,10 @@ from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
 from mockserver.emulator import Emulator
-from mockserver.events.delivery import Deliverer
 from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.inprocess.network import as_raised
 from mockserver.platform.users import users
+from mockserver.runtime import background
 from mockserver.storage import store_from_url
 from mockserver.telephony.scenario import EngineDriver, Playback, load
 from mockserver.telephony.switchboard import Switchboard
@@ -108,13 +108,9 @@ class PresenceMock:
         self._client = self.app.test_client(use_cookies=False)
         self._mock: responses.RequestsMock | None = None
         self.expect_refused = False  # the pytest fixture fails on refused requests unless set
-        # WebHooks are delivered synchronously, after each request the mock answers.
-        self.deliverer = Deliverer(
-            self.emulator.events,
-            self.emulator.directory,
-            self.emulator.clock,
-            chaos=self.emulator.chaos,
-        )
+        # The background services, stepped: WebHooks are delivered synchronously, after each
+        # request the mock answers (runtime/background.py).
+        self.background = background.services(self.emulator)
 
     # -- what a test reads ----------------------------------------------------------------------
     @property
@@ -182,7 +178,7 @@ class PresenceMock:
     @property
     def events(self) -> list[dict[str, Any]]:
         """Every delivery attempt so far (as /_mock/events), oldest first."""
-        self.deliverer.step()
+        self.background.step()
         return self.emulator.events.journal.entries()
 
     def wait_for_event(
@@ -197,7 +193,7 @@ class PresenceMock:
         (retries included) until `timeout` seconds have passed; TimeoutError then."""
         deadline = time.monotonic() + timeout
         while True:
-            self.deliverer.step()
+            self.background.step()
             for entry in self.emulator.events.journal.entries():
                 envelope = entry["event"]
                 if entry["delivered"] and _matches(envelope, test, subscription_id, extension_id):
@@ -261,7 +257,7 @@ class PresenceMock:
             result = answer.status_code, dict(answer.headers), answer.get_data()
         except NetworkFault as fault:  # as requests would raise it on a socket
             raise as_raised(fault, prepared) from None
-        self.deliverer.step()  # the WebHooks this request caused, before the client goes on
+        self.background.step()  # the WebHooks this request caused, before the client goes on
         return result
 
 

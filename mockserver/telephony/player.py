@@ -143,16 +143,11 @@ class Player:
         log.info("presence-mock activity: %s played here (%s)", record.get("name"), self.owner)
 
 
-def start_thread(
-    engine: CallEngine, outage: Outage | None = None
-) -> tuple[threading.Thread, threading.Event]:
-    """Run a player in a daemon thread (the gateway process; `flask run`)."""
+def start_thread(player: Player) -> tuple[threading.Thread, threading.Event]:
+    """Run `player` in a daemon thread (runtime/background.py starts it)."""
     stop = threading.Event()
     thread = threading.Thread(
-        target=Player(engine, outage=outage).run,
-        args=(stop,),
-        name="presence-activity",
-        daemon=True,
+        target=player.run, args=(stop,), name="presence-activity", daemon=True
     )
     thread.start()
     return thread, stop
