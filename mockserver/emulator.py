@@ -28,8 +28,8 @@ from mockserver.presence.service import PresenceService
 from mockserver.presence.unified import UnifiedPresenceService
 from mockserver.storage import Store, store_from_url
 from mockserver.storage.outage import Outage
-from mockserver.telephony.engine import CallEngine
-from mockserver.validation.journal import Journal
+from mockserver.telephony.call_engine import CallEngine
+from mockserver.validation.request_journal import Journal
 
 
 @dataclass

@@ -9,7 +9,7 @@ from mockserver.emulator import Emulator
 from mockserver.http import Request
 from mockserver.scaleout import SharedJournal
 from mockserver.storage.memory import MemoryStore
-from mockserver.validation.journal import Journal
+from mockserver.validation.request_journal import Journal
 from mockserver.validation.request_rules import check
 
 API = "/restapi/v1.0/account/~"

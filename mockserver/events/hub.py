@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mockserver.events.addresses import AddressPolicy
-from mockserver.events.journal import DeliveryJournal
+from mockserver.events.delivery_journal import DeliveryJournal
 from mockserver.events.log import EventLog
 from mockserver.events.publisher import Publisher
 from mockserver.events.subscriptions import SubscriptionService

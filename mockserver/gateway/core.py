@@ -16,12 +16,12 @@ from typing import Any
 from mockserver.chaos import Plan
 from mockserver.emulator import Emulator
 from mockserver.errors import TokenNotFound
-from mockserver.events.journal import DeliveryJournal, entry_of
+from mockserver.events.delivery_journal import DeliveryJournal, entry_of
 from mockserver.events.log import EventLog, LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
 from mockserver.gateway.recovery import Recoveries
-from mockserver.gateway.sessions import Notice
+from mockserver.gateway.socket_sessions import Notice
 from mockserver.http import Request
 from mockserver.platform.tokens import SESSION, Caller
 from mockserver.platform.wstokens import WsGrant

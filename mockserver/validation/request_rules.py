@@ -190,7 +190,7 @@ def _body(raw: bytes, schema: str, required: bool) -> list[RuleProblem]:
     # Strict: a read-only field (presenceStatus) or an unknown one is a client bug even though
     # the platform ignores it (docs/contract.md#presence-put); the client believes it changed
     # something. An absent required property is found as the schemas' MISSING, which the journal
-    # shows as `<missing>` (validation/journal.py).
+    # shows as `<missing>` (validation/request_journal.py).
     return [
         RuleProblem(parameter_of(p.path), p.rule, p.found, str(p))
         for p in schema_problems(schema, body, strict=True)

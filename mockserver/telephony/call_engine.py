@@ -28,7 +28,8 @@ from mockserver.platform.clock import Clock
 from mockserver.presence.service import PresenceService
 from mockserver.storage import Store
 from mockserver.storage.base import Transaction
-from mockserver.telephony import rules, sessions
+from mockserver.telephony import call_rules as rules
+from mockserver.telephony import call_sessions as sessions
 from mockserver.telephony.book import (
     Book,
     Stale,
@@ -41,9 +42,9 @@ from mockserver.telephony.book import (
     new_session,
     written,
 )
+from mockserver.telephony.call_sessions import add_party, live
 from mockserver.telephony.errors import CallStateConflict
 from mockserver.telephony.seeded import seeded_sessions
-from mockserver.telephony.sessions import add_party, live
 
 NAMESPACE = "telephony"
 ACTIVITY_KEY = "activity"  # beside the accounts' records, whose keys are numbers
