@@ -42,10 +42,10 @@ class Emulator:
     presence: PresenceService
     journal: Journal
     limiter: RateLimiter
-    accounts: DirectoryService
+    directory_service: DirectoryService  # the account and extension endpoints over `directory`
     queues: QueuePresenceService
     unified: UnifiedPresenceService
-    calls: ActiveCallsService
+    active_calls: ActiveCallsService  # listExtensionActiveCalls (`telephony` simulates calls)
     keys: Keys  # what the credentials of `credentials` are made from
     telephony: CallEngine  # simulated calls and meetings
     events: Events  # the event log, publisher, subscriptions, delivered journal
@@ -78,10 +78,10 @@ class Emulator:
             presence=presence,
             journal=journal or Journal(store),
             limiter=RateLimiter.from_settings(settings, store, clock, janitor),
-            accounts=DirectoryService(presence),
+            directory_service=DirectoryService(presence),
             queues=QueuePresenceService(presence),
             unified=UnifiedPresenceService(presence),
-            calls=ActiveCallsService(presence),
+            active_calls=ActiveCallsService(presence),
             keys=keys,
             telephony=CallEngine(presence, clock, settings.seed),
             events=Events.build(

@@ -13,13 +13,13 @@ from mockserver.web.rendering import json_response
 
 def read_account_info(account: str) -> Response:
     now = state()
-    body = now.emulator.accounts.account_info(now.base_url(), now.authenticated(), account)
+    body = now.emulator.directory_service.account_info(now.base_url(), now.authenticated(), account)
     return json_response(body, "get-account-info-response")
 
 
 def list_extensions(account: str) -> Response:
     now = state()
-    body = now.emulator.accounts.list_extensions(
+    body = now.emulator.directory_service.list_extensions(
         now.base_url(), now.authenticated(), account, now.query, parsing.page(now.query)
     )
     return json_response(body, "get-extension-list-response")
@@ -27,7 +27,7 @@ def list_extensions(account: str) -> Response:
 
 def read_extension(account: str, extension: str) -> Response:
     now = state()
-    body = now.emulator.accounts.read_extension(
+    body = now.emulator.directory_service.read_extension(
         now.base_url(), now.authenticated(), account, extension
     )
     return json_response(body, "get-extension-info-response")
@@ -35,7 +35,7 @@ def read_extension(account: str, extension: str) -> Response:
 
 def list_active_calls(account: str, extension: str) -> Response:
     now = state()
-    body = now.emulator.calls.list(
+    body = now.emulator.active_calls.list(
         now.base_url(),
         now.authenticated(),
         account,
