@@ -83,7 +83,7 @@ def _body(request: Request) -> bytes:
         return b""
 
 
-def state() -> State:
+def request_state() -> State:
     return cast(State, g.state)
 
 
