@@ -22,7 +22,7 @@ from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
 from mockserver.gateway.recovery import Recoveries
 from mockserver.gateway.socket_sessions import Notice
-from mockserver.http import Request
+from mockserver.http import DescribedRequest
 from mockserver.platform.tokens import SESSION, Caller
 from mockserver.platform.wstokens import WsGrant
 
@@ -128,7 +128,7 @@ class Core:
         """A request over the socket goes to the request journal as a REST
         one would (with `transport: WebSocket`), so coverage counts its operation and filters."""
         sent = b"" if body is None else json.dumps(body).encode()
-        request = Request.build(method, path, "", sent)
+        request = DescribedRequest.build(method, path, "", sent)
         self.emulator.journal.record(request, [], status, error_code, transport=WEBSOCKET)
 
     def plan(self) -> Plan | None:
