@@ -48,7 +48,7 @@ class Emulator:
     active_calls: ActiveCallsService  # listExtensionActiveCalls (`telephony` simulates calls)
     keys: Keys  # what the credentials of `credentials` are made from
     telephony: CallEngine  # simulated calls and meetings
-    events: Events  # the event log, publisher, subscriptions, delivered journal
+    events: Events  # the event log, publisher, subscriptions, delivery journal (`delivered`)
     chaos: Chaos  # latency and fault rules
     ws_tokens: WsTokens  # WebSocket tokens (wstoken, the gateway's upgrade)
     outage: Outage  # whether the store can be reached now (503s while it cannot)

@@ -20,7 +20,7 @@ class Events:
     log: EventLog
     publisher: Publisher
     subscriptions: SubscriptionService
-    journal: DeliveryJournal
+    delivered: DeliveryJournal  # what was delivered (the request journal is Emulator.journal)
     transport: Transport  # WebHook POSTs: HTTP, or a test's callable receivers
 
     @classmethod
@@ -52,4 +52,4 @@ class Events:
         an empty journal (decisions EVT-2, EVT-3)."""
         self.publisher.publish(self.log.store.published_extensions())
         self.subscriptions.clear()
-        self.journal.clear()
+        self.delivered.clear()

@@ -41,7 +41,7 @@ class Core:
         events = emulator.events
         self.log: EventLog = events.log
         self.subscriptions: SubscriptionService = events.subscriptions
-        self.delivered: DeliveryJournal = events.journal
+        self.delivered: DeliveryJournal = events.delivered
         # Redis blocks in XREAD until an entry comes; SQLite's wait polls every 20 ms, so the
         # gateway polls the log itself, more often (one indexed SELECT each: tail.py).
         self.log_blocks = emulator.settings.store.startswith(("redis:", "rediss:"))
