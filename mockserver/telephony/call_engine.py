@@ -337,10 +337,10 @@ class CallEngine:
         user = self._user(account, user_ref, "extensionId")
 
         def step(book: Book) -> None:
-            now = book.meeting(user)
-            if start and now == "Connected":
+            status = book.meeting(user)
+            if start and status == "Connected":
                 raise CallStateConflict("extensionId", "the user is already in a meeting")
-            if not start and now != "Connected":
+            if not start and status != "Connected":
                 raise CallStateConflict("extensionId", "the user is not in a meeting")
             book.meetings[user.id] = "Connected" if start else "Disconnected"
             book.result = {"extensionId": user.id, "meetingStatus": book.meetings[user.id]}
