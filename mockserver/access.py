@@ -120,6 +120,28 @@ class Asked:
     has_body: bool = False
     ticket: str | None = None  # the stream's `?ticket=`
 
+    @classmethod
+    def of(
+        cls,
+        method: str,
+        path: str,
+        header: Callable[[str], str | None],
+        has_body: bool,
+        ticket: str | None = None,
+    ) -> Asked:
+        """What a request asks, its headers read by name with `header` (either server's)."""
+        return cls(
+            method=method,
+            path=path,
+            host=header("Host"),
+            origin=header("Origin"),
+            fetch_site=header("Sec-Fetch-Site"),
+            authorization=header("Authorization"),
+            content_type=header("Content-Type"),
+            has_body=has_body,
+            ticket=ticket,
+        )
+
 
 def check_settings(settings: Settings) -> None:
     """Refuse a lock that cannot work, or an allowed host that is no pattern, at start-up."""

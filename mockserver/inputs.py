@@ -115,6 +115,15 @@ def json_body(raw: bytes, empty: Any = None) -> Any:
         raise JsonParseError() from None
 
 
+def json_object_body(raw: bytes, empty: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A request body that must be a JSON object: `empty` for none when given, else the object;
+    no body (without `empty`) or any other JSON value is 400 CMN-103 as well."""
+    body = json_body(raw, empty)
+    if not isinstance(body, dict):
+        raise JsonParseError()
+    return body
+
+
 def read_capped(path: str | os.PathLike[str], most: int, what: str) -> bytes:
     """A file's bytes, refused with TooLarge (naming the file and the limit) past `most` bytes,
     before they are read: a parser's time and memory grow with the file. OSError as usual."""
