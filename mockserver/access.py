@@ -43,6 +43,7 @@ from mockserver.errors import (
     MockError,
     ResourceNotFound,
 )
+from mockserver.inputs import is_digits
 from mockserver.operations import CONTROLS_PREFIX
 
 MODES = ("on", "off", "token")
@@ -333,7 +334,7 @@ def stream_ticket(settings: Settings, now: Callable[[], float] = time.time) -> s
 
 def ticket_valid(settings: Settings, ticket: str, now: Callable[[], float] = time.time) -> bool:
     raw_expiry, _, mac = ticket.partition(".")
-    if not raw_expiry.isascii() or not raw_expiry.isdigit() or len(raw_expiry) > 12:
+    if not is_digits(raw_expiry, 12):
         return False
     expiry = int(raw_expiry)
     if expiry < now() or expiry > now() + TICKET_SECONDS + 60:
