@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 from mockserver.chaos import Chaos
 from mockserver.config import Settings, with_credentials_secret
-from mockserver.directory.builder import build_directory
-from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
+from mockserver.directory.source import directory_for
 from mockserver.events.addresses import AddressPolicy
 from mockserver.events.hub import Events
 from mockserver.platform.clock import Clock
@@ -114,12 +113,6 @@ class Emulator:
         self.clock.reset()
         self.events.reset()
         self.chaos.reset()
-
-
-def directory_for(settings: Settings) -> Directory:
-    if settings.fixture:
-        return load_fixture(settings.fixture)
-    return build_directory(settings.seed, settings.extensions)
 
 
 def login_of(directory: Directory, keys: Keys) -> dict[str, str]:

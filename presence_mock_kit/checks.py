@@ -88,6 +88,12 @@ def record_view(v: Verdict, ex: Exchange, record: Any, flags: dict[str, str], wh
             )
 
 
+def conforms(v: Verdict, ex: Exchange, schema: str) -> None:
+    """A 200 whose JSON body conforms to `schema` (the spec's shape of the answer)."""
+    if status(v, ex, 200):
+        v.schema(ex, schema, json_body(v, ex))
+
+
 def error_body(
     v: Verdict, ex: Exchange, code: int, error_code: str, parameter: str | None = None
 ) -> None:
@@ -99,12 +105,12 @@ def error_body(
     if not isinstance(body, dict):
         return
     v.schema(ex, "error", body)
-    v.expect(
-        body.get("errorCode") == error_code,
+    v.expect_field(
         ex,
         "$.errorCode",
         "the error code the platform answers for this request (docs/contract.md#errors-table)",
-        body.get("errorCode", "<absent>"),
+        body,
+        "errorCode",
         error_code,
     )
     items = body.get("errors")
@@ -118,22 +124,22 @@ def error_body(
     ):
         return
     first = items[0] if isinstance(items, list) and isinstance(items[0], dict) else {}
-    v.expect(
-        first.get("errorCode") == error_code,
+    v.expect_field(
         ex,
         "$.errors[0].errorCode",
         "the error code the platform answers for this request (docs/contract.md#errors-table)",
-        first.get("errorCode", "<absent>"),
+        first,
+        "errorCode",
         error_code,
     )
     if parameter is not None:
         for path, holder in (("$.parameterName", body), ("$.errors[0].parameterName", first)):
-            v.expect(
-                holder.get("parameterName") == parameter,
+            v.expect_field(
                 ex,
                 path,
                 "the parameter at fault is named (docs/contract.md#error-shape)",
-                holder.get("parameterName", "<absent>"),
+                holder,
+                "parameterName",
                 parameter,
             )
 
@@ -158,12 +164,12 @@ def paging(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_page: 
     records = body.get("records") or []
     total = info.get("totalElements")
     for name, want in (("page", page), ("perPage", per_page)):
-        v.expect(
-            info.get(name) == want,
+        v.expect_field(
             ex,
             f"$.paging.{name}",
             "paging echoes the page and perPage asked for (docs/contract.md#paging)",
-            info.get(name, "<absent>"),
+            info,
+            name,
             want,
         )
     if not isinstance(total, int):
@@ -176,12 +182,12 @@ def paging(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_page: 
         )
         return
     pages = -(-total // per_page)
-    v.expect(
-        info.get("totalPages") == pages,
+    v.expect_field(
         ex,
         "$.paging.totalPages",
         "totalPages = ceil(totalElements / perPage) (docs/contract.md#paging)",
-        info.get("totalPages", "<absent>"),
+        info,
+        "totalPages",
         pages,
     )
     start = (page - 1) * per_page
@@ -205,20 +211,20 @@ def paging(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_page: 
             )
         return
     end = min(start + per_page, total) - 1
-    v.expect(
-        info.get("pageStart") == start,
+    v.expect_field(
         ex,
         "$.paging.pageStart",
         "pageStart = (page - 1) * perPage, 0-based (docs/contract.md#paging)",
-        info.get("pageStart", "<absent>"),
+        info,
+        "pageStart",
         start,
     )
-    v.expect(
-        info.get("pageEnd") == end,
+    v.expect_field(
         ex,
         "$.paging.pageEnd",
         "pageEnd = min(pageStart + perPage, totalElements) - 1 (docs/contract.md#paging)",
-        info.get("pageEnd", "<absent>"),
+        info,
+        "pageEnd",
         end,
     )
     v.expect(

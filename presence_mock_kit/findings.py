@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,19 @@ class Verdict:
         if not ok:
             self.fail(exchange, path, rule, _short(found), _short(expected))
         return ok
+
+    def expect_field(
+        self,
+        exchange: Exchange,
+        path: str,
+        rule: str,
+        holder: Mapping[str, Any],
+        key: str,
+        expected: Any,
+    ) -> bool:
+        """`holder[key] == expected`, else a broken rule showing what is there (`<absent>`)."""
+        found = holder.get(key, "<absent>")
+        return self.expect(holder.get(key) == expected, exchange, path, rule, found, expected)
 
     def warn(self, exchange: Exchange, text: str) -> None:
         # The same field on every record is one warning; indices are folded into [*].

@@ -11,7 +11,7 @@ import pytest
 
 from mockserver.schemas import schema_dir
 
-from .checks import json_body, navigation, paging, status
+from .checks import conforms, json_body, navigation, paging, status
 from .client import API, Exchange, Target
 from .findings import Verdict
 
@@ -63,9 +63,7 @@ def directory(target: Target) -> list[dict[str, Any]]:
 
 @pytest.mark.endpoint(ACCOUNT_INFO)
 def test_account_info_conforms(target: Target, verdict: Verdict) -> None:
-    answer = target.get(API)
-    if status(verdict, answer, 200):
-        verdict.schema(answer, "get-account-info-response", json_body(verdict, answer))
+    conforms(verdict, target.get(API), "get-account-info-response")
     verdict.settle()
 
 
@@ -209,9 +207,7 @@ def _agent_agrees(
 
 @pytest.mark.endpoint(UNIFIED)
 def test_unified_presence_conforms(target: Target, verdict: Verdict) -> None:
-    answer = target.get(f"{API}/extension/~/unified-presence")
-    if status(verdict, answer, 200):
-        verdict.schema(answer, "unified-presence", json_body(verdict, answer))
+    conforms(verdict, target.get(f"{API}/extension/~/unified-presence"), "unified-presence")
     verdict.settle()
 
 

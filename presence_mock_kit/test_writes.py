@@ -79,22 +79,22 @@ def test_put_shows_in_every_read(
         ):
             continue
         for field, want in (("userStatus", new_status), ("message", NOTE)):
-            verdict.expect(
-                record.get(field) == want,
+            verdict.expect_field(
                 exchange,
                 f"{where}: $.{field}",
                 "a PUT shows in single, batch and account reads (docs/contract.md#presence-put)",
-                record.get(field, "<absent>"),
+                record,
+                field,
                 want,
             )
         presence = expected_presence(record)
-        verdict.expect(
-            record.get("presenceStatus") == presence,
+        verdict.expect_field(
             exchange,
             f"{where}: $.presenceStatus",
             "presenceStatus follows userStatus, telephony and meetings "
             "(docs/contract.md#presence-status-derivation)",
-            record.get("presenceStatus", "<absent>"),
+            record,
+            "presenceStatus",
             presence,
         )
     verdict.settle()

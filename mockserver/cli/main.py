@@ -31,7 +31,8 @@ from mockserver.config import (
     with_secret_files,
 )
 from mockserver.directory.fixtures import FixtureError
-from mockserver.emulator import directory_for, login_of
+from mockserver.directory.source import directory_for
+from mockserver.emulator import login_of
 from mockserver.platform.credentials import keys_for, with_app_secrets
 from mockserver.platform.users import users
 

@@ -20,7 +20,6 @@ import gc
 import json
 import random
 import sys
-import time
 from bisect import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -43,6 +42,7 @@ from mockserver.directory.model import (
     PresenceSettings,
     QueueMember,
 )
+from mockserver.timestamps import iso_millis
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -556,7 +556,9 @@ def _call(office: _Office, index: int, state: str) -> ActiveCall:
         "fromName": caller[1],
         "to": callee[0],
         "toName": callee[1],
-        "startTime": _timestamp(_REFERENCE_MS - low * 1000 - _below(rng, (high - low) * 1000)),
+        "startTime": iso_millis(
+            (_REFERENCE_MS - low * 1000 - _below(rng, (high - low) * 1000)) / 1000
+        ),
         "telephonyStatus": state,
         "sessionId": session_id,
         "telephonySessionId": f"s-{session}",
@@ -596,12 +598,6 @@ def _sip_data(rng: random.Random, session_id: str, local: str, remote: str) -> d
         "localUri": f"sip:{local}@{_SIP_DOMAIN}",
         "rcSessionId": session_id,
     }
-
-
-def _timestamp(epoch_ms: int) -> str:
-    """ISO-8601 UTC with milliseconds, the platform's style: 2026-01-05T09:52:13.000Z."""
-    seconds, millis = divmod(epoch_ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
 
 
 def main() -> None:

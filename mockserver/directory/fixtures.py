@@ -31,7 +31,7 @@ from mockserver.directory.model import (
     PresenceSettings,
     QueueMember,
 )
-from mockserver.inputs import MAX_JSON_DEPTH, TooDeep, TooLarge, load_json, read_capped
+from mockserver.inputs import MAX_JSON_DEPTH, TooDeep, TooLarge, Unreadable, load_json, read_file
 
 FORMAT_VERSION: int = 1
 # Bounds of a fixture file (docs/fixtures.md): 128 MiB holds 100,000 extensions (the most the
@@ -57,11 +57,9 @@ def load_fixture(path: str | os.PathLike[str]) -> Directory:
     """Read, validate and build a fixture file; every failure is a FixtureError."""
     source = os.fspath(path)
     try:
-        raw = read_capped(source, MAX_FIXTURE_BYTES, "fixture")
-    except TooLarge as error:
+        raw = read_file(source, MAX_FIXTURE_BYTES, "fixture")
+    except (TooLarge, Unreadable) as error:
         raise FixtureError(str(error)) from None
-    except OSError as error:
-        raise FixtureError(f"{source}: cannot read: {error.strerror or error}") from error
     try:
         data = load_json(raw)
     except TooDeep:

@@ -36,11 +36,12 @@ from mockserver.events.addresses import AddressRefused
 from mockserver.events.filters import REMINDER, Filter
 from mockserver.events.hub import Events
 from mockserver.events.matching import envelope_for
-from mockserver.events.subscriptions import WEBHOOK, Subscription, iso, lease_name
+from mockserver.events.subscriptions import WEBHOOK, Subscription, lease_name
 from mockserver.events.webhooks import Answer, delivery, send_broken
 from mockserver.platform.clock import Clock
 from mockserver.storage import Record
 from mockserver.storage.outage import Outage
+from mockserver.timestamps import iso_millis
 
 log = logging.getLogger("presence_mock")
 LEASE_SECONDS = 30.0  # longer than one POST with its timeout (3 s)
@@ -247,12 +248,12 @@ def reminder_envelope(subscription: Subscription, found: Filter, now: float) -> 
     return {
         "uuid": str(uuid.uuid5(_REMINDER_NAMESPACE, f"{subscription.id}:{now:.3f}")),
         "event": found.text,
-        "timestamp": iso(now),
+        "timestamp": iso_millis(now),
         "subscriptionId": subscription.id,
         "ownerId": owner,
         "body": {
             "id": subscription.id,
-            "expirationTime": iso(subscription.expiration_time),
+            "expirationTime": iso_millis(subscription.expiration_time),
             "expiresIn": max(0, int(subscription.expiration_time - now)),
             "ownerId": owner,
         },
@@ -272,13 +273,3 @@ def _cause(error: BaseException) -> str:
     if "refused" in text.lower():
         return "Connection refused"
     return text.split(":")[-1].strip() or type(error).__name__
-
-
-def start_thread(deliverer: Deliverer) -> tuple[threading.Thread, threading.Event]:
-    """Run `deliverer` in a daemon thread (runtime/background.py starts it)."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=deliverer.run, args=(stop,), name="presence-webhooks", daemon=True
-    )
-    thread.start()
-    return thread, stop

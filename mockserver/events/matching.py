@@ -16,7 +16,9 @@ from mockserver.directory.model import Directory
 from mockserver.events.bodies import body_for, offline_body
 from mockserver.events.filters import ACCOUNT, PRESENCE, REMINDER, Filter
 from mockserver.events.log import LoggedChange
-from mockserver.events.subscriptions import Subscription, iso
+from mockserver.events.subscriptions import Subscription
+from mockserver.presence.visibility import visible
+from mockserver.timestamps import iso_millis
 
 READ_PERMISSION = "ReadPresence"
 # uuid5 names: the same change delivered again (a retry) keeps its uuid, so a receiver can tell.
@@ -69,7 +71,7 @@ def envelope_for(
     return {
         "uuid": str(uuid.uuid5(_NAMESPACE, f"{subscription.id}:{change.position}")),
         "event": event_of(found, change),
-        "timestamp": iso(change.time),
+        "timestamp": iso_millis(change.time),
         "subscriptionId": subscription.id,
         "ownerId": str(owner),
         "body": body,
@@ -92,11 +94,9 @@ def _visible(
     state: dict[str, Any],
     services: Services | None,
 ) -> bool:
-    """As PresenceService._visible (docs/contract.md#visibility): a hidden user reads
-    Offline to everyone but themself and an administrator."""
-    if subscription.extension_id == change.extension_id:
-        return True
-    return state.get("allowSeeMyPresence", True) is not False or _admin(subscription, services)
+    """Whether the owner sees `state` as a presence read would (presence/visibility.py)."""
+    own = subscription.extension_id == change.extension_id
+    return visible(state, own=own, admin=_admin(subscription, services))
 
 
 def _admin(subscription: Subscription, services: Services | None) -> bool:

@@ -9,7 +9,6 @@ subscription is gone (404), and nothing is delivered to it (decision EVT-10).
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
@@ -31,6 +30,7 @@ from mockserver.events.log import EventLog
 from mockserver.platform.clock import Clock
 from mockserver.platform.tokens import Caller
 from mockserver.storage import Record, Store
+from mockserver.timestamps import iso_millis
 
 COLLECTION = "subscriptions"
 WEBHOOK, WEBSOCKET = "WebHook", "WebSocket"
@@ -49,12 +49,6 @@ PATH = "/restapi/v1.0/subscription"
 Handshake = Callable[[str, str], None]
 # Whether a WebHook address may be used (events/addresses.py), without sending: raises SUB-521.
 AddressCheck = Callable[[str], None]
-
-
-def iso(seconds: float) -> str:
-    """ISO 8601 UTC with milliseconds and `Z` (docs/contract.md#notification-envelope)."""
-    moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +98,10 @@ class Subscription:
         body: dict[str, Any] = {
             "uri": uri,
             "id": self.id,
-            "creationTime": iso(self.creation_time),
+            "creationTime": iso_millis(self.creation_time),
             "status": self.status,
             "eventFilters": list(self.event_filters),
-            "expirationTime": iso(self.expiration_time),
+            "expirationTime": iso_millis(self.expiration_time),
             "expiresIn": max(0, round(self.expiration_time - now)),
             "deliveryMode": mode,
         }
@@ -115,7 +109,7 @@ class Subscription:
             body["disabledFilters"] = [dict(d) for d in self.disabled]
         if self.blacklisted_at is not None:
             body["blacklistedData"] = {
-                "blacklistedAt": iso(self.blacklisted_at),
+                "blacklistedAt": iso_millis(self.blacklisted_at),
                 "reason": self.blacklisted_reason or "",
             }
         return body

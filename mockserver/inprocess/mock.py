@@ -23,9 +23,8 @@ from requests import PreparedRequest
 
 from mockserver.chaos import INPROCESS, NetworkFault
 from mockserver.config import Settings
-from mockserver.directory.builder import build_directory
-from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
+from mockserver.directory.source import directory_of
 from mockserver.emulator import Emulator
 from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.inprocess.network import as_raised
@@ -53,7 +52,7 @@ Event = dict[str, Any]
 @functools.lru_cache(maxsize=8)
 def _directory(seed: int, extensions: int, fixture: str | None) -> Directory:
     # The directory is immutable, so every mock of the same account shares one (0.3 s to build).
-    return load_fixture(fixture) if fixture else build_directory(seed, extensions)
+    return directory_of(fixture, seed, extensions)
 
 
 class PresenceMock:

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.directory.model import WRITABLE_FIELDS, PresenceSettings
-from mockserver.errors import InvalidParameter, JsonParseError
-from mockserver.inputs import json_body
+from mockserver.errors import InvalidParameter
+from mockserver.inputs import json_object_body
 from mockserver.operations import FLAGS
 from mockserver.presence.paging import (
     DEFAULT_PAGE,
@@ -75,9 +75,7 @@ def json_object(raw: bytes, schema: str) -> dict[str, Any]:
     """A JSON object body checked against `schema`: CMN-103 when it is not a JSON object (or is
     nested past the depth limit, inputs.py), else CMN-101 naming the first field at fault by its
     dotted path (records[0].member.id)."""
-    body: Any = json_body(raw)
-    if not isinstance(body, dict):
-        raise JsonParseError()
+    body = json_object_body(raw)
     found = problems(schema, body)
     if found:
         raise InvalidParameter(parameter_of(found[0].path))

@@ -28,6 +28,7 @@ from mockserver.platform.tokens import Caller
 from mockserver.presence.changes import ChangeListener
 from mockserver.presence.live import State, split
 from mockserver.presence.paging import Page
+from mockserver.presence.visibility import visible
 from mockserver.presence.wire import (
     View,
     account_uri,
@@ -112,16 +113,9 @@ class PresenceService:
         settings, live = own
         if ext.type is _PARK:
             return parked_record(base, ext, live, view)
-        if not self._visible(caller, ext, settings):
+        if not visible(settings, own=caller.extension_id == ext.id, admin=caller.admin):
             return offline_record(base, ext)
         return presence_record(base, ext, settings, view, live)
-
-    @staticmethod
-    def _visible(caller: Caller, ext: Extension, settings: PresenceSettings) -> bool:
-        """A hidden user reads Offline to everyone but themself and an admin
-        (docs/contract.md#visibility)."""
-        allowed = settings.get("allowSeeMyPresence", True)
-        return allowed or caller.extension_id == ext.id or caller.admin
 
     def read_one(
         self, base: str, caller: Caller, account_param: str, id_param: str, view: View

@@ -18,13 +18,12 @@ expiring records ask it to purge, in whichever process serves them.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mockserver.emulator import Emulator
 from mockserver.events.delivery import Deliverer
-from mockserver.events.delivery import start_thread as deliver_in_thread
 from mockserver.telephony.player import Player
-from mockserver.telephony.player import start_thread as play_in_thread
 
 
 @dataclass
@@ -62,8 +61,8 @@ class Background:
             telephony.start_activity(settings.activity, settings.activity_rate, settings.seed)
         running = Running()
         for thread, stop in (
-            deliver_in_thread(self.deliverer),
-            play_in_thread(self.player),
+            in_thread(self.deliverer.run, "presence-webhooks"),
+            in_thread(self.player.run, "presence-activity"),
         ):
             running.threads.append(thread)
             running.stops.append(stop)
@@ -92,3 +91,13 @@ def services(emulator: Emulator, owner: str | None = None) -> Background:
 def start(emulator: Emulator, owner: str | None = None) -> Running:
     """Start the background services of `emulator` as threads of this process."""
     return services(emulator, owner).start()
+
+
+def in_thread(
+    run: Callable[[threading.Event], None], name: str
+) -> tuple[threading.Thread, threading.Event]:
+    """`run(stop)` in a daemon thread named `name`; set `stop` to ask it to end."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run, args=(stop,), name=name, daemon=True)
+    thread.start()
+    return thread, stop

@@ -11,7 +11,8 @@ batches by requestlog.py.
 from __future__ import annotations
 
 from mockserver.config import Settings
-from mockserver.emulator import Emulator, directory_for
+from mockserver.directory.source import directory_for
+from mockserver.emulator import Emulator
 from mockserver.scaleout.cached import COUNTER_SUFFIX, CachedStore, ChangeCounter
 from mockserver.scaleout.journal_writer import SharedJournal
 from mockserver.storage import Store, store_from_url

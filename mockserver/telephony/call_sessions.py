@@ -15,8 +15,9 @@ a reset give the same IDs (decision CALL-25's formats: `s-<32 hex>`, `p-<same he
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import Any
+
+from mockserver.timestamps import iso_millis
 
 Party = dict[str, Any]
 Session = dict[str, Any]
@@ -34,9 +35,9 @@ def new_ids(record: dict[str, Any], seed: int, account_id: int) -> tuple[str, st
 
 
 def timestamp(seconds: float) -> str:
-    """RFC 3339 UTC with milliseconds, as the seeded calls write `startTime`."""
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """The platform's timestamp (mockserver/timestamps.py), as the seeded calls write
+    `startTime`."""
+    return iso_millis(seconds)
 
 
 def add_party(session: Session, **fields: Any) -> Party:

@@ -141,13 +141,3 @@ class Player:
         self.run_id = run
         self.steps = self.placed = 0
         log.info("presence-mock activity: %s played here (%s)", record.get("name"), self.owner)
-
-
-def start_thread(player: Player) -> tuple[threading.Thread, threading.Event]:
-    """Run `player` in a daemon thread (runtime/background.py starts it)."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=player.run, args=(stop,), name="presence-activity", daemon=True
-    )
-    thread.start()
-    return thread, stop

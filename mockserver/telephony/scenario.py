@@ -26,7 +26,7 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
 from mockserver.errors import MockError
-from mockserver.inputs import MAX_JSON_DEPTH, TooLarge, quoted, read_capped
+from mockserver.inputs import MAX_JSON_DEPTH, TooLarge, Unreadable, quoted, read_file
 from mockserver.telephony.call_engine import CallEngine
 
 SCHEMA_FILE = "scenario.schema.json"
@@ -107,11 +107,11 @@ def load(path: str | os.PathLike[str]) -> Scenario:
     """Read and check a scenario file (.yaml, .yml or .json)."""
     source = Path(path)
     try:
-        raw = read_capped(source, MAX_SCENARIO_BYTES, "scenario")
+        raw = read_file(source, MAX_SCENARIO_BYTES, "scenario")
     except TooLarge as error:
         raise ScenarioLimit(str(error)) from None
-    except OSError as error:
-        raise ScenarioError(f"{source}: {error.strerror}") from None
+    except Unreadable as error:
+        raise ScenarioError(str(error)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -13,8 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from mockserver.config import ACTIVITIES
-from mockserver.errors import InvalidParameter, JsonParseError
-from mockserver.inputs import json_body
+from mockserver.errors import InvalidParameter
+from mockserver.inputs import json_object_body
 from mockserver.operations import CALLS, CONTROLS_PREFIX
 from mockserver.presence.parsing import update_body
 from mockserver.telephony.call_engine import CallEngine
@@ -45,10 +45,7 @@ def _engine() -> CallEngine:
 
 def _json_object() -> dict[str, Any]:
     """The request's JSON object ({} for no body); CMN-103 for anything else."""
-    body = json_body(request.get_data(), empty={})
-    if not isinstance(body, dict):
-        raise JsonParseError()
-    return body
+    return json_object_body(request.get_data(), empty={})
 
 
 def _body(fields: dict[str, bool]) -> dict[str, Any]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Response
 
+from mockserver.platform.tokens import Caller
 from mockserver.presence import parsing
 from mockserver.web.context import request_state
 from mockserver.web.rendering import ERROR_SCHEMA, json_batch_response, json_response
@@ -13,6 +15,8 @@ from mockserver.web.rendering import ERROR_SCHEMA, json_batch_response, json_res
 QUEUE_SCHEMA = "call-queue-presence"
 AGENT_SCHEMA = "extension-call-queue-presence-list"
 UNIFIED_SCHEMA = "unified-presence"
+# A service's update: (caller, account ID, group or extension ID, the raw body) -> the record.
+Update = Callable[[Caller, str, str, bytes], dict[str, Any]]
 
 
 def read_queue_presence(account: str, group: str) -> Response:
@@ -22,10 +26,7 @@ def read_queue_presence(account: str, group: str) -> Response:
 
 
 def update_queue_presence(account: str, group: str) -> Response:
-    state = request_state()
-    raw = state.request.get_data()
-    body = state.emulator.queues.update_queue(state.authenticated(), account, group, raw)
-    return json_response(body, QUEUE_SCHEMA)
+    return _update(request_state().emulator.queues.update_queue, account, group, QUEUE_SCHEMA)
 
 
 def read_agent_presence(account: str, extension: str) -> Response:
@@ -38,10 +39,7 @@ def read_agent_presence(account: str, extension: str) -> Response:
 
 
 def update_agent_presence(account: str, extension: str) -> Response:
-    state = request_state()
-    raw = state.request.get_data()
-    body = state.emulator.queues.update_agent(state.authenticated(), account, extension, raw)
-    return json_response(body, AGENT_SCHEMA)
+    return _update(request_state().emulator.queues.update_agent, account, extension, AGENT_SCHEMA)
 
 
 def read_unified_presence(account: str, extension: str) -> Response:
@@ -57,10 +55,14 @@ def read_unified_presence(account: str, extension: str) -> Response:
 
 
 def update_unified_presence(account: str, extension: str) -> Response:
+    return _update(request_state().emulator.unified.update, account, extension, UNIFIED_SCHEMA)
+
+
+def _update(write: Update, account: str, target: str, schema: str) -> Response:
+    """A PUT: the body as sent to `write`, for the caller; what it returns, as `schema`."""
     state = request_state()
     raw = state.request.get_data()
-    body = state.emulator.unified.update(state.authenticated(), account, extension, raw)
-    return json_response(body, UNIFIED_SCHEMA)
+    return json_response(write(state.authenticated(), account, target, raw), schema)
 
 
 VIEWS: dict[str, Callable[..., Response]] = {
