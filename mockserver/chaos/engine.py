@@ -23,6 +23,7 @@ from typing import Any
 from mockserver.chaos.specs import (
     DEFAULT_STALL,
     TRANSPORTS,
+    Fault,
     Rule,
     SpecError,
     parse_list,
@@ -44,7 +45,7 @@ class Plan:
     """What one request gets: a delay before it is served, and a fault (or none)."""
 
     delay: float = 0.0
-    fault: str | None = None
+    fault: Fault | None = None
     retry: int | None = None  # Retry-After of a 503 or 429, when the rule names one
     stall: float = DEFAULT_STALL
 

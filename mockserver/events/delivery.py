@@ -30,7 +30,7 @@ from typing import Any
 
 import urllib3
 
-from mockserver.chaos import Chaos, Plan
+from mockserver.chaos import Chaos, Fault, Plan, Transport
 from mockserver.directory.model import Directory
 from mockserver.events.addresses import AddressRefused
 from mockserver.events.filters import REMINDER, Filter
@@ -49,7 +49,6 @@ BLACKLIST_AFTER = 600.0  # emulator seconds of continuous failure
 BATCH = 50  # changes one step takes of one subscription
 THREADS = 8  # subscriptions served at once (a slow receiver holds up only its own)
 IDLE_WAIT = 0.2  # seconds a deliverer waits on the log between looks at retries and reminders
-WEBHOOK_DELIVERY = "webhookDelivery"  # the chaos rules' name for one POST (docs/chaos.md)
 MAX_WEBHOOK_STALL = 20.0  # seconds a `stall` holds a delivery: below the lease (30 s)
 _REMINDER_NAMESPACE = uuid.UUID("0b6c3d7e-1f2a-4c5d-8e9f-a0b1c2d3e4f5")
 
@@ -135,7 +134,8 @@ class Deliverer:
         """POST one envelope; on failure schedule the retry (state) and say False, unless this
         was the last try: then the change is given up (True) or the subscription blacklisted."""
         attempt = int(state.get("attempt", 0)) + 1
-        plan = self.chaos.transport_plan(WEBHOOK_DELIVERY) if self.chaos is not None else None
+        chaos = self.chaos
+        plan = chaos.transport_plan(Transport.WEBHOOK_DELIVERY) if chaos is not None else None
         if plan is not None and plan.delay:
             time.sleep(plan.delay)  # latency: this delivery (and the subscription's next) later
         if plan is not None and plan.fault:
@@ -156,7 +156,7 @@ class Deliverer:
             attempt=attempt,
             fault=fault,
         )
-        if fault == "empty":  # dropped before sending: lost for good, never retried
+        if fault == Fault.EMPTY:  # dropped before sending: lost for good, never retried
             return True
         if ok:
             for key in ("attempt", "retryAt", "failingSince"):
@@ -180,15 +180,15 @@ class Deliverer:
         """A faulted attempt (docs/chaos.md): 503/500/429 fail it as if the receiver had
         answered so (nothing is sent); reset, truncate and stall send it broken."""
         assert subscription.address is not None and plan.fault is not None
-        if plan.fault.isdigit():
-            status = int(plan.fault)
+        status = plan.fault.status
+        if status is not None:
             reason = f"Webhook responses with code: [{status}], reason: [{_phrase(status)}]"
             return Answer(status), reason
-        if plan.fault == "empty":
+        if plan.fault == Fault.EMPTY:
             return None, "dropped before sending (fault)"
         outgoing = delivery(subscription.address, envelope, subscription.token)
         if self.events.transport.has_receiver(subscription.address):  # a test's callable
-            cause = "Read timed out" if plan.fault == "stall" else "Connection reset"
+            cause = "Read timed out" if plan.fault == Fault.STALL else "Connection reset"
             return None, f"I/O operation is failed. Details: [{cause}]"
         hold = min(plan.stall, MAX_WEBHOOK_STALL)
         return None, send_broken(outgoing, plan.fault, hold, self.events.transport.policy)

@@ -52,7 +52,6 @@ from mockserver.web.routing import advertised_methods
 
 log = logging.getLogger("presence_mock")
 JUDGED_PREFIX = "/restapi/"
-NO_ANSWER = frozenset({"reset", "empty", "stall"})  # faults that send no status line
 HEALTH = "controls.health"  # answers for itself, store down or not
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
@@ -119,7 +118,7 @@ def finish(response: Response) -> Response:
     if now.fault is not None:
         response = chaos_api.finish(now, response)
     if now.judged and not now.emulator.outage.down:
-        status = 0 if now.fault in NO_ANSWER else response.status_code
+        status = 0 if now.fault is not None and not now.fault.answered else response.status_code
         try:
             now.emulator.journal.record(
                 now.described(), now.problems, status, now.error_code, now.fault
