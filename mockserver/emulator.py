@@ -83,7 +83,7 @@ class Emulator:
             unified=UnifiedPresenceService(presence),
             calls=ActiveCallsService(presence),
             keys=keys,
-            telephony=CallEngine(presence, clock, settings.seed),
+            telephony=CallEngine(presence, store, clock, settings.seed),
             events=Events.build(
                 presence,
                 store,

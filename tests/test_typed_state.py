@@ -36,3 +36,36 @@ def test_rules_and_prefer_give_fault_members() -> None:
 def test_an_unknown_fault_is_refused_naming_it(text: str) -> None:
     with pytest.raises(Exception, match=f"'{text}': expected one of 503, 500, 429"):
         parse_rule(text, "fault")
+
+
+def test_the_store_is_the_sum_of_small_protocols_each_backend_implements() -> None:
+    from mockserver.storage import base
+    from mockserver.storage.memory import MemoryStore
+    from mockserver.storage.redis import RedisStore
+    from mockserver.storage.sqlite import SQLiteStore
+
+    parts = [
+        base.Records,
+        base.Counters,
+        base.Overrides,
+        base.Entries,
+        base.Transactions,
+        base.EventStream,
+        base.Collections,
+        base.Leases,
+    ]
+    methods = [_methods(part) for part in parts]
+    assert sum(len(m) for m in methods) == len(set().union(*methods))  # each method in one
+    assert set().union(*methods) == _methods(base.Store)
+    for backend in (MemoryStore, SQLiteStore, RedisStore):
+        assert all(callable(getattr(backend, name, None)) for name in _methods(base.Store))
+
+
+def _methods(protocol: type) -> set[str]:
+    return {
+        name
+        for klass in protocol.__mro__
+        if klass.__module__ == "mockserver.storage.base"
+        for name, value in vars(klass).items()
+        if callable(value) and not name.startswith("_")
+    }

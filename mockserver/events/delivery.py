@@ -106,7 +106,7 @@ class Deliverer:
 
     # -- one subscription -----------------------------------------------------------------------
     def _serve(self, subscription: Subscription) -> int:
-        store = self.events.log.store
+        store = self.events.subscriptions.store
         name = lease_name(subscription.id)
         state = store.lease(name, self.owner, self.wall(), self.lease_seconds)
         if state is None:

@@ -29,7 +29,7 @@ from mockserver.platform.clock import Clock
 from mockserver.platform.credentials import DEMO_KEYS, Keys
 from mockserver.platform.janitor import GRACE, Janitor
 from mockserver.platform.users import find_user, password_matches, username
-from mockserver.storage import Store
+from mockserver.storage import Records
 
 CODE = "code"
 CODE_TTL = 60  # seconds; codes are short-lived and good once (docs/decisions.md)
@@ -76,7 +76,7 @@ class AuthorizationCodes:
     def __init__(
         self,
         directory: Directory,
-        store: Store,
+        store: Records,
         clock: Clock,
         janitor: Janitor | None = None,
         keys: Keys = DEMO_KEYS,

@@ -21,13 +21,14 @@ same; a client hammering the emulator (a load test, the benchmark) stops costing
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from mockserver.config import ConfigError, Settings
 from mockserver.errors import RateLimited
 from mockserver.inputs import whole_number
 from mockserver.platform.clock import Clock
 from mockserver.platform.janitor import Janitor
-from mockserver.storage import Store
+from mockserver.storage import Counters, Records
 
 NAMESPACE = "ratelimit"
 PENALTY = 60  # seconds, restarted by each request during it (RATE-4)
@@ -71,12 +72,16 @@ def parse_limits(spec: str | None) -> dict[str, Limit]:
     return found
 
 
+class WindowStore(Records, Counters, Protocol):
+    """What the limiter uses of the store: its windows are counters that read back as records."""
+
+
 class RateLimiter:
     def __init__(
         self,
         mode: str,
         limits: dict[str, Limit],
-        store: Store,
+        store: WindowStore,
         clock: Clock,
         janitor: Janitor | None = None,
     ) -> None:
@@ -93,7 +98,7 @@ class RateLimiter:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, store: Store, clock: Clock, janitor: Janitor | None = None
+        cls, settings: Settings, store: WindowStore, clock: Clock, janitor: Janitor | None = None
     ) -> RateLimiter:
         limits = parse_limits(settings.rate_limit)
         return cls(settings.rate_limits, limits, store, clock, janitor)

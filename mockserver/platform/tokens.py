@@ -29,7 +29,7 @@ from mockserver.platform.clock import OFFSET_KEY, Clock, now_at
 from mockserver.platform.credentials import DEMO_KEYS, JWT_AUDIENCE, Keys
 from mockserver.platform.grants import AuthorizationCodes, password_owner, required
 from mockserver.platform.janitor import GRACE, Janitor
-from mockserver.storage import Record, Store
+from mockserver.storage import Record, Records
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 # docs/contract.md#auth-oauth: access_token_ttl 600..3600 (default 3600); refresh up to 30 days (7
@@ -68,7 +68,7 @@ class TokenService:
     def __init__(
         self,
         directory: Directory,
-        store: Store,
+        store: Records,
         clock: Clock,
         janitor: Janitor | None = None,
         keys: Keys = DEMO_KEYS,

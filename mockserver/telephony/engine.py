@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import secrets
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.directory.model import (
     LEGACY_WRITABLE_FIELDS,
@@ -26,7 +26,7 @@ from mockserver.errors import InvalidParameter, ResourceNotFound
 from mockserver.inputs import whole_number
 from mockserver.platform.clock import Clock
 from mockserver.presence.service import PresenceService
-from mockserver.storage import Store
+from mockserver.storage import EventStream, Leases, Overrides, Records, Transactions
 from mockserver.storage.base import Transaction
 from mockserver.telephony import rules, sessions
 from mockserver.telephony.book import (
@@ -52,11 +52,18 @@ Side = tuple[str, str | None]  # a party's number and name
 ATTEMPTS = 8  # a step that finds more parties than it locked runs again with them
 
 
+class CallStore(Records, Overrides, Transactions, Leases, EventStream, Protocol):
+    """What live telephony uses of the store: the sessions (records) changed together with
+    the parties' overrides, and for the office-day player its lease and the event log's end."""
+
+
 class CallEngine:
-    def __init__(self, presence: PresenceService, clock: Clock, seed: int) -> None:
+    def __init__(
+        self, presence: PresenceService, store: CallStore, clock: Clock, seed: int
+    ) -> None:
         self.presence = presence
         self.directory: Directory = presence.directory
-        self.store: Store = presence.store
+        self.store = store
         self.clock = clock
         self.seed = seed
         self._seeded: dict[int, dict[str, sessions.Session]] = {}
