@@ -7,12 +7,17 @@ before, so a store written by an earlier build reads back and writes the same.
 
 from __future__ import annotations
 
+import copy
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mockserver.chaos import FAULTS, NETWORK_FAULTS, Fault, Transport
 from mockserver.chaos.specs import parse_rule, prefer
+from mockserver.config import Settings
+from mockserver.emulator import Emulator
 
 
 def test_fault_values_are_the_words_on_the_wire() -> None:
@@ -69,3 +74,143 @@ def _methods(protocol: type) -> set[str]:
         for name, value in vars(klass).items()
         if callable(value) and not name.startswith("_")
     }
+
+
+# An account's call record as the previous build wrote it (an internal call 101 -> 102 ringing),
+# and what answering then holding it wrote: a step on the old record writes the same JSON.
+PLACED: dict[str, Any] = {
+    "counter": 1,
+    "sessions": {
+        "s-13ef647c98ac8351f22f542150ca21a0": {
+            "id": "s-13ef647c98ac8351f22f542150ca21a0",
+            "sessionId": "952258897779",
+            "startTime": "2026-12-07T20:39:31.354Z",
+            "kind": "internal",
+            "queue": None,
+            "next": 3,
+            "parties": [
+                {
+                    "partyId": "p-13ef647c98ac8351f22f542150ca21a0-1",
+                    "ext": 4977460004,
+                    "direction": "Outbound",
+                    "status": "Ringing",
+                    "startTime": "2026-12-07T20:39:31.354Z",
+                    "role": "caller",
+                    "from": "101",
+                    "fromName": "Nicole Mitchell",
+                    "to": "102",
+                    "toName": "Megan Coleman",
+                },
+                {
+                    "partyId": "p-13ef647c98ac8351f22f542150ca21a0-2",
+                    "ext": 620907055004,
+                    "direction": "Inbound",
+                    "status": "Ringing",
+                    "startTime": "2026-12-07T20:39:31.354Z",
+                    "role": "callee",
+                    "from": "101",
+                    "fromName": "Nicole Mitchell",
+                    "to": "102",
+                    "toName": "Megan Coleman",
+                },
+            ],
+        }
+    },
+}
+ANSWERED: dict[str, Any] = {
+    "counter": 1,
+    "sessions": {
+        "s-13ef647c98ac8351f22f542150ca21a0": {
+            "id": "s-13ef647c98ac8351f22f542150ca21a0",
+            "sessionId": "952258897779",
+            "startTime": "2026-12-07T20:39:31.354Z",
+            "kind": "internal",
+            "queue": None,
+            "next": 3,
+            "parties": [
+                {
+                    "partyId": "p-13ef647c98ac8351f22f542150ca21a0-1",
+                    "ext": 4977460004,
+                    "direction": "Outbound",
+                    "status": "CallConnected",
+                    "startTime": "2026-12-07T20:39:31.354Z",
+                    "role": "caller",
+                    "from": "101",
+                    "fromName": "Nicole Mitchell",
+                    "to": "102",
+                    "toName": "Megan Coleman",
+                },
+                {
+                    "partyId": "p-13ef647c98ac8351f22f542150ca21a0-2",
+                    "ext": 620907055004,
+                    "direction": "Inbound",
+                    "status": "CallConnected",
+                    "startTime": "2026-12-07T20:39:31.354Z",
+                    "role": "callee",
+                    "from": "101",
+                    "fromName": "Nicole Mitchell",
+                    "to": "102",
+                    "toName": "Megan Coleman",
+                },
+            ],
+        }
+    },
+}
+HELD: dict[str, Any] = {
+    "counter": 1,
+    "sessions": {
+        "s-13ef647c98ac8351f22f542150ca21a0": {
+            "id": "s-13ef647c98ac8351f22f542150ca21a0",
+            "sessionId": "952258897779",
+            "startTime": "2026-12-07T20:39:31.354Z",
+            "kind": "internal",
+            "queue": None,
+            "next": 3,
+            "parties": [
+                {
+                    "partyId": "p-13ef647c98ac8351f22f542150ca21a0-1",
+                    "ext": 4977460004,
+                    "direction": "Outbound",
+                    "status": "OnHold",
+                    "startTime": "2026-12-07T20:39:31.354Z",
+                    "role": "caller",
+                    "from": "101",
+                    "fromName": "Nicole Mitchell",
+                    "to": "102",
+                    "toName": "Megan Coleman",
+                },
+                {
+                    "partyId": "p-13ef647c98ac8351f22f542150ca21a0-2",
+                    "ext": 620907055004,
+                    "direction": "Inbound",
+                    "status": "CallConnected",
+                    "startTime": "2026-12-07T20:39:31.354Z",
+                    "role": "callee",
+                    "from": "101",
+                    "fromName": "Nicole Mitchell",
+                    "to": "102",
+                    "toName": "Megan Coleman",
+                },
+            ],
+        }
+    },
+}
+
+
+@pytest.mark.parametrize("backend", ["memory://", "sqlite"])
+def test_a_call_record_in_the_stored_shape_reads_back_and_writes_the_same(
+    backend: str, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'calls.db'}" if backend == "sqlite" else backend
+    emulator = Emulator.from_settings(Settings(store=url))
+    engine = emulator.telephony
+    account = engine.account()
+    emulator.store.put("telephony", str(account.id), copy.deepcopy(PLACED))
+    session_id = "s-13ef647c98ac8351f22f542150ca21a0"
+    shown = engine.session(account, session_id)
+    assert [p["status"] for p in shown["parties"]] == ["Ringing", "Ringing"]
+    assert [p["from"] for p in shown["parties"]] == ["101", "101"]
+    engine.answer(account, session_id)
+    assert json.dumps(emulator.store.get("telephony", str(account.id))) == json.dumps(ANSWERED)
+    engine.hold(account, session_id)
+    assert json.dumps(emulator.store.get("telephony", str(account.id))) == json.dumps(HELD)
