@@ -43,7 +43,7 @@ from mockserver.telephony.book import (
 )
 from mockserver.telephony.errors import CallStateConflict
 from mockserver.telephony.seeded import seeded_sessions
-from mockserver.telephony.sessions import add_party, live
+from mockserver.telephony.sessions import CallRecord, add_party, live
 
 NAMESPACE = "telephony"
 ACTIVITY_KEY = "activity"  # beside the accounts' records, whose keys are numbers
@@ -99,19 +99,22 @@ class CallEngine:
 
     def sessions(self, account: Account) -> list[dict[str, Any]]:
         """The calls in progress: the seed's (as steps left them) and those placed."""
-        record = self.store.get(NAMESPACE, str(account.id)) or {}
+        record = self._record(account)
         return [sessions.public(s) for s in in_progress(record, self.seeded(account))]
 
     def placed(self, account: Account) -> int:
         """How many calls were placed in the account since the last reset."""
-        return int((self.store.get(NAMESPACE, str(account.id)) or {}).get("counter", 0))
+        return self._record(account).get("counter", 0)
 
     def session(self, account: Account, session_id: str) -> dict[str, Any]:
-        record = self.store.get(NAMESPACE, str(account.id)) or {}
+        record = self._record(account)
         found = known(record, self.seeded(account), session_id)
         if found is None:
             raise ResourceNotFound("telephonySessionId")
         return sessions.public(found)
+
+    def _record(self, account: Account) -> CallRecord:
+        return sessions.call_record(self.store.get(NAMESPACE, str(account.id)))
 
     # -- steps ----------------------------------------------------------------------------------
     def call(
@@ -312,6 +315,7 @@ class CallEngine:
             if target.id in {p["ext"] for p in live(session)}:
                 raise CallStateConflict("to", "the target is already on this call")
             if warm:
+                assert mover["ext"] is not None  # rules.party finds an extension's party
                 consult = rules.consultation(book, mover["ext"], target.id, session_id)
                 for party in live(consult):
                     book.end(party)
@@ -409,7 +413,7 @@ class CallEngine:
         locked = set(ids)
         seeded = self.seeded(account)
         if session_id is not None:  # its parties, as they stand now (checked again inside)
-            snapshot = known(self.store.get(NAMESPACE, str(account.id)) or {}, seeded, session_id)
+            snapshot = known(self._record(account), seeded, session_id)
             if snapshot is not None:
                 locked |= set(sessions.extensions_of(snapshot))
         now = sessions.timestamp(self.clock.now())
@@ -423,7 +427,12 @@ class CallEngine:
                 holder: list[Book] = holder,
             ) -> Transaction:
                 book = Book(
-                    account, copy.deepcopy(record or {}), overrides, lock, now, seeded=seeded
+                    account,
+                    copy.deepcopy(sessions.call_record(record)),
+                    overrides,
+                    lock,
+                    now,
+                    seeded=seeded,
                 )
                 step(book)
                 holder[:] = [book]
