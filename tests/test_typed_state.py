@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -214,3 +215,44 @@ def test_a_call_record_in_the_stored_shape_reads_back_and_writes_the_same(
     assert json.dumps(emulator.store.get("telephony", str(account.id))) == json.dumps(ANSWERED)
     engine.hold(account, session_id)
     assert json.dumps(emulator.store.get("telephony", str(account.id))) == json.dumps(HELD)
+
+
+def test_a_delivery_lease_in_the_stored_shape_reads_back_and_writes_the_same(
+    tmp_path: Path,
+) -> None:
+    from mockserver.events.delivery import Deliverer
+    from mockserver.events.subscriptions import lease_name
+    from mockserver.platform.tokens import Caller
+    from presence_mock_kit.receiver import WebhookReceiver
+
+    emulator = Emulator.from_settings(Settings(store=f"sqlite:///{tmp_path / 'hooks.db'}"))
+    store = emulator.store
+    admin = emulator.directory.accounts[0].administrator
+    app = emulator.directory.apps[0]
+    caller = Caller(admin.account_id, admin.id, app.client_id, True, app.permissions, 0)
+    deliverer = Deliverer(emulator.events, emulator.directory, emulator.clock, owner="one")
+    with WebhookReceiver() as hook:
+        body = {
+            "eventFilters": ["/restapi/v1.0/account/~/extension/~/presence"],
+            "deliveryMode": {"transportType": "WebHook", "address": hook.url},
+        }
+        created = emulator.events.subscriptions.create(caller, body)
+        name = lease_name(created.id)
+        cursor = emulator.events.log.last()
+        # As the previous build left it: nothing new, a reminder time kept.
+        idle = {"cursor": cursor, "remindAt": 5.0}
+        assert store.lease(name, "one", time.time(), 30.0) == {}
+        assert store.update_lease(name, "one", idle)
+        assert deliverer.step() == 0
+        written = store.lease(name, "one", time.time(), 30.0)
+        assert json.dumps(written) == json.dumps(idle)
+        # A failing one, due for its retry: the change is delivered, the schedule forgotten.
+        failing = {"cursor": cursor, "remindAt": 5.0, "failingSince": 1.0, "attempt": 1}
+        assert store.update_lease(name, "one", {**failing, "retryAt": 0.0})
+        emulator.presence.update("", caller, "~", "~", {"userStatus": "Busy"})
+        assert deliverer.step() == 1
+        assert hook.wait_for_count(1, timeout=5)[0].json["body"]["userStatus"] == "Busy"
+        written = store.lease(name, "one", time.time(), 30.0)
+        assert json.dumps(written) == json.dumps(
+            {"cursor": emulator.events.log.last(), "remindAt": 5.0}
+        )

@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import urllib3
 
@@ -51,6 +51,26 @@ THREADS = 8  # subscriptions served at once (a slow receiver holds up only its o
 IDLE_WAIT = 0.2  # seconds a deliverer waits on the log between looks at retries and reminders
 MAX_WEBHOOK_STALL = 20.0  # seconds a `stall` holds a delivery: below the lease (30 s)
 _REMINDER_NAMESPACE = uuid.UUID("0b6c3d7e-1f2a-4c5d-8e9f-a0b1c2d3e4f5")
+
+
+class LeaseState(TypedDict, total=False):
+    """The state of a subscription's delivery lease, as the store keeps it (JSON).
+
+    A typed dict rather than a dataclass: a step changes it in place and writes it back as it
+    stands, so the stored JSON stays the same byte for byte (keys present only while they
+    apply, in the order they were set) and a lease written by an earlier build reads as is.
+    """
+
+    cursor: int  # the log position of the last change dealt with
+    attempt: int  # tries of the change at the cursor so far (present while it is retried)
+    retryAt: float  # wall-clock time of the next try (inf: blacklisted)
+    failingSince: float  # emulator time of the first failure in a row
+    remindAt: float  # emulator time of the next reminder
+
+
+def lease_state(found: Record) -> LeaseState:
+    """A lease's state as `Leases.lease` gives it back (the JSON is the state itself)."""
+    return cast(LeaseState, found)
 
 
 class Deliverer:
@@ -108,9 +128,10 @@ class Deliverer:
     def _serve(self, subscription: Subscription) -> int:
         store = self.events.subscriptions.store
         name = lease_name(subscription.id)
-        state = store.lease(name, self.owner, self.wall(), self.lease_seconds)
-        if state is None:
+        found = store.lease(name, self.owner, self.wall(), self.lease_seconds)
+        if found is None:
             return 0  # another deliverer has it
+        state = lease_state(found)
         attempts = 0
         if self.wall() < state.get("retryAt", 0.0):
             return 0
@@ -125,11 +146,11 @@ class Deliverer:
                 break
             state["cursor"] = change.position
         attempts += self._remind(subscription, state)
-        store.update_lease(name, self.owner, state)
+        store.update_lease(name, self.owner, cast(Record, state))
         return attempts
 
     def _attempt(
-        self, subscription: Subscription, position: int, envelope: dict[str, Any], state: Record
+        self, subscription: Subscription, position: int, envelope: dict[str, Any], state: LeaseState
     ) -> bool:
         """POST one envelope; on failure schedule the retry (state) and say False, unless this
         was the last try: then the change is given up (True) or the subscription blacklisted."""
@@ -159,8 +180,9 @@ class Deliverer:
         if fault == Fault.EMPTY:  # dropped before sending: lost for good, never retried
             return True
         if ok:
-            for key in ("attempt", "retryAt", "failingSince"):
-                state.pop(key, None)
+            state.pop("attempt", None)
+            state.pop("retryAt", None)
+            state.pop("failingSince", None)
             return True
         failing_since = float(state.setdefault("failingSince", now))
         if now - failing_since >= BLACKLIST_AFTER:
@@ -215,7 +237,7 @@ class Deliverer:
         )
 
     # -- reminders ------------------------------------------------------------------------------
-    def _remind(self, subscription: Subscription, state: Record) -> int:
+    def _remind(self, subscription: Subscription, state: LeaseState) -> int:
         """Reminder filters: from `threshold` seconds before expiry, every `interval` seconds."""
         reminders = [f for f in subscription.filters() if f.kind == REMINDER]
         if not reminders or "attempt" in state:
