@@ -2,7 +2,7 @@
 subscription that gets it, exactly once, in order, from whichever process runs a deliverer.
 
 Exactly once across workers and replicas comes from the store: a deliverer serves a subscription
-only while it holds that subscription's lease (`Store.lease`, atomic on every backend), and the
+only while it holds that subscription's lease (`Leases.lease`, atomic on every backend), and the
 lease's state is the subscription's cursor (the last position dealt with), its retry schedule
 and since when it has been failing. A deliverer that dies stops renewing its leases; after
 LEASE_SECONDS another takes them over and goes on from the cursor (the one change it may have

@@ -10,7 +10,7 @@ instead of sleeping. So this is a small window counter kept in the Store (shared
 * in `enforce` mode a request over the limit opens a penalty of 60 s (RATE-4), and every
   request during the penalty is refused and restarts it.
 
-Every store counts atomically with `Store.increment`, in one round trip.
+Every store counts atomically with `Counters.increment`, in one round trip.
 
 In `headers` mode a key whose window is spent (count at the limit) reads Remaining 0 until the
 window ends, whatever more it sends; so once a process has seen that, it answers from memory

@@ -195,7 +195,7 @@ class Store(
 
 # -- live telephony -----------------------------------------------------------------------------
 class Transaction(NamedTuple):
-    """What a `Store.transact` step writes: the record in full (None: leave it as it is) and
+    """What a `Transactions.transact` step writes: the record in full (None: leave it as it is) and
     fields laid over some extensions' overrides."""
 
     record: Record | None

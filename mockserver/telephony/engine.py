@@ -1,8 +1,8 @@
 """CallEngine: place, ring, answer, hold, park, pick up, transfer and end simulated calls, ring
 queues and hold meetings, and keep every party's presence in step.
 
-Each step is one `Store.transact` over the account's session record and the overrides of every
-extension it touches, so a step is all or nothing and every worker and replica sees the same
+Each step is one `Transactions.transact` over the account's session record and the overrides of
+every extension it touches, so a step is all or nothing and every worker and replica sees the same
 calls; then `PresenceService.changed` is told about the parties, in party order (the events
 publisher listens there). Steps follow docs/contract.md#call-lifecycle and decisions PRES-1,
 PRES-18, CALL-24 to CALL-31 and ACT-1; the choices they leave open are CALL-1 to CALL-23.
