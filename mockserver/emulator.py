@@ -28,8 +28,8 @@ from mockserver.presence.service import PresenceService
 from mockserver.presence.unified import UnifiedPresenceService
 from mockserver.storage import Store, store_from_url
 from mockserver.storage.outage import Outage
-from mockserver.telephony.engine import CallEngine
-from mockserver.validation.journal import Journal
+from mockserver.telephony.call_engine import CallEngine
+from mockserver.validation.request_journal import Journal
 
 
 @dataclass
@@ -42,13 +42,13 @@ class Emulator:
     presence: PresenceService
     journal: Journal
     limiter: RateLimiter
-    accounts: DirectoryService
+    directory_service: DirectoryService  # the account and extension endpoints over `directory`
     queues: QueuePresenceService
     unified: UnifiedPresenceService
-    calls: ActiveCallsService
+    active_calls: ActiveCallsService  # listExtensionActiveCalls (`telephony` simulates calls)
     keys: Keys  # what the credentials of `credentials` are made from
     telephony: CallEngine  # simulated calls and meetings
-    events: Events  # the event log, publisher, subscriptions, delivered journal
+    events: Events  # the event log, publisher, subscriptions, delivery journal (`delivered`)
     chaos: Chaos  # latency and fault rules
     ws_tokens: WsTokens  # WebSocket tokens (wstoken, the gateway's upgrade)
     outage: Outage  # whether the store can be reached now (503s while it cannot)
@@ -78,10 +78,10 @@ class Emulator:
             presence=presence,
             journal=journal or Journal(store),
             limiter=RateLimiter.from_settings(settings, store, clock, janitor),
-            accounts=DirectoryService(presence),
+            directory_service=DirectoryService(presence),
             queues=QueuePresenceService(presence),
             unified=UnifiedPresenceService(presence),
-            calls=ActiveCallsService(presence),
+            active_calls=ActiveCallsService(presence),
             keys=keys,
             telephony=CallEngine(presence, store, clock, settings.seed),
             events=Events.build(

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from .checks import BATCH, error_body, status
 from .client import API, Target
 from .findings import Verdict
-from .rules import BATCH, error_body, status
 
 pytestmark = pytest.mark.endpoint(BATCH)
 UNKNOWN = "424242424242"  # an extension ID no account has

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from .checks import ACCOUNT, BATCH, FLAG_COMBOS, SINGLE, flag_id, json_body, record_view, status
 from .client import API, Target
 from .findings import Verdict
-from .rules import ACCOUNT, BATCH, FLAG_COMBOS, SINGLE, flag_id, json_body, record_view, status
 
 COMBOS = pytest.mark.parametrize("flags", FLAG_COMBOS, ids=flag_id)
 

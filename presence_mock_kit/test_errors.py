@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from .checks import ACCOUNT, SINGLE, error_body
 from .client import API, Target
 from .findings import Verdict
-from .rules import ACCOUNT, SINGLE, error_body
 
 UNKNOWN = "424242424242"
 BAD_INPUT = [

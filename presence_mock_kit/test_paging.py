@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from .checks import ACCOUNT, json_body, navigation, paging, status
 from .client import API, Exchange, Target
 from .findings import Verdict
-from .rules import ACCOUNT, json_body, navigation, paging, status
 
 pytestmark = pytest.mark.endpoint(ACCOUNT)
 

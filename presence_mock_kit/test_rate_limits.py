@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from .checks import ACCOUNT, SINGLE, rate_headers
 from .client import API, Target
 from .findings import Verdict
-from .rules import ACCOUNT, SINGLE, rate_headers
 
 
 @pytest.mark.endpoint(SINGLE)

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from requests.structures import CaseInsensitiveDict
 
+from .checks import error_body, json_body, status
 from .client import Exchange, Target
 from .conftest import _MOCK_KEY, is_loopback
 from .findings import Verdict
 from .receiver import Received, WebhookReceiver
-from .rules import error_body, json_body, status
 
 SUBS = "/restapi/v1.0/subscription"
 OWN = "/restapi/v1.0/account/~/extension/~/presence"

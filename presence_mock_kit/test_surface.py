@@ -11,9 +11,9 @@ import pytest
 
 from mockserver.schemas import schema_dir
 
+from .checks import json_body, navigation, paging, status
 from .client import API, Exchange, Target
 from .findings import Verdict
-from .rules import json_body, navigation, paging, status
 
 DIRECTORY = "GET /account/~/extension"
 ACCOUNT_INFO = "GET /account/~"

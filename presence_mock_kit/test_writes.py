@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from .checks import PUT, error_body, expected_presence, json_body, status
 from .client import API, Exchange, Target
 from .findings import Verdict
-from .rules import PUT, error_body, expected_presence, json_body, status
 
 pytestmark = pytest.mark.endpoint(PUT)
 # Within the 75-character limit of a note (docs/contract.md#presence-put).

@@ -1,5 +1,5 @@
-"""Issue 13: the gateway's wire and session rules in process (frames.py, sessions.py); the live
-behaviour is tests/test_gateway.py's."""
+"""Issue 13: the gateway's wire and session rules in process (frames.py, socket_sessions.py);
+the live behaviour is tests/test_gateway.py's."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import pytest
 
 from mockserver.gateway import frames
-from mockserver.gateway.sessions import Notice, Sessions
+from mockserver.gateway.socket_sessions import Notice, Sessions
 from mockserver.platform.wstokens import WsGrant
 
 GRANT = WsGrant(1, 101, "app", "session-a")

@@ -9,5 +9,5 @@ WebHook delivery. The WebSocket gateway (mockserver/gateway, another package) bu
   subscriptions.py SubscriptionService: create, list, read, update, renew, delete (both transports)
   webhooks.py      the HTTP side of a WebHook: the handshake and one POST
   delivery.py      Deliverer: exactly once per event and subscription, retries, blacklisting
-  journal.py       what was delivered, for /_mock/events and wait_for_event
+  delivery_journal.py what was delivered, for /_mock/events and wait_for_event
 """

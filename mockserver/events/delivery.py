@@ -166,7 +166,7 @@ class Deliverer:
         now = self.clock.now()
         ok = reason is None
         fault = plan.fault if plan is not None else None
-        self.events.journal.record(
+        self.events.delivered.record(
             WEBHOOK,
             envelope,
             time=now,
@@ -249,7 +249,7 @@ class Deliverer:
             return 0
         envelope = reminder_envelope(subscription, found, now)
         answer, reason = self._post(subscription, envelope)
-        self.events.journal.record(
+        self.events.delivered.record(
             WEBHOOK,
             envelope,
             time=now,

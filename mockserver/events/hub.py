@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from mockserver.events.addresses import AddressPolicy
-from mockserver.events.journal import DeliveryJournal
+from mockserver.events.delivery_journal import DeliveryJournal
 from mockserver.events.log import EventLog
 from mockserver.events.publisher import Publisher
 from mockserver.events.subscriptions import SubscriptionService
@@ -26,7 +26,7 @@ class Events:
     log: EventLog
     publisher: Publisher
     subscriptions: SubscriptionService
-    journal: DeliveryJournal
+    delivered: DeliveryJournal  # what was delivered (the request journal is Emulator.journal)
     transport: Transport  # WebHook POSTs: HTTP, or a test's callable receivers
 
     @classmethod
@@ -58,4 +58,4 @@ class Events:
         an empty journal (decisions EVT-2, EVT-3)."""
         self.publisher.publish(self.log.store.published_extensions())
         self.subscriptions.clear()
-        self.journal.clear()
+        self.delivered.clear()

@@ -2,7 +2,7 @@
 WSGI workers, on a port of its own (docs/serving.md says why: a WSGI worker cannot hold a socket).
 
   frames.py    the wire: JSON arrays of [meta] or [meta, body] (docs/contract.md#websocket-frames)
-  sessions.py  live sessions and dropped ones kept for recovery (wsc, 100 missed events)
+  socket_sessions.py  live sessions and dropped ones kept for recovery (wsc, 100 missed events)
   core.py      what it uses of the emulator and the events core (log, matching, subscriptions)
   tail.py      the thread that follows the event log in the store
   stream.py    GET /_mock/stream: the event log as Server-Sent Events (the board)

@@ -30,7 +30,7 @@ from mockserver.events.log import LoggedChange
 from mockserver.gateway import access, bounds, frames
 from mockserver.gateway.bounds import Outbox
 from mockserver.gateway.core import Core, Delivered
-from mockserver.gateway.sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
+from mockserver.gateway.socket_sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
 from mockserver.gateway.stream import Streams, stream_handler
 from mockserver.gateway.tail import Tail
 from mockserver.storage.outage import RETRY_AFTER, is_outage

@@ -16,13 +16,13 @@ from typing import Any
 from mockserver.chaos import Plan, Transport
 from mockserver.emulator import Emulator
 from mockserver.errors import TokenNotFound
-from mockserver.events.journal import DeliveryJournal, entry_of
+from mockserver.events.delivery_journal import DeliveryJournal, entry_of
 from mockserver.events.log import EventLog, LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
 from mockserver.gateway.recovery import Recoveries
-from mockserver.gateway.sessions import Notice
-from mockserver.http import Request
+from mockserver.gateway.socket_sessions import Notice
+from mockserver.http import DescribedRequest
 from mockserver.platform.tokens import SESSION, Caller
 from mockserver.platform.wstokens import WsGrant
 
@@ -40,7 +40,7 @@ class Core:
         events = emulator.events
         self.log: EventLog = events.log
         self.subscriptions: SubscriptionService = events.subscriptions
-        self.delivered: DeliveryJournal = events.journal
+        self.delivered: DeliveryJournal = events.delivered
         # Redis blocks in XREAD until an entry comes; SQLite's wait polls every 20 ms, so the
         # gateway polls the log itself, more often (one indexed SELECT each: tail.py).
         self.log_blocks = emulator.settings.store.startswith(("redis:", "rediss:"))
@@ -127,7 +127,7 @@ class Core:
         """A request over the socket goes to the request journal as a REST
         one would (with `transport: WebSocket`), so coverage counts its operation and filters."""
         sent = b"" if body is None else json.dumps(body).encode()
-        request = Request.build(method, path, "", sent)
+        request = DescribedRequest.build(method, path, "", sent)
         self.emulator.journal.record(request, [], status, error_code, transport=WEBSOCKET)
 
     def plan(self) -> Plan | None:

@@ -27,7 +27,7 @@ from mockserver.events.log import EventLog
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import Subscription, SubscriptionService
 from mockserver.gateway import frames
-from mockserver.gateway.sessions import Notice, Recovery, Session
+from mockserver.gateway.socket_sessions import Notice, Recovery, Session
 from mockserver.platform.wstokens import WsGrant
 from mockserver.storage import Records
 

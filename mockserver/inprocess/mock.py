@@ -179,7 +179,7 @@ class PresenceMock:
     def events(self) -> list[dict[str, Any]]:
         """Every delivery attempt so far (as /_mock/events), oldest first."""
         self.background.step()
-        return self.emulator.events.journal.entries()
+        return self.emulator.events.delivered.entries()
 
     def wait_for_event(
         self,
@@ -194,7 +194,7 @@ class PresenceMock:
         deadline = time.monotonic() + timeout
         while True:
             self.background.step()
-            for entry in self.emulator.events.journal.entries():
+            for entry in self.emulator.events.delivered.entries():
                 envelope = entry["event"]
                 if entry["delivered"] and _matches(envelope, test, subscription_id, extension_id):
                     return envelope  # type: ignore[no-any-return]

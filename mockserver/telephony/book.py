@@ -1,4 +1,4 @@
-"""One call step's view of the store, inside its transaction (engine.py runs it): the account's
+"""One call step's view of the store, inside its transaction (call_engine.py runs it): the account's
 session record, the overrides of the extensions it locked, and what the step changed; then what
 is written (every touched extension's activeCalls rebuilt) and who is told."""
 
@@ -13,9 +13,16 @@ from mockserver.directory.model import Account, Extension
 from mockserver.errors import ResourceNotFound
 from mockserver.presence.live import CALLS_KEY, MEETING_KEY, split, telephony
 from mockserver.storage.base import Record, Transaction
-from mockserver.telephony import sessions
+from mockserver.telephony import call_sessions as sessions
+from mockserver.telephony.call_sessions import (
+    CallRecord,
+    Party,
+    Session,
+    add_party,
+    live,
+    other_side,
+)
 from mockserver.telephony.errors import CallStateConflict
-from mockserver.telephony.sessions import CallRecord, Party, Session, add_party, live, other_side
 
 Side = tuple[str, str | None]  # a party's number and name
 

@@ -7,7 +7,7 @@ plays only while it holds the store's lease `telephony-activity` (`Leases.lease`
 backend, on the wall clock, kept every `LEASE_SECONDS / 3` while it plays, checked before every
 step); a player that dies stops renewing it and another takes the day over
 after `LEASE_SECONDS` (from the moment it takes over: the steps of the dead player's calls are
-not replayed). The activity record (engine.py, `ACTIVITY_KEY`) says what to play: a new `run`
+not replayed). The activity record (call_engine.py, `ACTIVITY_KEY`) says what to play: a new `run`
 starts the day over, no record (DELETE, reset) stops it before its next step.
 The lease holder keeps its progress under `PLAYER_KEY` (shown by `GET /_mock/activity`).
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 from mockserver.storage.outage import Outage
 from mockserver.telephony.activity import office_day
-from mockserver.telephony.engine import NAMESPACE, PLAYER_KEY, CallEngine
+from mockserver.telephony.call_engine import NAMESPACE, PLAYER_KEY, CallEngine
 from mockserver.telephony.scenario import PLACING, EngineDriver, Playback
 
 log = logging.getLogger("presence_mock")

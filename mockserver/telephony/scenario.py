@@ -27,7 +27,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from mockserver.errors import MockError
 from mockserver.inputs import MAX_JSON_DEPTH, TooLarge, quoted, read_capped
-from mockserver.telephony.engine import CallEngine
+from mockserver.telephony.call_engine import CallEngine
 
 SCHEMA_FILE = "scenario.schema.json"
 ACTIONS = (

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from mockserver.directory.model import Account, ActiveCall, Extension, ExtensionType
-from mockserver.telephony.sessions import LIVE, Party, Session
+from mockserver.telephony.call_sessions import LIVE, Party, Session
 
 WIRE = ("id", "queueCall", "sipData", "callInfo")  # what the seed drew and a step keeps
 OPPOSITE = {"Inbound": "Outbound", "Outbound": "Inbound"}

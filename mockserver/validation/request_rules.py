@@ -1,6 +1,6 @@
 """The request rules: what the platform accepts from a client, checked without serving anything.
 
-Pure functions over the neutral Request. The emulator records the verdict of every /restapi
+Pure functions over the neutral DescribedRequest. The emulator records the verdict of every /restapi
 request in the journal, and with `strict_requests` refuses a violating one with the platform's
 400. The rules come from the spec's parameters (docs/contract.md#endpoints) and the contract's
 sections on batches, paging, view flags and PUT bodies (docs/contract.md#batch, #paging,
@@ -20,7 +20,7 @@ from mockserver.errors import (
     JsonParseError,
     MockError,
 )
-from mockserver.http import Request
+from mockserver.http import DescribedRequest
 from mockserver.inputs import load_json
 from mockserver.operations import PAGING, Matched, Operation, match
 from mockserver.presence.paging import is_positive_int
@@ -63,7 +63,7 @@ class RuleProblem:
         return InvalidParameter(self.parameter)
 
 
-def check(request: Request, matched: Matched | None = None) -> list[RuleProblem]:
+def check(request: DescribedRequest, matched: Matched | None = None) -> list[RuleProblem]:
     """Every rule `request` breaks; [] for a request the platform would accept.
 
     `matched` is the operation the server's routing found; without it the route table is asked.
@@ -93,7 +93,9 @@ def check(request: Request, matched: Matched | None = None) -> list[RuleProblem]
     return found
 
 
-def _query(request: Request, known: frozenset[str], multi: frozenset[str]) -> list[RuleProblem]:
+def _query(
+    request: DescribedRequest, known: frozenset[str], multi: frozenset[str]
+) -> list[RuleProblem]:
     # The spec declares the query parameters of each operation; anything else is a client bug
     # (a misspelt `perpage` silently falls back to the default on the platform).
     return [
@@ -107,7 +109,7 @@ def _query(request: Request, known: frozenset[str], multi: frozenset[str]) -> li
     ]
 
 
-def _flags(request: Request, names: tuple[str, ...]) -> list[RuleProblem]:
+def _flags(request: DescribedRequest, names: tuple[str, ...]) -> list[RuleProblem]:
     found: list[RuleProblem] = []
     for name in names:
         for raw in request.query.get(name, []):
@@ -116,7 +118,7 @@ def _flags(request: Request, names: tuple[str, ...]) -> list[RuleProblem]:
     return found
 
 
-def _paging(request: Request, endpoint: str) -> list[RuleProblem]:
+def _paging(request: DescribedRequest, endpoint: str) -> list[RuleProblem]:
     found: list[RuleProblem] = []
     for name in ("page", "perPage"):
         for raw in request.query.get(name, []):
@@ -128,7 +130,7 @@ def _paging(request: Request, endpoint: str) -> list[RuleProblem]:
     return found
 
 
-def _choices(request: Request, operation: Operation) -> list[RuleProblem]:
+def _choices(request: DescribedRequest, operation: Operation) -> list[RuleProblem]:
     """The spec's enums and maxLengths of query parameters (the route table's `choices`)."""
     found: list[RuleProblem] = []
     for name, declared in operation.choices:
@@ -190,7 +192,7 @@ def _body(raw: bytes, schema: str, required: bool) -> list[RuleProblem]:
     # Strict: a read-only field (presenceStatus) or an unknown one is a client bug even though
     # the platform ignores it (docs/contract.md#presence-put); the client believes it changed
     # something. An absent required property is found as the schemas' MISSING, which the journal
-    # shows as `<missing>` (validation/journal.py).
+    # shows as `<missing>` (validation/request_journal.py).
     return [
         RuleProblem(parameter_of(p.path), p.rule, p.found, str(p))
         for p in schema_problems(schema, body, strict=True)

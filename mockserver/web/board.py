@@ -29,7 +29,7 @@ from mockserver.inputs import json_body
 from mockserver.operations import BOARD, CONTROLS_PREFIX, ROOT
 from mockserver.presence import parsing
 from mockserver.web import board_rows
-from mockserver.web.context import emulator, state
+from mockserver.web.context import emulator, request_state
 from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
 from mockserver.web.routing import register
@@ -95,9 +95,9 @@ def page() -> Response:
 
 def setup() -> Response:
     """What the page needs once: the accounts, the filters' choices, the clock, the stream."""
-    now = state()
-    services = now.emulator
-    account = board_rows.account_of(services, now.query)
+    state = request_state()
+    services = state.emulator
+    account = board_rows.account_of(services, state.query)
     body: dict[str, Any] = {
         "account": {"id": account.id, "name": account.name, "mainNumber": account.main_number},
         "accounts": [{"id": a.id, "name": a.name} for a in services.directory.accounts],
@@ -172,36 +172,36 @@ def _served(path: str) -> str | None:
 
 
 def rows() -> Response:
-    now = state()
-    account = board_rows.account_of(now.emulator, now.query)
-    return json_response(board_rows.page_of(now.emulator, now.base_url(), account, now.query))
+    state = request_state()
+    account = board_rows.account_of(state.emulator, state.query)
+    return json_response(board_rows.page_of(state.emulator, state.base_url(), account, state.query))
 
 
 def row(extension: str) -> Response:
-    now = state()
-    account = board_rows.account_of(now.emulator, now.query)
+    state = request_state()
+    account = board_rows.account_of(state.emulator, state.query)
     ext = board_rows.extension_of(account, extension)
-    return json_response(board_rows.rows_of(now.emulator, now.base_url(), account, [ext])[0])
+    return json_response(board_rows.rows_of(state.emulator, state.base_url(), account, [ext])[0])
 
 
 def update(extension: str) -> Response:
     """userStatus, dndStatus and message (any writable field) through `PresenceService.update`,
     as the account's administrator: the same checks and the same change events as a PUT."""
-    now = state()
-    services = now.emulator
-    account = board_rows.account_of(services, now.query)
+    state = request_state()
+    services = state.emulator
+    account = board_rows.account_of(services, state.query)
     ext = board_rows.extension_of(account, extension)
-    changes = parsing.update_body(now.request.get_data())
+    changes = parsing.update_body(state.request.get_data())
     caller = board_rows.board_caller(services, account)
-    services.presence.update(now.base_url(), caller, str(account.id), str(ext.id), changes)
-    return json_response(board_rows.rows_of(services, now.base_url(), account, [ext])[0])
+    services.presence.update(state.base_url(), caller, str(account.id), str(ext.id), changes)
+    return json_response(board_rows.rows_of(services, state.base_url(), account, [ext])[0])
 
 
 def requests() -> Response:
     """The request journal for the panel: newest first, only entries after `after` (an entry's
     `time`), at most REQUESTS_SHOWN."""
     after = request.args.get("after", "")
-    entries = state().emulator.journal.entries()
+    entries = request_state().emulator.journal.entries()
     newer = [entry for entry in entries if entry["time"] > after]
     return json_response(list(reversed(newer[-REQUESTS_SHOWN:])))
 

@@ -1,6 +1,6 @@
 """/_mock/calls and /_mock/meetings: drive simulated calls and meetings over HTTP.
 
-Thin views over `CallEngine` (mockserver/telephony/engine.py): each parses its JSON body, names
+Thin views over `CallEngine` (mockserver/telephony/call_engine.py): each parses its JSON body, names
 the account (`accountId`, default the first), runs one step and answers the call's session as
 `/_mock/calls` shows it. Refusals are the engine's, in the platform's error shape. Like every
 control, the routes obey `--controls` (off, token).
@@ -17,7 +17,7 @@ from mockserver.errors import InvalidParameter, JsonParseError
 from mockserver.inputs import json_body
 from mockserver.operations import CALLS, CONTROLS_PREFIX
 from mockserver.presence.parsing import update_body
-from mockserver.telephony.engine import CallEngine
+from mockserver.telephony.call_engine import CallEngine
 from mockserver.web.context import emulator
 from mockserver.web.rendering import json_response
 from mockserver.web.routing import register

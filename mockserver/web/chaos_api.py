@@ -25,25 +25,25 @@ blueprint = Blueprint("chaos", __name__, url_prefix=CONTROLS_PREFIX)
 UNAVAILABLE_RETRY = 10  # seconds in a 503's Retry-After unless the rule says (decisions.md)
 
 
-def begin(now: State) -> Response | None:
+def begin(state: State) -> Response | None:
     """Apply the plan for this request: None lets it be served (perhaps late, or to be cut)."""
-    operation = now.operation
+    operation = state.operation
     if operation is None:
         return None
-    prefer = now.request.environ.get("HTTP_PREFER")
-    plan = now.emulator.chaos.plan(operation.endpoint, prefer)
+    prefer = state.request.environ.get("HTTP_PREFER")
+    plan = state.emulator.chaos.plan(operation.endpoint, prefer)
     if plan is None:
         return None
     if plan.delay:
         time.sleep(plan.delay)
     if plan.fault is None:
         return None
-    now.judged = True  # journalled with its fault, even where no rule was checked
-    now.fault = plan.fault
+    state.judged = True  # journalled with its fault, even where no rule was checked
+    state.fault = plan.fault
     if plan.fault == Fault.TRUNCATE:
         return None  # served, then cut in `finish`
     if plan.fault.network:
-        environ = now.request.environ
+        environ = state.request.environ
         if plan.fault == Fault.STALL:
             stall(environ, plan.stall)
         else:
@@ -54,16 +54,16 @@ def begin(now: State) -> Response | None:
         retry = plan.retry if plan.retry is not None else UNAVAILABLE_RETRY
         return error_response(ServiceUnavailable(headers={"Retry-After": str(retry)}))
     if plan.fault == Fault.RATE_LIMITED:
-        now.rate_headers = _throttled(now, plan.retry)
+        state.rate_headers = _throttled(state, plan.retry)
         return error_response(RateLimited())
     return error_response(InternalError())
 
 
-def _throttled(now: State, retry: int | None) -> dict[str, str]:
+def _throttled(state: State, retry: int | None) -> dict[str, str]:
     """The headers of the limiter's own 429 for this operation's group (CHAOS-3)."""
-    operation = now.operation
+    operation = state.operation
     group = operation.group if operation is not None and operation.group else "light"
-    limit = now.emulator.limiter.limits[group]
+    limit = state.emulator.limiter.limits[group]
     return {
         "X-Rate-Limit-Group": group,
         "X-Rate-Limit-Limit": str(limit.requests),
@@ -73,12 +73,12 @@ def _throttled(now: State, retry: int | None) -> dict[str, str]:
     }
 
 
-def finish(now: State, response: Response) -> Response:
+def finish(state: State, response: Response) -> Response:
     """Cut a served answer half way (the fault `truncate`): its Content-Length stays whole."""
-    if now.fault != Fault.TRUNCATE:
+    if state.fault != Fault.TRUNCATE:
         return response
     body = response.get_data()
-    response.response = broken_body(Fault.TRUNCATE, now.request.environ, body)
+    response.response = broken_body(Fault.TRUNCATE, state.request.environ, body)
     response.headers["Content-Length"] = str(len(body))
     response.direct_passthrough = True
     return response

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from mockserver.chaos import Fault
 from mockserver.emulator import Emulator
-from mockserver.http import Request as Described
+from mockserver.http import DescribedRequest
 from mockserver.operations import BY_ENDPOINT, Operation
 from mockserver.platform.tokens import Caller
 from mockserver.presence.parsing import first
@@ -40,7 +40,7 @@ class State:
     rate_headers: dict[str, str] = field(default_factory=dict)
     error_code: str | None = None  # of the error answered, for the log line
     fault: Fault | None = None  # the fault injected into this answer, if any
-    _described: Described | None = None
+    _described: DescribedRequest | None = None
 
     @classmethod
     def begin(cls, request: Request, started: float) -> State:
@@ -57,14 +57,14 @@ class State:
         request = self.request
         return f"{request.scheme}://{request.host}{request.root_path}"
 
-    def described(self) -> Described:
+    def described(self) -> DescribedRequest:
         """The request as the rules and the journal see it (read once)."""
         if self._described is None:
             request = self.request
             # A body has a length or arrives chunked (the server then marks it terminated).
             sized = request.content_length or request.environ.get("wsgi.input_terminated")
             body = _body(request) if sized else b""
-            self._described = Described(request.method, request.path, self.query, body)
+            self._described = DescribedRequest(request.method, request.path, self.query, body)
         return self._described
 
     def first(self, name: str) -> str | None:
@@ -84,7 +84,7 @@ def _body(request: Request) -> bytes:
         return b""
 
 
-def state() -> State:
+def request_state() -> State:
     return cast(State, g.state)
 
 

@@ -106,7 +106,7 @@ def delivered_events() -> Response:
     """Every delivery attempt since the last reset, oldest first: each WebHook POST with the
     receiver's answer, each WebSocket notification (docs/contract.md#delivered-events-journal).
     `?subscriptionId=` narrows it."""
-    entries = emulator().events.journal.entries()
+    entries = emulator().events.delivered.entries()
     wanted = request.args.get("subscriptionId")
     if wanted is not None:
         entries = [e for e in entries if e["subscriptionId"] == wanted]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Response
 
 from mockserver.presence import parsing
-from mockserver.web.context import state
+from mockserver.web.context import request_state
 from mockserver.web.rendering import ERROR_SCHEMA, json_batch_response, json_response
 
 QUEUE_SCHEMA = "call-queue-presence"
@@ -16,38 +16,38 @@ UNIFIED_SCHEMA = "unified-presence"
 
 
 def read_queue_presence(account: str, group: str) -> Response:
-    now = state()
-    body = now.emulator.queues.read_queue(now.authenticated(), account, group)
+    state = request_state()
+    body = state.emulator.queues.read_queue(state.authenticated(), account, group)
     return json_response(body, QUEUE_SCHEMA)
 
 
 def update_queue_presence(account: str, group: str) -> Response:
-    now = state()
-    raw = now.request.get_data()
-    body = now.emulator.queues.update_queue(now.authenticated(), account, group, raw)
+    state = request_state()
+    raw = state.request.get_data()
+    body = state.emulator.queues.update_queue(state.authenticated(), account, group, raw)
     return json_response(body, QUEUE_SCHEMA)
 
 
 def read_agent_presence(account: str, extension: str) -> Response:
-    now = state()
+    state = request_state()
     editable = None
-    if "editableMemberStatus" in now.query:
-        editable = parsing.flag(now.query, "editableMemberStatus")
-    body = now.emulator.queues.read_agent(now.authenticated(), account, extension, editable)
+    if "editableMemberStatus" in state.query:
+        editable = parsing.flag(state.query, "editableMemberStatus")
+    body = state.emulator.queues.read_agent(state.authenticated(), account, extension, editable)
     return json_response(body, AGENT_SCHEMA)
 
 
 def update_agent_presence(account: str, extension: str) -> Response:
-    now = state()
-    raw = now.request.get_data()
-    body = now.emulator.queues.update_agent(now.authenticated(), account, extension, raw)
+    state = request_state()
+    raw = state.request.get_data()
+    body = state.emulator.queues.update_agent(state.authenticated(), account, extension, raw)
     return json_response(body, AGENT_SCHEMA)
 
 
 def read_unified_presence(account: str, extension: str) -> Response:
-    now = state()
+    state = request_state()
     ids = parsing.extension_ids(extension)
-    unified, caller = now.emulator.unified, now.authenticated()
+    unified, caller = state.emulator.unified, state.authenticated()
     if len(ids) == 1:
         return json_response(unified.read_one(caller, account, ids[0]), UNIFIED_SCHEMA)
     # 207 with a plain JSON array, as the recorded example (decision UNI-4).
@@ -57,9 +57,9 @@ def read_unified_presence(account: str, extension: str) -> Response:
 
 
 def update_unified_presence(account: str, extension: str) -> Response:
-    now = state()
-    raw = now.request.get_data()
-    body = now.emulator.unified.update(now.authenticated(), account, extension, raw)
+    state = request_state()
+    raw = state.request.get_data()
+    body = state.emulator.unified.update(state.authenticated(), account, extension, raw)
     return json_response(body, UNIFIED_SCHEMA)
 
 

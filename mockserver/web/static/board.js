@@ -507,7 +507,7 @@ function requestItem(entry) {
   return li;
 }
 
-// Several workers write their journal entries in batches (scaleout/journal.py), so an entry may
+// Several workers write their journal entries in batches (scaleout/journal_writer.py), so an entry may
 // arrive a little after a newer one: each read looks LOOKBACK_MS further back and leaves out
 // what the panel already shows.
 const LOOKBACK_MS = 5000;

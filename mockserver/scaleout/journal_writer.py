@@ -14,7 +14,14 @@ from typing import Any
 
 from mockserver.scaleout.batching import FLUSH_EVERY, Batcher
 from mockserver.storage.outage import Outage
-from mockserver.validation.journal import DEFAULT_LIMIT, NAME, Journal, JournalStore, Seen, now_text
+from mockserver.validation.request_journal import (
+    DEFAULT_LIMIT,
+    NAME,
+    Journal,
+    JournalStore,
+    Seen,
+    now_text,
+)
 
 WANTED = ("journal", "wanted")  # when the journal was last read: write your entries
 

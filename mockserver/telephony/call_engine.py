@@ -28,7 +28,8 @@ from mockserver.platform.clock import Clock
 from mockserver.presence.service import PresenceService
 from mockserver.storage import EventStream, Leases, Overrides, Records, Transactions
 from mockserver.storage.base import Transaction
-from mockserver.telephony import rules, sessions
+from mockserver.telephony import call_rules as rules
+from mockserver.telephony import call_sessions as sessions
 from mockserver.telephony.book import (
     Book,
     Stale,
@@ -41,9 +42,9 @@ from mockserver.telephony.book import (
     new_session,
     written,
 )
+from mockserver.telephony.call_sessions import CallRecord, add_party, live
 from mockserver.telephony.errors import CallStateConflict
 from mockserver.telephony.seeded import seeded_sessions
-from mockserver.telephony.sessions import CallRecord, add_party, live
 
 NAMESPACE = "telephony"
 ACTIVITY_KEY = "activity"  # beside the accounts' records, whose keys are numbers
@@ -347,10 +348,10 @@ class CallEngine:
         user = self._user(account, user_ref, "extensionId")
 
         def step(book: Book) -> None:
-            now = book.meeting(user)
-            if start and now == "Connected":
+            status = book.meeting(user)
+            if start and status == "Connected":
                 raise CallStateConflict("extensionId", "the user is already in a meeting")
-            if not start and now != "Connected":
+            if not start and status != "Connected":
                 raise CallStateConflict("extensionId", "the user is not in a meeting")
             book.meetings[user.id] = "Connected" if start else "Disconnected"
             book.result = {"extensionId": user.id, "meetingStatus": book.meetings[user.id]}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from mockserver.http import Request
+from mockserver.http import DescribedRequest
 from mockserver.inputs import load_json
 from mockserver.redaction import MASK, SECRET_NAMES, escape, mask_query, mask_text
 from mockserver.storage import Entries, Records
@@ -29,7 +29,7 @@ class Seen:
     """A request as the journal saw it; made into an entry only when written (cheap to keep)."""
 
     time: float
-    request: Request
+    request: DescribedRequest
     problems: list[RuleProblem]
     status: int  # 0: no answer was sent (a fault: reset, empty reply, stall)
     error_code: str | None = None
@@ -54,7 +54,7 @@ class Seen:
         }
 
 
-def _event_filters(request: Request) -> dict[str, Any]:
+def _event_filters(request: DescribedRequest) -> dict[str, Any]:
     """A subscription create or update names its `eventFilters` (decision COV-2), for
     `presence-mock coverage` (as the client sent them, whatever the answer was)."""
     if request.method not in ("POST", "PUT") or "/subscription" not in request.path:
@@ -113,7 +113,7 @@ class Journal:
 
     def record(
         self,
-        request: Request,
+        request: DescribedRequest,
         found: list[RuleProblem],
         status: int,
         error_code: str | None = None,
