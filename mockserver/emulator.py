@@ -82,7 +82,7 @@ class Emulator:
             unified=UnifiedPresenceService(presence),
             active_calls=ActiveCallsService(presence),
             keys=keys,
-            telephony=CallEngine(presence, clock, settings.seed),
+            telephony=CallEngine(presence, store, clock, settings.seed),
             events=Events.build(
                 presence,
                 store,

@@ -9,16 +9,18 @@ gets, the same way in every worker and replayably by seed; faults.py makes the n
 
 from mockserver.chaos.faults import INPROCESS, NetworkFault, broken_body, hang_up, stall
 from mockserver.chaos.injector import Chaos, Plan
-from mockserver.chaos.specs import FAULTS, NETWORK_FAULTS, SpecError
+from mockserver.chaos.specs import FAULTS, NETWORK_FAULTS, Fault, SpecError, Transport
 
 __all__ = [
     "FAULTS",
     "INPROCESS",
     "NETWORK_FAULTS",
     "Chaos",
+    "Fault",
     "NetworkFault",
     "Plan",
     "SpecError",
+    "Transport",
     "broken_body",
     "hang_up",
     "stall",

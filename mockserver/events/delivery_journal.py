@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.storage import Record, Store
+from mockserver.storage import Entries, Record
 
 NAME = "delivered"
 KEEP = 1000
 
 
 class DeliveryJournal:
-    def __init__(self, store: Store, keep: int = KEEP) -> None:
+    def __init__(self, store: Entries, keep: int = KEEP) -> None:
         self.store = store
         self.keep = keep
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from mockserver.events.addresses import AddressPolicy
 from mockserver.events.delivery_journal import DeliveryJournal
@@ -12,7 +13,12 @@ from mockserver.events.subscriptions import SubscriptionService
 from mockserver.events.webhooks import Transport
 from mockserver.platform.clock import Clock
 from mockserver.presence.service import PresenceService
-from mockserver.storage import Store
+from mockserver.storage import Collections, Entries, EventStream, Leases
+
+
+class EventsStore(EventStream, Collections, Leases, Entries, Protocol):
+    """What the events hub hands its parts: the event log, subscriptions and their leases,
+    the delivery journal."""
 
 
 @dataclass
@@ -27,7 +33,7 @@ class Events:
     def build(
         cls,
         presence: PresenceService,
-        store: Store,
+        store: EventsStore,
         clock: Clock,
         https_only: bool = False,
         policy: AddressPolicy | None = None,

@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.directory.model import Directory
 from mockserver.errors import (
@@ -29,7 +29,7 @@ from mockserver.events.filters import REMINDER, BadReminder, Filter, Refused
 from mockserver.events.log import EventLog
 from mockserver.platform.clock import Clock
 from mockserver.platform.tokens import Caller
-from mockserver.storage import Record, Store
+from mockserver.storage import Collections, Leases, Record
 from mockserver.timestamps import iso_millis
 
 COLLECTION = "subscriptions"
@@ -228,11 +228,15 @@ def parse_request(body: object, *, create: bool) -> Request:
     return Request(list(given), expires_in, transport, address, token)
 
 
+class SubscriptionStore(Collections, Leases, Protocol):
+    """What subscriptions use of the store: the collection, and the deliverers' leases."""
+
+
 class SubscriptionService:
     def __init__(
         self,
         directory: Directory,
-        store: Store,
+        store: SubscriptionStore,
         clock: Clock,
         log: EventLog,
         handshake: Handshake | None = None,

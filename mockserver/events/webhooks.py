@@ -24,6 +24,7 @@ import urllib3
 import urllib3.connection
 from urllib3.util.wait import wait_for_read
 
+from mockserver.chaos import Fault
 from mockserver.errors import InvalidWebhookResponse, TokenNotReturned, WebhookUnreachable
 from mockserver.events.addresses import AddressPolicy, AddressRefused, Target
 
@@ -234,7 +235,7 @@ def _answer(given: Answer | int | None) -> Answer:
 
 
 def send_broken(
-    outgoing: Outgoing, fault: str, hold: float, policy: AddressPolicy | None = None
+    outgoing: Outgoing, fault: Fault, hold: float, policy: AddressPolicy | None = None
 ) -> str:
     """Send `outgoing` broken the way a fault rule of `webhookDelivery` says (docs/chaos.md), to a
     receiver on the network; the failure in the platform's words. The address goes through `policy`
@@ -257,12 +258,12 @@ def send_broken(
     except OSError:
         return "I/O operation is failed. Details: [Connection refused]"
     try:
-        if fault == "reset":
+        if fault == Fault.RESET:
             sock.sendall(head)
             time.sleep(0.05)  # the receiver has read the head before the RST comes
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return "I/O operation is failed. Details: [Connection reset]"
-        if fault == "truncate":
+        if fault == Fault.TRUNCATE:
             sock.sendall(head + outgoing.body[: len(outgoing.body) // 2])
             time.sleep(0.05)
             return "I/O operation is failed. Details: [Unexpected end of stream]"

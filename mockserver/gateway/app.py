@@ -24,7 +24,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from mockserver.access import internals_shown
-from mockserver.chaos import Plan
+from mockserver.chaos import Fault, Plan
 from mockserver.errors import MockError, ResourceNotFound, ServiceUnavailable
 from mockserver.events.log import LoggedChange
 from mockserver.gateway import access, bounds, frames
@@ -171,7 +171,7 @@ class Gateway:
         send: Any,
         request: web.Request,
         socket: web.WebSocketResponse,
-        fault: str,
+        fault: Fault,
         stall: float,
         now: float,
     ) -> None:
@@ -182,18 +182,20 @@ class Gateway:
         transport = request.transport
         if transport is None:
             return
-        if fault == "reset":  # an RST: no close frame, no FIN
+        if fault == Fault.RESET:  # an RST: no close frame, no FIN
             raw = transport.get_extra_info("socket")
             if raw is not None:
                 raw.setsockopt(SOL_SOCKET, SO_LINGER, struct.pack("ii", 1, 0))
             transport.abort()
-        elif fault in ("empty", "truncate"):  # a FIN without a close frame
+        elif fault in (Fault.EMPTY, Fault.TRUNCATE):  # a FIN without a close frame
             transport.close()
-        elif fault == "stall":  # silent for `for=` seconds, then a FIN
+        elif fault == Fault.STALL:  # silent for `for=` seconds, then a FIN
             assert self._loop is not None
             self._loop.call_later(stall, transport.close)
         else:  # 503/429: 1013 Try Again Later; 500: 1011 Internal Error (RFC 6455 §7.4)
-            code, text = (1011, b"Internal Error") if fault == "500" else (1013, b"Try Again Later")
+            code, text = (1013, b"Try Again Later")
+            if fault == Fault.SERVER_ERROR:
+                code, text = 1011, b"Internal Error"
             task = asyncio.create_task(socket.close(code=code, message=text))
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from mockserver.chaos import Plan
+from mockserver.chaos import Plan, Transport
 from mockserver.emulator import Emulator
 from mockserver.errors import TokenNotFound
 from mockserver.events.delivery_journal import DeliveryJournal, entry_of
@@ -31,7 +31,6 @@ log = logging.getLogger("presence_mock")
 # renewed once less than this much of it is left.
 RENEW_BELOW = 43_200.0
 
-WEBSOCKET_SESSION = "webSocketSession"  # the chaos rules' name (docs/chaos.md)
 Delivered = tuple[str, Notice]  # the session's token, what it was sent
 
 
@@ -133,7 +132,7 @@ class Core:
 
     def plan(self) -> Plan | None:
         """What one notification of a session gets of the `webSocketSession` rules."""
-        return self.emulator.chaos.transport_plan(WEBSOCKET_SESSION)
+        return self.emulator.chaos.transport_plan(Transport.WEBSOCKET_SESSION)
 
     def journal(self, delivered: list[Delivered]) -> None:
         self._journal.put(delivered)

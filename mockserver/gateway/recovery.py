@@ -29,7 +29,7 @@ from mockserver.events.subscriptions import Subscription, SubscriptionService
 from mockserver.gateway import frames
 from mockserver.gateway.socket_sessions import Notice, Recovery, Session
 from mockserver.platform.wstokens import WsGrant
-from mockserver.storage import Store
+from mockserver.storage import Records
 
 SESSIONS = "ws-session"
 BEATS = "ws-gateway"
@@ -48,7 +48,7 @@ class Saved:
 
 class Recoveries:
     def __init__(
-        self, store: Store, log: EventLog, subscriptions: SubscriptionService, emulator: Any
+        self, store: Records, log: EventLog, subscriptions: SubscriptionService, emulator: Any
     ) -> None:
         self.store = store
         self.log = log

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.chaos import Fault
 from mockserver.gateway import frames
 from mockserver.platform.wstokens import WsGrant
 
@@ -54,7 +55,7 @@ class Session:
     cut: Callable[[tuple[int, str], str | None], None] | None = None
     ending: bool = False  # a timeout's Error frame is sent, the socket is closing
     # Breaks the live socket as a `webSocketSession` fault rule says: (fault, stall, now).
-    hang_up: Callable[[str, float, float], None] | None = None
+    hang_up: Callable[[Fault, float, float], None] | None = None
     # For recovery through the store (mockserver/gateway/recovery.py): the log position and wsc
     # sequence of the last notification sent, and the state last written to the store.
     position: int = 0

@@ -8,14 +8,14 @@ from mockserver.directory.model import Directory
 from mockserver.platform.clock import Clock
 from mockserver.platform.credentials import DEMO_KEYS, Keys
 from mockserver.platform.janitor import Janitor
-from mockserver.storage import Store
+from mockserver.storage import Records
 
 
 class Issuer:
     def __init__(
         self,
         directory: Directory,
-        store: Store,
+        store: Records,
         clock: Clock,
         janitor: Janitor | None = None,
         keys: Keys = DEMO_KEYS,

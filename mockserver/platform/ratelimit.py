@@ -10,7 +10,7 @@ instead of sleeping. So this is a small window counter kept in the Store (shared
 * in `enforce` mode a request over the limit opens a penalty of 60 s (RATE-4), and every
   request during the penalty is refused and restarts it.
 
-Every store counts atomically with `Store.increment`, in one round trip.
+Every store counts atomically with `Counters.increment`, in one round trip.
 
 In `headers` mode a key whose window is spent (count at the limit) reads Remaining 0 until the
 window ends, whatever more it sends; so once a process has seen that, it answers from memory
@@ -21,13 +21,14 @@ same; a client hammering the emulator (a load test, the benchmark) stops costing
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from mockserver.config import ConfigError, Settings
 from mockserver.errors import RateLimited
 from mockserver.inputs import whole_number
 from mockserver.platform.clock import Clock
 from mockserver.platform.janitor import Janitor
-from mockserver.storage import Store
+from mockserver.storage import Counters, Records
 
 NAMESPACE = "ratelimit"
 PENALTY = 60  # seconds, restarted by each request during it (RATE-4)
@@ -71,12 +72,16 @@ def parse_limits(spec: str | None) -> dict[str, Limit]:
     return found
 
 
+class WindowStore(Records, Counters, Protocol):
+    """What the limiter uses of the store: its windows are counters that read back as records."""
+
+
 class RateLimiter:
     def __init__(
         self,
         mode: str,
         limits: dict[str, Limit],
-        store: Store,
+        store: WindowStore,
         clock: Clock,
         janitor: Janitor | None = None,
     ) -> None:
@@ -93,7 +98,7 @@ class RateLimiter:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, store: Store, clock: Clock, janitor: Janitor | None = None
+        cls, settings: Settings, store: WindowStore, clock: Clock, janitor: Janitor | None = None
     ) -> RateLimiter:
         limits = parse_limits(settings.rate_limit)
         return cls(settings.rate_limits, limits, store, clock, janitor)

@@ -17,7 +17,7 @@ from mockserver.errors import TokenExpired, TokenNotFound
 from mockserver.platform.clock import Clock
 from mockserver.platform.janitor import GRACE, Janitor
 from mockserver.platform.tokens import SESSION, SESSION_ID_LENGTH, Caller
-from mockserver.storage import Store
+from mockserver.storage import Records
 
 WS_TOKEN = "wstoken"
 WS_TOKEN_TTL = 600  # expires_in 600 (docs/contract.md#websocket-token)
@@ -43,7 +43,7 @@ def session_of(authorization: str | None, query_token: str | None) -> str:
 
 
 class WsTokens:
-    def __init__(self, store: Store, clock: Clock, janitor: Janitor) -> None:
+    def __init__(self, store: Records, clock: Clock, janitor: Janitor) -> None:
         self.store = store
         self.clock = clock
         self.janitor = janitor

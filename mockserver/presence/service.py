@@ -37,7 +37,7 @@ from mockserver.presence.wire import (
     presence_record,
     presence_uri,
 )
-from mockserver.storage import Store
+from mockserver.storage import Overrides
 
 MAX_BATCH = 30  # docs/contract.md#batch
 Record = dict[str, Any]
@@ -48,7 +48,7 @@ _USER, _PARK = ExtensionType.USER, ExtensionType.PARK_LOCATION
 
 
 class PresenceService:
-    def __init__(self, directory: Directory, store: Store) -> None:
+    def __init__(self, directory: Directory, store: Overrides) -> None:
         self.directory = directory
         self.store = store
         self._listeners: list[ChangeListener] = []

@@ -1,8 +1,8 @@
 """CallEngine: place, ring, answer, hold, park, pick up, transfer and end simulated calls, ring
 queues and hold meetings, and keep every party's presence in step.
 
-Each step is one `Store.transact` over the account's session record and the overrides of every
-extension it touches, so a step is all or nothing and every worker and replica sees the same
+Each step is one `Transactions.transact` over the account's session record and the overrides of
+every extension it touches, so a step is all or nothing and every worker and replica sees the same
 calls; then `PresenceService.changed` is told about the parties, in party order (the events
 publisher listens there). Steps follow docs/contract.md#call-lifecycle and decisions PRES-1,
 PRES-18, CALL-24 to CALL-31 and ACT-1; the choices they leave open are CALL-1 to CALL-23.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import secrets
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.directory.model import (
     LEGACY_WRITABLE_FIELDS,
@@ -26,7 +26,7 @@ from mockserver.errors import InvalidParameter, ResourceNotFound
 from mockserver.inputs import whole_number
 from mockserver.platform.clock import Clock
 from mockserver.presence.service import PresenceService
-from mockserver.storage import Store
+from mockserver.storage import EventStream, Leases, Overrides, Records, Transactions
 from mockserver.storage.base import Transaction
 from mockserver.telephony import call_rules as rules
 from mockserver.telephony import call_sessions as sessions
@@ -42,7 +42,7 @@ from mockserver.telephony.book import (
     new_session,
     written,
 )
-from mockserver.telephony.call_sessions import add_party, live
+from mockserver.telephony.call_sessions import CallRecord, add_party, live
 from mockserver.telephony.errors import CallStateConflict
 from mockserver.telephony.seeded import seeded_sessions
 
@@ -53,11 +53,18 @@ Side = tuple[str, str | None]  # a party's number and name
 ATTEMPTS = 8  # a step that finds more parties than it locked runs again with them
 
 
+class CallStore(Records, Overrides, Transactions, Leases, EventStream, Protocol):
+    """What live telephony uses of the store: the sessions (records) changed together with
+    the parties' overrides, and for the office-day player its lease and the event log's end."""
+
+
 class CallEngine:
-    def __init__(self, presence: PresenceService, clock: Clock, seed: int) -> None:
+    def __init__(
+        self, presence: PresenceService, store: CallStore, clock: Clock, seed: int
+    ) -> None:
         self.presence = presence
         self.directory: Directory = presence.directory
-        self.store: Store = presence.store
+        self.store = store
         self.clock = clock
         self.seed = seed
         self._seeded: dict[int, dict[str, sessions.Session]] = {}
@@ -93,19 +100,22 @@ class CallEngine:
 
     def sessions(self, account: Account) -> list[dict[str, Any]]:
         """The calls in progress: the seed's (as steps left them) and those placed."""
-        record = self.store.get(NAMESPACE, str(account.id)) or {}
+        record = self._record(account)
         return [sessions.public(s) for s in in_progress(record, self.seeded(account))]
 
     def placed(self, account: Account) -> int:
         """How many calls were placed in the account since the last reset."""
-        return int((self.store.get(NAMESPACE, str(account.id)) or {}).get("counter", 0))
+        return self._record(account).get("counter", 0)
 
     def session(self, account: Account, session_id: str) -> dict[str, Any]:
-        record = self.store.get(NAMESPACE, str(account.id)) or {}
+        record = self._record(account)
         found = known(record, self.seeded(account), session_id)
         if found is None:
             raise ResourceNotFound("telephonySessionId")
         return sessions.public(found)
+
+    def _record(self, account: Account) -> CallRecord:
+        return sessions.call_record(self.store.get(NAMESPACE, str(account.id)))
 
     # -- steps ----------------------------------------------------------------------------------
     def call(
@@ -306,6 +316,7 @@ class CallEngine:
             if target.id in {p["ext"] for p in live(session)}:
                 raise CallStateConflict("to", "the target is already on this call")
             if warm:
+                assert mover["ext"] is not None  # rules.party finds an extension's party
                 consult = rules.consultation(book, mover["ext"], target.id, session_id)
                 for party in live(consult):
                     book.end(party)
@@ -403,7 +414,7 @@ class CallEngine:
         locked = set(ids)
         seeded = self.seeded(account)
         if session_id is not None:  # its parties, as they stand now (checked again inside)
-            snapshot = known(self.store.get(NAMESPACE, str(account.id)) or {}, seeded, session_id)
+            snapshot = known(self._record(account), seeded, session_id)
             if snapshot is not None:
                 locked |= set(sessions.extensions_of(snapshot))
         now = sessions.timestamp(self.clock.now())
@@ -417,7 +428,12 @@ class CallEngine:
                 holder: list[Book] = holder,
             ) -> Transaction:
                 book = Book(
-                    account, copy.deepcopy(record or {}), overrides, lock, now, seeded=seeded
+                    account,
+                    copy.deepcopy(sessions.call_record(record)),
+                    overrides,
+                    lock,
+                    now,
+                    seeded=seeded,
                 )
                 step(book)
                 holder[:] = [book]

@@ -3,7 +3,7 @@ call engine directly, in a thread of a process that lives as long as the server 
 process of `serve`; a thread of `flask run`): decisions CALL-21, CALL-22, BOARD-13.
 
 Exactly one player plays a day, across the workers and the replicas sharing a store: a player
-plays only while it holds the store's lease `telephony-activity` (`Store.lease`, atomic on every
+plays only while it holds the store's lease `telephony-activity` (`Leases.lease`, atomic on every
 backend, on the wall clock, kept every `LEASE_SECONDS / 3` while it plays, checked before every
 step); a player that dies stops renewing it and another takes the day over
 after `LEASE_SECONDS` (from the moment it takes over: the steps of the dead player's calls are

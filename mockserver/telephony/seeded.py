@@ -15,7 +15,7 @@ call (decision CALL-23).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from mockserver.directory.model import Account, ActiveCall, Extension, ExtensionType
 from mockserver.telephony.call_sessions import LIVE, Party, Session
@@ -85,31 +85,34 @@ def _adopt(
         if inbound
         else "caller"
     )
-    mine: Party = {
-        "partyId": call["partyId"],
-        "ext": ext.id,
-        "direction": call["direction"],
-        "status": status,
-        **{k: call.get(k) for k in ("from", "fromName", "to", "toName", "startTime")},
-        "role": role,
-        "wire": {k: call[k] for k in WIRE if k in call},
-    }
+    shown = {k: call.get(k) for k in ("from", "fromName", "to", "toName", "startTime")}
+    mine = cast(
+        Party,
+        {
+            "partyId": call["partyId"],
+            "ext": ext.id,
+            "direction": call["direction"],
+            "status": status,
+            **shown,
+            "role": role,
+            "wire": {k: call[k] for k in WIRE if k in call},
+        },
+    )
     # A fixture may hold both sides of one session: the extension's own call wins its party.
     parties[:] = [p for p in parties if p["partyId"] != mine["partyId"]]
     parties.append(mine)
     other_id = _other_party_id(call["partyId"], session_id)
     if other_id is None or any(p["partyId"] == other_id for p in parties):
         return
-    parties.append(
-        {
-            "partyId": other_id,
-            "ext": other.id if other is not None else None,
-            "direction": OPPOSITE.get(call["direction"], "Outbound"),
-            "status": "Ringing" if status == "Ringing" else "CallConnected",
-            **{k: call.get(k) for k in ("from", "fromName", "to", "toName", "startTime")},
-            "role": "caller" if inbound else "callee",
-        }
-    )
+    theirs = {
+        "partyId": other_id,
+        "ext": other.id if other is not None else None,
+        "direction": OPPOSITE.get(call["direction"], "Outbound"),
+        "status": "Ringing" if status == "Ringing" else "CallConnected",
+        **shown,
+        "role": "caller" if inbound else "callee",
+    }
+    parties.append(cast(Party, theirs))
 
 
 def _other_party_id(party_id: str, session_id: str) -> str | None:

@@ -11,12 +11,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.http import DescribedRequest
 from mockserver.inputs import load_json
 from mockserver.redaction import MASK, SECRET_NAMES, escape, mask_query, mask_text
-from mockserver.storage import Store
+from mockserver.storage import Entries, Records
 from mockserver.validation.request_rules import RuleProblem
 
 DEFAULT_LIMIT = 1000
@@ -102,8 +102,12 @@ def _escaped_value(value: Any) -> Any:
     return escape(repr(value))
 
 
+class JournalStore(Entries, Records, Protocol):
+    """What the request journal uses of the store: its bounded list and a marker record."""
+
+
 class Journal:
-    def __init__(self, store: Store, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, store: JournalStore, limit: int = DEFAULT_LIMIT) -> None:
         self.store = store
         self.limit = limit
 

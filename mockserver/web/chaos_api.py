@@ -12,7 +12,7 @@ import time
 
 from flask import Blueprint, Response, request
 
-from mockserver.chaos import NETWORK_FAULTS, broken_body, hang_up, stall
+from mockserver.chaos import Fault, broken_body, hang_up, stall
 from mockserver.errors import InternalError, RateLimited, ServiceUnavailable
 from mockserver.inputs import json_body
 from mockserver.operations import CHAOS_CONTROLS, CONTROLS_PREFIX
@@ -40,20 +40,20 @@ def begin(state: State) -> Response | None:
         return None
     state.judged = True  # journalled with its fault, even where no rule was checked
     state.fault = plan.fault
-    if plan.fault == "truncate":
+    if plan.fault == Fault.TRUNCATE:
         return None  # served, then cut in `finish`
-    if plan.fault in NETWORK_FAULTS:
+    if plan.fault.network:
         environ = state.request.environ
-        if plan.fault == "stall":
+        if plan.fault == Fault.STALL:
             stall(environ, plan.stall)
         else:
             hang_up(plan.fault, environ)
         body = broken_body(plan.fault, environ)
         return Response(body, 200, {"Content-Length": "64"}, direct_passthrough=True)
-    if plan.fault == "503":
+    if plan.fault == Fault.UNAVAILABLE:
         retry = plan.retry if plan.retry is not None else UNAVAILABLE_RETRY
         return error_response(ServiceUnavailable(headers={"Retry-After": str(retry)}))
-    if plan.fault == "429":
+    if plan.fault == Fault.RATE_LIMITED:
         state.rate_headers = _throttled(state, plan.retry)
         return error_response(RateLimited())
     return error_response(InternalError())
@@ -75,10 +75,10 @@ def _throttled(state: State, retry: int | None) -> dict[str, str]:
 
 def finish(state: State, response: Response) -> Response:
     """Cut a served answer half way (the fault `truncate`): its Content-Length stays whole."""
-    if state.fault != "truncate":
+    if state.fault != Fault.TRUNCATE:
         return response
     body = response.get_data()
-    response.response = broken_body("truncate", state.request.environ, body)
+    response.response = broken_body(Fault.TRUNCATE, state.request.environ, body)
     response.headers["Content-Length"] = str(len(body))
     response.direct_passthrough = True
     return response

@@ -12,6 +12,7 @@ from typing import cast
 from flask import Request, current_app, g
 from werkzeug.exceptions import HTTPException
 
+from mockserver.chaos import Fault
 from mockserver.emulator import Emulator
 from mockserver.http import DescribedRequest
 from mockserver.operations import BY_ENDPOINT, Operation
@@ -38,7 +39,7 @@ class State:
     caller: Caller | None = None
     rate_headers: dict[str, str] = field(default_factory=dict)
     error_code: str | None = None  # of the error answered, for the log line
-    fault: str | None = None  # the fault injected into this answer, if any
+    fault: Fault | None = None  # the fault injected into this answer, if any
     _described: DescribedRequest | None = None
 
     @classmethod

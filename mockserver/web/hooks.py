@@ -52,7 +52,6 @@ from mockserver.web.routing import advertised_methods
 
 log = logging.getLogger("presence_mock")
 JUDGED_PREFIX = "/restapi/"
-NO_ANSWER = frozenset({"reset", "empty", "stall"})  # faults that send no status line
 HEALTH = "controls.health"  # answers for itself, store down or not
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
@@ -119,7 +118,7 @@ def finish(response: Response) -> Response:
     if state.fault is not None:
         response = chaos_api.finish(state, response)
     if state.judged and not state.emulator.outage.down:
-        status = 0 if state.fault in NO_ANSWER else response.status_code
+        status = 0 if state.fault is not None and not state.fault.answered else response.status_code
         try:
             state.emulator.journal.record(
                 state.described(), state.problems, status, state.error_code, state.fault
