@@ -26,7 +26,7 @@ RUN useradd --system --uid 10001 --create-home --shell /usr/sbin/nologin presenc
 USER presence
 WORKDIR /tmp
 
-# The WebSocket gateway and the event stream (issue 13) listen on a port of their own: publish
+# The WebSocket gateway and the event stream listen on a port of their own: publish
 # it under the same number (-p 8081:8081), since wstoken's uri names that port.
 ENV PRESENCE_MOCK_HOST=0.0.0.0 \
     PRESENCE_MOCK_PORT=8080 \

@@ -1,5 +1,5 @@
 """`python -m bench.events`: presence events, measured on the default `presence-mock serve`
-(issue 13, item 8).
+(docs/benchmark.md).
 
 * PUT-to-delivery latency, p50/p99 over every (subscriber, event) pair, with 1, 100 and 1,000
   WebSocket subscribers (each its own socket, subscribed to one user's presence; 30 per user and

@@ -1,5 +1,5 @@
 """`python -m bench.soak`: a bounded soak of logins and calls against `presence-mock serve`,
-showing that memory and store size stay flat (issue 10, item 5).
+showing that memory and store size stay flat (decision STORE-2).
 
 Starts `presence-mock serve` on a loopback port with a SQLite store (so the store's rows can be
 counted from outside), then for `--seconds` logs users in (JWT and authorization code), reads

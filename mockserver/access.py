@@ -43,6 +43,7 @@ from mockserver.errors import (
     MockError,
     ResourceNotFound,
 )
+from mockserver.inputs import is_digits
 from mockserver.operations import CONTROLS_PREFIX
 
 MODES = ("on", "off", "token")
@@ -119,6 +120,28 @@ class Asked:
     content_type: str | None = None
     has_body: bool = False
     ticket: str | None = None  # the stream's `?ticket=`
+
+    @classmethod
+    def of(
+        cls,
+        method: str,
+        path: str,
+        header: Callable[[str], str | None],
+        has_body: bool,
+        ticket: str | None = None,
+    ) -> Asked:
+        """What a request asks, its headers read by name with `header` (either server's)."""
+        return cls(
+            method=method,
+            path=path,
+            host=header("Host"),
+            origin=header("Origin"),
+            fetch_site=header("Sec-Fetch-Site"),
+            authorization=header("Authorization"),
+            content_type=header("Content-Type"),
+            has_body=has_body,
+            ticket=ticket,
+        )
 
 
 def check_settings(settings: Settings) -> None:
@@ -311,7 +334,7 @@ def stream_ticket(settings: Settings, now: Callable[[], float] = time.time) -> s
 
 def ticket_valid(settings: Settings, ticket: str, now: Callable[[], float] = time.time) -> bool:
     raw_expiry, _, mac = ticket.partition(".")
-    if not raw_expiry.isascii() or not raw_expiry.isdigit() or len(raw_expiry) > 12:
+    if not is_digits(raw_expiry, 12):
         return False
     expiry = int(raw_expiry)
     if expiry < now() or expiry > now() + TICKET_SECONDS + 60:

@@ -20,7 +20,7 @@ MAX_EXTENSIONS = 100_000
 RATE_LIMIT_MODES = ("off", "headers", "enforce")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
-ACTIVITIES = ("office-day",)  # issue 14: the backgrounds `serve --activity` runs
+ACTIVITIES = ("office-day",)  # the backgrounds `serve --activity` runs
 # A given --credentials-secret must at least be out of reach of guessing (token_urlsafe(32) is 43).
 MIN_SECRET_LENGTH = 16
 _TRUE = {"1", "true", "yes", "on"}
@@ -47,7 +47,7 @@ class Settings:
     store: str = "memory://"
     validate_responses: bool = False
     strict_requests: bool = False
-    rate_limits: str = "headers"  # off | headers | enforce (mockserver/ratelimit.py)
+    rate_limits: str = "headers"  # off | headers | enforce (mockserver/platform/ratelimit.py)
     rate_limit: str | None = None  # overrides, e.g. "heavy=100/60,auth=20"
     workers: int = field(default_factory=default_workers)
     # /_mock/: on (open), off (gone but health), token (a bearer secret, controls_token)
@@ -58,28 +58,28 @@ class Settings:
     allowed_hosts: str | None = None
     log_level: str = "info"  # debug | info | warning | error
     log_format: str = "text"  # text | json (one object per line)
-    # Issue 10: app secrets, the JWT key and passwords derived from credentials_secret instead
+    # Credentials: app secrets, the JWT key and passwords derived from credentials_secret instead
     # of the fixed demo ones; serve makes a secret when none is given (with_credentials_secret).
     random_credentials: bool = False
     credentials_secret: str | None = field(default=None, repr=False)
     credentials_file: str | None = None  # serve writes the credentials here (mode 0600)
-    # Issue 14: a scenario file serve plays once it answers, and a background activity.
+    # Simulated calls: a scenario file serve plays once it answers, and a background activity.
     scenario: str | None = None
     activity: str | None = None
     activity_rate: float = 1.0
-    webhook_https_only: bool = False  # issue 13: refuse http:// WebHook addresses (SUB-523)
+    webhook_https_only: bool = False  # refuse http:// WebHook addresses (SUB-523)
     # WebHook addresses beyond loopback the emulator may POST to: comma-separated host names,
     # `*.suffix` patterns and IP literals, or `any` (mockserver/events/addresses.py).
     webhook_allow: str | None = None
-    # Issue 16: start-up latency and fault rules (comma-separated, mockserver/chaos/specs.py)
+    # Chaos: start-up latency and fault rules (comma-separated, mockserver/chaos/specs.py)
     # and the seed of their draws (default: `seed`).
     latency: str | None = None
     fault: str | None = None
     chaos_seed: int | None = None
-    # Issue 13: the WebSocket gateway's port (serve starts it beside the workers); None: the
+    # The WebSocket gateway's port (serve starts it beside the workers); None: the
     # REST port + 1 (a free one when the REST port is 0); 0: a free port (logged at start).
     gateway_port: int | None = None
-    board: bool = True  # issue 15: the presence board at /_mock/board (and `/`)
+    board: bool = True  # the presence board at /_mock/board (and `/`)
     # Gateway bounds (docs/security.md): seconds between the gateway's pings of a socket, which
     # a client's own frames never put off; a pong must come within 10 s (or half of this).
     gateway_ping: float = 30.0

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 from mockserver.chaos import Chaos
 from mockserver.config import Settings, with_credentials_secret
-from mockserver.directory.builder import build_directory
-from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
+from mockserver.directory.source import directory_for
 from mockserver.events.addresses import AddressPolicy
 from mockserver.events.hub import Events
 from mockserver.platform.clock import Clock
@@ -28,8 +27,8 @@ from mockserver.presence.service import PresenceService
 from mockserver.presence.unified import UnifiedPresenceService
 from mockserver.storage import Store, store_from_url
 from mockserver.storage.outage import Outage
-from mockserver.telephony.engine import CallEngine
-from mockserver.validation.journal import Journal
+from mockserver.telephony.call_engine import CallEngine
+from mockserver.validation.request_journal import Journal
 
 
 @dataclass
@@ -42,15 +41,15 @@ class Emulator:
     presence: PresenceService
     journal: Journal
     limiter: RateLimiter
-    accounts: DirectoryService
+    directory_service: DirectoryService  # the account and extension endpoints over `directory`
     queues: QueuePresenceService
     unified: UnifiedPresenceService
-    calls: ActiveCallsService
+    active_calls: ActiveCallsService  # listExtensionActiveCalls (`telephony` simulates calls)
     keys: Keys  # what the credentials of `credentials` are made from
-    telephony: CallEngine  # simulated calls and meetings (issue 14)
-    events: Events  # issue 13: the event log, publisher, subscriptions, delivered journal
-    chaos: Chaos  # issue 16: latency and fault rules
-    ws_tokens: WsTokens  # issue 13: WebSocket tokens (wstoken, the gateway's upgrade)
+    telephony: CallEngine  # simulated calls and meetings
+    events: Events  # the event log, publisher, subscriptions, delivery journal (`delivered`)
+    chaos: Chaos  # latency and fault rules
+    ws_tokens: WsTokens  # WebSocket tokens (wstoken, the gateway's upgrade)
     outage: Outage  # whether the store can be reached now (503s while it cannot)
 
     @classmethod
@@ -78,12 +77,12 @@ class Emulator:
             presence=presence,
             journal=journal or Journal(store),
             limiter=RateLimiter.from_settings(settings, store, clock, janitor),
-            accounts=DirectoryService(presence),
+            directory_service=DirectoryService(presence),
             queues=QueuePresenceService(presence),
             unified=UnifiedPresenceService(presence),
-            calls=ActiveCallsService(presence),
+            active_calls=ActiveCallsService(presence),
             keys=keys,
-            telephony=CallEngine(presence, clock, settings.seed),
+            telephony=CallEngine(presence, store, clock, settings.seed),
             events=Events.build(
                 presence,
                 store,
@@ -114,12 +113,6 @@ class Emulator:
         self.clock.reset()
         self.events.reset()
         self.chaos.reset()
-
-
-def directory_for(settings: Settings) -> Directory:
-    if settings.fixture:
-        return load_fixture(settings.fixture)
-    return build_directory(settings.seed, settings.extensions)
 
 
 def login_of(directory: Directory, keys: Keys) -> dict[str, str]:

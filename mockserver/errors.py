@@ -1,6 +1,7 @@
 """Domain errors, under one root. Each knows its HTTP status and RingCentral error code; the wire
-body is made only at the edge by `to_body()`: the API's shape (contract Part A.1: top-level
-errorCode/message + errors[]) or, for the token endpoints, the OAuth shape (Part A.12)."""
+body is made only at the edge by `to_body()`: the API's shape (top-level errorCode/message +
+errors[]: docs/contract.md#error-shape) or, for the token endpoints, the OAuth shape
+(docs/contract.md#auth-oauth)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class InvalidParameter(MockError):
 
 
 class ResourceNotFound(MockError):
-    """CMN-102: unknown extension or account (Part A.10), or an unknown route."""
+    """CMN-102: unknown extension or account (docs/contract.md#unknown-ids), or an unknown route."""
 
     status = 404
     error_code = "CMN-102"
@@ -60,21 +61,21 @@ class MethodNotAllowed(MockError):
 
 
 class JsonParseError(MockError):
-    """CMN-103: the request body is not JSON (Part A.9)."""
+    """CMN-103: the request body is not JSON (docs/contract.md#presence-put)."""
 
     error_code = "CMN-103"
     template = "JSON can't be parsed."
 
 
 class InvalidMultipartRequest(MockError):
-    """More than 30 IDs in one extension-presence GET (Part A.2)."""
+    """More than 30 IDs in one extension-presence GET (docs/contract.md#batch)."""
 
     error_code = "InvalidMultipartRequest"
     template = "Extension Presence Info multipart request is limited to 30 extensions"
 
 
 class PresenceNotSupported(MockError):
-    """PRS-106: PUT on a non-user extension (Part A.5)."""
+    """PRS-106: PUT on a non-user extension (docs/contract.md#non-user-extensions)."""
 
     status = 403
     error_code = "PRS-106"
@@ -83,7 +84,7 @@ class PresenceNotSupported(MockError):
 
 
 class InvalidAuthorizationHeader(MockError):
-    """AGW-402: missing or malformed Authorization header (Part A.11)."""
+    """AGW-402: missing or malformed Authorization header (docs/contract.md#auth-bearer)."""
 
     status = 401
     error_code = "AGW-402"
@@ -127,7 +128,7 @@ class UserPermissionRequired(MockError):
 
 class RateLimited(MockError):
     """CMN-301: over the rate limit of the operation's group, or inside its penalty window
-    (Part A.13); `Retry-After` says how many seconds to wait."""
+    (docs/contract.md#rate-limits); `Retry-After` says how many seconds to wait."""
 
     status = 429
     error_code = "CMN-301"
@@ -135,8 +136,8 @@ class RateLimited(MockError):
 
 
 class ServiceUnavailable(MockError):
-    """503 CMN-201, the platform's 'Service Temporary Unavailable' (contract 4, codes table): a
-    chaos fault, or the store out of reach. Give `Retry-After` in `headers`."""
+    """503 CMN-201, the platform's 'Service Temporary Unavailable' (docs/contract.md#errors-table):
+    a chaos fault, or the store out of reach. Give `Retry-After` in `headers`."""
 
     status = 503
     error_code = "CMN-201"
@@ -153,7 +154,8 @@ class InternalError(MockError):
 
 
 class OAuthError(MockError):
-    """An error of the token endpoint: the RFC 6749 shape plus `errors[]` (Part A.12)."""
+    """An error of the token endpoint: the RFC 6749 shape plus `errors[]`
+    (docs/contract.md#auth-oauth)."""
 
     schema = "oauth-error"
 
@@ -206,7 +208,8 @@ def invalid_request(parameter: str) -> OAuthError:
 
 
 # Authorization-code failures: codes and messages of the platform's errors page (OAU-106..110),
-# answered with 400 like every token-endpoint error (Part A.12), not the page's 403.
+# answered with 400 like every token-endpoint error (docs/contract.md#auth-oauth), not the page's
+# 403.
 def invalid_code() -> OAuthError:
     return OAuthError("invalid_grant", "OAU-106", "Invalid authorization code")
 
@@ -237,7 +240,7 @@ class HttpRefusal(MockError):
 
 
 class InsufficientPermissions(MockError):
-    """A user acting on call-queue presence they may not change (presence-more.md decision 10):
+    """A user acting on call-queue presence they may not change (decision QUEUE-4):
     the platform's logical code `InsufficientPermissions` (its docs show it with
     `[ReadCompanyCallLog] permission required`)."""
 
@@ -264,7 +267,7 @@ class DisabledExtension(MockError):
     parameter_key = None
 
 
-# -- subscriptions (issue 13): the codes and messages of the 2021 spec's x-error-codes ------------
+# -- subscriptions: the codes and messages of the 2021 spec's x-error-codes ------------
 class SubscriptionError(MockError):
     """A SUB- error: the platform's code and message, no parameter."""
 
@@ -300,7 +303,7 @@ class InvalidWebhookResponse(SubscriptionError):
 
 
 class OtherAccountFilters(SubscriptionError):
-    """Every filter named another account (docs/decisions.md, issue 13: 400, not the 403)."""
+    """Every filter named another account (400, not the 403: decision EVT-8)."""
 
     error_code = "SUB-406"
     template = "Not allowed subscribe for events to extensions of other account"

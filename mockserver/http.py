@@ -12,12 +12,14 @@ from urllib.parse import parse_qs
 
 
 @dataclass(frozen=True, slots=True)
-class Request:
+class DescribedRequest:
     method: str
     path: str
     query: Mapping[str, list[str]]
     body: bytes = b""
 
     @classmethod
-    def build(cls, method: str, path: str, query_string: str = "", body: bytes = b"") -> Request:
+    def build(
+        cls, method: str, path: str, query_string: str = "", body: bytes = b""
+    ) -> DescribedRequest:
         return cls(method.upper(), path, parse_qs(query_string, keep_blank_values=True), body)

@@ -36,6 +36,11 @@ class TooLarge(ValueError):
     """A file past its size limit; the message names the file and the limit."""
 
 
+class Unreadable(ValueError):
+    """A file that cannot be read (missing, a folder, not allowed); the message names the file
+    and why."""
+
+
 def is_digits(raw: str, most: int = INT64_DIGITS) -> bool:
     """ASCII digits only, at most `most` of them: what int() may be given without surprise
     (str.isdigit also accepts `²` and other digits int() refuses)."""
@@ -115,6 +120,15 @@ def json_body(raw: bytes, empty: Any = None) -> Any:
         raise JsonParseError() from None
 
 
+def json_object_body(raw: bytes, empty: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A request body that must be a JSON object: `empty` for none when given, else the object;
+    no body (without `empty`) or any other JSON value is 400 CMN-103 as well."""
+    body = json_body(raw, empty)
+    if not isinstance(body, dict):
+        raise JsonParseError()
+    return body
+
+
 def read_capped(path: str | os.PathLike[str], most: int, what: str) -> bytes:
     """A file's bytes, refused with TooLarge (naming the file and the limit) past `most` bytes,
     before they are read: a parser's time and memory grow with the file. OSError as usual."""
@@ -124,6 +138,14 @@ def read_capped(path: str | os.PathLike[str], most: int, what: str) -> bytes:
     if len(data) > most:
         raise TooLarge(f"{source}: {what} files are limited to {_size(most)}; this one is larger")
     return data
+
+
+def read_file(path: str | os.PathLike[str], most: int, what: str) -> bytes:
+    """`read_capped`, with an OSError as Unreadable: `<path>: cannot read: <why>`."""
+    try:
+        return read_capped(path, most, what)
+    except OSError as error:
+        raise Unreadable(f"{os.fspath(path)}: cannot read: {error.strerror or error}") from error
 
 
 def _size(count: int) -> str:

@@ -2,8 +2,8 @@
 
 Each entry names the URL rule (werkzeug syntax), the method, and what the platform attaches to
 the operation: its throttling group and app permission (the spec's `x-throttling-group` and
-`x-app-permission`, contract Part A.13) and the query parameters it accepts (the spec's
-parameters, Part B.1). The web blueprints register their views from it, the request rules judge
+`x-app-permission`; docs/contract.md#endpoints) and the query parameters it accepts (the
+spec's parameters). The web blueprints register their views from it, the request rules judge
 query strings by it, and the rate limiter counts by its group: a URL shape is written here only.
 """
 
@@ -20,9 +20,9 @@ API_PREFIX: Final = "/restapi/v1.0"
 OAUTH_PREFIX: Final = "/restapi/oauth"
 CONTROLS_PREFIX: Final = "/_mock"
 
-# The presence view flags (Part A.8), accepted by every presence read.
+# The presence view flags (docs/contract.md#view-flags), accepted by every presence read.
 FLAGS: Final = ("detailedTelephonyState", "sipData")
-# `access_token` is accepted on every /restapi/v1.0 call (Part A.11).
+# `access_token` is accepted on every /restapi/v1.0 call (docs/contract.md#auth-bearer).
 TOKEN_QUERY: Final = frozenset({"access_token"})
 PAGING: Final = frozenset({"page", "perPage"})
 
@@ -39,11 +39,11 @@ class Operation:
     group: str | None = None  # throttling group, lower case as X-Rate-Limit-Group says it
     permission: str | None = None  # the app permission the operation needs
     query: frozenset[str] | None = None  # accepted query parameters; None: not judged
-    booleans: tuple[str, ...] = ()  # query parameters that are true/false (Part A.8)
+    booleans: tuple[str, ...] = ()  # query parameters that are true/false (view flags)
     multi: frozenset[str] = frozenset()  # query parameters the spec lets repeat (explode: true)
     body: str | None = None  # the schema of the request body, for PUT and PATCH
     body_required: bool = False
-    batch: bool = False  # {extensionId} may list several IDs (Part A.3)
+    batch: bool = False  # {extensionId} may list several IDs (a batch read)
     # The query parameters the spec gives an enum: each names a derived enum schema (schemas/)
     # or holds the values the spec writes inline. The request rules and the services that
     # filter by them read the values from here, so the spec is copied in one place.
@@ -61,8 +61,8 @@ _AGENT_PRESENCE = "/account/<account>/extension/<extension>/call-queue-presence"
 _UNIFIED = "/account/<account>/extension/<extension>/unified-presence"
 _READ = frozenset(TOKEN_QUERY)
 
-# Issue 13: WebHook subscriptions (notifications-contract.md Part A.1, A.7, B.4): the spec's
-# throttling groups; the app permission SubscriptionWebhook (changelog 1.0.29). Create is served
+# WebHook subscriptions (docs/contract.md#subscriptions-webhook): the spec's throttling groups;
+# the app permission SubscriptionWebhook (changelog 1.0.29). Create is served
 # with and without a trailing slash (the SDKs differ), as two rows sharing one view.
 _SUBSCRIPTION = "/subscription/<subscription>"
 _WEBHOOK = "SubscriptionWebhook"
@@ -130,7 +130,7 @@ API: Final = (
         query=frozenset(FLAGS) | PAGING | TOKEN_QUERY,
         booleans=FLAGS,
     ),
-    # Call-queue presence, unified presence (presence-more.md sections 1 and 2).
+    # Call-queue presence, unified presence (docs/contract.md#queues, #unified-presence).
     Operation(
         "readCallQueuePresence",
         "GET",
@@ -187,7 +187,8 @@ API: Final = (
         body="update-unified-presence",
         body_required=True,
     ),
-    # The directory a presence app reads, and active calls (presence-more.md sections 3, 4).
+    # The directory a presence app reads, and active calls (docs/contract.md#directory,
+    # #active-calls).
     Operation(
         "readAccountInfo",
         "GET",
@@ -243,7 +244,8 @@ OAUTH: Final = (
     Operation("getToken", "POST", "/token", group="auth"),
     Operation("revokeToken", "POST", "/revoke", group="auth"),
     Operation("authorize", "GET", "/authorize"),
-    # Issue 13, Part A.10: a bearer call (the caller's session), counted in the Auth group.
+    # The WebSocket token (docs/contract.md#websocket-token): a bearer call (the caller's
+    # session), counted in the Auth group.
     Operation("authWsToken", "POST", "/wstoken", group="auth", permission="WebSocket"),
 )
 
@@ -254,20 +256,20 @@ CONTROLS: Final = (
     Operation("violations", "GET", "/violations"),
     Operation("readClock", "GET", "/clock"),
     Operation("moveClock", "POST", "/clock"),
-    # Issue 13: what was delivered (Part A.15), and the event log itself.
+    # What was delivered (docs/contract.md#delivered-events-journal), and the event log itself.
     Operation("deliveredEvents", "GET", "/events"),
     Operation("eventLog", "GET", "/event-log"),
-    Operation("gateway", "GET", "/gateway"),  # issue 13: where the WebSocket gateway is
+    Operation("gateway", "GET", "/gateway"),  # where the WebSocket gateway is
 )
 
-# Issue 16: the run-time latency and fault rules (web/chaos_api.py, its own blueprint).
+# The run-time latency and fault rules (mockserver/web/chaos_api.py, its own blueprint).
 CHAOS_CONTROLS: Final = (
     Operation("readChaos", "GET", "/chaos"),
     Operation("setChaos", "PUT", "/chaos"),
     Operation("clearChaos", "DELETE", "/chaos"),
 )
 
-# Issue 14: simulated calls and meetings (mockserver/web/calls_api.py), beside the controls.
+# Simulated calls and meetings (mockserver/web/calls_api.py), beside the controls.
 CALL_STEPS: Final = ("answer", "hold", "unhold", "park", "pickup", "transfer", "end")
 CALLS: Final = (
     Operation("listCalls", "GET", "/calls"),
@@ -281,7 +283,7 @@ CALLS: Final = (
     Operation("startActivity", "POST", "/activity"),
     Operation("stopActivity", "DELETE", "/activity"),
 )
-# Issue 15: the presence board, a page and the JSON it reads, acting for the page without
+# The presence board, a page and the JSON it reads, acting for the page without
 # OAuth and outside the platform's rate limits like every control (no group, no permission).
 BOARD: Final = (
     Operation("page", "GET", "/board"),
@@ -293,7 +295,7 @@ BOARD: Final = (
     Operation("readSwitch", "GET", "/board/switch"),
     Operation("moveSwitch", "POST", "/board/switch"),
 )
-# `/` leads to the board (issue 15); with the board off it is an unknown route again.
+# `/` leads to the board; with the board off it is an unknown route again.
 ROOT: Final = (Operation("home", "GET", "/"),)
 
 SURFACES: Final = {

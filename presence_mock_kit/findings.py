@@ -2,13 +2,14 @@
 
 A `Verdict` collects the findings of one case; `settle()` fails the case with all of them at
 once (masked, no traceback). Warnings, for what a real server may fairly do differently (extra
-fields, its own date-time style; issue point 5), never fail a case.
+fields, its own date-time style), never fail a case.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,8 @@ from .client import Exchange
 from .masking import Masker
 
 # The platform writes offsets without a colon, e.g. startTime "2018-10-23T12:19:01.499+0000"
-# (contract Part B.2, SPEC21's real example): RFC 3339 says "+00:00"; a warning, not a failure.
+# (the 2021 spec's recorded example; docs/contract.md#presence-record): RFC 3339 says "+00:00";
+# a warning, not a failure.
 PLATFORM_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{4}")
 
 
@@ -76,6 +78,19 @@ class Verdict:
         if not ok:
             self.fail(exchange, path, rule, _short(found), _short(expected))
         return ok
+
+    def expect_field(
+        self,
+        exchange: Exchange,
+        path: str,
+        rule: str,
+        holder: Mapping[str, Any],
+        key: str,
+        expected: Any,
+    ) -> bool:
+        """`holder[key] == expected`, else a broken rule showing what is there (`<absent>`)."""
+        found = holder.get(key, "<absent>")
+        return self.expect(holder.get(key) == expected, exchange, path, rule, found, expected)
 
     def warn(self, exchange: Exchange, text: str) -> None:
         # The same field on every record is one warning; indices are folded into [*].

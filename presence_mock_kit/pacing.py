@@ -1,7 +1,8 @@
 """Stay inside the platform's rate limits: per-group sliding windows, and Retry-After on 429.
 
-Limits per user+app (contract Part B.4, DOCS rate-limits.md): Light 50, Medium 40, Heavy 10,
-Auth 5 requests per 60 s. Groups per operation come from the spec's `x-throttling-group`.
+Limits per user+app (docs/contract.md#rate-limits, from the developer guide's rate-limits page):
+Light 50, Medium 40, Heavy 10, Auth 5 requests per 60 s. Groups per operation come from the
+spec's `x-throttling-group`.
 """
 
 from __future__ import annotations

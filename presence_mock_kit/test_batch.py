@@ -1,12 +1,13 @@
-"""Batch reads: 207 multipart/mixed, the status part, order, 404 parts, the 30 limit (A.2, A.3)."""
+"""Batch reads: 207 multipart/mixed, the status part, order, 404 parts, the 30 limit
+(docs/contract.md#batch)."""
 
 from __future__ import annotations
 
 import pytest
 
+from .checks import BATCH, error_body, status
 from .client import API, Target
 from .findings import Verdict
-from .rules import BATCH, error_body, status
 
 pytestmark = pytest.mark.endpoint(BATCH)
 UNKNOWN = "424242424242"  # an extension ID no account has
@@ -23,7 +24,7 @@ def test_batch_is_207_multipart_with_unquoted_boundary(
         kind.startswith("multipart/mixed"),
         answer,
         "Content-Type header",
-        "multipart/mixed (Part A.3)",
+        "a batch answers multipart/mixed (docs/contract.md#batch)",
         kind,
         "multipart/mixed; boundary=...",
     )
@@ -32,7 +33,7 @@ def test_batch_is_207_multipart_with_unquoted_boundary(
         bool(boundary) and '"' not in boundary,
         answer,
         "Content-Type header",
-        "an unquoted boundary token (Part A.3)",
+        "the multipart boundary is an unquoted token (docs/contract.md#batch)",
         kind,
         "boundary=<token>",
     )
@@ -49,7 +50,7 @@ def test_status_part_and_order(target: Target, verdict: Verdict, some_ids: list[
         len(parts) == len(ids) + 1,
         answer,
         "multipart body",
-        "a status part, then one part per ID (Part A.3)",
+        "a batch holds a status part, then one part per ID (docs/contract.md#batch)",
         f"<{len(parts)} parts>",
         f"{len(ids) + 1} parts",
     )
@@ -61,7 +62,7 @@ def test_status_part_and_order(target: Target, verdict: Verdict, some_ids: list[
                 href.endswith(f"/extension/{wanted}/presence"),
                 answer,
                 f"part 1: $.response[{index}].href",
-                "status items in request order (Part A.3)",
+                "the status part lists its items in request order (docs/contract.md#batch)",
                 href,
                 f".../extension/{wanted}/presence",
             )
@@ -69,7 +70,7 @@ def test_status_part_and_order(target: Target, verdict: Verdict, some_ids: list[
             item.get("status") == 200,
             answer,
             f"part 1: $.response[{index}].status",
-            "200 for a known ID (Part A.3)",
+            "the status part gives 200 for a known ID (docs/contract.md#batch)",
             item.get("status"),
             200,
         )
@@ -80,7 +81,7 @@ def test_status_part_and_order(target: Target, verdict: Verdict, some_ids: list[
                 found == wanted,
                 answer,
                 f"part {number}: $.extension.id",
-                "one part per ID in request order (Part A.3)",
+                "one part per ID in request order (docs/contract.md#batch)",
                 found,
                 wanted,
             )
@@ -97,7 +98,7 @@ def test_unknown_id_gets_a_404_part(target: Target, verdict: Verdict, some_ids: 
         len(parts) == 3,
         answer,
         "multipart body",
-        "a part of its own for the unknown ID (Part A.3)",
+        "a part of its own for the unknown ID (docs/contract.md#batch)",
         f"<{len(parts)} parts>",
         "3 parts",
     ):
@@ -108,7 +109,7 @@ def test_unknown_id_gets_a_404_part(target: Target, verdict: Verdict, some_ids: 
         last.get("status") == 404,
         answer,
         "part 1: $.response[1].status",
-        "404 for an unknown ID (Part A.3)",
+        "the status part gives 404 for an unknown ID (docs/contract.md#batch)",
         last.get("status"),
         404,
     )
@@ -117,7 +118,7 @@ def test_unknown_id_gets_a_404_part(target: Target, verdict: Verdict, some_ids: 
         body.get("errorCode") == "CMN-102",
         answer,
         "part 3: $.errorCode",
-        "CMN-102 for an unknown ID (Part A.3)",
+        "the part of an unknown ID carries CMN-102 (docs/contract.md#batch)",
         body.get("errorCode"),
         "CMN-102",
     )
@@ -138,7 +139,7 @@ def test_thirty_one_ids_are_refused(
             message == LIMIT_MESSAGE,
             answer,
             "$.message",
-            "Part A.2 wording",
+            "over 30 IDs: the platform's own message (docs/contract.md#batch)",
             message,
             LIMIT_MESSAGE,
         )

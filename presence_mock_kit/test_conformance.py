@@ -1,12 +1,13 @@
-"""Schema conformance of every endpoint under each flag combination (Part A.8, schemas/)."""
+"""Schema conformance of every endpoint under each combination of the view flags
+(docs/contract.md#view-flags), against the schemas in schemas/."""
 
 from __future__ import annotations
 
 import pytest
 
+from .checks import ACCOUNT, BATCH, FLAG_COMBOS, SINGLE, flag_id, json_body, record_view, status
 from .client import API, Target
 from .findings import Verdict
-from .rules import ACCOUNT, BATCH, FLAG_COMBOS, SINGLE, flag_id, json_body, record_view, status
 
 COMBOS = pytest.mark.parametrize("flags", FLAG_COMBOS, ids=flag_id)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from .checks import ACCOUNT, SINGLE, error_body
 from .client import API, Target
 from .findings import Verdict
-from .rules import ACCOUNT, SINGLE, error_body
 
 UNKNOWN = "424242424242"
 BAD_INPUT = [
@@ -36,7 +36,8 @@ def test_bad_input_is_cmn_101_naming_the_parameter(
     query: dict[str, str],
     parameter: str,
 ) -> None:
-    # Part A.4 (page/perPage) and A.8 (flags): 400 CMN-101 with parameterName.
+    # A bad page/perPage or view flag: 400 CMN-101 naming the parameter
+    # (docs/contract.md#paging, docs/contract.md#view-flags).
     error_body(verdict, target.get(path, query), 400, "CMN-101", parameter)
     verdict.settle()
 
@@ -44,23 +45,24 @@ def test_bad_input_is_cmn_101_naming_the_parameter(
 @pytest.mark.endpoint(SINGLE)
 def test_unknown_extension_is_404_cmn_102(target: Target, verdict: Verdict) -> None:
     answer = target.get(f"{API}/extension/{UNKNOWN}/presence")
-    error_body(verdict, answer, 404, "CMN-102", "extensionId")  # Part A.10
+    error_body(verdict, answer, 404, "CMN-102", "extensionId")  # docs/contract.md#unknown-ids
     verdict.settle()
 
 
 @pytest.mark.endpoint(ACCOUNT)
 def test_unknown_account_is_404_cmn_102(target: Target, verdict: Verdict) -> None:
     answer = target.get(f"/restapi/v1.0/account/{UNKNOWN}/presence")
-    error_body(verdict, answer, 404, "CMN-102", "accountId")  # Part A.10
+    error_body(verdict, answer, 404, "CMN-102", "accountId")  # docs/contract.md#unknown-ids
     verdict.settle()
 
 
 @pytest.mark.endpoint(SINGLE)
 def test_no_token_is_401(target: Target, verdict: Verdict) -> None:
     answer = target.get(f"{API}/extension/~/presence", with_token=False)
-    error_body(verdict, answer, 401, "AGW-402")  # Part A.11
+    error_body(verdict, answer, 401, "AGW-402")  # docs/contract.md#auth-bearer
     challenge = answer.headers.get("WWW-Authenticate")
     verdict.expect(challenge == 'Bearer realm="RingCentral REST API"', answer,
-                   "WWW-Authenticate header", "the Bearer challenge (Part A.11)",
+                   "WWW-Authenticate header", "a 401 carries the Bearer challenge "
+                   "(docs/contract.md#auth-bearer)",
                    challenge or "<absent>", 'Bearer realm="RingCentral REST API"')  # fmt: skip
     verdict.settle()

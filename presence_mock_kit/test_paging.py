@@ -1,12 +1,12 @@
-"""Paging invariants of account presence across all pages (Part A.4)."""
+"""Paging invariants of account presence across all pages (docs/contract.md#paging)."""
 
 from __future__ import annotations
 
 import pytest
 
+from .checks import ACCOUNT, json_body, navigation, paging, status
 from .client import API, Exchange, Target
 from .findings import Verdict
-from .rules import ACCOUNT, json_body, navigation, paging, status
 
 pytestmark = pytest.mark.endpoint(ACCOUNT)
 
@@ -57,7 +57,7 @@ def test_each_extension_exactly_once(walk: tuple[int, list[Exchange]], verdict: 
                 verdict.fail(
                     answer,
                     f"$.records[{index}].extension.id",
-                    "each extension exactly once across all pages (Part A.4)",
+                    "each extension exactly once across all pages (docs/contract.md#paging)",
                     repr(ext),
                     f"not listed before (already on page {seen[ext]})",
                 )
@@ -66,7 +66,7 @@ def test_each_extension_exactly_once(walk: tuple[int, list[Exchange]], verdict: 
         total is None or len(seen) == total,
         pages[-1],
         "all pages",
-        "the pages together list totalElements extensions (Part A.4)",
+        "the pages together list totalElements extensions (docs/contract.md#paging)",
         f"<{len(seen)} distinct extensions>",
         f"{total}",
     )
@@ -86,14 +86,15 @@ def test_page_past_the_end_is_empty(
 
 
 def test_per_page_zero_is_an_empty_result(target: Target, verdict: Verdict) -> None:
-    """Part A.4: perPage=0 is valid: no records, and paging without page/pageStart/pageEnd."""
+    """perPage=0 is valid: no records, and paging without page/pageStart/pageEnd
+    (docs/contract.md#paging)."""
     answer = target.get(f"{API}/presence", {"perPage": "0"})
     if status(verdict, answer, 200) and isinstance(body := json_body(verdict, answer), dict):
         verdict.expect(
             body.get("records") == [],
             answer,
             "$.records",
-            "no records for perPage=0 (Part A.4)",
+            "no records for perPage=0 (docs/contract.md#paging)",
             f"<{len(body.get('records') or [])} records>",
             "[]",
         )
@@ -103,7 +104,7 @@ def test_per_page_zero_is_an_empty_result(target: Target, verdict: Verdict) -> N
                 name not in info,
                 answer,
                 f"$.paging.{name}",
-                "absent for perPage=0 (Part A.4)",
+                "page, pageStart and pageEnd are absent for perPage=0 (docs/contract.md#paging)",
                 info.get(name),
                 "<absent>",
             )

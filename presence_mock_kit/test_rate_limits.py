@@ -1,12 +1,13 @@
-"""Rate-limit headers, checked for consistency when the target sends them (Part A.13)."""
+"""Rate-limit headers, checked for consistency when the target sends them
+(docs/contract.md#rate-limits)."""
 
 from __future__ import annotations
 
 import pytest
 
+from .checks import ACCOUNT, SINGLE, rate_headers
 from .client import API, Target
 from .findings import Verdict
-from .rules import ACCOUNT, SINGLE, rate_headers
 
 
 @pytest.mark.endpoint(SINGLE)

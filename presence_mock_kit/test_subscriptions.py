@@ -1,4 +1,5 @@
-"""Subscriptions and their events (issue 13 item 7), through a WebHook receiver the kit starts.
+"""Subscriptions and their events, through a WebHook receiver the kit starts
+(docs/contract.md#subscriptions-webhook).
 
 Read-only runs check the list; with --presence-allow-writes the kit creates a WebHook
 subscription to its receiver (the `Validation-Token` handshake), reads, renews and deletes it,
@@ -16,11 +17,11 @@ from typing import Any
 import pytest
 from requests.structures import CaseInsensitiveDict
 
+from .checks import conforms, error_body, json_body, status
 from .client import Exchange, Target
 from .conftest import _MOCK_KEY, is_loopback
 from .findings import Verdict
 from .receiver import Received, WebhookReceiver
-from .rules import error_body, json_body, status
 
 SUBS = "/restapi/v1.0/subscription"
 OWN = "/restapi/v1.0/account/~/extension/~/presence"
@@ -85,9 +86,7 @@ def subscription(
 
 
 def test_the_list_conforms(target: Target, verdict: Verdict) -> None:
-    answer = target.get(SUBS)
-    if status(verdict, answer, 200):
-        verdict.schema(answer, "subscription-list-resource", json_body(verdict, answer))
+    conforms(verdict, target.get(SUBS), "subscription-list-resource")
     verdict.settle()
 
 
@@ -104,7 +103,8 @@ def test_create_shakes_hands_and_answers_subscription_info(
         len(receiver.handshakes) > 0 and bool(receiver.handshakes[-1].header("Validation-Token")),
         answer,
         "the receiver",
-        "create POSTs a Validation-Token handshake to the address first (Part A.7)",
+        "create POSTs a Validation-Token handshake to the address first "
+        "(docs/contract.md#webhook-handshake)",
         f"{len(receiver.handshakes)} handshake(s)",
         "a POST with a Validation-Token header",
     )
@@ -125,7 +125,7 @@ def test_create_shakes_hands_and_answers_subscription_info(
         and str(filters[0]).endswith("/presence?detailedTelephonyState=true"),
         answer,
         "$.eventFilters",
-        "the filter with `~` resolved to IDs, its query kept (Part A.2)",
+        "the filter with `~` resolved to IDs, its query kept (docs/contract.md#event-filters)",
         filters,
         "['/restapi/v1.0/account/<id>/extension/<id>/presence?detailedTelephonyState=true']",
     )
@@ -133,7 +133,7 @@ def test_create_shakes_hands_and_answers_subscription_info(
         TOKEN not in answer.content.decode("utf-8", "replace"),
         answer,
         "$.deliveryMode",
-        "the reply never echoes verificationToken (Part A.7)",
+        "the reply never echoes verificationToken (docs/contract.md#subscriptions-webhook)",
         "the token",
         "no token",
     )
@@ -216,7 +216,7 @@ def test_a_put_produces_the_matching_event(
             sequences[1] > sequences[0],
             created,
             "body.sequence",
-            "sequence grows with each event of an extension (Part A.5)",
+            "sequence grows with each event of an extension (docs/contract.md#event-bodies)",
             sequences,
             "growing numbers",
         )
@@ -262,7 +262,7 @@ def _judge(verdict: Verdict, delivery: Received, subscription: dict[str, Any], e
         content_type.lower().startswith("application/json"),
         exchange,
         "Content-Type header",
-        "a JSON POST (Part A.8)",
+        "a delivery is a JSON POST (docs/contract.md#webhook-delivery)",
         content_type,
         "application/json; charset=UTF-8",
     )
@@ -270,14 +270,20 @@ def _judge(verdict: Verdict, delivery: Received, subscription: dict[str, Any], e
         TOKEN in (delivery.header("Verification-Token"), delivery.header("Validation-Token")),
         exchange,
         "Verification-Token / Validation-Token header",
-        "the subscription's verificationToken comes back with every delivery (Part A.8)",
+        "the subscription's verificationToken comes back with every delivery "
+        "(docs/contract.md#webhook-delivery)",
         [delivery.header("Verification-Token"), delivery.header("Validation-Token")],
         TOKEN,
     )
     filters = subscription.get("eventFilters") or [None]
     body = envelope.get("body") or {}
     for path, found, want, rule in (
-        ("$.event", envelope.get("event"), filters[0], "event is the subscribed filter (Part A.4)"),
+        (
+            "$.event",
+            envelope.get("event"),
+            filters[0],
+            "event is the subscribed filter (docs/contract.md#notification-envelope)",
+        ),
         (
             "$.subscriptionId",
             envelope.get("subscriptionId"),
@@ -294,7 +300,7 @@ def _judge(verdict: Verdict, delivery: Received, subscription: dict[str, Any], e
             "$.ownerId",
             envelope.get("ownerId"),
             body.get("ownerId"),
-            "ownerId at the top and in the body (Part A.4)",
+            "ownerId at the top and in the body (docs/contract.md#notification-envelope)",
         ),
     ):
         verdict.expect(found == want, exchange, path, rule, found, want)

@@ -1,4 +1,4 @@
-"""The rest of a presence app's surface (issue 12): the directory, call-queue and unified
+"""The rest of a presence app's surface: the directory, call-queue and unified
 presence, active calls and the batch as JSON; read-only, fair to the real platform."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 
 from mockserver.schemas import schema_dir
 
+from .checks import conforms, json_body, navigation, paging, status
 from .client import API, Exchange, Target
 from .findings import Verdict
-from .rules import json_body, navigation, paging, status
 
 DIRECTORY = "GET /account/~/extension"
 ACCOUNT_INFO = "GET /account/~"
@@ -24,7 +24,7 @@ ACTIVE_CALLS = "GET /account/~/extension/{id}/active-calls"
 BATCH_JSON = "GET /account/~/extension/{ids}/presence (batch as JSON)"
 MULTIPART_JSON = "application/vnd.ringcentral.multipart+json"
 UNKNOWN = "424242424242"
-# Part A.5, presence-more.md section 3: extension types whose presence is always Offline.
+# Extension types whose presence is always Offline (docs/contract.md#non-user-extensions).
 NON_USER_TYPES = {
     "Department",
     "Announcement",
@@ -63,9 +63,7 @@ def directory(target: Target) -> list[dict[str, Any]]:
 
 @pytest.mark.endpoint(ACCOUNT_INFO)
 def test_account_info_conforms(target: Target, verdict: Verdict) -> None:
-    answer = target.get(API)
-    if status(verdict, answer, 200):
-        verdict.schema(answer, "get-account-info-response", json_body(verdict, answer))
+    conforms(verdict, target.get(API), "get-account-info-response")
     verdict.settle()
 
 
@@ -113,7 +111,8 @@ def test_extension_info_conforms_for_each_type(
 def test_non_users_read_offline_through_the_directory(
     target: Target, verdict: Verdict, directory: list[dict[str, Any]]
 ) -> None:
-    """Part A.5, found through the directory: a non-user's record is uri, extension, Offline."""
+    """Found through the directory: a non-user's record is uri, extension, Offline
+    (docs/contract.md#non-user-extensions)."""
     ids = [str(r["id"]) for r in directory if r.get("type") in NON_USER_TYPES][:30]
     for ext in ids:
         answer = target.get(f"{API}/extension/{ext}/presence")
@@ -126,7 +125,8 @@ def test_non_users_read_offline_through_the_directory(
             set(said) <= {"uri", "extension", "presenceStatus"},
             answer,
             "$",
-            "a non-user record holds only uri, extension and presenceStatus (Part A.5)",
+            "a non-user record holds only uri, extension and presenceStatus "
+            "(docs/contract.md#non-user-extensions)",
             said,
             "['extension', 'presenceStatus', 'uri']",
         )
@@ -134,7 +134,7 @@ def test_non_users_read_offline_through_the_directory(
             body.get("presenceStatus") == "Offline",
             answer,
             "$.presenceStatus",
-            "a non-user extension is Offline (Part A.5)",
+            "a non-user extension is Offline (docs/contract.md#non-user-extensions)",
             body.get("presenceStatus"),
             "Offline",
         )
@@ -188,7 +188,7 @@ def _agent_agrees(
         mine[0].get("acceptCalls") == record.get("acceptCurrentQueueCalls"),
         agent,
         f"$.records[callQueue.id={queue}].acceptCalls",
-        "acceptCalls = the queue view's acceptCurrentQueueCalls (presence-more.md section 1)",
+        "acceptCalls = the queue view's acceptCurrentQueueCalls (docs/contract.md#queues)",
         mine[0].get("acceptCalls"),
         record.get("acceptCurrentQueueCalls"),
     )
@@ -199,7 +199,7 @@ def _agent_agrees(
             record["acceptQueueCalls"] == (dnd not in QUEUE_DND),
             queue_answer,
             f"$.records[member.id={member}].acceptQueueCalls",
-            "acceptQueueCalls mirrors the member's dndStatus (presence-more.md section 1)",
+            "acceptQueueCalls mirrors the member's dndStatus (docs/contract.md#queues)",
             record["acceptQueueCalls"],
             f"{dnd not in QUEUE_DND} (dndStatus {dnd})",
         )
@@ -207,9 +207,7 @@ def _agent_agrees(
 
 @pytest.mark.endpoint(UNIFIED)
 def test_unified_presence_conforms(target: Target, verdict: Verdict) -> None:
-    answer = target.get(f"{API}/extension/~/unified-presence")
-    if status(verdict, answer, 200):
-        verdict.schema(answer, "unified-presence", json_body(verdict, answer))
+    conforms(verdict, target.get(f"{API}/extension/~/unified-presence"), "unified-presence")
     verdict.settle()
 
 
@@ -236,7 +234,8 @@ def test_active_calls_conform(
 
 @pytest.mark.endpoint(BATCH_JSON)
 def test_batch_as_json(target: Target, verdict: Verdict, some_ids: list[str]) -> None:
-    """Part A.16: 207, the multipart+json type, one item per ID in request order."""
+    """207, the multipart+json type, one item per ID in request order
+    (docs/contract.md#batch-json)."""
     ids = [*reversed(some_ids), UNKNOWN]
     answer = target.get(
         f"{API}/extension/{','.join(ids)}/presence", headers={"Accept": MULTIPART_JSON}
@@ -248,7 +247,7 @@ def test_batch_as_json(target: Target, verdict: Verdict, some_ids: list[str]) ->
         kind.startswith(MULTIPART_JSON),
         answer,
         "Content-Type header",
-        "the batch as JSON when asked by Accept (Part A.16)",
+        "the batch as JSON when asked by Accept (docs/contract.md#batch-json)",
         kind,
         MULTIPART_JSON,
     )
@@ -260,7 +259,7 @@ def test_batch_as_json(target: Target, verdict: Verdict, some_ids: list[str]) ->
         isinstance(items, list) and len(items) == len(ids),
         answer,
         "$",
-        "a JSON array, one item per ID (Part A.16)",
+        "a JSON array, one item per ID (docs/contract.md#batch-json)",
         repr(answer.content[:60]),
         f"{len(ids)} items",
     ) or not isinstance(items, list):
@@ -272,7 +271,8 @@ def test_batch_as_json(target: Target, verdict: Verdict, some_ids: list[str]) ->
             item.get("status") == expected,
             answer,
             f"$[{index}].status",
-            "200 per known ID, 404 for an unknown one, in request order (Part A.16)",
+            "200 per known ID, 404 for an unknown one, in request order "
+            "(docs/contract.md#batch-json)",
             item.get("status"),
             expected,
         )
@@ -281,7 +281,7 @@ def test_batch_as_json(target: Target, verdict: Verdict, some_ids: list[str]) ->
                 str(item.get("resourceId")) == wanted,
                 answer,
                 f"$[{index}].resourceId",
-                "items in request order (Part A.16)",
+                "items in request order (docs/contract.md#batch-json)",
                 item.get("resourceId"),
                 wanted,
             )

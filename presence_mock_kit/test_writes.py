@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
+from .checks import PUT, error_body, expected_presence, json_body, status
 from .client import API, Exchange, Target
 from .findings import Verdict
-from .rules import PUT, error_body, expected_presence, json_body, status
 
 pytestmark = pytest.mark.endpoint(PUT)
-NOTE = "presence-mock contract check"  # within the 75-character limit (Part A.9)
+# Within the 75-character limit of a note (docs/contract.md#presence-put).
+NOTE = "presence-mock contract check"
 
 
 @pytest.fixture
@@ -78,21 +79,22 @@ def test_put_shows_in_every_read(
         ):
             continue
         for field, want in (("userStatus", new_status), ("message", NOTE)):
-            verdict.expect(
-                record.get(field) == want,
+            verdict.expect_field(
                 exchange,
                 f"{where}: $.{field}",
-                "a PUT shows in single, batch and account reads (Part A.9)",
-                record.get(field, "<absent>"),
+                "a PUT shows in single, batch and account reads (docs/contract.md#presence-put)",
+                record,
+                field,
                 want,
             )
         presence = expected_presence(record)
-        verdict.expect(
-            record.get("presenceStatus") == presence,
+        verdict.expect_field(
             exchange,
             f"{where}: $.presenceStatus",
-            "presenceStatus aggregation (Part A.6)",
-            record.get("presenceStatus", "<absent>"),
+            "presenceStatus follows userStatus, telephony and meetings "
+            "(docs/contract.md#presence-status-derivation)",
+            record,
+            "presenceStatus",
             presence,
         )
     verdict.settle()
@@ -102,5 +104,5 @@ def test_bad_put_is_cmn_101_naming_the_field(
     target: Target, verdict: Verdict, own: dict[str, Any]
 ) -> None:
     answer = target.put(f"{API}/extension/~/presence", {"userStatus": "Away"})
-    error_body(verdict, answer, 400, "CMN-101", "userStatus")  # Part A.9
+    error_body(verdict, answer, 400, "CMN-101", "userStatus")  # docs/contract.md#presence-put
     verdict.settle()

@@ -10,7 +10,7 @@ Rules: one file per spec component a body reaches (`$id` https://presence-mock.l
 <kebab-name>.json, title = component name); `$ref`s between components become relative file
 refs; `allOf` of object schemas is merged into one object schema (so `unevaluatedProperties`
 strictness sees every property); `example` becomes `examples`; descriptions are cut to their
-first sentence. Fields that the contract (presence-contract.md) adds beyond the spec are listed
+first sentence. Fields that the contract (docs/contract.md) adds beyond the spec are listed
 in this file, each with a `$comment` naming its source.
 """
 
@@ -77,22 +77,26 @@ class Target:
     literal: Schema | None = None
 
 
-PART_A1 = "Contract Part A.1, not the spec: the emulator also sends this at the top level."
-PART_B6 = "Contract Part B.6, not the spec: real token-endpoint errors carry it."
-PART_N_A4 = (
-    "notifications-contract.md Part A.4, not the spec: the docs' samples put ownerId at the top "
-    "level of the envelope."
+ERROR_SHAPE = (
+    "docs/contract.md#error-shape, not the spec: the emulator also sends this at the top level."
 )
-NOTIFICATIONS_B6 = "notifications-contract.md Part B.6: the docs' samples of this event carry it."
+OAUTH_DESCRIPTION = (
+    "docs/contract.md#auth-oauth, not the spec: real token-endpoint errors carry it."
+)
+TOP_OWNER_ID = (
+    "docs/contract.md#notification-envelope, not the spec: the docs' samples put ownerId at the "
+    "top level of the envelope."
+)
+EVENT_SAMPLES = "docs/contract.md#event-bodies: the docs' samples of this event carry it."
 
 
 def event_target(name: str) -> Target:
-    """An event envelope (issue 13): the spec's, with the top-level ownerId of Part A.4."""
+    """An event envelope: the spec's, with the top-level ownerId (decision EVT-18)."""
     return Target(
         kebab(name),
         name,
         COMPONENT_PREFIX + name,
-        extra_properties={"ownerId": {"type": "string", "$comment": PART_N_A4}},
+        extra_properties={"ownerId": {"type": "string", "$comment": TOP_OWNER_ID}},
     )
 
 
@@ -111,8 +115,8 @@ ROOT_TARGETS: tuple[Target, ...] = (
     component_target("AccountPresenceInfo"),
     component_target("PresenceInfoRequest"),
     component_target("TokenInfo"),
-    component_target("WsTokenResponse"),  # issue 13: POST /restapi/oauth/wstoken
-    # Issue 12: the rest of the Presence tag, the directory and active calls.
+    component_target("WsTokenResponse"),  # POST /restapi/oauth/wstoken
+    # The rest of the Presence tag, the directory and active calls.
     component_target("CallQueuePresence"),
     component_target("CallQueueUpdatePresence"),
     component_target("ExtensionCallQueuePresenceList"),
@@ -124,7 +128,7 @@ ROOT_TARGETS: tuple[Target, ...] = (
     component_target("GetExtensionListResponse"),
     component_target("GetExtensionInfoResponse"),
     component_target("CallLogResponse"),
-    # Issue 13: subscriptions and presence events.
+    # Subscriptions and presence events.
     component_target("SubscriptionInfo"),
     component_target("SubscriptionListResource"),
     component_target("CreateSubscriptionRequest"),
@@ -141,7 +145,7 @@ ROOT_TARGETS: tuple[Target, ...] = (
             "meetingStatus": {
                 "type": "string",
                 "enum": ["Connected", "Disconnected"],
-                "$comment": NOTIFICATIONS_B6,
+                "$comment": EVENT_SAMPLES,
             }
         },
     ),
@@ -151,12 +155,13 @@ ROOT_TARGETS: tuple[Target, ...] = (
         COMPONENT_PREFIX + "ParameterizedErrorResponseModel",
         comment=(
             "Every API error body of the emulator. errors[] is the spec's; the top-level "
-            "errorCode, message and parameterName come from contract Part A.1, not the spec."
+            "errorCode, message and parameterName come from docs/contract.md#error-shape, not the "
+            "spec."
         ),
         extra_properties={
-            "errorCode": {"type": "string", "$comment": PART_A1},
-            "message": {"type": "string", "$comment": PART_A1},
-            "parameterName": {"type": "string", "$comment": PART_A1},
+            "errorCode": {"type": "string", "$comment": ERROR_SHAPE},
+            "message": {"type": "string", "$comment": ERROR_SHAPE},
+            "parameterName": {"type": "string", "$comment": ERROR_SHAPE},
         },
     ),
     Target(
@@ -165,11 +170,11 @@ ROOT_TARGETS: tuple[Target, ...] = (
         "#/components/responses/OauthInvalidRequest/content/application~1json/schema",
         comment=(
             "Token endpoint errors (spec responses/OauthInvalidRequest). error_description is "
-            "from contract Part B.6; the errors[].parameters[] it shows are admitted by "
+            "from docs/contract.md#auth-oauth; the errors[].parameters[] it shows are admitted by "
             "ApiError's additionalProperties: true."
         ),
         extra_properties={
-            "error_description": {"type": "string", "$comment": PART_B6},
+            "error_description": {"type": "string", "$comment": OAUTH_DESCRIPTION},
         },
     ),
     Target(
@@ -178,7 +183,7 @@ ROOT_TARGETS: tuple[Target, ...] = (
         None,
         comment=(
             "Not in the spec: the first part of a 207 multipart/mixed batch answer, "
-            "as contract Part A.3 and the batch-requests guide describe it."
+            "as docs/contract.md#batch and the batch-requests guide describe it."
         ),
         description="Status of each item of a batch GET, in request order",
         literal={

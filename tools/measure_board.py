@@ -1,4 +1,4 @@
-"""Measure the presence board with a large account (issue 15, item 6; docs/board.md).
+"""Measure the presence board with a large account (docs/board.md).
 
     python tools/measure_board.py [--extensions 100000] [--seconds 10] [--rate 100]
 

@@ -27,6 +27,8 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
+from mockserver.chaos.specs import Fault
+
 log = logging.getLogger("presence_mock")
 INPROCESS = "presence_mock.inprocess"
 FLUSH = 0.05  # seconds granian needs to write the first part of a cut body before the break
@@ -42,17 +44,17 @@ _TCP_INFO_SIZE = 160  # offsets of tcpi_last_data_sent / tcpi_last_data_recv (ms
 class NetworkFault(Exception):
     """Raised by a faulty body where the connection breaks; `sent` is what went out before."""
 
-    def __init__(self, kind: str, sent: bytes = b"", missing: int = 0) -> None:
+    def __init__(self, kind: Fault, sent: bytes = b"", missing: int = 0) -> None:
         super().__init__(f"presence-mock fault: {kind}")
         self.kind = kind
         self.sent = sent
         self.missing = missing  # bytes of the declared length never sent
 
 
-def broken_body(kind: str, environ: Mapping[str, Any], body: bytes = b"") -> Iterator[bytes]:
+def broken_body(kind: Fault, environ: Mapping[str, Any], body: bytes = b"") -> Iterator[bytes]:
     """The body of a faulty answer: for `truncate`, the first half of `body` and then the
     break; for the others (whose connection `hang_up` has already ended) the break at once."""
-    if kind == "truncate":
+    if kind == Fault.TRUNCATE:
         cut = body[: len(body) // 2]
         if cut:
             yield cut
@@ -62,18 +64,18 @@ def broken_body(kind: str, environ: Mapping[str, Any], body: bytes = b"") -> Ite
     raise NetworkFault(kind)
 
 
-def hang_up(kind: str, environ: Mapping[str, Any]) -> bool:
+def hang_up(kind: Fault, environ: Mapping[str, Any]) -> bool:
     """End the request's connection before any byte of an answer: `reset` with a TCP RST,
     `empty` (and a stall, once over) with a FIN. False where the socket could not be told
     apart (the answer's body then breaks after the headers, which granian has sent)."""
     if environ.get(INPROCESS):
         return True
     # A stalled client has usually given up by now: its socket is gone, and nothing is amiss.
-    fd = connection_of(environ, warn=kind != "stall")
+    fd = connection_of(environ, warn=kind != Fault.STALL)
     if fd is None:
         return False
     with socket.socket(fileno=os.dup(fd)) as twin:
-        if kind != "reset":
+        if kind != Fault.RESET:
             twin.shutdown(socket.SHUT_RDWR)
             return True
         twin.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_NOW)

@@ -19,17 +19,52 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from mockserver.errors import InvalidParameter
 from mockserver.inputs import quoted, whole_number
 from mockserver.operations import API, OAUTH
 
-FAULTS = ("503", "500", "429", "reset", "empty", "truncate", "stall")
-NETWORK_FAULTS = frozenset({"reset", "empty", "truncate", "stall"})
-# The transports' own operation names, for rules a WebHook deliverer or the WebSocket gateway
-# reads through `Chaos.plan` (issue 16; those transports apply them, see docs/chaos.md).
-TRANSPORTS = frozenset({"webhookDelivery", "webSocketSession"})
+
+class Fault(StrEnum):
+    """A fault a rule injects; its value is the word rules, `Prefer` and journals use."""
+
+    UNAVAILABLE = "503"  # CMN-201 with Retry-After
+    SERVER_ERROR = "500"
+    RATE_LIMITED = "429"  # CMN-301 with the rate-limit headers
+    RESET = "reset"  # a TCP RST before any answer
+    EMPTY = "empty"  # a FIN before any answer
+    TRUNCATE = "truncate"  # the headers and half the body, then the break
+    STALL = "stall"  # nothing for a while, then a FIN
+
+    @property
+    def status(self) -> int | None:
+        """The HTTP status of a platform-error fault; None for a network fault."""
+        return int(self.value) if self.value.isdigit() else None
+
+    @property
+    def network(self) -> bool:
+        """Broken on the wire rather than answered with an error status."""
+        return self.status is None
+
+    @property
+    def answered(self) -> bool:
+        """Does a status line reach the client (an error, or a truncated answer)?"""
+        return self not in (Fault.RESET, Fault.EMPTY, Fault.STALL)
+
+
+class Transport(StrEnum):
+    """The transports' own operation names, for rules a WebHook deliverer or the WebSocket
+    gateway reads through `Chaos.plan` (those transports apply them, see docs/chaos.md)."""
+
+    WEBHOOK_DELIVERY = "webhookDelivery"  # one POST to a WebHook address
+    WEBSOCKET_SESSION = "webSocketSession"  # one notification on a WebSocket
+
+
+FAULTS = tuple(fault.value for fault in Fault)
+NETWORK_FAULTS = frozenset(fault for fault in Fault if fault.network)
+TRANSPORTS = frozenset(Transport)
 OPERATIONS = frozenset(op.endpoint for op in (*API, *OAUTH)) | TRANSPORTS
 MAX_DELAY = 300.0  # seconds: a delay or a stall longer than five minutes is a typo
 DEFAULT_STALL = 30.0  # seconds: past any client's usual timeout (docs/decisions.md)
@@ -66,7 +101,7 @@ class Delay:
 class Rule:
     operation: str | None = None
     delay: Delay | None = None
-    fault: str | None = None
+    fault: Fault | None = None
     rate: float = 1.0
     next: int | None = None
     start: float | None = None  # emulator time
@@ -156,7 +191,7 @@ def parse_rule(text: str, kind: str) -> Rule:
     for option in options:
         name, _, value = option.partition("=")
         values.update(_option(name.strip(), value.strip()))
-    return checked(Rule(**values))
+    return checked(values)
 
 
 def _option(name: str, value: str) -> dict[str, Any]:
@@ -173,14 +208,24 @@ def _option(name: str, value: str) -> dict[str, Any]:
     raise SpecError(name, "expected one of rate, next, from, until, retry, for")
 
 
-def checked(rule: Rule) -> Rule:
-    if rule.operation is not None and rule.operation not in OPERATIONS:
-        raise SpecError("operation", f"{rule.operation!r} is not an operation of the route table")
-    if rule.fault is not None and rule.fault not in FAULTS:
-        raise SpecError("fault", f"{rule.fault!r}: expected one of {', '.join(FAULTS)}")
-    if rule.delay is None and rule.fault is None:
+def checked(values: dict[str, Any]) -> Rule:
+    """The rule `values` make (the fault still as text), or the first problem with them."""
+    operation = values.get("operation")
+    if operation is not None and operation not in OPERATIONS:
+        raise SpecError("operation", f"{operation!r} is not an operation of the route table")
+    fault = values.get("fault")
+    if fault is not None:
+        values = {**values, "fault": fault_of(fault, "fault")}
+    if values.get("delay") is None and fault is None:
         raise SpecError("latency", "a rule needs a latency or a fault")
-    return rule
+    return Rule(**values)
+
+
+def fault_of(text: str, name: str, what: str = "") -> Fault:
+    """The fault `text` names; SpecError on `name` otherwise."""
+    if text not in FAULTS:
+        raise SpecError(name, f"{what}{text!r}: expected one of {', '.join(FAULTS)}")
+    return Fault(text)
 
 
 def parse_list(text: str | None, kind: str) -> list[Rule]:
@@ -206,7 +251,7 @@ def rule_from_json(raw: Any, index: int) -> Rule:
     for name in ("rate", "next", "from", "until", "retry", "for"):
         if raw.get(name) is not None:
             values.update(_option(name, str(raw[name])))
-    return checked(Rule(**values, text=str(raw)))
+    return checked({**values, "text": str(raw)})
 
 
 def prefer(header: str) -> tuple[Delay | None, Rule | None]:
@@ -221,12 +266,11 @@ def prefer(header: str) -> tuple[Delay | None, Rule | None]:
         if name == "latency":
             found_delay = delay(value, "Prefer")
         elif name == "fault":
-            if value not in FAULTS:
-                raise SpecError("Prefer", f"fault {value!r}: expected one of {', '.join(FAULTS)}")
+            fault = fault_of(value, "Prefer", "fault ")
             options: dict[str, Any] = {}
             for parameter in parameters:
                 key, _, given = parameter.partition("=")
                 if key.strip() in ("retry", "for"):
                     options.update(_option(key.strip(), given.strip().strip('"')))
-            found_fault = Rule(fault=value, **options)
+            found_fault = Rule(fault=fault, **options)
     return found_delay, found_fault

@@ -1,6 +1,6 @@
 """`presence-mock call`, `scenario` and `activity`: drive simulated calls on a live server over
-its /_mock/ HTTP API (issue 14), and the companion process `serve --scenario` starts beside the
-server (`presence-mock activity` plays office-day over HTTP for a server without a player).
+its /_mock/ HTTP API. `serve --scenario` runs `scenario run` as a companion process
+beside the server (runtime/companions.py).
 
 Only the standard library's urllib is used, so the commands need nothing beyond presence-mock.
 """
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 import urllib.error
@@ -19,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from mockserver.config import ACTIVITIES, ENV_PREFIX, ConfigError, Settings
+from mockserver.config import ACTIVITIES, ENV_PREFIX, Settings
 from mockserver.telephony.scenario import (
     ON_CALL,
     Playback,
@@ -34,7 +32,6 @@ COMMANDS = ("call", "scenario", "activity")
 URL_VARIABLE = ENV_PREFIX + "URL"
 CALL_VARIABLES = [URL_VARIABLE]
 DEFAULT_URL = "http://127.0.0.1:8080"
-STARTUP_SECONDS = 60.0  # how long a companion waits for its server to answer
 
 
 class ServerGone(Exception):
@@ -314,46 +311,3 @@ def _activity(args: argparse.Namespace, environ: Mapping[str, str], settings: Se
         body["seed"] = args.seed
     print(json.dumps(driver.send("POST", "/activity", body)))
     return 0
-
-
-# -- companions of serve --------------------------------------------------------------------------
-def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
-    """The process `serve --scenario` starts beside the server: it waits for it to answer, then
-    plays over HTTP, and ends when the server does. (`--activity` has none: the gateway process
-    starts the day and its player plays it, telephony/player.py.)"""
-    if not settings.scenario:
-        return []
-    if settings.controls == "off":  # it plays through /_mock/, which would not be there
-        raise ConfigError("--scenario needs the /_mock/ controls (not --controls off)")
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
-    url = f"http://{host}:{settings.port}"
-    command = [
-        sys.executable,
-        "-c",
-        "import sys; from mockserver.cli import main; sys.exit(main())",
-    ]
-    env = dict(os.environ)
-    if settings.controls_token:
-        env[ENV_PREFIX + "CONTROLS_TOKEN"] = settings.controls_token
-        # The token itself, read already: a file named beside it would be refused as a second one.
-        env.pop(ENV_PREFIX + "CONTROLS_TOKEN_FILE", None)
-    started = []
-    wait = ["--wait-for-server", str(STARTUP_SECONDS)]
-    if settings.scenario:
-        try:
-            load(settings.scenario)  # a bad file stops serve now, with the reason
-        except ScenarioError as error:
-            raise ConfigError(f"--scenario: {error}") from None
-        run = [*command, "scenario", "run", settings.scenario, "--url", url, "--clock", "wait"]
-        started.append(subprocess.Popen([*run, "--keep-going", *wait], env=env))
-    return started
-
-
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()

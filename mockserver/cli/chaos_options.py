@@ -1,4 +1,4 @@
-"""Issue 16: `serve`'s latency and fault options (each with its PRESENCE_MOCK_ twin)."""
+"""`serve`'s latency and fault options (each with its PRESENCE_MOCK_ twin)."""
 
 from __future__ import annotations
 

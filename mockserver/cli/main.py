@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
 import json
-import logging
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
-from mockserver.cli import calls, issue16
+from mockserver.cli import calls, recording_commands
 from mockserver.cli import listen as listen_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
@@ -31,14 +25,14 @@ from mockserver.config import (
     RATE_LIMIT_MODES,
     ConfigError,
     Settings,
-    gateway_port_of,
     unknown_variables,
     variable_names,
     with_credentials_secret,
     with_secret_files,
 )
 from mockserver.directory.fixtures import FixtureError
-from mockserver.emulator import directory_for, login_of
+from mockserver.directory.source import directory_for
+from mockserver.emulator import login_of
 from mockserver.platform.credentials import keys_for, with_app_secrets
 from mockserver.platform.users import users
 
@@ -106,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=_count,
-        help="worker processes (default: 2 per core, at most 4); 1 serves in one process",
+        help="worker processes (default: one per core, at most 4); 1 serves in one process",
     )
     serve.add_argument(
         "--store",
@@ -178,18 +172,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
     _account_options(contract)
-    calls.add_commands(commands, _Parser)  # issue 14: call, scenario, activity
+    calls.add_commands(commands, _Parser)  # call, scenario, activity
     _call_options(serve)
-    listen_command.add_parser(commands)  # issue 13
-    issue16.add_record(commands)
-    issue16.add_replay(commands)
-    issue16.add_drift(commands)
-    issue16.add_coverage(commands)
+    listen_command.add_parser(commands)
+    recording_commands.add_record(commands)
+    recording_commands.add_replay(commands)
+    recording_commands.add_drift(commands)
+    recording_commands.add_coverage(commands)
     return parser
 
 
 def _call_options(serve: argparse.ArgumentParser) -> None:
-    """Issue 14: what serve plays besides answering (companion processes, cli/calls.py)."""
+    """What serve plays besides answering (companion processes, mockserver/cli/calls.py)."""
     serve.add_argument("--scenario", metavar="FILE", help="play FILE once the server answers")
     serve.add_argument(
         "--activity",
@@ -205,7 +199,7 @@ def _call_options(serve: argparse.ArgumentParser) -> None:
 
 
 def _control_options(parser: argparse.ArgumentParser) -> None:
-    """Issue 10: /_mock/ can be switched off or locked with a bearer secret."""
+    """/_mock/ can be switched off or locked with a bearer secret."""
     parser.add_argument(
         "--controls",
         choices=["on", "off", "token"],
@@ -231,7 +225,7 @@ def _control_options(parser: argparse.ArgumentParser) -> None:
         dest="board",
         action="store_const",
         const=False,
-        help="no presence board at /_mock/board and / (issue 15)",
+        help="no presence board at /_mock/board and /",
     )
 
 
@@ -325,156 +319,16 @@ def credentials(settings: Settings, style: str = "text") -> str:
 
 
 def serve(settings: Settings) -> int:
-    """Serve the app with granian (mockserver/cli/servers.py), in `settings.workers` processes."""
-    from mockserver.cli import servers
-    from mockserver.gateway.supervisor import Supervisor
-    from mockserver.scaleout import COUNTER_SUFFIX
-    from mockserver.web.app import create_app
-    from mockserver.web.context import emulator_of
+    """Serve the emulator: granian's workers, the gateway process, companions (runtime/serve.py)."""
+    from mockserver.runtime.serve import serve as run
 
-    if settings.workers < 1:
-        raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
-    log = logging.getLogger("presence_mock")
-    port = _check_port_free(settings.host, settings.port)
-    if settings.port == 0:
-        # A free port settled here, so the emulator knows its own REST port (a WebHook must
-        # never target it) and the log names it; granian binds it next.
-        settings = dataclasses.replace(settings, port=port)
-    listener: socket.socket | None = None
-    gateway = None
-    scratch: str | None = None
-    if settings.store.rstrip("/") == "memory:":
-        # One process's memory cannot be shared, and the workers and the gateway process must
-        # agree: a scratch SQLite file for this run only.
-        handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
-        os.close(handle)
-        settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
-        # Said as what it is, the normal multi-worker start: not as a problem to fix.
-        log.info(
-            "presence-mock %s: %s and the gateway sharing a scratch store for this run (%s)",
-            package_version(),
-            f"{settings.workers} workers" if settings.workers > 1 else "1 worker",
-            settings.store,
-        )
-    # Settled once, before the workers fork from the app, so they all accept the same ones.
-    settings = with_credentials_secret(settings)
-    written = _write_credentials(settings)
-    companions: list[subprocess.Popen[bytes]] = []
-    try:
-        listener = _bind_gateway(settings)  # issue 13: the gateway's port, settled before the app
-        settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
-        app = create_app(settings)
-        gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
-        listener.close()  # the gateway's now; granian's workers must not inherit it
-        if written:
-            # Where, never what: the log is pasted into issues (docs/options.md).
-            log.info("presence-mock: credentials in %s (mode 0600)", written)
-        log.info(
-            "presence-mock %s serving on http://%s:%d with %d worker(s)",
-            package_version(),
-            settings.host,
-            settings.port,
-            settings.workers,
-        )
-        log.info(
-            "presence-mock gateway: ws://%s:%d/ws, events at http://%s:%d/_mock/stream",
-            settings.host,
-            settings.gateway_port,
-            settings.host,
-            settings.gateway_port,
-        )
-        _log_chaos(settings, log)
-        companions = calls.companions(settings)  # issue 14: --scenario, --activity
-        servers.serve(app, settings.host, settings.port, settings.workers)
-    finally:
-        calls.stop(companions)
-        if listener is not None:
-            listener.close()
-        if gateway is not None:
-            gateway.stop()
-        if written and not settings.credentials_file:
-            with contextlib.suppress(OSError):
-                os.unlink(written)
-        if scratch:
-            for suffix in ("", "-wal", "-shm", COUNTER_SUFFIX):
-                with contextlib.suppress(OSError):
-                    os.unlink(scratch + suffix)
-    return 0
-
-
-def _log_chaos(settings: Settings, log: logging.Logger) -> None:
-    """Start-up fault rules are named with their seed, so a failing CI run can be replayed."""
-    rules = ",".join(filter(None, (settings.latency, settings.fault)))
-    if rules:
-        seed = settings.chaos_seed if settings.chaos_seed is not None else settings.seed
-        log.info("presence-mock: chaos rules %s (seed %d)", rules, seed)
-
-
-def _bind_gateway(settings: Settings) -> socket.socket:
-    """The gateway's listening socket (issue 13). A port given with --gateway-port that is
-    taken: one line and exit 1; the default one (the REST port + 1) taken: a free port, logged
-    (wstoken's uri and /_mock/gateway name the port in use, so clients follow)."""
-    from mockserver.gateway.process import bind
-
-    port = gateway_port_of(settings)
-    try:
-        return bind(settings.host, port)
-    except OSError as error:
-        if settings.gateway_port is None:
-            logging.getLogger("presence_mock").info(
-                "presence-mock: port %d (the default gateway port) is taken: the gateway "
-                "takes a free one",
-                port,
-            )
-            return bind(settings.host, 0)
-        print(
-            f"presence-mock: cannot listen on {settings.host}:{port} (--gateway-port): "
-            f"{error.strerror}",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from None
-
-
-def _write_credentials(settings: Settings) -> str | None:
-    """Write `credentials --json` to --credentials-file (kept), or, for random credentials
-    without one, to a temporary file removed when the server stops; None when nothing is
-    written. Created 0600 before anything is in it, so no other user can read it."""
-    path = settings.credentials_file
-    if path is None and not settings.random_credentials:
-        return None
-    text = credentials(settings, "json") + "\n"
-    if path is None:
-        handle, path = tempfile.mkstemp(prefix="presence-mock-credentials-", suffix=".json")
-    else:
-        try:
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except OSError as error:
-            raise ConfigError(f"--credentials-file {path}: {error.strerror}") from None
-    os.fchmod(handle, 0o600)  # an existing file keeps its mode through O_CREAT
-    with os.fdopen(handle, "w", encoding="utf-8") as sink:
-        sink.write(text)
-    return path
-
-
-def _check_port_free(host: str, port: int) -> int:
-    """Say a taken port in one line, before the workers are started; the port (a free one for
-    0)."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            print(
-                f"presence-mock: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr
-            )
-            raise SystemExit(1) from None
-        return int(probe.getsockname()[1])
+    return run(settings, lambda settled: credentials(settled, "json"), package_version())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     known = [*variable_names(), *CONTRACT_VARIABLES, *calls.CALL_VARIABLES]
-    known += issue16.RECORD_VARIABLES
+    known += recording_commands.RECORD_VARIABLES
     for line in unknown_variables(os.environ, known):
         print(line, file=sys.stderr)
     try:

@@ -5,9 +5,9 @@
 randomness comes from one `random.Random(seed)` and one Faker seeded per instance, and call
 start times are fixed offsets before `REFERENCE_INSTANT`, never the clock.
 
-Fixture files are read and written by `fixture_format`. `python -m mockserver.directory`
-prints the default directory in that format, which is how `fixtures/default-account.json` is
-regenerated.
+Fixture files are read and written by mockserver/directory/fixtures.py.
+`python -m mockserver.directory.builder` prints the default directory in that format, which
+is how `fixtures/default-account.json` is regenerated.
 
 Invariant that makes sharing safe: an Extension's `settings` dict and its calls are never
 changed in place (PUT changes live in the store and are laid over a copy), so extensions with
@@ -20,7 +20,6 @@ import gc
 import json
 import random
 import sys
-import time
 from bisect import bisect
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -43,6 +42,7 @@ from mockserver.directory.model import (
     PresenceSettings,
     QueueMember,
 )
+from mockserver.timestamps import iso_millis
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -325,7 +325,7 @@ def _account(
 ) -> Account:
     layout = _layout(shape)
     ids = _extension_ids(rng, shape.id_prefix, shape.size)
-    # presence-more.md decision 1: the operator (the administrator, number 101, a User) has the
+    # Decision DIR-5: the operator (the administrator, number 101, a User) has the
     # account's ID. Account IDs have 10 digits and the others 13, so it stays unique in the
     # directory, ends in 004 and is the smallest, keeping IDs increasing in listing order; it
     # replaces a drawn ID without a draw of its own, so every other value stays as it was.
@@ -367,7 +367,7 @@ def _with_queues(account_id: int, extensions: list[Extension]) -> list[Extension
             QueueMember(users[i].id, accept_calls=_answers(k, users[i], i) or rng.random() >= 0.2)
             for i in sorted(chosen)
         )
-        # Every third queue does not let its members change their own status (decision 10).
+        # Every third queue does not let its members change their own status (decision QUEUE-4).
         extensions[index] = replace(
             extensions[index], members=members, editable_member_status=k % 3 != 2
         )
@@ -413,10 +413,10 @@ def _layout(shape: _Shape) -> list[ExtensionType]:
 
 def _extension_ids(rng: random.Random, prefix: int, count: int) -> list[int]:
     """Increasing IDs with gaps, 12 digits ending in 004 like the platform's (62xxxxxxx004):
-    9 to 12 digits (presence-more.md decision 2); room for 100,000 gaps of up to 9 below the
+    9 to 12 digits (decision DIR-6); room for 100,000 gaps of up to 9 below the
     next prefix.
 
-    The first is replaced by the account's ID (decision 1, in `_account`)."""
+    The first is replaced by the account's ID (decision DIR-5, in `_account`)."""
     block = prefix * 10**7 + _below(rng, 10**6)
     ids = []
     for _ in range(count):
@@ -502,7 +502,8 @@ def _random_plan(rng: random.Random, pools: _Pools) -> Plan:
         "calls": _CALL_STATES.pick(rng) if on_call else (),
         "meetingStatus": "Disconnected" if on_call or status == "Offline" else _MEETING.pick(rng),
     }
-    # Drawn for the sequence's sake only: seeded accounts are legacy and drop both (decision 7).
+    # Drawn for the sequence's sake only: seeded accounts are legacy and drop both (decision
+    # PRES-4).
     if rng.random() < 0.15:
         personal = plan["dndStatus"] == "DoNotAcceptAnyCalls"
         plan["dndStatusPersonal"] = "DoNotAcceptAnyCalls" if personal else "TakeAllCalls"
@@ -510,7 +511,7 @@ def _random_plan(rng: random.Random, pools: _Pools) -> Plan:
 
 
 def _seed(plan: Plan, shared: dict[Any, PresenceSettings]) -> _Seed:
-    # Seeded accounts are legacy (presence-more.md decision 7): the plan's dndStatusPersonal and
+    # Seeded accounts are legacy (decision PRES-4): the plan's dndStatusPersonal and
     # acceptCallQueueCalls are still drawn, so every other draw stays as it was, but not kept.
     settings = interned_settings(shared, plan, LEGACY_WRITABLE_FIELDS)
     return _Seed(settings, plan["meetingStatus"], plan["calls"])
@@ -555,7 +556,9 @@ def _call(office: _Office, index: int, state: str) -> ActiveCall:
         "fromName": caller[1],
         "to": callee[0],
         "toName": callee[1],
-        "startTime": _timestamp(_REFERENCE_MS - low * 1000 - _below(rng, (high - low) * 1000)),
+        "startTime": iso_millis(
+            (_REFERENCE_MS - low * 1000 - _below(rng, (high - low) * 1000)) / 1000
+        ),
         "telephonyStatus": state,
         "sessionId": session_id,
         "telephonySessionId": f"s-{session}",
@@ -595,12 +598,6 @@ def _sip_data(rng: random.Random, session_id: str, local: str, remote: str) -> d
         "localUri": f"sip:{local}@{_SIP_DOMAIN}",
         "rcSessionId": session_id,
     }
-
-
-def _timestamp(epoch_ms: int) -> str:
-    """ISO-8601 UTC with milliseconds, the platform's style: 2026-01-05T09:52:13.000Z."""
-    seconds, millis = divmod(epoch_ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
 
 
 def main() -> None:

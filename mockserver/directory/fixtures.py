@@ -31,7 +31,7 @@ from mockserver.directory.model import (
     PresenceSettings,
     QueueMember,
 )
-from mockserver.inputs import MAX_JSON_DEPTH, TooDeep, TooLarge, load_json, read_capped
+from mockserver.inputs import MAX_JSON_DEPTH, TooDeep, TooLarge, Unreadable, load_json, read_file
 
 FORMAT_VERSION: int = 1
 # Bounds of a fixture file (docs/fixtures.md): 128 MiB holds 100,000 extensions (the most the
@@ -57,11 +57,9 @@ def load_fixture(path: str | os.PathLike[str]) -> Directory:
     """Read, validate and build a fixture file; every failure is a FixtureError."""
     source = os.fspath(path)
     try:
-        raw = read_capped(source, MAX_FIXTURE_BYTES, "fixture")
-    except TooLarge as error:
+        raw = read_file(source, MAX_FIXTURE_BYTES, "fixture")
+    except (TooLarge, Unreadable) as error:
         raise FixtureError(str(error)) from None
-    except OSError as error:
-        raise FixtureError(f"{source}: cannot read: {error.strerror or error}") from error
     try:
         data = load_json(raw)
     except TooDeep:
@@ -209,7 +207,7 @@ def _account_problems(
     handling = account.get("communicationHandling", False)
     for j, ext in enumerate(extensions):
         if ext["type"] == ExtensionType.USER:
-            # Decision 7: a legacy account has no such fields; refused rather than dropped, so a
+            # A legacy account has no such fields (PRES-6); refused rather than dropped, so a
             # fixture never silently loses a value its author wrote.
             for key in sorted(COMMUNICATION_HANDLING_FIELDS & set(ext.get("presence", ()))):
                 if not handling:
@@ -232,7 +230,7 @@ def _queue_problems(
     where: tuple[str | int, ...], extensions: Sequence[Mapping[str, Any]]
 ) -> Iterator[Problem]:
     """A queue is a Department's; its members are distinct Users of the same account, Enabled
-    or NotActivated (presence-more.md decision 4: a Disabled or Frozen user takes no calls)."""
+    or NotActivated (decision QUEUE-1: a Disabled or Frozen user takes no calls)."""
     users = {
         e["id"]: e.get("status", "Enabled") for e in extensions if e["type"] == ExtensionType.USER
     }
@@ -297,7 +295,7 @@ def _extension_from(
     shared: dict[Any, PresenceSettings],
     defaults: Mapping[str, Any] | None = None,
 ) -> Extension:
-    """One extension; `defaults` are an account with communication handling's (decision 7)."""
+    """One extension; `defaults` are an account with communication handling's (decision PRES-4)."""
     kind = ExtensionType(raw["type"])
     presence: Mapping[str, Any] = raw.get("presence", {})
     settings = _NO_SETTINGS

@@ -30,7 +30,7 @@ class ExtensionType(StrEnum):
         return self is ExtensionType.USER
 
 
-# Contract Part A.5: these always read Offline and refuse PUT with PRS-106.
+# These always read Offline and refuse PUT with PRS-106 (docs/contract.md#non-user-extensions).
 NON_USER_TYPES: frozenset[ExtensionType] = frozenset(t for t in ExtensionType if not t.is_user)
 
 USER_STATUSES = ("Offline", "Busy", "Available")
@@ -50,7 +50,8 @@ EXTENSION_STATUSES = ("Enabled", "Disabled", "Frozen", "NotActivated", "Unassign
 
 
 class PresenceSettings(TypedDict, total=False):
-    """The writable fields of `PresenceInfoRequest` (contract Part B.2), by wire name."""
+    """The writable fields of `PresenceInfoRequest` (docs/contract.md#presence-record), by wire
+    name."""
 
     userStatus: str
     dndStatus: str
@@ -65,8 +66,9 @@ class PresenceSettings(TypedDict, total=False):
 
 WRITABLE_FIELDS: tuple[str, ...] = tuple(PresenceSettings.__annotations__)
 
-# Fields only accounts on the new communication handling service report (contract Part B.2).
-# presence-more.md decision 7: a legacy account, the default, never holds or reports them.
+# Fields only accounts on the new communication handling service report
+# (docs/contract.md#presence-record). Decision PRES-4: a legacy account, the default, never holds or
+# reports them.
 COMMUNICATION_HANDLING_FIELDS: frozenset[str] = frozenset(
     {"dndStatusPersonal", "acceptCallQueueCalls"}
 )
@@ -85,7 +87,7 @@ DEFAULT_SETTINGS: PresenceSettings = {
     "ringOnMonitoredCall": False,
     "pickUpCallsOnHold": False,
 }
-# ... and what a user of an account with `communicationHandling` adds (decision 7: configured,
+# ... and what a user of an account with `communicationHandling` adds (decision PRES-4: configured,
 # both fields are reported; the spec's default for acceptCallQueueCalls, TakeAllCalls otherwise).
 COMMUNICATION_HANDLING_DEFAULTS: PresenceSettings = {
     "dndStatusPersonal": "TakeAllCalls",
@@ -101,7 +103,7 @@ class QueueMember:
     """A User in a call queue, and whether they take this queue's calls as seeded.
 
     `accept_calls` is what the queue view calls `acceptCurrentQueueCalls` and the agent view
-    `acceptCalls`: one flag seen from two sides (presence-more.md section 1).
+    `acceptCalls`: one flag seen from two sides (docs/contract.md#queues).
     """
 
     extension_id: int
@@ -148,7 +150,7 @@ class Extension:
 # no permissions in a fixture gets them all.
 DEFAULT_APP_PERMISSIONS: frozenset[str] = frozenset(
     {"ReadPresence", "EditPresence", "ReadAccounts", "ReadCallLog"}
-    | {"SubscriptionWebhook", "WebSocket"}  # issue 13 (notifications-contract.md A.10, B.4)
+    | {"SubscriptionWebhook", "WebSocket"}  # subscriptions (EVT-16, WS-6)
 )
 
 
@@ -179,7 +181,7 @@ class Account:
 
     `communication_handling`: the account is on the new communication handling service and its
     presence carries dndStatusPersonal and acceptCallQueueCalls; off, the default, it is a
-    legacy account (presence-more.md decision 7).
+    legacy account (decision PRES-4).
     """
 
     id: int
@@ -200,7 +202,7 @@ class Account:
 
     @property
     def writable_fields(self) -> tuple[str, ...]:
-        """The presence fields a PUT may set on this account's users (decision 7)."""
+        """The presence fields a PUT may set on this account's users (decision PRES-4)."""
         return WRITABLE_FIELDS if self.communication_handling else LEGACY_WRITABLE_FIELDS
 
     @property

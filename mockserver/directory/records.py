@@ -119,7 +119,7 @@ def extension_record(base: str, ext: Extension) -> Record:
 def extension_info(base: str, ext: Extension, queues: list[Extension], own: bool) -> Record:
     """readExtension (GetExtensionInfoResponse): the list item plus account and settings.
 
-    `departments` lists the queues a User belongs to (presence-more.md section 3); a user's own
+    `departments` lists the queues a User belongs to (docs/contract.md#directory); a user's own
     extension adds `regionalSettings`, as the recorded example of `~` shows.
     """
     record = extension_record(base, ext)

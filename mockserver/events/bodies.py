@@ -1,4 +1,5 @@
-"""Presence records -> event bodies (contract Part A.2, A.5; the spec's `*EventBody` schemas).
+"""Presence records -> event bodies (docs/contract.md#event-bodies; the spec's `*EventBody`
+schemas).
 
 The publisher logs one full state per change: every field any presence event body carries, with
 the detailed calls and their SIP data. Each filter's body is cut from it here, by the fields of
@@ -12,7 +13,7 @@ from typing import Any
 from mockserver.events.filters import ACCOUNT, Filter
 
 Body = dict[str, Any]
-MAX_CALLS = 7  # Part A.5: the detailed bodies carry the latest 7 calls
+MAX_CALLS = 7  # the detailed bodies carry the latest 7 calls
 
 # What the state keeps of a presence record (besides extensionId and the calls).
 STATE_FIELDS = (
@@ -70,12 +71,13 @@ def body_for(found: Filter, state: Body, owner_id: int) -> Body:
         calls = state.get("activeCalls", [])
         body["activeCalls"] = [c if found.sip else _without_sip(c) for c in calls]
         body["totalActiveCalls"] = state.get("totalActiveCalls", len(calls))
-    body["ownerId"] = str(owner_id)  # Part A.4: in the body too
+    body["ownerId"] = str(owner_id)  # in the body too (decision EVT-18)
     return body
 
 
 def offline_body(state: Body, owner_id: int) -> Body:
-    """What a subscriber who may not see the extension gets (Part A.6: GET reads Offline)."""
+    """What a subscriber who may not see the extension gets (GET reads Offline:
+    docs/contract.md#event-visibility)."""
     return {
         "extensionId": state["extensionId"],
         "sequence": state["sequence"],

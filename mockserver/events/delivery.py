@@ -1,12 +1,12 @@
-"""The WebHook deliverer (contract Part A.8): every logged change, to every WebHook subscription
-that gets it, exactly once, in order, from whichever process runs a deliverer.
+"""The WebHook deliverer (docs/contract.md#webhook-delivery): every logged change, to every WebHook
+subscription that gets it, exactly once, in order, from whichever process runs a deliverer.
 
 Exactly once across workers and replicas comes from the store: a deliverer serves a subscription
-only while it holds that subscription's lease (`Store.lease`, atomic on every backend), and the
+only while it holds that subscription's lease (`Leases.lease`, atomic on every backend), and the
 lease's state is the subscription's cursor (the last position dealt with), its retry schedule
 and since when it has been failing. A deliverer that dies stops renewing its leases; after
 LEASE_SECONDS another takes them over and goes on from the cursor (the one change it may have
-POSTed without recording is then POSTed again: docs/decisions.md, issue 13).
+POSTed without recording is then POSTed again: decision EVT-13).
 
 A failure (a non-2xx, an error, no answer in 3 s) is retried after 1, 2 and 4 s, then that
 change is given up; once a subscription's deliveries have failed for 10 minutes of emulator time
@@ -26,32 +26,52 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import urllib3
 
-from mockserver.chaos import Chaos, Plan
+from mockserver.chaos import Chaos, Fault, Plan, Transport
 from mockserver.directory.model import Directory
 from mockserver.events.addresses import AddressRefused
 from mockserver.events.filters import REMINDER, Filter
 from mockserver.events.hub import Events
 from mockserver.events.matching import envelope_for
-from mockserver.events.subscriptions import WEBHOOK, Subscription, iso, lease_name
+from mockserver.events.subscriptions import WEBHOOK, Subscription, lease_name
 from mockserver.events.webhooks import Answer, delivery, send_broken
 from mockserver.platform.clock import Clock
 from mockserver.storage import Record
 from mockserver.storage.outage import Outage
+from mockserver.timestamps import iso_millis
 
 log = logging.getLogger("presence_mock")
 LEASE_SECONDS = 30.0  # longer than one POST with its timeout (3 s)
-RETRIES = (1.0, 2.0, 4.0)  # Part A.8
+RETRIES = (1.0, 2.0, 4.0)  # docs/contract.md#webhook-delivery
 BLACKLIST_AFTER = 600.0  # emulator seconds of continuous failure
 BATCH = 50  # changes one step takes of one subscription
 THREADS = 8  # subscriptions served at once (a slow receiver holds up only its own)
 IDLE_WAIT = 0.2  # seconds a deliverer waits on the log between looks at retries and reminders
-WEBHOOK_DELIVERY = "webhookDelivery"  # the chaos rules' name for one POST (docs/chaos.md)
 MAX_WEBHOOK_STALL = 20.0  # seconds a `stall` holds a delivery: below the lease (30 s)
 _REMINDER_NAMESPACE = uuid.UUID("0b6c3d7e-1f2a-4c5d-8e9f-a0b1c2d3e4f5")
+
+
+class LeaseState(TypedDict, total=False):
+    """The state of a subscription's delivery lease, as the store keeps it (JSON).
+
+    A typed dict rather than a dataclass: a step changes it in place and writes it back as it
+    stands, so the stored JSON stays the same byte for byte (keys present only while they
+    apply, in the order they were set) and a lease written by an earlier build reads as is.
+    """
+
+    cursor: int  # the log position of the last change dealt with
+    attempt: int  # tries of the change at the cursor so far (present while it is retried)
+    retryAt: float  # wall-clock time of the next try (inf: blacklisted)
+    failingSince: float  # emulator time of the first failure in a row
+    remindAt: float  # emulator time of the next reminder
+
+
+def lease_state(found: Record) -> LeaseState:
+    """A lease's state as `Leases.lease` gives it back (the JSON is the state itself)."""
+    return cast(LeaseState, found)
 
 
 class Deliverer:
@@ -74,7 +94,7 @@ class Deliverer:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.lease_seconds = lease_seconds
         self.wall = wall
-        self.chaos = chaos  # issue 16: fault rules of `webhookDelivery`
+        self.chaos = chaos  # fault rules of `webhookDelivery`
         self._pool: ThreadPoolExecutor | None = None
 
     # -- the loop -------------------------------------------------------------------------------
@@ -107,11 +127,12 @@ class Deliverer:
 
     # -- one subscription -----------------------------------------------------------------------
     def _serve(self, subscription: Subscription) -> int:
-        store = self.events.log.store
+        store = self.events.subscriptions.store
         name = lease_name(subscription.id)
-        state = store.lease(name, self.owner, self.wall(), self.lease_seconds)
-        if state is None:
+        found = store.lease(name, self.owner, self.wall(), self.lease_seconds)
+        if found is None:
             return 0  # another deliverer has it
+        state = lease_state(found)
         attempts = 0
         if self.wall() < state.get("retryAt", 0.0):
             return 0
@@ -126,16 +147,17 @@ class Deliverer:
                 break
             state["cursor"] = change.position
         attempts += self._remind(subscription, state)
-        store.update_lease(name, self.owner, state)
+        store.update_lease(name, self.owner, cast(Record, state))
         return attempts
 
     def _attempt(
-        self, subscription: Subscription, position: int, envelope: dict[str, Any], state: Record
+        self, subscription: Subscription, position: int, envelope: dict[str, Any], state: LeaseState
     ) -> bool:
         """POST one envelope; on failure schedule the retry (state) and say False, unless this
         was the last try: then the change is given up (True) or the subscription blacklisted."""
         attempt = int(state.get("attempt", 0)) + 1
-        plan = self.chaos.transport_plan(WEBHOOK_DELIVERY) if self.chaos is not None else None
+        chaos = self.chaos
+        plan = chaos.transport_plan(Transport.WEBHOOK_DELIVERY) if chaos is not None else None
         if plan is not None and plan.delay:
             time.sleep(plan.delay)  # latency: this delivery (and the subscription's next) later
         if plan is not None and plan.fault:
@@ -145,7 +167,7 @@ class Deliverer:
         now = self.clock.now()
         ok = reason is None
         fault = plan.fault if plan is not None else None
-        self.events.journal.record(
+        self.events.delivered.record(
             WEBHOOK,
             envelope,
             time=now,
@@ -156,11 +178,12 @@ class Deliverer:
             attempt=attempt,
             fault=fault,
         )
-        if fault == "empty":  # dropped before sending: lost for good, never retried
+        if fault == Fault.EMPTY:  # dropped before sending: lost for good, never retried
             return True
         if ok:
-            for key in ("attempt", "retryAt", "failingSince"):
-                state.pop(key, None)
+            state.pop("attempt", None)
+            state.pop("retryAt", None)
+            state.pop("failingSince", None)
             return True
         failing_since = float(state.setdefault("failingSince", now))
         if now - failing_since >= BLACKLIST_AFTER:
@@ -180,15 +203,15 @@ class Deliverer:
         """A faulted attempt (docs/chaos.md): 503/500/429 fail it as if the receiver had
         answered so (nothing is sent); reset, truncate and stall send it broken."""
         assert subscription.address is not None and plan.fault is not None
-        if plan.fault.isdigit():
-            status = int(plan.fault)
+        status = plan.fault.status
+        if status is not None:
             reason = f"Webhook responses with code: [{status}], reason: [{_phrase(status)}]"
             return Answer(status), reason
-        if plan.fault == "empty":
+        if plan.fault == Fault.EMPTY:
             return None, "dropped before sending (fault)"
         outgoing = delivery(subscription.address, envelope, subscription.token)
         if self.events.transport.has_receiver(subscription.address):  # a test's callable
-            cause = "Read timed out" if plan.fault == "stall" else "Connection reset"
+            cause = "Read timed out" if plan.fault == Fault.STALL else "Connection reset"
             return None, f"I/O operation is failed. Details: [{cause}]"
         hold = min(plan.stall, MAX_WEBHOOK_STALL)
         return None, send_broken(outgoing, plan.fault, hold, self.events.transport.policy)
@@ -215,7 +238,7 @@ class Deliverer:
         )
 
     # -- reminders ------------------------------------------------------------------------------
-    def _remind(self, subscription: Subscription, state: Record) -> int:
+    def _remind(self, subscription: Subscription, state: LeaseState) -> int:
         """Reminder filters: from `threshold` seconds before expiry, every `interval` seconds."""
         reminders = [f for f in subscription.filters() if f.kind == REMINDER]
         if not reminders or "attempt" in state:
@@ -227,7 +250,7 @@ class Deliverer:
             return 0
         envelope = reminder_envelope(subscription, found, now)
         answer, reason = self._post(subscription, envelope)
-        self.events.journal.record(
+        self.events.delivered.record(
             WEBHOOK,
             envelope,
             time=now,
@@ -241,18 +264,18 @@ class Deliverer:
 
 
 def reminder_envelope(subscription: Subscription, found: Filter, now: float) -> dict[str, Any]:
-    """The reminder event (docs/decisions.md, issue 13: its body is the subscription's lifetime,
+    """The reminder event (decision EVT-9: its body is the subscription's lifetime,
     in SubscriptionInfo's words)."""
     owner = str(subscription.extension_id)
     return {
         "uuid": str(uuid.uuid5(_REMINDER_NAMESPACE, f"{subscription.id}:{now:.3f}")),
         "event": found.text,
-        "timestamp": iso(now),
+        "timestamp": iso_millis(now),
         "subscriptionId": subscription.id,
         "ownerId": owner,
         "body": {
             "id": subscription.id,
-            "expirationTime": iso(subscription.expiration_time),
+            "expirationTime": iso_millis(subscription.expiration_time),
             "expiresIn": max(0, int(subscription.expiration_time - now)),
             "ownerId": owner,
         },
@@ -272,13 +295,3 @@ def _cause(error: BaseException) -> str:
     if "refused" in text.lower():
         return "Connection refused"
     return text.split(":")[-1].strip() or type(error).__name__
-
-
-def start_thread(deliverer: Deliverer) -> tuple[threading.Thread, threading.Event]:
-    """Run a deliverer in a daemon thread (flask run; the gateway process may do the same)."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=deliverer.run, args=(stop,), name="presence-webhooks", daemon=True
-    )
-    thread.start()
-    return thread, stop

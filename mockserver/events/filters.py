@@ -1,8 +1,9 @@
-"""Event filters: what a subscription asks for, as the platform writes them (contract Part A.2).
+"""Event filters: what a subscription asks for, as the platform writes them
+(docs/contract.md#event-filters).
 
 Served: extension presence (basic, `?detailedTelephonyState=true`, `&sipData=true`), account
 presence (optionally detailed) and the subscription reminder. `~` is resolved to the owner's IDs
-in the reply's `eventFilters` (the reminder keeps its `~`: docs/decisions.md, issue 13); any
+in the reply's `eventFilters` (the reminder keeps its `~`: decision EVT-9); any
 other filter, or one naming another account, is left out with a reason (`disabledFilters`).
 """
 
@@ -37,7 +38,7 @@ class Filter:
 
     @property
     def rank(self) -> int:
-        """Part A.3: detailed+SIP beats detailed beats basic for the same extension."""
+        """Detailed+SIP beats detailed beats basic for the same extension (decision EVT-4)."""
         return 2 if self.sip else 1 if self.detailed else 0
 
 
@@ -111,11 +112,11 @@ def _flags(query: str | None) -> tuple[bool, bool] | None:
         return None
     detailed = given.get("detailedTelephonyState") == "true"
     sip = given.get("sipData") == "true"
-    return detailed, detailed and sip  # sipData alone adds nothing (Part A.2)
+    return detailed, detailed and sip  # sipData alone adds nothing (docs/contract.md#event-filters)
 
 
 def _query(query: str | None) -> str:
-    """The filter's query as given (Part A.4: `event` keeps it)."""
+    """The filter's query as given (`event` keeps it: docs/contract.md#notification-envelope)."""
     return f"?{query}" if query else ""
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from mockserver.events.addresses import AddressPolicy
-from mockserver.events.journal import DeliveryJournal
+from mockserver.events.delivery_journal import DeliveryJournal
 from mockserver.events.log import EventLog
 from mockserver.events.publisher import Publisher
 from mockserver.events.subscriptions import SubscriptionService
 from mockserver.events.webhooks import Transport
 from mockserver.platform.clock import Clock
 from mockserver.presence.service import PresenceService
-from mockserver.storage import Store
+from mockserver.storage import Collections, Entries, EventStream, Leases
+
+
+class EventsStore(EventStream, Collections, Leases, Entries, Protocol):
+    """What the events hub hands its parts: the event log, subscriptions and their leases,
+    the delivery journal."""
 
 
 @dataclass
@@ -20,14 +26,14 @@ class Events:
     log: EventLog
     publisher: Publisher
     subscriptions: SubscriptionService
-    journal: DeliveryJournal
+    delivered: DeliveryJournal  # what was delivered (the request journal is Emulator.journal)
     transport: Transport  # WebHook POSTs: HTTP, or a test's callable receivers
 
     @classmethod
     def build(
         cls,
         presence: PresenceService,
-        store: Store,
+        store: EventsStore,
         clock: Clock,
         https_only: bool = False,
         policy: AddressPolicy | None = None,
@@ -48,8 +54,8 @@ class Events:
         return cls(log, publisher, subscriptions, DeliveryJournal(store), transport)
 
     def reset(self) -> None:
-        """After the presence reset: publish what the reset changed (Part A.5, issue 13 item 3);
-        then no subscriptions and an empty journal (docs/decisions.md, issue 13)."""
+        """After the presence reset: publish what the reset changed, then no subscriptions and
+        an empty journal (decisions EVT-2, EVT-3)."""
         self.publisher.publish(self.log.store.published_extensions())
         self.subscriptions.clear()
-        self.journal.clear()
+        self.delivered.clear()

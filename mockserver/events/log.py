@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.storage import Record, Store
+from mockserver.storage import EventStream, Record
 
 KEEP = 10_000  # entries the log keeps (Redis trims approximately: MAXLEN ~)
 DEFAULT_LIMIT = 100
@@ -42,7 +42,7 @@ class LoggedChange:
         )
 
     def to_wire(self) -> dict[str, Any]:
-        """The shape /_mock/ and the board's stream show (plan seam 6)."""
+        """The shape /_mock/ and the board's stream show (decision WS-15)."""
         return {
             "position": self.position,
             "extensionId": str(self.extension_id),
@@ -58,7 +58,7 @@ def canonical(state: dict[str, Any]) -> str:
 
 
 class EventLog:
-    def __init__(self, store: Store, keep: int = KEEP) -> None:
+    def __init__(self, store: EventStream, keep: int = KEEP) -> None:
         self.store = store
         self.keep = keep
 

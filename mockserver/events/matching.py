@@ -1,9 +1,10 @@
-"""What one subscription is sent of one logged change (plan seam 3).
+"""What one subscription is sent of one logged change (docs/contract.md#event-filters).
 
-`envelope_for` applies the subscription's filters, the precedence of Part A.3 (one event per
+`envelope_for` applies the subscription's filters, the precedence of the filters (one event per
 change; detailed+SIP beats detailed beats basic; an extension's own filter beats the account's
-at the same rank), and the visibility of Part A.6 (what the owner could read with GET now), and
-builds the envelope of Part A.4. The WebHook deliverer and the WebSocket gateway both use it.
+at the same rank: EVT-4), the visibility of docs/contract.md#event-visibility (what the owner
+could read with GET now: EVT-5), and builds the envelope of
+docs/contract.md#notification-envelope. The WebHook deliverer and the WebSocket gateway both use it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from mockserver.directory.model import Directory
 from mockserver.events.bodies import body_for, offline_body
 from mockserver.events.filters import ACCOUNT, PRESENCE, REMINDER, Filter
 from mockserver.events.log import LoggedChange
-from mockserver.events.subscriptions import Subscription, iso
+from mockserver.events.subscriptions import Subscription
+from mockserver.presence.visibility import visible
+from mockserver.timestamps import iso_millis
 
 READ_PERMISSION = "ReadPresence"
 # uuid5 names: the same change delivered again (a retry) keeps its uuid, so a receiver can tell.
@@ -30,7 +33,7 @@ class Services(Protocol):
 
 
 def chosen_filter(subscription: Subscription, change: LoggedChange) -> Filter | None:
-    """The one filter of the subscription this change fires, or None (Part A.3)."""
+    """The one filter of the subscription this change fires, or None (decision EVT-4)."""
     best: Filter | None = None
     for found in subscription.filters():
         if found.kind == PRESENCE and found.extension_id != change.extension_id:
@@ -68,7 +71,7 @@ def envelope_for(
     return {
         "uuid": str(uuid.uuid5(_NAMESPACE, f"{subscription.id}:{change.position}")),
         "event": event_of(found, change),
-        "timestamp": iso(change.time),
+        "timestamp": iso_millis(change.time),
         "subscriptionId": subscription.id,
         "ownerId": str(owner),
         "body": body,
@@ -76,7 +79,7 @@ def envelope_for(
 
 
 def event_of(found: Filter, change: LoggedChange) -> str:
-    """Part A.4: the filter with IDs resolved and its query kept; for the account filter, the
+    """The filter with IDs resolved and its query kept; for the account filter, the
     changed extension's presence path (as in the docs' sample), with the filter's query."""
     if found.kind != ACCOUNT:
         return found.text
@@ -91,11 +94,9 @@ def _visible(
     state: dict[str, Any],
     services: Services | None,
 ) -> bool:
-    """As PresenceService._visible (Part A.7 of the presence contract): a hidden user reads
-    Offline to everyone but themself and an administrator."""
-    if subscription.extension_id == change.extension_id:
-        return True
-    return state.get("allowSeeMyPresence", True) is not False or _admin(subscription, services)
+    """Whether the owner sees `state` as a presence read would (presence/visibility.py)."""
+    own = subscription.extension_id == change.extension_id
+    return visible(state, own=own, admin=_admin(subscription, services))
 
 
 def _admin(subscription: Subscription, services: Services | None) -> bool:

@@ -1,9 +1,10 @@
-"""The publisher: turns `PresenceService.changed(ids)` into logged changes (plan seam 1).
+"""The publisher: turns `PresenceService.changed(ids)` into logged changes (decision EVT-1).
 
 For each extension it reads the presence as its owner would (detailed, with SIP data), cuts the
 event state from it, and asks the log to append it: the store compares it with the last state
 published and, only if something changed, bumps the extension's `sequence` and logs it, in one
-atomic step for every worker and replica (Part A.5: an event fires only when the body changed).
+atomic step for every worker and replica (an event fires only when the body changed:
+docs/contract.md#event-bodies).
 """
 
 from __future__ import annotations

@@ -1,20 +1,19 @@
-"""Subscriptions of both transports, kept in the store (plan seam 4; contract Part A.1, A.7, A.9).
+"""Subscriptions of both transports, kept in the store (docs/contract.md#subscriptions).
 
 `SubscriptionService` creates, lists, reads, updates, renews and deletes a caller's
-subscriptions. WebHook ones come over REST (web/subscription_api.py) and pass the
+subscriptions. WebHook ones come over REST (mockserver/web/subscription_api.py) and pass the
 `Validation-Token` handshake first; WebSocket ones are created by the gateway for its socket
 (`transport="WebSocket"`, `session_id=`). Lifetimes follow the emulator's clock; an expired
-subscription is gone (404), and nothing is delivered to it (docs/decisions.md, issue 13).
+subscription is gone (404), and nothing is delivered to it (decision EVT-10).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.directory.model import Directory
 from mockserver.errors import (
@@ -30,15 +29,16 @@ from mockserver.events.filters import REMINDER, BadReminder, Filter, Refused
 from mockserver.events.log import EventLog
 from mockserver.platform.clock import Clock
 from mockserver.platform.tokens import Caller
-from mockserver.storage import Record, Store
+from mockserver.storage import Collections, Leases, Record
+from mockserver.timestamps import iso_millis
 
 COLLECTION = "subscriptions"
 WEBHOOK, WEBSOCKET = "WebHook", "WebSocket"
 ACTIVE, BLACKLISTED = "Active", "Blacklisted"
-DEFAULT_EXPIRES_IN = 604_799  # Part A.7
+DEFAULT_EXPIRES_IN = 604_799  # docs/contract.md#subscription-lifetime
 MAX_EXPIRES_IN = 315_360_000
-WEBSOCKET_EXPIRES_IN = 86_399  # Part A.12: ignored on input, renewed while the session lives
-LIMIT = 30  # per user and app (Part A.7, SUB-505)
+WEBSOCKET_EXPIRES_IN = 86_399  # ignored on input, renewed while the session lives (WS-12)
+LIMIT = 30  # per user and app (SUB-505; docs/contract.md#subscriptions-webhook)
 # Bounds of one subscription's filters, on both transports (docs/decisions.md GW-3): the
 # platform publishes no figure; beyond these a create or update is refused with CMN-101.
 MAX_FILTERS = 1000
@@ -51,12 +51,6 @@ Handshake = Callable[[str, str], None]
 AddressCheck = Callable[[str], None]
 
 
-def iso(seconds: float) -> str:
-    """ISO 8601 UTC with milliseconds and `Z` (Part A.4)."""
-    moment = dt.datetime.fromtimestamp(seconds, dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """One subscription as the store keeps it."""
@@ -65,7 +59,8 @@ class Subscription:
     account_id: int  # the owner's
     extension_id: int
     client_id: str
-    admin: bool  # the owner's role when created (what the owner may read: Part A.6)
+    # the owner's role when created (what the owner may read: docs/contract.md#event-visibility)
+    admin: bool
     permissions: frozenset[str]  # the app's
     transport: str
     event_filters: tuple[str, ...]  # resolved, as the reply writes them
@@ -94,7 +89,8 @@ class Subscription:
         return self.status == ACTIVE and not self.expired(now)
 
     def to_wire(self, base: str, now: float, relative: bool = False) -> dict[str, Any]:
-        """SubscriptionInfo: `uri` absolute over REST, relative over the socket (Part B.2.5)."""
+        """SubscriptionInfo: `uri` absolute over REST, relative over the socket
+        (docs/contract.md#websocket-frames)."""
         uri = f"{PATH}/{self.id}" if relative else f"{base}{PATH}/{self.id}"
         mode: dict[str, Any] = {"transportType": self.transport}
         if self.transport == WEBHOOK:
@@ -102,10 +98,10 @@ class Subscription:
         body: dict[str, Any] = {
             "uri": uri,
             "id": self.id,
-            "creationTime": iso(self.creation_time),
+            "creationTime": iso_millis(self.creation_time),
             "status": self.status,
             "eventFilters": list(self.event_filters),
-            "expirationTime": iso(self.expiration_time),
+            "expirationTime": iso_millis(self.expiration_time),
             "expiresIn": max(0, round(self.expiration_time - now)),
             "deliveryMode": mode,
         }
@@ -113,7 +109,7 @@ class Subscription:
             body["disabledFilters"] = [dict(d) for d in self.disabled]
         if self.blacklisted_at is not None:
             body["blacklistedData"] = {
-                "blacklistedAt": iso(self.blacklisted_at),
+                "blacklistedAt": iso_millis(self.blacklisted_at),
                 "reason": self.blacklisted_reason or "",
             }
         return body
@@ -186,7 +182,7 @@ class Request:
 
 
 def parse_request(body: object, *, create: bool) -> Request:
-    """CMN-101 naming the first field that breaks the spec's request schema (or Part A.1)."""
+    """CMN-101 naming the first field that breaks the spec's request schema (or the transport)."""
     if not isinstance(body, Mapping):
         raise InvalidParameter("eventFilters")
     given = body.get("eventFilters")
@@ -214,7 +210,7 @@ def parse_request(body: object, *, create: bool) -> Request:
         raise InvalidParameter("deliveryMode")
     transport = mode.get("transportType")
     if transport == "PubNub":
-        # Part A.1: PubNub is retired; a 400 that says so.
+        # PubNub is retired (docs/contract.md#subscriptions); a 400 that says so (EVT-15).
         raise InvalidParameter(
             "deliveryMode.transportType",
             message="Parameter [deliveryMode.transportType] value is invalid. The PubNub "
@@ -232,11 +228,15 @@ def parse_request(body: object, *, create: bool) -> Request:
     return Request(list(given), expires_in, transport, address, token)
 
 
+class SubscriptionStore(Collections, Leases, Protocol):
+    """What subscriptions use of the store: the collection, and the deliverers' leases."""
+
+
 class SubscriptionService:
     def __init__(
         self,
         directory: Directory,
-        store: Store,
+        store: SubscriptionStore,
         clock: Clock,
         log: EventLog,
         handshake: Handshake | None = None,
@@ -304,7 +304,8 @@ class SubscriptionService:
     def _filters(
         self, caller: Caller, given: list[str], expires_in: int
     ) -> tuple[list[str], list[dict[str, str]]]:
-        """The resolved filters served, and the refused ones with their reasons (Part A.2)."""
+        """The resolved filters served, and the refused ones with their reasons
+        (docs/contract.md#event-filters)."""
         served: list[str] = []
         refused: list[Refused] = []
         for text in dict.fromkeys(given):
@@ -376,7 +377,8 @@ class SubscriptionService:
         return changed
 
     def renew(self, caller: Caller, subscription_id: str) -> Subscription:
-        """A new lifetime from now; a blacklisted one stays blacklisted (Part A.8)."""
+        """A new lifetime from now; a blacklisted one stays blacklisted
+        (docs/contract.md#webhook-delivery)."""
         found = self.get(caller, subscription_id)
         self._check(found.address)
         renewed = replace(found, expiration_time=self.clock.now() + found.expires_in)
@@ -399,7 +401,7 @@ class SubscriptionService:
         self.store.drop_lease(lease_name(subscription_id))
 
     def blacklist(self, subscription_id: str, reason: str) -> Subscription | None:
-        """Part A.8: no more deliveries; renew does not revive it."""
+        """No more deliveries; renew does not revive it (docs/contract.md#webhook-delivery)."""
         found = self.find(subscription_id)
         if found is None:
             return None
@@ -413,7 +415,7 @@ class SubscriptionService:
         return done
 
     def clear(self) -> None:
-        """Every subscription gone (a reset: docs/decisions.md, issue 13)."""
+        """Every subscription gone (a reset: decision EVT-3)."""
         for subscription in self.all():
             self.store.drop_lease(lease_name(subscription.id))
         self.store.clear_members(COLLECTION)

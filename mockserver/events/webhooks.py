@@ -1,4 +1,5 @@
-"""The HTTP side of a WebHook (contract Part A.7, A.8): the create handshake and one POST.
+"""The HTTP side of a WebHook: the create handshake (docs/contract.md#webhook-handshake) and
+one POST (docs/contract.md#webhook-delivery).
 
 urllib3 directly (not `requests`): the in-process mode patches `requests` with `responses`, and
 a receiver on loopback must still be reached for real. A test may give a callable receiver
@@ -23,12 +24,13 @@ import urllib3
 import urllib3.connection
 from urllib3.util.wait import wait_for_read
 
+from mockserver.chaos import Fault
 from mockserver.errors import InvalidWebhookResponse, TokenNotReturned, WebhookUnreachable
 from mockserver.events.addresses import AddressPolicy, AddressRefused, Target
 
 log = logging.getLogger("presence_mock")
-TIMEOUT = 3.0  # seconds, the handshake's and each delivery's (Part A.7, A.8)
-MAX_REPLY = 1024  # bytes of the handshake's answer, headers included (Part A.7)
+TIMEOUT = 3.0  # seconds, the handshake's and each delivery's
+MAX_REPLY = 1024  # bytes of the handshake's answer, headers included
 CONNECT_TIMEOUT = 1.0  # seconds: a receiver that takes longer to accept is not reachable
 # A handshake runs on one of the app's few threads (two a worker): it waits QUICK seconds for
 # the receiver's answer to start; past that only SLOW_HANDSHAKES per process may go on waiting
@@ -114,7 +116,7 @@ class Transport:
         return None
 
     def handshake(self, address: str, token: str) -> None:
-        """Part A.7: a POST with `Validation-Token` must come back 2xx, echoing it, in 3 s, in
+        """The handshake: a POST with `Validation-Token` must come back 2xx, echoing it, in 3 s, in
         at most 1024 bytes; else SUB-521 (no answer), SUB-525 (bad answer), SUB-520 (no token).
         An address the policy refuses is SUB-521 before anything is sent."""
         outgoing = Outgoing(
@@ -213,7 +215,8 @@ def _refused(address: str, refused: AddressRefused) -> None:
 
 
 def delivery(address: str, envelope: dict[str, Any], token: str | None) -> Outgoing:
-    """Part A.8: the envelope as JSON, with the headers the platform sends."""
+    """The envelope as JSON, with the headers the platform sends
+    (docs/contract.md#webhook-delivery)."""
     headers = {"Content-Type": CONTENT_TYPE, "User-Agent": USER_AGENT, "Accept": "application/json"}
     if token:
         # Sources disagree on the name: both headers, the same token.
@@ -232,11 +235,11 @@ def _answer(given: Answer | int | None) -> Answer:
 
 
 def send_broken(
-    outgoing: Outgoing, fault: str, hold: float, policy: AddressPolicy | None = None
+    outgoing: Outgoing, fault: Fault, hold: float, policy: AddressPolicy | None = None
 ) -> str:
-    """Send `outgoing` broken the way a fault rule of `webhookDelivery` says (issue 16,
-    docs/chaos.md), to a receiver on the network; the failure in the platform's words. The
-    address goes through `policy` as every POST does (default: loopback only).
+    """Send `outgoing` broken the way a fault rule of `webhookDelivery` says (docs/chaos.md), to a
+    receiver on the network; the failure in the platform's words. The address goes through `policy`
+    as every POST does (default: loopback only).
 
     `reset`: the request's head, then an RST before the body; `truncate`: the head (whole
     Content-Length) and half the body, then the connection closed; `stall`: the head, then
@@ -255,12 +258,12 @@ def send_broken(
     except OSError:
         return "I/O operation is failed. Details: [Connection refused]"
     try:
-        if fault == "reset":
+        if fault == Fault.RESET:
             sock.sendall(head)
             time.sleep(0.05)  # the receiver has read the head before the RST comes
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return "I/O operation is failed. Details: [Connection reset]"
-        if fault == "truncate":
+        if fault == Fault.TRUNCATE:
             sock.sendall(head + outgoing.body[: len(outgoing.body) // 2])
             time.sleep(0.05)
             return "I/O operation is failed. Details: [Unexpected end of stream]"

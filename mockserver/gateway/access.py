@@ -26,17 +26,9 @@ def install(app: web.Application, settings: Settings) -> None:
 
 
 def asked_of(request: web.Request) -> access.Asked:
-    headers = request.headers
-    return access.Asked(
-        method=request.method,
-        path=request.path,
-        host=headers.get("Host"),
-        origin=headers.get("Origin"),
-        fetch_site=headers.get("Sec-Fetch-Site"),
-        authorization=headers.get("Authorization"),
-        content_type=headers.get("Content-Type"),
-        has_body=request.body_exists,
-        ticket=request.query.get(access.TICKET_PARAMETER),
+    ticket = request.query.get(access.TICKET_PARAMETER)
+    return access.Asked.of(
+        request.method, request.path, request.headers.get, request.body_exists, ticket
     )
 
 

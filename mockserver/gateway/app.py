@@ -1,5 +1,6 @@
-"""The gateway as an aiohttp application: `/ws` (the platform's WebSocket gateway, contract Part
-A.11-A.14), `/_mock/stream` (the board's Server-Sent Events, plan seam 6), `/_mock/health`.
+"""The gateway as an aiohttp application: `/ws` (the platform's WebSocket gateway,
+docs/contract.md#subscriptions-websocket), `/_mock/stream` (the board's Server-Sent Events,
+decision WS-15), `/_mock/health`.
 
 One event loop holds every socket; whatever touches the store (tokens, subscriptions, the clock)
 runs in the default thread pool, and the event log is followed by its own thread (tail.py), so a
@@ -23,13 +24,13 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from mockserver.access import internals_shown
-from mockserver.chaos import Plan
+from mockserver.chaos import Fault, Plan
 from mockserver.errors import MockError, ResourceNotFound, ServiceUnavailable
 from mockserver.events.log import LoggedChange
 from mockserver.gateway import access, bounds, frames
 from mockserver.gateway.bounds import Outbox
 from mockserver.gateway.core import Core, Delivered
-from mockserver.gateway.sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
+from mockserver.gateway.socket_sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
 from mockserver.gateway.stream import Streams, stream_handler
 from mockserver.gateway.tail import Tail
 from mockserver.storage.outage import RETRY_AFTER, is_outage
@@ -110,7 +111,7 @@ class Gateway:
     # -- events ---------------------------------------------------------------------------------
     def _on_changes(self, changes: list[LoggedChange]) -> None:
         """In the tail thread: what each subscribed session gets of these changes (the events
-        core's matching), with what fault rules say of each (issue 16), then handed to the loop
+        core's matching), with what fault rules say of each (docs/chaos.md), then handed to the loop
         to send."""
         matched: list[tuple[Session, dict[str, Any], int]] = []
         for change in changes:
@@ -170,28 +171,31 @@ class Gateway:
         send: Any,
         request: web.Request,
         socket: web.WebSocketResponse,
-        fault: str,
+        fault: Fault,
         stall: float,
         now: float,
     ) -> None:
         """Break a session's socket as a `webSocketSession` fault says (docs/chaos.md): the
-        session is dropped at once (what follows waits for recovery, Part A.13)."""
+        session is dropped at once (what follows waits for recovery:
+        docs/contract.md#websocket-recovery)."""
         self.sessions.drop(session, send, now)
         transport = request.transport
         if transport is None:
             return
-        if fault == "reset":  # an RST: no close frame, no FIN
+        if fault == Fault.RESET:  # an RST: no close frame, no FIN
             raw = transport.get_extra_info("socket")
             if raw is not None:
                 raw.setsockopt(SOL_SOCKET, SO_LINGER, struct.pack("ii", 1, 0))
             transport.abort()
-        elif fault in ("empty", "truncate"):  # a FIN without a close frame
+        elif fault in (Fault.EMPTY, Fault.TRUNCATE):  # a FIN without a close frame
             transport.close()
-        elif fault == "stall":  # silent for `for=` seconds, then a FIN
+        elif fault == Fault.STALL:  # silent for `for=` seconds, then a FIN
             assert self._loop is not None
             self._loop.call_later(stall, transport.close)
         else:  # 503/429: 1013 Try Again Later; 500: 1011 Internal Error (RFC 6455 §7.4)
-            code, text = (1011, b"Internal Error") if fault == "500" else (1013, b"Try Again Later")
+            code, text = (1013, b"Try Again Later")
+            if fault == Fault.SERVER_ERROR:
+                code, text = 1011, b"Internal Error"
             task = asyncio.create_task(socket.close(code=code, message=text))
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)
@@ -218,7 +222,7 @@ class Gateway:
             if self.core.recoveries.release(session) and session.subscription is not None:
                 self.core.forget(session.subscription)
 
-    # -- timeouts and recovery, on the emulator's clock (Part A.13, A.14) -----------------------
+    # -- timeouts and recovery, on the emulator's clock (WS-9, WS-10) --------------------------
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_EVERY)
@@ -245,7 +249,7 @@ class Gateway:
                 self.core.emulator.outage.report(error, "gateway: the sweep failed")
 
     async def _renew(self, now: float) -> None:
-        """Part A.12: a WebSocket subscription is renewed while its session lives; one that is
+        """A WebSocket subscription is renewed while its session lives; one that is
         gone from the store (a reset) is dropped from its session."""
         held = {s.subscription_id: s for s in self.sessions.subscribed}
         renewed, gone = await asyncio.to_thread(
@@ -275,7 +279,7 @@ class Gateway:
         token = request.query.get("access_token") or _bearer(request.headers.get("Authorization"))
         try:
             grant = await asyncio.to_thread(self.core.resolve, token)
-        except MockError as error:  # Part A.11: 401 with the platform's error body
+        except MockError as error:  # 401 with the platform's error body (WS-7)
             return web.json_response(error.to_body(), status=error.status)
         except Exception as error:  # the store is down: 503 CMN-201, said once (Outage)
             if not is_outage(error):
@@ -391,8 +395,8 @@ class Gateway:
 
     async def _restore(self, grant: Any, token: str, now: float) -> Recovery | None:
         """A `wsc` this gateway does not hold (or no longer: another took it over): take the
-        session from the store when Part A.13 allows (recovery.py); its answer, or None when
-        the session is this gateway's own."""
+        session from the store when recovery allows (docs/contract.md#websocket-recovery); its
+        answer, or None when the session is this gateway's own."""
         recoveries = self.core.recoveries
         if token in self.sessions.by_token:
             if not await asyncio.to_thread(recoveries.held_elsewhere, token):
@@ -454,7 +458,8 @@ class Gateway:
     def _request(
         self, session: Session, method: str, path: str, body: Any
     ) -> tuple[int, Any, dict[str, str]]:
-        """A REST request over the socket (Part A.12): the subscription of this connection."""
+        """A REST request over the socket (docs/contract.md#websocket-frames): the subscription of
+        this connection."""
         matched = SUBSCRIPTION_PATH.fullmatch(path)
         if matched is None:
             raise ResourceNotFound("uri")
@@ -466,7 +471,8 @@ class Gateway:
                 self._subscribe(session, None, None)
             subscription, info = self.core.create(caller, body, session.token)
             self._subscribe(session, subscription, str(info["id"]))
-            # Part A.12: the Python SDK 0.9.2 fires subscriptionCreated only on this header.
+            # The Python SDK 0.9.2 fires subscriptionCreated only on this header
+            # (docs/contract.md#sdk-compat).
             return 200, info, {"WSG-SubscriptionId": str(info["id"])}
         if wanted is None or wanted != session.subscription_id or method not in ("PUT", "DELETE"):
             raise ResourceNotFound("uri")

@@ -1,4 +1,4 @@
-"""What the gateway uses of the emulator and of the events core (plan seams 2-4): the event log
+"""What the gateway uses of the emulator and of the events core: the event log
 it follows, `envelope_for`, `SubscriptionService` for the subscriptions made over the socket, the
 journal of delivered events, WebSocket tokens and the clock. Blocking calls all: the gateway
 runs them off its event loop.
@@ -13,25 +13,24 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from mockserver.chaos import Plan
+from mockserver.chaos import Plan, Transport
 from mockserver.emulator import Emulator
 from mockserver.errors import TokenNotFound
-from mockserver.events.journal import DeliveryJournal, entry_of
+from mockserver.events.delivery_journal import DeliveryJournal, entry_of
 from mockserver.events.log import EventLog, LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
 from mockserver.gateway.recovery import Recoveries
-from mockserver.gateway.sessions import Notice
-from mockserver.http import Request
+from mockserver.gateway.socket_sessions import Notice
+from mockserver.http import DescribedRequest
 from mockserver.platform.tokens import SESSION, Caller
 from mockserver.platform.wstokens import WsGrant
 
 log = logging.getLogger("presence_mock")
-# A WebSocket subscription lives 86399 s and is renewed while its session lives (Part A.12):
+# A WebSocket subscription lives 86399 s and is renewed while its session lives (WS-12):
 # renewed once less than this much of it is left.
 RENEW_BELOW = 43_200.0
 
-WEBSOCKET_SESSION = "webSocketSession"  # the chaos rules' name (docs/chaos.md)
 Delivered = tuple[str, Notice]  # the session's token, what it was sent
 
 
@@ -41,7 +40,7 @@ class Core:
         events = emulator.events
         self.log: EventLog = events.log
         self.subscriptions: SubscriptionService = events.subscriptions
-        self.delivered: DeliveryJournal = events.journal
+        self.delivered: DeliveryJournal = events.delivered
         # Redis blocks in XREAD until an entry comes; SQLite's wait polls every 20 ms, so the
         # gateway polls the log itself, more often (one indexed SELECT each: tail.py).
         self.log_blocks = emulator.settings.store.startswith(("redis:", "rediss:"))
@@ -50,7 +49,7 @@ class Core:
         self._journal: queue.SimpleQueue[list[Delivered] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_journal, name="ws-journal", daemon=True)
         self._writer.start()
-        # Issue 13 item 4: sessions in the store, for a restarted gateway or another replica.
+        # Sessions in the store, for a restarted gateway or another replica (WS-18, WS-19).
         self.recoveries = Recoveries(emulator.store, self.log, self.subscriptions, emulator)
 
     def now(self) -> float:
@@ -79,7 +78,7 @@ class Core:
             owner.account_id, owner.id, app.client_id, owner.admin, app.permissions, self.now()
         )
 
-    # -- subscriptions over the socket (Part A.12) ----------------------------------------------
+    # -- subscriptions over the socket (docs/contract.md#websocket-frames) ---------------------
     def create(
         self, caller: Caller, body: object, session: str
     ) -> tuple[Subscription, dict[str, Any]]:
@@ -102,7 +101,7 @@ class Core:
     def maintain(
         self, subscriptions: Iterable[Subscription], now: float
     ) -> tuple[list[Subscription], set[str]]:
-        """Renew those of live (or recoverable) sessions that are getting old (Part A.12); and
+        """Renew those of live (or recoverable) sessions that are getting old (WS-12); and
         name those no longer in the store (a reset), which get nothing more."""
         held = list(subscriptions)
         kept = {s.id for s in self.subscriptions.all()}
@@ -114,7 +113,7 @@ class Core:
         return renewed, {s.id for s in held} - kept
 
     def _wire(self, subscription: Subscription) -> dict[str, Any]:
-        # As of the moment it was made or renewed: a reply says expiresIn 86399 (Part A.12).
+        # As of the moment it was made or renewed: a reply says expiresIn 86399 (WS-12).
         made = subscription.expiration_time - subscription.expires_in
         return subscription.to_wire("", made, relative=True)
 
@@ -125,15 +124,15 @@ class Core:
     def journal_request(
         self, method: str, path: str, body: object, status: int, error_code: str | None
     ) -> None:
-        """Issue 16 item 5: a request over the socket goes to the request journal as a REST
+        """A request over the socket goes to the request journal as a REST
         one would (with `transport: WebSocket`), so coverage counts its operation and filters."""
         sent = b"" if body is None else json.dumps(body).encode()
-        request = Request.build(method, path, "", sent)
+        request = DescribedRequest.build(method, path, "", sent)
         self.emulator.journal.record(request, [], status, error_code, transport=WEBSOCKET)
 
     def plan(self) -> Plan | None:
-        """Issue 16: what one notification of a session gets of the `webSocketSession` rules."""
-        return self.emulator.chaos.transport_plan(WEBSOCKET_SESSION)
+        """What one notification of a session gets of the `webSocketSession` rules."""
+        return self.emulator.chaos.transport_plan(Transport.WEBSOCKET_SESSION)
 
     def journal(self, delivered: list[Delivered]) -> None:
         self._journal.put(delivered)

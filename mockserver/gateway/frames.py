@@ -1,8 +1,8 @@
-"""The gateway's wire: JSON arrays `[meta]` or `[meta, body]` (contract Part A.12, Part B §2.3).
+"""The gateway's wire: JSON arrays `[meta]` or `[meta, body]` (docs/contract.md#websocket-frames).
 
 Every frame the gateway sends is an array whose element 0 has `type`, `messageId`, `status` and
 `headers` with `RCRequestId`: the Python SDK 0.9.2 reads `[0]["type"]` (and `["headers"]` of a
-`ClientRequest`) from every frame and dies on a missing key (Part B §3.1).
+`ClientRequest`) from every frame and dies on a missing key (docs/contract.md#sdk-compat).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import orjson
 
 Frame = list[Any]
 
-# Part A.11 / Part B §2.4: the values the platform's ConnectionDetails sample carries.
+# The values the platform's ConnectionDetails sample carries (docs/contract.md#websocket-connect).
 RECOVERY_BUFFER_SIZE = 100
 RECOVERY_TIMEOUT = 180
 IDLE_TIMEOUT = 1800
@@ -24,17 +24,18 @@ ABSOLUTE_TIMEOUT = 86400
 MAX_ACTIVE_REQUESTS = 10
 MAX_CONNECTIONS_PER_SESSION = 50
 
-MALFORMED = "WSG-808"  # Part B §2.7 (NET #57): the frame could not be parsed
+MALFORMED = "WSG-808"  # the frame could not be parsed (RingCentral.Net #57)
 IDLE = "WSG-902"
 ABSOLUTE = "WSG-903"
 NO_SUBSCRIPTION = "WSG-1005"  # recovery: the session had no subscription (or is gone)
 OTHER_SESSION = "WSG-1003"  # recovery: a different OAuth session
-BAD_WSC = "WSG-400"  # a malformed recovery token: the socket is closed (Part B §2.7)
+BAD_WSC = "WSG-400"  # a malformed recovery token: the socket is closed
 # The OAuth session was revoked: the code the upgrade answers that session's tokens with (401),
 # then the socket is closed (docs/decisions.md GW-4).
 REVOKED = "OAU-213"
 
-# Part A.14 names the codes, not the statuses: docs/decisions.md (issue 13).
+# The platform names the codes, not the statuses (docs/contract.md#websocket-timeouts): the
+# statuses are a choice (decision WS-10).
 ERROR_STATUS = {MALFORMED: 400, BAD_WSC: 400, IDLE: 408, ABSOLUTE: 408, REVOKED: 401}
 ERROR_MESSAGES = {
     MALFORMED: "Unable to parse the message.",
@@ -107,7 +108,7 @@ def encode(frame: Frame) -> str:
 def reply(
     message_id: str, status: int, body: Any = None, headers: dict[str, str] | None = None
 ) -> Frame:
-    """A `ClientRequest` reply (typed ClientRequest, Part B §2.3); no body element for 204."""
+    """A `ClientRequest` reply (typed ClientRequest); no body element for 204."""
     extra = {"Content-Type": "application/json"} if body is not None else {}
     head = meta("ClientRequest", message_id, status, {**extra, **(headers or {})})
     return [head] if body is None else [head, body]
@@ -119,12 +120,12 @@ def error(code: str, message_id: str | None = None, message: str | None = None) 
 
 
 def heartbeat(client: ClientFrame) -> Frame:
-    """The client's Heartbeat echoed (Part B §2.7), with the fields every frame carries."""
+    """The client's Heartbeat echoed (decision WS-13), with the fields every frame carries."""
     return [{**client.meta, **meta("Heartbeat", client.message_id)}]
 
 
 def platform_time(seconds: float) -> str:
-    """`2020-09-07T21:50:02.737+0000`, as ConnectionDetails' creationTime is written (§2.4)."""
+    """`2020-09-07T21:50:02.737+0000`, as ConnectionDetails' creationTime is written."""
     whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
     return f"{whole}.{int(seconds * 1000) % 1000:03d}+0000"
 
@@ -132,7 +133,8 @@ def platform_time(seconds: float) -> str:
 def connection_details(
     now: float, wsc: dict[str, Any], recovery: tuple[str, str | None] | None
 ) -> Frame:
-    """The first frame (Part A.11); `recovery` = (state, error code) when `wsc=` was given."""
+    """The first frame (docs/contract.md#websocket-connect); `recovery` = (state, error code) when
+    `wsc=` was given."""
     head = meta("ConnectionDetails", new_id())
     head["wsc"] = wsc
     body: dict[str, Any] = {
@@ -153,8 +155,8 @@ def connection_details(
 
 
 def notification(envelope: dict[str, Any], wsc: dict[str, Any]) -> Frame:
-    """A `ServerNotification` (Part B §2.6): the message ID is the event's uuid, as in the
-    sample; `wsc` rides on every one (Part A.13)."""
+    """A `ServerNotification`: the message ID is the event's uuid, as in the
+    sample; `wsc` rides on every one (decision WS-8)."""
     head = meta("ServerNotification", str(envelope.get("uuid") or new_id()))
     head["wsc"] = wsc
     return [head, envelope]

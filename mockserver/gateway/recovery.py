@@ -1,6 +1,6 @@
-"""WebSocket sessions kept in the store too (issue 13 item 4), so a client reconnecting with its
-`wsc` to a restarted gateway, or to another replica sharing the store, within the recovery
-timeout gets `recoveryState: Successful` and what it missed (Part A.13).
+"""WebSocket sessions kept in the store too (decisions WS-18, WS-19), so a client reconnecting with
+its `wsc` to a restarted gateway, or to another replica sharing the store, within the recovery
+timeout gets `recoveryState: Successful` and what it missed (docs/contract.md#websocket-recovery).
 
 What is kept, per session (`ws-session`, its wsc token): the OAuth session it belongs to, its
 subscription, its `wsc.sequence` and the log position of its last notification, which gateway
@@ -27,9 +27,9 @@ from mockserver.events.log import EventLog
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import Subscription, SubscriptionService
 from mockserver.gateway import frames
-from mockserver.gateway.sessions import Notice, Recovery, Session
+from mockserver.gateway.socket_sessions import Notice, Recovery, Session
 from mockserver.platform.wstokens import WsGrant
-from mockserver.storage import Store
+from mockserver.storage import Records
 
 SESSIONS = "ws-session"
 BEATS = "ws-gateway"
@@ -48,7 +48,7 @@ class Saved:
 
 class Recoveries:
     def __init__(
-        self, store: Store, log: EventLog, subscriptions: SubscriptionService, emulator: Any
+        self, store: Records, log: EventLog, subscriptions: SubscriptionService, emulator: Any
     ) -> None:
         self.store = store
         self.log = log
@@ -94,8 +94,9 @@ class Recoveries:
 
     # -- taking a session over ------------------------------------------------------------------
     def load(self, token: str, grant: WsGrant, now: float) -> tuple[Recovery, Saved | None]:
-        """Part A.13's answer for a `wsc` this gateway does not hold, and the session to go on
-        with when it is `Successful` (then this gateway holds it)."""
+        """The recovery answer (docs/contract.md#websocket-recovery) for a `wsc` this gateway does
+        not hold, and the session to go on with when it is `Successful` (then this gateway holds
+        it)."""
         found = self.store.get(SESSIONS, token)
         failed: Recovery = ("Failed", frames.NO_SUBSCRIPTION)
         if found is None:

@@ -1,4 +1,4 @@
-"""`GET /_mock/stream?after=N`: the event log as Server-Sent Events (plan seam 6), for the board.
+"""`GET /_mock/stream?after=N`: the event log as Server-Sent Events (decision WS-15), for the board.
 
 One `event: presence` per logged change, `id:` its position, `data:` the change as
 `LoggedChange.to_wire()` shows it. `after` (or the browser's `Last-Event-ID` on a reconnect)

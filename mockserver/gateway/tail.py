@@ -1,5 +1,5 @@
 """Following the event log from the gateway process: one thread, blocked in the store's own wait
-(Redis: XREAD BLOCK; plan seam 2) or reading a SQLite log every 5 ms (one indexed SELECT: its
+(Redis: XREAD BLOCK; decision WS-17) or reading a SQLite log every 5 ms (one indexed SELECT: its
 own wait polls every 20 ms, a quarter of the latency budget), hands each batch of new changes on.
 
 It sees every change whichever worker (or replica sharing Redis) logged it, since the log lives

@@ -23,14 +23,13 @@ from requests import PreparedRequest
 
 from mockserver.chaos import INPROCESS, NetworkFault
 from mockserver.config import Settings
-from mockserver.directory.builder import build_directory
-from mockserver.directory.fixtures import load_fixture
 from mockserver.directory.model import Directory
+from mockserver.directory.source import directory_of
 from mockserver.emulator import Emulator
-from mockserver.events.delivery import Deliverer
 from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.inprocess.network import as_raised
 from mockserver.platform.users import users
+from mockserver.runtime import background
 from mockserver.storage import store_from_url
 from mockserver.telephony.scenario import EngineDriver, Playback, load
 from mockserver.telephony.switchboard import Switchboard
@@ -53,7 +52,7 @@ Event = dict[str, Any]
 @functools.lru_cache(maxsize=8)
 def _directory(seed: int, extensions: int, fixture: str | None) -> Directory:
     # The directory is immutable, so every mock of the same account shares one (0.3 s to build).
-    return load_fixture(fixture) if fixture else build_directory(seed, extensions)
+    return directory_of(fixture, seed, extensions)
 
 
 class PresenceMock:
@@ -108,13 +107,9 @@ class PresenceMock:
         self._client = self.app.test_client(use_cookies=False)
         self._mock: responses.RequestsMock | None = None
         self.expect_refused = False  # the pytest fixture fails on refused requests unless set
-        # Issue 13: WebHooks are delivered synchronously, after each request the mock answers.
-        self.deliverer = Deliverer(
-            self.emulator.events,
-            self.emulator.directory,
-            self.emulator.clock,
-            chaos=self.emulator.chaos,
-        )
+        # The background services, stepped: WebHooks are delivered synchronously, after each
+        # request the mock answers (runtime/background.py).
+        self.background = background.services(self.emulator)
 
     # -- what a test reads ----------------------------------------------------------------------
     @property
@@ -146,7 +141,7 @@ class PresenceMock:
         """Presence back to the seeded state and an empty journal (tokens stay valid)."""
         self.emulator.reset()
 
-    # -- simulated calls (issue 14) -------------------------------------------------------------
+    # -- simulated calls ------------------------------------------------------------------------
     @property
     def calls(self) -> Switchboard:
         """Place and drive simulated calls and meetings of the first account (docs/calls.md)."""
@@ -163,7 +158,7 @@ class PresenceMock:
         playback.due()
         return playback
 
-    # -- events (issue 13) ----------------------------------------------------------------------
+    # -- events ---------------------------------------------------------------------------------
     def webhook(self, handler: Handler | None = None, address: str = DEFAULT_HOOK) -> str:
         """An address to create WebHook subscriptions with: what is POSTed there goes to
         `handler` (the envelope; it may answer a status) instead of the network, and the
@@ -182,8 +177,8 @@ class PresenceMock:
     @property
     def events(self) -> list[dict[str, Any]]:
         """Every delivery attempt so far (as /_mock/events), oldest first."""
-        self.deliverer.step()
-        return self.emulator.events.journal.entries()
+        self.background.step()
+        return self.emulator.events.delivered.entries()
 
     def wait_for_event(
         self,
@@ -197,8 +192,8 @@ class PresenceMock:
         (retries included) until `timeout` seconds have passed; TimeoutError then."""
         deadline = time.monotonic() + timeout
         while True:
-            self.deliverer.step()
-            for entry in self.emulator.events.journal.entries():
+            self.background.step()
+            for entry in self.emulator.events.delivered.entries():
                 envelope = entry["event"]
                 if entry["delivered"] and _matches(envelope, test, subscription_id, extension_id):
                     return envelope  # type: ignore[no-any-return]
@@ -259,9 +254,9 @@ class PresenceMock:
                 environ_overrides={INPROCESS: True},
             )
             result = answer.status_code, dict(answer.headers), answer.get_data()
-        except NetworkFault as fault:  # issue 16: as requests would raise it on a socket
+        except NetworkFault as fault:  # as requests would raise it on a socket
             raise as_raised(fault, prepared) from None
-        self.deliverer.step()  # the WebHooks this request caused, before the client goes on
+        self.background.step()  # the WebHooks this request caused, before the client goes on
         return result
 
 

@@ -17,7 +17,7 @@ from mockserver.errors import InvalidParameter
 from mockserver.storage.outage import is_outage
 
 if TYPE_CHECKING:
-    from mockserver.storage import Record, Store
+    from mockserver.storage import Record, Records
 
 # Where the clock is kept: absent until it is first moved.
 OFFSET_KEY = ("clock", "offset")
@@ -37,7 +37,7 @@ class ClockRangeError(InvalidParameter):
 
 
 class Clock:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Records) -> None:
         self._store = store
         # The record last read (in a tuple: None is a record too), for a store that is down.
         self._last: tuple[Record | None] | None = None

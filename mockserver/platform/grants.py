@@ -1,6 +1,6 @@
 """The password grant and the authorization-code flow (authorize, then redeem with PKCE).
 
-`TokenService.grant` calls these to learn who the token is for; issuing tokens stays in auth.py.
+`TokenService.grant` calls these to learn who the token is for; issuing tokens stays in tokens.py.
 Codes live in the store (namespace `code`), so any worker can redeem a code another issued.
 """
 
@@ -25,11 +25,10 @@ from mockserver.errors import (
     redirect_mismatch,
 )
 from mockserver.inputs import is_digits
-from mockserver.platform.clock import Clock
-from mockserver.platform.credentials import DEMO_KEYS, Keys
-from mockserver.platform.janitor import GRACE, Janitor
+from mockserver.platform.credentials import Keys
+from mockserver.platform.issuer import Issuer
+from mockserver.platform.janitor import GRACE
 from mockserver.platform.users import find_user, password_matches, username
-from mockserver.storage import Store
 
 CODE = "code"
 CODE_TTL = 60  # seconds; codes are short-lived and good once (docs/decisions.md)
@@ -72,21 +71,7 @@ class LoginPage:
     refused: bool = False
 
 
-class AuthorizationCodes:
-    def __init__(
-        self,
-        directory: Directory,
-        store: Store,
-        clock: Clock,
-        janitor: Janitor | None = None,
-        keys: Keys = DEMO_KEYS,
-    ) -> None:
-        self.directory = directory
-        self.store = store
-        self.clock = clock
-        self.janitor = janitor or Janitor(store)
-        self.keys = keys
-
+class AuthorizationCodes(Issuer):
     def asks_password(self, app: App) -> bool:
         """A public app's code under random credentials needs the user's password: its PKCE
         verifier is the client's own, so `login_hint` alone would sign in anyone (the

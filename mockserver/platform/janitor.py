@@ -1,4 +1,4 @@
-"""Forgetting what has expired: tokens, sessions, codes and rate-limit windows (issue 10).
+"""Forgetting what has expired: tokens, sessions, codes and rate-limit windows (decision STORE-2).
 
 The store keeps each expiring record with the emulator time after which nobody needs it; the
 janitor asks it to forget those now past, at most once every few seconds per process, from the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 
-from mockserver.storage import Store
+from mockserver.storage import Records
 
 PURGE_EVERY = 5.0  # wall-clock seconds between two purges of one process
 # An expired token or code is kept this long (emulator time) past its expiry, so a client that
@@ -21,7 +21,7 @@ GRACE = 3600.0
 
 
 class Janitor:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Records) -> None:
         self.store = store
         self._lock = threading.Lock()
         self._next = 0.0

@@ -1,4 +1,5 @@
-"""Rate limits per (user, app, group), as the platform counts them (contract Part A.13, B.4).
+"""Rate limits per (user, app, group), as the platform counts them
+(docs/contract.md#rate-limits).
 
 Why not the `limits` library: its strategies read `time.time()` themselves and take no clock, and
 the emulator's limits must follow `Emulator.clock`, which tests and `POST /_mock/clock` move
@@ -6,10 +7,10 @@ instead of sleeping. So this is a small window counter kept in the Store (shared
 
 * a window opens at a key's first request and lasts `window` seconds; its count is kept in
   the store's `ratelimit` namespace;
-* in `enforce` mode a request over the limit opens a penalty of 60 s (Part B.4), and every
+* in `enforce` mode a request over the limit opens a penalty of 60 s (RATE-4), and every
   request during the penalty is refused and restarts it.
 
-Every store counts atomically with `Store.increment`, in one round trip.
+Every store counts atomically with `Counters.increment`, in one round trip.
 
 In `headers` mode a key whose window is spent (count at the limit) reads Remaining 0 until the
 window ends, whatever more it sends; so once a process has seen that, it answers from memory
@@ -20,16 +21,17 @@ same; a client hammering the emulator (a load test, the benchmark) stops costing
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from mockserver.config import ConfigError, Settings
 from mockserver.errors import RateLimited
 from mockserver.inputs import whole_number
 from mockserver.platform.clock import Clock
 from mockserver.platform.janitor import Janitor
-from mockserver.storage import Store
+from mockserver.storage import Counters, Records
 
 NAMESPACE = "ratelimit"
-PENALTY = 60  # seconds, restarted by each request during it (Part B.4)
+PENALTY = 60  # seconds, restarted by each request during it (RATE-4)
 MODES = ("off", "headers", "enforce")
 MAX_SPENT = 1024  # spent windows remembered per process before ended ones are dropped
 
@@ -40,7 +42,8 @@ class Limit:
     window: int  # seconds
 
 
-# Part A.13 defaults; group names in lower case, as X-Rate-Limit-Group carries them.
+# The platform's limits (docs/contract.md#rate-limits); group names in lower case, as
+# X-Rate-Limit-Group carries them.
 DEFAULT_LIMITS: dict[str, Limit] = {
     "light": Limit(50, 60),
     "medium": Limit(40, 60),
@@ -69,12 +72,16 @@ def parse_limits(spec: str | None) -> dict[str, Limit]:
     return found
 
 
+class WindowStore(Records, Counters, Protocol):
+    """What the limiter uses of the store: its windows are counters that read back as records."""
+
+
 class RateLimiter:
     def __init__(
         self,
         mode: str,
         limits: dict[str, Limit],
-        store: Store,
+        store: WindowStore,
         clock: Clock,
         janitor: Janitor | None = None,
     ) -> None:
@@ -91,7 +98,7 @@ class RateLimiter:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, store: Store, clock: Clock, janitor: Janitor | None = None
+        cls, settings: Settings, store: WindowStore, clock: Clock, janitor: Janitor | None = None
     ) -> RateLimiter:
         limits = parse_limits(settings.rate_limit)
         return cls(settings.rate_limits, limits, store, clock, janitor)

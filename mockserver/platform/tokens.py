@@ -10,10 +10,11 @@ import base64
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import jwt
 
-from mockserver.directory.model import App, Directory, Extension
+from mockserver.directory.model import App, Extension
 from mockserver.errors import (
     InvalidAuthorizationHeader,
     TokenExpired,
@@ -25,14 +26,16 @@ from mockserver.errors import (
     unsupported_grant,
 )
 from mockserver.inputs import clamped_number, is_digits
-from mockserver.platform.clock import OFFSET_KEY, Clock, now_at
-from mockserver.platform.credentials import DEMO_KEYS, JWT_AUDIENCE, Keys
+from mockserver.platform.clock import OFFSET_KEY, now_at
+from mockserver.platform.credentials import JWT_AUDIENCE
 from mockserver.platform.grants import AuthorizationCodes, password_owner, required
-from mockserver.platform.janitor import GRACE, Janitor
-from mockserver.storage import Record, Store
+from mockserver.platform.issuer import Issuer
+from mockserver.platform.janitor import GRACE
+from mockserver.storage import Record
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-# Contract Part B.6: access_token_ttl 600..3600 (default 3600); refresh up to 30 days (7 default).
+# docs/contract.md#auth-oauth: access_token_ttl 600..3600 (default 3600); refresh up to 30 days (7
+# default).
 ACCESS_TTL = (600, 3600, 3600)
 REFRESH_TTL = (1, 2_592_000, 604_800)
 # What a public app may ask for: codes (with PKCE, checked at authorize) and their refresh.
@@ -63,21 +66,11 @@ def _ttl(raw: str | None, bounds: tuple[int, int, int]) -> int:
     return default if found is None else found
 
 
-class TokenService:
-    def __init__(
-        self,
-        directory: Directory,
-        store: Store,
-        clock: Clock,
-        janitor: Janitor | None = None,
-        keys: Keys = DEMO_KEYS,
-    ) -> None:
-        self.directory = directory
-        self.keys = keys  # what users' JWTs are signed with and passwords derived from
-        self.store = store
-        self.clock = clock
-        self.janitor = janitor or Janitor(store)
-        self.codes = AuthorizationCodes(directory, store, clock, self.janitor, keys)
+class TokenService(Issuer):
+    @cached_property
+    def codes(self) -> AuthorizationCodes:
+        """The authorization codes the token endpoint redeems, issued from the same state."""
+        return AuthorizationCodes(self.directory, self.store, self.clock, self.janitor, self.keys)
 
     # -- the token endpoint -------------------------------------------------------------------
     def client(self, form: Mapping[str, str], authorization: str | None) -> App:
@@ -187,7 +180,7 @@ class TokenService:
         }
 
     def refresh(self, app: App, form: Mapping[str, str]) -> Record:
-        """A new pair for a refresh token, which is good once (contract Part B.6)."""
+        """A new pair for a refresh token, which is good once (docs/contract.md#auth-oauth)."""
         record = self.store.take(REFRESH, required(form, "refresh_token"))
         if (
             record is None
@@ -208,7 +201,7 @@ class TokenService:
 
     # -- API calls ------------------------------------------------------------------------------
     def authenticate(self, authorization: str | None, query_token: str | None) -> Caller:
-        """Resolve the caller of an API request (contract Part A.11)."""
+        """Resolve the caller of an API request (docs/contract.md#auth-bearer)."""
         token = _bearer(authorization) if authorization is not None else query_token
         if not token:
             raise InvalidAuthorizationHeader()

@@ -1,10 +1,11 @@
-"""WebSocket tokens (issue 13, contract Part A.10): what `POST /restapi/oauth/wstoken` hands out
+"""WebSocket tokens (docs/contract.md#websocket-token): what `POST /restapi/oauth/wstoken` hands out
 and what the gateway's upgrade (`/ws?access_token=`) accepts.
 
 A token is a random string kept in the store (so any worker issues it and the gateway process,
 or another replica, accepts it) with the OAuth session it was issued under: revoking the
-session makes its WebSocket tokens worthless too, and session recovery (Part A.13) compares
-sessions. It may be used again within its TTL (Part B §2.1: EXT reuses it on reconnect).
+session makes its WebSocket tokens worthless too, and session recovery
+(docs/contract.md#websocket-recovery) compares sessions. It may be used again within its TTL (the
+extensible SDK, `@rc-ex/ws`, reuses it on reconnect).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from mockserver.errors import TokenExpired, TokenNotFound
 from mockserver.platform.clock import Clock
 from mockserver.platform.janitor import GRACE, Janitor
 from mockserver.platform.tokens import SESSION, SESSION_ID_LENGTH, Caller
-from mockserver.storage import Store
+from mockserver.storage import Records
 
 WS_TOKEN = "wstoken"
-WS_TOKEN_TTL = 600  # Part A.10: expires_in 600
+WS_TOKEN_TTL = 600  # expires_in 600 (docs/contract.md#websocket-token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ def session_of(authorization: str | None, query_token: str | None) -> str:
 
 
 class WsTokens:
-    def __init__(self, store: Store, clock: Clock, janitor: Janitor) -> None:
+    def __init__(self, store: Records, clock: Clock, janitor: Janitor) -> None:
         self.store = store
         self.clock = clock
         self.janitor = janitor

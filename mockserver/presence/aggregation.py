@@ -6,16 +6,17 @@ from collections.abc import Iterable
 
 from mockserver.directory.model import ActiveCall, ExtensionType
 
-# The call states that keep a user busy (contract Part A.6); Ringing alone does not.
+# The call states that keep a user busy (docs/contract.md#presence-status-derivation); Ringing
+# alone does not.
 BUSY_TELEPHONY = frozenset({"CallConnected", "OnHold", "ParkedCall"})
 
 # Users who cannot be reached whatever they set: not yet activated, or disabled by the account
-# (presence-more.md decision 29). Frozen is not among them.
+# (decision PRES-16). Frozen is not among them.
 INACTIVE_STATUSES = frozenset({"NotActivated", "Disabled"})
 
 # When a user has several calls, the line reads as one of them. The spec is silent;
-# presence-more.md decision 18 sets the priority CallConnected > OnHold > Ringing > ParkedCall >
-# NoCall: a call ringing now outranks one parked and waiting (docs/decisions.md).
+# decision PRES-1 sets the priority CallConnected > OnHold > Ringing > ParkedCall >
+# NoCall: a call ringing now outranks one parked and waiting .
 _TELEPHONY_RANK = {"NoCall": 0, "ParkedCall": 1, "Ringing": 2, "OnHold": 3, "CallConnected": 4}
 
 
@@ -32,7 +33,8 @@ def presence_status(
     meeting_status: str | None,
     extension_status: str = "Enabled",
 ) -> str:
-    """Aggregate presenceStatus by contract Part A.6 and decision 29. DND never changes it."""
+    """Aggregate presenceStatus (docs/contract.md#presence-status-derivation, decision PRES-16).
+    DND never changes it."""
     if not extension_type.is_user or user_status == "Offline":
         return "Offline"
     if extension_status in INACTIVE_STATUSES:

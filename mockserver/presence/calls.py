@@ -1,7 +1,7 @@
 """ActiveCallsService: listExtensionActiveCalls, the call-log view of a user's calls in progress.
 
 It lists exactly the calls of the user's presence `activeCalls` that are connected, on hold or
-parked (presence-more.md decision 28: calls still ringing are being routed and are not listed),
+parked (decision ACT-1: calls still ringing are being routed and are not listed),
 newest first, with `result: "In Progress"` and no `duration`, as the recorded example shows.
 """
 
@@ -133,7 +133,7 @@ def _record(
         "to": _party(call["to"], call.get("toName")),
         "from": _party(call["from"], call.get("fromName")),
     }
-    if detailed:  # one master leg, as the Detailed example (decision 28)
+    if detailed:  # one master leg, as the Detailed example (decision ACT-1)
         internal = _transport(call) == "VoIP"
         leg_type = (
             "Accept" if inbound else "ExtensionToExtension" if internal else "SipToPstnMetered"

@@ -1,5 +1,5 @@
 """DirectoryService: the account, its extension list and one extension, as a presence app reads
-them before it reads presence (presence-more.md section 3)."""
+them before it reads presence (docs/contract.md#directory)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def multi(query: Query, name: str, allowed: frozenset[str] | None = None) -> lis
 
 class DirectoryService:
     def __init__(self, presence: PresenceService) -> None:
-        self.presence = presence  # its account and extension lookups (Part A.10)
+        self.presence = presence  # its account and extension lookups (docs/contract.md#unknown-ids)
 
     def account_info(self, base: str, caller: Caller, account_param: str) -> Record:
         return account_info(base, self.presence.account(caller, account_param))
@@ -53,7 +53,7 @@ class DirectoryService:
     def list_extensions(
         self, base: str, caller: Caller, account_param: str, query: Query, page: Page
     ) -> Record:
-        """listExtensions: filters, then ascending ID order, then the page (decision 30)."""
+        """listExtensions: filters, then ascending ID order, then the page (decision DIR-1)."""
         account = self.presence.account(caller, account_param)
         chosen = self._filtered(account.extensions, query)
         page = Page.of(page.number, page.per_page, len(chosen))

@@ -1,4 +1,4 @@
-"""Live telephony: the calls and meeting status an extension has now (issue 14, plan seam 7).
+"""Live telephony: the calls and meeting status an extension has now (decision CALL-1).
 
 The seed (`Extension.active_calls`, `Extension.meeting_status`) is where every extension starts.
 Once a simulated call or meeting touches an extension, its state lives in the store, in the

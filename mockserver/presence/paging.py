@@ -1,4 +1,4 @@
-"""Page arithmetic and navigation links of account presence (contract Part A.4). Pure."""
+"""Page arithmetic and navigation links of account presence (docs/contract.md#paging). Pure."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def positive_int(raw: str | None, name: str, default: int) -> int:
 
 def page_size(raw: str | None, default: int, *, zero: bool = False, most: bool = False) -> int:
     """perPage: 1..int32, clamped to MAX_PER_PAGE by Page; `0` where the listing allows an empty
-    page (Part A.4), `max` where the spec's PerPageWithMax does (active calls)."""
+    page (docs/contract.md#paging), `max` where the spec's PerPageWithMax does (active calls)."""
     if zero and raw == "0":
         return 0
     if most and raw == "max":
@@ -54,7 +54,7 @@ class Page:
 
     @property
     def total_pages(self) -> int:
-        # perPage=0 asks for no records (Part A.4): no page holds anything, so none is counted.
+        # perPage=0 asks for no records (PAGE-4): no page holds anything, so none is counted.
         return -(-self.total // self.per_page) if self.per_page else 0
 
     @property
@@ -70,7 +70,7 @@ class Page:
         return self.per_page == 0 or self.start >= self.total
 
     def paging(self) -> dict[str, int]:
-        if self.per_page == 0:  # Part A.4: no page, pageStart or pageEnd
+        if self.per_page == 0:  # no page, pageStart or pageEnd (PAGE-4)
             return {"totalPages": 0, "perPage": 0, "totalElements": self.total}
         body = {
             "page": self.number,

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.directory.model import WRITABLE_FIELDS, PresenceSettings
-from mockserver.errors import InvalidParameter, JsonParseError
-from mockserver.inputs import json_body
+from mockserver.errors import InvalidParameter
+from mockserver.inputs import json_object_body
 from mockserver.operations import FLAGS
 from mockserver.presence.paging import (
     DEFAULT_PAGE,
@@ -28,7 +28,7 @@ def first(query: Query, name: str) -> str | None:
 
 
 def flag(query: Query, name: str) -> bool:
-    """Part A.8: true/false in any letter case; anything else is CMN-101."""
+    """true/false in any letter case; anything else is CMN-101 (docs/contract.md#view-flags)."""
     raw = first(query, name)
     if raw is None:
         return False
@@ -63,7 +63,8 @@ def extension_ids(id_param: str) -> list[str]:
 
 
 def update_body(raw: bytes) -> PresenceSettings:
-    """The PUT body (Part A.9): writable fields only; read-only and unknown ones are ignored."""
+    """The PUT body (docs/contract.md#presence-put): writable fields only; read-only and unknown
+    ones are ignored."""
     if not raw.strip():
         return {}
     body = json_object(raw, "presence-info-request")
@@ -74,9 +75,7 @@ def json_object(raw: bytes, schema: str) -> dict[str, Any]:
     """A JSON object body checked against `schema`: CMN-103 when it is not a JSON object (or is
     nested past the depth limit, inputs.py), else CMN-101 naming the first field at fault by its
     dotted path (records[0].member.id)."""
-    body: Any = json_body(raw)
-    if not isinstance(body, dict):
-        raise JsonParseError()
+    body = json_object_body(raw)
     found = problems(schema, body)
     if found:
         raise InvalidParameter(parameter_of(found[0].path))

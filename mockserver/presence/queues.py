@@ -1,9 +1,10 @@
 """QueuePresenceService: call-queue presence, seen from the queue and from the agent.
 
-A queue is a Department extension with members (presence-more.md section 1, decisions 3-10).
+A queue is a Department extension with members (docs/contract.md#queues; decisions
+QUEUE-1 to QUEUE-4).
 One flag per (queue, member) is both the queue view's `acceptCurrentQueueCalls` and the agent
 view's `acceptCalls`; `acceptQueueCalls` is the member's switch for all queues and mirrors their
-DND (decision 6). Changed flags are kept as store overrides of the queue's own extension ID,
+DND (decision QUEUE-3). Changed flags are kept as store overrides of the queue's own extension ID,
 one field per member: a Department has no presence of its own, so they never reach a presence
 record, and a reset restores them with the rest of presence.
 """
@@ -24,9 +25,9 @@ from mockserver.platform.tokens import Caller
 from mockserver.presence.parsing import json_object
 from mockserver.presence.service import PresenceService
 
-# dndStatus values that keep a member from taking queue calls (decision 6).
+# dndStatus values that keep a member from taking queue calls (decision QUEUE-3).
 QUEUE_DND = frozenset({"DoNotAcceptAnyCalls", "DoNotAcceptDepartmentCalls"})
-# The main site: the spec's SiteBasicInfo allows "main-site" as its id (presence-more.md).
+# The main site: the spec's SiteBasicInfo allows "main-site" as its id (decision QUEUE-5).
 MAIN_SITE = {"id": "main-site", "name": "Main Site"}
 
 
@@ -37,7 +38,7 @@ class QueuePresenceService:
 
     # -- lookups --------------------------------------------------------------------------------
     def _queue(self, account: Account, group_param: str) -> Extension:
-        """Only a Department is a queue (decision 3); anything else is not found."""
+        """Only a Department is a queue (decision QUEUE-1); anything else is not found."""
         number = whole_number(group_param)
         found = account.by_id.get(number) if number is not None else None
         if found is None or found.type is not ExtensionType.DEPARTMENT:
@@ -92,7 +93,7 @@ class QueuePresenceService:
         for index, item in enumerate(body.get("records", [])):
             member_id = whole_number(str((item.get("member") or {}).get("id", "")))
             if member_id is None or member_id not in members:
-                raise InvalidParameter(f"records[{index}].member.id")  # decision 8
+                raise InvalidParameter(f"records[{index}].member.id")  # QUEUE-4
             if "acceptCurrentQueueCalls" in item:  # acceptQueueCalls is read-only: ignored
                 changes[member_id] = item["acceptCurrentQueueCalls"]
         for changed in changes:
@@ -143,7 +144,7 @@ class QueuePresenceService:
             queue_id = whole_number(str((item.get("callQueue") or {}).get("id", "")))
             queue = queues.get(queue_id) if queue_id is not None else None
             if queue is None:
-                raise InvalidParameter(f"records[{index}].callQueue.id")  # decision 8
+                raise InvalidParameter(f"records[{index}].callQueue.id")  # QUEUE-4
             if "acceptCalls" in item:
                 _may_change(caller, queue, agent.id)
                 changes.append((queue, item["acceptCalls"]))
@@ -158,7 +159,7 @@ def _takes_queue_calls(settings: PresenceSettings | dict[str, Any]) -> bool:
 
 def _may_change(caller: Caller, queue: Extension, member_id: int) -> None:
     """An administrator changes anyone's flag; a member only their own, and only where the
-    queue allows it (decision 10)."""
+    queue allows it (decision QUEUE-4)."""
     if caller.admin:
         return
     if member_id != caller.extension_id or not queue.editable_member_status:

@@ -28,6 +28,7 @@ from mockserver.platform.tokens import Caller
 from mockserver.presence.changes import ChangeListener
 from mockserver.presence.live import State, split
 from mockserver.presence.paging import Page
+from mockserver.presence.visibility import visible
 from mockserver.presence.wire import (
     View,
     account_uri,
@@ -36,9 +37,9 @@ from mockserver.presence.wire import (
     presence_record,
     presence_uri,
 )
-from mockserver.storage import Store
+from mockserver.storage import Overrides
 
-MAX_BATCH = 30  # contract Part A.2
+MAX_BATCH = 30  # docs/contract.md#batch
 Record = dict[str, Any]
 
 # Whose presence records are read from the store: users, and Park Locations (parked calls).
@@ -47,7 +48,7 @@ _USER, _PARK = ExtensionType.USER, ExtensionType.PARK_LOCATION
 
 
 class PresenceService:
-    def __init__(self, directory: Directory, store: Store) -> None:
+    def __init__(self, directory: Directory, store: Overrides) -> None:
         self.directory = directory
         self.store = store
         self._listeners: list[ChangeListener] = []
@@ -64,7 +65,8 @@ class PresenceService:
 
     # -- lookups --------------------------------------------------------------------------------
     def account(self, caller: Caller, account_param: str) -> Account:
-        """`~` or the caller's own account ID; anything else is not found (Part A.10)."""
+        """`~` or the caller's own account ID; anything else is not found
+        (docs/contract.md#unknown-ids)."""
         if account_param not in ("~", str(caller.account_id)):
             raise ResourceNotFound("accountId")
         return self.directory.accounts_by_id[caller.account_id]
@@ -86,7 +88,7 @@ class PresenceService:
     def states(self, extensions: Sequence[Extension]) -> dict[int, State]:
         """Settings (seed with PUT overrides laid over them) and live telephony, in one store
         read, for the users among `extensions` and the Park Locations (which hold parked calls:
-        presence-more.md decision 25)."""
+        decisions CALL-29, CALL-10)."""
         read = [e for e in extensions if e.type is _USER or e.type is _PARK]
         found = self.store.overrides([e.id for e in read]).get
         return {e.id: split(e, found(e.id)) for e in read}
@@ -111,15 +113,9 @@ class PresenceService:
         settings, live = own
         if ext.type is _PARK:
             return parked_record(base, ext, live, view)
-        if not self._visible(caller, ext, settings):
+        if not visible(settings, own=caller.extension_id == ext.id, admin=caller.admin):
             return offline_record(base, ext)
         return presence_record(base, ext, settings, view, live)
-
-    @staticmethod
-    def _visible(caller: Caller, ext: Extension, settings: PresenceSettings) -> bool:
-        """Part A.7: a hidden user reads Offline to everyone but themself and an admin."""
-        allowed = settings.get("allowSeeMyPresence", True)
-        return allowed or caller.extension_id == ext.id or caller.admin
 
     def read_one(
         self, base: str, caller: Caller, account_param: str, id_param: str, view: View
@@ -135,7 +131,7 @@ class PresenceService:
     def read_batch(
         self, base: str, caller: Caller, account_param: str, ids: list[str], view: View
     ) -> tuple[Record, list[Record]]:
-        """The status part and one body per ID, in request order (Part A.3)."""
+        """The status part and one body per ID, in request order (docs/contract.md#batch)."""
         if len(ids) > MAX_BATCH:
             raise InvalidMultipartRequest()
         account = self.account(caller, account_param)
@@ -163,7 +159,7 @@ class PresenceService:
         view: View,
         extra_query: dict[str, str],
     ) -> Record:
-        """One page of account presence (Part A.4); cost depends on perPage only."""
+        """One page of account presence (docs/contract.md#paging); cost depends on perPage only."""
         account = self.account(caller, account_param)
         page = Page.of(page.number, page.per_page, len(account.extensions))
         chosen = account.extensions[page.start : page.start + page.per_page]
@@ -194,7 +190,7 @@ class PresenceService:
         if ext.status == "Disabled":
             raise DisabledExtension()
         if not account.communication_handling:
-            # Decision 7: a legacy account has no dndStatusPersonal or acceptCallQueueCalls;
+            # A legacy account (PRES-4, PRES-5) has no dndStatusPersonal or acceptCallQueueCalls;
             # a PUT of them is ignored like an unknown field (docs/decisions.md), not refused.
             kept = {k: v for k, v in changes.items() if k in LEGACY_WRITABLE_FIELDS}
             changes = cast(PresenceSettings, kept)

@@ -1,7 +1,7 @@
 """UnifiedPresenceService: one status over Glip (chat), telephony and meetings.
 
 Shapes and visibility rules are the spec's `UnifiedPresence`; how the parts map onto classic
-presence and how `status` is derived follow presence-more.md decisions 12-17:
+presence and how `status` is derived follow decisions UNI-1 to UNI-4:
 * glip.status is Online unless userStatus is Offline; glip visibility and availability are the
   user's own settings (default Visible and Available), kept as store overrides under the
   negated extension ID so that they never reach a presence record;
@@ -50,7 +50,7 @@ class UnifiedPresenceService:
 
     def _user(self, account: Account, caller: Caller, id_param: str) -> Extension | None:
         found = self.presence._find(account, caller, id_param)
-        return found if found is not None and found.type.is_user else None  # decision 16
+        return found if found is not None and found.type.is_user else None  # UNI-3
 
     def _glip(self, extension_ids: list[int]) -> dict[int, dict[str, Any]]:
         stored = self.store.overrides([-i for i in extension_ids])
@@ -135,7 +135,7 @@ def _unified(caller: Caller, state: State, glip_state: dict[str, Any], user: Ext
 
 
 def _status(glip: Record, telephony: Record, meeting: str) -> str:
-    """Decision 15 over the parts the requester sees (a part without `status` is hidden)."""
+    """Decision UNI-2 over the parts the requester sees (a part without `status` is hidden)."""
     sees_glip, sees_telephony = "status" in glip, "status" in telephony
     if not sees_glip and not sees_telephony:
         return "Offline"

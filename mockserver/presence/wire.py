@@ -1,4 +1,4 @@
-"""Domain -> RingCentral JSON, and the 207 multipart/mixed writer (contract Part A.3)."""
+"""Domain -> RingCentral JSON, and the 207 multipart/mixed writer (docs/contract.md#batch)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ JSON_TYPE = "application/json"
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """What the caller asked to see (contract Part A.8)."""
+    """What the caller asked to see (docs/contract.md#view-flags)."""
 
     detailed: bool = False
     sip: bool = False
@@ -51,7 +51,8 @@ def _extension_info(base: str, ext: Extension) -> dict[str, Any]:
 
 
 def offline_record(base: str, ext: Extension) -> dict[str, Any]:
-    """The only shape a non-user extension, or a hidden user, ever reads (Part A.5, A.7)."""
+    """The only shape a non-user extension, or a hidden user, ever reads
+    (docs/contract.md#non-user-extensions, docs/contract.md#visibility)."""
     return {
         "uri": presence_uri(base, ext.account_id, ext.id),
         "extension": _extension_info(base, ext),
@@ -81,7 +82,8 @@ def presence_record(
     }
     if meeting is not None:
         record["meetingStatus"] = meeting
-    # Part A.15: the 2026-04 fields. No seeded user works in a contact centre (RingCX).
+    # The 2026-04 fields (docs/contract.md#presence-record). No seeded user works in a contact
+    # centre (RingCX).
     record["cxTelephonyStatus"] = "NoCall"
     record["aggregatedTelephonyStatus"] = telephony
     if view.detailed:
@@ -90,8 +92,9 @@ def presence_record(
 
 
 def parked_record(base: str, ext: Extension, live: Telephony | None, view: View) -> dict[str, Any]:
-    """A Park Location: the non-user shape (Part A.5), plus `telephonyStatus` ParkedCall and its
-    parked calls while it holds any (presence-more.md decision 25, docs/decisions.md)."""
+    """A Park Location: the non-user shape (docs/contract.md#non-user-extensions), plus
+    `telephonyStatus` ParkedCall and its parked calls while it holds any (decisions CALL-29,
+    CALL-10)."""
     record = offline_record(base, ext)
     if live is not None and live.calls:
         record["telephonyStatus"] = telephony_status(live.calls)
@@ -127,7 +130,8 @@ _boundary_counter = itertools.count(1)
 
 
 def _boundary() -> str:
-    # The platform's style, e.g. Boundary_20_32057915_1351669531796; never quoted (Part A.3).
+    # The platform's style, e.g. Boundary_20_32057915_1351669531796; never quoted
+    # (docs/contract.md#batch).
     return f"Boundary_{next(_boundary_counter)}_{os.getpid()}_{time.time_ns() // 1_000_000}"
 
 

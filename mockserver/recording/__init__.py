@@ -1,3 +1,3 @@
-"""Recording (issue 16): `record` proxies a real server and writes what passed through, scrubbed
+"""Recording: `record` proxies a real server and writes what passed through, scrubbed
 (proxy.py, scrub.py, exchange.py); a recording becomes a fixture (replay.py); `drift` compares
 the real answers with the emulator's (drift.py, shapes.py). docs/recording.md."""

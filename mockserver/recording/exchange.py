@@ -49,7 +49,7 @@ def body_of(content_type: str | None, data: bytes) -> Any:
 
 
 def multipart_parts(content_type: str, data: bytes) -> list[Any]:
-    """The JSON of each part of a 207 batch (Part A.3), in order."""
+    """The JSON of each part of a 207 batch (docs/contract.md#batch), in order."""
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + data
     )

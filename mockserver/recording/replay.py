@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from mockserver.directory.builder import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from mockserver.inputs import is_digits
 
 PRESENCE_KEYS = (
     "userStatus",
@@ -84,7 +85,7 @@ def _read(seen: _Seen, operation: str | None, body: Any) -> None:
     if (
         operation == "getToken"
         and isinstance(body, dict)
-        and str(body.get("owner_id", "")).isdigit()
+        and is_digits(str(body.get("owner_id", "")))
     ):
         seen.owners.append(int(body["owner_id"]))
     elif operation == "readAccountInfo" and isinstance(body, dict) and "id" in body:

@@ -2,7 +2,7 @@
 
 `shared(settings)` builds an emulator whose store reads go through a per-process cache kept
 exact by a change counter (cached.py, SQLite only) and whose journal is gathered per process
-and written when read (journal.py). The app factory applies it whenever the store is one that
+and written when read (journal_writer.py). The app factory applies it whenever the store is one that
 other processes open too (a SQLite file or Redis); a memory store is one process's own.
 Forked workers redo what they inherited through forking.py; request log lines are written in
 batches by requestlog.py.
@@ -11,9 +11,10 @@ batches by requestlog.py.
 from __future__ import annotations
 
 from mockserver.config import Settings
-from mockserver.emulator import Emulator, directory_for
+from mockserver.directory.source import directory_for
+from mockserver.emulator import Emulator
 from mockserver.scaleout.cached import COUNTER_SUFFIX, CachedStore, ChangeCounter
-from mockserver.scaleout.journal import SharedJournal
+from mockserver.scaleout.journal_writer import SharedJournal
 from mockserver.storage import Store, store_from_url
 from mockserver.storage.outage import Outage
 from mockserver.storage.sqlite import SQLiteStore

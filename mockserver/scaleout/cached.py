@@ -159,13 +159,13 @@ class CachedStore:
     def clear_entries(self, name: str) -> None:
         self.inner.clear_entries(name)
 
-    # -- live telephony (issue 14): a write like any other ---------------------------------------
+    # -- live telephony: a write like any other ---------------------------------------
     def transact(
         self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
     ) -> Transaction:
         return self._written(lambda: self.inner.transact(namespace, key, extension_ids, step))
 
-    # -- events (issue 13): never cached, and no counter moves: none of it is read through the
+    # -- events: never cached, and no counter moves: none of it is read through the
     # cache (the log, published states, subscriptions and leases have reads of their own) ------
     def publish_event(
         self, extension_id: int, state: str, baseline: str, entry: Record, keep: int

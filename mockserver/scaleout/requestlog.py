@@ -48,6 +48,7 @@ class BatchingStreamHandler(logging.StreamHandler[TextIO]):
 
 
 def flush_all() -> None:
-    """Write every pending line now (a worker calls this as it exits: mockserver/cli/servers.py)."""
+    """Write every pending line now (a worker calls this as it exits:
+    mockserver/runtime/workers.py)."""
     for handler in logging.getLogger().handlers:
         handler.flush()

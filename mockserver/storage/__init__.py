@@ -10,9 +10,36 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from mockserver.storage.base import Record, Store, Window
+from mockserver.storage.base import (
+    Collections,
+    Counters,
+    Entries,
+    EventStream,
+    Leases,
+    Overrides,
+    Record,
+    Records,
+    Store,
+    Transactions,
+    Window,
+)
 
-__all__ = ["ACCEPTED", "Record", "Store", "StoreURLError", "Window", "store_from_url"]
+__all__ = [
+    "ACCEPTED",
+    "Collections",
+    "Counters",
+    "Entries",
+    "EventStream",
+    "Leases",
+    "Overrides",
+    "Record",
+    "Records",
+    "Store",
+    "StoreURLError",
+    "Transactions",
+    "Window",
+    "store_from_url",
+]
 
 
 class StoreURLError(ValueError):

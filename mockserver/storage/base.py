@@ -1,5 +1,9 @@
 """The Store interface: where the emulator's changeable state lives, and what it holds.
 
+`Store` is the sum of small protocols, one per kind of state (records, counters, overrides,
+bounded lists, transactions, the event log, collections, leases); each backend implements them
+all, and each service types its dependency as the few it uses.
+
 The seeded directory (accounts, extensions, their seed presence) is rebuilt identically by every
 process from the same seed or fixture, so the store holds only what changes at run time:
   * presence overrides: the writable fields a PUT has set, per extension ID;
@@ -7,7 +11,7 @@ process from the same seed or fixture, so the store holds only what changes at r
   * bounded lists of records by name (the request journal).
 Reset clears presence overrides only, so logged-in clients stay logged in (docs/decisions.md).
 Records that expire (tokens, sessions, codes, rate-limit windows) are forgotten once expired
-(`purge`, Redis key expiry), so the store does not grow with every login (issue 10).
+(`purge`, Redis key expiry), so the store does not grow with every login.
 """
 
 from __future__ import annotations
@@ -21,29 +25,19 @@ Record = dict[str, Any]
 
 
 class Window(NamedTuple):
-    """A rate-limit window as `Store.increment` leaves it."""
+    """A rate-limit window as `Counters.increment` leaves it."""
 
     hits: int  # requests counted in the window so far
     start: float
 
 
-class Store(Protocol):
-    def overrides(self, extension_ids: Sequence[int]) -> dict[int, PresenceSettings]:
-        """The PUT-set fields of those extensions that have any."""
-        ...
-
-    def merge_overrides(self, extension_id: int, changes: PresenceSettings) -> PresenceSettings:
-        """Lay `changes` over the extension's overrides, atomically; return the result."""
-        ...
+class Records(Protocol):
+    """Small JSON records by namespace and key (tokens, sessions, codes, settings...), some
+    of which expire."""
 
     def put(self, namespace: str, key: str, record: Record, expires: float | None = None) -> None:
         """Store `record`; `expires` is the emulator time after which nobody needs it (a
         token's expiry), so `purge` may forget it. None: kept until taken."""
-        ...
-
-    def purge(self, now: float) -> int:
-        """Forget records (and rate-limit windows) that expired by `now`, the emulator's time;
-        how many. Redis lets its keys expire by themselves and purges nothing here."""
         ...
 
     def get(self, namespace: str, key: str) -> Record | None: ...
@@ -56,23 +50,49 @@ class Store(Protocol):
         """
         ...
 
+    def take(self, namespace: str, key: str) -> Record | None:
+        """Get and delete in one atomic step (a refresh token or code is good once)."""
+        ...
+
+    def purge(self, now: float) -> int:
+        """Forget records (and rate-limit windows) that expired by `now`, the emulator's time;
+        how many. Redis lets its keys expire by themselves and purges nothing here."""
+        ...
+
+
+class Counters(Protocol):
+    """Rate-limit windows and other counts, atomic across processes."""
+
     def increment(self, namespace: str, key: str, now: float, window: float) -> Window:
         """Count one request in the key's fixed window, atomically across processes.
 
         The window opens at the first request and lasts `window` seconds; a request after it
         opens a new one. Returns the count so far and the window's start; the record reads
         back with `get` as {"start": ..., "count": ...}.
-        `now` is the emulator's movable clock, not the wall clock (mockserver/ratelimit.py).
+        `now` is the emulator's movable clock, not the wall clock (as
+        mockserver/platform/ratelimit.py counts).
         """
         ...
 
-    def take(self, namespace: str, key: str) -> Record | None:
-        """Get and delete in one atomic step (a refresh token or code is good once)."""
+
+class Overrides(Protocol):
+    """The PUT-set presence fields of each extension (the only state reset clears)."""
+
+    def overrides(self, extension_ids: Sequence[int]) -> dict[int, PresenceSettings]:
+        """The PUT-set fields of those extensions that have any."""
+        ...
+
+    def merge_overrides(self, extension_id: int, changes: PresenceSettings) -> PresenceSettings:
+        """Lay `changes` over the extension's overrides, atomically; return the result."""
         ...
 
     def reset(self) -> None:
         """Forget every presence override."""
         ...
+
+
+class Entries(Protocol):
+    """Bounded lists of records by name (the request and delivery journals)."""
 
     def append_entries(self, name: str, entries: Sequence[Record], keep: int) -> None:
         """Add to the end of the list `name`, keeping only its last `keep` entries."""
@@ -84,7 +104,10 @@ class Store(Protocol):
 
     def clear_entries(self, name: str) -> None: ...
 
-    # -- live telephony (issue 14) --------------------------------------------------------------
+
+class Transactions(Protocol):
+    """One record and several extensions' overrides changed together (live telephony)."""
+
     def transact(
         self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
     ) -> Transaction:
@@ -94,7 +117,10 @@ class Store(Protocol):
         `step` may run more than once (Redis retries), so it must not act outside the store."""
         ...
 
-    # -- events (issue 13): the event log, subscriptions, delivery leases ------------------------
+
+class EventStream(Protocol):
+    """The event log: changes of extensions, in order, each with its position."""
+
     def publish_event(
         self, extension_id: int, state: str, baseline: str, entry: Record, keep: int
     ) -> Record | None:
@@ -123,6 +149,10 @@ class Store(Protocol):
         """The extensions that have a published state (a reset publishes them again)."""
         ...
 
+
+class Collections(Protocol):
+    """Records kept together by a collection name (subscriptions)."""
+
     def put_member(self, name: str, key: str, record: Record) -> None:
         """Keep `record` under `key` in the collection `name` (subscriptions)."""
         ...
@@ -139,6 +169,10 @@ class Store(Protocol):
 
     def clear_members(self, name: str) -> None: ...
 
+
+class Leases(Protocol):
+    """Leases one owner holds at a time (a WebHook deliverer, the office-day player)."""
+
     def lease(self, name: str, owner: str, now: float, ttl: float) -> Record | None:
         """Take or keep the lease `name` for `owner` until `now + ttl`, atomically, when it is
         free, expired or already `owner`'s: returns the lease's `state` (a record; {} at first).
@@ -152,9 +186,16 @@ class Store(Protocol):
     def drop_lease(self, name: str) -> None: ...
 
 
-# -- live telephony (issue 14) ------------------------------------------------------------------
+class Store(
+    Records, Counters, Overrides, Entries, Transactions, EventStream, Collections, Leases, Protocol
+):
+    """Everything a backend (memory, SQLite, Redis) implements. A service types its dependency
+    as the small protocols above that it uses, so a new kind of state touches one of them."""
+
+
+# -- live telephony -----------------------------------------------------------------------------
 class Transaction(NamedTuple):
-    """What a `Store.transact` step writes: the record in full (None: leave it as it is) and
+    """What a `Transactions.transact` step writes: the record in full (None: leave it as it is) and
     fields laid over some extensions' overrides."""
 
     record: Record | None

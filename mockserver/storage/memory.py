@@ -20,7 +20,7 @@ class MemoryStore:
         self._records: dict[tuple[str, str], Record] = {}
         self._expires: dict[tuple[str, str], float] = {}  # emulator time, per expiring record
         self._lists: dict[str, deque[Record]] = {}
-        # Issue 13: the event log (a list and a condition), published states, collections, leases.
+        # The event log (a list and a condition), published states, collections, leases.
         self._events: deque[Record] = deque()
         self._position = 0
         self._new_event = threading.Condition(self._lock)
@@ -93,7 +93,7 @@ class MemoryStore:
         with self._lock:
             self._lists.pop(name, None)
 
-    # -- live telephony (issue 14) --------------------------------------------------------------
+    # -- live telephony -------------------------------------------------------------------------
     def transact(
         self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
     ) -> Transaction:
@@ -115,7 +115,7 @@ class MemoryStore:
                 self._overrides[extension_id] = PresenceSettings(**merged)  # type: ignore[typeddict-item]
             return done
 
-    # -- events (issue 13) ----------------------------------------------------------------------
+    # -- events ---------------------------------------------------------------------------------
     def publish_event(
         self, extension_id: int, state: str, baseline: str, entry: Record, keep: int
     ) -> Record | None:

@@ -142,7 +142,7 @@ class RedisStore:
     def clear_entries(self, name: str) -> None:
         self._redis().delete(self._list_key(name))
 
-    # -- live telephony (issue 14) --------------------------------------------------------------
+    # -- live telephony -------------------------------------------------------------------------
     def transact(
         self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
     ) -> Transaction:
@@ -174,7 +174,7 @@ class RedisStore:
         )
         return done
 
-    # -- events (issue 13): a stream for the log, Lua for the compare-and-append ----------------
+    # -- events: a stream for the log, Lua for the compare-and-append ----------------
     def _events_key(self) -> str:
         return f"{self.prefix}events"
 

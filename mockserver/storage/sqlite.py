@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS leases (
     state TEXT NOT NULL
 );
 """
-# Issue 13: how often a waiting reader of the event log looks again (a 2-core host shares this
+# How often a waiting reader of the event log looks again (a 2-core host shares this
 # with everything else; 20 ms keeps the delivery latency low at a few queries a second).
 EVENT_POLL_SECONDS = 0.02
 
@@ -206,7 +206,7 @@ class SQLiteStore:
         with self._transaction() as connection:
             connection.execute("DELETE FROM entries WHERE name = ?", (name,))
 
-    # -- live telephony (issue 14) --------------------------------------------------------------
+    # -- live telephony -------------------------------------------------------------------------
     def transact(
         self, namespace: str, key: str, extension_ids: Sequence[int], step: Step
     ) -> Transaction:
@@ -239,7 +239,7 @@ class SQLiteStore:
             )
         return done
 
-    # -- events (issue 13) ----------------------------------------------------------------------
+    # -- events ---------------------------------------------------------------------------------
     def publish_event(
         self, extension_id: int, state: str, baseline: str, entry: Record, keep: int
     ) -> Record | None:

@@ -1,11 +1,11 @@
 """office-day: a seeded, reproducible background of calls, queue calls, holds, transfers, parks,
-meetings and status and DND changes, at a rate for the account's size (issue 14).
+meetings and status and DND changes, at a rate for the account's size.
 
-The day is planned in advance as a scenario (scenario.py), from the seed alone: the same seed
-and account give the same timeline, played by the same `Playback` as any scenario, with refused
-steps skipped (someone's PUT may have made the planned callee unreachable). The planner keeps
-its own picture of who is busy, drawn from the seed's presence, so most steps succeed.
-Rates (docs/decisions.md, issue 14): a user of a busy office places or takes a call about every
+The day is planned in advance as a scenario (mockserver/telephony/scenario.py), from the seed alone:
+the same seed and account give the same timeline, played by the same `Playback` as any scenario,
+with refused steps skipped (someone's PUT may have made the planned callee unreachable). The planner
+keeps its own picture of who is busy, drawn from the seed's presence, so most steps succeed.
+Rates (decision CALL-19): a user of a busy office places or takes a call about every
 ten minutes, joins a meeting every other hour and changes status or DND once an hour; `rate`
 multiplies them all.
 """

@@ -1,4 +1,4 @@
-"""One call step's view of the store, inside its transaction (engine.py runs it): the account's
+"""One call step's view of the store, inside its transaction (call_engine.py runs it): the account's
 session record, the overrides of the extensions it locked, and what the step changed; then what
 is written (every touched extension's activeCalls rebuilt) and who is told."""
 
@@ -7,15 +7,22 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from mockserver.directory.model import Account, Extension
 from mockserver.errors import ResourceNotFound
 from mockserver.presence.live import CALLS_KEY, MEETING_KEY, split, telephony
-from mockserver.storage.base import Transaction
-from mockserver.telephony import sessions
+from mockserver.storage.base import Record, Transaction
+from mockserver.telephony import call_sessions as sessions
+from mockserver.telephony.call_sessions import (
+    CallRecord,
+    Party,
+    Session,
+    add_party,
+    live,
+    other_side,
+)
 from mockserver.telephony.errors import CallStateConflict
-from mockserver.telephony.sessions import Party, Session, add_party, live, other_side
 
 Side = tuple[str, str | None]  # a party's number and name
 
@@ -33,7 +40,7 @@ class Book:
     """One step's view of the store, inside its transaction."""
 
     account: Account
-    record: dict[str, Any]
+    record: CallRecord
     overrides: dict[int, dict[str, Any]]
     locked: frozenset[int]
     now: str
@@ -121,7 +128,7 @@ def written(book: Book) -> Transaction:
             del book.sessions[session_id]
             if session_id in book.seeded:  # a seeded call stays over until the reset
                 book.record.setdefault("retired", []).append(session_id)
-    return Transaction(book.record, changes)
+    return Transaction(cast(Record, book.record), changes)
 
 
 def answer(book: Book) -> dict[str, Any]:
@@ -135,9 +142,7 @@ def answer(book: Book) -> dict[str, Any]:
     return sessions.public(found) if found else {}
 
 
-def known(
-    record: Mapping[str, Any], seeded: Mapping[str, Session], session_id: str
-) -> Session | None:
+def known(record: CallRecord, seeded: Mapping[str, Session], session_id: str) -> Session | None:
     """A session of the account's record, else the seed's (unless it ended)."""
     found: Session | None = record.get("sessions", {}).get(session_id)
     if found is None and session_id not in record.get("retired", ()):
@@ -145,7 +150,7 @@ def known(
     return found
 
 
-def in_progress(record: Mapping[str, Any], seeded: Mapping[str, Session]) -> list[Session]:
+def in_progress(record: CallRecord, seeded: Mapping[str, Session]) -> list[Session]:
     """Every session in progress: the seed's (as touched, if they were), then those placed."""
     touched: dict[str, Session] = record.get("sessions", {})
     retired = set(record.get("retired", ()))

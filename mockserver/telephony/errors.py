@@ -1,4 +1,4 @@
-"""The refusals of the call engine, in the platform's error shape (docs/decisions.md, issue 14)."""
+"""The refusals of the call engine, in the platform's error shape (decision CALL-3)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
 """The office-day player: plays the background activity `POST /_mock/activity` asks for, on the
 call engine directly, in a thread of a process that lives as long as the server (the gateway
-process of `serve`; a thread of `flask run`). Issue 14 item 4, issue 15 item 3.
+process of `serve`; a thread of `flask run`): decisions CALL-21, CALL-22, BOARD-13.
 
 Exactly one player plays a day, across the workers and the replicas sharing a store: a player
-plays only while it holds the store's lease `telephony-activity` (`Store.lease`, atomic on every
+plays only while it holds the store's lease `telephony-activity` (`Leases.lease`, atomic on every
 backend, on the wall clock, kept every `LEASE_SECONDS / 3` while it plays, checked before every
 step); a player that dies stops renewing it and another takes the day over
 after `LEASE_SECONDS` (from the moment it takes over: the steps of the dead player's calls are
-not replayed). The activity record (engine.py, `ACTIVITY_KEY`) says what to play: a new `run`
+not replayed). The activity record (call_engine.py, `ACTIVITY_KEY`) says what to play: a new `run`
 starts the day over, no record (DELETE, reset) stops it before its next step.
 The lease holder keeps its progress under `PLAYER_KEY` (shown by `GET /_mock/activity`).
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 from mockserver.storage.outage import Outage
 from mockserver.telephony.activity import office_day
-from mockserver.telephony.engine import NAMESPACE, PLAYER_KEY, CallEngine
+from mockserver.telephony.call_engine import NAMESPACE, PLAYER_KEY, CallEngine
 from mockserver.telephony.scenario import PLACING, EngineDriver, Playback
 
 log = logging.getLogger("presence_mock")
@@ -141,18 +141,3 @@ class Player:
         self.run_id = run
         self.steps = self.placed = 0
         log.info("presence-mock activity: %s played here (%s)", record.get("name"), self.owner)
-
-
-def start_thread(
-    engine: CallEngine, outage: Outage | None = None
-) -> tuple[threading.Thread, threading.Event]:
-    """Run a player in a daemon thread (the gateway process; `flask run`)."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=Player(engine, outage=outage).run,
-        args=(stop,),
-        name="presence-activity",
-        daemon=True,
-    )
-    thread.start()
-    return thread, stop

@@ -1,5 +1,5 @@
 """Scenarios: timelines of call, meeting and presence steps at offsets, played on the emulator's
-clock (issue 14).
+clock.
 
 A scenario is YAML or JSON, checked against the published JSON Schema `scenario.schema.json`
 (beside this module; docs/calls.md) and then for what a schema cannot say (offsets in order,
@@ -26,8 +26,8 @@ import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
 from mockserver.errors import MockError
-from mockserver.inputs import MAX_JSON_DEPTH, TooLarge, quoted, read_capped
-from mockserver.telephony.engine import CallEngine
+from mockserver.inputs import MAX_JSON_DEPTH, TooLarge, Unreadable, quoted, read_file
+from mockserver.telephony.call_engine import CallEngine
 
 SCHEMA_FILE = "scenario.schema.json"
 ACTIONS = (
@@ -107,11 +107,11 @@ def load(path: str | os.PathLike[str]) -> Scenario:
     """Read and check a scenario file (.yaml, .yml or .json)."""
     source = Path(path)
     try:
-        raw = read_capped(source, MAX_SCENARIO_BYTES, "scenario")
+        raw = read_file(source, MAX_SCENARIO_BYTES, "scenario")
     except TooLarge as error:
         raise ScenarioLimit(str(error)) from None
-    except OSError as error:
-        raise ScenarioError(f"{source}: {error.strerror}") from None
+    except Unreadable as error:
+        raise ScenarioError(str(error)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

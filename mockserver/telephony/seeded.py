@@ -1,4 +1,4 @@
-"""The seed's calls as sessions the engine knows (issue 14 item 1): every live call of the seed
+"""The seed's calls as sessions the engine knows (decision CALL-23): every live call of the seed
 (`Extension.active_calls`) is a session with its extension's party and the other side's, an
 extension of the account when the call names one (an internal call), else an outside number.
 They are not written to the store: the account's record holds only the sessions a step touched
@@ -8,17 +8,17 @@ ended (`retired`), so a reset (which forgets the record) brings the seed's calls
 A seeded party keeps the wire fields the seed drew (`wire`: the call's `id`, `queueCall`,
 `sipData`, `callInfo`), so the extension's presence reads the same call after a step touched it,
 with only what the step changed. The other extension's party mirrors the seed's: Ringing while
-the seed's rings, connected otherwise (hold changes only the holder, decision 24). Until a step
+the seed's rings, connected otherwise (hold changes only the holder, decision CALL-28). Until a step
 touches the session, the other extension's presence reads its own seed, which does not show the
-call (docs/decisions.md, issue 14).
+call (decision CALL-23).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from mockserver.directory.model import Account, ActiveCall, Extension, ExtensionType
-from mockserver.telephony.sessions import LIVE, Party, Session
+from mockserver.telephony.call_sessions import LIVE, Party, Session
 
 WIRE = ("id", "queueCall", "sipData", "callInfo")  # what the seed drew and a step keeps
 OPPOSITE = {"Inbound": "Outbound", "Outbound": "Inbound"}
@@ -85,35 +85,38 @@ def _adopt(
         if inbound
         else "caller"
     )
-    mine: Party = {
-        "partyId": call["partyId"],
-        "ext": ext.id,
-        "direction": call["direction"],
-        "status": status,
-        **{k: call.get(k) for k in ("from", "fromName", "to", "toName", "startTime")},
-        "role": role,
-        "wire": {k: call[k] for k in WIRE if k in call},
-    }
+    shown = {k: call.get(k) for k in ("from", "fromName", "to", "toName", "startTime")}
+    mine = cast(
+        Party,
+        {
+            "partyId": call["partyId"],
+            "ext": ext.id,
+            "direction": call["direction"],
+            "status": status,
+            **shown,
+            "role": role,
+            "wire": {k: call[k] for k in WIRE if k in call},
+        },
+    )
     # A fixture may hold both sides of one session: the extension's own call wins its party.
     parties[:] = [p for p in parties if p["partyId"] != mine["partyId"]]
     parties.append(mine)
     other_id = _other_party_id(call["partyId"], session_id)
     if other_id is None or any(p["partyId"] == other_id for p in parties):
         return
-    parties.append(
-        {
-            "partyId": other_id,
-            "ext": other.id if other is not None else None,
-            "direction": OPPOSITE.get(call["direction"], "Outbound"),
-            "status": "Ringing" if status == "Ringing" else "CallConnected",
-            **{k: call.get(k) for k in ("from", "fromName", "to", "toName", "startTime")},
-            "role": "caller" if inbound else "callee",
-        }
-    )
+    theirs = {
+        "partyId": other_id,
+        "ext": other.id if other is not None else None,
+        "direction": OPPOSITE.get(call["direction"], "Outbound"),
+        "status": "Ringing" if status == "Ringing" else "CallConnected",
+        **shown,
+        "role": "caller" if inbound else "callee",
+    }
+    parties.append(cast(Party, theirs))
 
 
 def _other_party_id(party_id: str, session_id: str) -> str | None:
-    """The seed numbers the caller's party 1 and the callee's 2 (decision 21)."""
+    """The seed numbers the caller's party 1 and the callee's 2 (decision CALL-25)."""
     prefix = f"p-{session_id[2:]}-"
     if not party_id.startswith(prefix):
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.telephony.engine import CallEngine
+from mockserver.telephony.call_engine import CallEngine
 
 Session = dict[str, Any]
 

@@ -1,8 +1,10 @@
 """The request rules: what the platform accepts from a client, checked without serving anything.
 
-Pure functions over the neutral Request. The emulator records the verdict of every /restapi
+Pure functions over the neutral DescribedRequest. The emulator records the verdict of every /restapi
 request in the journal, and with `strict_requests` refuses a violating one with the platform's
-400. The rules come from the spec's parameters (contract Part B.1) and Part A.2, A.4, A.8, A.9.
+400. The rules come from the spec's parameters (docs/contract.md#endpoints) and the contract's
+sections on batches, paging, view flags and PUT bodies (docs/contract.md#batch, #paging,
+#view-flags, #presence-put).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from mockserver.errors import (
     JsonParseError,
     MockError,
 )
-from mockserver.http import Request
+from mockserver.http import DescribedRequest
 from mockserver.inputs import load_json
 from mockserver.operations import PAGING, Matched, Operation, match
 from mockserver.presence.paging import is_positive_int
@@ -29,11 +31,11 @@ from mockserver.schemas import problems as schema_problems
 
 _ID: Final = re.compile(r"~|[0-9]+")
 _GROUP_ID: Final = re.compile(r"[0-9]+")  # a queue's own extension ID; `~` is never a queue
-# What a batch over 30 IDs is refused with: Part A.2's logical code on classic presence; the
-# errors page's general CMN-106 on unified presence (docs/decisions.md, "unified errors").
+# What a batch over 30 IDs is refused with: the logical code of docs/contract.md#batch on classic
+# presence; the errors page's general CMN-106 on unified presence (decision UNI-3).
 _BATCH_LIMIT_CODE: Final = {"readUnifiedPresence": BatchLimit.error_code}
-# perPage values beside 1..int32: 0 on account presence (Part A.4: an empty result), "max" on
-# active calls (the spec's PerPageWithMax).
+# perPage values beside 1..int32: 0 on account presence (an empty result: docs/contract.md#paging),
+# "max" on active calls (the spec's PerPageWithMax).
 _SPECIAL_PER_PAGE: Final = {"readAccountPresence": ("0",), "listExtensionActiveCalls": ("max",)}
 
 
@@ -61,7 +63,7 @@ class RuleProblem:
         return InvalidParameter(self.parameter)
 
 
-def check(request: Request, matched: Matched | None = None) -> list[RuleProblem]:
+def check(request: DescribedRequest, matched: Matched | None = None) -> list[RuleProblem]:
     """Every rule `request` breaks; [] for a request the platform would accept.
 
     `matched` is the operation the server's routing found; without it the route table is asked.
@@ -73,9 +75,9 @@ def check(request: Request, matched: Matched | None = None) -> list[RuleProblem]
         return [RuleProblem("uri", "endpoint", request.path, message)]
     operation, params = matched
     if operation.query is None:
-        return []  # the token endpoint answers its own OAuth errors (Part A.12)
+        return []  # the token endpoint answers its own OAuth errors (REQ-3)
     found = _query(request, operation.query, operation.multi)
-    if "account" in params:  # every operation but the subscriptions' (issue 13)
+    if "account" in params:  # every operation but the subscriptions'
         found = _account(params["account"]) + found
     if "extension" in params:
         found += _ids(params["extension"], operation)
@@ -91,7 +93,9 @@ def check(request: Request, matched: Matched | None = None) -> list[RuleProblem]
     return found
 
 
-def _query(request: Request, known: frozenset[str], multi: frozenset[str]) -> list[RuleProblem]:
+def _query(
+    request: DescribedRequest, known: frozenset[str], multi: frozenset[str]
+) -> list[RuleProblem]:
     # The spec declares the query parameters of each operation; anything else is a client bug
     # (a misspelt `perpage` silently falls back to the default on the platform).
     return [
@@ -105,28 +109,28 @@ def _query(request: Request, known: frozenset[str], multi: frozenset[str]) -> li
     ]
 
 
-def _flags(request: Request, names: tuple[str, ...]) -> list[RuleProblem]:
+def _flags(request: DescribedRequest, names: tuple[str, ...]) -> list[RuleProblem]:
     found: list[RuleProblem] = []
     for name in names:
         for raw in request.query.get(name, []):
-            if not is_boolean(raw):  # Part A.8: any letter case
+            if not is_boolean(raw):  # any letter case (docs/contract.md#view-flags)
                 found.append(RuleProblem(name, "boolean", raw, f"{name} must be true or false"))
     return found
 
 
-def _paging(request: Request, endpoint: str) -> list[RuleProblem]:
+def _paging(request: DescribedRequest, endpoint: str) -> list[RuleProblem]:
     found: list[RuleProblem] = []
     for name in ("page", "perPage"):
         for raw in request.query.get(name, []):
             if name == "perPage" and raw in _SPECIAL_PER_PAGE.get(endpoint, ()):
                 continue
-            if not is_positive_int(raw):  # Part A.4
+            if not is_positive_int(raw):  # docs/contract.md#paging
                 message = f"{name} must be a positive whole number (int32)"
                 found.append(RuleProblem(name, "positive-integer", raw, message))
     return found
 
 
-def _choices(request: Request, operation: Operation) -> list[RuleProblem]:
+def _choices(request: DescribedRequest, operation: Operation) -> list[RuleProblem]:
     """The spec's enums and maxLengths of query parameters (the route table's `choices`)."""
     found: list[RuleProblem] = []
     for name, declared in operation.choices:
@@ -186,9 +190,9 @@ def _body(raw: bytes, schema: str, required: bool) -> list[RuleProblem]:
     if not isinstance(body, dict):
         return [RuleProblem("body", "json", body, "the body is not a JSON object", "CMN-103")]
     # Strict: a read-only field (presenceStatus) or an unknown one is a client bug even though
-    # the platform ignores it (Part A.9); the client believes it changed something.
-    # An absent required property is found as the schemas' MISSING, which the journal shows
-    # as `<missing>` (validation/journal.py).
+    # the platform ignores it (docs/contract.md#presence-put); the client believes it changed
+    # something. An absent required property is found as the schemas' MISSING, which the journal
+    # shows as `<missing>` (validation/request_journal.py).
     return [
         RuleProblem(parameter_of(p.path), p.rule, p.found, str(p))
         for p in schema_problems(schema, body, strict=True)

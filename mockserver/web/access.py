@@ -25,17 +25,10 @@ def refused(request: Request) -> MockError | None:
     if environ.get(INPROCESS):
         return None
     length = environ.get("CONTENT_LENGTH")
-    asked = access.Asked(
-        method=request.method,
-        path=request.path,
-        host=environ.get("HTTP_HOST"),
-        origin=environ.get("HTTP_ORIGIN"),
-        fetch_site=environ.get("HTTP_SEC_FETCH_SITE"),
-        authorization=environ.get("HTTP_AUTHORIZATION"),
-        content_type=environ.get("CONTENT_TYPE"),
-        has_body=bool(length and length != "0")
-        or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower(),
+    has_body = bool(length and length != "0") or (
+        "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     )
+    asked = access.Asked.of(request.method, request.path, request.headers.get, has_body)
     return access.refusal(emulator().settings, asked)
 
 

@@ -14,7 +14,7 @@ from mockserver.errors import InvalidParameter
 from mockserver.operations import API, API_PREFIX
 from mockserver.presence import parsing
 from mockserver.web import directory_api, queue_api, subscription_api
-from mockserver.web.context import state
+from mockserver.web.context import request_state
 from mockserver.web.rendering import (
     ERROR_SCHEMA,
     batch_response,
@@ -31,15 +31,15 @@ blueprint = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
 
 def read_extension_presence(account: str, extension: str) -> Response:
-    now = state()
-    view = parsing.view(now.query)
+    state = request_state()
+    view = parsing.view(state.query)
     ids = parsing.extension_ids(extension)
-    presence, caller, base = now.emulator.presence, now.authenticated(), now.base_url()
+    presence, caller, base = state.emulator.presence, state.authenticated(), state.base_url()
     if len(ids) == 1:
         body = presence.read_one(base, caller, account, ids[0], view)
         return json_response(body, RECORD_SCHEMA)
     status, bodies = presence.read_batch(base, caller, account, ids, view)
-    if MULTIPART_JSON in now.request.headers.get("Accept", ""):
+    if MULTIPART_JSON in state.request.headers.get("Accept", ""):
         return _json_batch(ids, status, bodies)
     parts = [(status, "batch-status")]
     parts += [
@@ -50,7 +50,8 @@ def read_extension_presence(account: str, extension: str) -> Response:
 
 
 def _json_batch(ids: list[str], status: Record, bodies: list[Record]) -> Response:
-    """Part A.16: the batch as one JSON array, for clients that ask for it by Accept."""
+    """The batch as one JSON array (docs/contract.md#batch-json), for clients that ask for it by
+    Accept."""
     items = [
         {
             "resourceId": given,
@@ -66,20 +67,20 @@ def _json_batch(ids: list[str], status: Record, bodies: list[Record]) -> Respons
 def update_extension_presence(account: str, extension: str) -> Response:
     if "," in extension:
         raise InvalidParameter("extensionId")
-    now = state()
-    changes = parsing.update_body(now.request.get_data())
-    body = now.emulator.presence.update(
-        now.base_url(), now.authenticated(), account, extension, changes
+    state = request_state()
+    changes = parsing.update_body(state.request.get_data())
+    body = state.emulator.presence.update(
+        state.base_url(), state.authenticated(), account, extension, changes
     )
     return json_response(body, RECORD_SCHEMA)
 
 
 def read_account_presence(account: str) -> Response:
-    now = state()
-    given = now.query
-    body = now.emulator.presence.read_page(
-        now.base_url(),
-        now.authenticated(),
+    state = request_state()
+    given = state.query
+    body = state.emulator.presence.read_page(
+        state.base_url(),
+        state.authenticated(),
         account,
         parsing.page(given, zero=True),
         parsing.view(given),

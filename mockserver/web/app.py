@@ -2,14 +2,14 @@
 
 Settings come, in the style of Flask's tutorial factory, from the defaults, then the
 `PRESENCE_MOCK_*` environment variables, then `test_config` (a mapping or a Settings). The
-emulator's services live on `app.extensions["presence_mock"]`. `flask --app mockserver run`
-finds this factory; a user can register blueprints of their own beside the emulator's.
+emulator's services live on `app.extensions["presence_mock"]`. A user can register blueprints of
+their own beside the emulator's. The factory builds and starts nothing: where the background
+services (WebHooks, office-day) run is the runtime's choice (mockserver/runtime/).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,9 +17,7 @@ from flask import Flask
 
 from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
-from mockserver.events.delivery import Deliverer, start_thread
 from mockserver.scaleout import is_shared, shared
-from mockserver.telephony import player
 from mockserver.web import access, api, board, calls_api, chaos_api, controls, hooks, oauth
 from mockserver.web.context import EXTENSION
 from mockserver.web.limits import MAX_BODY_BYTES
@@ -63,19 +61,6 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
     drop_automatic_head(app)
-    if os.environ.get("FLASK_RUN_FROM_CLI") == "true" and "run" in sys.argv[1:]:
-        # `flask run` has no deliverer process (serve's): WebHooks go from a thread (issue 13).
-        start_thread(
-            Deliverer(
-                emulator.events,
-                emulator.directory,
-                emulator.clock,
-                chaos=emulator.chaos,
-                outage=emulator.outage,
-            )
-        )
-        # and no player of office-day (issue 14)
-        player.start_thread(emulator.telephony, emulator.outage)
     return app
 
 

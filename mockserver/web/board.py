@@ -1,4 +1,4 @@
-"""The presence board (issue 15): a page at /_mock/board, `/` leading to it, and its JSON.
+"""The presence board: a page at /_mock/board, `/` leading to it, and its JSON.
 
 The page is a Jinja template with plain JavaScript and CSS beside it in the package (no build
 step, nothing from a CDN). Its data endpoints act for the page like every /_mock/ control: no
@@ -29,7 +29,7 @@ from mockserver.inputs import json_body
 from mockserver.operations import BOARD, CONTROLS_PREFIX, ROOT
 from mockserver.presence import parsing
 from mockserver.web import board_rows
-from mockserver.web.context import emulator, state
+from mockserver.web.context import emulator, request_state
 from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
 from mockserver.web.routing import register
@@ -95,9 +95,9 @@ def page() -> Response:
 
 def setup() -> Response:
     """What the page needs once: the accounts, the filters' choices, the clock, the stream."""
-    now = state()
-    services = now.emulator
-    account = board_rows.account_of(services, now.query)
+    state = request_state()
+    services = state.emulator
+    account = board_rows.account_of(services, state.query)
     body: dict[str, Any] = {
         "account": {"id": account.id, "name": account.name, "mainNumber": account.main_number},
         "accounts": [{"id": a.id, "name": a.name} for a in services.directory.accounts],
@@ -126,7 +126,7 @@ def setup() -> Response:
 
 
 def stream_url() -> str:
-    """The gateway's Server-Sent Events URL (plan seam 6) on the host name the page used, as
+    """The gateway's Server-Sent Events URL (decision WS-15) on the host name the page used, as
     `/_mock/gateway` says it. Where no gateway runs (flask run, the in-process mode) nothing
     answers there: the page then follows the REST app's event log (docs/board.md). Under
     `--controls token` the URL carries a ticket: a browser's EventSource sends no header, and
@@ -139,7 +139,7 @@ def stream_url() -> str:
 
 
 def calls_url() -> dict[str, str] | None:
-    """Where the page starts and steers calls (`/_mock/calls`, issue 14), when served: URL
+    """Where the page starts and steers calls (`/_mock/calls`), when served: URL
     templates with `{session}`, `{step}` and `{extension}` for the page to fill."""
     views = current_app.view_functions
     if "calls.placeCall" not in views:
@@ -153,7 +153,7 @@ def calls_url() -> dict[str, str] | None:
 
 
 def activity() -> dict[str, Any] | None:
-    """office-day (issue 14) as the page's button shows it: where to start (POST) and stop
+    """office-day as the page's button shows it: where to start (POST) and stop
     (DELETE) it and whether it runs (the server's own player plays it: telephony/player.py)."""
     if "calls.startActivity" not in current_app.view_functions:
         return None
@@ -172,36 +172,36 @@ def _served(path: str) -> str | None:
 
 
 def rows() -> Response:
-    now = state()
-    account = board_rows.account_of(now.emulator, now.query)
-    return json_response(board_rows.page_of(now.emulator, now.base_url(), account, now.query))
+    state = request_state()
+    account = board_rows.account_of(state.emulator, state.query)
+    return json_response(board_rows.page_of(state.emulator, state.base_url(), account, state.query))
 
 
 def row(extension: str) -> Response:
-    now = state()
-    account = board_rows.account_of(now.emulator, now.query)
+    state = request_state()
+    account = board_rows.account_of(state.emulator, state.query)
     ext = board_rows.extension_of(account, extension)
-    return json_response(board_rows.rows_of(now.emulator, now.base_url(), account, [ext])[0])
+    return json_response(board_rows.rows_of(state.emulator, state.base_url(), account, [ext])[0])
 
 
 def update(extension: str) -> Response:
     """userStatus, dndStatus and message (any writable field) through `PresenceService.update`,
     as the account's administrator: the same checks and the same change events as a PUT."""
-    now = state()
-    services = now.emulator
-    account = board_rows.account_of(services, now.query)
+    state = request_state()
+    services = state.emulator
+    account = board_rows.account_of(services, state.query)
     ext = board_rows.extension_of(account, extension)
-    changes = parsing.update_body(now.request.get_data())
+    changes = parsing.update_body(state.request.get_data())
     caller = board_rows.board_caller(services, account)
-    services.presence.update(now.base_url(), caller, str(account.id), str(ext.id), changes)
-    return json_response(board_rows.rows_of(services, now.base_url(), account, [ext])[0])
+    services.presence.update(state.base_url(), caller, str(account.id), str(ext.id), changes)
+    return json_response(board_rows.rows_of(services, state.base_url(), account, [ext])[0])
 
 
 def requests() -> Response:
     """The request journal for the panel: newest first, only entries after `after` (an entry's
     `time`), at most REQUESTS_SHOWN."""
     after = request.args.get("after", "")
-    entries = state().emulator.journal.entries()
+    entries = request_state().emulator.journal.entries()
     newer = [entry for entry in entries if entry["time"] > after]
     return json_response(list(reversed(newer[-REQUESTS_SHOWN:])))
 

@@ -1,4 +1,4 @@
-"""What the presence board shows (issue 15): one row per extension, filtered and paged.
+"""What the presence board shows: one row per extension, filtered and paged.
 
 The presence part of a row is read through `PresenceService` exactly as the REST API reads it
 (`settings` then `record`, the path of readAccountPresence), as the account's administrator
@@ -29,7 +29,7 @@ PER_PAGE = 60  # a screen of cards; the page asks for what fits (docs/board.md)
 MAX_PER_PAGE = 200  # never a 100,000-node page
 PRESENCE_STATUSES = ("Available", "Busy", "Offline")
 TELEPHONY_STATUSES = ("NoCall", "Ringing", "CallConnected", "OnHold", "ParkedCall")
-MAX_SEARCH = 100  # characters of the search text (inputs are bounded, issue 10)
+MAX_SEARCH = 100  # characters of the search text (inputs are bounded: ERR-9)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +85,8 @@ def account_of(emulator: Emulator, query: Query) -> Account:
 
 
 def board_caller(emulator: Emulator, account: Account) -> Caller:
-    """The board reads and writes as the account's administrator (Part A.7: an administrator
-    sees hidden users; docs/decisions.md, issue 15)."""
+    """The board reads and writes as the account's administrator (an administrator sees hidden
+    users: docs/contract.md#visibility; decision BOARD-2)."""
     admin = account.administrator
     return Caller(
         account_id=account.id,

@@ -1,6 +1,6 @@
-"""/_mock/calls and /_mock/meetings: drive simulated calls and meetings over HTTP (issue 14).
+"""/_mock/calls and /_mock/meetings: drive simulated calls and meetings over HTTP.
 
-Thin views over `CallEngine` (mockserver/telephony/engine.py): each parses its JSON body, names
+Thin views over `CallEngine` (mockserver/telephony/call_engine.py): each parses its JSON body, names
 the account (`accountId`, default the first), runs one step and answers the call's session as
 `/_mock/calls` shows it. Refusals are the engine's, in the platform's error shape. Like every
 control, the routes obey `--controls` (off, token).
@@ -13,11 +13,11 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from mockserver.config import ACTIVITIES
-from mockserver.errors import InvalidParameter, JsonParseError
-from mockserver.inputs import json_body
+from mockserver.errors import InvalidParameter
+from mockserver.inputs import json_object_body
 from mockserver.operations import CALLS, CONTROLS_PREFIX
 from mockserver.presence.parsing import update_body
-from mockserver.telephony.engine import CallEngine
+from mockserver.telephony.call_engine import CallEngine
 from mockserver.web.context import emulator
 from mockserver.web.rendering import json_response
 from mockserver.web.routing import register
@@ -45,10 +45,7 @@ def _engine() -> CallEngine:
 
 def _json_object() -> dict[str, Any]:
     """The request's JSON object ({} for no body); CMN-103 for anything else."""
-    body = json_body(request.get_data(), empty={})
-    if not isinstance(body, dict):
-        raise JsonParseError()
-    return body
+    return json_object_body(request.get_data(), empty={})
 
 
 def _body(fields: dict[str, bool]) -> dict[str, Any]:

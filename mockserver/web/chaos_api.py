@@ -1,4 +1,4 @@
-"""Issue 16: latency and faults in the request's path, and their controls (/_mock/chaos).
+"""Latency and faults in the request's path, and their controls (/_mock/chaos).
 
 `begin` runs first in the `prepare` hook for /restapi requests when there are rules or a
 `Prefer` header: it waits the planned delay, then answers a platform error (503 CMN-201 with
@@ -12,7 +12,7 @@ import time
 
 from flask import Blueprint, Response, request
 
-from mockserver.chaos import NETWORK_FAULTS, broken_body, hang_up, stall
+from mockserver.chaos import Fault, broken_body, hang_up, stall
 from mockserver.errors import InternalError, RateLimited, ServiceUnavailable
 from mockserver.inputs import json_body
 from mockserver.operations import CHAOS_CONTROLS, CONTROLS_PREFIX
@@ -25,45 +25,45 @@ blueprint = Blueprint("chaos", __name__, url_prefix=CONTROLS_PREFIX)
 UNAVAILABLE_RETRY = 10  # seconds in a 503's Retry-After unless the rule says (decisions.md)
 
 
-def begin(now: State) -> Response | None:
+def begin(state: State) -> Response | None:
     """Apply the plan for this request: None lets it be served (perhaps late, or to be cut)."""
-    operation = now.operation
+    operation = state.operation
     if operation is None:
         return None
-    prefer = now.request.environ.get("HTTP_PREFER")
-    plan = now.emulator.chaos.plan(operation.endpoint, prefer)
+    prefer = state.request.environ.get("HTTP_PREFER")
+    plan = state.emulator.chaos.plan(operation.endpoint, prefer)
     if plan is None:
         return None
     if plan.delay:
         time.sleep(plan.delay)
     if plan.fault is None:
         return None
-    now.judged = True  # journalled with its fault, even where no rule was checked
-    now.fault = plan.fault
-    if plan.fault == "truncate":
+    state.judged = True  # journalled with its fault, even where no rule was checked
+    state.fault = plan.fault
+    if plan.fault == Fault.TRUNCATE:
         return None  # served, then cut in `finish`
-    if plan.fault in NETWORK_FAULTS:
-        environ = now.request.environ
-        if plan.fault == "stall":
+    if plan.fault.network:
+        environ = state.request.environ
+        if plan.fault == Fault.STALL:
             stall(environ, plan.stall)
         else:
             hang_up(plan.fault, environ)
         body = broken_body(plan.fault, environ)
         return Response(body, 200, {"Content-Length": "64"}, direct_passthrough=True)
-    if plan.fault == "503":
+    if plan.fault == Fault.UNAVAILABLE:
         retry = plan.retry if plan.retry is not None else UNAVAILABLE_RETRY
         return error_response(ServiceUnavailable(headers={"Retry-After": str(retry)}))
-    if plan.fault == "429":
-        now.rate_headers = _throttled(now, plan.retry)
+    if plan.fault == Fault.RATE_LIMITED:
+        state.rate_headers = _throttled(state, plan.retry)
         return error_response(RateLimited())
     return error_response(InternalError())
 
 
-def _throttled(now: State, retry: int | None) -> dict[str, str]:
-    """The headers of the limiter's own 429 for this operation's group (Part A.13)."""
-    operation = now.operation
+def _throttled(state: State, retry: int | None) -> dict[str, str]:
+    """The headers of the limiter's own 429 for this operation's group (CHAOS-3)."""
+    operation = state.operation
     group = operation.group if operation is not None and operation.group else "light"
-    limit = now.emulator.limiter.limits[group]
+    limit = state.emulator.limiter.limits[group]
     return {
         "X-Rate-Limit-Group": group,
         "X-Rate-Limit-Limit": str(limit.requests),
@@ -73,12 +73,12 @@ def _throttled(now: State, retry: int | None) -> dict[str, str]:
     }
 
 
-def finish(now: State, response: Response) -> Response:
+def finish(state: State, response: Response) -> Response:
     """Cut a served answer half way (the fault `truncate`): its Content-Length stays whole."""
-    if now.fault != "truncate":
+    if state.fault != Fault.TRUNCATE:
         return response
     body = response.get_data()
-    response.response = broken_body("truncate", now.request.environ, body)
+    response.response = broken_body(Fault.TRUNCATE, state.request.environ, body)
     response.headers["Content-Length"] = str(len(body))
     response.direct_passthrough = True
     return response

@@ -12,8 +12,9 @@ from typing import cast
 from flask import Request, current_app, g
 from werkzeug.exceptions import HTTPException
 
+from mockserver.chaos import Fault
 from mockserver.emulator import Emulator
-from mockserver.http import Request as Described
+from mockserver.http import DescribedRequest
 from mockserver.operations import BY_ENDPOINT, Operation
 from mockserver.platform.tokens import Caller
 from mockserver.presence.parsing import first
@@ -38,8 +39,8 @@ class State:
     caller: Caller | None = None
     rate_headers: dict[str, str] = field(default_factory=dict)
     error_code: str | None = None  # of the error answered, for the log line
-    fault: str | None = None  # issue 16: the fault injected into this answer, if any
-    _described: Described | None = None
+    fault: Fault | None = None  # the fault injected into this answer, if any
+    _described: DescribedRequest | None = None
 
     @classmethod
     def begin(cls, request: Request, started: float) -> State:
@@ -52,18 +53,18 @@ class State:
         )
 
     def base_url(self) -> str:
-        """scheme://host[:port] and the mount point, as the client called us (Part A.6's uris)."""
+        """scheme://host[:port] and the mount point, as the client called us (decision ERR-8)."""
         request = self.request
         return f"{request.scheme}://{request.host}{request.root_path}"
 
-    def described(self) -> Described:
+    def described(self) -> DescribedRequest:
         """The request as the rules and the journal see it (read once)."""
         if self._described is None:
             request = self.request
             # A body has a length or arrives chunked (the server then marks it terminated).
             sized = request.content_length or request.environ.get("wsgi.input_terminated")
             body = _body(request) if sized else b""
-            self._described = Described(request.method, request.path, self.query, body)
+            self._described = DescribedRequest(request.method, request.path, self.query, body)
         return self._described
 
     def first(self, name: str) -> str | None:
@@ -83,7 +84,7 @@ def _body(request: Request) -> bytes:
         return b""
 
 
-def state() -> State:
+def request_state() -> State:
     return cast(State, g.state)
 
 

@@ -70,7 +70,7 @@ def read_clock() -> Response:
 
 
 def gateway() -> Response:
-    """Issue 13: where `serve`'s WebSocket gateway and event stream are (none under `flask run`
+    """Where `serve`'s WebSocket gateway and event stream are (none under `flask run`
     or in process: the URLs then name the port a `serve` of these settings would use)."""
     return json_response(links(request.host, emulator().settings))
 
@@ -104,8 +104,9 @@ def move_clock() -> Response:
 
 def delivered_events() -> Response:
     """Every delivery attempt since the last reset, oldest first: each WebHook POST with the
-    receiver's answer, each WebSocket notification (Part A.15). `?subscriptionId=` narrows it."""
-    entries = emulator().events.journal.entries()
+    receiver's answer, each WebSocket notification (docs/contract.md#delivered-events-journal).
+    `?subscriptionId=` narrows it."""
+    entries = emulator().events.delivered.entries()
     wanted = request.args.get("subscriptionId")
     if wanted is not None:
         entries = [e for e in entries if e["subscriptionId"] == wanted]

@@ -7,41 +7,43 @@ from collections.abc import Callable
 from flask import Response
 
 from mockserver.presence import parsing
-from mockserver.web.context import state
+from mockserver.web.context import request_state
 from mockserver.web.rendering import json_response
 
 
 def read_account_info(account: str) -> Response:
-    now = state()
-    body = now.emulator.accounts.account_info(now.base_url(), now.authenticated(), account)
+    state = request_state()
+    body = state.emulator.directory_service.account_info(
+        state.base_url(), state.authenticated(), account
+    )
     return json_response(body, "get-account-info-response")
 
 
 def list_extensions(account: str) -> Response:
-    now = state()
-    body = now.emulator.accounts.list_extensions(
-        now.base_url(), now.authenticated(), account, now.query, parsing.page(now.query)
+    state = request_state()
+    body = state.emulator.directory_service.list_extensions(
+        state.base_url(), state.authenticated(), account, state.query, parsing.page(state.query)
     )
     return json_response(body, "get-extension-list-response")
 
 
 def read_extension(account: str, extension: str) -> Response:
-    now = state()
-    body = now.emulator.accounts.read_extension(
-        now.base_url(), now.authenticated(), account, extension
+    state = request_state()
+    body = state.emulator.directory_service.read_extension(
+        state.base_url(), state.authenticated(), account, extension
     )
     return json_response(body, "get-extension-info-response")
 
 
 def list_active_calls(account: str, extension: str) -> Response:
-    now = state()
-    body = now.emulator.calls.list(
-        now.base_url(),
-        now.authenticated(),
+    state = request_state()
+    body = state.emulator.active_calls.list(
+        state.base_url(),
+        state.authenticated(),
         account,
         extension,
-        now.query,
-        parsing.page(now.query, most=True),
+        state.query,
+        parsing.page(state.query, most=True),
     )
     return json_response(body, "call-log-response")
 

@@ -1,8 +1,8 @@
-"""Where the WebSocket gateway is, as a client of this request can reach it (issue 13).
+"""Where the WebSocket gateway is, as a client of this request can reach it.
 
 The gateway is its own process on its own port (mockserver/gateway); the REST side announces it
-on the host name the request used: in wstoken's `uri` (Part A.10) and in `GET /_mock/gateway`
-(the board finds the event stream there: plan seam 6).
+on the host name the request used: in wstoken's `uri` (docs/contract.md#websocket-token) and in `GET
+/_mock/gateway` (the board finds the event stream there: decision WS-15).
 """
 
 from __future__ import annotations

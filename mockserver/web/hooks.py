@@ -1,11 +1,12 @@
 """What every request goes through, whichever view answers it (or none does).
 
-* first, past the emulator's size limits: the access rule (web/access.py: the Host, the
+* first, past the emulator's size limits: the access rule (mockserver/web/access.py: the Host, the
   controls lock, cross-site writes);
 * before: /restapi requests are judged by the request rules (in strict mode a violating one is
   refused with the platform's 400 before anything else runs); then the operation's entry in the
   route table decides the rest: an API operation authenticates the caller, counts the request
-  in its throttling group and checks its app permission, in that order (Part A.11, A.13: a
+  in its throttling group and checks its app permission, in that order
+  (docs/contract.md#auth-bearer: a
   request that fails authentication has no user to count against, so it gets no rate-limit
   headers); the token endpoints authenticate the client first (a failure stores nothing) and
   count in the Auth group, keyed by the client plus the username of a password grant, since
@@ -47,10 +48,10 @@ from mockserver.web.context import State, emulator
 from mockserver.web.forms import form_fields
 from mockserver.web.limits import past_limits, refusal
 from mockserver.web.rendering import error_response
+from mockserver.web.routing import advertised_methods
 
 log = logging.getLogger("presence_mock")
 JUDGED_PREFIX = "/restapi/"
-NO_ANSWER = frozenset({"reset", "empty", "stall"})  # faults that send no status line
 HEALTH = "controls.health"  # answers for itself, store down or not
 STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
@@ -65,79 +66,79 @@ def install(app: Flask) -> None:
 
 def prepare() -> Response | None:
     current = request._get_current_object()  # type: ignore[attr-defined]
-    now = g.state = State.begin(current, time.perf_counter())
-    if current.endpoint != HEALTH and not now.emulator.outage.available():
+    state = g.state = State.begin(current, time.perf_counter())
+    if current.endpoint != HEALTH and not state.emulator.outage.available():
         return error_response(store_unavailable())
-    # Issue 16: latency and faults, one cheap check when there are no rules (web/chaos_api.py).
+    # Latency and faults, one cheap check when there are no rules (mockserver/web/chaos_api.py).
     judged = current.path.startswith(JUDGED_PREFIX)
-    if judged and (now.emulator.chaos.armed() or "HTTP_PREFER" in current.environ):
-        broken = chaos_api.begin(now)
+    if judged and (state.emulator.chaos.armed() or "HTTP_PREFER" in current.environ):
+        broken = chaos_api.begin(state)
         if broken is not None:
             return broken
     refused = past_limits(current) or access.refused(current)
     if refused is not None:
         return error_response(refused)
     if current.path.startswith(JUDGED_PREFIX):
-        now.judged = True
-        operation = now.operation
+        state.judged = True
+        operation = state.operation
         matched = (operation, current.view_args or {}) if operation is not None else None
-        now.problems = request_rules.check(now.described(), matched)
-        if now.problems and now.emulator.settings.strict_requests:
-            return error_response(now.problems[0].error())
-    operation = now.operation
+        state.problems = request_rules.check(state.described(), matched)
+        if state.problems and state.emulator.settings.strict_requests:
+            return error_response(state.problems[0].error())
+    operation = state.operation
     if operation is None or operation.group is None:
         return None
-    limiter = now.emulator.limiter
+    limiter = state.emulator.limiter
     if operation.permission is None:  # the token endpoints: no user yet
         fields = form_fields(current)
         # The client is authenticated before it is counted: a request with a made-up client
         # must leave nothing in the store (its key would never be read again).
-        app = now.emulator.tokens.client(fields, current.headers.get("Authorization"))
+        app = state.emulator.tokens.client(fields, current.headers.get("Authorization"))
         key = f"{app.client_id}:{fields.get('username', '')}"
-        now.rate_headers = limiter.hit(operation.group, key)
+        state.rate_headers = limiter.hit(operation.group, key)
         return None
-    caller = now.caller = now.emulator.tokens.authenticate(
-        current.environ.get("HTTP_AUTHORIZATION"), now.first("access_token")
+    caller = state.caller = state.emulator.tokens.authenticate(
+        current.environ.get("HTTP_AUTHORIZATION"), state.first("access_token")
     )
     key = f"{caller.client_id}:{caller.extension_id}"
-    now.rate_headers = limiter.hit(operation.group, key, caller.now)
+    state.rate_headers = limiter.hit(operation.group, key, caller.now)
     if operation.permission not in caller.permissions:
         raise AppPermissionRequired(operation.permission)
     return None
 
 
 def finish(response: Response) -> Response:
-    # werkzeug writes reason phrases in capitals; the platform sends "207 Multi-Status" (A.3).
+    # werkzeug writes reason phrases in capitals; the platform sends "207 Multi-Status" (ERR-5).
     line = STATUS_LINES.get(response.status_code)
     if line is not None and line != response.status:
         response.status = line
-    now: State | None = g.get("state")
-    if now is None:  # the request failed before `prepare` (nothing of ours ran)
+    state: State | None = g.get("state")
+    if state is None:  # the request failed before `prepare` (nothing of ours ran)
         return response
-    if now.fault is not None:
-        response = chaos_api.finish(now, response)
-    if now.judged and not now.emulator.outage.down:
-        status = 0 if now.fault in NO_ANSWER else response.status_code
+    if state.fault is not None:
+        response = chaos_api.finish(state, response)
+    if state.judged and not state.emulator.outage.down:
+        status = 0 if state.fault is not None and not state.fault.answered else response.status_code
         try:
-            now.emulator.journal.record(
-                now.described(), now.problems, status, now.error_code, now.fault
+            state.emulator.journal.record(
+                state.described(), state.problems, status, state.error_code, state.fault
             )
         except Exception as error:  # the store went away while the request was served
             if not is_outage(error):
                 raise
-            now.emulator.outage.failed(error)
+            state.emulator.outage.failed(error)
     if log.isEnabledFor(logging.INFO):
-        _log_line(now, response.status_code)
+        _log_line(state, response.status_code)
     return response
 
 
-def _log_line(now: State, status: int) -> None:
-    current = now.request
-    elapsed = round((time.perf_counter() - now.started) * 1000, 1)
+def _log_line(state: State, status: int) -> None:
+    current = state.request
+    elapsed = round((time.perf_counter() - state.started) * 1000, 1)
     path = escape(mask_text(current.path))
-    query = query_text(mask_query(now.query)) if now.query else ""
-    verdict = ("violation" if now.problems else "ok") if now.judged else "-"
-    code = now.error_code if status >= 400 else None
+    query = query_text(mask_query(state.query)) if state.query else ""
+    verdict = ("violation" if state.problems else "ok") if state.judged else "-"
+    code = state.error_code if status >= 400 else None
     fields = {
         "method": escape(current.method),
         "path": path,
@@ -156,7 +157,7 @@ def _log_line(now: State, status: int) -> None:
 def http_error(error: HTTPException) -> Response:
     """Flask's own refusals (no such route, wrong method, ...) in the platform's shape."""
     if isinstance(error, RoutingMethodNotAllowed):
-        allowed = ", ".join(sorted(error.valid_methods or ()))
+        allowed = ", ".join(advertised_methods(error.valid_methods or ()))
         return error_response(MethodNotAllowed(headers={"Allow": allowed}))
     if error.code == 404:
         return error_response(ResourceNotFound("uri"))

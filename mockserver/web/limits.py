@@ -4,7 +4,7 @@ A request past a limit is refused before any view reads it: 414 for a URI, 431 f
 413 for a body (Flask's MAX_CONTENT_LENGTH). granian, which `serve` runs, hands the app requests
 far larger than these, so a client meets ours, answered in the platform's error shape (and
 werkzeug's development server under `flask run` reads up to a 64 KiB request line). On the token
-endpoints the shape is OAuth's (Part A.12), as for every other error there.
+endpoints the shape is OAuth's (docs/contract.md#auth-oauth), as for every other error there.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from mockserver.errors import MethodNotAllowed
 from mockserver.operations import OAUTH, OAUTH_PREFIX
 from mockserver.platform.grants import LoginPage
 from mockserver.platform.wstokens import session_of
-from mockserver.web.context import state
+from mockserver.web.context import request_state
 from mockserver.web.forms import form_fields
 from mockserver.web.gateway_links import links
 from mockserver.web.login_page import login_response
@@ -22,58 +22,58 @@ blueprint = Blueprint("oauth", __name__, url_prefix=OAUTH_PREFIX)
 
 
 def token() -> Response:
-    now = state()
-    body = now.emulator.tokens.grant(
-        form_fields(now.request), now.request.headers.get("Authorization")
+    state = request_state()
+    body = state.emulator.tokens.grant(
+        form_fields(state.request), state.request.headers.get("Authorization")
     )
     return json_response(body, "token-info")
 
 
 def revoke() -> Response:
-    now = state()
-    tokens = now.emulator.tokens
-    fields = form_fields(now.request)
-    tokens.client(fields, now.request.headers.get("Authorization"))
-    tokens.revoke(fields.get("token") or now.first("token") or "")
+    state = request_state()
+    tokens = state.emulator.tokens
+    fields = form_fields(state.request)
+    tokens.client(fields, state.request.headers.get("Authorization"))
+    tokens.revoke(fields.get("token") or state.first("token") or "")
     return empty_response()
 
 
 def authorize() -> Response:
     """A browser's authorization request: 302 back to redirect_uri with a code (or an error);
     where the user must sign in first, the login form, whose POST comes back here."""
-    now = state()
-    codes = now.emulator.tokens.codes
-    given = {name: values[0] for name, values in now.query.items() if values}
+    state = request_state()
+    codes = state.emulator.tokens.codes
+    given = {name: values[0] for name, values in state.query.items() if values}
     login = None
-    if now.request.method == "POST":
+    if state.request.method == "POST":
         # Only a login form's answer is posted here; where no form is shown the POST is not
         # served, as on any route (405), so no code is ever given for a POST.
-        app = now.emulator.directory.app(given.get("client_id", ""))
+        app = state.emulator.directory.app(given.get("client_id", ""))
         if app is None or not codes.asks_password(app):
             raise MethodNotAllowed(headers={"Allow": "GET"})
-        login = form_fields(now.request)
+        login = form_fields(state.request)
     found = codes.authorize(given, login)
     if isinstance(found, LoginPage):
-        app = now.emulator.directory.app(given.get("client_id", ""))
+        app = state.emulator.directory.app(given.get("client_id", ""))
         name = app.name if app is not None else ""
-        return login_response(now.request, found, name, given.get("redirect_uri", ""))
+        return login_response(state.request, found, name, given.get("redirect_uri", ""))
     response = empty_response(302)
     response.headers["Location"] = found
     return response
 
 
 def ws_token() -> Response:
-    """Issue 13, Part A.10: a WebSocket token for the caller's session, and where the gateway
-    is: `ws://<the host this request named>:<gateway port>/ws`, with no query (the Python SDK
-    appends `?access_token=` as text). Any body and Content-Type are ignored (PY sends
-    `application/json` with no body)."""
-    now = state()
-    caller = now.authenticated()
-    request = now.request
-    session = session_of(request.headers.get("Authorization"), now.first("access_token"))
-    token, ttl = now.emulator.ws_tokens.issue(caller, session)
+    """A WebSocket token (docs/contract.md#websocket-token) for the caller's session, and where the
+    gateway is: `ws://<the host this request named>:<gateway port>/ws`, with no query (the Python
+    SDK appends `?access_token=` as text). Any body and Content-Type are ignored (the Python SDK
+    sends `application/json` with no body)."""
+    state = request_state()
+    caller = state.authenticated()
+    request = state.request
+    session = session_of(request.headers.get("Authorization"), state.first("access_token"))
+    token, ttl = state.emulator.ws_tokens.issue(caller, session)
     body = {
-        "uri": links(request.host, now.emulator.settings)["websocket"],
+        "uri": links(request.host, state.emulator.settings)["websocket"],
         "ws_access_token": token,
         "expires_in": ttl,
     }

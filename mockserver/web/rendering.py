@@ -41,7 +41,8 @@ def json_response(
 
 
 def batch_response(parts: list[tuple[Any, str]]) -> Response:
-    """207 Multi-Status: one (body, schema) per part, the status part first (Part A.3)."""
+    """207 Multi-Status: one (body, schema) per part, the status part first
+    (docs/contract.md#batch)."""
     headers, validate = _headers(None)
     if validate:
         for body, schema in parts:
@@ -53,8 +54,8 @@ def batch_response(parts: list[tuple[Any, str]]) -> Response:
 def json_batch_response(
     items: list[dict[str, Any]], schemas_of: list[str], content_type: str = JSON_TYPE
 ) -> Response:
-    """207 with a JSON array of {resourceId, status, body} (Part A.16; unified presence); each
-    body is checked against its own schema (a record, or an error)."""
+    """207 with a JSON array of {resourceId, status, body} (docs/contract.md#batch-json; unified
+    presence); each body is checked against its own schema (a record, or an error)."""
     headers, validate = _headers(None)
     if validate:
         for item, schema in zip(items, schemas_of, strict=True):

@@ -14,26 +14,26 @@ from flask import Response
 from mockserver.errors import InvalidParameter, JsonParseError
 from mockserver.events.subscriptions import PATH, WEBSOCKET, Subscription
 from mockserver.inputs import json_body
-from mockserver.web.context import State, state
+from mockserver.web.context import State, request_state
 from mockserver.web.rendering import empty_response, json_response
 
 INFO_SCHEMA = "subscription-info"
 LIST_SCHEMA = "subscription-list-resource"
 
 
-def _body(now: State) -> Any:
+def _body(state: State) -> Any:
     """The JSON body, or None when there is none (PUT's renew)."""
-    return json_body(now.request.get_data())
+    return json_body(state.request.get_data())
 
 
-def _info(now: State, subscription: Subscription) -> Response:
-    body = subscription.to_wire(now.base_url(), now.emulator.clock.now())
+def _info(state: State, subscription: Subscription) -> Response:
+    body = subscription.to_wire(state.base_url(), state.emulator.clock.now())
     return json_response(body, INFO_SCHEMA)
 
 
-def _webhook(now: State, subscription_id: str) -> Subscription:
+def _webhook(state: State, subscription_id: str) -> Subscription:
     """One of the caller's subscriptions that HTTP may change (not a WebSocket one)."""
-    found = now.emulator.events.subscriptions.get(now.authenticated(), subscription_id)
+    found = state.emulator.events.subscriptions.get(state.authenticated(), subscription_id)
     if found.transport == WEBSOCKET:
         raise InvalidParameter(
             "deliveryMode.transportType",
@@ -44,47 +44,51 @@ def _webhook(now: State, subscription_id: str) -> Subscription:
 
 
 def list_subscriptions() -> Response:
-    now = state()
-    found = now.emulator.events.subscriptions.list(now.authenticated())
-    at = now.emulator.clock.now()
+    state = request_state()
+    found = state.emulator.events.subscriptions.list(state.authenticated())
+    at = state.emulator.clock.now()
     body = {
-        "uri": now.base_url() + PATH,
-        "records": [s.to_wire(now.base_url(), at) for s in found],
+        "uri": state.base_url() + PATH,
+        "records": [s.to_wire(state.base_url(), at) for s in found],
     }
     return json_response(body, LIST_SCHEMA)
 
 
 def create_subscription() -> Response:
-    now = state()
-    body = _body(now)
+    state = request_state()
+    body = _body(state)
     if body is None:
         raise JsonParseError()
-    created = now.emulator.events.subscriptions.create(now.authenticated(), body)
-    return _info(now, created)
+    created = state.emulator.events.subscriptions.create(state.authenticated(), body)
+    return _info(state, created)
 
 
 def read_subscription(subscription: str) -> Response:
-    now = state()
-    return _info(now, now.emulator.events.subscriptions.get(now.authenticated(), subscription))
+    state = request_state()
+    return _info(
+        state, state.emulator.events.subscriptions.get(state.authenticated(), subscription)
+    )
 
 
 def update_subscription(subscription: str) -> Response:
-    now = state()
-    _webhook(now, subscription)
-    service = now.emulator.events.subscriptions
-    return _info(now, service.update(now.authenticated(), subscription, _body(now)))
+    state = request_state()
+    _webhook(state, subscription)
+    service = state.emulator.events.subscriptions
+    return _info(state, service.update(state.authenticated(), subscription, _body(state)))
 
 
 def renew_subscription(subscription: str) -> Response:
-    now = state()
-    _webhook(now, subscription)
-    return _info(now, now.emulator.events.subscriptions.renew(now.authenticated(), subscription))
+    state = request_state()
+    _webhook(state, subscription)
+    return _info(
+        state, state.emulator.events.subscriptions.renew(state.authenticated(), subscription)
+    )
 
 
 def delete_subscription(subscription: str) -> Response:
-    now = state()
-    _webhook(now, subscription)
-    now.emulator.events.subscriptions.delete(now.authenticated(), subscription)
+    state = request_state()
+    _webhook(state, subscription)
+    state.emulator.events.subscriptions.delete(state.authenticated(), subscription)
     return empty_response(204)
 
 

@@ -66,12 +66,15 @@ def test_plugin_does_nothing_unless_asked(pytester: pytest.Pytester) -> None:
 
 BREAKS = [
     ("paging-arithmetic", ["*$.paging.pageEnd*", "*pageEnd = min(pageStart + perPage*"]),
-    ("missing-next-link", ["*at $.navigation.nextPage*", "*nextPage is present*"]),
+    (
+        "missing-next-link",
+        ["*at $.navigation.nextPage*", "*nextPage is present (docs/contract.md#paging)*"],
+    ),
     ("listed-twice", ["*each extension exactly once across all pages*"]),
-    ("quoted-boundary", ["*an unquoted boundary token*", '*boundary="Boundary_*']),
+    ("quoted-boundary", ["*an unquoted token (docs/contract.md#batch)*", '*boundary="Boundary_*']),
     ("batch-200", ["*rule: status code*", "*found: 200*", "*expected: 207*"]),
-    ("batch-order", ["*in request order*"]),
-    ("no-404-part", ["*a part of its own for the unknown ID*"]),
+    ("batch-order", ["*in request order (docs/contract.md#batch)*"]),
+    ("no-404-part", ["*a part of its own for the unknown ID (docs/contract.md#batch)*"]),
     ("accepts-31", ["*test_thirty_one_ids_are_refused*", "*found: 207*", "*expected: 400*"]),
     ("cmn101-no-parameter", ["*at $.parameterName*", "*the parameter at fault is named*"]),
     (
@@ -96,7 +99,10 @@ BREAKS = [
     ("queue-ignores-dnd", ["*acceptQueueCalls mirrors the member's dndStatus*"]),
     ("unified-away", ["*rule: schema unified-presence: enum*", "*found: 'Away'*"]),
     ("calls-without-paging", ["*rule: schema call-log-response: required*"]),
-    ("batch-json-ignored", ["*the batch as JSON when asked by Accept*"]),
+    (
+        "batch-json-ignored",
+        ["*the batch as JSON when asked by Accept (docs/contract.md#batch-json)*"],
+    ),
     ("per-page-zero-refused", ["*test_per_page_zero_is_an_empty_result*", "*expected: 200*"]),
     # Subscriptions and events.
     (
@@ -104,7 +110,10 @@ BREAKS = [
         ["*create POSTs a Validation-Token handshake*", "*test_a_handshake_that_is_not_echoed*"],
     ),
     ("event-not-published", ["*a PUT produces the matching event at the subscription's address*"]),
-    ("sequence-stuck", ["*sequence grows with each event of an extension*"]),
+    (
+        "sequence-stuck",
+        ["*sequence grows with each event of an extension (docs/contract.md#event-bodies)*"],
+    ),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -66,3 +67,15 @@ def test_flask_run_delivers_webhooks_from_a_thread(tmp_path) -> None:
         platform.put(f"{API}/extension/~/presence", {"userStatus": "Offline"})
         delivery = hook.wait_for(lambda d: d.json["body"]["userStatus"] == "Offline", timeout=10)
         assert delivery.header("User-Agent") == "RingCentral-Webhook/8.3"
+
+
+def test_flask_run_plays_office_day(tmp_path: Path) -> None:
+    port = free_port()
+    command = [FLASK, "--app", "mockserver", "run", "--port", str(port), "--no-reload"]
+    with running(command, port, tmp_path) as url:
+        day = {"name": "office-day", "rate": 300}
+        assert requests.post(f"{url}/_mock/activity", json=day, timeout=10).status_code == 200
+        deadline = time.monotonic() + 20
+        while requests.get(f"{url}/_mock/calls", timeout=10).json()["placed"] < 3:
+            assert time.monotonic() < deadline, "the office never moved under flask run"
+            time.sleep(0.2)

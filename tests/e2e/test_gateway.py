@@ -257,7 +257,8 @@ def test_recovery_fails_after_the_timeout_without_a_subscription_or_from_another
     again = client.connect(wsc=bare)
     details = again.receive()[1]
     assert (details["recoveryState"], details["recoveryErrorCode"]) == ("Failed", "WSG-1005")
-    again.subscribe()  # a Failed socket works: the client subscribes again (Part B §2.8)
+    # a Failed socket works: the client subscribes again (docs/contract.md#websocket-recovery)
+    again.subscribe()
     again.close()
 
     socket = client.connect()

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from mockserver.gateway import bounds
 from mockserver.gateway.bounds import Outbox
-from mockserver.gateway.sessions import Sessions
+from mockserver.gateway.socket_sessions import Sessions
 from mockserver.platform.wstokens import WsGrant
 from tests.support.live_server import COMMAND, serving
 from tests.support.ws_client import ME, Client, NonReader, Socket

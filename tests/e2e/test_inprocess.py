@@ -61,7 +61,7 @@ def test_presence_mock_fails_a_client_the_platform_would_refuse(pytester):
 def test_the_kit_against_a_real_server_never_imports_the_emulator():
     code = (
         "import sys, presence_mock_kit.plugin, presence_mock_kit.client, "
-        "presence_mock_kit.findings, presence_mock_kit.rules, mockserver.inprocess.pytest_plugin; "
+        "presence_mock_kit.findings, presence_mock_kit.checks, mockserver.inprocess.pytest_plugin; "
         "found = {'werkzeug', 'gunicorn', 'responses', 'mockserver.emulator'} & set(sys.modules); "
         "assert not found, found"
     )

@@ -29,7 +29,7 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # websockets 15 honours *_proxy variables (Part B §2.2): loopback goes direct.
+    # websockets 15 honours *_proxy variables (docs/contract.md#sdk-compat): loopback goes direct.
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
@@ -98,5 +98,5 @@ async def _scenario(sdk: Any, platform: Any) -> None:
         await asyncio.wait_for(next_event(WebSocketEvents.receiveSubscriptionNotification), 1.5)
 
     await client.close_connection()
-    with contextlib.suppress(ConnectionClosedOK):  # Part B §3.1 (9): how 0.9.2 ends
+    with contextlib.suppress(ConnectionClosedOK):  # how 0.9.2 ends (docs/contract.md#sdk-compat)
         await connection

@@ -110,8 +110,8 @@ def test_two_replicas_share_one_redis(redis_server: str, tmp_path: Path) -> None
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_stopped_server_has_written_every_request_line(tmp_path: Path, workers: str) -> None:
-    # Lines are written in batches every 0.1 s (mockserver/requestlog.py): stopping the server
-    # right after a request must still write its line, on werkzeug and on gunicorn alike.
+    # Lines are written in batches every 0.1 s (mockserver/scaleout/requestlog.py): stopping the
+    # server right after a request must still write its line, on werkzeug and on gunicorn alike.
     marker = f"/restapi/v1.0/last-words-{workers}"
     with serving(tmp_path, "--workers", workers) as url:
         requests.get(url + marker, timeout=5)

@@ -20,8 +20,9 @@ from werkzeug.serving import make_server
 
 from mockserver.config import Settings
 from mockserver.emulator import Emulator
-from mockserver.events.delivery import Deliverer, start_thread
+from mockserver.events.delivery import Deliverer
 from mockserver.events.webhooks import Answer, Outgoing
+from mockserver.runtime.background import in_thread
 from mockserver.web.app import create_app
 
 ACCOUNT = re.compile(r"/restapi/v1\.0/account/[^/]+/presence")
@@ -240,7 +241,8 @@ JSON_EDITS: dict[str, Callable[[FlaskRequest, int, Any], Any]] = {
 def serving(emulator: BrokenEmulator) -> Iterator[str]:
     """Serve `emulator` on a free loopback port; yields its base URL."""
     # WebHooks, as `serve` delivers them.
-    _, stop = start_thread(Deliverer(emulator.events, emulator.directory, emulator.clock))
+    deliverer = Deliverer(emulator.events, emulator.directory, emulator.clock)
+    _, stop = in_thread(deliverer.run, "presence-webhooks")
     try:
         with serving_wsgi(emulator.app()) as url:
             yield url

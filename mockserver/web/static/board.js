@@ -1,4 +1,4 @@
-// The presence board (issue 15): plain JavaScript, no build step, nothing from a CDN.
+// The presence board: plain JavaScript, no build step, nothing from a CDN.
 //
 // Rows come a page at a time from /_mock/board/extensions (never the whole account: 100,000
 // cards would not stay usable); presence changes arrive on the gateway's Server-Sent Events
@@ -287,7 +287,7 @@ function setLive(kind, text) {
   live.textContent = text;
 }
 
-// One `presence` event of the stream (plan seam 6): {position, extensionId (a string),
+// One `presence` event of the stream (decision WS-15): {position, extensionId (a string),
 // sequence, time (the emulator's clock, seconds), body (the extension's full presence state)}.
 function receive(event) {
   stats.received += 1;
@@ -309,7 +309,7 @@ function schedule() {
   else requestAnimationFrame(flush);
 }
 
-// The state an event carries has what presence events carry (Part A.5): no status message, no
+// The state an event carries has what presence events carry (docs/contract.md#event-bodies): no status message, no
 // uri. It is laid over the card's record, and the card is read again soon (refreshSoon) so it
 // ends up exactly what a GET reads.
 function merged(presence, body) {
@@ -507,7 +507,7 @@ function requestItem(entry) {
   return li;
 }
 
-// Several workers write their journal entries in batches (scaleout/journal.py), so an entry may
+// Several workers write their journal entries in batches (scaleout/journal_writer.py), so an entry may
 // arrive a little after a newer one: each read looks LOOKBACK_MS further back and leaves out
 // what the panel already shows.
 const LOOKBACK_MS = 5000;
@@ -550,7 +550,7 @@ function addEvent(event) {
   prependCapped($("events"), [li]);
 }
 
-// The delivered-events journal (/_mock/events, issue 13): each notification a WebHook or
+// The delivered-events journal (/_mock/events): each notification a WebHook or
 // WebSocket subscriber was sent, with the receiver's answer; read every second, newest first.
 let eventsAfter = -Infinity;
 function deliveredItem(entry) {
@@ -656,7 +656,7 @@ async function refreshRow(id) {
   applyRow(await api(`${board}/extensions/${id}`));
 }
 
-// The calls API (issue 14) as /_mock/board/setup describes it: an outside caller unless a
+// The calls API as /_mock/board/setup describes it: an outside caller unless a
 // number is given (an extension number rings extension to extension).
 const OUTSIDE_CALLER = "+14155550123";
 
@@ -687,7 +687,7 @@ async function meeting(id, step) {
   await refreshRow(id);
 }
 
-// office-day (issue 14): POST /_mock/activity starts it (over), DELETE stops it; the player in the
+// office-day: POST /_mock/activity starts it (over), DELETE stops it; the player in the
 // server (the gateway process of any `serve`) plays it.
 async function toggleOfficeDay() {
   const running = $("office-day").getAttribute("aria-pressed") === "true";

@@ -1,6 +1,6 @@
 // The loopback guard for Node processes a test run starts (NODE_OPTIONS=--require): no name
 // lookup but localhost, no connection but to loopback. A stopped call throws and is logged to
-// LOOPBACK_GUARD_LOG, which the test run reads after each test (tests/network_guard.py).
+// LOOPBACK_GUARD_LOG, which the test run reads after each test (tests/support/network_guard.py).
 "use strict";
 const dns = require("dns");
 const fs = require("fs");

@@ -86,8 +86,8 @@ def test_a_bad_secret_file_is_one_line(capsys, tmp_path, secret_file, argv, expe
 def test_the_scenario_player_gets_the_token_not_the_file(monkeypatch, tmp_path):
     """`serve --scenario` hands the controls token to its player through the environment; a
     token file named there too would make the player refuse two sources."""
-    from mockserver.cli import calls
     from mockserver.config import Settings
+    from mockserver.runtime import companions as calls
 
     path = tmp_path / "token"
     path.write_text(TOKEN)

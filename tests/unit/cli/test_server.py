@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.cli import servers
+from mockserver.runtime import workers as servers
 from mockserver.scaleout.requestlog import BatchingStreamHandler
 from mockserver.web.app import create_app
 

@@ -1,4 +1,4 @@
-"""The seeded directory, the fixture format and its loader (mockserver/directory.py)."""
+"""The seeded directory, the fixture format and its loader (mockserver/directory/)."""
 
 from __future__ import annotations
 

@@ -244,7 +244,7 @@ def test_a_failure_is_retried_and_ten_minutes_of_failures_blacklist(
     assert deliverer.step() == 1
     first, second = hook.wait_for_count(2)
     assert first.json["uuid"] == second.json["uuid"]
-    attempts = [(e["attempt"], e["status"]) for e in emulator.events.journal.entries()]
+    attempts = [(e["attempt"], e["status"]) for e in emulator.events.delivered.entries()]
     assert attempts == [(1, 503), (2, 200)]
     # Now failing for good: retries, then 10 minutes of emulator time, then blacklisted.
     hook.status = 404

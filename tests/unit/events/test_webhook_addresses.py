@@ -289,7 +289,7 @@ def test_update_renew_and_delivery_check_the_stored_address_again(
     assert admin.put(MINE, {"userStatus": "Busy"}).status_code == 200
     deliverer = Deliverer(emulator.events, emulator.directory, emulator.clock, owner="t")
     deliverer.step()
-    [entry] = emulator.events.journal.entries()
+    [entry] = emulator.events.delivered.entries()
     assert entry["status"] is None and "allowed by --webhook-allow" in entry["error"]
     assert hook.deliveries == []
     said = send_broken(

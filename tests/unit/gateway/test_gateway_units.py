@@ -1,4 +1,4 @@
-"""The gateway's wire and session rules in process (frames.py, sessions.py); the live
+"""The gateway's wire and session rules in process (frames.py, socket_sessions.py); the live
 behaviour is tests/e2e/test_gateway.py's."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 
 from mockserver.gateway import frames
-from mockserver.gateway.sessions import Notice, Sessions
+from mockserver.gateway.socket_sessions import Notice, Sessions
 from mockserver.platform.wstokens import WsGrant
 
 GRANT = WsGrant(1, 101, "app", "session-a")

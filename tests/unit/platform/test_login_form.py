@@ -174,6 +174,13 @@ def test_a_post_where_no_form_is_shown_is_not_served(fixture_path):
     assert "Location" not in answer.headers
 
 
+def test_allow_names_the_operation_only(client):
+    """The login form's POST is no operation of the API: a 405 on authorize advertises GET."""
+    answer = client.open(AUTHORIZE, method="OPTIONS", query_string=query())
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET"
+
+
 def test_a_confidential_app_keeps_the_redirect_under_random_credentials(client, random_emulator):
     demo = random_emulator.directory.apps[0]
     answer = client.get(

@@ -1,5 +1,6 @@
-"""Rate limits per (user, app, group): the groups, defaults and penalty of docs/contract.md#rate-
-limits, the three modes and overrides. Time moves with the emulator's clock, never by sleeping."""
+"""Rate limits per (user, app, group): the groups, defaults and penalty of
+docs/contract.md#rate-limits, the three modes and overrides. Time moves with the emulator's
+clock, never by sleeping."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""GET account presence: paging, navigation, flags, non-users (docs/contract.md#paging, #non-user-
-extensions)."""
+"""GET account presence: paging, navigation, flags, non-users (docs/contract.md#paging,
+#non-user-extensions)."""
 
 import pytest
 

@@ -98,7 +98,7 @@ def test_webhook_addresses_are_masked(address, gone, shown):
 def test_the_events_control_shows_addresses_masked(client, emulator):
     envelope = {"subscriptionId": "s-1", "uuid": "u", "body": {}}
     address = "https://hook:Pa55w0rd-kept@127.0.0.1:9/receive?apiKey=k3y-in-query&tenant=7"
-    emulator.events.journal.record(
+    emulator.events.delivered.record(
         "WebHook", envelope, time=1.0, position=1, address=address, status=200
     )
     shown = client.get("/_mock/events").get_json()["records"]

@@ -7,10 +7,10 @@ import pytest
 
 from mockserver.config import Settings
 from mockserver.emulator import Emulator
-from mockserver.http import Request
+from mockserver.http import DescribedRequest
 from mockserver.scaleout import SharedJournal
 from mockserver.storage.memory import MemoryStore
-from mockserver.validation.journal import Journal
+from mockserver.validation.request_journal import Journal
 from mockserver.validation.request_rules import check
 
 API = "/restapi/v1.0/account/~"
@@ -18,7 +18,7 @@ ME = f"{API}/extension/~/presence"
 
 
 def problems_of(method: str, path: str, query: str = "", body: bytes = b"") -> list[tuple]:
-    found = check(Request.build(method, path, query, body=body))
+    found = check(DescribedRequest.build(method, path, query, body=body))
     return [(p.parameter, p.rule) for p in found]
 
 
@@ -64,7 +64,7 @@ def test_violations_name_the_parameter(method, path, query, body, expected):
 def test_thirty_ids_pass_and_thirty_one_break_the_limit():
     thirty = ",".join(str(100 + i) for i in range(30))
     assert problems_of("GET", f"{API}/extension/{thirty}/presence") == []
-    found = check(Request.build("GET", f"{API}/extension/{thirty},999/presence"))
+    found = check(DescribedRequest.build("GET", f"{API}/extension/{thirty},999/presence"))
     assert [(p.parameter, p.rule, p.error_code) for p in found] == [
         ("extensionId", "max-ids", "InvalidMultipartRequest")
     ]
@@ -73,7 +73,9 @@ def test_thirty_ids_pass_and_thirty_one_break_the_limit():
 def test_journal_is_bounded_and_hides_tokens():
     journal = Journal(MemoryStore(), limit=3)
     for number in range(5):
-        request = Request.build("GET", f"{API}/presence", f"page={number + 1}&access_token=SECRET")
+        request = DescribedRequest.build(
+            "GET", f"{API}/presence", f"page={number + 1}&access_token=SECRET"
+        )
         journal.record(request, [], 200)
     entries = journal.entries()
     assert [e["query"]["page"] for e in entries] == [["3"], ["4"], ["5"]]
@@ -86,16 +88,16 @@ def test_one_journal_for_every_process_sharing_the_store(tmp_path):
     url = f"sqlite://{tmp_path / 'journal.db'}"
     first = SharedJournal(store_from_url(url))
     second = SharedJournal(store_from_url(url))
-    first.record(Request.build("GET", f"{API}/presence", "page=1"), [], 200)
-    second.record(Request.build("GET", f"{API}/presence", "page=2"), [], 200)
-    first.record(Request.build("GET", f"{API}/presence", "page=3"), [], 200)
+    first.record(DescribedRequest.build("GET", f"{API}/presence", "page=1"), [], 200)
+    second.record(DescribedRequest.build("GET", f"{API}/presence", "page=2"), [], 200)
+    first.record(DescribedRequest.build("GET", f"{API}/presence", "page=3"), [], 200)
     # Each process's batch reaches the store within a batch period; the read waits it out.
     assert [e["query"]["page"] for e in second.entries()] == [["1"], ["2"], ["3"]]
-    straggler = Request.build("GET", f"{API}/presence", "page=4")
+    straggler = DescribedRequest.build("GET", f"{API}/presence", "page=4")
     first.record(straggler, [], 200)  # gathered before the clear, written after it
     second.clear()
     assert first.entries() == [] == second.entries()
-    second.record(Request.build("GET", f"{API}/presence", "page=5"), [], 200)
+    second.record(DescribedRequest.build("GET", f"{API}/presence", "page=5"), [], 200)
     assert [e["query"]["page"] for e in first.entries()] == [["5"]]
 
 
@@ -110,7 +112,7 @@ def test_a_shared_journal_writes_to_the_store_only_when_read(tmp_path):
         SharedJournal(store_from_url(url), limit=3),
     )
     for page in range(1, 6):
-        worker.record(Request.build("GET", f"{API}/presence", f"page={page}"), [], 200)
+        worker.record(DescribedRequest.build("GET", f"{API}/presence", f"page={page}"), [], 200)
     time.sleep(0.3)  # three flush periods: nothing asked for the entries, nothing written
     assert worker.store.entries("journal") == []
     assert [e["query"]["page"] for e in reader.entries()] == [["3"], ["4"], ["5"]]

@@ -9,7 +9,7 @@ from werkzeug.test import Client
 
 from mockserver.config import Settings
 from mockserver.emulator import Emulator
-from mockserver.http import Request
+from mockserver.http import DescribedRequest
 from mockserver.operations import BY_ENDPOINT
 from mockserver.schemas import enum_values
 from mockserver.validation.request_rules import check
@@ -26,7 +26,7 @@ MEMBER = b'{"records": [{"member": {"id": "1"}, "acceptCurrentQueueCalls": %s}]}
 
 
 def problems_of(method: str, path: str, query: str = "", body: bytes = b"") -> list[tuple]:
-    found = check(Request.build(method, path, query, body=body))
+    found = check(DescribedRequest.build(method, path, query, body=body))
     return [(p.parameter, p.rule) for p in found]
 
 
@@ -107,7 +107,7 @@ def test_the_enums_are_the_specs():
 def test_a_unified_batch_over_thirty_is_cmn_106_not_the_presence_code():
     thirty = ",".join(str(100 + i) for i in range(30))
     assert problems_of("GET", f"{API}/extension/{thirty}/unified-presence") == []
-    found = check(Request.build("GET", f"{API}/extension/{thirty},999/unified-presence"))
+    found = check(DescribedRequest.build("GET", f"{API}/extension/{thirty},999/unified-presence"))
     assert [(p.parameter, p.rule, p.error_code) for p in found] == [
         ("extensionId", "max-ids", "CMN-106")
     ]

@@ -195,7 +195,7 @@ def test_the_requests_panel_shows_a_body_missing_a_required_field(client, admin)
         assert answer.status_code == 200, answer.get_data(as_text=True)
     entry = client.get(f"{BOARD}/requests").get_json()[0]
     assert entry["verdict"] == "violation"
-    # The absent field is journalled as `<missing>` (validation/journal.py), not as null,
+    # The absent field is journalled as `<missing>` (validation/request_journal.py), not as null,
     # which a client could have sent.
     assert {
         p["parameter"]: p["found"] for p in entry["problems"] if p["parameter"] == "deliveryMode"

@@ -1,4 +1,4 @@
-"""Issue 16's commands: `record`, `replay`, `drift` and `coverage`, one function each.
+"""The commands around recordings: `record`, `replay`, `drift` and `coverage`, one function each.
 
 Each `add_*` registers its subcommand with `run` set to the function that carries it out;
 `main` calls `args.run(args)`.
@@ -55,10 +55,10 @@ def _names(given: list[str], variable: str) -> list[str]:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    from mockserver.cli import servers
     from mockserver.cli.logs import configure
     from mockserver.recording.proxy import Recorder, proxy_app
     from mockserver.recording.scrub import Scrubber
+    from mockserver.runtime import workers
 
     configure("info", "text")
     port = args.port or _free_port(args.host)
@@ -75,7 +75,7 @@ def run_record(args: argparse.Namespace) -> int:
         args.out,
     )
     # One worker: the recording is one process's (its file is rewritten after each exchange).
-    servers.serve(proxy_app(recorder), args.host, port, 1)
+    workers.serve(proxy_app(recorder), args.host, port, 1)
     return 0
 
 

@@ -1,31 +1,93 @@
 """The account's telephony record: its call sessions and their parties, and what each party
-reads as in its extension's presence (`ActiveCallInfo`, presence-more.md section 5).
+reads as in its extension's presence (`ActiveCallInfo`, docs/contract.md#call-lifecycle).
 
-The record lives in the store under ("telephony", <account id>):
-  {"counter": n, "sessions": {<telephonySessionId>: session}}
-A session: {"id", "sessionId", "startTime", "kind" (inbound|outbound|internal|queue), "queue"
-({"id", "name", "number"} or None), "next" (the next party number), "parties": [party]}.
-A party: {"partyId", "ext" (extension ID, None for an outside number), "direction", "status"
-(a telephonyStatus), "from", "fromName", "to", "toName", "startTime", "role"}.
+The record lives in the store under ("telephony", <account id>) as JSON, in the shapes of the
+typed dicts below: `CallRecord` {"counter", "sessions": {<telephonySessionId>: Session},
+"retired"}, a `Session` with its `Party` list.
 Identifiers come from a counter in the record and the directory's seed, so the same steps after
-a reset give the same IDs (decision 21's formats: `s-<32 hex>`, `p-<same hex>-<n>`, a numeric
-`sessionId`; decision 23: the call's `id` is its `telephonySessionId`).
+a reset give the same IDs (decision CALL-25's formats: `s-<32 hex>`, `p-<same hex>-<n>`, a numeric
+`sessionId`; decision CALL-27: the call's `id` is its `telephonySessionId`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
-Party = dict[str, Any]
-Session = dict[str, Any]
+from mockserver.timestamps import iso_millis
+
+# Typed dicts rather than dataclasses: a step changes sessions and parties in place inside a
+# store transaction and the record is written back as it stands, so the stored JSON stays the
+# same byte for byte (key order included) with no conversion at the store's edge, while mypy
+# checks every key and its type.
+
+
+class CallQueue(TypedDict):
+    """The call queue a queue call came in to."""
+
+    id: int
+    name: str
+    number: str
+
+
+class Caller(TypedDict):
+    """The outside caller of a queue call (what the members' callInfo names)."""
+
+    number: str
+    name: str | None
+
+
+Party = TypedDict(
+    "Party",
+    {
+        "partyId": str,  # p-<the session's hex>-<n>
+        "ext": int | None,  # the extension's ID; None for an outside number
+        "direction": str,  # Inbound | Outbound
+        "status": str,  # a telephonyStatus while live; NoCall once ended
+        "from": str,
+        "fromName": str | None,
+        "to": str,
+        "toName": str | None,
+        "startTime": str,
+        "role": str,  # caller | callee | member | park
+        "wire": NotRequired[dict[str, Any]],  # the seed's own fields of an adopted party
+    },
+)
+
+
+class Session(TypedDict):
+    """One call session and its parties, in order."""
+
+    id: str  # the telephonySessionId (s-<32 hex>)
+    sessionId: str  # numeric
+    startTime: str
+    kind: str  # inbound | outbound | internal | queue
+    queue: CallQueue | None
+    caller: NotRequired[Caller]  # a queue call's outside caller
+    next: int  # the next party number
+    parties: list[Party]
+
+
+class CallRecord(TypedDict, total=False):
+    """The account's record under ("telephony", <account id>)."""
+
+    counter: int  # sessions placed since the reset
+    sessions: dict[str, Session]  # the sessions a step touched, by telephonySessionId
+    retired: list[str]  # the seed's sessions that ended
+
+
 SIP_DOMAIN = "sip.ringcentral.com"
 # The statuses of a party still on the call.
 LIVE = frozenset({"Ringing", "CallConnected", "OnHold", "ParkedCall"})
 
 
-def new_ids(record: dict[str, Any], seed: int, account_id: int) -> tuple[str, str]:
+def call_record(found: dict[str, Any] | None) -> CallRecord:
+    """The account's record as the store gives it back (None: no call yet): the JSON is the
+    record itself, read without conversion."""
+    return cast(CallRecord, found or {})
+
+
+def new_ids(record: CallRecord, seed: int, account_id: int) -> tuple[str, str]:
     """(telephonySessionId, sessionId) of the next session of the account."""
     record["counter"] = record.get("counter", 0) + 1
     digest = hashlib.sha256(f"{seed}:{account_id}:{record['counter']}".encode()).hexdigest()
@@ -34,16 +96,16 @@ def new_ids(record: dict[str, Any], seed: int, account_id: int) -> tuple[str, st
 
 
 def timestamp(seconds: float) -> str:
-    """RFC 3339 UTC with milliseconds, as the seeded calls write `startTime`."""
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """The platform's timestamp (mockserver/timestamps.py), as the seeded calls write
+    `startTime`."""
+    return iso_millis(seconds)
 
 
 def add_party(session: Session, **fields: Any) -> Party:
-    """A new party with the session's next party number (decision 26)."""
+    """A new party with the session's next party number (decision CALL-30)."""
     number = session["next"]
     session["next"] = number + 1
-    party: Party = {"partyId": f"p-{session['id'][2:]}-{number}", **fields}
+    party = cast(Party, {"partyId": f"p-{session['id'][2:]}-{number}", **fields})
     session["parties"].append(party)
     return party
 
@@ -108,12 +170,12 @@ def call_info(session: Session, party: Party) -> dict[str, Any]:
         "sipData": wire.get("sipData") or _sip_data(session, party, status),
     }
     if status == "NoCall":
-        call["terminationType"] = "final"  # decision 20
+        call["terminationType"] = "final"  # CALL-24
     if "callInfo" in wire:
         call["callInfo"] = wire["callInfo"]
     elif call["queueCall"] and queue is not None:
         caller = session["caller"]
-        call["callInfo"] = {  # decision 27
+        call["callInfo"] = {  # CALL-31
             "primary": {"type": "QueueName", "value": queue["name"]},
             "additional": (
                 {"type": "CallerIdName", "value": caller["name"]}
@@ -133,7 +195,7 @@ def _sip_data(session: Session, party: Party, status: str) -> dict[str, str]:
     )
     return {
         "callId": f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}",
-        "toTag": "blf" if status == "Ringing" else digest[32:42],  # decision 23
+        "toTag": "blf" if status == "Ringing" else digest[32:42],  # CALL-27
         "fromTag": f"10.13.{int(digest[42:44], 16)}.{1 + int(digest[44:46], 16) % 254}-5070-"
         + digest[46:60],
         "remoteUri": f"sip:{theirs}@{SIP_DOMAIN}",

@@ -13,16 +13,22 @@ import time
 from typing import Any
 
 from mockserver.scaleout.batching import FLUSH_EVERY, Batcher
-from mockserver.storage import Store
 from mockserver.storage.outage import Outage
-from mockserver.validation.journal import DEFAULT_LIMIT, NAME, Journal, Seen, now_text
+from mockserver.validation.request_journal import (
+    DEFAULT_LIMIT,
+    NAME,
+    Journal,
+    JournalStore,
+    Seen,
+    now_text,
+)
 
 WANTED = ("journal", "wanted")  # when the journal was last read: write your entries
 
 
 class SharedJournal(Journal):
     def __init__(
-        self, store: Store, limit: int = DEFAULT_LIMIT, outage: Outage | None = None
+        self, store: JournalStore, limit: int = DEFAULT_LIMIT, outage: Outage | None = None
     ) -> None:
         super().__init__(store, limit)
         self._batch: Batcher[Seen] = Batcher(

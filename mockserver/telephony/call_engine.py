@@ -1,11 +1,11 @@
 """CallEngine: place, ring, answer, hold, park, pick up, transfer and end simulated calls, ring
-queues and hold meetings, and keep every party's presence in step (issue 14).
+queues and hold meetings, and keep every party's presence in step.
 
-Each step is one `Store.transact` over the account's session record and the overrides of every
-extension it touches, so a step is all or nothing and every worker and replica sees the same
+Each step is one `Transactions.transact` over the account's session record and the overrides of
+every extension it touches, so a step is all or nothing and every worker and replica sees the same
 calls; then `PresenceService.changed` is told about the parties, in party order (the events
-publisher listens there). Steps follow presence-more.md section 5 and its decisions 18-28; the
-choices they leave open are in docs/decisions.md (issue 14).
+publisher listens there). Steps follow docs/contract.md#call-lifecycle and decisions PRES-1,
+PRES-18, CALL-24 to CALL-31 and ACT-1; the choices they leave open are CALL-1 to CALL-23.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import secrets
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.directory.model import (
     LEGACY_WRITABLE_FIELDS,
@@ -26,9 +26,10 @@ from mockserver.errors import InvalidParameter, ResourceNotFound
 from mockserver.inputs import whole_number
 from mockserver.platform.clock import Clock
 from mockserver.presence.service import PresenceService
-from mockserver.storage import Store
+from mockserver.storage import EventStream, Leases, Overrides, Records, Transactions
 from mockserver.storage.base import Transaction
-from mockserver.telephony import rules, sessions
+from mockserver.telephony import call_rules as rules
+from mockserver.telephony import call_sessions as sessions
 from mockserver.telephony.book import (
     Book,
     Stale,
@@ -41,9 +42,9 @@ from mockserver.telephony.book import (
     new_session,
     written,
 )
+from mockserver.telephony.call_sessions import CallRecord, add_party, live
 from mockserver.telephony.errors import CallStateConflict
 from mockserver.telephony.seeded import seeded_sessions
-from mockserver.telephony.sessions import add_party, live
 
 NAMESPACE = "telephony"
 ACTIVITY_KEY = "activity"  # beside the accounts' records, whose keys are numbers
@@ -52,11 +53,18 @@ Side = tuple[str, str | None]  # a party's number and name
 ATTEMPTS = 8  # a step that finds more parties than it locked runs again with them
 
 
+class CallStore(Records, Overrides, Transactions, Leases, EventStream, Protocol):
+    """What live telephony uses of the store: the sessions (records) changed together with
+    the parties' overrides, and for the office-day player its lease and the event log's end."""
+
+
 class CallEngine:
-    def __init__(self, presence: PresenceService, clock: Clock, seed: int) -> None:
+    def __init__(
+        self, presence: PresenceService, store: CallStore, clock: Clock, seed: int
+    ) -> None:
         self.presence = presence
         self.directory: Directory = presence.directory
-        self.store: Store = presence.store
+        self.store = store
         self.clock = clock
         self.seed = seed
         self._seeded: dict[int, dict[str, sessions.Session]] = {}
@@ -92,19 +100,22 @@ class CallEngine:
 
     def sessions(self, account: Account) -> list[dict[str, Any]]:
         """The calls in progress: the seed's (as steps left them) and those placed."""
-        record = self.store.get(NAMESPACE, str(account.id)) or {}
+        record = self._record(account)
         return [sessions.public(s) for s in in_progress(record, self.seeded(account))]
 
     def placed(self, account: Account) -> int:
         """How many calls were placed in the account since the last reset."""
-        return int((self.store.get(NAMESPACE, str(account.id)) or {}).get("counter", 0))
+        return self._record(account).get("counter", 0)
 
     def session(self, account: Account, session_id: str) -> dict[str, Any]:
-        record = self.store.get(NAMESPACE, str(account.id)) or {}
+        record = self._record(account)
         found = known(record, self.seeded(account), session_id)
         if found is None:
             raise ResourceNotFound("telephonySessionId")
         return sessions.public(found)
+
+    def _record(self, account: Account) -> CallRecord:
+        return sessions.call_record(self.store.get(NAMESPACE, str(account.id)))
 
     # -- steps ----------------------------------------------------------------------------------
     def call(
@@ -112,7 +123,7 @@ class CallEngine:
     ) -> dict[str, Any]:
         """An inbound call from an outside number (E.164, `+...`) to an extension, an internal
         call between two extensions, or an outbound call from an extension to a number: it
-        rings (decision 21: the caller's party rings too until the call is answered)."""
+        rings (decision CALL-25: the caller's party rings too until the call is answered)."""
         outside_from, outside_to = caller.startswith("+"), callee.startswith("+")
         if outside_from and outside_to:
             raise InvalidParameter(
@@ -144,7 +155,7 @@ class CallEngine:
             elif target is None:
                 mine = (_e164(account, source), source.name)
                 theirs = (callee, name)
-            else:  # decision 22: extension numbers and names between extensions
+            else:  # CALL-26: extension numbers and names between extensions
                 mine, theirs = (source.number, source.name), (target.number, target.name)
             fields = {"from": mine[0], "fromName": mine[1], "to": theirs[0], "toName": theirs[1]}
             for ext, direction, role in (
@@ -168,7 +179,7 @@ class CallEngine:
         self, account: Account, queue_ref: str, caller: str, name: str | None = None
     ) -> dict[str, Any]:
         """A call from an outside number to a call queue: it rings every member who takes the
-        queue's calls now (decision 27; docs/decisions.md: who is rung)."""
+        queue's calls now (decisions CALL-31, CALL-4)."""
         queue = self.extension(account, queue_ref, "queueId")
         if queue.type is not ExtensionType.DEPARTMENT:
             raise ResourceNotFound("queueId")
@@ -215,7 +226,7 @@ class CallEngine:
 
     def answer(self, account: Account, session_id: str, by: str | None = None) -> dict[str, Any]:
         """The ringing callee (or queue member `by`) answers: both sides are connected; the other
-        members rung by a queue call stop ringing, their calls ended `final` (decision 27)."""
+        members rung by a queue call stop ringing, their calls ended `final` (decision CALL-31)."""
         who = self._ref(account, by)
 
         def step(book: Book) -> None:
@@ -240,7 +251,7 @@ class CallEngine:
 
     def hold(self, account: Account, session_id: str, by: str | None = None) -> dict[str, Any]:
         """The party of `by` (or the first connected extension) puts the call on hold; only that
-        party reads OnHold (decision 24)."""
+        party reads OnHold (decision CALL-28)."""
         return self._flip(account, session_id, by, "CallConnected", "OnHold")
 
     def unhold(self, account: Account, session_id: str, by: str | None = None) -> dict[str, Any]:
@@ -254,7 +265,7 @@ class CallEngine:
         location: str | None = None,
     ) -> dict[str, Any]:
         """A connected (or held) party parks the call at a Park Location: the parker's call ends
-        `final`, the location reads ParkedCall (decision 25), the other side waits."""
+        `final`, the location reads ParkedCall (decision CALL-29), the other side waits."""
         who = self._ref(account, by)
         spot = self._park_location(account, location)
 
@@ -292,7 +303,7 @@ class CallEngine:
         warm: bool = False,
     ) -> dict[str, Any]:
         """Blind: the transferor's call ends and the target rings in the same session with the
-        next party number (decision 26). Warm: the transferor has a connected consultation call
+        next party number (decision CALL-30). Warm: the transferor has a connected consultation call
         with the target; both of the transferor's calls end, the consultation ends, and the
         target is connected to the other side (docs/decisions.md)."""
         who = self._ref(account, by)
@@ -305,6 +316,7 @@ class CallEngine:
             if target.id in {p["ext"] for p in live(session)}:
                 raise CallStateConflict("to", "the target is already on this call")
             if warm:
+                assert mover["ext"] is not None  # rules.party finds an extension's party
                 consult = rules.consultation(book, mover["ext"], target.id, session_id)
                 for party in live(consult):
                     book.end(party)
@@ -317,7 +329,7 @@ class CallEngine:
 
     def end(self, account: Account, session_id: str, by: str | None = None) -> dict[str, Any]:
         """Hang up: the party of `by`, or everyone; a call left with fewer than two parties on it
-        ends for all (decision 20: each ended call reads NoCall `final` once)."""
+        ends for all (decision CALL-24: each ended call reads NoCall `final` once)."""
         who = self._ref(account, by)
 
         def step(book: Book) -> None:
@@ -336,10 +348,10 @@ class CallEngine:
         user = self._user(account, user_ref, "extensionId")
 
         def step(book: Book) -> None:
-            now = book.meeting(user)
-            if start and now == "Connected":
+            status = book.meeting(user)
+            if start and status == "Connected":
                 raise CallStateConflict("extensionId", "the user is already in a meeting")
-            if not start and now != "Connected":
+            if not start and status != "Connected":
                 raise CallStateConflict("extensionId", "the user is not in a meeting")
             book.meetings[user.id] = "Connected" if start else "Disconnected"
             book.result = {"extensionId": user.id, "meetingStatus": book.meetings[user.id]}
@@ -352,7 +364,7 @@ class CallEngine:
         """Change a user's writable presence fields as their own PUT would (already checked
         against PresenceInfoRequest): what a scenario or the office does with status and DND."""
         user = self._user(account, user_ref, "extensionId")
-        if not account.communication_handling:  # decision 7, as PresenceService.update
+        if not account.communication_handling:  # PRES-4, as PresenceService.update
             changes = {k: v for k, v in changes.items() if k in LEGACY_WRITABLE_FIELDS}
         if changes:
             self.store.merge_overrides(user.id, changes)  # type: ignore[arg-type]
@@ -402,7 +414,7 @@ class CallEngine:
         locked = set(ids)
         seeded = self.seeded(account)
         if session_id is not None:  # its parties, as they stand now (checked again inside)
-            snapshot = known(self.store.get(NAMESPACE, str(account.id)) or {}, seeded, session_id)
+            snapshot = known(self._record(account), seeded, session_id)
             if snapshot is not None:
                 locked |= set(sessions.extensions_of(snapshot))
         now = sessions.timestamp(self.clock.now())
@@ -416,7 +428,12 @@ class CallEngine:
                 holder: list[Book] = holder,
             ) -> Transaction:
                 book = Book(
-                    account, copy.deepcopy(record or {}), overrides, lock, now, seeded=seeded
+                    account,
+                    copy.deepcopy(sessions.call_record(record)),
+                    overrides,
+                    lock,
+                    now,
+                    seeded=seeded,
                 )
                 step(book)
                 holder[:] = [book]

@@ -11,12 +11,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from mockserver.http import Request
+from mockserver.http import DescribedRequest
 from mockserver.inputs import load_json
 from mockserver.redaction import MASK, SECRET_NAMES, escape, mask_query, mask_text
-from mockserver.storage import Store
+from mockserver.storage import Entries, Records
 from mockserver.validation.request_rules import RuleProblem
 
 DEFAULT_LIMIT = 1000
@@ -29,12 +29,12 @@ class Seen:
     """A request as the journal saw it; made into an entry only when written (cheap to keep)."""
 
     time: float
-    request: Request
+    request: DescribedRequest
     problems: list[RuleProblem]
     status: int  # 0: no answer was sent (a fault: reset, empty reply, stall)
     error_code: str | None = None
-    fault: str | None = None  # issue 16: the fault injected
-    transport: str | None = None  # issue 16: "WebSocket" for a request over the gateway's socket
+    fault: str | None = None  # the fault injected
+    transport: str | None = None  # "WebSocket" for a request over the gateway's socket
 
     def entry(self) -> dict[str, Any]:
         request = self.request
@@ -54,8 +54,8 @@ class Seen:
         }
 
 
-def _event_filters(request: Request) -> dict[str, Any]:
-    """Issue 16 item 5: a subscription create or update names its `eventFilters`, for
+def _event_filters(request: DescribedRequest) -> dict[str, Any]:
+    """A subscription create or update names its `eventFilters` (decision COV-2), for
     `presence-mock coverage` (as the client sent them, whatever the answer was)."""
     if request.method not in ("POST", "PUT") or "/subscription" not in request.path:
         return {}
@@ -102,14 +102,18 @@ def _escaped_value(value: Any) -> Any:
     return escape(repr(value))
 
 
+class JournalStore(Entries, Records, Protocol):
+    """What the request journal uses of the store: its bounded list and a marker record."""
+
+
 class Journal:
-    def __init__(self, store: Store, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, store: JournalStore, limit: int = DEFAULT_LIMIT) -> None:
         self.store = store
         self.limit = limit
 
     def record(
         self,
-        request: Request,
+        request: DescribedRequest,
         found: list[RuleProblem],
         status: int,
         error_code: str | None = None,

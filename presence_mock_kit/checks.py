@@ -1,4 +1,5 @@
-"""The contract's rules as checks over exchanges; each cites the Part A section it enforces."""
+"""The contract's rules as checks over exchanges; each names the rule it enforces and its
+section of docs/contract.md."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ BATCH = "GET /account/~/extension/{ids}/presence (batch)"
 ACCOUNT = "GET /account/~/presence"
 PUT = "PUT /account/~/extension/{id}/presence"
 
-# Each flag combination (Part A.8), always sent explicitly so `false` is exercised too.
+# Each combination of the view flags (docs/contract.md#view-flags), always sent explicitly so
+# `false` is exercised too.
 FLAG_COMBOS = [
     {"detailedTelephonyState": d, "sipData": s}
     for d in ("false", "true")
@@ -38,13 +40,19 @@ def json_body(v: Verdict, ex: Exchange) -> Any:
     try:
         body = ex.json()
     except ValueError:
-        v.fail(ex, "body", "a JSON body (Part A.1)", repr(ex.content[:80]), "JSON")
+        v.fail(
+            ex,
+            "body",
+            "an answer carries a JSON body (docs/contract.md#error-shape)",
+            repr(ex.content[:80]),
+            "JSON",
+        )
         return None
     v.expect(
         kind.startswith("application/json"),
         ex,
         "Content-Type header",
-        "application/json (Part A.1)",
+        "a JSON answer is typed application/json (docs/contract.md#error-shape)",
         kind,
         "application/json",
     )
@@ -52,7 +60,8 @@ def json_body(v: Verdict, ex: Exchange) -> Any:
 
 
 def record_view(v: Verdict, ex: Exchange, record: Any, flags: dict[str, str], where: str) -> None:
-    """activeCalls only with detailedTelephonyState=true; sipData only with both (Part A.8)."""
+    """activeCalls only with detailedTelephonyState=true; sipData only with both
+    (docs/contract.md#view-flags)."""
     if not isinstance(record, dict):
         return
     detailed = flags.get("detailedTelephonyState") == "true"
@@ -62,7 +71,7 @@ def record_view(v: Verdict, ex: Exchange, record: Any, flags: dict[str, str], wh
             "activeCalls" not in record,
             ex,
             f"{where}.activeCalls",
-            "activeCalls only with detailedTelephonyState=true (Part A.8)",
+            "activeCalls only with detailedTelephonyState=true (docs/contract.md#view-flags)",
             "<present>",
             "<absent>",
         )
@@ -72,28 +81,36 @@ def record_view(v: Verdict, ex: Exchange, record: Any, flags: dict[str, str], wh
                 "sipData" not in call,
                 ex,
                 f"{where}.activeCalls[{index}].sipData",
-                "sipData only with detailedTelephonyState=true&sipData=true (Part A.8)",
+                "sipData only with detailedTelephonyState=true&sipData=true "
+                "(docs/contract.md#view-flags)",
                 "<present>",
                 "<absent>",
             )
 
 
+def conforms(v: Verdict, ex: Exchange, schema: str) -> None:
+    """A 200 whose JSON body conforms to `schema` (the spec's shape of the answer)."""
+    if status(v, ex, 200):
+        v.schema(ex, schema, json_body(v, ex))
+
+
 def error_body(
     v: Verdict, ex: Exchange, code: int, error_code: str, parameter: str | None = None
 ) -> None:
-    """An error answer in the Part A.1 shape, with the parameter named where one is at fault."""
+    """An error answer in the platform's error shape (docs/contract.md#error-shape), with the
+    parameter named where one is at fault."""
     if not status(v, ex, code):
         return
     body = json_body(v, ex)
     if not isinstance(body, dict):
         return
     v.schema(ex, "error", body)
-    v.expect(
-        body.get("errorCode") == error_code,
+    v.expect_field(
         ex,
         "$.errorCode",
-        "error code (Part A.1)",
-        body.get("errorCode", "<absent>"),
+        "the error code the platform answers for this request (docs/contract.md#errors-table)",
+        body,
+        "errorCode",
         error_code,
     )
     items = body.get("errors")
@@ -101,34 +118,35 @@ def error_body(
         isinstance(items, list) and len(items) > 0,
         ex,
         "$.errors",
-        "errors[] with at least one item (Part A.1)",
+        "an error body lists at least one item in errors[] (docs/contract.md#error-shape)",
         items,
         "a non-empty list",
     ):
         return
     first = items[0] if isinstance(items, list) and isinstance(items[0], dict) else {}
-    v.expect(
-        first.get("errorCode") == error_code,
+    v.expect_field(
         ex,
         "$.errors[0].errorCode",
-        "error code (Part A.1)",
-        first.get("errorCode", "<absent>"),
+        "the error code the platform answers for this request (docs/contract.md#errors-table)",
+        first,
+        "errorCode",
         error_code,
     )
     if parameter is not None:
         for path, holder in (("$.parameterName", body), ("$.errors[0].parameterName", first)):
-            v.expect(
-                holder.get("parameterName") == parameter,
+            v.expect_field(
                 ex,
                 path,
-                "the parameter at fault is named (Part A.1, A.4, A.8, A.10)",
-                holder.get("parameterName", "<absent>"),
+                "the parameter at fault is named (docs/contract.md#error-shape)",
+                holder,
+                "parameterName",
                 parameter,
             )
 
 
 def expected_presence(record: dict[str, Any]) -> str:
-    """Part A.6: Offline if userStatus Offline; Busy if Busy, a busy call or a meeting."""
+    """Offline if userStatus Offline; Busy if Busy, a busy call or a meeting; else Available
+    (docs/contract.md#presence-status-derivation)."""
     if record.get("userStatus") == "Offline":
         return "Offline"
     if (
@@ -141,29 +159,35 @@ def expected_presence(record: dict[str, Any]) -> str:
 
 
 def paging(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_page: int) -> None:
-    """Part A.4 arithmetic of one page."""
+    """The arithmetic of one page (docs/contract.md#paging)."""
     info = body.get("paging") or {}
     records = body.get("records") or []
     total = info.get("totalElements")
     for name, want in (("page", page), ("perPage", per_page)):
-        v.expect(
-            info.get(name) == want,
+        v.expect_field(
             ex,
             f"$.paging.{name}",
-            "the page asked for (Part A.4)",
-            info.get(name, "<absent>"),
+            "paging echoes the page and perPage asked for (docs/contract.md#paging)",
+            info,
+            name,
             want,
         )
     if not isinstance(total, int):
-        v.fail(ex, "$.paging.totalElements", "present (Part A.4)", repr(total), "an integer")
+        v.fail(
+            ex,
+            "$.paging.totalElements",
+            "paging always carries totalElements (docs/contract.md#paging)",
+            repr(total),
+            "an integer",
+        )
         return
     pages = -(-total // per_page)
-    v.expect(
-        info.get("totalPages") == pages,
+    v.expect_field(
         ex,
         "$.paging.totalPages",
-        "totalPages = ceil(totalElements / perPage) (Part A.4)",
-        info.get("totalPages", "<absent>"),
+        "totalPages = ceil(totalElements / perPage) (docs/contract.md#paging)",
+        info,
+        "totalPages",
         pages,
     )
     start = (page - 1) * per_page
@@ -172,7 +196,7 @@ def paging(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_page: 
             records == [],
             ex,
             "$.records",
-            "a page past the end is empty (Part A.4)",
+            "a page past the end is empty (docs/contract.md#paging)",
             f"<{len(records)} records>",
             "[]",
         )
@@ -181,40 +205,41 @@ def paging(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_page: 
                 name not in info,
                 ex,
                 f"$.paging.{name}",
-                "absent on an empty page (Part A.4)",
+                "pageStart and pageEnd are absent on an empty page (docs/contract.md#paging)",
                 info.get(name),
                 "<absent>",
             )
         return
     end = min(start + per_page, total) - 1
-    v.expect(
-        info.get("pageStart") == start,
+    v.expect_field(
         ex,
         "$.paging.pageStart",
-        "pageStart = (page - 1) * perPage, 0-based (Part A.4)",
-        info.get("pageStart", "<absent>"),
+        "pageStart = (page - 1) * perPage, 0-based (docs/contract.md#paging)",
+        info,
+        "pageStart",
         start,
     )
-    v.expect(
-        info.get("pageEnd") == end,
+    v.expect_field(
         ex,
         "$.paging.pageEnd",
-        "pageEnd = min(pageStart + perPage, totalElements) - 1 (Part A.4)",
-        info.get("pageEnd", "<absent>"),
+        "pageEnd = min(pageStart + perPage, totalElements) - 1 (docs/contract.md#paging)",
+        info,
+        "pageEnd",
         end,
     )
     v.expect(
         len(records) == end - start + 1,
         ex,
         "$.records",
-        "pageEnd - pageStart + 1 records (Part A.4)",
+        "a page holds pageEnd - pageStart + 1 records (docs/contract.md#paging)",
         f"<{len(records)} records>",
         f"{end - start + 1} records",
     )
 
 
 def navigation(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_page: int) -> None:
-    """Part A.4: firstPage/lastPage always, previousPage iff page > 1, nextPage iff not last."""
+    """firstPage/lastPage always, previousPage iff page > 1, nextPage iff not the last page
+    (docs/contract.md#paging)."""
     nav = body.get("navigation") or {}
     total_pages = (body.get("paging") or {}).get("totalPages")
     last = max(total_pages, 1) if isinstance(total_pages, int) else None
@@ -231,7 +256,7 @@ def navigation(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_pa
                 link is None,
                 ex,
                 f"$.navigation.{name}",
-                f"{name} only where that page exists (Part A.4)",
+                f"{name} only where that page exists (docs/contract.md#paging)",
                 link,
                 "<absent>",
             )
@@ -240,7 +265,7 @@ def navigation(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_pa
             isinstance(link, dict) and "uri" in link,
             ex,
             f"$.navigation.{name}",
-            f"{name} is present (Part A.4)",
+            f"{name} is present (docs/contract.md#paging)",
             link if link else "<absent>",
             "{'uri': ...}",
         ) or not isinstance(link, dict):
@@ -254,7 +279,7 @@ def navigation(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_pa
             bool(split.scheme and split.netloc),
             ex,
             f"$.navigation.{name}.uri",
-            "absolute URI (Part A.4)",
+            "a navigation link is an absolute URI (docs/contract.md#paging)",
             uri,
             "scheme://host/...",
         )
@@ -263,14 +288,15 @@ def navigation(v: Verdict, ex: Exchange, body: dict[str, Any], page: int, per_pa
                 got == (str(want), str(per_page)),
                 ex,
                 f"$.navigation.{name}.uri",
-                "carries page and perPage of that page (Part A.4)",
+                "a navigation link carries page and perPage of that page (docs/contract.md#paging)",
                 f"page={got[0]}&perPage={got[1]}",
                 f"page={want}&perPage={per_page}",
             )
 
 
 def rate_headers(v: Verdict, ex: Exchange) -> None:
-    """Part A.13, when the target sends them: all four, consistent, the operation's group."""
+    """Rate-limit headers, when the target sends them: all four, consistent, the operation's
+    group (docs/contract.md#rate-limits)."""
     names = ("Group", "Limit", "Remaining", "Window")
     present = {n: ex.headers.get(f"X-Rate-Limit-{n}") for n in names}
     if all(value is None for value in present.values()):
@@ -280,7 +306,7 @@ def rate_headers(v: Verdict, ex: Exchange) -> None:
             value is not None,
             ex,
             f"X-Rate-Limit-{name} header",
-            "all four rate-limit headers together (Part A.13)",
+            "all four rate-limit headers together (docs/contract.md#rate-limits)",
             "<absent>",
             "present",
         )
@@ -290,7 +316,7 @@ def rate_headers(v: Verdict, ex: Exchange) -> None:
         group == want,
         ex,
         "X-Rate-Limit-Group header",
-        "the operation's throttling group, lower case (Part A.13)",
+        "the operation's throttling group, lower case (docs/contract.md#rate-limits)",
         group,
         want,
     )

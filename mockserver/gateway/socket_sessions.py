@@ -1,4 +1,5 @@
-"""WebSocket sessions: live ones with their socket, dropped ones kept for recovery (Part A.13).
+"""WebSocket sessions: live ones with their socket, dropped ones kept for recovery
+(docs/contract.md#websocket-recovery).
 
 A session outlives its socket by `recoveryTimeout` (emulator time): its subscription keeps
 matching events, which wait in a buffer of the last 100; a client that comes back with the
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.chaos import Fault
 from mockserver.gateway import frames
 from mockserver.platform.wstokens import WsGrant
 
@@ -53,9 +55,9 @@ class Session:
     cut: Callable[[tuple[int, str], str | None], None] | None = None
     ending: bool = False  # a timeout's Error frame is sent, the socket is closing
     # Breaks the live socket as a `webSocketSession` fault rule says: (fault, stall, now).
-    hang_up: Callable[[str, float, float], None] | None = None
-    # Issue 13 item 4 (recovery.py): the log position and wsc sequence of the last notification
-    # sent, and the state last written to the store.
+    hang_up: Callable[[Fault, float, float], None] | None = None
+    # For recovery through the store (mockserver/gateway/recovery.py): the log position and wsc
+    # sequence of the last notification sent, and the state last written to the store.
     position: int = 0
     sent_sequence: int = 1
     saved: tuple[Any, ...] | None = None
@@ -67,7 +69,7 @@ class Session:
         """Send one notification, or keep it for recovery while dropped; whether it was sent."""
         self.sequence += 1
         if self.send is None:
-            # Kept with the sequence it was given; the oldest goes past 100 (Part A.13).
+            # Kept with the sequence it was given; the oldest goes past 100 (WS-9).
             self.missed.append((self.sequence, notice))
             return False
         self.send(frames.encode(frames.notification(notice.envelope, self.wsc())))
@@ -91,8 +93,8 @@ class Sessions:
         self, grant: WsGrant, now: float, send: Send, wsc: str | None
     ) -> tuple[Session, Recovery | None]:
         """The session of a new socket: the one `wsc` names, recovered, where that is allowed
-        (Part A.13, Part B §2.8), else a new one. The second value is what ConnectionDetails
-        says of the recovery (None when no `wsc` was given)."""
+        (docs/contract.md#websocket-recovery), else a new one. The second value is what
+        ConnectionDetails says of the recovery (None when no `wsc` was given)."""
         recovery: Recovery | None = None
         found = self.by_token.get(wsc) if wsc else None
         if wsc is not None:

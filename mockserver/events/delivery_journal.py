@@ -1,19 +1,19 @@
-"""The journal of delivered events (contract Part A.15): each WebHook POST with the receiver's
-answer, each WebSocket notification (the gateway records them through `record`). Kept in the
-store, so /_mock/events shows what every worker and replica delivered."""
+"""The journal of delivered events (docs/contract.md#delivered-events-journal): each WebHook POST
+with the receiver's answer, each WebSocket notification (the gateway records them through `record`).
+Kept in the store, so /_mock/events shows what every worker and replica delivered."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mockserver.storage import Record, Store
+from mockserver.storage import Entries, Record
 
 NAME = "delivered"
 KEEP = 1000
 
 
 class DeliveryJournal:
-    def __init__(self, store: Store, keep: int = KEEP) -> None:
+    def __init__(self, store: Entries, keep: int = KEEP) -> None:
         self.store = store
         self.keep = keep
 
@@ -63,6 +63,6 @@ def entry_of(
         entry["address"] = address
     if session_id is not None:
         entry["sessionId"] = session_id
-    if fault is not None:  # issue 16: a fault rule of `webhookDelivery` made this attempt
+    if fault is not None:  # a fault rule of `webhookDelivery` made this attempt
         entry["fault"] = fault
     return entry

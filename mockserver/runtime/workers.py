@@ -25,7 +25,7 @@ from granian.constants import Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
-from mockserver.scaleout.orphans import exit_with_parent
+from mockserver.runtime.orphans import exit_with_parent
 from mockserver.scaleout.requestlog import flush_all
 
 # What the workers serve: set in the master before they are forked (see `serve`).
@@ -88,7 +88,7 @@ def _flush_log_at_worker_exit() -> None:
 
 def _exit_with_master() -> None:
     """A worker stops when the master is gone (killed outright, it cannot stop them itself):
-    each forked worker starts a watchdog on the master (scaleout/orphans.py)."""
+    each forked worker starts a watchdog on the master (orphans.py)."""
     master = os.getpid()
     multiprocessing.util.register_after_fork(
         exit_with_parent, lambda _: exit_with_parent(master, "worker")

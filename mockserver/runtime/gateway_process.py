@@ -1,9 +1,10 @@
 """The gateway's own process, started by `serve` beside granian's workers (docs/serving.md: a
 WSGI worker cannot hold a socket open, so the sockets live here, on their own port).
 
-It also runs the WebHook deliverer (events/delivery.py) as a thread (plan seam 5), and the
-office-day player (telephony/player.py) as another: `POST /_mock/activity` starts the day on
-any `serve`, and the player's lease in the store has one player play it across replicas.
+It also runs the background services (background.py: the WebHook deliverer, the office-day
+player) as threads: a process that lives as long as the server, one per `serve`; the store's
+leases have each job done once across replicas.
+
 `serve` binds the port in the master (so a taken port is one line at start-up and `0` is
 settled before the app says where the gateway is), then forks the gateway from the master
 after the app is built: the child finds the emulator ready, as granian's workers do. The child
@@ -44,7 +45,7 @@ def start(
     emulator: Emulator, listener: socket.socket, owner: str | None = None
 ) -> multiprocessing.process.BaseProcess:
     """Fork the gateway process serving on `listener`; the caller closes its copy. `owner`:
-    the WebHook deliverer's lease owner (the same for a restarted gateway: supervisor.py)."""
+    the background services' lease owner (the same for a restarted gateway: supervisor.py)."""
     context = multiprocessing.get_context("fork")
     process = context.Process(
         target=run, args=(emulator, listener, os.getpid(), owner), name="presence-mock-gateway"
@@ -66,34 +67,16 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
     """The gateway's main: serve until stopped or orphaned."""
     from aiohttp import web
 
-    from mockserver.events.delivery import Deliverer, start_thread
     from mockserver.gateway.app import Gateway
     from mockserver.gateway.core import Core
-    from mockserver.scaleout.orphans import exit_with_parent
-    from mockserver.telephony import player
+    from mockserver.runtime import background
+    from mockserver.runtime.orphans import exit_with_parent
 
     core = Core(emulator)
     gateway = Gateway(core)
     app = gateway.application()
-    # Plan seam 5: A's WebHook deliverer runs here too, as a thread; exactly once across
-    # processes and replicas comes from its leases in the store (events/delivery.py).
-    _, stop_deliveries = start_thread(
-        Deliverer(
-            emulator.events,
-            emulator.directory,
-            emulator.clock,
-            owner=owner,
-            chaos=emulator.chaos,
-            outage=emulator.outage,
-        )
-    )
-
-    settings = emulator.settings
-    if settings.activity and emulator.telephony.activity() is None:
-        # `serve --activity NAME`: the day starts with the server (a replica that joins a
-        # store where the day runs already leaves it as it is)
-        emulator.telephony.start_activity(settings.activity, settings.activity_rate, settings.seed)
-    _, stop_player = player.start_thread(emulator.telephony, emulator.outage)  # issue 14 item 4
+    # WebHooks and office-day: exactly once across processes and replicas by their leases.
+    services = background.start(emulator, owner)
 
     # Stops this process as SIGTERM would once the master is gone (a thread: it does so even
     # while the event loop is busy).
@@ -113,6 +96,5 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
             handle_signals=True,
         )
     finally:
-        stop_deliveries.set()
-        stop_player.set()
+        services.stop(timeout=0)
         core.close()

@@ -18,11 +18,12 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.chaos.specs import (
     DEFAULT_STALL,
     TRANSPORTS,
+    Fault,
     Rule,
     SpecError,
     parse_list,
@@ -31,7 +32,7 @@ from mockserver.chaos.specs import (
 )
 from mockserver.config import ConfigError, Settings
 from mockserver.platform.clock import Clock
-from mockserver.storage import Store
+from mockserver.storage import Counters, Records
 
 STORE_KEY = ("chaos", "rules")
 COUNTS = "chaos-count"  # store.increment namespace: matches per rule and epoch
@@ -44,7 +45,7 @@ class Plan:
     """What one request gets: a delay before it is served, and a fault (or none)."""
 
     delay: float = 0.0
-    fault: str | None = None
+    fault: Fault | None = None
     retry: int | None = None  # Retry-After of a 503 or 429, when the rule names one
     stall: float = DEFAULT_STALL
 
@@ -57,10 +58,14 @@ class _Rules:
     runtime: tuple[dict[str, Any], ...]
 
 
+class ChaosStore(Records, Counters, Protocol):
+    """What chaos uses of the store: the run-time rules (a record) and per-rule counts."""
+
+
 class Chaos:
     def __init__(
         self,
-        store: Store,
+        store: ChaosStore,
         clock: Clock,
         startup: list[Rule],
         seed: int,
@@ -77,7 +82,7 @@ class Chaos:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: Store, clock: Clock) -> Chaos:
+    def from_settings(cls, settings: Settings, store: ChaosStore, clock: Clock) -> Chaos:
         try:
             startup = parse_list(settings.latency, "latency") + parse_list(settings.fault, "fault")
         except SpecError as error:  # at start-up: a one-line refusal naming the flag, exit 2

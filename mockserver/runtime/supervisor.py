@@ -1,16 +1,16 @@
-"""`serve` keeps its gateway process alive (issue 13, item 4: "a worker that dies loses no event
-that another can deliver"): a thread of the master waits on the gateway; when it dies without
+"""`serve` keeps its gateway process alive (a process that dies loses no event another can
+deliver; decision WS-18): a thread of the master waits on the gateway; when it dies without
 being asked to, it is logged and a new one is forked on the same port.
 
 Nothing is lost meanwhile: presence changes go on being logged in the store by the workers, and
 the new gateway's WebHook deliverer goes on from each subscription's cursor in its lease. Every
-gateway of one `serve` delivers under the same lease owner, so the new one takes the leases over
-at once instead of after LEASE_SECONDS (safe: the old one is dead, the master has reaped it).
-The one change the dead deliverer may have POSTed without recording it is POSTed again: the
-documented at-least-once edge (docs/decisions.md: the events core's decision 13).
+gateway of one `serve` runs its background services under the same lease owner, so the new one
+takes the leases over at once instead of after they run out (safe: the old one is dead, the
+master has reaped it). The one change the dead deliverer may have POSTed without recording it is
+POSTed again: the documented at-least-once edge (decision EVT-13).
 
-WebSocket sessions are kept in the store too (recovery.py): a client reconnecting with `wsc` to
-the restarted gateway within the recovery timeout gets what it missed.
+WebSocket sessions are kept in the store too (mockserver/gateway/recovery.py): a client reconnecting
+with `wsc` to the restarted gateway within the recovery timeout gets what it missed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import threading
 import time
 
 from mockserver.emulator import Emulator
-from mockserver.gateway import process
+from mockserver.runtime import gateway_process as process
 
 log = logging.getLogger("presence_mock")
 RESTART_PAUSE = 0.5  # seconds between two restarts of a gateway that keeps dying at once

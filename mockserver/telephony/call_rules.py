@@ -1,4 +1,4 @@
-"""Who a call may ring, and which party a step acts on (docs/decisions.md, issue 14)."""
+"""Who a call may ring, and which party a step acts on (decisions CALL-4, CALL-5)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Collection
 
 from mockserver.directory.model import Extension
 from mockserver.presence.queues import QUEUE_DND
-from mockserver.telephony import sessions
+from mockserver.telephony import call_sessions as sessions
 from mockserver.telephony.book import Book
+from mockserver.telephony.call_sessions import Party, Session, live, party_of
 from mockserver.telephony.errors import CallStateConflict
-from mockserver.telephony.sessions import Party, Session, live, party_of
 
 
 def may_call(book: Book, user: Extension, parameter: str = "from") -> None:

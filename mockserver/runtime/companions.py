@@ -1,0 +1,56 @@
+"""The companion process `serve --scenario FILE` starts beside the server: `presence-mock
+scenario run FILE` (cli/calls.py), which waits for the server to answer, plays the file over the
+/_mock/ HTTP API and ends when the server does. (`--activity` has no companion: the gateway
+process starts the day and its player plays it: background.py.)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from mockserver.config import ENV_PREFIX, ConfigError, Settings
+from mockserver.telephony.scenario import ScenarioError, load
+
+STARTUP_SECONDS = 60.0  # how long a companion waits for its server to answer
+
+
+def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
+    """The processes `settings` ask for beside the server (none, or the scenario's player)."""
+    if not settings.scenario:
+        return []
+    if settings.controls == "off":  # it plays through /_mock/, which would not be there
+        raise ConfigError("--scenario needs the /_mock/ controls (not --controls off)")
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
+    url = f"http://{host}:{settings.port}"
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from mockserver.cli import main; sys.exit(main())",
+    ]
+    env = dict(os.environ)
+    if settings.controls_token:
+        env[ENV_PREFIX + "CONTROLS_TOKEN"] = settings.controls_token
+        # The token itself, read already: a file named beside it would be refused as a second one.
+        env.pop(ENV_PREFIX + "CONTROLS_TOKEN_FILE", None)
+    started = []
+    wait = ["--wait-for-server", str(STARTUP_SECONDS)]
+    if settings.scenario:
+        try:
+            load(settings.scenario)  # a bad file stops serve now, with the reason
+        except ScenarioError as error:
+            raise ConfigError(f"--scenario: {error}") from None
+        run = [*command, "scenario", "run", settings.scenario, "--url", url, "--clock", "wait"]
+        started.append(subprocess.Popen([*run, "--keep-going", *wait], env=env))
+    return started
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
