@@ -13,26 +13,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.support.apps import fixture_with_public_app
+from tests.support.apps import (
+    AUTHORIZE,
+    CALLBACK,
+    SECRET,
+    TOKEN,
+    authorize_query,
+    fixture_with_public_app,
+)
 from tests.support.live_server import COMMAND, serving
-from tests.support.login import PUBLIC_ID, VERIFIER, s256
-
-AUTHORIZE = "/restapi/oauth/authorize"
-TOKEN = "/restapi/oauth/token"
-CALLBACK = "http://127.0.0.1:9/callback"
-SECRET = "login-form-test-secret-0123456789"
-
-
-def query(**extra: str) -> dict[str, str]:
-    return {
-        "response_type": "code",
-        "client_id": PUBLIC_ID,
-        "redirect_uri": CALLBACK,
-        "state": "s1",
-        "code_challenge": s256(VERIFIER),
-        "code_challenge_method": "S256",
-        **extra,
-    }
+from tests.support.login import PUBLIC_ID, VERIFIER
 
 
 @pytest.fixture
@@ -54,7 +44,7 @@ def test_the_form_login_end_to_end(tmp_path: Path, fixture_path: Path):
     with serving(tmp_path, *options) as url:
         hinted = requests.get(
             url + AUTHORIZE,
-            params=query(login_hint=str(admin["extensionId"])),
+            params=authorize_query(login_hint=str(admin["extensionId"])),
             allow_redirects=False,
             timeout=10,
         )

@@ -1,5 +1,6 @@
 """Fixture files that add apps to the default accounts: apps with chosen permissions (and an
-emulator over them), or the public app of the authorization-code tests."""
+emulator over them), or the public app of the authorization-code tests and its authorize
+request."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import directory_to_dict
 from mockserver.emulator import Emulator
 from mockserver.web.app import create_app
-from tests.support.login import PUBLIC_ID
+from tests.support.login import PUBLIC_ID, VERIFIER, s256
 
 
 @cache
@@ -56,3 +57,22 @@ def fixture_with_public_app(folder: Path) -> Path:
     path = folder / "public.json"
     path.write_text(json.dumps(data))
     return path
+
+
+AUTHORIZE = "/restapi/oauth/authorize"
+TOKEN = "/restapi/oauth/token"
+CALLBACK = "http://127.0.0.1:9/callback"  # nothing listens there: the browser never follows it
+SECRET = "login-form-test-secret-0123456789"  # the credentials secret of the random-credential runs
+
+
+def authorize_query(**extra: str) -> dict[str, str]:
+    """The public app's authorization request with PKCE (S256), `extra` added or replacing."""
+    return {
+        "response_type": "code",
+        "client_id": PUBLIC_ID,
+        "redirect_uri": CALLBACK,
+        "state": "s1",
+        "code_challenge": s256(VERIFIER),
+        "code_challenge_method": "S256",
+        **extra,
+    }

@@ -16,13 +16,15 @@ from mockserver.config import Settings, with_credentials_secret
 from mockserver.emulator import Emulator
 from mockserver.platform.users import password, username
 from mockserver.web.app import create_app
-from tests.support.apps import fixture_with_public_app
+from tests.support.apps import (
+    AUTHORIZE,
+    CALLBACK,
+    SECRET,
+    TOKEN,
+    authorize_query,
+    fixture_with_public_app,
+)
 from tests.support.login import PUBLIC_ID, VERIFIER, s256
-
-AUTHORIZE = "/restapi/oauth/authorize"
-TOKEN = "/restapi/oauth/token"
-CALLBACK = "http://127.0.0.1:9/callback"
-SECRET = "login-form-test-secret-0123456789"
 
 
 @pytest.fixture(scope="module")
@@ -47,18 +49,6 @@ def client(random_emulator: Emulator):
     return app.test_client()
 
 
-def query(**extra: str) -> dict[str, str]:
-    return {
-        "response_type": "code",
-        "client_id": PUBLIC_ID,
-        "redirect_uri": CALLBACK,
-        "state": "s1",
-        "code_challenge": s256(VERIFIER),
-        "code_challenge_method": "S256",
-        **extra,
-    }
-
-
 def redeem(client, code: str):
     form = {
         "grant_type": "authorization_code",
@@ -73,7 +63,7 @@ def redeem(client, code: str):
 def test_login_hint_alone_signs_in_nobody_under_random_credentials(client, random_emulator):
     admin = random_emulator.directory.accounts[0].administrator
     for hint in ("", str(admin.id)):
-        answer = client.get(AUTHORIZE, query_string=query(login_hint=hint))
+        answer = client.get(AUTHORIZE, query_string=authorize_query(login_hint=hint))
         # The form, not a redirect with a code.
         assert answer.status_code == 200
         assert "Location" not in answer.headers
@@ -83,7 +73,7 @@ def test_login_hint_alone_signs_in_nobody_under_random_credentials(client, rando
 
 
 def test_the_form_is_self_contained(client):
-    answer = client.get(AUTHORIZE, query_string=query())
+    answer = client.get(AUTHORIZE, query_string=authorize_query())
     policy = answer.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy
     assert "script-src" not in policy  # no script may run
@@ -97,7 +87,7 @@ def test_the_form_is_self_contained(client):
 def test_the_hint_prefills_the_username_never_the_password(client, random_emulator):
     account = random_emulator.directory.accounts[0]
     admin = account.administrator
-    page = client.get(AUTHORIZE, query_string=query(login_hint=str(admin.id))).get_data(
+    page = client.get(AUTHORIZE, query_string=authorize_query(login_hint=str(admin.id))).get_data(
         as_text=True
     )
     assert f'value="{username(account, admin)}"' in unescape(page)
@@ -109,7 +99,7 @@ def test_a_wrong_password_gets_the_form_again(client, random_emulator, wrong):
     account = random_emulator.directory.accounts[0]
     admin = account.administrator
     login = {"username": username(account, admin), "password": wrong}
-    answer = client.post(AUTHORIZE, query_string=query(), data=login)
+    answer = client.post(AUTHORIZE, query_string=authorize_query(), data=login)
     assert answer.status_code == 200
     assert "Location" not in answer.headers
     assert "Wrong username or password" in answer.get_data(as_text=True)
@@ -120,7 +110,7 @@ def test_the_demo_password_is_not_the_random_one(client, random_emulator):
     admin = account.administrator
     demo = password(admin)  # the demo keys' password
     login = {"username": username(account, admin), "password": demo}
-    answer = client.post(AUTHORIZE, query_string=query(), data=login)
+    answer = client.post(AUTHORIZE, query_string=authorize_query(), data=login)
     assert "Location" not in answer.headers
 
 
@@ -132,7 +122,7 @@ def test_the_right_password_redirects_with_a_code_that_redeems(client, random_em
         "extension": "" if user.phone_number else user.number,
         "password": password(user, random_emulator.tokens.keys),
     }
-    answer = client.post(AUTHORIZE, query_string=query(), data=login)
+    answer = client.post(AUTHORIZE, query_string=authorize_query(), data=login)
     assert answer.status_code == 302, answer.get_data(as_text=True)
     params = parse_qs(urlsplit(answer.headers["Location"]).query)
     assert params["state"] == ["s1"]
@@ -148,7 +138,7 @@ def test_a_form_post_keeps_the_other_checks(client, random_emulator):
         "username": username(account, admin),
         "password": password(admin, random_emulator.tokens.keys),
     }
-    answer = client.post(AUTHORIZE, query_string=query(code_challenge=""), data=login)
+    answer = client.post(AUTHORIZE, query_string=authorize_query(code_challenge=""), data=login)
     assert "error=invalid_request" in answer.headers["Location"]
 
 
@@ -156,7 +146,7 @@ def test_the_demo_default_stays_scriptable(fixture_path):
     app = create_app(emulator=emulator_for(fixture_path, random=False))
     app.testing = True
     client = app.test_client()
-    answer = client.get(AUTHORIZE, query_string=query())
+    answer = client.get(AUTHORIZE, query_string=authorize_query())
     assert answer.status_code == 302
     code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
     assert redeem(client, code).status_code == 200
@@ -167,7 +157,9 @@ def test_a_post_where_no_form_is_shown_is_not_served(fixture_path):
     is, and gives no code (whatever it carries)."""
     app = create_app(emulator=emulator_for(fixture_path, random=False))
     app.testing = True
-    answer = app.test_client().post(AUTHORIZE, query_string=query(), data={"password": "x"})
+    answer = app.test_client().post(
+        AUTHORIZE, query_string=authorize_query(), data={"password": "x"}
+    )
     assert answer.status_code == 405
     assert answer.headers["Allow"] == "GET"
     assert answer.get_json()["errorCode"] == "CMN-101"
@@ -176,7 +168,7 @@ def test_a_post_where_no_form_is_shown_is_not_served(fixture_path):
 
 def test_allow_names_the_operation_only(client):
     """The login form's POST is no operation of the API: a 405 on authorize advertises GET."""
-    answer = client.open(AUTHORIZE, method="OPTIONS", query_string=query())
+    answer = client.open(AUTHORIZE, method="OPTIONS", query_string=authorize_query())
     assert answer.status_code == 405
     assert answer.headers["Allow"] == "GET"
 
