@@ -5,25 +5,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from tests.support.answers import YAML_ALIAS_BOMB, assert_one_line
 from tests.support.live_server import COMMAND
-
-BOMB = """\
-a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
-steps: [{at: 1s, ring: {from: "+15550100", to: *c}}]
-"""
-
-
-def _one_line(message: str, *needles: str) -> None:
-    assert "\n" not in message and len(message) < 400, message
-    for needle in needles:
-        assert needle in message, message
 
 
 def test_serve_refuses_a_bomb_and_a_deep_fixture_at_start(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.yaml"
-    bomb.write_text(BOMB)
+    bomb.write_text(YAML_ALIAS_BOMB)
     deep = tmp_path / "deep.json"
     deep.write_text('{"version": 1, "accounts": ' + "[" * 5000 + "]" * 5000 + "}")
     for option, path, needle in (
@@ -39,4 +27,4 @@ def test_serve_refuses_a_bomb_and_a_deep_fixture_at_start(tmp_path: Path) -> Non
         assert refused.returncode == 2, refused.stderr
         said = [line for line in refused.stderr.splitlines() if line.startswith("presence-mock: ")]
         assert len(said) == 1, refused.stderr  # (beside the start-up log lines)
-        _one_line(said[0], str(path), needle)
+        assert_one_line(said[0], str(path), needle)

@@ -8,25 +8,17 @@ import re
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
 import requests
 
 from presence_mock_kit.receiver import WebhookReceiver
 from tests.support.live_server import COMMAND, free_port
 from tests.support.login import login_headers
+from tests.support.receivers import webhook_body
 
 SUBS = "/restapi/v1.0/subscription"
 
 
-MINE = "/restapi/v1.0/account/~/extension/~/presence"
-
-
-def body_for(address: str) -> dict[str, Any]:
-    return {
-        "eventFilters": [MINE],
-        "deliveryMode": {"transportType": "WebHook", "address": address},
-    }
 
 
 def test_serve_refuses_its_own_ports_and_names_without_a_lookup(tmp_path: Path) -> None:
@@ -75,12 +67,12 @@ def test_serve_refuses_its_own_ports_and_names_without_a_lookup(tmp_path: Path) 
             "http://2130706433:9/",
         ):
             answer = requests.post(
-                f"{base}{SUBS}", json=body_for(address), headers=headers, timeout=10
+                f"{base}{SUBS}", json=webhook_body(address), headers=headers, timeout=10
             )
             assert answer.status_code == 400 and answer.json()["errorCode"] == "SUB-521", address
         with WebhookReceiver() as hook:
             answer = requests.post(
-                f"{base}{SUBS}", json=body_for(hook.url), headers=headers, timeout=10
+                f"{base}{SUBS}", json=webhook_body(hook.url), headers=headers, timeout=10
             )
             assert answer.status_code == 200, answer.text
     finally:

@@ -36,3 +36,19 @@ def parts_of(answer: TestResponse) -> list[Any]:
 def find(directory: Directory, test: Callable[[Extension], bool], account: int = 0) -> Extension:
     """The first extension of an account that passes `test`."""
     return next(e for e in directory.accounts[account].extensions if test(e))
+
+
+def assert_one_line(message: str, *needles: str) -> None:
+    """`message` is one short line (no tree, no traceback) that says each of `needles`."""
+    assert "\n" not in message and len(message) < 400, message
+    for needle in needles:
+        assert needle in message, message
+
+
+# "Billion laughs", three levels: 9**3 strings once expanded (the real one nests ten).
+YAML_ALIAS_BOMB = """\
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+steps: [{at: 1s, ring: {from: "+15550100", to: *c}}]
+"""

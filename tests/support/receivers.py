@@ -31,3 +31,15 @@ def hello_server() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+OWN_PRESENCE = "/restapi/v1.0/account/~/extension/~/presence"
+
+
+def webhook_body(address: str, filters: list[str] | None = None) -> dict[str, object]:
+    """A WebHook subscription's create body: `filters` (the caller's own presence by
+    default), delivered to `address`."""
+    return {
+        "eventFilters": filters or [OWN_PRESENCE],
+        "deliveryMode": {"transportType": "WebHook", "address": address},
+    }

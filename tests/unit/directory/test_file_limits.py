@@ -22,30 +22,18 @@ from mockserver.telephony.scenario import (
     load,
     parse,
 )
+from tests.support.answers import YAML_ALIAS_BOMB, assert_one_line
 from tests.support.paths import REPO
 
-# "Billion laughs", three levels: 9**3 strings once expanded (the real one nests ten).
-BOMB = """\
-a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
-steps: [{at: 1s, ring: {from: "+15550100", to: *c}}]
-"""
 SHIPPED = REPO / "fixtures"
-
-
-def _one_line(message: str, *needles: str) -> None:
-    assert "\n" not in message and len(message) < 400, message
-    for needle in needles:
-        assert needle in message, message
 
 
 def test_a_yaml_alias_bomb_is_refused_before_anything_is_built(tmp_path: Path) -> None:
     path = tmp_path / "bomb.yaml"
-    path.write_text(BOMB)
+    path.write_text(YAML_ALIAS_BOMB)
     with pytest.raises(ScenarioLimit) as caught:
         load(path)
-    _one_line(str(caught.value), str(path), "line 2", "YAML aliases (*a)", "not accepted")
+    assert_one_line(str(caught.value), str(path), "line 2", "YAML aliases (*a)", "not accepted")
 
 
 def test_no_shipped_scenario_uses_an_alias() -> None:
@@ -59,7 +47,7 @@ def test_an_oversized_scenario_names_the_limit(tmp_path: Path) -> None:
     path.write_text("steps:\n" + step * (MAX_SCENARIO_BYTES // len(step) + 1))
     with pytest.raises(ScenarioLimit) as caught:
         load(path)
-    _one_line(str(caught.value), str(path), "limited to 256 KiB")
+    assert_one_line(str(caught.value), str(path), "limited to 256 KiB")
     with pytest.raises(ScenarioLimit):
         parse(path.read_text(), "given text")
 
@@ -73,7 +61,7 @@ def test_deeply_nested_scenarios_name_the_limit(tmp_path: Path, depth: int, form
     path.write_text(text)
     with pytest.raises(ScenarioLimit) as caught:
         load(path)
-    _one_line(str(caught.value), str(path), f"nested deeper than {MAX_SCENARIO_DEPTH} levels")
+    assert_one_line(str(caught.value), str(path), f"nested deeper than {MAX_SCENARIO_DEPTH} levels")
 
 
 def test_a_validation_message_never_quotes_a_whole_document() -> None:
@@ -87,23 +75,23 @@ def test_a_validation_message_never_quotes_a_whole_document() -> None:
     ):
         with pytest.raises(ScenarioError) as caught:
             parse(text, "odd.yaml")
-        _one_line(str(caught.value), "odd.yaml")
+        assert_one_line(str(caught.value), "odd.yaml")
 
 
 def test_in_process_play_refuses_the_bomb(tmp_path: Path) -> None:
     path = tmp_path / "bomb.yaml"
-    path.write_text(BOMB)
+    path.write_text(YAML_ALIAS_BOMB)
     with PresenceMock() as mock, pytest.raises(ScenarioLimit):
         mock.play(path)
 
 
 def test_the_cli_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bomb = tmp_path / "bomb.yaml"
-    bomb.write_text(BOMB)
+    bomb.write_text(YAML_ALIAS_BOMB)
     for action in ("check", "run"):
         assert main(["scenario", action, str(bomb)]) == 2  # refused before any connection
         said = capsys.readouterr().err.strip()
-        _one_line(said, str(bomb), "YAML aliases")
+        assert_one_line(said, str(bomb), "YAML aliases")
     bad = tmp_path / "bad.yaml"
     bad.write_text("steps: [{at: 1s, hold: {by: 1.5}}]")
     assert main(["scenario", "check", str(bad)]) == 1  # a scenario that breaks its schema: 1
@@ -115,7 +103,7 @@ def test_a_deep_fixture_is_one_line_not_a_recursion_error(tmp_path: Path, depth:
     path.write_text('{"version": 1, "apps": [], "accounts": [' + "[" * depth + "]" * depth + "]}")
     with pytest.raises(FixtureError) as caught:
         load_fixture(path)
-    _one_line(str(caught.value), str(path), "nested deeper than 32 levels")
+    assert_one_line(str(caught.value), str(path), "nested deeper than 32 levels")
 
 
 def test_an_oversized_fixture_names_the_limit(
@@ -126,7 +114,7 @@ def test_an_oversized_fixture_names_the_limit(
     monkeypatch.setattr(fixtures, "MAX_FIXTURE_BYTES", 4096)
     with pytest.raises(FixtureError) as caught:
         load_fixture(shipped)
-    _one_line(str(caught.value), str(shipped), "limited to 4 KiB")
+    assert_one_line(str(caught.value), str(shipped), "limited to 4 KiB")
 
 
 def test_the_limits_leave_room_for_the_largest_office() -> None:
@@ -144,7 +132,7 @@ def test_recordings_and_journals_read_back_are_bounded_too(
     deep.write_text('{"formatVersion": 1, "exchanges": ' + "[" * 5000 + "]" * 5000 + "}")
     for argv in (["replay", str(deep)], ["drift", str(deep)], ["coverage", "--journal", str(deep)]):
         assert main(argv) == 2, argv
-        _one_line(capsys.readouterr().err.strip(), str(deep), "nested deeper than 32 levels")
+        assert_one_line(capsys.readouterr().err.strip(), str(deep), "nested deeper than 32 levels")
     monkeypatch.setattr(exchange, "MAX_FILE_BYTES", 16)
     assert main(["replay", str(deep)]) == 2
-    _one_line(capsys.readouterr().err.strip(), str(deep), "limited to 16 bytes")
+    assert_one_line(capsys.readouterr().err.strip(), str(deep), "limited to 16 bytes")

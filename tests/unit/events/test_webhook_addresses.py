@@ -23,16 +23,10 @@ from mockserver.events.webhooks import Transport, delivery, send_broken
 from presence_mock_kit.receiver import WebhookReceiver
 from tests.support.answers import assert_error
 from tests.support.login import Api
+from tests.support.receivers import webhook_body
 
 SUBS = "/restapi/v1.0/subscription"
 MINE = "/restapi/v1.0/account/~/extension/~/presence"
-
-
-def body_for(address: str) -> dict[str, Any]:
-    return {
-        "eventFilters": [MINE],
-        "deliveryMode": {"transportType": "WebHook", "address": address},
-    }
 
 
 class Lookups:
@@ -103,7 +97,7 @@ def test_every_relay_form_is_refused_at_create_without_a_lookup(
 ) -> None:
     rest, gateway = emulator.settings.port, emulator.settings.port + 1
     for address in relay_forms(rest, gateway):
-        answer = admin.client.post(SUBS, json=body_for(address), headers=admin.headers())
+        answer = admin.client.post(SUBS, json=webhook_body(address), headers=admin.headers())
         assert_error(answer, 400, "SUB-521")
     assert no_lookups.calls == []
     assert admin.get(SUBS).get_json()["records"] == []
@@ -133,7 +127,7 @@ def test_other_loopback_ports_are_allowed_by_default(
         hook.url.replace("127.0.0.1", "localhost"),
         hook.url.replace("127.0.0.1", "hooks.localhost"),
     ):
-        answer = admin.client.post(SUBS, json=body_for(address), headers=admin.headers())
+        answer = admin.client.post(SUBS, json=webhook_body(address), headers=admin.headers())
         assert answer.status_code == 200, answer.get_data(as_text=True)
     hosts = [h.header("Host") for h in hook.handshakes]
     port = hook.url.split(":")[2].split("/")[0]
@@ -152,7 +146,7 @@ def test_an_allowed_pattern_is_looked_up_once_and_that_address_connected_to(
     policy = AddressPolicy(("*.internal",), own_ports=(emulator.settings.port,))
     monkeypatch.setattr(emulator.events.transport, "policy", policy)
     address = f"http://hooks.internal:{port}/hook?k=v"
-    made = admin.client.post(SUBS, json=body_for(address), headers=admin.headers())
+    made = admin.client.post(SUBS, json=webhook_body(address), headers=admin.headers())
     assert made.status_code == 200, made.get_data(as_text=True)
     assert lookups.calls == ["hooks.internal"]  # once: the connect used what it checked
     [handshake] = hook.handshakes
@@ -160,7 +154,7 @@ def test_an_allowed_pattern_is_looked_up_once_and_that_address_connected_to(
     assert handshake.path == "/hook?k=v"
     # Not allowed: a name outside the pattern, and the bare suffix.
     for other in ("http://internal:9/", "http://hooks.internal.evil:9/"):
-        answer = admin.client.post(SUBS, json=body_for(other), headers=admin.headers())
+        answer = admin.client.post(SUBS, json=webhook_body(other), headers=admin.headers())
         assert_error(answer, 400, "SUB-521")
     assert lookups.calls == ["hooks.internal"]
 
@@ -266,7 +260,7 @@ def test_update_renew_and_delivery_check_the_stored_address_again(
     transport = emulator.events.transport
     monkeypatch.setattr(transport, "policy", AddressPolicy(("hooks.internal",)))
     made = admin.client.post(
-        SUBS, json=body_for(f"http://hooks.internal:{port}/hook"), headers=admin.headers()
+        SUBS, json=webhook_body(f"http://hooks.internal:{port}/hook"), headers=admin.headers()
     ).get_json()
     transport.policy = AddressPolicy()  # loopback only now
     path = f"{SUBS}/{made['id']}"
@@ -279,11 +273,11 @@ def test_update_renew_and_delivery_check_the_stored_address_again(
     assert_error(admin.client.post(f"{path}/renew", headers=admin.headers()), 400, "SUB-521")
     assert admin.client.delete(path, headers=admin.headers()).status_code == 204
     admin.client.post(
-        SUBS, json=body_for(f"http://hooks.internal:{port}/hook"), headers=admin.headers()
+        SUBS, json=webhook_body(f"http://hooks.internal:{port}/hook"), headers=admin.headers()
     )  # refused now: SUB-521 (nothing made)
     transport.policy = AddressPolicy(("hooks.internal",))
     made = admin.client.post(
-        SUBS, json=body_for(f"http://hooks.internal:{port}/hook"), headers=admin.headers()
+        SUBS, json=webhook_body(f"http://hooks.internal:{port}/hook"), headers=admin.headers()
     ).get_json()
     transport.policy = AddressPolicy()
     assert admin.put(MINE, {"userStatus": "Busy"}).status_code == 200
