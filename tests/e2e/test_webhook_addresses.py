@@ -19,8 +19,6 @@ from tests.support.receivers import webhook_body
 SUBS = "/restapi/v1.0/subscription"
 
 
-
-
 def test_serve_refuses_its_own_ports_and_names_without_a_lookup(tmp_path: Path) -> None:
     """End to end: `serve --port 0` settles its real port; its REST and gateway ports, a name
     off this machine and a private address are refused with SUB-521; a loopback receiver is
