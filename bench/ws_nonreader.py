@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.__main__ import _free_port, _proc_kb, _tree, login, running
-from tests.ws_client import NonReader
+from tests.support.ws_client import NonReader
 
 MIB = 1 << 20
 

@@ -32,9 +32,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.live_server import COMMAND, free_port, running
-from tests.test_board_browser import ARGS, CHROMIUM
-from tests.test_workers import login
+from tests.support.chromium import ARGS, CHROMIUM
+from tests.support.live_server import COMMAND, free_port, running
+from tests.support.login import login_session
 
 STATUSES = ("Available", "Busy")
 
@@ -131,7 +131,7 @@ def _real_events(page: Any, url: str, ids: list[int], seconds: float, rate: int)
     Busy; each PUT's delay until its card showed that presence."""
     page.evaluate(RESET_STATS)
     page.evaluate(WATCH)
-    client = login(url)
+    client = login_session(url)
     sent: list[tuple[float, int, str]] = []
     total = int(seconds * rate)
     start = time.perf_counter()
