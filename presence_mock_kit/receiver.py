@@ -36,6 +36,9 @@ class Received:
         return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
 
 
+POLL = 0.05  # seconds between the server loop's looks at a stop request
+
+
 class WebhookReceiver:
     """`status` (200) answers deliveries; `echo` (True) echoes the handshake's token; `delay`
     (seconds) before answering anything; all three may be changed while it runs."""
@@ -64,7 +67,11 @@ class WebhookReceiver:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> WebhookReceiver:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: stop() waits for the loop's next look, 0.5 s by default, which a test
+        # suite that starts a receiver per test pays every time.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True
+        )
         self._thread.start()
         return self
 
