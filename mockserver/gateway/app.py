@@ -208,14 +208,19 @@ class Gateway:
         gone = [s for s in self.sessions.by_token.values() if s.grant.session_id in ended]
         if not gone:
             return
+        self.sessions.forget(gone)  # nothing more is matched for them from here on
+        task = asyncio.create_task(self._close_revoked(gone))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _close_revoked(self, gone: list[Session]) -> None:
+        # Their subscriptions leave the store before the sockets are told: a client that sees
+        # the close and lists its subscriptions never finds the revoked one.
+        await asyncio.to_thread(self._release, gone)
         error = frames.encode(frames.error(frames.REVOKED))
         for session in gone:
             if session.cut is not None:
                 session.cut(bounds.REVOKED, error)
-        self.sessions.forget(gone)
-        task = asyncio.create_task(asyncio.to_thread(self._release, gone))
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
 
     def _release(self, sessions: list[Session]) -> None:
         for session in sessions:
