@@ -36,7 +36,7 @@ from enum import Enum
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from mockserver.config import ConfigError, Settings
+from mockserver.config import ConfigError, Settings, host_list
 from mockserver.errors import (
     HttpRefusal,
     InvalidAuthorizationHeader,
@@ -163,7 +163,7 @@ def host_patterns(settings: Settings) -> tuple[str, ...]:
 
 
 def _patterns(raw: str | None) -> tuple[str, ...]:
-    return tuple(p.strip().lower().rstrip(".") for p in (raw or "").split(",") if p.strip())
+    return tuple(p.rstrip(".") for p in host_list(raw))
 
 
 def surface_of(path: str) -> Surface:

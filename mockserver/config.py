@@ -149,10 +149,15 @@ _HOST_NAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-
 WEBHOOK_ALLOW_ANY = "any"
 
 
+def host_list(raw: str | None) -> tuple[str, ...]:
+    """The entries of a comma-separated list of host names or patterns, lower case."""
+    return tuple(e.strip().lower() for e in (raw or "").split(",") if e.strip())
+
+
 def webhook_allow_entries(raw: str | None) -> tuple[str, ...]:
     """The entries of --webhook-allow, lower case, checked: each a host name (`receiver`), a
     pattern (`*.internal`: any name ending in `.internal`), an IP literal, or `any`."""
-    entries = tuple(e.strip().lower() for e in (raw or "").split(",") if e.strip())
+    entries = host_list(raw)
     for entry in entries:
         name = entry.removeprefix("*.")
         if entry == WEBHOOK_ALLOW_ANY or (entry == name and _ip_literal(entry)):
