@@ -25,7 +25,7 @@ from aiohttp import WSMsgType, web
 
 from mockserver.access import internals_shown
 from mockserver.chaos import Fault, Plan
-from mockserver.errors import MockError, ResourceNotFound, ServiceUnavailable
+from mockserver.errors import MockError, ResourceNotFound
 from mockserver.events.log import LoggedChange
 from mockserver.gateway import access, bounds, frames
 from mockserver.gateway.bounds import Outbox
@@ -33,7 +33,7 @@ from mockserver.gateway.core import Core, Delivered
 from mockserver.gateway.socket_sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
 from mockserver.gateway.stream import Streams, stream_handler
 from mockserver.gateway.tail import Tail
-from mockserver.storage.outage import RETRY_AFTER, is_outage
+from mockserver.storage.outage import is_outage, store_unavailable
 
 log = logging.getLogger("presence_mock")
 SWEEP_EVERY = 1.0  # wall seconds between two looks at the emulator clock (timeouts, recovery)
@@ -290,8 +290,7 @@ class Gateway:
             if not is_outage(error):
                 raise
             self.core.emulator.outage.failed(error)
-            down = ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
-            return web.json_response(down.to_body(), status=down.status, headers=down.headers)
+            return access.error_response(store_unavailable())
         wsc = request.query.get("wsc")
         # Pings are the gateway's own (`_keepalive`): aiohttp's heartbeat is put off by any
         # frame the client sends, so a client that chatters and never reads would never be
@@ -451,7 +450,7 @@ class Gateway:
             if not is_outage(error):
                 raise
             self.core.emulator.outage.failed(error)
-            down = ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
+            down = store_unavailable()
             status, body, headers = down.status, down.to_body(), down.headers
         code = body.get("errorCode") if isinstance(body, dict) else None
         if not self.core.emulator.outage.down:

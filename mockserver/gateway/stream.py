@@ -17,10 +17,10 @@ import orjson
 from aiohttp import web
 
 from mockserver.access import stream_origin
-from mockserver.errors import InvalidParameter, ServiceUnavailable
+from mockserver.errors import InvalidParameter
 from mockserver.events.log import LoggedChange
 from mockserver.inputs import whole_number
-from mockserver.storage.outage import RETRY_AFTER, is_outage
+from mockserver.storage.outage import is_outage, store_unavailable
 
 KEEPALIVE = 15.0  # seconds between comment lines while nothing happens (proxies, dead clients)
 BACKLOG_PAGE = 500
@@ -77,8 +77,7 @@ def stream_handler(
         except Exception as error:  # the store is down: 503 CMN-201 (the tail says it once)
             if not is_outage(error):
                 raise
-            retry = {**cors(request), "Retry-After": str(RETRY_AFTER)}
-            down = ServiceUnavailable(headers=retry)
+            down = store_unavailable(cors(request))
             return web.json_response(down.to_body(), status=down.status, headers=down.headers)
         response = web.StreamResponse(
             headers={

@@ -14,11 +14,18 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+from mockserver.errors import ServiceUnavailable
 
 log = logging.getLogger("presence_mock")
 PROBE_EVERY = 1.0  # seconds between two looks at a store that is down
 RETRY_AFTER = 2  # seconds a client is told to wait (Retry-After) while the store is down
+
+
+def store_unavailable(headers: Mapping[str, str] | None = None) -> ServiceUnavailable:
+    """What a request gets while the store is down: 503 CMN-201 with `Retry-After`."""
+    return ServiceUnavailable(headers={**(headers or {}), "Retry-After": str(RETRY_AFTER)})
 
 
 def is_outage(error: BaseException) -> bool:

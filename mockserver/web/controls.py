@@ -11,12 +11,11 @@ from mockserver import access
 from mockserver.config import Settings
 from mockserver.errors import (
     InvalidParameter,
-    ServiceUnavailable,
 )
 from mockserver.inputs import is_finite_number, json_body, whole_number
 from mockserver.operations import CONTROLS, CONTROLS_PREFIX
 from mockserver.redaction import mask_address
-from mockserver.storage.outage import RETRY_AFTER
+from mockserver.storage.outage import store_unavailable
 from mockserver.web.context import emulator
 from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
@@ -43,7 +42,7 @@ def health() -> Response:
         "extensions": sum(len(a.extensions) for a in directory.accounts),
     }
     if not found.outage.check():
-        down = ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
+        down = store_unavailable()
         body = {**down.to_body(), "status": "unavailable", "store": "down", **counts}
         return json_response(body, status=down.status, extra=down.headers)
     return json_response({"status": "ok", "store": "ok", **counts})

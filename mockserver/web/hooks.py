@@ -6,11 +6,10 @@
   refused with the platform's 400 before anything else runs); then the operation's entry in the
   route table decides the rest: an API operation authenticates the caller, counts the request
   in its throttling group and checks its app permission, in that order
-  (docs/contract.md#auth-bearer: a
-  request that fails authentication has no user to count against, so it gets no rate-limit
-  headers); the token endpoints authenticate the client first (a failure stores nothing) and
-  count in the Auth group, keyed by the client plus the username of a password grant, since
-  there is no user yet (docs/decisions.md);
+  (docs/contract.md#auth-bearer: a request that fails authentication has no user to count
+  against, so it gets no rate-limit headers); the token endpoints authenticate the client first
+  (a failure stores nothing) and count in the Auth group, keyed by the client plus the username
+  of a password grant, since there is no user yet (docs/decisions.md);
 * errors: every error, Flask's own 404 and 405 included, is answered in the platform's shape;
   a bug is logged and answered as a 500 in that shape, never as an HTML page; a store that
   cannot be reached is 503 CMN-201 with Retry-After, said in the log once per outage, and while
@@ -37,11 +36,10 @@ from mockserver.errors import (
     MethodNotAllowed,
     MockError,
     ResourceNotFound,
-    ServiceUnavailable,
 )
 from mockserver.redaction import escape, mask_query, mask_text, query_text
 from mockserver.schemas import SchemaViolation
-from mockserver.storage.outage import RETRY_AFTER, is_outage
+from mockserver.storage.outage import is_outage, store_unavailable
 from mockserver.validation import request_rules
 from mockserver.web import access, chaos_api
 from mockserver.web.context import State, emulator
@@ -78,7 +76,7 @@ def prepare() -> Response | None:
     refused = past_limits(current) or access.refused(current)
     if refused is not None:
         return error_response(refused)
-    if current.path.startswith(JUDGED_PREFIX):
+    if judged:
         state.judged = True
         operation = state.operation
         matched = (operation, current.view_args or {}) if operation is not None else None
@@ -165,10 +163,6 @@ def http_error(error: HTTPException) -> Response:
         return error_response(InternalError())
     message = error.description or error.name
     return error_response(refusal(request, error.code or 400, message))
-
-
-def store_unavailable() -> ServiceUnavailable:
-    return ServiceUnavailable(headers={"Retry-After": str(RETRY_AFTER)})
 
 
 def unexpected_error(error: Exception) -> Response:
