@@ -1,7 +1,9 @@
 """`presence-mock contract`: run the contract-test kit (`presence_mock_kit`) through pytest.
 
 Each option reads, in order: its flag, its PRESENCE_MOCK_ twin (as `--help` promises), then for
-the target and the login the RINGCENTRAL_* variables the SDKs use, then the default.
+the login the RINGCENTRAL_* variables the SDKs use, then the default. The server is `--url`, read
+as every client command reads it (cli/server_url.py), then the older PRESENCE_MOCK_TARGET; with
+none of them the kit runs against the emulator in process (`inprocess`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from mockserver.cli.server_url import given_url
 from mockserver.config import ENV_PREFIX, ConfigError, parse_bool
 
 MISSING = (
@@ -21,9 +24,9 @@ MISSING = (
     "pip install pytest requests responses (from a clone: pip install -e '.[contract]')"
 )
 PACES = ("auto", "on", "off")
-# The twins of the login and the target, after PRESENCE_MOCK_<NAME>.
+INPROCESS = "inprocess"
+# The twins of the login, after PRESENCE_MOCK_<NAME>.
 RINGCENTRAL = {
-    "target": "RINGCENTRAL_SERVER_URL",
     "client_id": "RINGCENTRAL_CLIENT_ID",
     "client_secret": "RINGCENTRAL_CLIENT_SECRET",
     "jwt": "RINGCENTRAL_JWT",
@@ -56,8 +59,10 @@ def contract_options(args: argparse.Namespace, environ: Mapping[str, str]) -> Co
     if writes is None:
         raw = environ.get(ENV_PREFIX + "ALLOW_WRITES")
         writes = parse_bool(ENV_PREFIX + "ALLOW_WRITES", raw) if raw is not None else False
+    url = given_url(args, environ, (INPROCESS,))
+    target = url[0] if url is not None else environ.get(ENV_PREFIX + "TARGET") or INPROCESS
     return ContractOptions(
-        target=given("target") or "inprocess",
+        target=target,
         client_id=given("client_id"),
         client_secret=given("client_secret"),
         jwt=given("jwt"),

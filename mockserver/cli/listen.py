@@ -1,6 +1,7 @@
 """`presence-mock listen`: print the presence events of a filter live, for a developer's terminal.
 
-It logs in to the target (the demo administrator by default, or --client-id/--client-secret/
+It logs in to the server (`--url`, read as every client command reads it: cli/server_url.py;
+the demo administrator by default, or --client-id/--client-secret/
 --jwt, or the RINGCENTRAL_* variables), starts a WebHook receiver on loopback (the WebSocket
 gateway is another way in; this command needs no more than HTTP), creates a WebHook subscription
 for the filters, prints each event as it arrives, and deletes the subscription on Ctrl-C (or
@@ -14,10 +15,15 @@ import base64
 import json
 import os
 import queue
+import signal
 import sys
+import threading
 import time
 from collections.abc import Mapping
+from types import FrameType
 from typing import Any, TextIO
+
+from mockserver.cli.server_url import add_url_option, server_url
 
 DEFAULT_FILTER = "/restapi/v1.0/account/~/presence?detailedTelephonyState=true"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -28,10 +34,11 @@ def add_parser(commands: Any) -> None:
     listen = commands.add_parser(
         "listen",
         help="print the presence events of a filter live (through a WebHook on loopback)",
-        epilog="The login falls back to RINGCENTRAL_SERVER_URL, RINGCENTRAL_CLIENT_ID, "
-        "RINGCENTRAL_CLIENT_SECRET and RINGCENTRAL_JWT, then to the demo administrator.",
+        epilog="The login falls back to RINGCENTRAL_CLIENT_ID, RINGCENTRAL_CLIENT_SECRET and "
+        "RINGCENTRAL_JWT, then to the demo administrator. The subscription is deleted when "
+        "listen stops: after --count events, on Ctrl-C or on SIGTERM.",
     )
-    listen.add_argument("--target", help="the server's base URL (default http://127.0.0.1:8080)")
+    add_url_option(listen)
     listen.add_argument(
         "--filter",
         action="append",
@@ -39,17 +46,28 @@ def add_parser(commands: Any) -> None:
         metavar="FILTER",
         help=f"an event filter (repeatable; default {DEFAULT_FILTER})",
     )
-    listen.add_argument("--client-id")
-    listen.add_argument("--client-secret")
-    listen.add_argument("--jwt")
+    listen.add_argument(
+        "--client-id", help="the app's client ID (default: RINGCENTRAL_CLIENT_ID, else the demo's)"
+    )
+    listen.add_argument(
+        "--client-secret",
+        help="the app's client secret (default: RINGCENTRAL_CLIENT_SECRET, else the demo's)",
+    )
+    listen.add_argument(
+        "--jwt", help="the user's JWT credential (default: RINGCENTRAL_JWT, else the demo's)"
+    )
     listen.add_argument("--json", action="store_true", help="print each envelope as JSON")
-    listen.add_argument("--count", type=int, help="stop after this many events")
+    listen.add_argument(
+        "--count", type=int, help="stop after this many events (default: until stopped)"
+    )
     listen.add_argument(
         "--receiver-host",
         default="127.0.0.1",
-        help="where the receiver listens (the address the target POSTs to; default 127.0.0.1)",
+        help="where the receiver listens, the address the server POSTs to (default: 127.0.0.1)",
     )
-    listen.add_argument("--receiver-port", type=int, default=0, help="its port (default: free)")
+    listen.add_argument(
+        "--receiver-port", type=int, default=0, help="its port (default: 0, a free one)"
+    )
 
 
 def login(
@@ -59,7 +77,7 @@ def login(
         return getattr(args, flag) or environ.get(variable) or fallback
 
     return {
-        "target": given("target", "RINGCENTRAL_SERVER_URL", "http://127.0.0.1:8080").rstrip("/"),
+        "target": server_url(args, environ),
         "clientId": given("client_id", "RINGCENTRAL_CLIENT_ID", demo["clientId"]),
         "clientSecret": given("client_secret", "RINGCENTRAL_CLIENT_SECRET", demo["clientSecret"]),
         "jwt": given("jwt", "RINGCENTRAL_JWT", demo["jwt"]),
@@ -74,12 +92,17 @@ def run_listen(args: argparse.Namespace, demo: dict[str, str], out: TextIO = sys
     found = login(args, os.environ, demo)
     target = found["target"]
     basic = base64.b64encode(f"{found['clientId']}:{found['clientSecret']}".encode()).decode()
-    token = requests.post(
-        f"{target}/restapi/oauth/token",
-        data={"grant_type": JWT_GRANT, "assertion": found["jwt"]},
-        headers={"Authorization": f"Basic {basic}"},
-        timeout=10,
-    )
+    try:
+        token = requests.post(
+            f"{target}/restapi/oauth/token",
+            data={"grant_type": JWT_GRANT, "assertion": found["jwt"]},
+            headers={"Authorization": f"Basic {basic}"},
+            timeout=10,
+        )
+    except requests.RequestException as error:
+        reason = type(error).__name__
+        print(f"presence-mock listen: {target}: no answer ({reason})", file=sys.stderr)
+        return 1
     if token.status_code != 200:
         print(
             f"presence-mock listen: login failed: {token.status_code} {token.text}", file=sys.stderr
@@ -87,6 +110,7 @@ def run_listen(args: argparse.Namespace, demo: dict[str, str], out: TextIO = sys
         return 1
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     arrived: queue.Queue[Received] = queue.Queue()
+    _stop_on_sigterm()
     with WebhookReceiver(args.receiver_host, args.receiver_port, on_delivery=arrived.put) as hook:
         body = {
             "eventFilters": args.filters or [DEFAULT_FILTER],
@@ -120,6 +144,17 @@ def run_listen(args: argparse.Namespace, demo: dict[str, str], out: TextIO = sys
                 f"{target}{SUBSCRIPTION}/{subscription['id']}", headers=headers, timeout=10
             )
     return 0
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a service manager's, `kill`'s) stops listen as Ctrl-C does, so the subscription
+    is deleted rather than left to deliver to a receiver that is gone."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _line(envelope: dict[str, Any], as_json: bool) -> str:

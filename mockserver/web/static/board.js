@@ -535,7 +535,8 @@ async function pollRequests() {
   try {
     const newest = Date.parse(state.requestsAfter);
     const after = Number.isNaN(newest) ? "" : new Date(newest - LOOKBACK_MS).toISOString();
-    addRequests(await api(`${board}/requests?${new URLSearchParams({ after })}`));
+    const answer = await api(`${board}/requests?${new URLSearchParams({ after })}`);
+    addRequests(answer.records);
   } catch {
     // shown by the status line when the emulator is gone
   }
