@@ -165,6 +165,7 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
         epilog="SCENARIO is a file, or the name of a shipped example (scenario list). "
         + SERVER_EPILOG,
     )
+    _server_options(scenario)
     actions = scenario.add_subparsers(
         dest="scenario_action", required=True, parser_class=parser_class
     )
@@ -311,9 +312,25 @@ def _scenario(args: argparse.Namespace, environ: Mapping[str, str], settings: Se
     if args.reset:
         driver.send("POST", "/reset")
     playback = Playback(loaded, driver, strict=not args.keep_going)
-    for outcome in _narrated(playback, advance=args.clock == "advance"):
-        print(outcome, flush=True)
-    return 1 if any(o.refused for o in playback.outcomes) else 0
+    try:
+        for outcome in _narrated(playback, advance=args.clock == "advance"):
+            print(outcome, flush=True)
+    except ScenarioError as error:  # strict: the first refused step stops the play
+        raise ScenarioError(f"{error}{_why(playback, args.reset)}") from None
+    if any(o.refused for o in playback.outcomes):
+        print(f"presence-mock: steps were refused{_why(playback, args.reset)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _why(playback: Playback, reset: bool) -> str:
+    """Why, when steps were refused for the state the server is in (409), not for the file."""
+    if reset or not any((o.refused or "").startswith("409 ") for o in playback.outcomes):
+        return ""
+    return (
+        "; the server is not in the state the scenario starts from (calls, meetings or "
+        "presence left by earlier use): --reset plays it from the seeded state"
+    )
 
 
 def _listing() -> str:

@@ -1,4 +1,4 @@
-"""The companion process `serve --scenario FILE` starts beside the server: `presence-mock
+"""The companion process `serve --scenario FILE|NAME` starts beside the server: `presence-mock
 scenario run FILE` (cli/calls.py), which waits for the server to answer, plays the file over the
 /_mock/ HTTP API and ends when the server does. (`--activity` has no companion: the gateway
 process starts the day and its player plays it: background.py.)
@@ -12,6 +12,7 @@ import sys
 
 from mockserver.config import ENV_PREFIX, ConfigError, Settings
 from mockserver.telephony.scenario import ScenarioError, load
+from mockserver.telephony.shipped import resolve
 
 STARTUP_SECONDS = 60.0  # how long a companion waits for its server to answer
 
@@ -38,10 +39,11 @@ def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
     wait = ["--wait-for-server", str(STARTUP_SECONDS)]
     if settings.scenario:
         try:
-            load(settings.scenario)  # a bad file stops serve now, with the reason
+            path = resolve(settings.scenario)  # a file, or a shipped scenario by name
+            load(path)  # a bad file stops serve now, with the reason
         except ScenarioError as error:
             raise ConfigError(f"--scenario: {error}") from None
-        run = [*command, "scenario", "run", settings.scenario, "--url", url, "--clock", "wait"]
+        run = [*command, "scenario", "run", path, "--url", url, "--clock", "wait"]
         started.append(subprocess.Popen([*run, "--keep-going", *wait], env=env))
     return started
 
