@@ -44,7 +44,7 @@ def add_parser(commands: Any) -> None:
         action="append",
         dest="filters",
         metavar="FILTER",
-        help=f"an event filter (repeatable; default {DEFAULT_FILTER})",
+        help=f"an event filter, repeatable (default: {DEFAULT_FILTER})",
     )
     listen.add_argument(
         "--client-id", help="the app's client ID (default: RINGCENTRAL_CLIENT_ID, else the demo's)"

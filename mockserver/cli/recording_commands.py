@@ -118,7 +118,7 @@ def add_drift(commands: Any) -> None:
         "drift", help="compare a recording's (or a live target's) answers with the emulator's"
     )
     drift.add_argument("recording", help="the recording file (record --out)")
-    add_url_option(drift, default="none: the recording alone")
+    add_url_option(drift, default="none: the recording and the emulator only")
     drift.add_argument(
         "--client-id", help="the app's client ID at --url (default: RINGCENTRAL_CLIENT_ID)"
     )
