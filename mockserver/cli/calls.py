@@ -176,7 +176,8 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
     run.add_argument(
         "--reset",
         action="store_true",
-        help="reset the server first (POST /_mock/reset: presence, calls, journal, clock)",
+        help="reset the server first (POST /_mock/reset: presence, calls, journals, chaos; a "
+        "frozen clock stays frozen)",
     )
     run.add_argument(
         "--clock",
@@ -310,7 +311,7 @@ def _scenario(args: argparse.Namespace, environ: Mapping[str, str], settings: Se
     if args.wait_for_server:
         wait_for(driver, args.wait_for_server)
     if args.reset:
-        driver.send("POST", "/reset")
+        reset(driver)
     playback = Playback(loaded, driver, strict=not args.keep_going)
     try:
         for outcome in _narrated(playback, advance=args.clock == "advance"):
@@ -361,6 +362,15 @@ def _narrated(playback: Playback, advance: bool) -> list[str]:
     playback.run(advance_frozen=advance, keep_going=keep_going)
     keep_going()
     return lines
+
+
+def reset(driver: HttpDriver) -> None:
+    """The server back to its seeded state; a frozen clock stays frozen (at real time), so a
+    play that moves the clock step by step still does (reset alone restarts it)."""
+    frozen = driver.frozen()
+    driver.send("POST", "/reset")
+    if frozen:
+        driver.send("POST", "/clock", {"freeze": True})
 
 
 def wait_for(driver: HttpDriver, seconds: float) -> None:
