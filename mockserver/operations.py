@@ -253,6 +253,7 @@ CONTROLS: Final = (
     Operation("health", "GET", "/health"),
     Operation("reset", "POST", "/reset"),
     Operation("requests", "GET", "/requests"),
+    Operation("exportHar", "GET", "/requests.har"),
     Operation("violations", "GET", "/violations"),
     Operation("readClock", "GET", "/clock"),
     Operation("moveClock", "POST", "/clock"),

@@ -11,6 +11,7 @@ from importlib import metadata
 from typing import Any, NoReturn
 
 from mockserver.cli import calls, recording_commands
+from mockserver.cli import export as export_command
 from mockserver.cli import listen as listen_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
@@ -179,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     recording_commands.add_replay(commands)
     recording_commands.add_drift(commands)
     recording_commands.add_coverage(commands)
+    export_command.add_export(commands)
     return parser
 
 
