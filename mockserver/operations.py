@@ -280,6 +280,7 @@ CALLS: Final = (
     Operation("stepCall", "POST", f"/calls/<session>/<any({','.join(CALL_STEPS)}):step>"),
     Operation("stepMeeting", "POST", "/meetings/<extension>/<any(start,end):step>"),
     Operation("setPresence", "POST", "/presence/<extension>"),
+    Operation("listMagicNumbers", "GET", "/magic-numbers"),
     Operation("readActivity", "GET", "/activity"),
     Operation("startActivity", "POST", "/activity"),
     Operation("stopActivity", "DELETE", "/activity"),
