@@ -266,6 +266,12 @@ CONTROLS: Final = (
     _control(
         "requests", "GET", "/requests", "every /restapi request since the reset, with its verdict"
     ),
+    _control(
+        "exportHar",
+        "GET",
+        "/requests.har",
+        "the session as HAR 1.2: requests and WebHook deliveries",
+    ),
     _control("violations", "GET", "/violations", "only the requests that broke a request rule"),
     _control("readClock", "GET", "/clock", "the emulator's clock: offset, now, frozen"),
     _control("moveClock", "POST", "/clock", "move the clock: {offset}, {advance} or {freeze}"),
@@ -321,6 +327,12 @@ CALLS: Final = (
         "POST",
         "/presence/<extension>",
         "set a user's userStatus, dndStatus or message",
+    ),
+    _control(
+        "listMagicNumbers",
+        "GET",
+        "/magic-numbers",
+        "the outside numbers whose calls end busy, unanswered, on voicemail, ...",
     ),
     _control("readActivity", "GET", "/activity", "the background activity (office-day) playing"),
     _control("startActivity", "POST", "/activity", "start office-day: {name, rate, seed}"),

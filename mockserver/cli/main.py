@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
-from mockserver.cli import calls, recording_commands
+from mockserver.cli import calls, mcp_server, recording_commands
+from mockserver.cli import export as export_command
 from mockserver.cli import listen as listen_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
@@ -74,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Every option of serve, credentials and contract (but --json/--env) also reads "
         "PRESENCE_MOCK_<NAME> (e.g. PRESENCE_MOCK_PORT); a flag wins over the variable. "
         "The client commands (call, scenario, activity, listen, coverage, contract, drift, "
-        "credentials) name the server with --url, else PRESENCE_MOCK_URL, else "
+        "credentials, export, mcp) name the server with --url, else PRESENCE_MOCK_URL, else "
         "RINGCENTRAL_SERVER_URL. `presence-mock COMMAND --help` describes each command.",
     )
     parser.add_argument("--version", action="version", version=f"presence-mock {package_version()}")
@@ -204,6 +205,8 @@ def _parser() -> argparse.ArgumentParser:
     recording_commands.add_replay(commands)
     recording_commands.add_drift(commands)
     recording_commands.add_coverage(commands)
+    export_command.add_export(commands)
+    mcp_server.add_mcp(commands)
     return parser
 
 
@@ -405,6 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_contract(contract_options(args, os.environ), demo_login(settings))
         if args.command in calls.COMMANDS:
             return calls.run_command(args, os.environ, settings)
+        if args.command == "mcp":
+            return mcp_server.run_mcp(args, settings.controls_token, lambda: demo_login(settings))
         if args.command == "listen":
             return listen_command.run_listen(args, demo_login(settings))
         if args.command == "credentials":

@@ -29,6 +29,8 @@ COMMANDS = {
     "contract": ["contract"],
     "drift": ["drift", "recording.json"],
     "credentials": ["credentials"],
+    "export": ["export", "--har=session.har"],
+    "mcp": ["mcp"],
 }
 
 
