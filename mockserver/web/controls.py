@@ -22,6 +22,7 @@ from mockserver.platform.users import users
 from mockserver.redaction import mask_address
 from mockserver.storage.outage import store_unavailable
 from mockserver.validation.har import har_log
+from mockserver.web import board
 from mockserver.web.context import emulator, request_state
 from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
@@ -73,6 +74,8 @@ def _controls() -> list[tuple[str, Operation, str]]:
     """(surface, operation, help) of every /_mock route this app serves (the board's only when
     it is on), in the route table's order."""
     served = {rule.endpoint for rule in current_app.url_map.iter_rules()}
+    if not board.enabled():  # switched off: gone but its switch (web/board.py)
+        served -= {name for name in served if name.startswith("board.")} - board.ALWAYS_THERE
     return [
         (name.partition(".")[0], operation, operation.help)
         for name, operation in BY_ENDPOINT.items()

@@ -94,3 +94,14 @@ def test_credentials_are_gone_under_off_and_users_is_a_boolean():
 def test_loopback_peers_are_this_machine(peer):
     answer = client_of().get(f"{CONTROLS_PREFIX}/credentials", environ_base={"REMOTE_ADDR": peer})
     assert answer.status_code == 200
+
+
+def test_a_board_switched_off_is_not_listed_but_its_switch_is():
+    paths = {e["path"] for e in client_of(board=False).get("/_mock/").get_json()["records"]}
+    assert "/_mock/board/switch" in paths and "/_mock/board" not in paths
+    assert "/_mock/reset" in paths
+
+
+def test_the_prefix_without_its_slash_leads_to_the_index():
+    answer = client_of().get(CONTROLS_PREFIX)
+    assert answer.status_code == 308 and answer.headers["Location"].endswith("/_mock/")
