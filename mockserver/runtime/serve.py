@@ -43,6 +43,8 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         # A free port settled here, so the emulator knows its own REST port (a WebHook must
         # never target it) and the log names it; granian binds it next.
         settings = dataclasses.replace(settings, port=port)
+    # A snapshot to start from (read and checked before anything starts), a file to end with.
+    snapshot, settings, accounts = snapshot_files.start(settings)
     listener: socket.socket | None = None
     gateway = None
     scratch: str | None = None
@@ -59,11 +61,13 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
             f"{settings.workers} workers" if settings.workers > 1 else "1 worker",
             settings.store,
         )
-    # A snapshot to start from (read and checked before anything starts), a file to end with.
-    snapshot, settings, accounts = snapshot_files.start(settings)
     # Settled once, before the workers fork from the app, so they all accept the same ones.
     settings = with_credentials_secret(settings)
-    written = _write_credentials(settings, credentials)
+    try:
+        written = _write_credentials(settings, credentials)
+    except BaseException:
+        snapshot_files.forget(accounts)  # the snapshot's accounts file, if one was written
+        raise
     companions: list[subprocess.Popen[bytes]] = []
     stopped_cleanly = False
     app = None
@@ -104,9 +108,7 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
             gateway.stop()
         if stopped_cleanly and app is not None:
             snapshot_files.save(emulator_of(app), settings.export_on_exit)  # before the scratch
-        if accounts:
-            with contextlib.suppress(OSError):
-                os.unlink(accounts)
+        snapshot_files.forget(accounts)
         if written and not settings.credentials_file:
             with contextlib.suppress(OSError):
                 os.unlink(written)

@@ -9,7 +9,9 @@ is removed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 
 from mockserver.config import Settings
 from mockserver.emulator import Emulator
@@ -52,3 +54,10 @@ def save(emulator: Emulator, path: str | None) -> None:
         log.error("presence-mock: could not write the snapshot to %s: %s", path, error)
         return
     log.info("presence-mock: state exported to %s", path)
+
+
+def forget(accounts: str | None) -> None:
+    """Remove the accounts file `start` wrote for this run (nothing when none was)."""
+    if accounts:
+        with contextlib.suppress(OSError):
+            os.unlink(accounts)
