@@ -6,6 +6,7 @@ apart from their one timestamp."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from mockserver.directory.model import Account, Extension, ExtensionType
@@ -13,6 +14,8 @@ from mockserver.emulator import Emulator
 from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.platform.tokens import Caller
 
+KINDS = ["memory", "sqlite", "redis"]  # the stores a snapshot travels between
+EmulatorOf = Callable[[str], Emulator]  # a new emulator over a fresh store of the kind named
 HOOK = "http://127.0.0.1:9/snapshot-hook"  # a callable receiver stands for it: nothing is sent
 OWN_PRESENCE = "/restapi/v1.0/account/~/extension/~/presence"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,10 @@ from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from mockserver.storage.redis import RedisStore
 from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
+from tests.support.snapshots import EmulatorOf
 from tests.support.stores import store_url_of
 
-KINDS = ["memory", "sqlite", "redis"]
 _files = itertools.count(1)
-
-EmulatorOf = Callable[[str], Emulator]
 
 
 @pytest.fixture

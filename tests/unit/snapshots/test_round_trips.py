@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mockserver.snapshots import export_bytes, import_snapshot, parse
-from tests.support.snapshots import build_office, sections, without_timestamp
-from tests.unit.snapshots.conftest import KINDS, EmulatorOf
+from tests.support.snapshots import KINDS, EmulatorOf, build_office, sections, without_timestamp
 
 
 @pytest.mark.parametrize("target", KINDS)
