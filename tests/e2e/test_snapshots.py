@@ -16,8 +16,15 @@ import requests
 from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from mockserver.snapshots import export_bytes
+from presence_mock_kit.receiver import WebhookReceiver
 from tests.support.live_server import COMMAND, free_port, running, started
-from tests.support.snapshots import build_office, sections, without_timestamp
+from tests.support.snapshots import (
+    OWN_PRESENCE,
+    build_office,
+    caller_of,
+    sections,
+    without_timestamp,
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +77,11 @@ def test_snapshot_import_into_a_running_server(office: Path, tmp_path: Path) -> 
         assert cli("export", str(got), "--url", url).returncode == 0
         assert without_timestamp(got.read_bytes()) == without_timestamp(office.read_bytes())
         before = got.read_bytes()
+        # Every worker reads the imported presence (their read caches follow the write).
+        busy = _busy(office)
+        for _ in range(6):  # the workers take turns
+            row = requests.get(f"{url}/_mock/board/extensions/{busy}", timeout=5).json()
+            assert row["presence"]["userStatus"] == "Busy"
         # A bad file: refused here, before anything is sent; the server keeps its state.
         bad = tmp_path / "bad.json"
         bad.write_text(json.dumps({**json.loads(office.read_text()), "version": 2}))
@@ -136,3 +148,35 @@ def test_serve_refuses_a_bad_snapshot_in_one_line(tmp_path: Path) -> None:
 def test_an_unreachable_server_is_exit_1(tmp_path: Path) -> None:
     done = cli("export", str(tmp_path / "x.json"), "--url", f"http://127.0.0.1:{free_port()}")
     assert done.returncode == 1 and done.stderr.count("\n") == 1
+
+
+def _busy(office: Path) -> str:
+    presence = sections(office.read_bytes())["presence"]
+    return next(key for key, fields in presence.items() if fields.get("userStatus") == "Busy")
+
+
+def test_an_imported_subscription_is_delivered_to(tmp_path: Path) -> None:
+    """A WebHook subscription saved on one emulator gets the changes made on the server that
+    loaded it (and none of what happened before the import)."""
+    with WebhookReceiver() as receiver:
+        saved = Emulator.from_settings(Settings())
+        admin = saved.directory.accounts[0].administrator
+        body = {
+            "eventFilters": [OWN_PRESENCE],
+            "deliveryMode": {"transportType": "WebHook", "address": receiver.url},
+        }
+        saved.events.subscriptions.create(caller_of(saved, admin), body)
+        snapshot = tmp_path / "hooked.json"
+        snapshot.write_bytes(export_bytes(saved))
+        port = free_port()
+        command = [COMMAND, "serve", "--port", str(port), "--import", str(snapshot)]
+        with running(command, port, tmp_path) as url:
+            changed = requests.post(
+                f"{url}/_mock/presence/{admin.id}", json={"userStatus": "Busy"}, timeout=5
+            )
+            assert changed.status_code == 200, changed.text
+            delivered = receiver.wait_for(lambda d: bool(d.body), timeout=20).json
+        assert delivered["body"]["userStatus"] == "Busy"
+        assert (
+            delivered["subscriptionId"] == sections(snapshot.read_bytes())["subscriptions"][0]["id"]
+        )
