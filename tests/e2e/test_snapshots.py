@@ -157,7 +157,7 @@ def _busy(office: Path) -> str:
 
 def test_an_imported_subscription_is_delivered_to(tmp_path: Path) -> None:
     """A WebHook subscription saved on one emulator gets the changes made on the server that
-    loaded it (and none of what happened before the import)."""
+    loaded it."""
     with WebhookReceiver() as receiver:
         saved = Emulator.from_settings(Settings())
         admin = saved.directory.accounts[0].administrator
