@@ -74,7 +74,7 @@ def export_snapshot(emulator: Emulator, exported_at: float | None = None) -> Sna
         "format": FORMAT,
         "version": VERSION,
         "exportedAt": iso_millis(time.time() if exported_at is None else exported_at),
-        "directory": directory_to_dict(directory),
+        "directory": _accounts_of(emulator),
         "presence": presence,
         "queues": queues,
         "unified": unified,
@@ -89,6 +89,18 @@ def export_snapshot(emulator: Emulator, exported_at: float | None = None) -> Sna
             },
         },
     }
+
+
+# What an export writes for an app's secret when it is derived from the server's credentials
+# secret: the secret itself is never shown (an importing server derives its own).
+DERIVED_SECRET = "(derived from the server's credentials secret)"
+
+
+def _accounts_of(emulator: Emulator) -> dict[str, Any]:
+    accounts = directory_to_dict(emulator.directory)
+    if emulator.keys.random:
+        accounts["apps"] = [{**app, "clientSecret": DERIVED_SECRET} for app in accounts["apps"]]
+    return accounts
 
 
 def export_bytes(emulator: Emulator) -> bytes:
@@ -159,7 +171,7 @@ def _comparable(directory: Mapping[str, Any]) -> dict[str, Any]:
     """The accounts as compared: apps' secrets aside (they follow the server's credentials
     secret, not its state)."""
     apps = [{k: v for k, v in app.items() if k != "clientSecret"} for app in directory["apps"]]
-    return {**directory, "apps": apps}
+    return {k: v for k, v in directory.items() if k != "$schema"} | {"apps": apps}
 
 
 def _problems(emulator: Emulator, snapshot: Snapshot) -> Iterator[str]:

@@ -164,3 +164,24 @@ def test_a_cross_site_import_is_refused() -> None:
 def test_a_name_not_of_this_server_is_refused() -> None:
     answer = client_of().get("/_mock/snapshot", headers={"Host": "attacker.test"})
     assert answer.status_code == 421
+
+
+def test_a_derived_app_secret_is_never_exported() -> None:
+    settings = Settings(credentials_secret="a-secret-of-twenty-chars", random_credentials=True)
+    app = create_app(settings)
+    secret = emulator_of(app).directory.apps[0].client_secret
+    exported = app.test_client().get("/_mock/snapshot").data
+    assert secret.encode() not in exported
+    assert sections(exported)["directory"]["apps"][0]["clientSecret"].startswith("(derived")
+    # Another server of the same accounts (another secret) loads it: secrets are not compared.
+    other = client_of(credentials_secret="another-secret-twenty-chars", random_credentials=True)
+    assert other.put("/_mock/snapshot", data=exported, headers=JSON).status_code == 200
+
+
+def test_a_schema_reference_in_the_accounts_is_no_difference() -> None:
+    client = client_of()
+    data = json.loads(client.get("/_mock/snapshot").data)
+    data["$schema"] = "urn:presence-mock:snapshot:1"
+    data["directory"]["$schema"] = "fixtures/fixture.schema.json"
+    answer = client.put("/_mock/snapshot", data=json.dumps(data), headers=JSON)
+    assert answer.status_code == 200, answer.get_json()
