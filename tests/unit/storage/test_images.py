@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mockserver.directory.model import PresenceSettings
-from mockserver.storage import Image, Store
+from mockserver.storage import Image, Store, store_from_url
 from tests.support.redis_server import redis_server  # noqa: F401 - a fixture used by name
 
 BIG_ID = 62_090_706_700_412  # 14 digits: must survive every backend untouched
@@ -77,3 +79,24 @@ def test_a_fresh_store_takes_the_position(store: Store) -> None:
     store.restore(Image({}, {}, {}, {}, 17), RECORDS, "subscriptions", [])
     assert store.last_event_position() == 17
     assert store.image(RECORDS, "subscriptions") == Image({}, {}, {}, {}, 17)
+
+
+def test_a_restore_that_fails_half_way_changes_nothing(shared_store_url: str) -> None:
+    """SQLite's transaction rolls back, Redis's MULTI is never sent: the old state stays whole
+    (a record that cannot be written comes after the overrides were deleted)."""
+    store = store_from_url(shared_store_url)
+    if shared_store_url.startswith("redis://"):
+        store._redis().flushdb()  # type: ignore[attr-defined]
+    _fill(store)
+    before = store.image(RECORDS, "subscriptions")
+    broken = Image(
+        overrides={7: {"userStatus": "Offline"}},
+        records={("telephony", "2"): {"cannot": {"be", "JSON"}}},
+        members={"b": {"id": "b"}},
+        heads={},
+        position=99,
+    )
+    with pytest.raises(TypeError):
+        store.restore(broken, RECORDS, "subscriptions", ["delivery:a"])
+    assert store.image(RECORDS, "subscriptions") == before
+    assert store.events_after(0, 10) != []  # the log was not emptied either
