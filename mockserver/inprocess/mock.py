@@ -124,6 +124,9 @@ class PresenceMock:
         store = store_from_url(self.settings.store)
         self.emulator = Emulator.build(self.settings, directory, store)
         if self._snapshot is not None:
+            # A subscription saved in process to `webhook()`'s address loads (answered 200 until
+            # the test hands it a handler); any other address is checked as on a server.
+            self.webhook()
             import_snapshot(self.emulator, self._snapshot, os.fspath(snapshot or ""))
         self.settings = self.emulator.settings  # with the secret it made, if it made one
         self.app = create_app(emulator=self.emulator)

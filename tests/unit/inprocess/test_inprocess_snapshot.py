@@ -76,3 +76,25 @@ def test_fixture_and_snapshot_together_are_refused(office: Path) -> None:
 def test_the_marker_takes_it_too(request: pytest.FixtureRequest) -> None:
     with pytest.raises(SnapshotError, match=r"missing-on-purpose\.json: cannot read"):
         request.getfixturevalue("presence_mock")
+
+
+def test_a_subscription_saved_in_process_is_delivered_after_loading(tmp_path: Path) -> None:
+    """Saved with `webhook()`'s address in one mock, loaded in another, it gets the changes."""
+    subscribe = PRODUCTION + "/restapi/v1.0/subscription"
+    own = "/restapi/v1.0/account/~/extension/~/presence"
+    with PresenceMock() as first:
+        headers = login_headers(PRODUCTION, first.credentials)
+        body = {
+            "eventFilters": [own],
+            "deliveryMode": {"transportType": "WebHook", "address": first.webhook()},
+        }
+        assert requests.post(subscribe, json=body, headers=headers, timeout=5).status_code == 200
+        saved = tmp_path / "hooked.json"
+        saved.write_bytes(export_bytes(first.emulator))
+    got: list[dict] = []
+    with PresenceMock(snapshot=saved) as second:
+        second.webhook(got.append)
+        headers = login_headers(PRODUCTION, second.credentials)
+        me = PRODUCTION + own
+        assert requests.put(me, json={"userStatus": "Busy"}, headers=headers, timeout=5).ok
+    assert [event["body"]["userStatus"] for event in got] == ["Busy"]
