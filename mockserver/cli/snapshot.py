@@ -20,7 +20,7 @@ from typing import Any
 from mockserver.cli.calls import DEFAULT_URL, URL_VARIABLE
 from mockserver.config import Settings
 from mockserver.inputs import TooLarge, Unreadable, read_file
-from mockserver.snapshots import MAX_SNAPSHOT_BYTES, SnapshotError, parse, schema
+from mockserver.snapshots import MAX_SNAPSHOT_BYTES, SnapshotError, directory_of, parse, schema
 from mockserver.snapshots.files import write_snapshot
 
 COMMAND = "snapshot"
@@ -71,6 +71,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str], settings: Settings
             return 0
         if action == "check":
             found = _read(args.file)
+            directory_of(found, args.file)  # the accounts, as a fixture's are checked
             counts = f"{len(found['subscriptions'])} subscription(s)"
             print(f"{args.file}: a valid snapshot, version {found['version']} ({counts})")
             return 0

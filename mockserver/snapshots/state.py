@@ -121,6 +121,7 @@ def import_snapshot(emulator: Emulator, snapshot: Snapshot, source: str = "snaps
     not know or a WebHook address refused now; nothing changed then."""
     directory = emulator.directory
     if _comparable(snapshot["directory"]) != _comparable(directory_to_dict(directory)):
+        directory_of(snapshot, source)  # accounts that are no fixture: said as such (400)
         raise SnapshotConflict(
             f"{source}: its accounts are not this server's (another seed, size or fixture): "
             "start a server from it instead (serve --import FILE)"
@@ -170,7 +171,11 @@ def image_of(snapshot: Snapshot, now: float | None = None) -> Image:
 def _comparable(directory: Mapping[str, Any]) -> dict[str, Any]:
     """The accounts as compared: apps' secrets aside (they follow the server's credentials
     secret, not its state)."""
-    apps = [{k: v for k, v in app.items() if k != "clientSecret"} for app in directory["apps"]]
+    found = directory.get("apps")
+    apps = [
+        {k: v for k, v in app.items() if k != "clientSecret"} if isinstance(app, dict) else app
+        for app in (found if isinstance(found, list) else [found])
+    ]
     return {k: v for k, v in directory.items() if k != "$schema"} | {"apps": apps}
 
 

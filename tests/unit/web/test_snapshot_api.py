@@ -93,6 +93,12 @@ REFUSED = [
         "--webhook-allow",
     ),
     (
+        "accounts that are no fixture",
+        lambda raw: _edited(raw, _set(["directory", "accounts", 0, "extensions"], "none")),
+        400,
+        "directory: accounts[0].extensions",
+    ),
+    (
         "other accounts",
         lambda raw: _edited(raw, _set(["directory", "accounts", 0, "name"], "Another Inc.")),
         409,
