@@ -285,7 +285,9 @@ class RedisStore:
         leases: Sequence[str],
     ) -> None:
         """WATCH the position, then one MULTI/EXEC (run again if an event was published in
-        between): the old keys deleted, the image's written."""
+        between): the old keys deleted, the image's written. The old overrides and published
+        states are found by a SCAN first: one another client writes for a new extension in that
+        moment survives the restore (the restore itself is still whole)."""
         position_key = f"{self.prefix}position"
         stale = [*self._keys("ov"), *self._keys("head")]
 

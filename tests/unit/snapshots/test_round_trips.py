@@ -80,3 +80,17 @@ def test_an_import_replaces_the_state_it_carries(emulator_of: EmulatorOf) -> Non
     assert not busy.clock.frozen and abs(busy.clock.offset) < 1
     # Positions never go back: the log keeps counting from where this server was.
     assert after["events"]["position"] >= 6 and after["events"]["published"] == {}
+
+
+def test_websocket_subscriptions_are_not_saved(emulator_of: EmulatorOf) -> None:
+    from mockserver.events.subscriptions import WEBSOCKET
+    from tests.support.snapshots import OWN_PRESENCE, caller_of
+
+    emulator = emulator_of("memory")
+    admin = emulator.directory.accounts[0].administrator
+    body = {"eventFilters": [OWN_PRESENCE], "deliveryMode": {"transportType": "WebSocket"}}
+    emulator.events.subscriptions.create(
+        caller_of(emulator, admin), body, transport=WEBSOCKET, session_id="socket-1"
+    )
+    assert len(emulator.events.subscriptions.all()) == 1
+    assert sections(export_bytes(emulator))["subscriptions"] == []
