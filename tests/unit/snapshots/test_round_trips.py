@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import pytest
 
+from mockserver.events.subscriptions import WEBSOCKET
 from mockserver.snapshots import export_bytes, import_snapshot, parse
-from tests.support.snapshots import KINDS, EmulatorOf, build_office, sections, without_timestamp
+from tests.support.snapshots import (
+    KINDS,
+    OWN_PRESENCE,
+    EmulatorOf,
+    build_office,
+    caller_of,
+    sections,
+    without_timestamp,
+)
 
 
 @pytest.mark.parametrize("target", KINDS)
@@ -83,9 +92,6 @@ def test_an_import_replaces_the_state_it_carries(emulator_of: EmulatorOf) -> Non
 
 
 def test_websocket_subscriptions_are_not_saved(emulator_of: EmulatorOf) -> None:
-    from mockserver.events.subscriptions import WEBSOCKET
-    from tests.support.snapshots import OWN_PRESENCE, caller_of
-
     emulator = emulator_of("memory")
     admin = emulator.directory.accounts[0].administrator
     body = {"eventFilters": [OWN_PRESENCE], "deliveryMode": {"transportType": "WebSocket"}}
