@@ -21,7 +21,7 @@ from mockserver.emulator import Emulator
 from mockserver.events.addresses import AddressRefused
 from mockserver.events.log import canonical
 from mockserver.events.subscriptions import COLLECTION, WEBHOOK, Subscription, lease_name
-from mockserver.platform.clock import OFFSET_KEY, offset_of
+from mockserver.platform.clock import MAX_SHIFT, OFFSET_KEY, offset_of
 from mockserver.snapshots.format import (
     FORMAT,
     VERSION,
@@ -202,6 +202,12 @@ def _problems(emulator: Emulator, snapshot: Snapshot) -> Iterator[str]:
     for key in snapshot["events"]["published"]:
         if directory.extension(int(key)) is None:
             yield f"events.published: {key} is not an extension of the accounts"
+    frozen = snapshot["clock"].get("frozenAt")
+    if frozen is not None and abs(float(frozen) - time.time()) > MAX_SHIFT:
+        yield (
+            f"clock.frozenAt: {frozen} is more than {MAX_SHIFT:.0f} seconds (10 years) from now, "
+            "the furthest the emulator's clock moves"
+        )
     yield from _subscription_problems(emulator, snapshot["subscriptions"])
 
 

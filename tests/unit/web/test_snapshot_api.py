@@ -93,6 +93,12 @@ REFUSED = [
         "--webhook-allow",
     ),
     (
+        "a clock frozen beyond its range",
+        lambda raw: _edited(raw, _set(["clock"], {"frozenAt": 1.0})),
+        400,
+        "clock.frozenAt: 1.0 is more than",
+    ),
+    (
         "accounts that are no fixture",
         lambda raw: _edited(raw, _set(["directory", "accounts", 0, "extensions"], "none")),
         400,
