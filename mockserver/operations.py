@@ -270,6 +270,12 @@ CHAOS_CONTROLS: Final = (
     Operation("clearChaos", "DELETE", "/chaos"),
 )
 
+# The emulator's state saved and loaded again (mockserver/web/snapshot_api.py; docs/snapshots.md).
+SNAPSHOT_CONTROLS: Final = (
+    Operation("exportSnapshot", "GET", "/snapshot"),
+    Operation("importSnapshot", "PUT", "/snapshot"),
+)
+
 # Simulated calls and meetings (mockserver/web/calls_api.py), beside the controls.
 CALL_STEPS: Final = ("answer", "hold", "unhold", "park", "pickup", "transfer", "end")
 CALLS: Final = (
@@ -305,6 +311,7 @@ SURFACES: Final = {
     "oauth": OAUTH_PREFIX,
     "controls": CONTROLS_PREFIX,
     "chaos": CONTROLS_PREFIX,
+    "snapshot": CONTROLS_PREFIX,
     "calls": CONTROLS_PREFIX,
     "board": CONTROLS_PREFIX,
     "root": "",
@@ -316,6 +323,7 @@ BY_ENDPOINT: Final = {
         ("oauth", OAUTH),
         ("controls", CONTROLS),
         ("chaos", CHAOS_CONTROLS),
+        ("snapshot", SNAPSHOT_CONTROLS),
         ("calls", CALLS),
         ("board", BOARD),
         ("root", ROOT),
