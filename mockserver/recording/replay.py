@@ -1,11 +1,16 @@
 """A recording as a fixture: the accounts, extensions and presence it saw become the emulator's.
 
 Read from the successful answers only: readAccountInfo (the account's ID and main number),
-listExtensions and readExtension (number, type, name, status, email), every presence record
-(single, batch parts, account pages: the writable fields, meetingStatus and activeCalls) and
-the token endpoint's `owner_id` (the administrator: the caller the client logged in as). What a
-recording never showed takes the fixture format's defaults (docs/fixtures.md); the app is the
-emulator's demo app, so `presence-mock credentials --fixture` logs in to it.
+listExtensions and readExtension (number, type, name, status, email, the call queues a user is a
+member of), every presence record (single, batch parts, account pages: the writable fields,
+meetingStatus, activeCalls, and a telephonyStatus whose calls were not shown) and the token
+endpoint's `owner_id` (the administrator: the caller the client logged in as).
+
+The account is built as it was at the recording's first request: each fact is taken from the
+first answer that showed it, so asking the recorded requests again, in order, writes and all,
+answers as the recording did. What a recording never showed takes the fixture format's defaults
+(docs/fixtures.md); the app is the emulator's demo app, so `presence-mock credentials --fixture`
+logs in to it.
 """
 
 from __future__ import annotations
@@ -52,6 +57,11 @@ CALL_KEYS = frozenset(
 _ACCOUNT = re.compile(r"/account/(\d+)")
 _EXTENSION = re.compile(r"/account/(\d+)/extension/(\d+)")
 DEFAULT_MAIN_NUMBER = "+16505550100"
+# A user's telephonyStatus from calls the answer did not list (no detailedTelephonyState): one
+# call of that status stands in for them (a user's status is its highest call's).
+STAND_IN_CALL = "recorded-call-{}"
+CALL_STATUSES = frozenset({"CallConnected", "Ringing", "OnHold", "ParkedCall"})
+QUEUE_MEMBER_STATUSES = ("Enabled", "NotActivated")
 
 
 class _Seen:
@@ -60,6 +70,8 @@ class _Seen:
         self.extensions: dict[int, dict[str, Any]] = {}  # id -> fixture extension (growing)
         self.account_of: dict[int, int] = {}
         self.owners: list[int] = []
+        self.telephony: dict[int, str] = {}  # id -> the first telephonyStatus seen
+        self.queues: dict[int, list[int]] = {}  # queue (Department) id -> member ids, in order
 
     def account(self, account_id: int) -> dict[str, Any]:
         return self.accounts.setdefault(account_id, {"id": account_id})
@@ -88,13 +100,17 @@ def _read(seen: _Seen, operation: str | None, body: Any) -> None:
         and is_digits(str(body.get("owner_id", "")))
     ):
         seen.owners.append(int(body["owner_id"]))
-    elif operation == "readAccountInfo" and isinstance(body, dict) and "id" in body:
+    elif operation == "readAccountInfo" and isinstance(body, dict) and is_digits(str(body.get("id"))):
         account = seen.account(int(body["id"]))
         if isinstance(body.get("mainNumber"), str):
-            account["mainNumber"] = body["mainNumber"]
+            account.setdefault("mainNumber", body["mainNumber"])
     elif operation in ("listExtensions", "readExtension") and isinstance(body, dict):
-        for record in body.get("records", [body]) if operation == "listExtensions" else [body]:
-            _directory_record(seen, record)
+        records = body.get("records") if operation == "listExtensions" else [body]
+        for record in records if isinstance(records, list) else []:
+            if isinstance(record, dict):
+                _directory_record(seen, record)
+        if operation == "readExtension":
+            _departments(seen, body)
     elif operation in ("readUserPresenceStatus", "readAccountPresence", "updateUserPresenceStatus"):
         for record in _presence_records(body):
             _presence_record(seen, record)
@@ -123,10 +139,30 @@ def _directory_record(seen: _Seen, record: dict[str, Any]) -> None:
     extension = seen.extension(record["id"], account_id)
     for key in ("extensionNumber", "type", "name", "status"):
         if isinstance(record.get(key), str):
-            extension[key] = record[key]
+            extension.setdefault(key, record[key])
     contact = record.get("contact")
     if isinstance(contact, dict) and isinstance(contact.get("email"), str):
-        extension["email"] = contact["email"]
+        extension.setdefault("email", contact["email"])
+
+
+def _departments(seen: _Seen, record: dict[str, Any]) -> None:
+    """A user's `departments` (readExtension): the call queues it is a member of."""
+    departments = record.get("departments")
+    if not isinstance(record.get("id"), int) or not isinstance(departments, list):
+        return
+    for department in departments:
+        if not isinstance(department, dict):
+            continue
+        account_id, queue_id = _ids(department.get("uri"))
+        if queue_id is None:
+            continue
+        queue = seen.extension(queue_id, account_id)
+        queue.setdefault("type", "Department")
+        if isinstance(department.get("extensionNumber"), str):
+            queue.setdefault("extensionNumber", department["extensionNumber"])
+        members = seen.queues.setdefault(queue_id, [])
+        if record["id"] not in members:
+            members.append(record["id"])
 
 
 def _presence_record(seen: _Seen, record: dict[str, Any]) -> None:
@@ -140,6 +176,8 @@ def _presence_record(seen: _Seen, record: dict[str, Any]) -> None:
     presence = {key: record[key] for key in PRESENCE_KEYS if key in record}
     if not presence:  # the non-user (or hidden) shape: nothing to learn
         return
+    if isinstance(record.get("telephonyStatus"), str):
+        seen.telephony.setdefault(owner["id"], record["telephonyStatus"])
     calls = record.get("activeCalls")
     if isinstance(calls, list):
         presence["activeCalls"] = [
@@ -147,17 +185,20 @@ def _presence_record(seen: _Seen, record: dict[str, Any]) -> None:
             for call in calls
             if isinstance(call, dict)
         ]
-    extension.setdefault("presence", {}).update(presence)
+    known = extension.setdefault("presence", {})
+    for key, value in presence.items():
+        known.setdefault(key, value)  # the first answer that showed it: the state before writes
 
 
 def _fixture(seen: _Seen) -> dict[str, Any]:
     accounts = []
     for account_id, account in seen.accounts.items():
         members = [
-            _extension(extension)
+            _extension(extension, seen.telephony.get(extension_id))
             for extension_id, extension in seen.extensions.items()
             if seen.account_of.get(extension_id) == account_id and "extensionNumber" in extension
         ]
+        _queues(members, seen.queues)
         users = [extension for extension in members if extension["type"] == "User"]
         if not users:
             continue  # the format needs a User administrator
@@ -190,10 +231,32 @@ def _fixture(seen: _Seen) -> dict[str, Any]:
     }
 
 
-def _extension(seen: dict[str, Any]) -> dict[str, Any]:
+def _extension(seen: dict[str, Any], telephony: str | None) -> dict[str, Any]:
     extension = dict(seen)
     extension.setdefault("type", "User")
     extension.setdefault("name", f"Extension {extension['extensionNumber']}")
     if extension["type"] != "User":
         extension.pop("presence", None)
+    elif telephony in CALL_STATUSES and "activeCalls" not in extension.get("presence", {}):
+        stand_in = {"id": STAND_IN_CALL.format(extension["id"]), "telephonyStatus": telephony}
+        extension["presence"] = {**extension.get("presence", {}), "activeCalls": [stand_in]}
     return extension
+
+
+def _queues(members: list[dict[str, Any]], queues: dict[int, list[int]]) -> None:
+    """Each Department some user named as its queue, with those users as members (the ones a
+    queue may hold: Users of its account, Enabled or NotActivated)."""
+    by_id = {extension["id"]: extension for extension in members}
+    for queue_id, member_ids in queues.items():
+        queue = by_id.get(queue_id)
+        if queue is None or queue["type"] != "Department":
+            continue
+        queue["queue"] = {
+            "members": [
+                {"id": member}
+                for member in member_ids
+                if member in by_id
+                and by_id[member]["type"] == "User"
+                and by_id[member].get("status", "Enabled") in QUEUE_MEMBER_STATUSES
+            ]
+        }
