@@ -100,7 +100,9 @@ def _read(seen: _Seen, operation: str | None, body: Any) -> None:
         and is_digits(str(body.get("owner_id", "")))
     ):
         seen.owners.append(int(body["owner_id"]))
-    elif operation == "readAccountInfo" and isinstance(body, dict) and is_digits(str(body.get("id"))):
+    elif (
+        operation == "readAccountInfo" and isinstance(body, dict) and is_digits(str(body.get("id")))
+    ):
         account = seen.account(int(body["id"]))
         if isinstance(body.get("mainNumber"), str):
             account.setdefault("mainNumber", body["mainNumber"])

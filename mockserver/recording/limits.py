@@ -1,0 +1,110 @@
+"""Limits of a recording: the differences drift finds that the recording itself explains.
+
+The emulator side serves the fixture `replay` builds from the recording, so it knows only what
+the recording showed. Where the real answer depends on something it never showed, a difference
+is a limit of the recording, with the reason, and not drift:
+
+* a listing (`paging.totalElements`) longer on the real side than in the fixture: its paging
+  links and the records of pages never recorded;
+* a request naming an account or an extension no successful answer of the recording showed;
+* the calls of a user whose telephonyStatus was recorded but never its calls (replay gives it one
+  stand-in call of that status).
+
+Values that vary by nature (IDs, timestamps, UUIDs, tokens) never make a difference at all: drift
+compares types, not values, but for enum fields and two headers (drift.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.recording.replay import STAND_IN_CALL
+
+_PATH_IDS = re.compile(r"/(account|extension)/([^/?]+)")
+PAGED_PATHS = ("body.navigation", "body.records[]")
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the fixture built from the recording holds."""
+
+    accounts: frozenset[int]
+    extensions: frozenset[int]
+    stand_in_calls: frozenset[int]  # users whose one call stands in for calls never listed
+
+    @classmethod
+    def of(cls, fixture: dict[str, Any]) -> Known:
+        accounts = fixture.get("accounts", [])
+        extensions = [e for account in accounts for e in account.get("extensions", [])]
+        return cls(
+            frozenset(account["id"] for account in accounts),
+            frozenset(e["id"] for e in extensions),
+            frozenset(
+                e["id"]
+                for e in extensions
+                for call in e.get("presence", {}).get("activeCalls", [])
+                if call.get("id") == STAND_IN_CALL.format(e["id"])
+            ),
+        )
+
+
+def unknown_in_request(path: str, known: Known) -> str | None:
+    """The reason every difference of this request is a limit: it names an account or an
+    extension the recording never showed in a successful answer."""
+    missing = []
+    for kind, value in _PATH_IDS.findall(path):
+        ids = [int(part) for part in value.split(",") if part.isdigit()]
+        have = known.accounts if kind == "account" else known.extensions
+        missing += [f"{kind} {found}" for found in ids if found not in have]
+    if not missing:
+        return None
+    return f"{', '.join(missing)} never appeared in a successful answer of the recording"
+
+
+def shorter_listing(real_body: Any, emulator_body: Any) -> str | None:
+    """The reason the paging links and records of a listing differ: the real listing holds more
+    elements than the recording showed."""
+    real, ours = _total(real_body), _total(emulator_body)
+    if real is None or ours is None or real <= ours:
+        return None
+    return (
+        f"the real listing holds {real} elements, the recording showed {ours}: "
+        "pages never recorded are not in the fixture"
+    )
+
+
+def is_paged(where: str) -> bool:
+    return where.startswith(PAGED_PATHS)
+
+
+def stand_in_calls(where: str, real_body: Any, known: Known) -> str | None:
+    """The reason a difference in `activeCalls` is a limit: the user's calls were never listed."""
+    if "activeCalls" not in where or not known.stand_in_calls:
+        return None
+    users = sorted(set(_ids(real_body)) & known.stand_in_calls)
+    if not users:
+        return None
+    named = ", ".join(str(user) for user in users)
+    return f"the calls of extension {named} were never listed in the recording (one stands in)"
+
+
+def _total(body: Any) -> int | None:
+    paging = body.get("paging") if isinstance(body, dict) else None
+    total = paging.get("totalElements") if isinstance(paging, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def _ids(value: Any) -> Iterator[int]:
+    """Every integer `id` in a body (records, their `extension`, batch parts)."""
+    if isinstance(value, dict):
+        found = value.get("id")
+        if isinstance(found, int) and not isinstance(found, bool):
+            yield found
+        for item in value.values():
+            yield from _ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _ids(item)
