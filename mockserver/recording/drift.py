@@ -99,8 +99,8 @@ def compare(recording: dict[str, Any], emulator: Answerer, real: Answerer | None
         report.compared += 1
         reason = partial(
             _limit,
-            limits.unknown_in_request(request["path"], known),
-            limits.shorter_listing(theirs.body, ours.body),
+            limits.unknown_in_request(request["path"], theirs.status, theirs.body, known),
+            *limits.shorter_listing(theirs.body, ours.body),
             theirs.body,
             known,
         )
@@ -143,12 +143,17 @@ def _query(query: Any) -> str:
 
 
 def _limit(
-    whole: str | None, paged: str | None, real_body: Any, known: limits.Known, where: str
+    whole: str | None,
+    paged: str | None,
+    other_records: bool,
+    real_body: Any,
+    known: limits.Known,
+    where: str,
 ) -> str | None:
     """Why a difference at `where` is a limit of the recording (None: it is drift)."""
     if whole is not None:
         return whole
-    if paged is not None and limits.is_paged(where):
+    if paged is not None and limits.is_paged(where, other_records):
         return paged
     return limits.stand_in_calls(where, real_body, known)
 

@@ -5,8 +5,10 @@ the recording showed. Where the real answer depends on something it never showed
 is a limit of the recording, with the reason, and not drift:
 
 * a listing (`paging.totalElements`) longer on the real side than in the fixture: its paging
-  links and the records of pages never recorded;
-* a request naming an account or an extension no successful answer of the recording showed;
+  links, and its records (and `pageStart`/`pageEnd`) where the page holds other records on the
+  two sides;
+* a request the real side answered for an account or an extension no successful answer of the
+  recording showed;
 * the calls of a user whose telephonyStatus was recorded but never its calls (replay gives it one
   stand-in call of that status).
 
@@ -24,7 +26,9 @@ from typing import Any
 from mockserver.recording.replay import STAND_IN_CALL
 
 _PATH_IDS = re.compile(r"/(account|extension)/([^/?]+)")
-PAGED_PATHS = ("body.navigation", "body.records[]")
+NAVIGATION = "body.navigation"
+RECORDS = ("body.records[]", "body.paging.")  # a page's records and where it starts and ends
+RECORDS = ("body.records[]", "body.paging.")  # a page's records and where it starts and ends
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,33 +55,59 @@ class Known:
         )
 
 
-def unknown_in_request(path: str, known: Known) -> str | None:
-    """The reason every difference of this request is a limit: it names an account or an
-    extension the recording never showed in a successful answer."""
+def unknown_in_request(path: str, status: int, real_body: Any, known: Known) -> str | None:
+    """The reason every difference of this request is a limit: the real side answered for an
+    account or an extension (a success, or a batch part that is one) that the recording never
+    showed in a successful answer. A real refusal (404 for an unknown ID) is no limit: the
+    emulator should refuse it the same way."""
+    if not 200 <= status < 300:
+        return None
+    answered = set(_ids(real_body))
     missing = []
     for kind, value in _PATH_IDS.findall(path):
         ids = [int(part) for part in value.split(",") if part.isdigit()]
         have = known.accounts if kind == "account" else known.extensions
+        if status == 207:
+            ids = [found for found in ids if found in answered]
         missing += [f"{kind} {found}" for found in ids if found not in have]
     if not missing:
         return None
     return f"{', '.join(missing)} never appeared in a successful answer of the recording"
 
 
-def shorter_listing(real_body: Any, emulator_body: Any) -> str | None:
-    """The reason the paging links and records of a listing differ: the real listing holds more
-    elements than the recording showed."""
+def shorter_listing(real_body: Any, emulator_body: Any) -> tuple[str | None, bool]:
+    """The reason a listing's paging links differ: the real listing holds more elements than the
+    recording showed; and whether its records differ for that reason too (the page holds other
+    records on the two sides: pages before it were not recorded whole). Records of the same
+    page are compared as usual."""
     real, ours = _total(real_body), _total(emulator_body)
     if real is None or ours is None or real <= ours:
-        return None
-    return (
+        return None, False
+    reason = (
         f"the real listing holds {real} elements, the recording showed {ours}: "
         "pages never recorded are not in the fixture"
     )
+    return reason, _record_ids(real_body) != _record_ids(emulator_body)
 
 
-def is_paged(where: str) -> bool:
-    return where.startswith(PAGED_PATHS)
+def is_paged(where: str, other_records: bool) -> bool:
+    """A path a shorter listing explains: its links, and its records when they are others."""
+    return where.startswith(NAVIGATION) or (other_records and where.startswith(RECORDS))
+
+
+def _record_ids(body: Any) -> list[Any]:
+    records = body.get("records") if isinstance(body, dict) else None
+    if not isinstance(records, list):
+        return []
+    found = []
+    for record in records:
+        owner = record.get("extension") if isinstance(record, dict) else None
+        found.append(owner.get("id") if isinstance(owner, dict) else _id(record))
+    return found
+
+
+def _id(record: Any) -> Any:
+    return record.get("id") if isinstance(record, dict) else None
 
 
 def stand_in_calls(where: str, real_body: Any, known: Known) -> str | None:

@@ -1,0 +1,342 @@
+"""Drift of a recording of the emulator against the emulator finds nothing; every kind of planted
+difference is still found; what the recording itself explains is a limit, apart and not
+counted; the JSON and JUnit reports."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+
+from mockserver.recording import drift
+from mockserver.recording.drift_report import Report
+from tests.support.recordings import exchanges_of, recorded_session, tampered
+
+Change = Callable[[dict[str, Any]], None]
+
+
+@pytest.fixture(autouse=True)
+def _quiet() -> Iterator[None]:
+    logger = logging.getLogger("presence_mock")
+    was, logger.disabled = logger.disabled, True
+    yield
+    logger.disabled = was
+
+
+@pytest.fixture(scope="module")
+def recording() -> dict[str, Any]:
+    return recorded_session()
+
+
+def _drift(recording: dict[str, Any]) -> Report:
+    return drift.compare(recording, drift.emulator_answerer(recording))
+
+
+def _found(report: Report) -> set[tuple[str, str, str]]:
+    return set(report.differences)
+
+
+def test_a_recording_of_the_emulator_drifts_nothing(recording: dict[str, Any]) -> None:
+    report = _drift(recording)
+    assert report.compared == len(recording["exchanges"]) == 15
+    assert report.differences == {}, report.text()
+    assert not report.drifted
+    # The extension list was read 2 pages of 20 out of 3: the second page's link to the third
+    # is a limit of the recording, with its reason.
+    assert set(report.limits) == {
+        ("listExtensions", "field", "body.navigation.nextPage"),
+        ("listExtensions", "field", "body.navigation.nextPage.uri"),
+    }
+    reason = report.limits[("listExtensions", "field", "body.navigation.nextPage")].reason
+    assert reason == (
+        "the real listing holds 60 elements, the recording showed 40: "
+        "pages never recorded are not in the fixture"
+    )
+    assert "0 difference(s), 2 limit(s) of the recording (not counted)" in report.text()
+
+
+def _presence(recording: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = next(exchanges_of(recording, "readUserPresenceStatus"))["response"]
+    return found
+
+
+def _add_field(recording: dict[str, Any]) -> None:
+    _presence(recording)["body"]["presenceSource"] = "Desk"
+
+
+def _remove_field(recording: dict[str, Any]) -> None:
+    del _presence(recording)["body"]["allowSeeMyPresence"]
+
+
+def _change_type(recording: dict[str, Any]) -> None:
+    body = next(exchanges_of(recording, "readAccountInfo"))["response"]["body"]
+    body["federated"] = "false"
+
+
+def _change_enum(recording: dict[str, Any]) -> None:
+    _presence(recording)["body"]["presenceStatus"] = "Away"
+
+
+def _change_status(recording: dict[str, Any]) -> None:
+    next(exchanges_of(recording, "readAccountInfo"))["response"]["status"] = 203
+
+
+def _add_header(recording: dict[str, Any]) -> None:
+    _presence(recording)["headers"]["X-Upstream-Version"] = "2"
+
+
+def _change_header(recording: dict[str, Any]) -> None:
+    _presence(recording)["headers"]["X-Rate-Limit-Group"] = "heavy"
+
+
+def _change_error_code(recording: dict[str, Any]) -> None:
+    refused = next(e for e in recording["exchanges"] if e["response"]["status"] == 404)
+    body = refused["response"]["body"]
+    body["errorCode"] = body["errors"][0]["errorCode"] = "XYZ-404"
+
+
+PLANTED: dict[str, tuple[Change, tuple[str, str, str], Any, Any]] = {
+    "field added": (
+        _add_field,
+        ("readUserPresenceStatus", "field", "body.presenceSource"),
+        "string",
+        None,
+    ),
+    "field removed": (
+        _remove_field,
+        ("readUserPresenceStatus", "field", "body.allowSeeMyPresence"),
+        None,
+        "boolean",
+    ),
+    "type changed": (
+        _change_type,
+        ("readAccountInfo", "type", "body.federated"),
+        "string",
+        "boolean",
+    ),
+    "enum value changed": (
+        _change_enum,
+        ("readUserPresenceStatus", "enum", "body.presenceStatus"),
+        ["Away"],
+        None,
+    ),
+    "status changed": (_change_status, ("readAccountInfo", "status", "status"), 203, 200),
+    "header added": (
+        _add_header,
+        ("readUserPresenceStatus", "header", "x-upstream-version"),
+        "present",
+        None,
+    ),
+    "header value changed": (
+        _change_header,
+        ("readUserPresenceStatus", "header", "x-rate-limit-group"),
+        "heavy",
+        "light",
+    ),
+    "error code changed": (
+        _change_error_code,
+        ("readUserPresenceStatus", "errorCode", "errorCode"),
+        "XYZ-404",
+        "CMN-102",
+    ),
+}
+
+
+@pytest.mark.parametrize("planted", sorted(PLANTED))
+def test_each_planted_difference_is_found(recording: dict[str, Any], planted: str) -> None:
+    change, key, real, emulator = PLANTED[planted]
+    report = _drift(tampered(recording, change))
+    assert report.drifted
+    assert _found(report) == {key}, report.text()
+    found = report.differences[key]
+    assert found.reason is None
+    assert found.real == real
+    if emulator is not None:
+        assert found.emulator == emulator
+    # the request it was planted in fails, and no other
+    failing = [case for case in report.cases if case.result == "drift"]
+    assert len(failing) == 1 and failing[0].differences[0].key() == key
+
+
+def _live(
+    recording: dict[str, Any], change: Callable[[dict[str, Any]], None]
+) -> Callable[[dict[str, Any]], drift.Answer]:
+    """A live side (drift --target) answering as recorded, but `change`d on the way."""
+
+    def real(exchange: dict[str, Any]) -> drift.Answer:
+        answer = json.loads(json.dumps(exchange))
+        change(answer)
+        response = answer["response"]
+        return drift.Answer(response["status"], response["headers"], response["body"])
+
+    return real
+
+
+def _now_found(exchange: dict[str, Any]) -> None:
+    """The extension the recording was refused (404) now answers, as a new user would."""
+    if exchange["response"]["status"] != 404:
+        return
+    user = json.loads(json.dumps(_FIRST_READ))
+    user["extension"]["id"] = 999999
+    user["presenceStatus"] = "Away"  # and an enum value the emulator never says
+    exchange["response"] = {**_FIRST_READ_RESPONSE, "body": user}
+
+
+_FIRST_READ: dict[str, Any] = {}
+_FIRST_READ_RESPONSE: dict[str, Any] = {}
+
+
+def test_what_the_live_side_knows_and_the_recording_never_showed_is_a_limit(
+    recording: dict[str, Any],
+) -> None:
+    first = next(exchanges_of(recording, "readUserPresenceStatus"))["response"]
+    _FIRST_READ.update(first["body"])
+    _FIRST_READ_RESPONSE.update(first)
+    real = _live(recording, _now_found)
+    report = drift.compare(recording, drift.emulator_answerer(recording), real)
+    assert report.differences == {}, report.text()
+    reason = "extension 999999 never appeared in a successful answer of the recording"
+    assert report.limits[("readUserPresenceStatus", "status", "status")].reason == reason
+    assert report.limits[("readUserPresenceStatus", "errorCode", "errorCode")].reason == reason
+    enum = report.limits[("readUserPresenceStatus", "enum", "body.presenceStatus")]
+    assert enum.real == ["Away"] and enum.reason == reason
+    assert [case.result for case in report.cases].count("limit") == 2  # and the list's page 2
+
+
+def test_calls_never_listed_are_a_limit(recording: dict[str, Any]) -> None:
+    """A live side lists calls the recording only knew the status of: a limit, with the user."""
+    page = next(exchanges_of(recording, "readAccountPresence"))
+    record = next(
+        r
+        for r in page["response"]["body"]["records"]
+        if r.get("telephonyStatus") == "CallConnected"
+    )
+    user = record["extension"]["id"]
+
+    def real(exchange: dict[str, Any]) -> drift.Answer:
+        response = exchange["response"]
+        body = json.loads(json.dumps(response["body"]))
+        if exchange is page:
+            for item in body["records"]:
+                if item["extension"]["id"] == user:
+                    item["activeCalls"] = [{"id": "1", "telephonyStatus": "CallConnected"}]
+        return drift.Answer(response["status"], response["headers"], body)
+
+    report = drift.compare(recording, drift.emulator_answerer(recording), real)
+    assert report.differences == {}, report.text()
+    limit = report.limits[("readAccountPresence", "field", "body.records[].activeCalls")]
+    assert f"the calls of extension {user} were never listed" in str(limit.reason)
+
+
+def test_the_json_report(recording: dict[str, Any]) -> None:
+    report = _drift(tampered(recording, _add_field))
+    found = json.loads(report.json())
+    assert set(found) == {
+        "formatVersion",
+        "drifted",
+        "exchanges",
+        "compared",
+        "skipped",
+        "summary",
+        "differences",
+        "limits",
+        "requests",
+    }
+    assert found["formatVersion"] == 1 and found["drifted"] is True
+    assert found["summary"] == {"field": 1}
+    assert [limit["reason"] for limit in found["limits"]] == [
+        report.limits[key].reason for key in report.limits
+    ]
+    requests = found["requests"]
+    assert len(requests) == found["exchanges"] == 15
+    assert [r["index"] for r in requests] == list(range(15))
+    assert {r["result"] for r in requests} == {"same", "drift", "limit"}
+    drifted = next(r for r in requests if r["result"] == "drift")
+    assert drifted["operation"] == "readUserPresenceStatus"
+    assert drifted["differences"] == [
+        {"kind": "field", "where": "body.presenceSource", "real": "string", "emulator": None}
+    ]
+    paged = next(r for r in requests if r["result"] == "limit")
+    assert paged["request"] == "GET /restapi/v1.0/account/~/extension?perPage=20&page=2"
+    assert paged["limits"][0]["reason"].startswith("the real listing holds 60 elements")
+
+
+def test_the_junit_report(recording: dict[str, Any]) -> None:
+    report = _drift(tampered(recording, _change_error_code))
+    root = ElementTree.fromstring(report.junit())
+    assert root.tag == "testsuites"
+    (suite,) = root
+    cases = suite.findall("testcase")
+    assert len(cases) == len(recording["exchanges"]) == int(suite.get("tests", ""))
+    failed = [case for case in cases if case.find("failure") is not None]
+    assert len(failed) == 1 == int(suite.get("failures", "")) == int(root.get("failures", ""))
+    failure = failed[0].find("failure")
+    assert failure is not None
+    assert failed[0].get("classname") == "drift.readUserPresenceStatus"
+    assert failed[0].get("name") == "0013 GET /restapi/v1.0/account/~/extension/999999/presence"
+    assert "errorCode errorCode: real XYZ-404, emulator CMN-102" in (failure.text or "")
+    limited = [case for case in cases if case.find("system-out") is not None]
+    assert len(limited) == 1
+    assert "the real listing holds 60 elements" in (limited[0].findtext("system-out") or "")
+    assert len({case.get("name") for case in cases}) == len(cases)
+
+
+def test_a_request_not_asked_again_is_a_skipped_case(recording: dict[str, Any]) -> None:
+    def health_check(recording: dict[str, Any]) -> None:
+        recording["exchanges"].insert(
+            0,
+            {
+                "operation": None,
+                "request": {
+                    "method": "GET",
+                    "path": "/_mock/health",
+                    "query": {},
+                    "headers": {},
+                    "body": None,
+                },
+                "response": {"status": 200, "headers": {}, "body": {"status": "ok"}},
+            },
+        )
+
+    report = _drift(tampered(recording, health_check))
+    root = ElementTree.fromstring(report.junit())
+    skipped = [case for case in root.iter("testcase") if case.find("skipped") is not None]
+    assert [case.get("name") for case in skipped] == ["0000 GET /_mock/health"]
+    assert report.to_dict()["requests"][0]["result"] == "skipped"
+    assert not report.drifted
+
+
+def test_a_listing_seen_in_part_still_drifts_in_its_records(recording: dict[str, Any]) -> None:
+    """The extension list was recorded 2 pages of 3: its links are a limit, not its records."""
+
+    def planted(recording: dict[str, Any]) -> None:
+        page = list(exchanges_of(recording, "listExtensions"))[1]
+        page["response"]["body"]["records"][0]["costCenter"] = "7"
+
+    report = _drift(tampered(recording, planted))
+    assert set(report.differences) == {("listExtensions", "field", "body.records[].costCenter")}
+    assert ("listExtensions", "field", "body.navigation.nextPage") in report.limits
+
+
+def test_a_page_holding_other_records_is_a_limit(recording: dict[str, Any]) -> None:
+    """Only the third page recorded: the emulator's third page is empty, for want of the
+    first two."""
+
+    def third_page_only(recording: dict[str, Any]) -> None:
+        first, second = list(exchanges_of(recording, "listExtensions"))
+        recording["exchanges"].remove(first)
+        second["request"]["query"]["page"] = ["3"]
+        body = second["response"]["body"]
+        body["records"] = body["records"][:1]
+        body["records"][0]["id"] = 620907999004
+        body["records"][0]["extensionNumber"] = "999"
+        body["records"][0]["uri"] = body["records"][0]["uri"].rsplit("/", 1)[0] + "/620907999004"
+        body["paging"].update({"page": 3, "pageStart": 40, "pageEnd": 40})
+
+    report = _drift(tampered(recording, third_page_only))
+    assert report.differences == {}, report.text()
+    assert ("listExtensions", "field", "body.records[].id") in report.limits
