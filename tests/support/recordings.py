@@ -27,6 +27,7 @@ from mockserver.recording.exchange import FORMAT_VERSION, body_of, operation_of
 from mockserver.web.app import create_app
 
 API = "/restapi/v1.0/account/~"
+Change = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +133,105 @@ def exchanges_of(recording: dict[str, Any], operation: str) -> Iterator[dict[str
     return (e for e in recording["exchanges"] if e["operation"] == operation)
 
 
-def tampered(recording: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+def tampered(recording: dict[str, Any], change: Change) -> dict[str, Any]:
     """A copy of `recording` with `change` applied to it."""
     copied = copy.deepcopy(recording)
     change(copied)
     return copied
+
+
+# One planted difference of each kind drift compares: (the change, what drift reports as
+# (operation, kind, where), the real side's value, the emulator's).
+def presence(recording: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = next(exchanges_of(recording, "readUserPresenceStatus"))["response"]
+    return found
+
+
+def add_field(recording: dict[str, Any]) -> None:
+    presence(recording)["body"]["presenceSource"] = "Desk"
+
+
+def remove_field(recording: dict[str, Any]) -> None:
+    del presence(recording)["body"]["allowSeeMyPresence"]
+
+
+def change_type(recording: dict[str, Any]) -> None:
+    body = next(exchanges_of(recording, "readAccountInfo"))["response"]["body"]
+    body["federated"] = "false"
+
+
+def change_enum(recording: dict[str, Any]) -> None:
+    presence(recording)["body"]["presenceStatus"] = "Away"
+
+
+def change_status(recording: dict[str, Any]) -> None:
+    next(exchanges_of(recording, "readAccountInfo"))["response"]["status"] = 203
+
+
+def set_header(response: dict[str, Any], name: str, value: str) -> None:
+    """`name` set to `value`, whatever case the recording wrote it in."""
+    headers = response["headers"]
+    for known in [known for known in headers if known.lower() == name.lower()]:
+        del headers[known]
+    headers[name] = value
+
+
+def add_header(recording: dict[str, Any]) -> None:
+    set_header(presence(recording), "X-Upstream-Version", "2")
+
+
+def change_header(recording: dict[str, Any]) -> None:
+    set_header(presence(recording), "X-Rate-Limit-Group", "heavy")
+
+
+def change_error_code(recording: dict[str, Any]) -> None:
+    refused = next(e for e in recording["exchanges"] if e["response"]["status"] == 404)
+    body = refused["response"]["body"]
+    body["errorCode"] = body["errors"][0]["errorCode"] = "XYZ-404"
+
+
+PLANTED: dict[str, tuple[Change, tuple[str, str, str], Any, Any]] = {
+    "field added": (
+        add_field,
+        ("readUserPresenceStatus", "field", "body.presenceSource"),
+        "string",
+        None,
+    ),
+    "field removed": (
+        remove_field,
+        ("readUserPresenceStatus", "field", "body.allowSeeMyPresence"),
+        None,
+        "boolean",
+    ),
+    "type changed": (
+        change_type,
+        ("readAccountInfo", "type", "body.federated"),
+        "string",
+        "boolean",
+    ),
+    "enum value changed": (
+        change_enum,
+        ("readUserPresenceStatus", "enum", "body.presenceStatus"),
+        ["Away"],
+        None,
+    ),
+    "status changed": (change_status, ("readAccountInfo", "status", "status"), 203, 200),
+    "header added": (
+        add_header,
+        ("readUserPresenceStatus", "header", "x-upstream-version"),
+        "present",
+        None,
+    ),
+    "header value changed": (
+        change_header,
+        ("readUserPresenceStatus", "header", "x-rate-limit-group"),
+        "heavy",
+        "light",
+    ),
+    "error code changed": (
+        change_error_code,
+        ("readUserPresenceStatus", "errorCode", "errorCode"),
+        "XYZ-404",
+        "CMN-102",
+    ),
+}

@@ -14,9 +14,13 @@ import pytest
 
 from mockserver.recording import drift
 from mockserver.recording.drift_report import Report
-from tests.support.recordings import exchanges_of, recorded_session, tampered
-
-Change = Callable[[dict[str, Any]], None]
+from tests.support.recordings import (
+    PLANTED,
+    change_error_code,
+    exchanges_of,
+    recorded_session,
+    tampered,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -57,93 +61,6 @@ def test_a_recording_of_the_emulator_drifts_nothing(recording: dict[str, Any]) -
         "pages never recorded are not in the fixture"
     )
     assert "0 difference(s), 2 limit(s) of the recording (not counted)" in report.text()
-
-
-def _presence(recording: dict[str, Any]) -> dict[str, Any]:
-    found: dict[str, Any] = next(exchanges_of(recording, "readUserPresenceStatus"))["response"]
-    return found
-
-
-def _add_field(recording: dict[str, Any]) -> None:
-    _presence(recording)["body"]["presenceSource"] = "Desk"
-
-
-def _remove_field(recording: dict[str, Any]) -> None:
-    del _presence(recording)["body"]["allowSeeMyPresence"]
-
-
-def _change_type(recording: dict[str, Any]) -> None:
-    body = next(exchanges_of(recording, "readAccountInfo"))["response"]["body"]
-    body["federated"] = "false"
-
-
-def _change_enum(recording: dict[str, Any]) -> None:
-    _presence(recording)["body"]["presenceStatus"] = "Away"
-
-
-def _change_status(recording: dict[str, Any]) -> None:
-    next(exchanges_of(recording, "readAccountInfo"))["response"]["status"] = 203
-
-
-def _add_header(recording: dict[str, Any]) -> None:
-    _presence(recording)["headers"]["X-Upstream-Version"] = "2"
-
-
-def _change_header(recording: dict[str, Any]) -> None:
-    _presence(recording)["headers"]["X-Rate-Limit-Group"] = "heavy"
-
-
-def _change_error_code(recording: dict[str, Any]) -> None:
-    refused = next(e for e in recording["exchanges"] if e["response"]["status"] == 404)
-    body = refused["response"]["body"]
-    body["errorCode"] = body["errors"][0]["errorCode"] = "XYZ-404"
-
-
-PLANTED: dict[str, tuple[Change, tuple[str, str, str], Any, Any]] = {
-    "field added": (
-        _add_field,
-        ("readUserPresenceStatus", "field", "body.presenceSource"),
-        "string",
-        None,
-    ),
-    "field removed": (
-        _remove_field,
-        ("readUserPresenceStatus", "field", "body.allowSeeMyPresence"),
-        None,
-        "boolean",
-    ),
-    "type changed": (
-        _change_type,
-        ("readAccountInfo", "type", "body.federated"),
-        "string",
-        "boolean",
-    ),
-    "enum value changed": (
-        _change_enum,
-        ("readUserPresenceStatus", "enum", "body.presenceStatus"),
-        ["Away"],
-        None,
-    ),
-    "status changed": (_change_status, ("readAccountInfo", "status", "status"), 203, 200),
-    "header added": (
-        _add_header,
-        ("readUserPresenceStatus", "header", "x-upstream-version"),
-        "present",
-        None,
-    ),
-    "header value changed": (
-        _change_header,
-        ("readUserPresenceStatus", "header", "x-rate-limit-group"),
-        "heavy",
-        "light",
-    ),
-    "error code changed": (
-        _change_error_code,
-        ("readUserPresenceStatus", "errorCode", "errorCode"),
-        "XYZ-404",
-        "CMN-102",
-    ),
-}
 
 
 @pytest.mark.parametrize("planted", sorted(PLANTED))
@@ -233,7 +150,7 @@ def test_calls_never_listed_are_a_limit(recording: dict[str, Any]) -> None:
 
 
 def test_the_json_report(recording: dict[str, Any]) -> None:
-    report = _drift(tampered(recording, _add_field))
+    report = _drift(tampered(recording, PLANTED["field added"][0]))
     found = json.loads(report.json())
     assert set(found) == {
         "formatVersion",
@@ -266,7 +183,7 @@ def test_the_json_report(recording: dict[str, Any]) -> None:
 
 
 def test_the_junit_report(recording: dict[str, Any]) -> None:
-    report = _drift(tampered(recording, _change_error_code))
+    report = _drift(tampered(recording, change_error_code))
     root = ElementTree.fromstring(report.junit())
     assert root.tag == "testsuites"
     (suite,) = root
