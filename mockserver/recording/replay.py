@@ -188,8 +188,21 @@ def _presence_record(seen: _Seen, record: dict[str, Any]) -> None:
             if isinstance(call, dict)
         ]
     known = extension.setdefault("presence", {})
+    if "activeCalls" in known and "activeCalls" in presence:
+        _more_of_the_calls(known["activeCalls"], presence["activeCalls"])
     for key, value in presence.items():
         known.setdefault(key, value)  # the first answer that showed it: the state before writes
+
+
+def _more_of_the_calls(known: list[dict[str, Any]], seen: list[dict[str, Any]]) -> None:
+    """A call seen again with facts the first answer left out (`sipData`, shown only when
+    asked for) gains them."""
+    by_id = {call.get("id"): call for call in seen}
+    for call in known:
+        again = by_id.get(call.get("id"))
+        if again is not None:
+            for key, value in again.items():
+                call.setdefault(key, value)
 
 
 def _fixture(seen: _Seen) -> dict[str, Any]:

@@ -76,9 +76,9 @@ def basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def recorded_session() -> dict[str, Any]:
-    """The session asked of an in-process emulator of the default seed, as `record` keeps it
-    (unscrubbed: nothing leaves the test)."""
+def recorded_session(steps: list[Step] | None = None) -> dict[str, Any]:
+    """The session (or `steps`) asked of an in-process emulator of the default seed, as `record`
+    keeps it (unscrubbed: nothing leaves the test)."""
     emulator = Emulator.from_settings(Settings())
     client = create_app(emulator=emulator).test_client(use_cookies=False)
     login = emulator.credentials()
@@ -119,7 +119,7 @@ def recorded_session() -> dict[str, Any]:
         },
         urlencode(form).encode(),
     ).get_json()["access_token"]
-    for step in session_steps():
+    for step in session_steps() if steps is None else steps:
         headers = {"Authorization": f"Bearer {token}"}
         data = b""
         if step.body is not None:

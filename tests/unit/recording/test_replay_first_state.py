@@ -6,9 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import directory_from_dict
+from mockserver.recording import drift
 from mockserver.recording.replay import STAND_IN_CALL, fixture_from_recording
-from tests.support.recordings import exchanges_of, recorded_session, session_steps, tampered
+from tests.support.recordings import (
+    API,
+    Step,
+    exchanges_of,
+    recorded_session,
+    session_steps,
+    tampered,
+)
 
 
 def _extension(fixture: dict[str, Any], extension_id: int) -> dict[str, Any]:
@@ -125,3 +134,20 @@ def test_the_queues_a_user_is_in_come_back() -> None:
     assert [q.number for q in account.queues_of[record["id"]]] == [
         d["extensionNumber"] for d in record["departments"]
     ]
+
+
+def test_a_call_seen_again_with_its_sip_data_keeps_it() -> None:
+    """Calls first listed without sipData, then with it: both answers come back."""
+    account = build_directory().accounts[0]
+    user = next(e for e in account.extensions if e.type.is_user and e.active_calls).id
+    detailed = {"detailedTelephonyState": "true"}
+    recording = recorded_session(
+        [
+            Step("GET", f"{API}/extension/{user}/presence", detailed),
+            Step("GET", f"{API}/extension/{user}/presence", {**detailed, "sipData": "true"}),
+        ]
+    )
+    calls = _extension(fixture_from_recording(recording), user)["presence"]["activeCalls"]
+    assert calls and all("sipData" in call for call in calls)
+    report = drift.compare(recording, drift.emulator_answerer(recording))
+    assert report.differences == {} and report.limits == {}, report.text()
