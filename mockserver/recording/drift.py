@@ -70,8 +70,8 @@ def compare(recording: dict[str, Any], emulator: Answerer, real: Answerer | None
     the emulator's. A difference the recording itself explains is a limit (limits.py)."""
     report = Report()
     known = limits.Known.of(fixture_from_recording(recording))
-    # (operation, path) -> value -> the cases where the real side used it, and whether only
-    # inside a limit of the recording
+    # (operation, path) -> value -> the cases where the real side used it, each with the limit
+    # that explains it there (None: none does)
     real_enums: dict[tuple[str, str], dict[str, list[tuple[Case, str | None]]]] = {}
     emulator_enums: dict[tuple[str, str], set[str]] = {}
     for index, exchange in enumerate(recording.get("exchanges", [])):
@@ -117,9 +117,8 @@ def compare(recording: dict[str, Any], emulator: Answerer, real: Answerer | None
         for value, cases in used.items():
             if value in said:
                 continue
-            # drift where the value appears outside any limit, else the first limit's reason
-            why = None if any(r is None for _, r in cases) else cases[0][1]
-            for case, _ in cases:
+            # drift in a request where it is outside any limit, a limit where one explains it
+            for case, why in cases:
                 found.setdefault((case.index, why), (case, []))[1].append(value)
         for (_, why), (case, missing) in found.items():
             difference = Difference(

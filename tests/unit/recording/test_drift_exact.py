@@ -93,27 +93,26 @@ def _live(
     return real
 
 
-def _now_found(exchange: dict[str, Any]) -> None:
-    """The extension the recording was refused (404) now answers, as a new user would."""
-    if exchange["response"]["status"] != 404:
-        return
-    user = json.loads(json.dumps(_FIRST_READ))
-    user["extension"]["id"] = 999999
-    user["presenceStatus"] = "Away"  # and an enum value the emulator never says
-    exchange["response"] = {**_FIRST_READ_RESPONSE, "body": user}
+def _now_found(recording: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """The extension the recording was refused (404) now answers, as a new user would, with an
+    enum value the emulator never says."""
+    first = next(exchanges_of(recording, "readUserPresenceStatus"))["response"]
 
+    def change(exchange: dict[str, Any]) -> None:
+        if exchange["response"]["status"] != 404:
+            return
+        user = json.loads(json.dumps(first["body"]))
+        user["extension"]["id"] = 999999
+        user["presenceStatus"] = "Away"
+        exchange["response"] = {**first, "body": user}
 
-_FIRST_READ: dict[str, Any] = {}
-_FIRST_READ_RESPONSE: dict[str, Any] = {}
+    return change
 
 
 def test_what_the_live_side_knows_and_the_recording_never_showed_is_a_limit(
     recording: dict[str, Any],
 ) -> None:
-    first = next(exchanges_of(recording, "readUserPresenceStatus"))["response"]
-    _FIRST_READ.update(first["body"])
-    _FIRST_READ_RESPONSE.update(first)
-    real = _live(recording, _now_found)
+    real = _live(recording, _now_found(recording))
     report = drift.compare(recording, drift.emulator_answerer(recording), real)
     assert report.differences == {}, report.text()
     reason = "extension 999999 never appeared in a successful answer of the recording"
@@ -257,3 +256,25 @@ def test_a_page_holding_other_records_is_a_limit(recording: dict[str, Any]) -> N
     report = _drift(tampered(recording, third_page_only))
     assert report.differences == {}, report.text()
     assert ("listExtensions", "field", "body.records[].id") in report.limits
+
+
+def test_an_enum_value_also_used_outside_a_limit_is_drift_there(
+    recording: dict[str, Any],
+) -> None:
+    first = next(exchanges_of(recording, "readUserPresenceStatus"))
+    now_found = _now_found(recording)
+
+    def both(exchange: dict[str, Any]) -> None:
+        now_found(exchange)
+        if exchange["request"] == first["request"]:
+            exchange["response"]["body"]["presenceStatus"] = "Away"
+
+    report = drift.compare(recording, drift.emulator_answerer(recording), _live(recording, both))
+    key = ("readUserPresenceStatus", "enum", "body.presenceStatus")
+    assert set(report.differences) == {key}
+    assert report.differences[key].example == first["request"]["method"] + " " + (
+        first["request"]["path"] + "?detailedTelephonyState=true"
+    )
+    assert key in report.limits  # the request for the extension the recording never showed
+    results = {case.index: case.result for case in report.cases}
+    assert sorted(results.values()).count("drift") == 1
