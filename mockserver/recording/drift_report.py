@@ -10,10 +10,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from typing import Any
 from xml.etree import ElementTree
 
 JSON_FORMAT_VERSION = 1
+# The JSON report's published JSON Schema, beside this module (docs/recording.md#reports).
+SCHEMA_FILE = "drift-report.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(
+        resources.files("mockserver.recording").joinpath(SCHEMA_FILE).read_text("utf-8")
+    )
+    return found
 
 
 @dataclass

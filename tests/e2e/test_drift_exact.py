@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import jsonschema
 import pytest
 import requests
 from ringcentral import SDK
 
 from mockserver.directory.fixtures import directory_from_dict
+from mockserver.recording.drift_report import json_schema
 from mockserver.recording.exchange import load, save
 from tests.support.live_server import COMMAND, free_port, running
 from tests.support.recordings import PLANTED, session_steps, tampered
@@ -130,6 +132,7 @@ def test_each_planted_difference_fails_drift(
     ran = _drift(path, "--format", "json", "--json", str(tmp_path / "drift.json"))
     assert ran.returncode == 1, ran.stdout + ran.stderr
     report = json.loads(ran.stdout)
+    jsonschema.Draft202012Validator(json_schema()).validate(report)
     assert [(d["operation"], d["kind"], d["where"]) for d in report["differences"]] == [key]
     assert report["differences"][0]["real"] == real
     assert report["summary"] == {key[1]: 1}

@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from xml.etree import ElementTree
 
+import jsonschema
 import pytest
 
 from mockserver.recording import drift
-from mockserver.recording.drift_report import Report
+from mockserver.recording.drift_report import Report, json_schema
 from tests.support.recordings import (
     PLANTED,
     change_error_code,
@@ -151,6 +152,7 @@ def test_calls_never_listed_are_a_limit(recording: dict[str, Any]) -> None:
 def test_the_json_report(recording: dict[str, Any]) -> None:
     report = _drift(tampered(recording, PLANTED["field added"][0]))
     found = json.loads(report.json())
+    jsonschema.Draft202012Validator(json_schema()).validate(found)
     assert set(found) == {
         "formatVersion",
         "drifted",
@@ -278,3 +280,15 @@ def test_an_enum_value_also_used_outside_a_limit_is_drift_there(
     assert key in report.limits  # the request for the extension the recording never showed
     results = {case.index: case.result for case in report.cases}
     assert sorted(results.values()).count("drift") == 1
+
+
+@pytest.mark.parametrize("planted", sorted(PLANTED))
+def test_every_json_report_follows_the_published_schema(
+    recording: dict[str, Any], planted: str
+) -> None:
+    validator = jsonschema.Draft202012Validator(json_schema())
+    validator.check_schema(json_schema())
+    report = _drift(tampered(recording, PLANTED[planted][0])).to_dict()
+    validator.validate(report)
+    broken = {**report, "requests": [{**report["requests"][0], "result": "maybe"}]}
+    assert not validator.is_valid(broken)
