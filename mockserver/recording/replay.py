@@ -62,6 +62,10 @@ DEFAULT_MAIN_NUMBER = "+16505550100"
 STAND_IN_CALL = "recorded-call-{}"
 CALL_STATUSES = frozenset({"CallConnected", "Ringing", "OnHold", "ParkedCall"})
 QUEUE_MEMBER_STATUSES = ("Enabled", "NotActivated")
+# The type of an extension only ever seen in the non-user presence shape, and of one holding
+# parked calls in it (docs/contract.md#non-user-extensions): either reads as recorded.
+NON_USER_TYPE = "Announcement"
+PARKED_TYPE = "ParkLocation"
 
 
 class _Seen:
@@ -72,6 +76,8 @@ class _Seen:
         self.owners: list[int] = []
         self.telephony: dict[int, str] = {}  # id -> the first telephonyStatus seen
         self.queues: dict[int, list[int]] = {}  # queue (Department) id -> member ids, in order
+        self.users: set[int] = set()  # seen with a user's presence
+        self.parked: set[int] = set()  # seen in the non-user shape holding parked calls
 
     def account(self, account_id: int) -> dict[str, Any]:
         return self.accounts.setdefault(account_id, {"id": account_id})
@@ -176,8 +182,11 @@ def _presence_record(seen: _Seen, record: dict[str, Any]) -> None:
     if isinstance(owner.get("extensionNumber"), str):
         extension.setdefault("extensionNumber", owner["extensionNumber"])
     presence = {key: record[key] for key in PRESENCE_KEYS if key in record}
-    if not presence:  # the non-user (or hidden) shape: nothing to learn
+    if not presence:  # the non-user (or hidden) shape: its type, if no directory record says
+        if record.get("telephonyStatus") == "ParkedCall":
+            seen.parked.add(owner["id"])
         return
+    seen.users.add(owner["id"])
     if isinstance(record.get("telephonyStatus"), str):
         seen.telephony.setdefault(owner["id"], record["telephonyStatus"])
     calls = record.get("activeCalls")
@@ -209,7 +218,7 @@ def _fixture(seen: _Seen) -> dict[str, Any]:
     accounts = []
     for account_id, account in seen.accounts.items():
         members = [
-            _extension(extension, seen.telephony.get(extension_id))
+            _extension(_typed(seen, extension), seen.telephony.get(extension_id))
             for extension_id, extension in seen.extensions.items()
             if seen.account_of.get(extension_id) == account_id and "extensionNumber" in extension
         ]
@@ -244,6 +253,15 @@ def _fixture(seen: _Seen) -> dict[str, Any]:
         ],
         "accounts": accounts,
     }
+
+
+def _typed(seen: _Seen, extension: dict[str, Any]) -> dict[str, Any]:
+    """An extension no directory record typed: a User if a user's presence was seen, else one of
+    the types that read the non-user shape (a Park Location when it held parked calls)."""
+    if "type" in extension or extension["id"] in seen.users:
+        return extension
+    guessed = PARKED_TYPE if extension["id"] in seen.parked else NON_USER_TYPE
+    return {**extension, "type": guessed}
 
 
 def _extension(seen: dict[str, Any], telephony: str | None) -> dict[str, Any]:

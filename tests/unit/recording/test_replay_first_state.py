@@ -151,3 +151,25 @@ def test_a_call_seen_again_with_its_sip_data_keeps_it() -> None:
     assert calls and all("sipData" in call for call in calls)
     report = drift.compare(recording, drift.emulator_answerer(recording))
     assert report.differences == {} and report.limits == {}, report.text()
+
+
+def test_an_extension_seen_only_in_the_non_user_shape_is_no_user() -> None:
+    """Presence reads and refused writes of extensions no directory answer typed: they read, and
+    refuse, as recorded."""
+    account = build_directory().accounts[0]
+    others = [e for e in account.extensions if not e.type.is_user][:6]
+    steps = [Step("GET", f"{API}/extension/~/presence", {})]
+    for other in others:
+        path = f"{API}/extension/{other.id}/presence"
+        steps += [
+            Step("GET", path, {"detailedTelephonyState": "true"}),
+            Step("PUT", path, {}, {"userStatus": "Busy"}),
+        ]
+    recording = recorded_session(steps)
+    assert {
+        e["response"]["status"] for e in exchanges_of(recording, "updateUserPresenceStatus")
+    } == {403}
+    fixture = fixture_from_recording(recording)
+    assert all(_extension(fixture, other.id)["type"] != "User" for other in others)
+    report = drift.compare(recording, drift.emulator_answerer(recording))
+    assert report.differences == {} and report.limits == {}, report.text()
