@@ -69,7 +69,7 @@ def compare(recording: dict[str, Any], emulator: Answerer, real: Answerer | None
     """Every replayable exchange of `recording`: the real answer (recorded, or `real`'s) beside
     the emulator's. A difference the recording itself explains is a limit (limits.py)."""
     report = Report()
-    known = limits.Known.of(fixture_from_recording(recording))
+    known = limits.Known.of(recording)
     # (operation, path) -> value -> the cases where the real side used it, each with the limit
     # that explains it there (None: none does)
     real_enums: dict[tuple[str, str], dict[str, list[tuple[Case, str | None]]]] = {}
@@ -154,7 +154,9 @@ def _limit(
         return whole
     if paged is not None and limits.is_paged(where, other_records):
         return paged
-    return limits.stand_in_calls(where, real_body, known)
+    return limits.stand_in_calls(where, real_body, known) or limits.parked_calls(
+        where, real_body, known
+    )
 
 
 def _compare_one(

@@ -10,7 +10,9 @@ is a limit of the recording, with the reason, and not drift:
 * a request the real side answered for an account or an extension no successful answer of the
   recording showed;
 * the calls of a user whose telephonyStatus was recorded but never its calls (replay gives it one
-  stand-in call of that status).
+  stand-in call of that status);
+* the telephony of a non-user extension (a Park Location) holding parked calls: live state no
+  fixture holds.
 
 Values that vary by nature (IDs, timestamps, UUIDs, tokens) never make a difference at all: drift
 compares types, not values, but for enum fields and two headers (drift.py).
@@ -23,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.recording.replay import STAND_IN_CALL
+from mockserver.recording.replay import STAND_IN_CALL, fixture_from_recording, parked_locations
 
 _PATH_IDS = re.compile(r"/(account|extension)/([^/?]+)")
 NAVIGATION = "body.navigation"
@@ -38,9 +40,11 @@ class Known:
     accounts: frozenset[int]
     extensions: frozenset[int]
     stand_in_calls: frozenset[int]  # users whose one call stands in for calls never listed
+    parked: frozenset[int]  # non-users seen holding parked calls, which no fixture holds
 
     @classmethod
-    def of(cls, fixture: dict[str, Any]) -> Known:
+    def of(cls, recording: dict[str, Any]) -> Known:
+        fixture = fixture_from_recording(recording)
         accounts = fixture.get("accounts", [])
         extensions = [e for account in accounts for e in account.get("extensions", [])]
         return cls(
@@ -52,6 +56,7 @@ class Known:
                 for call in e.get("presence", {}).get("activeCalls", [])
                 if call.get("id") == STAND_IN_CALL.format(e["id"])
             ),
+            parked_locations(recording),
         )
 
 
@@ -119,6 +124,18 @@ def stand_in_calls(where: str, real_body: Any, known: Known) -> str | None:
         return None
     named = ", ".join(str(user) for user in users)
     return f"the calls of extension {named} were never listed in the recording (one stands in)"
+
+
+def parked_calls(where: str, real_body: Any, known: Known) -> str | None:
+    """The reason a difference in the telephony of a non-user extension holding parked calls is
+    a limit: a fixture gives non-users no presence, and parked calls are live state."""
+    if not known.parked or ("telephonyStatus" not in where and "activeCalls" not in where):
+        return None
+    held = sorted(set(_ids(real_body)) & known.parked)
+    if not held:
+        return None
+    named = ", ".join(str(extension) for extension in held)
+    return f"extension {named} held parked calls, which a fixture cannot hold"
 
 
 def _total(body: Any) -> int | None:

@@ -63,7 +63,7 @@ STAND_IN_CALL = "recorded-call-{}"
 CALL_STATUSES = frozenset({"CallConnected", "Ringing", "OnHold", "ParkedCall"})
 QUEUE_MEMBER_STATUSES = ("Enabled", "NotActivated")
 # The type of an extension only ever seen in the non-user presence shape, and of one holding
-# parked calls in it (docs/contract.md#non-user-extensions): either reads as recorded.
+# parked calls in it (docs/contract.md#non-user-extensions).
 NON_USER_TYPE = "Announcement"
 PARKED_TYPE = "ParkLocation"
 
@@ -90,13 +90,23 @@ class _Seen:
 
 
 def fixture_from_recording(recording: dict[str, Any]) -> dict[str, Any]:
+    return _fixture(_seen_in(recording))
+
+
+def parked_locations(recording: dict[str, Any]) -> frozenset[int]:
+    """The extensions the recording showed holding parked calls, which a fixture cannot hold
+    (only users have presence there; parked calls are live state)."""
+    return frozenset(_seen_in(recording).parked)
+
+
+def _seen_in(recording: dict[str, Any]) -> _Seen:
     seen = _Seen()
     for exchange in recording.get("exchanges", []):
         response = exchange["response"]
         if response["status"] not in (200, 207):
             continue
         _read(seen, exchange.get("operation"), response["body"])
-    return _fixture(seen)
+    return seen
 
 
 def _read(seen: _Seen, operation: str | None, body: Any) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from mockserver.config import Settings
@@ -76,11 +77,16 @@ def basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def recorded_session(steps: list[Step] | None = None) -> dict[str, Any]:
+def recorded_session(
+    steps: list[Step] | None = None, prepare: Callable[[FlaskClient], None] | None = None
+) -> dict[str, Any]:
     """The session (or `steps`) asked of an in-process emulator of the default seed, as `record`
-    keeps it (unscrubbed: nothing leaves the test)."""
+    keeps it (unscrubbed: nothing leaves the test); `prepare` acts on the emulator first (its
+    controls are not recorded)."""
     emulator = Emulator.from_settings(Settings())
     client = create_app(emulator=emulator).test_client(use_cookies=False)
+    if prepare is not None:
+        prepare(client)
     login = emulator.credentials()
     exchanges: list[dict[str, Any]] = []
 

@@ -12,11 +12,16 @@ from xml.etree import ElementTree
 
 import jsonschema
 import pytest
+from flask.testing import FlaskClient
 
+from mockserver.directory.builder import build_directory
 from mockserver.recording import drift
 from mockserver.recording.drift_report import Report, json_schema
+from mockserver.recording.replay import fixture_from_recording
 from tests.support.recordings import (
+    API,
     PLANTED,
+    Step,
     change_error_code,
     exchanges_of,
     recorded_session,
@@ -292,3 +297,48 @@ def test_every_json_report_follows_the_published_schema(
     validator.validate(report)
     broken = {**report, "requests": [{**report["requests"][0], "result": "maybe"}]}
     assert not validator.is_valid(broken)
+
+
+def test_parked_calls_are_a_limit() -> None:
+    """A Park Location holding a parked call: a fixture gives non-users no calls."""
+    account = build_directory().accounts[0]
+    park = next(e for e in account.extensions if e.type.value == "ParkLocation")
+    user = next(
+        e
+        for e in account.extensions
+        if e.type.is_user
+        and not e.active_calls
+        and not e.admin
+        and e.status == "Enabled"
+        and e.settings.get("userStatus", "Available") == "Available"
+        and e.settings.get("dndStatus", "TakeAllCalls") == "TakeAllCalls"
+    )
+
+    def parked(client: FlaskClient) -> None:
+        placed = client.post("/_mock/calls", json={"from": "+16505550123", "to": user.number})
+        call = placed.get_json()["telephonySessionId"]
+        assert client.post(f"/_mock/calls/{call}/answer", json={}).status_code == 200
+        parking = client.post(f"/_mock/calls/{call}/park", json={"location": park.number})
+        assert parking.status_code == 200
+
+    recording = recorded_session(
+        [
+            Step("GET", f"{API}/extension/~/presence", {}),
+            Step("GET", f"{API}/extension/{park.id}/presence", {"detailedTelephonyState": "true"}),
+        ],
+        parked,
+    )
+    held = recording["exchanges"][-1]["response"]["body"]
+    assert held["telephonyStatus"] == "ParkedCall" and held["activeCalls"]
+    fixture_type = next(
+        e["type"]
+        for a in fixture_from_recording(recording)["accounts"]
+        for e in a["extensions"]
+        if e["id"] == park.id
+    )
+    assert fixture_type == "ParkLocation"
+    report = _drift(recording)
+    assert report.differences == {}, report.text()
+    reasons = {limit.reason for limit in report.limits.values()}
+    assert reasons == {f"extension {park.id} held parked calls, which a fixture cannot hold"}
+    assert ("readUserPresenceStatus", "field", "body.telephonyStatus") in report.limits
