@@ -144,9 +144,12 @@ def run_drift(args: argparse.Namespace) -> int:
         real = drift.target_answerer(args.target, **{k: str(v) for k, v in found.items()})
     logging.getLogger("presence_mock").disabled = True  # the emulator's lines are not the report
     report = drift.compare(recording, drift.emulator_answerer(recording), real)
-    shown = {"text": report.text, "json": report.json, "junit": report.junit}[args.format]
-    print(shown())
     Path(args.json_out).write_text(report.json() + "\n", encoding="utf-8")
+    shown = {"text": report.text, "json": report.json, "junit": report.junit}[args.format]
+    try:
+        print(shown(), flush=True)
+    except BrokenPipeError:  # a reader that stopped early (`| head`): the status still says it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 1 if report.drifted else 0
 
 

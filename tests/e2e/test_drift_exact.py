@@ -6,6 +6,7 @@ exit 1; the JSON and JUnit reports of the command."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -192,3 +193,17 @@ def test_an_unknown_format_is_one_line(recorded: dict[str, Any]) -> None:
     ran = _drift(recorded["path"], "--format", "yaml")
     assert ran.returncode == 2
     assert "invalid choice: 'yaml'" in ran.stderr and "Traceback" not in ran.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(recorded: dict[str, Any]) -> None:
+    """`drift ... | head`: the pipe closes before the report is printed; the status still says
+    whether anything drifted."""
+    process = subprocess.Popen(
+        [COMMAND, "drift", str(recorded["path"]), "--format", "junit", "--json", os.devnull],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before drift has printed anything: it takes a second to compare
+    assert process.wait(timeout=120) == 0
+    assert b"Traceback" not in process.stderr.read()
