@@ -90,9 +90,9 @@ def add_replay(commands: Any) -> None:
 def run_replay(args: argparse.Namespace) -> int:
     from mockserver.directory.fixtures import directory_from_dict
     from mockserver.recording.exchange import load
-    from mockserver.recording.replay import fixture_from_recording
+    from mockserver.recording.replay import replayable_fixture
 
-    fixture = fixture_from_recording(load(args.recording))
+    fixture = replayable_fixture(load(args.recording), args.recording)
     directory_from_dict(fixture, args.recording)  # refused here, not when served
     text = json.dumps(fixture, indent=1) + "\n"
     if args.out == "-":
@@ -143,7 +143,8 @@ def run_drift(args: argparse.Namespace) -> int:
             raise ValueError(f"drift --target needs {', '.join(missing)} (flags or RINGCENTRAL_*)")
         real = drift.target_answerer(args.target, **{k: str(v) for k, v in found.items()})
     logging.getLogger("presence_mock").disabled = True  # the emulator's lines are not the report
-    report = drift.compare(recording, drift.emulator_answerer(recording), real)
+    emulator = drift.emulator_answerer(recording, args.recording)
+    report = drift.compare(recording, emulator, real)
     Path(args.json_out).write_text(report.json() + "\n", encoding="utf-8")
     shown = {"text": report.text, "json": report.json, "junit": report.junit}[args.format]
     try:

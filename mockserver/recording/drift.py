@@ -27,7 +27,7 @@ from mockserver.platform.tokens import JWT_GRANT
 from mockserver.recording import limits
 from mockserver.recording.drift_report import Case, Difference, Report
 from mockserver.recording.exchange import Exchange, body_of
-from mockserver.recording.replay import fixture_from_recording
+from mockserver.recording.replay import replayable_fixture
 from mockserver.recording.shapes import error_code, shape
 from mockserver.storage import store_from_url
 from mockserver.web.app import create_app
@@ -247,9 +247,10 @@ def _payload(
     return headers, data, query
 
 
-def emulator_answerer(recording: dict[str, Any]) -> Answerer:
-    """An in-process emulator of the recording's own account, logged in as its administrator."""
-    directory = directory_from_dict(fixture_from_recording(recording), "<recording>")
+def emulator_answerer(recording: dict[str, Any], source: str = "<recording>") -> Answerer:
+    """An in-process emulator of the recording's own account, logged in as its administrator;
+    `source` names the recording in a refusal."""
+    directory = directory_from_dict(replayable_fixture(recording, source), source)
     emulator = Emulator.build(Settings(), directory, store_from_url("memory://"))
     client = create_app(emulator=emulator).test_client(use_cookies=False)
     login = emulator.credentials()

@@ -93,6 +93,21 @@ def fixture_from_recording(recording: dict[str, Any]) -> dict[str, Any]:
     return _fixture(_seen_in(recording))
 
 
+class NothingToReplay(ValueError):
+    """A recording that shows no user of any account: there is no account to build."""
+
+
+def replayable_fixture(recording: dict[str, Any], source: str) -> dict[str, Any]:
+    """The fixture of `recording`, or NothingToReplay naming `source` and what to record."""
+    fixture = fixture_from_recording(recording)
+    if not fixture["accounts"]:
+        raise NothingToReplay(
+            f"{source}: no user of any account in the recording (an account needs one: record "
+            "a presence read, the extension list or an extension's own record), nothing to replay"
+        )
+    return fixture
+
+
 def parked_locations(recording: dict[str, Any]) -> frozenset[int]:
     """The extensions the recording showed holding parked calls, which a fixture cannot hold
     (only users have presence there; parked calls are live state)."""

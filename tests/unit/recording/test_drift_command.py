@@ -93,3 +93,20 @@ def test_a_malformed_recording_is_one_line_and_exit_2(
     assert err.strip().splitlines() == [
         f"presence-mock: {path}: not a presence-mock recording: {expected}"
     ]
+
+
+@pytest.mark.parametrize("command", ["drift", "replay"])
+def test_a_recording_with_no_user_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    token_only = {**recorded_session([]), "exchanges": recorded_session([])["exchanges"][:1]}
+    path = _saved(tmp_path, token_only)
+    argv = [command, path]
+    if command == "drift":
+        argv += ["--json", str(tmp_path / "drift.json")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"presence-mock: {path}: no user of any account in the recording (an account needs one: "
+        "record a presence read, the extension list or an extension's own record), nothing to "
+        "replay"
+    ]
