@@ -301,6 +301,14 @@ CHAOS_CONTROLS: Final = (
     _control("clearChaos", "DELETE", "/chaos", "remove every latency and fault rule"),
 )
 
+# The emulator's state saved and loaded again (mockserver/web/snapshot_api.py; docs/snapshots.md).
+SNAPSHOT_CONTROLS: Final = (
+    _control("exportSnapshot", "GET", "/snapshot", "the emulator's state as a snapshot"),
+    _control(
+        "importSnapshot", "PUT", "/snapshot", "replace the state by a snapshot's, all or nothing"
+    ),
+)
+
 # Simulated calls and meetings (mockserver/web/calls_api.py), beside the controls.
 CALL_STEPS: Final = ("answer", "hold", "unhold", "park", "pickup", "transfer", "end")
 CALLS: Final = (
@@ -363,6 +371,7 @@ SURFACES: Final = {
     "oauth": OAUTH_PREFIX,
     "controls": CONTROLS_PREFIX,
     "chaos": CONTROLS_PREFIX,
+    "snapshot": CONTROLS_PREFIX,
     "calls": CONTROLS_PREFIX,
     "board": CONTROLS_PREFIX,
     "root": "",
@@ -374,6 +383,7 @@ BY_ENDPOINT: Final = {
         ("oauth", OAUTH),
         ("controls", CONTROLS),
         ("chaos", CHAOS_CONTROLS),
+        ("snapshot", SNAPSHOT_CONTROLS),
         ("calls", CALLS),
         ("board", BOARD),
         ("root", ROOT),

@@ -14,6 +14,7 @@ from typing import Any
 from mockserver.cli import calls, mcp_server, recording_commands
 from mockserver.cli import export as export_command
 from mockserver.cli import listen as listen_command
+from mockserver.cli import snapshot as snapshot_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.credentials_remote import fetch as fetch_credentials
@@ -75,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Every option of serve, credentials and contract (but --json/--env) also reads "
         "PRESENCE_MOCK_<NAME> (e.g. PRESENCE_MOCK_PORT); a flag wins over the variable. "
         "The client commands (call, scenario, activity, listen, coverage, contract, drift, "
-        "credentials, export, mcp) name the server with --url, else PRESENCE_MOCK_URL, else "
+        "credentials, export, mcp, snapshot) name the server with --url, else PRESENCE_MOCK_URL, else "
         "RINGCENTRAL_SERVER_URL. `presence-mock COMMAND --help` describes each command.",
     )
     parser.add_argument("--version", action="version", version=f"presence-mock {package_version()}")
@@ -153,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
         help="write the credentials (as credentials --json) to PATH, mode 0600; with "
         "--random-credentials and no file, serve writes a temporary one and logs its path",
     )
+    _snapshot_options(serve)
     credentials = commands.add_parser(
         "credentials",
         help="print the demo administrator's login",
@@ -201,6 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     calls.add_commands(commands, _Parser)  # call, scenario, activity
     _call_options(serve)
     listen_command.add_parser(commands)
+    snapshot_command.add_parser(commands, _Parser)
     recording_commands.add_record(commands)
     recording_commands.add_replay(commands)
     recording_commands.add_drift(commands)
@@ -229,6 +232,21 @@ def _call_options(serve: argparse.ArgumentParser) -> None:
         metavar="RATE",
         help="multiply the activity's rates, 1.0: a call per user every ten minutes or so "
         "(default: 1.0)",
+    )
+
+
+def _snapshot_options(serve: argparse.ArgumentParser) -> None:
+    """Start from a saved state, save it at the end (docs/snapshots.md)."""
+    serve.add_argument(
+        "--import",
+        dest="import_snapshot",
+        metavar="FILE",
+        help="start from this snapshot: its accounts and their state (not with --fixture)",
+    )
+    serve.add_argument(
+        "--export-on-exit",
+        metavar="FILE",
+        help="write the state to this snapshot file when the server stops (SIGTERM, Ctrl-C)",
     )
 
 
@@ -410,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return calls.run_command(args, os.environ, settings)
         if args.command == "mcp":
             return mcp_server.run_mcp(args, settings.controls_token, lambda: demo_login(settings))
+        if args.command == snapshot_command.COMMAND:
+            return snapshot_command.run(args, os.environ, settings)
         if args.command == "listen":
             return listen_command.run_listen(args, demo_login(settings))
         if args.command == "credentials":

@@ -1,10 +1,11 @@
 """Which server a client command talks to: one `--url`, read the same way by every command.
 
 `call`, `scenario`, `activity`, `listen`, `coverage`, `contract`, `drift`, `credentials`,
-`export` and `mcp` name the server with `--url URL`, accepted anywhere among their arguments
-(also after a verb such as `call ring`), else `PRESENCE_MOCK_URL`, else `RINGCENTRAL_SERVER_URL`
-(the variable the SDKs read), else the command's default: http://127.0.0.1:8080 for the commands that need a live
-server; `contract` and `drift` then run in process and `credentials` computes the login offline.
+`export`, `mcp` and `snapshot` name the server with `--url URL`, accepted anywhere among their
+arguments (also after a verb such as `call ring`), else `PRESENCE_MOCK_URL`, else
+`RINGCENTRAL_SERVER_URL` (the variable the SDKs read), else the command's default:
+http://127.0.0.1:8080 for the commands that need a live server; `contract` and `drift` then run
+in process and `credentials` computes the login offline.
 `--target`, the older name of the flag, is still read (hidden from `--help`, with a warning).
 """
 

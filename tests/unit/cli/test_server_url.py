@@ -31,6 +31,7 @@ COMMANDS = {
     "credentials": ["credentials"],
     "export": ["export", "--har=session.har"],
     "mcp": ["mcp"],
+    "snapshot": ["snapshot", "export", "state.json"],
 }
 
 
