@@ -148,6 +148,12 @@ def _parser() -> argparse.ArgumentParser:
         help="write the credentials (as credentials --json) to PATH, mode 0600; with "
         "--random-credentials and no file, serve writes a temporary one and logs its path",
     )
+    serve.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once REST and the gateway both answer, write PATH (JSON: url, gatewayUrl, "
+        "websocketUrl, boardUrl, pid); removed when the server stops",
+    )
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     output = credentials.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON for scripts")
