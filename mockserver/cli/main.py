@@ -177,6 +177,18 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-writes", action="store_const", const=True, help="run the PUT round trip"
     )
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
+    contract.add_argument(
+        "--surface",
+        metavar="LIST",
+        help="judge only these parts, comma-separated: presence (the three presence "
+        "operations), queues, unified, directory, calls, subscriptions (default: all)",
+    )
+    contract.add_argument(
+        "pytest_args",
+        nargs="*",
+        metavar="-- PYTEST_ARGS",
+        help="after --, options for pytest: -k EXPR, -x, --junitxml FILE, -rs ...",
+    )
     _account_options(contract)
     calls.add_commands(commands, _Parser)  # call, scenario, activity
     _call_options(serve)
