@@ -1,4 +1,5 @@
-"""The `presence_mock` pytest fixture, for client test suites (`pip install -e ".[contract]"`).
+"""The `presence_mock` and `presence_mock_server` pytest fixtures, for client test suites
+(`pip install -e ".[contract]"`).
 
 Registered through the `pytest11` entry point, so it is loaded by every pytest run: importing
 this module must stay cheap and import nothing heavy; the emulator loads when a test asks.
@@ -13,9 +14,30 @@ import pytest
 
 if TYPE_CHECKING:
     from mockserver.inprocess.mock import PresenceMock
+    from mockserver.inprocess.served import ServedPresenceMock
 
 
 MARKER = "presence_mock"
+SERVER_ARGS = "presence_mock_server_args"
+SERVER_TIMEOUT = "presence_mock_server_timeout"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        SERVER_ARGS,
+        "extra options of `presence-mock serve` for the presence_mock_server fixture, e.g. "
+        "--seed 7 --workers 1",
+        default="",
+    )
+    parser.addini(
+        SERVER_TIMEOUT, "seconds presence_mock_server waits for serve to answer", default="60"
+    )
+    parser.addoption(
+        "--presence-mock-server-args",
+        metavar="ARGS",
+        help=f"extra options of `presence-mock serve` for presence_mock_server (wins over the "
+        f"{SERVER_ARGS} ini option)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,3 +88,33 @@ def refusal_report(entries: list[dict[str, Any]]) -> str:
                 f" ({problem['message']})"
             )
     return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def presence_mock_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedPresenceMock]:
+    """A real `presence-mock serve` for the session, on free loopback ports.
+
+    Gives `url` (the REST base URL), `gateway_url`, `websocket_url`, `board_url`,
+    `credentials` (clientId, clientSecret, jwt) and `reset()`. Options of `serve` come from the
+    `presence_mock_server_args` ini option or `--presence-mock-server-args`; PRESENCE_MOCK_*
+    variables apply as they do to `serve`. The server and everything it started are stopped at
+    the end of the session, whatever the tests did.
+    """
+    from mockserver.inprocess.served import ServerDidNotStart, start
+
+    config = request.config
+    args = config.getoption("presence_mock_server_args") or str(config.getini(SERVER_ARGS))
+    try:
+        timeout = float(str(config.getini(SERVER_TIMEOUT)))
+    except ValueError:
+        raise pytest.UsageError(f"{SERVER_TIMEOUT}: expected a number of seconds") from None
+    try:
+        server = start(tmp_path_factory.mktemp("presence-mock-server"), args, timeout)
+    except ServerDidNotStart as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
