@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
-from mockserver.cli import calls, recording_commands
+from mockserver.cli import calls, mcp_server, recording_commands
+from mockserver.cli import export as export_command
 from mockserver.cli import listen as listen_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
@@ -197,6 +198,8 @@ def _parser() -> argparse.ArgumentParser:
     recording_commands.add_replay(commands)
     recording_commands.add_drift(commands)
     recording_commands.add_coverage(commands)
+    export_command.add_export(commands)
+    mcp_server.add_mcp(commands)
     return parser
 
 
@@ -362,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_contract(contract_options(args, os.environ), demo_login(settings))
         if args.command in calls.COMMANDS:
             return calls.run_command(args, os.environ, settings)
+        if args.command == "mcp":
+            return mcp_server.run_mcp(args, settings.controls_token, lambda: demo_login(settings))
         if args.command == "listen":
             return listen_command.run_listen(args, demo_login(settings))
         if args.command == "credentials":
