@@ -116,7 +116,7 @@ def start(
             credentials=json.loads(credentials.read_text("utf-8")),
             log_path=log_path,
             process=process,
-            controls_token=os.environ.get("PRESENCE_MOCK_CONTROLS_TOKEN"),
+            controls_token=_controls_token(extra),
         )
     except BaseException:
         stop_group(process)
@@ -156,6 +156,23 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=STOP_TIMEOUT)
+
+
+def _controls_token(extra: list[str]) -> str | None:
+    """The bearer secret `reset()` needs under `--controls token`: the flag's, its file's first
+    line, or the variable's (as serve reads them: the flag wins)."""
+    for index, word in enumerate(extra):
+        for flag in ("--controls-token", "--controls-token-file"):
+            if word == flag and index + 1 < len(extra):
+                value = extra[index + 1]
+            elif word.startswith(flag + "="):
+                value = word.split("=", 1)[1]
+            else:
+                continue
+            if flag.endswith("-file"):
+                return Path(value).read_text("utf-8").splitlines()[0].strip()
+            return value
+    return os.environ.get("PRESENCE_MOCK_CONTROLS_TOKEN")
 
 
 def _tail(log_path: Path) -> str:
