@@ -106,3 +106,26 @@ def test_the_command_line_option_wins_over_the_ini(pytester: pytest.Pytester) ->
         "-p", "no:cacheprovider", "--presence-mock-server-args=--workers 1 --no-board"
     )
     result.assert_outcomes(passed=1)
+
+
+def test_a_marker_gives_the_options_and_two_different_asks_are_refused(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\npresence_mock_server_args = --fixture no-such-fixture.json\n")
+    pytester.makepyfile(
+        test_client="import pytest\n"
+        "pytestmark = pytest.mark.presence_mock_server(args='--workers 1 --no-board')\n"
+        "def test_x(presence_mock_server):\n"
+        "    assert presence_mock_server.board_url is None\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)  # the marker wins over the ini option
+    pytester.makepyfile(
+        test_other="import pytest\n"
+        "@pytest.mark.presence_mock_server(args='--workers 1')\n"
+        "def test_y(presence_mock_server):\n"
+        "    pass\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(["*the tests ask for different options*one server serves*"])
