@@ -222,6 +222,8 @@ class PresenceMock:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> PresenceMock:
+        if self._active:
+            return self
         registry = self.responses
         below = HTTPAdapter.send  # what answers now: the network, or a mock started before
         if self._owns_registry and below is not _GENUINE_SEND:
