@@ -76,8 +76,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Every option of serve, credentials and contract (but --json/--env) also reads "
         "PRESENCE_MOCK_<NAME> (e.g. PRESENCE_MOCK_PORT); a flag wins over the variable. "
         "The client commands (call, scenario, activity, listen, coverage, contract, drift, "
-        "credentials, export, mcp, snapshot) name the server with --url, else PRESENCE_MOCK_URL, else "
-        "RINGCENTRAL_SERVER_URL. `presence-mock COMMAND --help` describes each command.",
+        "credentials, export, mcp, snapshot) name the server with --url, else "
+        "PRESENCE_MOCK_URL, else RINGCENTRAL_SERVER_URL. `presence-mock COMMAND --help` "
+        "describes each command.",
     )
     parser.add_argument("--version", action="version", version=f"presence-mock {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -155,6 +156,12 @@ def _parser() -> argparse.ArgumentParser:
         "--random-credentials and no file, serve writes a temporary one and logs its path",
     )
     _snapshot_options(serve)
+    serve.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once REST and the gateway both answer, write PATH (JSON: url, gatewayUrl, "
+        "websocketUrl, boardUrl, pid); removed when the server stops",
+    )
     credentials = commands.add_parser(
         "credentials",
         help="print the demo administrator's login",
@@ -198,6 +205,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     contract.add_argument(
         "--pace", choices=PACES, help="keep under the rate limits: auto, on or off (default: auto)"
+    )
+    contract.add_argument(
+        "--surface",
+        metavar="LIST",
+        help="judge only these parts, comma-separated: presence (the three presence "
+        "operations), queues, unified, directory, calls, subscriptions (default: all)",
+    )
+    contract.add_argument(
+        "pytest_args",
+        nargs="*",
+        metavar="-- PYTEST_ARGS",
+        help="after --, options for pytest: -k EXPR, -x, --junitxml FILE, -rs ...",
     )
     _account_options(contract)
     calls.add_commands(commands, _Parser)  # call, scenario, activity

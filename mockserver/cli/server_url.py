@@ -39,6 +39,7 @@ class _DeprecatedTarget(argparse.Action):
             file=sys.stderr,
         )
         setattr(namespace, self.dest, values)
+        namespace.url_flag = DEPRECATED_FLAG  # what a refusal names
 
 
 def add_url_option(parser: argparse.ArgumentParser, default: str = DEFAULT_URL) -> None:
@@ -62,17 +63,22 @@ def add_url_option(parser: argparse.ArgumentParser, default: str = DEFAULT_URL) 
 
 
 def given_url(
-    args: argparse.Namespace, environ: Mapping[str, str], words: tuple[str, ...] = ()
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    words: tuple[str, ...] = (),
+    checked: bool = True,
 ) -> tuple[str, str] | None:
-    """(URL, where it came from) of the flag or the first variable set; None when neither is.
-    `words` are values a command takes besides URLs (contract's `inprocess`)."""
+    """(URL, where it came from: the flag or the variable) of the flag or the first variable
+    set; None when neither is. `words` are values a command takes besides URLs (contract's
+    `inprocess`); `checked=False` leaves judging the value to the caller."""
     flag = getattr(args, "url", None)
     if flag:
-        return _checked(flag, "--url", words), "--url"
+        source = getattr(args, "url_flag", "--url")
+        return (_checked(flag, source, words) if checked else flag.strip()), source
     for variable in URL_VARIABLES:
         value = environ.get(variable, "").strip()
         if value:
-            return _checked(value, variable, words), variable
+            return (_checked(value, variable, words) if checked else value), variable
     return None
 
 
@@ -85,16 +91,29 @@ def server_url(
 
 
 def _checked(url: str, source: str, words: tuple[str, ...] = ()) -> str:
-    """An http(s) base URL, or a ValueError in one line naming where it came from."""
+    """An http(s) URL naming a host, or a ValueError in one line naming where it came from
+    (its password, if it has one, not shown)."""
     text = url.strip()
     if text in words:
         return text
+    shown = _without_password(text)
     try:
         parts = urlsplit(text)
-        port = parts.port  # a port out of range raises here
+        parts.port  # noqa: B018 (a port that is no number, or out of range, raises here)
     except ValueError:
-        raise ValueError(f"{source} {url!r}: expected a URL like {DEFAULT_URL}") from None
-    del port
+        raise ValueError(f"{source} {shown}: not a URL; expected e.g. {DEFAULT_URL}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{source} {url!r}: expected a URL like {DEFAULT_URL}")
+        example = f"http://{text}" if "://" not in text else DEFAULT_URL
+        raise ValueError(
+            f"{source} {shown}: expected a URL starting with http:// or https:// (e.g. {example})"
+        )
     return text.rstrip("/")
+
+
+def _without_password(url: str) -> str:
+    scheme, found, rest = url.partition("://")
+    if not found:
+        return url
+    place, slash, path = rest.partition("/")
+    host = place.rpartition("@")[2]
+    return f"{scheme}://{'***@' if '@' in place else ''}{host}{slash}{path}"

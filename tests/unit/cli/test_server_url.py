@@ -86,13 +86,21 @@ def test_target_is_a_hidden_deprecated_alias(capsys):
 def test_a_url_that_is_no_url_is_one_line_and_exit_2(capsys, bad):
     assert main(["call", "list", "--url", bad]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--url" in err and "expected a URL like" in err
+    assert err.count("\n") == 1 and f"--url {bad}: " in err and "e.g. http://" in err
 
 
 def test_a_bad_variable_is_named(capsys, monkeypatch):
     monkeypatch.setenv("PRESENCE_MOCK_URL", "nope")
     assert main(["call", "list"]) == 2
-    assert "PRESENCE_MOCK_URL 'nope'" in capsys.readouterr().err
+    assert "PRESENCE_MOCK_URL nope: expected a URL starting with http:// or https:// (e.g. " in (
+        capsys.readouterr().err
+    )
+
+
+def test_a_refused_url_never_shows_its_password(capsys):
+    assert main(["call", "list", "--url", "ftp://me:s3cret@host/x"]) == 2
+    err = capsys.readouterr().err
+    assert "s3cret" not in err and "ftp://***@host/x" in err
 
 
 def test_contract_runs_in_process_without_a_url_and_reads_the_variables(monkeypatch):
