@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from mockserver.directory.model import Directory, Extension
 from mockserver.events.bodies import state_of
+from mockserver.events.explain_journal import ExplainJournal, unchanged_entry
 from mockserver.events.log import EventLog, LoggedChange
 from mockserver.platform.clock import Clock
 from mockserver.platform.tokens import Caller
@@ -23,8 +24,15 @@ FULL = View(detailed=True, sip=True)
 
 
 class Publisher:
-    def __init__(self, presence: PresenceService, log: EventLog, clock: Clock) -> None:
+    def __init__(
+        self,
+        presence: PresenceService,
+        log: EventLog,
+        clock: Clock,
+        explained: ExplainJournal | None = None,
+    ) -> None:
         self.presence = presence
+        self.explained = explained  # where a change that changed nothing is said (explain.md)
         self.directory: Directory = presence.directory
         self.log = log
         self.clock = clock
@@ -35,6 +43,7 @@ class Publisher:
     def publish(self, extension_ids: Sequence[int]) -> list[LoggedChange]:
         """Log what changed of these extensions; the logged changes, in order."""
         logged: list[LoggedChange] = []
+        unchanged: list[Extension] = []
         now = self.clock.now()
         for extension_id in dict.fromkeys(extension_ids):  # once each, in the order given
             ext = self.directory.extension(extension_id)
@@ -44,6 +53,13 @@ class Publisher:
             found = self.log.append(ext.id, ext.account_id, state, self.baseline(ext), now)
             if found is not None:
                 logged.append(found)
+            else:
+                unchanged.append(ext)
+        if unchanged and self.explained is not None:
+            after = self.log.last()
+            self.explained.record(
+                [unchanged_entry(e.id, e.account_id, now, after) for e in unchanged]
+            )
         return logged
 
     def state(self, ext: Extension, now: float) -> dict[str, object]:
