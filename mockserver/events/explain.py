@@ -353,3 +353,27 @@ def _resolve(
         else "no socket of the subscription has been sent it yet"
     )
     return {**row, "delivered": False, "reason": j.PENDING, "detail": f"matched; {waiting}"}
+
+
+def describe(explained: dict[str, Any]) -> list[str]:
+    """An explanation as lines of text (`listen --explain`, `PresenceMock.explain`'s repr)."""
+    lines: list[str] = []
+    for change in explained.get("changes", []):
+        if change["considered"] == "unchanged":
+            head = f"{change['timestamp']} extension {change['extensionId']}: nothing changed"
+        else:
+            changed = ", ".join(change.get("changed") or []) or "no field"
+            head = (
+                f"{change['timestamp']} extension {change['extensionId']} "
+                f"#{change['sequence']} ({changed})"
+            )
+        lines.append(head)
+        if not change["subscriptions"]:
+            lines.append("  no subscription of the account was there to weigh it")
+        for row in change["subscriptions"]:
+            verdict = "delivered" if row["delivered"] else "not delivered"
+            line = f"  {row['subscriptionId']} {row['transport']}: {verdict} ({row['reason']})"
+            if row.get("detail"):
+                line += f": {row['detail']}"
+            lines.append(line)
+    return lines
