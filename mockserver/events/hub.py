@@ -63,3 +63,4 @@ class Events:
         self.subscriptions.clear()
         self.delivered.clear()
         self.explained.clear()
+        self.publisher.forget_said()

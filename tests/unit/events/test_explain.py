@@ -316,3 +316,17 @@ def test_bad_questions_are_400s_and_404s(client: Client) -> None:
         client.get(EXPLAIN, query_string={"subscriptionId": "s", "limit": 0}), 400, "CMN-101"
     )
     assert explain(client, subscriptionId="nobody")["changes"] == []
+
+
+def test_a_write_repeated_in_a_loop_is_said_once_a_second(
+    admin: Api, client: Client, emulator: Emulator
+) -> None:
+    same = admin.get(MINE).get_json()["userStatus"]
+    for _ in range(5):
+        flip(admin, same)
+    unchanged = [e for e in emulator.events.explained.entries() if e["kind"] == "unchanged"]
+    assert len(unchanged) == 1
+    emulator.reset()  # the journal emptied: the next one is said again
+    flip(admin, admin.get(MINE).get_json()["userStatus"])
+    unchanged = [e for e in emulator.events.explained.entries() if e["kind"] == "unchanged"]
+    assert len(unchanged) == 1 and unchanged[0]["extensionId"] == str(admin.owner.id)
