@@ -5,6 +5,7 @@ driven in process, with sessions whose sockets are stand-ins."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -126,3 +127,23 @@ def test_a_chaos_rule_that_breaks_the_socket(
     [got] = explained(client, gateway, admin)
     assert got["reason"] == "chaosRule" and got["fault"] == "reset" and sent == []
     assert "webSocketSession" in got["detail"]
+
+
+def test_a_revoked_oauth_session_closes_the_socket_for_good(
+    client: Client, emulator: Emulator, admin: Api, gateway: Gateway, mine: Subscription
+) -> None:
+    start = emulator.events.log.last()
+    notices(gateway, emulator, admin, 1)
+    [change] = emulator.events.log.after(start)
+    sent: list[str] = []
+    session = session_of(mine, sent.append)  # its OAuth session ("oauth") is in no store
+    gateway.sessions.by_token[session.token] = session
+    gateway.sessions.refresh()
+    loop = asyncio.new_event_loop()
+    gateway._loop = loop  # the delivery is handed to a loop that never runs here
+    try:
+        gateway._on_changes([change])
+    finally:
+        loop.close()
+    [got] = explained(client, gateway, admin)
+    assert got["reason"] == "socketClosed" and "revoked" in got["detail"] and sent == []
