@@ -3,6 +3,7 @@ card's why? and read what each subscription got of its last changes, with the re
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -47,6 +48,17 @@ def why(page: Any, ext_id: int) -> Any:
     return dialog
 
 
+def read_until(dialog: Any, selector: str) -> Any:
+    """Click Read again until `selector` shows (the deliverer of the gateway's process works
+    beside the page: a delivery may come after the view was read)."""
+    deadline = time.monotonic() + 10
+    while dialog.locator(selector).count() == 0:
+        assert time.monotonic() < deadline, dialog.inner_text()
+        dialog.locator("#why-refresh").click()
+        dialog.page.wait_for_timeout(200)
+    return dialog.locator(selector)
+
+
 def test_why_shows_what_each_subscription_got(browser: Any, server: str) -> None:
     requests.post(f"{server}/_mock/reset", timeout=10).raise_for_status()
     watched, other = USERS[0], USERS[1]
@@ -69,8 +81,8 @@ def test_why_shows_what_each_subscription_got(browser: Any, server: str) -> None
             page.wait_for_selector(f'#cards .card[data-id="{watched.id}"]')
             dialog = why(page, watched.id)
             assert dialog.locator("#why-title").inner_text() == f"Why? {watched.name}"
-            dialog.locator('.why-verdict[data-reason="delivered"]').wait_for()
-            dialog.locator('.why-verdict[data-reason="rate"]').wait_for()
+            read_until(dialog, '.why-verdict[data-reason="delivered"]')
+            read_until(dialog, '.why-verdict[data-reason="rate"]')
             assert "429" in dialog.locator('.why-verdict[data-reason="rate"]').inner_text()
             assert "userStatus" in dialog.locator(".why-change").first.inner_text()
             # A write that changes nothing, then read again: noFieldChanged.
@@ -85,6 +97,24 @@ def test_why_shows_what_each_subscription_got(browser: Any, server: str) -> None
             unmatched.first.wait_for()
             assert unmatched.count() == 2
             assert f"/extension/{watched.id}/presence" in unmatched.first.inner_text()
+            dialog.locator("#why-close").click()
+            # A chaos rule breaks the next delivery of the first subscription's change.
+            rules = {"rules": [{"operation": "webhookDelivery", "fault": "500", "next": 1}]}
+            chaos = f"{server}/_mock/chaos"
+            assert requests.put(chaos, json=rules, timeout=10).status_code == 200
+            try:
+                now = client.get(f"{server}{API}/{watched.id}/presence", timeout=10).json()
+                put_status(
+                    client,
+                    server,
+                    watched.id,
+                    "Busy" if now["userStatus"] != "Busy" else "Available",
+                )
+                dialog = why(page, watched.id)
+                broken = read_until(dialog, '.why-verdict[data-reason="chaosRule"]')
+            finally:
+                requests.delete(chaos, timeout=10)
+            assert "webhookDelivery (500)" in broken.inner_text()
         finally:
             context.close()
     assert errors == []

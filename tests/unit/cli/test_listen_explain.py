@@ -118,3 +118,29 @@ def test_no_explanations_from_a_server_without_them(monkeypatch: Any) -> None:
         assert not thread.is_alive()
         [line] = out.getvalue().splitlines()
         assert f"userStatus={new}" in line and "not delivered" not in line
+
+
+def test_listen_explains_a_chaos_rule_and_an_expiry() -> None:
+    with PresenceMock() as mock:
+        headers = token(mock)
+        mine = f"{SERVER}/restapi/v1.0/account/~/extension/~/presence"
+        args = args_of(filters=[mine.removeprefix(SERVER)], count=2)
+        thread, out = listening(mock, args)
+        subs = f"{SERVER}/restapi/v1.0/subscription"
+        eventually(lambda: requests.get(subs, headers=headers).json()["records"], "no subscription")
+        rules = {"rules": [{"operation": "webhookDelivery", "fault": "503", "next": 1}]}
+        assert requests.put(f"{SERVER}/_mock/chaos", json=rules, timeout=5).status_code == 200
+        now = requests.get(mine, headers=headers).json()["userStatus"]
+        new = "Busy" if now != "Busy" else "Available"
+        requests.put(mine, json={"userStatus": new}, headers=headers)
+        eventually(lambda: "(chaosRule)" in out.getvalue(), out.getvalue())
+        requests.post(f"{SERVER}/_mock/clock", json={"advance": 604_800}, timeout=5)
+        later = token(mock)  # a week on, the first token has expired too
+        assert requests.put(mine, json={"userStatus": "Offline"}, headers=later).status_code == 200
+        eventually(lambda: "(expired)" in out.getvalue(), out.getvalue())
+        # Back on real time the subscription lives again: what follows ends the listener.
+        requests.post(f"{SERVER}/_mock/clock", json={"offset": 0}, timeout=5)
+        requests.put(mine, json={"userStatus": new}, headers=headers)
+        thread.join(10)
+        assert not thread.is_alive()
+    assert "webhookDelivery (503)" in out.getvalue()

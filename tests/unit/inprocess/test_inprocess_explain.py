@@ -119,3 +119,36 @@ def test_a_chaos_rule(mock: PresenceMock) -> None:
     flip(platform)
     got = newest(mock, me(platform), sid)
     assert got["reason"] == "chaosRule" and got["fault"] == "500"
+
+
+def test_a_hidden_user(mock: PresenceMock) -> None:
+    platform = platform_of(mock)
+    users = mock.emulator.directory.accounts[0].extensions
+    watcher, hidden = [e for e in users if e.type.is_user and not e.admin][:2]
+    creds = mock.credentials
+    theirs = SDK(creds["clientId"], creds["clientSecret"], SERVER).platform()
+    theirs.login(jwt=next(u["jwt"] for u in mock.users if u["extensionId"] == watcher.id))
+    path = f"/restapi/v1.0/account/~/extension/{hidden.id}/presence"
+    sid = subscribe(theirs, mock.webhook(), path)
+    platform.put(path, {"allowSeeMyPresence": False})
+    now = platform.get(path).json_dict()["userStatus"]
+    platform.put(path, {"userStatus": "Busy" if now != "Busy" else "Available"})
+    got = newest(mock, str(hidden.id), sid)
+    assert got["reason"] == "hiddenUser" and not got["delivered"]
+
+
+def test_missing_permission_and_suspended(mock: PresenceMock) -> None:
+    platform = platform_of(mock)
+    blind = subscribe(platform, mock.webhook())
+    paused = subscribe(platform, mock.webhook(address="https://paused.test/hook"))
+    subscriptions = mock.emulator.events.subscriptions
+    for sid, change in (
+        (blind, {"permissions": ["EditPresence"]}),
+        (paused, {"status": "Suspended"}),
+    ):
+        found = subscriptions.find(sid)
+        assert found is not None
+        subscriptions.store.put_member("subscriptions", sid, {**found.to_record(), **change})
+    flip(platform)
+    assert newest(mock, me(platform), blind)["reason"] == "missingPermission"
+    assert newest(mock, me(platform), paused)["reason"] == "suspended"
