@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
+from mockserver.config import Settings
 from mockserver.emulator import Emulator
 from mockserver.events.delivery import Deliverer
 from mockserver.events.explain_journal import KEEP
 from mockserver.events.subscriptions import WEBSOCKET, Subscription
 from mockserver.platform.tokens import Caller
+from mockserver.web.app import create_app
 from presence_mock_kit.receiver import WebhookReceiver
 from tests.support.answers import assert_error, find
 from tests.support.login import Api, login
@@ -330,3 +332,16 @@ def test_a_write_repeated_in_a_loop_is_said_once_a_second(
     flip(admin, admin.get(MINE).get_json()["userStatus"])
     unchanged = [e for e in emulator.events.explained.entries() if e["kind"] == "unchanged"]
     assert len(unchanged) == 1 and unchanged[0]["extensionId"] == str(admin.owner.id)
+
+
+@pytest.mark.parametrize("controls", ["off", "token"])
+def test_the_explanation_obeys_the_controls_lock(controls: str, directory: Any) -> None:
+    secret = "s3cret-controls-token"
+    settings = {"controls_token": secret} if controls == "token" else {}
+    emulator = Emulator.from_settings(Settings(controls=controls, **settings))
+    app = create_app(emulator=emulator).test_client()
+    query = {"extensionId": directory.accounts[0].administrator.id}
+    assert app.get(EXPLAIN, query_string=query).status_code == {"off": 404, "token": 401}[controls]
+    if controls == "token":
+        opened = app.get(EXPLAIN, query_string=query, headers={"Authorization": f"Bearer {secret}"})
+        assert opened.status_code == 200 and opened.get_json()["changes"] == []
