@@ -177,10 +177,15 @@ class Gateway:
 
     def _deliver_late(self, session: Session, notice: Notice) -> None:
         """A notification a latency rule held back (its wsc sequence is given as it goes)."""
-        if notice.envelope.get("subscriptionId") == session.subscription_id and session.deliver(
-            notice
-        ):
+        if notice.envelope.get("subscriptionId") != session.subscription_id:
+            return
+        reading = session.reading
+        if not session.deliver(notice):
+            self.core.undelivered([_kept(notice, None)])
+        elif reading is None or reading():
             self.core.journal([(session.token, notice)])
+        else:
+            self.core.undelivered([_not_reading(notice)])
 
     def _hang_up(
         self,

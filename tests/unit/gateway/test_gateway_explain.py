@@ -147,3 +147,13 @@ def test_a_revoked_oauth_session_closes_the_socket_for_good(
         loop.close()
     [got] = explained(client, gateway, admin)
     assert got["reason"] == "socketClosed" and "revoked" in got["detail"] and sent == []
+
+
+def test_a_late_notification_whose_socket_closed_meanwhile(
+    client: Client, emulator: Emulator, admin: Api, gateway: Gateway, mine: Subscription
+) -> None:
+    [notice] = notices(gateway, emulator, admin, 1)
+    session = session_of(mine, None)  # the socket closed while a latency rule held it back
+    gateway._deliver_late(session, notice)
+    [got] = explained(client, gateway, admin)
+    assert got["reason"] == "socketClosed"
