@@ -199,7 +199,10 @@ class PresenceMock:
                 if entry["delivered"] and _matches(envelope, test, subscription_id, extension_id):
                     return envelope  # type: ignore[no-any-return]
             if time.monotonic() >= deadline:
-                raise TimeoutError(f"no matching event delivered in {timeout} s")
+                raise TimeoutError(
+                    f"no matching event delivered in {timeout} s"
+                    + self._why_not(extension_id, subscription_id)
+                )
             time.sleep(0.05)
 
     def explain(
@@ -216,6 +219,14 @@ class PresenceMock:
         wanted = int(extension_id) if extension_id is not None else None
         found = Explainer(self.emulator.events, self.emulator.directory)
         return found.explain(wanted, subscription_id, limit)
+
+    def _why_not(self, extension_id: int | str | None, subscription_id: str | None) -> str:
+        """What `wait_for_event` adds when it waited in vain for an extension or a subscription:
+        the explanation of its latest changes (docs/explain.md)."""
+        if extension_id is None and subscription_id is None:
+            return ""
+        lines = describe(self.explain(extension_id, subscription_id, limit=3))
+        return "; why:\n" + "\n".join(lines) if lines else ""
 
     def explain_text(
         self, extension_id: int | str | None = None, subscription_id: str | None = None

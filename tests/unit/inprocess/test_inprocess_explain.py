@@ -152,3 +152,17 @@ def test_missing_permission_and_suspended(mock: PresenceMock) -> None:
     flip(platform)
     assert newest(mock, me(platform), blind)["reason"] == "missingPermission"
     assert newest(mock, me(platform), paused)["reason"] == "suspended"
+
+
+def test_wait_for_event_says_why_it_waited_in_vain(mock: PresenceMock) -> None:
+    platform = platform_of(mock)
+    sid = subscribe(platform, mock.webhook(handler(503)))
+    flip(platform)
+    with pytest.raises(TimeoutError) as waited:
+        mock.wait_for_event(subscription_id=sid, timeout=0.1)
+    said = str(waited.value)
+    assert said.startswith("no matching event delivered in 0.1 s; why:")
+    assert f"{sid} WebHook: not delivered (receiverFailed)" in said and "[503]" in said
+    with pytest.raises(TimeoutError) as plain:
+        mock.wait_for_event(lambda e: False, timeout=0.1)
+    assert str(plain.value) == "no matching event delivered in 0.1 s"
