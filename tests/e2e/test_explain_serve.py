@@ -47,7 +47,7 @@ def row_until(
         ).json()
         rows = [r for c in answer["changes"][:1] for r in c["subscriptions"]]
         if rows and wanted(rows[0]):
-            return rows[0]
+            return dict(rows[0])
         assert time.monotonic() < deadline, answer
         time.sleep(0.1)
 

@@ -337,8 +337,8 @@ def test_a_write_repeated_in_a_loop_is_said_once_a_second(
 @pytest.mark.parametrize("controls", ["off", "token"])
 def test_the_explanation_obeys_the_controls_lock(controls: str, directory: Any) -> None:
     secret = "s3cret-controls-token"
-    settings = {"controls_token": secret} if controls == "token" else {}
-    emulator = Emulator.from_settings(Settings(controls=controls, **settings))
+    token = secret if controls == "token" else None
+    emulator = Emulator.from_settings(Settings(controls=controls, controls_token=token))
     app = create_app(emulator=emulator).test_client()
     query = {"extensionId": directory.accounts[0].administrator.id}
     assert app.get(EXPLAIN, query_string=query).status_code == {"off": 404, "token": 401}[controls]

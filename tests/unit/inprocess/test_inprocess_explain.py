@@ -12,6 +12,7 @@ from ringcentral import SDK
 
 from mockserver import PresenceMock
 from mockserver.events.webhooks import Answer
+from mockserver.platform.tokens import Caller
 
 SERVER = "https://platform.ringcentral.com"
 MINE = "/restapi/v1.0/account/~/extension/~/presence"
@@ -166,3 +167,23 @@ def test_wait_for_event_says_why_it_waited_in_vain(mock: PresenceMock) -> None:
     with pytest.raises(TimeoutError) as plain:
         mock.wait_for_event(lambda e: False, timeout=0.1)
     assert str(plain.value) == "no matching event delivered in 0.1 s"
+
+
+def test_blacklisted_and_pending(mock: PresenceMock) -> None:
+    platform = platform_of(mock)
+    banned = subscribe(platform, mock.webhook())
+    reason = "Webhook responses with code: [404], reason: [Not Found]"
+    assert mock.emulator.events.subscriptions.blacklist(banned, reason) is not None
+    app = mock.emulator.directory.apps[0]
+    owner = mock.emulator.directory.extension(int(me(platform)))
+    assert owner is not None
+    caller = Caller(owner.account_id, owner.id, app.client_id, True, app.permissions, 0)
+    body = {"eventFilters": [MINE], "deliveryMode": {"transportType": "WebSocket"}}
+    socket = mock.emulator.events.subscriptions.create(
+        caller, body, transport="WebSocket", session_id="no-gateway-in-process"
+    )
+    flip(platform)
+    got = newest(mock, me(platform), banned)
+    assert got["reason"] == "blacklisted" and "[404]" in got["detail"]
+    waiting = newest(mock, me(platform), socket.id)
+    assert waiting["reason"] == "pending" and waiting["transport"] == "WebSocket"
