@@ -81,7 +81,7 @@ def verdict(
     if change.time >= subscription.expiration_time:
         when = iso_millis(subscription.expiration_time)
         return {**entry, "reason": j.EXPIRED, "detail": f"it expired at {when}"}
-    weighed = weigh(subscription, change, services)
+    weighed = weigh(subscription, change, services, build=False)
     if weighed.reason == OTHER_ACCOUNT:
         return None
     if weighed.reason == NO_PERMISSION:
@@ -204,15 +204,21 @@ class Explainer:
         changes: dict[tuple[int, int], Record] = {}  # (position, 0 logged / 1 unchanged)
         outcomes: dict[tuple[str, int], Record] = {}
         weighed_upto = 0
+        wanted = str(extension_id) if extension_id is not None else None
         for entry in entries:
             kind = entry.get("kind")
             if kind == "change":
                 weighed_upto = max(weighed_upto, int(entry["position"]))
-                changes[(int(entry["position"]), 0)] = _change(entry, "logged")
+                if wanted is None or entry["extensionId"] == wanted:
+                    changes[(int(entry["position"]), 0)] = _change(entry, "logged")
             elif kind == "weighed":
+                if subscription_id is not None and entry["subscriptionId"] != subscription_id:
+                    continue
                 found = changes.get((int(entry["position"]), 0))
                 if found is not None:
                     found["subscriptions"].append(_row(entry))
+            elif wanted is not None and entry.get("extensionId") not in (None, wanted):
+                continue  # another extension's (an outcome names none)
             elif kind == "unchanged":
                 considered = _change(entry, "unchanged")
                 considered["subscriptions"] = self._unchanged_rows(entry, subscriptions)

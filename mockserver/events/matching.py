@@ -78,9 +78,13 @@ MATCHED, OTHER_ACCOUNT, NO_PERMISSION, NO_FILTER, HIDDEN = (
 
 
 def weigh(
-    subscription: Subscription, change: LoggedChange, services: Services | None = None
+    subscription: Subscription,
+    change: LoggedChange,
+    services: Services | None = None,
+    build: bool = True,
 ) -> Weighed:
-    """`envelope_for` with its reason: the one place a subscription is matched with a change."""
+    """`envelope_for` with its reason: the one place a subscription is matched with a change.
+    `build=False`: the reason only, no envelope (what the explanation needs)."""
     if change.account_id != subscription.account_id:
         return Weighed(None, OTHER_ACCOUNT)
     if READ_PERMISSION not in subscription.permissions:
@@ -89,15 +93,16 @@ def weigh(
     if found is None:
         return Weighed(None, NO_FILTER)
     owner = subscription.extension_id
-    hidden = False
     if _visible(subscription, change, change.body, services):
-        body = body_for(found, change.body, owner)
+        hidden = False
     elif _visible(subscription, change, change.previous, services):
-        body = offline_body(change.body, owner)  # it just went out of sight: Offline, once
-        hidden = True
+        hidden = True  # it just went out of sight: Offline, once
     else:
         # out of sight before and after: nothing the owner could see changed
         return Weighed(None, HIDDEN, found)
+    if not build:
+        return Weighed(None, MATCHED, found, hidden)
+    body = offline_body(change.body, owner) if hidden else body_for(found, change.body, owner)
     envelope = {
         "uuid": str(uuid.uuid5(_NAMESPACE, f"{subscription.id}:{change.position}")),
         "event": event_of(found, change),
