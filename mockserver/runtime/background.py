@@ -47,10 +47,14 @@ class Background:
     emulator: Emulator
     deliverer: Deliverer
     player: Player
+    # One step at a time: two threads of a test (an app's own, the test's) stepping at once
+    # would hold the same leases under the same owner and POST a change twice.
+    stepping: threading.Lock = field(default_factory=threading.Lock)
 
     def step(self) -> int:
         """Deliver the WebHooks that are due now, in this thread; the POSTs attempted."""
-        return self.deliverer.step()
+        with self.stepping:
+            return self.deliverer.step()
 
     def start(self) -> Running:
         """Run each service in a daemon thread of this process."""

@@ -49,13 +49,13 @@ def eventually(check: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)
 
 
-def token(mock: PresenceMock) -> dict[str, str]:
+def token(mock: PresenceMock, jwt: str | None = None) -> dict[str, str]:
     creds = mock.credentials
     answer = requests.post(
         f"{SERVER}/restapi/oauth/token",
         data={
             "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-            "assertion": creds["jwt"],
+            "assertion": jwt or creds["jwt"],
         },
         auth=(creds["clientId"], creds["clientSecret"]),
         timeout=5,
@@ -144,3 +144,25 @@ def test_listen_explains_a_chaos_rule_and_an_expiry() -> None:
         thread.join(10)
         assert not thread.is_alive()
     assert "webhookDelivery (503)" in out.getvalue()
+
+
+def test_listen_as_a_user_explains_a_hidden_user() -> None:
+    with PresenceMock() as mock:
+        admin = token(mock)
+        watcher, hidden = [u for u in mock.users if not u["admin"]][:2]
+        path = f"/restapi/v1.0/account/~/extension/{hidden['extensionId']}/presence"
+        thread, out = listening(mock, args_of(filters=[path], count=2, jwt=watcher["jwt"]))
+        subs = f"{SERVER}/restapi/v1.0/subscription"
+        mine = token(mock, watcher["jwt"])
+        eventually(lambda: requests.get(subs, headers=mine).json()["records"], "no subscription")
+        requests.put(f"{SERVER}{path}", json={"allowSeeMyPresence": False}, headers=admin)
+        now = requests.get(f"{SERVER}{path}", headers=admin).json()["userStatus"]
+        new = "Busy" if now != "Busy" else "Available"
+        requests.put(f"{SERVER}{path}", json={"userStatus": new}, headers=admin)
+        eventually(lambda: "(hiddenUser)" in out.getvalue(), out.getvalue())
+        requests.put(f"{SERVER}{path}", json={"allowSeeMyPresence": True}, headers=admin)
+        thread.join(10)
+        assert not thread.is_alive()
+    first, why, last = out.getvalue().splitlines()
+    assert "presenceStatus=Offline" in first and "allowSeeMyPresence" in why
+    assert f"userStatus={new}" in last
