@@ -28,6 +28,7 @@ from mockserver.web import (
     explain_api,
     hooks,
     oauth,
+    snapshot_api,
 )
 from mockserver.web.context import EXTENSION
 from mockserver.web.limits import MAX_BODY_BYTES
@@ -66,6 +67,7 @@ def create_app(
         controls.blueprint,
         chaos_api.blueprint,
         explain_api.blueprint,
+        snapshot_api.blueprint,
         calls_api.blueprint,
         board.blueprint,
         board.root,
