@@ -115,6 +115,21 @@ def test_why_shows_what_each_subscription_got(browser: Any, server: str) -> None
             finally:
                 requests.delete(chaos, timeout=10)
             assert "webhookDelivery (500)" in broken.inner_text()
+            dialog.locator("#why-close").click()
+            # A subscription that has expired by the next change.
+            short = {
+                "eventFilters": [f"{API}/{other.id}/presence"],
+                "deliveryMode": {"transportType": "WebHook", "address": fine.url},
+                "expiresIn": 60,
+            }
+            made = client.post(f"{server}/restapi/v1.0/subscription", json=short, timeout=10)
+            assert made.status_code == 200, made.text
+            clock = requests.post(f"{server}/_mock/clock", json={"advance": 61}, timeout=10)
+            assert clock.status_code == 200
+            put_status(client, server, other.id, "Available")
+            dialog = why(page, other.id)
+            gone = read_until(dialog, '.why-verdict[data-reason="expired"]')
+            assert "expired at" in gone.inner_text()
         finally:
             context.close()
     assert errors == []
