@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import requests
 
+from mockserver.platform.credentials import credential_jwt
 from presence_mock_kit.receiver import WebhookReceiver
 from tests.support.calls_helpers import account, quiet_users
 from tests.support.live_server import serving
-from tests.support.login import login_session
+from tests.support.login import demo_credentials, login_session
 
 USERS = quiet_users(account())
 API = "/restapi/v1.0/account/~/extension"
@@ -130,6 +131,18 @@ def test_why_shows_what_each_subscription_got(browser: Any, server: str) -> None
             dialog = why(page, other.id)
             gone = read_until(dialog, '.why-verdict[data-reason="expired"]')
             assert "expired at" in gone.inner_text()
+            dialog.locator("#why-close").click()
+            # A user subscribed to another who hides: hiddenUser.
+            watcher, hidden = USERS[2], USERS[3]
+            as_user = login_session(server, {**demo_credentials(), "jwt": credential_jwt(watcher)})
+            theirs = f"{API}/{hidden.id}/presence"
+            subscribe(as_user, server, fine.url, hidden.id)
+            assert client.put(f"{server}{theirs}", json={"allowSeeMyPresence": False}).ok
+            seen = client.get(f"{server}{theirs}", timeout=10).json()["userStatus"]
+            put_status(client, server, hidden.id, "Busy" if seen != "Busy" else "Available")
+            dialog = why(page, hidden.id)
+            out_of_sight = read_until(dialog, '.why-verdict[data-reason="hiddenUser"]')
+            assert "allowSeeMyPresence" in out_of_sight.inner_text()
         finally:
             context.close()
     assert errors == []
