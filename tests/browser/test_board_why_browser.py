@@ -15,8 +15,10 @@ from presence_mock_kit.receiver import WebhookReceiver
 from tests.support.calls_helpers import account, quiet_users
 from tests.support.live_server import serving
 from tests.support.login import demo_credentials, login_session
+from tests.support.ws_client import Client
 
 USERS = quiet_users(account())
+ADMIN_ID = account().administrator.id  # whom the sockets' client logs in as
 API = "/restapi/v1.0/account/~/extension"
 
 
@@ -143,6 +145,18 @@ def test_why_shows_what_each_subscription_got(browser: Any, server: str) -> None
             dialog = why(page, hidden.id)
             out_of_sight = read_until(dialog, '.why-verdict[data-reason="hiddenUser"]')
             assert "allowSeeMyPresence" in out_of_sight.inner_text()
+            dialog.locator("#why-close").click()
+            # A WebSocket subscriber whose socket closed: socketClosed.
+            sockets = Client.login(server)
+            socket = sockets.connect()
+            socket.receive()
+            socket.subscribe()
+            socket.close()
+            time.sleep(0.3)  # the gateway notices the close
+            sockets.flip_status()
+            dialog = why(page, ADMIN_ID)
+            closed = read_until(dialog, '.why-verdict[data-reason="socketClosed"]')
+            assert "recovery" in closed.inner_text()
         finally:
             context.close()
     assert errors == []
