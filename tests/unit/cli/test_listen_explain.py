@@ -166,3 +166,38 @@ def test_listen_as_a_user_explains_a_hidden_user() -> None:
     first, why, last = out.getvalue().splitlines()
     assert "presenceStatus=Offline" in first and "allowSeeMyPresence" in why
     assert f"userStatus={new}" in last
+
+
+def test_listen_explains_blacklisted_suspended_and_a_missing_permission() -> None:
+    with PresenceMock() as mock:
+        headers = token(mock)
+        mine = f"{SERVER}/restapi/v1.0/account/~/extension/~/presence"
+        thread, out = listening(mock, args_of(filters=[mine.removeprefix(SERVER)], count=1))
+        subs = f"{SERVER}/restapi/v1.0/subscription"
+        eventually(lambda: requests.get(subs, headers=headers).json()["records"], "no subscription")
+        service = mock.emulator.events.subscriptions
+        [made] = service.all()
+        statuses = iter(["Busy", "Available", "Busy", "Available"])
+        if requests.get(mine, headers=headers).json()["userStatus"] == "Busy":
+            statuses = iter(["Available", "Busy", "Available", "Busy"])
+        for reason, changed in (
+            ("blacklisted", {"status": "Blacklisted", "blacklistedAt": 0.0}),
+            ("suspended", {"status": "Suspended", "blacklistedAt": None}),
+            ("missingPermission", {"status": "Active", "permissions": ["EditPresence"]}),
+        ):
+            record = {**made.to_record(), **changed}
+            service.store.put_member("subscriptions", made.id, record)
+            requests.put(mine, json={"userStatus": next(statuses)}, headers=headers)
+            said = f"({reason})"
+            eventually(lambda: said in out.getvalue(), out.getvalue())  # noqa: B023 (waited at once)
+        service.store.put_member("subscriptions", made.id, made.to_record())
+        requests.put(mine, json={"userStatus": next(statuses)}, headers=headers)
+        thread.join(10)
+        assert not thread.is_alive()
+    lines = out.getvalue().splitlines()
+    assert [line.split("(")[1].split(")")[0] for line in lines[:3]] == [
+        "blacklisted",
+        "suspended",
+        "missingPermission",
+    ]
+    assert "userStatus=" in lines[3]
