@@ -294,6 +294,16 @@ CONTROLS: Final = (
     ),
 )
 
+# Why a subscription got a change or not (docs/explain.md; mockserver/web/explain_api.py).
+EXPLAIN_CONTROLS: Final = (
+    _control(
+        "explainEvents",
+        "GET",
+        "/events/explain",
+        "why each change reached a subscription or not (?subscriptionId=)",
+    ),
+)
+
 # The run-time latency and fault rules (mockserver/web/chaos_api.py, its own blueprint).
 CHAOS_CONTROLS: Final = (
     _control("readChaos", "GET", "/chaos", "the latency and fault rules in force"),
@@ -371,6 +381,7 @@ SURFACES: Final = {
     "oauth": OAUTH_PREFIX,
     "controls": CONTROLS_PREFIX,
     "chaos": CONTROLS_PREFIX,
+    "explain": CONTROLS_PREFIX,
     "snapshot": CONTROLS_PREFIX,
     "calls": CONTROLS_PREFIX,
     "board": CONTROLS_PREFIX,
@@ -383,6 +394,7 @@ BY_ENDPOINT: Final = {
         ("oauth", OAUTH),
         ("controls", CONTROLS),
         ("chaos", CHAOS_CONTROLS),
+        ("explain", EXPLAIN_CONTROLS),
         ("snapshot", SNAPSHOT_CONTROLS),
         ("calls", CALLS),
         ("board", BOARD),
