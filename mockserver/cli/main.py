@@ -119,6 +119,13 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds between the gateway's pings of each socket; one not answered with a pong "
         "within 10 s (or half of SECONDS) is closed (30)",
     )
+    serve.add_argument(
+        "--gateway-public-url",
+        metavar="URL",
+        help="where clients reach the gateway when its port is published under another number "
+        "or behind a proxy, e.g. ws://localhost:18081 (wstoken's uri, /_mock/gateway and the "
+        "board's stream are built on it; default: the REST host name and the gateway's port)",
+    )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="least level logged (info)")
     serve.add_argument(
         "--log-format",
