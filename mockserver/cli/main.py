@@ -15,6 +15,7 @@ from mockserver.cli import listen as listen_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
+from mockserver.cli.logs import flush as flush_logs
 from mockserver.config import (
     ACTIVITIES,
     ENV_PREFIX,
@@ -360,6 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level, settings.log_format)
         return serve(settings)
     except (ConfigError, FixtureError, ValueError) as error:
+        flush_logs()  # lines logged so far go first: the refusal is the last line
         print(f"presence-mock: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -26,8 +26,10 @@ from mockserver.runtime import companions as companion_processes
 from mockserver.runtime import gateway_process, workers
 from mockserver.runtime.supervisor import Supervisor
 from mockserver.scaleout import COUNTER_SUFFIX
+from mockserver.scaleout.requestlog import flush_all
 from mockserver.web.app import create_app
 from mockserver.web.context import emulator_of
+from mockserver.web.gateway_links import links
 
 log = logging.getLogger("presence_mock")
 
@@ -35,9 +37,14 @@ log = logging.getLogger("presence_mock")
 def serve(settings: Settings, credentials: Callable[[Settings], str], version: str) -> int:
     """Serve the app in `settings.workers` processes beside the gateway until stopped.
     `credentials`: the text `--credentials-file` gets (credentials --json) for the settled
-    settings; `version`: the package's, for the log."""
+    settings; `version`: the package's, for the log.
+
+    Everything that can refuse the settings (the ports, the scenario and fixture files, the
+    chaos rules, the store) is checked before the first log line: a refusal is the run's last
+    line, and nothing before it looks like a start (decision SHIP-5)."""
     if settings.workers < 1:
         raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
+    companion_processes.check(settings)  # --scenario's file, read before anything starts
     port = _check_port_free(settings.host, settings.port)
     if settings.port == 0:
         # A free port settled here, so the emulator knows its own REST port (a WebHook must
@@ -46,47 +53,27 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
     listener: socket.socket | None = None
     gateway = None
     scratch: str | None = None
-    if settings.store.rstrip("/") == "memory:":
-        # One process's memory cannot be shared, and the workers and the gateway process must
-        # agree: a scratch SQLite file for this run only.
-        handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
-        os.close(handle)
-        settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
-        # Said as what it is, the normal multi-worker start: not as a problem to fix.
-        log.info(
-            "presence-mock %s: %s and the gateway sharing a scratch store for this run (%s)",
-            version,
-            f"{settings.workers} workers" if settings.workers > 1 else "1 worker",
-            settings.store,
-        )
-    # Settled once, before the workers fork from the app, so they all accept the same ones.
-    settings = with_credentials_secret(settings)
-    written = _write_credentials(settings, credentials)
+    written: str | None = None
     companions: list[subprocess.Popen[bytes]] = []
+    started = False
     try:
+        if settings.store.rstrip("/") == "memory:":
+            # One process's memory cannot be shared, and the workers and the gateway process
+            # must agree: a scratch SQLite file for this run only.
+            handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
+            os.close(handle)
+            settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
+        # Settled once, before the workers fork from the app, so they all accept the same ones.
+        settings = with_credentials_secret(settings)
+        written = _write_credentials(settings, credentials)
         listener = _bind_gateway(settings)  # the gateway's port, settled before the app
         settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
-        app = create_app(settings)
+        app = create_app(settings)  # the fixture, the chaos rules, the store: refused here
         gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
         listener.close()  # the gateway's now; granian's workers must not inherit it
-        if written:
-            # Where, never what: the log is pasted into issues (docs/options.md).
-            log.info("presence-mock: credentials in %s (mode 0600)", written)
-        log.info(
-            "presence-mock %s serving on http://%s:%d with %d worker(s)",
-            version,
-            settings.host,
-            settings.port,
-            settings.workers,
-        )
-        log.info(
-            "presence-mock gateway: ws://%s:%d/ws, events at http://%s:%d/_mock/stream",
-            settings.host,
-            settings.gateway_port,
-            settings.host,
-            settings.gateway_port,
-        )
-        _log_chaos(settings)
+        started = True
+        for line in banner(settings, version, scratch is not None, written):
+            log.info("%s", line)
         companions = companion_processes.companions(settings)  # --scenario
         workers.serve(app, settings.host, settings.port, settings.workers)
     finally:
@@ -102,15 +89,61 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
             for suffix in ("", "-wal", "-shm", COUNTER_SUFFIX):
                 with contextlib.suppress(OSError):
                     os.unlink(scratch + suffix)
+        if started:
+            log.info("presence-mock: stopped (http://%s:%d)", settings.host, settings.port)
+        # Written now: granian's logging set-up took the handler off logging's list of those
+        # flushed at exit, so the last lines would be lost with the flusher thread.
+        flush_all()
     return 0
 
 
-def _log_chaos(settings: Settings) -> None:
+def banner(settings: Settings, version: str, scratch: bool, written: str | None) -> list[str]:
+    """What serve says once its ports are bound: where the API, the gateway and the board are
+    (the ports in use, a free one's number for port 0), how to log in, where to read more."""
+    lines = []
+    if scratch:
+        # Said as what it is, the normal multi-worker start: not as a problem to fix.
+        workers_said = f"{settings.workers} workers" if settings.workers > 1 else "1 worker"
+        lines.append(
+            f"presence-mock {version}: {workers_said} and the gateway sharing a scratch store "
+            f"for this run ({settings.store})"
+        )
+    if written:
+        # Where, never what: the log is pasted into issues (docs/options.md).
+        lines.append(f"presence-mock: credentials in {written} (mode 0600)")
+    base = f"http://{_reachable(settings.host)}:{settings.port}"
+    gateway = links(f"{_reachable(settings.host)}:{settings.port}", settings)
+    lines += [
+        f"presence-mock {version} serving on http://{settings.host}:{settings.port} "
+        f"with {settings.workers} worker(s)",
+        f"presence-mock gateway: {gateway['websocket']}, events at {gateway['stream']}",
+        f"presence-mock REST API: {base}/restapi/v1.0 (OAuth at {base}/restapi/oauth/token)",
+    ]
+    if settings.board:
+        lines.append(f"presence-mock board: {base}/")
+    lines += [
+        f"presence-mock log in with: presence-mock credentials --url {base} "
+        "(--env for a shell, --json for a script)",
+        "presence-mock docs: presence-mock --help, and README.md and docs/ beside the code",
+    ]
+    lines += _chaos_lines(settings)
+    return lines
+
+
+def _reachable(host: str) -> str:
+    """A name a browser on this machine reaches a server listening on `host` by."""
+    if host in ("0.0.0.0", "", "::", "[::]"):
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
+
+
+def _chaos_lines(settings: Settings) -> list[str]:
     """Start-up fault rules are named with their seed, so a failing CI run can be replayed."""
     rules = ",".join(filter(None, (settings.latency, settings.fault)))
-    if rules:
-        seed = settings.chaos_seed if settings.chaos_seed is not None else settings.seed
-        log.info("presence-mock: chaos rules %s (seed %d)", rules, seed)
+    if not rules:
+        return []
+    seed = settings.chaos_seed if settings.chaos_seed is not None else settings.seed
+    return [f"presence-mock: chaos rules {rules} (seed {seed})"]
 
 
 def _bind_gateway(settings: Settings) -> socket.socket:
