@@ -19,6 +19,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 
 from mockserver.config import ConfigError, Settings, gateway_port_of, with_credentials_secret
@@ -72,8 +74,8 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
         listener.close()  # the gateway's now; granian's workers must not inherit it
         started = True
-        for line in banner(settings, version, scratch is not None, written):
-            log.info("%s", line)
+        # Said once both ports take connections: granian binds the REST port in serve() below.
+        _announce_when_listening(settings, banner(settings, version, scratch is not None, written))
         companions = companion_processes.companions(settings)  # --scenario
         workers.serve(app, settings.host, settings.port, settings.workers)
     finally:
@@ -117,7 +119,7 @@ def banner(settings: Settings, version: str, scratch: bool, written: str | None)
         f"presence-mock {version} serving on http://{settings.host}:{settings.port} "
         f"with {settings.workers} worker(s)",
         f"presence-mock gateway: {gateway['websocket']}, events at {gateway['stream']}",
-        f"presence-mock REST API: {base}/restapi/v1.0 (OAuth at {base}/restapi/oauth/token)",
+        f"presence-mock REST API: {base}/restapi/v1.0",
     ]
     if settings.board:
         lines.append(f"presence-mock board: {base}/")
@@ -128,6 +130,35 @@ def banner(settings: Settings, version: str, scratch: bool, written: str | None)
     ]
     lines += _chaos_lines(settings)
     return lines
+
+
+ANNOUNCE_WITHIN = 60.0  # seconds: a server not listening by then has said why (granian's line)
+
+
+def _announce_when_listening(settings: Settings, lines: list[str]) -> None:
+    """Log `lines` from a thread once the REST port and the gateway's accept connections."""
+
+    def announce() -> None:
+        wildcard = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1", "[::]": "::1"}
+        host = wildcard.get(settings.host, settings.host.strip("[]"))
+        deadline = time.monotonic() + ANNOUNCE_WITHIN
+        for port in (settings.port, gateway_port_of(settings)):
+            while not _accepts(host, port):
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.02)
+        for line in lines:
+            log.info("%s", line)
+
+    threading.Thread(target=announce, name="announce", daemon=True).start()
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
 
 
 def _reachable(host: str) -> str:

@@ -137,14 +137,13 @@ MAX_RULE_TEXT = 300  # characters of the broken rules a log line names
 
 
 def _the_boards_own(state: State) -> bool:
-    """A read the presence board makes by itself (its page, files, rows and polls: the page is
-    the Referer of its fetches): logged at debug, so the info log is what clients did. What a
-    person does on the board (a presence set, a call rung) is a write and stays at info."""
+    """A read the presence board's page makes by itself (its files, rows and polls, each with
+    the page as its Referer): logged at debug, so the info log is what clients and people did.
+    Opening the page, and what a person does on it (a presence set, a call rung: writes), stay
+    at info."""
     current = state.request
     if current.method not in ("GET", "HEAD") or current.path.startswith(JUDGED_PREFIX):
         return False
-    if current.path.startswith("/_mock/board") or current.path == "/":
-        return True
     referrer = urlsplit(current.headers.get("Referer", ""))
     return referrer.netloc == current.host and referrer.path in BOARD_PAGES
 

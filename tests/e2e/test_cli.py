@@ -54,7 +54,7 @@ def test_one_log_line_per_request_masked_escaped_with_verdict_and_code(tmp_path)
             data={"grant_type": "password"},
             timeout=5,
         )
-        text = _wait_for(tmp_path, url, "/restapi/oauth/token")
+        text = _wait_for(tmp_path, url, "POST /restapi/oauth/token")
     assert "s3cr3t-token" not in text and "hush" not in text and "=pw" not in text
     lines = text.splitlines()
     # The first lines say the emulator is serving: news, not a warning (even one
@@ -64,7 +64,8 @@ def test_one_log_line_per_request_masked_escaped_with_verdict_and_code(tmp_path)
     [read] = [line for line in lines if "/account/~/presence" in line]
     # an unknown token: 401 OAU-213; page=0 breaks the request rules: the verdict says so
     assert " GET /restapi/v1.0/account/~/presence?page=0&access_token=*** 401 " in read
-    assert read.endswith("ms violation OAU-213"), read
+    # ... and names the rule broken, in words
+    assert read.endswith("ms violation OAU-213 (page must be a positive whole number (int32))")
     [forged] = [line for line in lines if "forged" in line]
     assert "\\r\\nGET /forged 200" in forged and " 404 " in forged
     assert not any(line.startswith("GET /forged") for line in lines)
