@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 # Only what the package build needs (see .dockerignore), so edits to tests don't bust the cache.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY mockserver ./mockserver
 COPY presence_mock_kit ./presence_mock_kit
 COPY schemas ./schemas

@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 
     app: Flask
 
-__all__ = ["Emulator", "PresenceMock", "Settings", "create_app"]
+# The package's one version: pyproject.toml reads it (a dynamic version), and so do
+# `presence-mock --version` and serve's first lines.
+__version__ = "0.1.0"
+
+__all__ = ["Emulator", "PresenceMock", "Settings", "__version__", "create_app"]
 
 _HOMES = {
     "create_app": "mockserver.web.app",

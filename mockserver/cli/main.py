@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from typing import Any, NoReturn
 
 from mockserver.cli import calls, recording_commands
@@ -63,10 +62,10 @@ def _count(raw: str) -> int:
 
 
 def package_version() -> str:
-    try:
-        return metadata.version("presence-mock")
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+    """mockserver.__version__, the package's one version source (pyproject.toml reads it)."""
+    from mockserver import __version__
+
+    return __version__
 
 
 def _parser() -> argparse.ArgumentParser:
