@@ -13,6 +13,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from mockserver.version import __version__
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -22,10 +24,6 @@ if TYPE_CHECKING:
     from mockserver.web.app import create_app
 
     app: Flask
-
-# The package's one version: pyproject.toml reads it (a dynamic version), and so do
-# `presence-mock --version` and serve's first lines.
-__version__ = "0.1.0"
 
 __all__ = ["Emulator", "PresenceMock", "Settings", "__version__", "create_app"]
 

@@ -35,6 +35,7 @@ from mockserver.directory.source import directory_for
 from mockserver.emulator import login_of
 from mockserver.platform.credentials import keys_for, with_app_secrets
 from mockserver.platform.users import users
+from mockserver.version import __version__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,9 +63,7 @@ def _count(raw: str) -> int:
 
 
 def package_version() -> str:
-    """mockserver.__version__, the package's one version source (pyproject.toml reads it)."""
-    from mockserver import __version__
-
+    """The package's one version (mockserver/version.py; pyproject.toml reads it too)."""
     return __version__
 
 
