@@ -67,15 +67,19 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
             settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
         # Settled once, before the workers fork from the app, so they all accept the same ones.
         settings = with_credentials_secret(settings)
-        written = _write_credentials(settings, credentials)
         listener = _bind_gateway(settings)  # the gateway's port, settled before the app
         settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
         app = create_app(settings)  # the fixture, the chaos rules, the store: refused here
+        written = _write_credentials(settings, credentials)
+        if written:
+            # At once, before a client can log in; where, never what: the log is pasted into
+            # issues (docs/options.md).
+            log.info("presence-mock: credentials in %s (mode 0600)", written)
         gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
         listener.close()  # the gateway's now; granian's workers must not inherit it
         started = True
         # Said once both ports take connections: granian binds the REST port in serve() below.
-        _announce_when_listening(settings, banner(settings, version, scratch is not None, written))
+        _announce_when_listening(settings, banner(settings, version, scratch is not None))
         companions = companion_processes.companions(settings)  # --scenario
         workers.serve(app, settings.host, settings.port, settings.workers)
     finally:
@@ -99,7 +103,7 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
     return 0
 
 
-def banner(settings: Settings, version: str, scratch: bool, written: str | None) -> list[str]:
+def banner(settings: Settings, version: str, scratch: bool) -> list[str]:
     """What serve says once its ports are bound: where the API, the gateway and the board are
     (the ports in use, a free one's number for port 0), how to log in, where to read more."""
     lines = []
@@ -110,9 +114,6 @@ def banner(settings: Settings, version: str, scratch: bool, written: str | None)
             f"presence-mock {version}: {workers_said} and the gateway sharing a scratch store "
             f"for this run ({settings.store})"
         )
-    if written:
-        # Where, never what: the log is pasted into issues (docs/options.md).
-        lines.append(f"presence-mock: credentials in {written} (mode 0600)")
     base = f"http://{_reachable(settings.host)}:{settings.port}"
     gateway = links(f"{_reachable(settings.host)}:{settings.port}", settings)
     lines += [

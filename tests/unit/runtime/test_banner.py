@@ -12,7 +12,7 @@ def test_a_wildcard_host_is_shown_as_localhost_and_the_public_gateway_url_is_use
     settings = Settings(
         host="0.0.0.0", port=8080, gateway_port=8081, gateway_public_url="ws://localhost:18081"
     )
-    text = "\n".join(banner(settings, "9.9", scratch=False, written=None))
+    text = "\n".join(banner(settings, "9.9", scratch=False))
     assert "serving on http://0.0.0.0:8080" in text  # what it listens on
     assert "REST API: http://localhost:8080/restapi/v1.0" in text
     assert "gateway: ws://localhost:18081/ws, events at http://localhost:18081/_mock/stream" in text
@@ -22,8 +22,7 @@ def test_a_wildcard_host_is_shown_as_localhost_and_the_public_gateway_url_is_use
 
 def test_no_board_line_without_the_board_and_the_chaos_rules_with_their_seed() -> None:
     settings = Settings(port=9000, gateway_port=9001, board=False, fault="503:rate=5%")
-    lines = banner(settings, "9.9", scratch=True, written="/tmp/credentials.json")
+    lines = banner(settings, "9.9", scratch=True)
     assert not [line for line in lines if "board:" in line]
     assert "sharing a scratch store" in lines[0]
-    assert "credentials in /tmp/credentials.json (mode 0600)" in lines[1]
     assert lines[-1] == "presence-mock: chaos rules 503:rate=5% (seed 20261121)"
