@@ -84,6 +84,7 @@ def test_json_log_lines_and_the_log_level(tmp_path):
     [read] = [r for r in records if r.get("path") == "/restapi/v1.0/account/~/presence"]
     assert read["status"] == 401 and read["verdict"] == "ok" and read["method"] == "GET"
     assert read["errorCode"] and read["level"] == "info" and "ms" in read
+    assert read["process"].startswith("worker ")  # which process wrote it
     port = free_port()
     command = [COMMAND, "serve", "--port", str(port), "--workers", "1", "--log-level", "warning"]
     with running(command, port, tmp_path) as url:
