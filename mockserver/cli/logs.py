@@ -1,8 +1,8 @@
 """The command's logging: `--log-level` and `--log-format text|json`, written in batches.
 
 Text is `time [process] message`, one line per record: the time to the millisecond, in a form
-that sorts as text, and the process that wrote it (`serve`, `gateway`, `worker PID`). Each
-process writes its lines in batches (requestlog.py), so lines of two workers can come up to
+that sorts as text, and the process that wrote it (`serve`, `gateway`, `worker PID`). A busy
+process writes its lines in batches (requestlog.py), so lines of two workers can then come up to
 0.1 s out of order; `sort -s -k1,2` puts a saved log back in order (decision SHIP-8). JSON is one
 object per line (`time`, `level`, `process`, and either the request line's fields, see
 web/hooks.py, or `message`), for a log collector.

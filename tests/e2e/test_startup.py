@@ -7,6 +7,7 @@ and only line, exit 2, before anything looks started."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -20,6 +21,7 @@ import requests
 from tests.support.live_server import COMMAND
 
 STARTED = "presence-mock docs:"  # the banner's last line
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 
 def _wait_for(log: Path, needle: str, process: subprocess.Popen[bytes]) -> str:
@@ -119,3 +121,47 @@ def test_a_missing_or_broken_fixture_is_refused_before_start(tmp_path: Path) -> 
 def test_a_bad_gateway_public_url_is_refused(tmp_path: Path) -> None:
     done = _refused(tmp_path, "--gateway-public-url", "localhost:18081")
     assert "--gateway-public-url" in done.stderr
+
+
+def test_lines_of_two_workers_come_in_the_order_the_requests_were_served(tmp_path: Path) -> None:
+    """A login and the PUT it authorises, over and over, each on a connection of its own (so
+    either worker may serve either), at a script's pace: every line is written before its
+    answer, so the log reads in the order the requests were made."""
+    log = tmp_path / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESENCE_MOCK_")}
+    command = [COMMAND, "serve", "--port", "0", "--gateway-port", "0", "--workers", "2"]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
+    try:
+        text = _wait_for(log, STARTED, process)
+        rest = re.search(r"serving on (http://127\.0\.0\.1:\d+) ", text)[1]  # type: ignore[index]
+        credentials = json.loads(
+            subprocess.check_output([COMMAND, "credentials", "--json"], env=env, timeout=60)
+        )
+        for round_ in range(12):
+            token = requests.post(
+                f"{rest}/restapi/oauth/token",
+                data={"grant_type": JWT_GRANT, "assertion": credentials["jwt"]},
+                auth=(credentials["clientId"], credentials["clientSecret"]),
+                headers={"Connection": "close"},
+                timeout=10,
+            ).json()["access_token"]
+            requests.put(
+                f"{rest}/restapi/v1.0/account/~/extension/~/presence?round={round_}",
+                json={"userStatus": "Busy"},
+                headers={"Authorization": f"Bearer {token}", "Connection": "close"},
+                timeout=10,
+            ).raise_for_status()
+        text = _wait_for(log, "presence?round=11", process)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    served = [
+        line
+        for line in text.splitlines()
+        if "POST /restapi/oauth/token" in line or "/extension/~/presence?round=" in line
+    ]
+    kinds = ["token" if "oauth/token" in line else "put" for line in served]
+    assert kinds == ["token", "put"] * 12, "\n".join(served)
+    rounds = [int(line.split("round=")[1].split()[0]) for line in served if "round=" in line]
+    assert rounds == list(range(12))
