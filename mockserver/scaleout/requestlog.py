@@ -56,11 +56,16 @@ class BatchingStreamHandler(logging.StreamHandler[TextIO]):
         if now - self._window >= self._interval:
             self._window, self._in_window = now, 0
         self._in_window += 1
-        if record.levelno >= logging.WARNING or self._in_window <= self._at_once:
-            try:
-                self.flush()
-            except Exception:
-                self.handleError(record)
+        if record.levelno >= logging.WARNING:
+            self._hand_on(record, wait=True)
+        elif self._in_window <= self._at_once:
+            self._hand_on(record, wait=False)  # never waits for another thread's write
+
+    def _hand_on(self, record: logging.LogRecord, wait: bool) -> None:
+        try:
+            self._lines.flush(wait)
+        except Exception:
+            self.handleError(record)
 
     def flush(self) -> None:
         self._lines.flush()
