@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 from mockserver.config import ConfigError, Settings, gateway_port_of, with_credentials_secret
 from mockserver.runtime import companions as companion_processes
-from mockserver.runtime import gateway_process, workers
+from mockserver.runtime import gateway_process, snapshot_files, workers
 from mockserver.runtime.supervisor import Supervisor
 from mockserver.scaleout import COUNTER_SUFFIX
 from mockserver.scaleout.requestlog import flush_all
@@ -41,9 +41,9 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
     `credentials`: the text `--credentials-file` gets (credentials --json) for the settled
     settings; `version`: the package's, for the log.
 
-    Everything that can refuse the settings (the ports, the scenario and fixture files, the
-    chaos rules, the store) is checked before the first log line: a refusal is the run's last
-    line, and nothing before it looks like a start (decision SHIP-5)."""
+    Everything that can refuse the settings (the ports, the scenario, snapshot and fixture
+    files, the chaos rules, the store) is checked before the first log line: a refusal is the
+    run's last line, and nothing before it looks like a start (decision SHIP-5)."""
     if settings.workers < 1:
         raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
     companion_processes.check(settings)  # --scenario's file, read before anything starts
@@ -52,12 +52,16 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         # A free port settled here, so the emulator knows its own REST port (a WebHook must
         # never target it) and the log names it; granian binds it next.
         settings = dataclasses.replace(settings, port=port)
+    # A snapshot to start from (read and checked before anything starts), a file to end with.
+    snapshot, settings, accounts = snapshot_files.start(settings)
     listener: socket.socket | None = None
     gateway = None
     scratch: str | None = None
     written: str | None = None
     companions: list[subprocess.Popen[bytes]] = []
     started = False
+    stopped_cleanly = False
+    app = None
     try:
         if settings.store.rstrip("/") == "memory:":
             # One process's memory cannot be shared, and the workers and the gateway process
@@ -71,6 +75,7 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
         app = create_app(settings)  # the fixture, the chaos rules, the store: refused here
         written = _write_credentials(settings, credentials)
+        snapshot_files.load(emulator_of(app), snapshot, settings.import_snapshot)
         if written:
             # At once, before a client can log in; where, never what: the log is pasted into
             # issues (docs/options.md).
@@ -81,13 +86,18 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         # Said once both ports take connections: granian binds the REST port in serve() below.
         _announce_when_listening(settings, banner(settings, version, scratch is not None))
         companions = companion_processes.companions(settings)  # --scenario
-        workers.serve(app, settings.host, settings.port, settings.workers)
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, as SIGTERM is
+            workers.serve(app, settings.host, settings.port, settings.workers)
+        stopped_cleanly = True
     finally:
         companion_processes.stop(companions)
         if listener is not None:
             listener.close()
         if gateway is not None:
             gateway.stop()
+        if stopped_cleanly and app is not None:
+            snapshot_files.save(emulator_of(app), settings.export_on_exit)  # before the scratch
+        snapshot_files.forget(accounts)  # the snapshot's accounts file, if one was written
         if written and not settings.credentials_file:
             with contextlib.suppress(OSError):
                 os.unlink(written)
