@@ -57,10 +57,12 @@ def test_one_log_line_per_request_masked_escaped_with_verdict_and_code(tmp_path)
         text = _wait_for(tmp_path, url, "POST /restapi/oauth/token")
     assert "s3cr3t-token" not in text and "hush" not in text and "=pw" not in text
     lines = text.splitlines()
-    # The first lines say the emulator is serving: news, not a warning (even one
-    # worker shares a scratch store, with the gateway process).
-    assert "sharing a scratch store" in lines[0]
-    assert "serving on http://127.0.0.1:" in lines[1]
+    # serve's first lines say the emulator is serving: news, not a warning (even one worker
+    # shares a scratch store, with the gateway process). A request line (the health check) can
+    # come first: a worker answers as soon as its port is bound.
+    own = [line for line in lines if " [serve] " in line]
+    assert "sharing a scratch store" in own[0]
+    assert "serving on http://127.0.0.1:" in own[1]
     [read] = [line for line in lines if "/account/~/presence" in line]
     # an unknown token: 401 OAU-213; page=0 breaks the request rules: the verdict says so
     assert " GET /restapi/v1.0/account/~/presence?page=0&access_token=*** 401 " in read
