@@ -26,6 +26,7 @@ from collections.abc import Callable
 from mockserver.config import ConfigError, Settings, gateway_port_of, with_credentials_secret
 from mockserver.runtime import companions as companion_processes
 from mockserver.runtime import gateway_process, snapshot_files, workers
+from mockserver.runtime.ready import ReadyFile
 from mockserver.runtime.supervisor import Supervisor
 from mockserver.scaleout import COUNTER_SUFFIX
 from mockserver.scaleout.requestlog import flush_all
@@ -62,6 +63,7 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
     started = False
     stopped_cleanly = False
     app = None
+    ready: ReadyFile | None = None
     try:
         if settings.store.rstrip("/") == "memory:":
             # One process's memory cannot be shared, and the workers and the gateway process
@@ -76,6 +78,8 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         app = create_app(settings)  # the fixture, the chaos rules, the store: refused here
         written = _write_credentials(settings, credentials)
         snapshot_files.load(emulator_of(app), snapshot, settings.import_snapshot)
+        if settings.ready_file:
+            ready = ReadyFile(settings.ready_file, settings)  # written once both answer
         if written:
             # At once, before a client can log in; where, never what: the log is pasted into
             # issues (docs/options.md).
@@ -86,10 +90,14 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         # Said once both ports take connections: granian binds the REST port in serve() below.
         _announce_when_listening(settings, banner(settings, version, scratch is not None))
         companions = companion_processes.companions(settings)  # --scenario
+        if ready is not None:
+            ready.start()
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, as SIGTERM is
             workers.serve(app, settings.host, settings.port, settings.workers)
         stopped_cleanly = True
     finally:
+        if ready is not None:
+            ready.remove()  # first: a script reading it must not find a stopping server
         companion_processes.stop(companions)
         if listener is not None:
             listener.close()
