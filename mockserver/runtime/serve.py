@@ -73,8 +73,10 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
             settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
         # Settled once, before the workers fork from the app, so they all accept the same ones.
         settings = with_credentials_secret(settings)
+        wanted = gateway_port_of(settings)
         listener = _bind_gateway(settings)  # the gateway's port, settled before the app
         settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
+        moved = wanted if wanted and wanted != settings.gateway_port else None
         app = create_app(settings)  # the fixture, the chaos rules, the store: refused here
         written = _write_credentials(settings, credentials)
         snapshot_files.load(emulator_of(app), snapshot, settings.import_snapshot)
@@ -88,7 +90,8 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         listener.close()  # the gateway's now; granian's workers must not inherit it
         started = True
         # Said once both ports take connections: granian binds the REST port in serve() below.
-        _announce_when_listening(settings, banner(settings, version, scratch is not None))
+        said = banner(settings, version, scratch is not None, gateway_moved_from=moved)
+        _announce_when_listening(settings, said)
         companions = companion_processes.companions(settings)  # --scenario
         if ready is not None:
             ready.start()
@@ -121,9 +124,12 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
     return 0
 
 
-def banner(settings: Settings, version: str, scratch: bool) -> list[str]:
+def banner(
+    settings: Settings, version: str, scratch: bool, gateway_moved_from: int | None = None
+) -> list[str]:
     """What serve says once its ports are bound: where the API, the gateway and the board are
-    (the ports in use, a free one's number for port 0), how to log in, where to read more."""
+    (the ports in use, a free one's number for port 0), how to log in, where to read more.
+    `gateway_moved_from`: the default gateway port, when it was taken and a free one used."""
     lines = []
     if scratch:
         # Said as what it is, the normal multi-worker start: not as a problem to fix.
@@ -138,6 +144,13 @@ def banner(settings: Settings, version: str, scratch: bool) -> list[str]:
         f"presence-mock {version} serving on http://{settings.host}:{settings.port} "
         f"with {settings.workers} worker(s)",
         f"presence-mock gateway: {gateway['websocket']}, events at {gateway['stream']}",
+    ]
+    if gateway_moved_from is not None:
+        lines.append(
+            f"presence-mock: port {gateway_moved_from} (the default gateway port) is taken: "
+            "the gateway took a free one"
+        )
+    lines += [
         f"presence-mock REST API: {base}/restapi/v1.0",
     ]
     if settings.board:
@@ -198,18 +211,14 @@ def _chaos_lines(settings: Settings) -> list[str]:
 
 def _bind_gateway(settings: Settings) -> socket.socket:
     """The gateway's listening socket. A port given with --gateway-port that is
-    taken: one line and exit 1; the default one (the REST port + 1) taken: a free port, logged
-    (wstoken's uri and /_mock/gateway name the port in use, so clients follow)."""
+    taken: one line and exit 1; the default one (the REST port + 1) taken: a free port, which
+    the banner names (wstoken's uri and /_mock/gateway name the port in use, so clients
+    follow)."""
     port = gateway_port_of(settings)
     try:
         return gateway_process.bind(settings.host, port)
     except OSError as error:
         if settings.gateway_port is None:
-            log.info(
-                "presence-mock: port %d (the default gateway port) is taken: the gateway "
-                "takes a free one",
-                port,
-            )
             return gateway_process.bind(settings.host, 0)
         print(
             f"presence-mock: cannot listen on {settings.host}:{port} (--gateway-port): "

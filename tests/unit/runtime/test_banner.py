@@ -26,3 +26,13 @@ def test_no_board_line_without_the_board_and_the_chaos_rules_with_their_seed() -
     assert not [line for line in lines if "board:" in line]
     assert "sharing a scratch store" in lines[0]
     assert lines[-1] == "presence-mock: chaos rules 503:rate=5% (seed 20261121)"
+
+
+def test_a_default_gateway_port_that_was_taken_is_said_after_the_gateway_line() -> None:
+    settings = Settings(port=9000, gateway_port=41234)
+    lines = banner(settings, "9.9", scratch=False, gateway_moved_from=9001)
+    [at] = [i for i, line in enumerate(lines) if line.startswith("presence-mock gateway:")]
+    assert "ws://127.0.0.1:41234/ws" in lines[at]
+    assert lines[at + 1] == (
+        "presence-mock: port 9001 (the default gateway port) is taken: the gateway took a free one"
+    )
