@@ -34,6 +34,7 @@ from mockserver.config import Settings
 from mockserver.directory.model import Directory
 from mockserver.directory.source import directory_of
 from mockserver.emulator import Emulator
+from mockserver.events.explain import Explainer, describe
 from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.inprocess.network import as_raised
 from mockserver.platform.users import users
@@ -246,8 +247,40 @@ class PresenceMock:
                 if entry["delivered"] and _matches(envelope, test, subscription_id, extension_id):
                     return envelope  # type: ignore[no-any-return]
             if time.monotonic() >= deadline:
-                raise TimeoutError(f"no matching event delivered in {timeout} s")
+                raise TimeoutError(
+                    f"no matching event delivered in {timeout} s"
+                    + self._why_not(extension_id, subscription_id)
+                )
             time.sleep(0.05)
+
+    def explain(
+        self,
+        extension_id: int | str | None = None,
+        subscription_id: str | None = None,
+        *,
+        limit: int = 20,
+    ) -> dict[str, Any]:
+        """Why each subscription got each of the extension's last changes, or did not
+        (docs/explain.md; what `GET /_mock/events/explain` answers), after delivering what is
+        due. `explain_text(...)` reads it as lines."""
+        self.background.step()
+        wanted = int(extension_id) if extension_id is not None else None
+        found = Explainer(self.emulator.events, self.emulator.directory)
+        return found.explain(wanted, subscription_id, limit)
+
+    def _why_not(self, extension_id: int | str | None, subscription_id: str | None) -> str:
+        """What `wait_for_event` adds when it waited in vain for an extension or a subscription:
+        the explanation of its latest changes (docs/explain.md)."""
+        if extension_id is None and subscription_id is None:
+            return ""
+        lines = describe(self.explain(extension_id, subscription_id, limit=3))
+        return "; why:\n" + "\n".join(lines) if lines else ""
+
+    def explain_text(
+        self, extension_id: int | str | None = None, subscription_id: str | None = None
+    ) -> str:
+        """`explain(...)` as text, one line a change and one a subscription weighed."""
+        return "\n".join(describe(self.explain(extension_id, subscription_id)))
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> PresenceMock:
