@@ -17,6 +17,11 @@ class MockError(Exception):
     template: ClassVar[str] = "Parameter [{parameter}] value is invalid."
     # The key under which the body names `parameter`; None where it only fills the message.
     parameter_key: ClassVar[str | None] = "parameterName"
+    # The top level's code where the platform writes a logical one there (the code proper stays
+    # in errors[]); None: the same code at both levels.
+    logical_code: ClassVar[str | None] = None
+    # Whether the top level names the permission too (the recorded permission refusals).
+    top_permission: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -32,12 +37,17 @@ class MockError(Exception):
 
     def to_body(self) -> dict[str, Any]:
         item: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
-        body: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
+        top = self.logical_code or self.error_code
+        body: dict[str, Any] = {"errorCode": top, "message": self.message}
         if self.parameter is not None and self.parameter_key is not None:
             item[self.parameter_key] = self.parameter
             if self.parameter_key == "parameterName":
                 body["parameterName"] = self.parameter
         body["errors"] = [item]
+        if self.parameter is not None and self.top_permission:
+            # Recorded permission refusals name the permission at the top level too, after
+            # errors[] (decision FID-5).
+            body["permissionName"] = self.parameter
         return body
 
 
@@ -107,10 +117,14 @@ class TokenExpired(MockError):
 
 
 class AppPermissionRequired(MockError):
-    """CMN-401: the app lacks the permission the operation needs."""
+    """CMN-401: the app lacks the permission the operation needs. The platform's recorded
+    body has the logical code `InsufficientPermissions` at the top level and CMN-401 in
+    errors[] (decision FID-5)."""
 
     status = 403
     error_code = "CMN-401"
+    logical_code = "InsufficientPermissions"
+    top_permission = True
     template = (
         "In order to call this API endpoint, application needs to have [{parameter}] permission"
     )
@@ -248,6 +262,7 @@ class InsufficientPermissions(MockError):
     error_code = "InsufficientPermissions"
     template = "[{parameter}] permission required"
     parameter_key = "permissionName"
+    top_permission = True  # as the recorded InsufficientPermissions bodies (decision FID-5)
 
 
 class BatchLimit(MockError):

@@ -162,6 +162,10 @@ ROOT_TARGETS: tuple[Target, ...] = (
             "errorCode": {"type": "string", "$comment": ERROR_SHAPE},
             "message": {"type": "string", "$comment": ERROR_SHAPE},
             "parameterName": {"type": "string", "$comment": ERROR_SHAPE},
+            "permissionName": {
+                "type": "string",
+                "$comment": "the recorded permission refusals (docs/decisions.md FID-5)",
+            },
         },
     ),
     Target(

@@ -1,0 +1,510 @@
+"""The corpus of recorded platform answers (tests/recorded/): loading its entries, setting up the
+state each one needs, sending its request to an in-process emulator and comparing the answer
+field by field with the recording.
+
+A divergence is named `<kind>:<where>`:
+- `status`: the status code differs;
+- `missing:<path>` / `extra:<path>`: a field the recording has and we lack, or the reverse
+  (absent in the recording means absent here, not empty);
+- `type:<path>`: JSON types differ (a number against a string, ...);
+- `format:<path>`: both strings, in different formats (a time with `Z` against `+0000`, a URI
+  against plain text, digits against words);
+- `value:<path>`: an enum, an error code or an error's words differ;
+- `header:<name>`: a header the recording shows is absent or (for the ones compared by value)
+  different;
+- `redirect:<name>`: a redirect's Location lacks or adds a query parameter.
+Paths start at `body`; list items are `[]`, except `errors[i]`, compared item by item.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from flask import Flask
+from werkzeug.test import Client, TestResponse
+
+from mockserver.config import Settings
+from mockserver.directory.builder import build_directory
+from mockserver.directory.fixtures import directory_to_dict
+from mockserver.directory.model import ExtensionType
+from mockserver.emulator import Emulator
+from mockserver.web.app import create_app
+from tests.support.login import PUBLIC_ID, app_auth, bearer_headers, s256
+from tests.support.paths import REPO
+
+CORPUS = REPO / "tests" / "recorded"
+ENTRIES = CORPUS / "entries"
+SCHEMA = CORPUS / "entry.schema.json"
+DECISIONS = REPO / "docs" / "decisions.md"
+
+# An app with the account permissions but none of presence, subscriptions or WebSocket: the
+# app of the permission refusals.
+LIMITED_ID = "recordedLimitedApp"
+LIMITED_PERMISSIONS = ("ReadAccounts",)
+UNKNOWN_ID = 999999999
+
+# Strings whose exact value is part of the contract (codes and the words of errors).
+ERROR_VALUES = frozenset(
+    {"errorCode", "message", "parameterName", "permissionName", "error", "error_description"}
+)
+# Fields with a closed set of values: the recording's value must be ours in the same state.
+ENUM_VALUES = frozenset(
+    {
+        "presenceStatus",
+        "userStatus",
+        "dndStatus",
+        "telephonyStatus",
+        "meetingStatus",
+        "type",
+        "status",
+        "token_type",
+        "result",
+        "action",
+        "direction",
+        "transportType",
+        "setupWizardState",
+    }
+)
+# Headers every two servers disagree on, never compared.
+VOLATILE_HEADERS = frozenset(
+    {
+        "date",
+        "server",
+        "content-length",
+        "connection",
+        "vary",
+        "rcrequestid",
+        "aceroutingkey",
+        "routingkey",
+        "x-rate-limit-remaining",
+        "x-rate-limit-window",
+    }
+)
+# Headers compared by value (the media type only for Content-Type).
+VALUE_HEADERS = frozenset({"content-type", "www-authenticate", "x-rate-limit-group"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.data["id"])
+
+    @property
+    def operation(self) -> str:
+        return str(self.data["operation"])
+
+    @property
+    def recorded(self) -> dict[str, Any]:
+        return dict(self.data["response"])
+
+    @property
+    def declared(self) -> dict[str, str]:
+        return dict(self.data.get("divergences", {}))
+
+    def error_codes(self) -> set[str]:
+        """The error codes the recording answers with, at every level."""
+        body = self.recorded.get("body")
+        found: set[str] = set()
+        if isinstance(body, dict):
+            if isinstance(body.get("errorCode"), str):
+                found.add(body["errorCode"])
+            for item in body.get("errors") or []:
+                if isinstance(item, dict) and isinstance(item.get("errorCode"), str):
+                    found.add(item["errorCode"])
+        if isinstance(body, list):  # a WebSocket frame: [head, body]
+            for part in body:
+                if isinstance(part, dict) and isinstance(part.get("errorCode"), str):
+                    found.add(part["errorCode"])
+        return found
+
+
+def entries() -> list[Entry]:
+    return [Entry(p, json.loads(p.read_text())) for p in sorted(ENTRIES.glob("*.json"))]
+
+
+def decision_ids() -> set[str]:
+    """The decision IDs the decisions page defines (a row or item starting with its bold ID)."""
+    return set(re.findall(r"^(?:\| |- )\*\*([A-Z]+-\d+)\*\*", DECISIONS.read_text(), re.M))
+
+
+# -- comparing ---------------------------------------------------------------------------------
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+_TIME_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+_TIME_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:?\d\d$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def string_format(value: str) -> str:
+    """The format class of a string: what a client parsing it would notice."""
+    if _TIME_Z.match(value):
+        return "date-time (Z)"
+    if _TIME_OFFSET.match(value):
+        return "date-time (offset)"
+    # The guide elides hosts: "https.../restapi/...", ".../account/1/extension".
+    if re.match(r"^(https?:|wss?:|\.\.\.)", value) or value.startswith("https..."):
+        return "uri"
+    if _UUID.match(value):
+        return "uuid"
+    if value.isdigit():
+        return "digits"
+    return "text"
+
+
+@dataclass
+class Comparison:
+    found: set[str] = field(default_factory=set)
+    examples: dict[str, str] = field(default_factory=dict)
+
+    def add(self, key: str, recorded: Any, ours: Any) -> None:
+        self.found.add(key)
+        self.examples.setdefault(key, f"recorded {recorded!r}, emulator {ours!r}"[:300])
+
+
+def _merged(items: list[Any]) -> Any:
+    """The list's items as one: the union of their keys (the first value seen for each)."""
+    objects = [i for i in items if isinstance(i, dict)]
+    if not objects:
+        return items[0] if items else None
+    merged: dict[str, Any] = {}
+    for item in objects:
+        for key, value in item.items():
+            if key not in merged:
+                merged[key] = value
+            elif isinstance(value, list) and isinstance(merged[key], list):
+                merged[key] = merged[key] + value
+            elif isinstance(value, dict) and isinstance(merged[key], dict):
+                merged[key] = _merged([merged[key], value])
+    return merged
+
+
+def compare_bodies(
+    recorded: Any, ours: Any, out: Comparison, path: str = "body", values: bool = True
+) -> None:
+    if type_name(recorded) != type_name(ours):
+        out.add(f"type:{path}", type_name(recorded), type_name(ours))
+        return
+    if isinstance(recorded, dict):
+        for key in recorded:
+            if key not in ours:
+                out.add(f"missing:{path}.{key}", recorded[key], None)
+        for key in ours:
+            if key not in recorded:
+                out.add(f"extra:{path}.{key}", None, ours[key])
+        for key in recorded:
+            if key in ours:
+                child = f"{path}.{key}"
+                if values and isinstance(recorded[key], str) and isinstance(ours[key], str):
+                    if key in ERROR_VALUES or key in ENUM_VALUES:
+                        if recorded[key] != ours[key]:
+                            out.add(f"value:{child}", recorded[key], ours[key])
+                        continue
+                compare_bodies(recorded[key], ours[key], out, child, values)
+    elif isinstance(recorded, list):
+        if path.endswith(".errors"):
+            if len(recorded) != len(ours):
+                out.add(f"value:{path}.length", len(recorded), len(ours))
+            for index, (theirs, mine) in enumerate(zip(recorded, ours, strict=False)):
+                compare_bodies(theirs, mine, out, f"{path}[{index}]", values)
+        elif recorded and ours:
+            compare_bodies(_merged(recorded), _merged(ours), out, f"{path}[]", False)
+        elif recorded and not ours:
+            out.add(f"missing:{path}[]", recorded[0], None)
+    elif isinstance(recorded, str) and isinstance(ours, str):
+        if string_format(recorded) != string_format(ours):
+            out.add(f"format:{path}", recorded, ours)
+
+
+def compare_headers(recorded: dict[str, str], ours: dict[str, str], out: Comparison) -> None:
+    mine = {k.lower(): v for k, v in ours.items()}
+    for name, value in recorded.items():
+        key = name.lower()
+        if key in VOLATILE_HEADERS:
+            continue
+        if key not in mine:
+            out.add(f"header:{key}", value, None)
+        elif key in VALUE_HEADERS:
+            theirs, ours_value = value, mine[key]
+            if key == "content-type":
+                theirs = value.split(";")[0].strip().lower()
+                ours_value = mine[key].split(";")[0].strip().lower()
+            if theirs != ours_value:
+                out.add(f"header:{key}", value, mine[key])
+
+
+def compare_redirect(recorded: str, ours: str | None, out: Comparison) -> None:
+    if ours is None:
+        out.add("header:location", recorded, None)
+        return
+    theirs = set(parse_qs(urlsplit(recorded).query, keep_blank_values=True))
+    mine = set(parse_qs(urlsplit(ours).query, keep_blank_values=True))
+    for name in sorted(theirs - mine):
+        out.add(f"redirect:{name}", name, None)
+    for name in sorted(mine - theirs):
+        out.add(f"redirect:{name}", None, name)
+
+
+def compare(entry: Entry, status: int, headers: dict[str, str], body: Any) -> Comparison:
+    """The recording beside our answer: every divergence found."""
+    recorded = entry.recorded
+    out = Comparison()
+    if recorded["status"] != status:
+        out.add("status", recorded["status"], status)
+    compare_headers(recorded.get("headers", {}), headers, out)
+    if "location" in recorded:
+        compare_redirect(recorded["location"], headers.get("Location"), out)
+    if "body" in recorded:
+        if entry.data.get("recorded") == "code-and-message":
+            # An error-code table gives the status, the code and its words, not a body.
+            compare_code_and_message(recorded["body"], body, out)
+        else:
+            compare_bodies(recorded["body"], body, out)
+    return out
+
+
+def compare_code_and_message(recorded: Any, ours: Any, out: Comparison) -> None:
+    item = ours.get("errors", [{}])[0] if isinstance(ours, dict) else {}
+    if not isinstance(item, dict):
+        item = {}
+    for key in ("errorCode", "message"):
+        if recorded.get(key) != item.get(key):
+            out.add(f"value:body.errors[0].{key}", recorded.get(key), item.get(key))
+
+
+# -- the state each entry needs ----------------------------------------------------------------
+@cache
+def _fixture(folder: str) -> str:
+    """The default directory plus the corpus's apps, as a fixture file in `folder`."""
+    data = directory_to_dict(build_directory())
+    data["apps"].append(
+        {
+            "clientId": LIMITED_ID,
+            "clientSecret": "limitedSecret",
+            "name": "limited app",
+            "permissions": list(LIMITED_PERMISSIONS),
+        }
+    )
+    data["apps"].append(
+        {"clientId": PUBLIC_ID, "clientSecret": "unused", "name": "spa", "public": True}
+    )
+    path = Path(folder) / "recorded-directory.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+class Emulators:
+    """One emulator (and app) per distinct settings an entry asks for, built once."""
+
+    def __init__(self, folder: Path, hook: str) -> None:
+        self.folder = folder
+        self.hook = hook  # a WebHook receiver's address on loopback
+        self.built: dict[str, tuple[Emulator, Flask]] = {}
+
+    def get(self, settings: dict[str, Any]) -> tuple[Emulator, Flask]:
+        key = json.dumps(settings, sort_keys=True)
+        if key not in self.built:
+            emulator = Emulator.from_settings(
+                Settings(fixture=_fixture(str(self.folder)), validate_responses=True, **settings)
+            )
+            app = create_app(emulator=emulator)
+            app.testing = True
+            self.built[key] = (emulator, app)
+        return self.built[key]
+
+
+@dataclass
+class Scene:
+    """The emulator's state for one entry, and the values its request's placeholders take."""
+
+    emulator: Emulator
+    client: Client
+    names: dict[str, str]
+    headers: dict[str, str]
+
+    def fill(self, text: str) -> str:
+        for name, value in self.names.items():
+            text = text.replace("{" + name + "}", value)
+        return text
+
+
+def _users(emulator: Emulator) -> Iterator[Any]:
+    account = emulator.directory.accounts[0]
+    return (e for e in account.extensions if e.type.is_user and e.status == "Enabled")
+
+
+def build_scene(emulators: Emulators, entry: Entry) -> Scene:
+    scene = entry.data.get("scene", {})
+    emulator, app = emulators.get(scene.get("settings", {}))
+    emulator.reset()
+    emulator.clock.reset()
+    client = app.test_client()
+    directory = emulator.directory
+    account = directory.accounts[0]
+    admin = account.administrator
+    standard = next(e for e in _users(emulator) if not e.admin)
+    caller = {"admin": admin, "user": standard}[scene.get("caller", "admin")]
+    # Another user on no call and in no meeting, as the recorded "other user" examples are.
+    other = next(
+        e
+        for e in _users(emulator)
+        if e.id not in (caller.id, admin.id) and not e.active_calls and e.meeting_status is None
+    )
+    names = {
+        "account": str(account.id),
+        "me": str(caller.id),
+        "other": str(other.id),
+        "admin": str(admin.id),
+        "unknown": str(UNKNOWN_ID),
+        "nonuser": str(
+            next(e.id for e in account.extensions if e.type == ExtensionType.IVR_MENU)
+        ),
+        "hook": emulators.hook,
+        "clientId": directory.apps[0].client_id,
+        "publicClientId": PUBLIC_ID,
+        "challenge": s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+    }
+    queue = next(e for e in account.extensions if e.members)
+    names["queue"] = str(queue.id)
+    names["member"] = str(queue.members[0].extension_id)
+    names["otherMember"] = str(queue.members[-1].extension_id)
+    disabled = [e for e in account.extensions if e.type.is_user and e.status == "Disabled"]
+    if disabled:
+        names["disabled"] = str(disabled[0].id)
+    auth = scene.get("auth", "bearer")
+    headers: dict[str, str] = {}
+    if auth in ("bearer", "expired"):
+        headers = bearer_headers(client, directory.apps[0], caller)
+    elif auth == "limited":
+        limited = next(a for a in directory.apps if a.client_id == LIMITED_ID)
+        headers = bearer_headers(client, limited, caller)
+    elif auth == "unknown-token":
+        headers = {"Authorization": "Bearer U1BCMDFUMDRKV1MwMXxzLFSvXdw5PHMsVLEn_Mrtcy"}
+    elif auth == "basic":
+        headers = {"Authorization": app_auth(directory.apps[0])}
+    elif auth == "basic-wrong":
+        headers = {"Authorization": app_auth_wrong(directory.apps[0].client_id)}
+    elif auth == "malformed":
+        headers = {"Authorization": "Token abc"}
+    if auth == "bearer" or auth == "expired":
+        names["token"] = headers["Authorization"].removeprefix("Bearer ")
+    admin_headers = bearer_headers(client, directory.apps[0], admin)
+    for target, body in scene.get("presence", {}).items():
+        path = f"/restapi/v1.0/account/~/extension/{names.get(target, target)}/presence"
+        answer = client.put(path, json=body, headers=admin_headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+    for target, body in scene.get("unified", {}).items():
+        # Unified presence is changed by its owner only: logged in as them.
+        owner = account.by_id[int(names[target])]
+        path = f"/restapi/v1.0/account/~/extension/{owner.id}/unified-presence"
+        own = bearer_headers(client, directory.apps[0], owner)
+        answer = client.patch(path, json=body, headers=own)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+    for step in scene.get("steps", []):
+        _STEPS[step](client, names, admin_headers)
+    if auth == "expired":
+        emulator.clock.change(advance=4000)
+    return Scene(emulator, client, names, headers)
+
+
+def app_auth_wrong(client_id: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{client_id}:wrongSecret".encode()).decode()
+
+
+def _mock(client: Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = client.post(f"/_mock{path}", json=body)
+    assert answer.status_code in (200, 201), answer.get_data(as_text=True)
+    found: dict[str, Any] = answer.get_json()
+    return found
+
+
+def _place_call(client: Client, names: dict[str, str], headers: dict[str, str]) -> None:
+    """The caller on an outbound call to an outside number, answered (RingOut-like)."""
+    call = _mock(client, "/calls", {"from": names["me"], "to": "+18552055108"})
+    _mock(client, f"/calls/{call['telephonySessionId']}/answer", {})
+
+
+def _ring_queue(client: Client, names: dict[str, str], headers: dict[str, str]) -> None:
+    """An outside caller ringing the queue of {member}, not yet answered."""
+    _mock(client, "/queue-calls", {"queueId": names["queue"], "from": "+18442054090"})
+
+
+def _subscribe(client: Client, names: dict[str, str], headers: dict[str, str]) -> None:
+    body = {
+        "eventFilters": ["/restapi/v1.0/account/~/extension/~/presence"],
+        "deliveryMode": {"transportType": "WebHook", "address": names["hook"]},
+    }
+    answer = client.post("/restapi/v1.0/subscription", json=body, headers=headers)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    names["subscription"] = answer.get_json()["id"]
+
+
+_STEPS: dict[str, Callable[[Client, dict[str, str], dict[str, str]], None]] = {
+    "call": _place_call,
+    "ring-queue": _ring_queue,
+    "subscribe": _subscribe,
+}
+
+
+# -- replaying ---------------------------------------------------------------------------------
+@dataclass
+class Replayed:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+def replay(emulators: Emulators, entry: Entry) -> Replayed:
+    scene = build_scene(emulators, entry)
+    request = entry.data["request"]
+    path = scene.fill(request["path"])
+    query = {k: scene.fill(str(v)) for k, v in request.get("query", {}).items()}
+    headers = dict(scene.headers)
+    headers.update({k: scene.fill(v) for k, v in request.get("headers", {}).items()})
+    kwargs: dict[str, Any] = {"query_string": query, "headers": headers}
+    if "form" in request:
+        kwargs["data"] = {k: scene.fill(str(v)) for k, v in request["form"].items()}
+    elif "json" in request:
+        kwargs["data"] = scene.fill(json.dumps(request["json"]))
+        headers["Content-Type"] = "application/json"
+    elif "raw" in request:
+        kwargs["data"] = request["raw"]
+    answer = None
+    for _ in range(int(entry.data.get("scene", {}).get("repeat", 1))):
+        answer = scene.client.open(path, method=request["method"], **kwargs)
+    assert answer is not None
+    return Replayed(answer.status_code, dict(answer.headers), _body(answer))
+
+
+def _body(answer: TestResponse) -> Any:
+    text = answer.get_data(as_text=True)
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
