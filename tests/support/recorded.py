@@ -444,13 +444,14 @@ def _mock(client: Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
 
 def _place_call(client: Client, names: dict[str, str], headers: dict[str, str]) -> None:
     """The caller on an outbound call to an outside number, answered (RingOut-like)."""
-    call = _mock(client, "/calls", {"from": names["me"], "to": "+18552055108"})
+    call = _mock(client, "/calls", {"from": names["me"], "to": "+18552055108", "name": "Jane Smith"})
     _mock(client, f"/calls/{call['telephonySessionId']}/answer", {})
 
 
 def _ring_queue(client: Client, names: dict[str, str], headers: dict[str, str]) -> None:
     """An outside caller ringing the queue of {member}, not yet answered."""
-    _mock(client, "/queue-calls", {"queueId": names["queue"], "from": "+18442054090"})
+    body = {"queueId": names["queue"], "from": "+18442054090", "name": "John Smith"}
+    _mock(client, "/queue-calls", body)
 
 
 def _subscribe(client: Client, names: dict[str, str], headers: dict[str, str]) -> None:
