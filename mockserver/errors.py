@@ -8,6 +8,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 
+# What every answer of the token endpoint carries: RFC 6749 5.1 and 5.2, and the platform's
+# recorded token errors (docs/decisions.md FID-14).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# A token error also says the language of its words, as recorded.
+OAUTH_ERROR_HEADERS = {**NO_STORE, "Content-Language": "en"}
+
+
 class MockError(Exception):
     """Base of every error the emulator answers with. Never shown as a traceback."""
 
@@ -176,7 +183,8 @@ class OAuthError(MockError):
     def __init__(
         self, error: str, error_code: str, message: str, status: int = 400, **params: str
     ) -> None:
-        super().__init__(message=message)
+        # RFC 6749 5.2 and the recorded token errors: never cached (decision FID-14).
+        super().__init__(message=message, headers=dict(OAUTH_ERROR_HEADERS))
         self.error = error
         self.error_code = error_code
         self.status = status
@@ -195,6 +203,12 @@ def invalid_client(client_id: str) -> OAuthError:
     return OAuthError(
         "invalid_client", "OAU-153", f"Invalid client: {client_id}", client_id=client_id
     )
+
+
+def client_authentication_required() -> OAuthError:
+    """OAU-123: a token request with no client authentication at all (no Basic header, no
+    `client_id`): the platform's recorded body (docs/decisions.md FID-14)."""
+    return OAuthError("invalid_client", "OAU-123", "Client authentication is required")
 
 
 def unauthorized_client() -> OAuthError:

@@ -237,9 +237,12 @@ def extension_info(
             {"featureName": name, "enabled": enabled, **({"reason": why} if why else {})}
             for name, enabled, why in _FEATURES
         ]
-    if own:
+    if own or ext.type.is_user:
+        # Every user's record has them: the recorded own extension and the guide's user object
+        # (another user's record) both do (decision FID-16).
         record["regionalSettings"] = _regional(base)
-    record["setupWizardState"] = "Completed"
+    # A user who never activated has not started the setup wizard (the guide's user object).
+    record["setupWizardState"] = "NotStarted" if ext.status == "NotActivated" else "Completed"
     if queues:
         # No `id`: the spec declares DepartmentInfo.id `format: uri`, which an ID never is;
         # the uri names the queue (docs/decisions.md).

@@ -19,6 +19,7 @@ from mockserver.errors import (
     InvalidAuthorizationHeader,
     TokenExpired,
     TokenNotFound,
+    client_authentication_required,
     invalid_client,
     invalid_grant,
     invalid_request,
@@ -91,6 +92,8 @@ class TokenService(Issuer):
                 raise invalid_client(client_id)
             return app
         client_id = form.get("client_id", "")
+        if not authorization and "client_id" not in form:
+            raise client_authentication_required()  # the recorded answer (FID-14)
         app = self.directory.app(client_id)
         if app is None or not app.public:
             raise invalid_client(client_id)

@@ -75,7 +75,10 @@ def test_unknown_client_is_invalid_client(client, directory, authorization):
     assert answer.status_code == 400
     body = answer.get_json()
     assert body["error"] == "invalid_client"
-    assert body["errors"][0]["errorCode"] == "OAU-153"
+    # No client authentication at all: the recorded OAU-123 (decision FID-14).
+    assert body["errors"][0]["errorCode"] == ("OAU-153" if authorization else "OAU-123")
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.headers["Pragma"] == "no-cache"
 
 
 def test_wrong_client_secret_is_invalid_client(client, directory):

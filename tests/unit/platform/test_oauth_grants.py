@@ -415,5 +415,5 @@ def test_revoke_ends_only_its_own_session(client, directory):
 def test_revoke_needs_a_known_client(client, directory):
     pair = jwt_login(client, directory).get_json()
     answer = client.post("/restapi/oauth/revoke", data={"token": pair["access_token"]})
-    assert error_of(answer) == (400, "invalid_client", "OAU-153")
+    assert error_of(answer) == (400, "invalid_client", "OAU-123")  # no client at all: FID-14
     assert me(client, pair["access_token"]).status_code == 200
