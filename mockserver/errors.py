@@ -332,8 +332,10 @@ class InvalidWebhookResponse(SubscriptionError):
 
 
 class OtherAccountFilters(SubscriptionError):
-    """Every filter named another account (400, not the 403: decision EVT-8)."""
+    """Every filter named another account: 403, the status the 2021 spec's x-error-codes and the
+    errors page give SUB-406 (decision FID-19)."""
 
+    status = 403
     error_code = "SUB-406"
     template = "Not allowed subscribe for events to extensions of other account"
 

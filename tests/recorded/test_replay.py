@@ -15,6 +15,7 @@ import pytest
 
 from mockserver.operations import API, OAUTH, SUBSCRIPTIONS
 from presence_mock_kit.receiver import WebhookReceiver
+from tests.support.live_server import free_port
 from tests.support.paths import REPO
 from tests.support.recorded import (
     SCHEMA,
@@ -37,8 +38,10 @@ LOGICAL = ("InvalidMultipartRequest", "InsufficientPermissions", "InternalError"
 
 @pytest.fixture(scope="module")
 def emulators(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulators]:
-    with WebhookReceiver() as hook:
-        yield Emulators(tmp_path_factory.mktemp("recorded"), hook.url)
+    with WebhookReceiver() as hook, WebhookReceiver() as silent:
+        silent.echo = False
+        closed = f"http://127.0.0.1:{free_port()}/hook"
+        yield Emulators(tmp_path_factory.mktemp("recorded"), hook.url, silent.url, closed)
 
 
 def divergences(emulators: Emulators, entry: Entry) -> dict[str, str]:

@@ -35,6 +35,7 @@ from mockserver.directory.builder import build_directory
 from mockserver.directory.fixtures import directory_to_dict
 from mockserver.directory.model import ExtensionType
 from mockserver.emulator import Emulator
+from mockserver.events.webhooks import Answer
 from mockserver.web.app import create_app
 from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
@@ -46,11 +47,13 @@ ENTRIES = CORPUS / "entries"
 SCHEMA = CORPUS / "entry.schema.json"
 DECISIONS = REPO / "docs" / "decisions.md"
 
-# An app with the account permissions but none of presence, subscriptions or WebSocket: the
-# app of the permission refusals.
+# An app that may read presence and nothing else (no ReadAccounts, ReadCallLog, WebSocket):
+# the app of the recorded permission refusals.
 LIMITED_ID = "recordedLimitedApp"
-LIMITED_PERMISSIONS = ("ReadAccounts",)
+LIMITED_PERMISSIONS = ("ReadPresence",)
 UNKNOWN_ID = 999999999
+# A WebHook receiver the emulator's transport answers in process (no connection is made).
+FAILING = "https://failing.test/"
 # Where the authorization-code entries send the browser back to; nothing listens there.
 CALLBACK = "http://127.0.0.1:9/oauth2Callback"
 
@@ -346,9 +349,11 @@ def _fixture(folder: str) -> str:
 class Emulators:
     """One emulator (and app) per distinct settings an entry asks for, built once."""
 
-    def __init__(self, folder: Path, hook: str) -> None:
+    def __init__(self, folder: Path, hook: str, silent: str = "", closed: str = "") -> None:
         self.folder = folder
         self.hook = hook  # a WebHook receiver's address on loopback
+        self.silent = silent  # one that does not echo the handshake's token
+        self.closed = closed  # a loopback address nothing listens at
         self.built: dict[str, tuple[Emulator, Flask]] = {}
 
     def get(self, settings: dict[str, Any]) -> tuple[Emulator, Flask]:
@@ -410,6 +415,9 @@ def build_scene(emulators: Emulators, entry: Entry) -> Scene:
             next(e.id for e in account.extensions if e.type == ExtensionType.IVR_MENU)
         ),
         "hook": emulators.hook,
+        "silentHook": emulators.silent,
+        "closedHook": emulators.closed,
+        "otherAccount": str(directory.accounts[1].id),
         "clientId": directory.apps[0].client_id,
         "publicClientId": PUBLIC_ID,
         "challenge": s256(VERIFIER),
@@ -457,6 +465,10 @@ def build_scene(emulators: Emulators, entry: Entry) -> Scene:
         answer = client.patch(path, json=body, headers=own)
         assert answer.status_code == 200, answer.get_data(as_text=True)
     for step in scene.get("steps", []):
+        if step == "failing-hook":
+            # A receiver that answers the handshake with a 500, in process.
+            emulator.events.transport.receivers[FAILING] = lambda _outgoing: Answer(500)
+            continue
         _STEPS[step](client, names, admin_headers)
     if auth == "expired":
         emulator.clock.change(advance=4000)
