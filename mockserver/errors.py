@@ -167,10 +167,11 @@ class ServiceUnavailable(MockError):
 
 
 class InternalError(MockError):
-    """A bug in the emulator, still answered in the RingCentral shape (docs/decisions.md)."""
+    """A bug in the emulator (or a chaos 500), still answered in the RingCentral shape: the
+    errors page's 500 CMN-203 `Internal Server Error` (decisions ERR-3, FID-23)."""
 
     status = 500
-    error_code = "InternalError"
+    error_code = "CMN-203"
     template = "Internal Server Error"
 
 

@@ -133,8 +133,9 @@ class Entry:
                     found.add(item["errorCode"])
         if isinstance(body, list):  # a WebSocket frame: [head, body]
             for part in body:
-                if isinstance(part, dict) and isinstance(part.get("errorCode"), str):
-                    found.add(part["errorCode"])
+                for key in ("errorCode", "recoveryErrorCode"):
+                    if isinstance(part, dict) and isinstance(part.get(key), str):
+                        found.add(part[key])
         return found
 
 
