@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-
 # What every answer of the token endpoint carries: RFC 6749 5.1 and 5.2, and the platform's
 # recorded token errors (docs/decisions.md FID-14).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

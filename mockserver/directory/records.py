@@ -63,7 +63,11 @@ def _digest(*parts: object) -> str:
 
 
 def _office(account_id: int) -> Record:
-    return {**_OFFICES[int(_digest(account_id)[:8], 16) % len(_OFFICES)], "country": "United States"}
+    return {
+        **_OFFICES[int(_digest(account_id)[:8], 16) % len(_OFFICES)],
+        "country": "United States",
+    }
+
 
 # The account's regional settings: a US account in Pacific time, as in the recorded example.
 _LOCALE = {"id": "1033", "name": "English (United States)", "localeCode": "en-US"}

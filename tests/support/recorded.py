@@ -37,9 +37,9 @@ from mockserver.directory.fixtures import directory_to_dict
 from mockserver.directory.model import ExtensionType
 from mockserver.emulator import Emulator
 from mockserver.events.webhooks import Answer
-from mockserver.web.app import create_app
 from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
+from mockserver.web.app import create_app
 from tests.support.login import PUBLIC_ID, VERIFIER, app_auth, bearer_headers, s256
 from tests.support.paths import REPO
 
@@ -144,8 +144,8 @@ def entries() -> list[Entry]:
 
 
 def decision_ids() -> set[str]:
-    """The decision IDs the decisions page defines (a row or item starting with its bold ID)."""
-    return set(re.findall(r"^(?:\| |- )\*\*([A-Z]+-\d+)\*\*", DECISIONS.read_text(), re.M))
+    """The decision IDs the decisions page defines: each written in bold where it starts."""
+    return set(re.findall(r"\*\*([A-Z]{2,6}-[0-9]{1,3})\*\*", DECISIONS.read_text()))
 
 
 # -- comparing ---------------------------------------------------------------------------------
@@ -238,11 +238,11 @@ def compare_bodies(
         for key in recorded:
             if key in ours:
                 child = f"{path}.{key}"
-                if values and isinstance(recorded[key], str) and isinstance(ours[key], str):
-                    if key in ERROR_VALUES or key in ENUM_VALUES:
-                        if recorded[key] != ours[key]:
-                            out.add(f"value:{child}", recorded[key], ours[key])
-                        continue
+                both_strings = isinstance(recorded[key], str) and isinstance(ours[key], str)
+                if values and both_strings and (key in ERROR_VALUES or key in ENUM_VALUES):
+                    if recorded[key] != ours[key]:
+                        out.add(f"value:{child}", recorded[key], ours[key])
+                    continue
                 compare_bodies(recorded[key], ours[key], out, child, values, excerpt)
     elif isinstance(recorded, list):
         if path.endswith(".errors"):
@@ -254,9 +254,12 @@ def compare_bodies(
             compare_bodies(_merged(recorded), _merged(ours), out, f"{path}[]", False, excerpt)
         elif recorded and not ours:
             out.add(f"missing:{path}[]", recorded[0], None)
-    elif isinstance(recorded, str) and isinstance(ours, str):
-        if string_format(recorded) != string_format(ours):
-            out.add(f"format:{path}", recorded, ours)
+    elif (
+        isinstance(recorded, str)
+        and isinstance(ours, str)
+        and string_format(recorded) != string_format(ours)
+    ):
+        out.add(f"format:{path}", recorded, ours)
 
 
 def compare_headers(recorded: dict[str, str], ours: dict[str, str], out: Comparison) -> None:
@@ -350,7 +353,9 @@ def _fixture(folder: str) -> str:
     # Two users the seed never makes: one Disabled, one NotActivated (the recorded user object
     # and the PRS-105 refusal are about them); the last plain users of the first account.
     members = {
-        m["id"] for e in data["accounts"][0]["extensions"] for m in e.get("queue", {}).get("members", [])
+        m["id"]
+        for e in data["accounts"][0]["extensions"]
+        for m in e.get("queue", {}).get("members", [])
     }
     plain = [
         e
@@ -439,9 +444,7 @@ def build_scene(emulators: Emulators, entry: Entry) -> Scene:
         "other": str(other.id),
         "admin": str(admin.id),
         "unknown": str(UNKNOWN_ID),
-        "nonuser": str(
-            next(e.id for e in account.extensions if e.type == ExtensionType.IVR_MENU)
-        ),
+        "nonuser": str(next(e.id for e in account.extensions if e.type == ExtensionType.IVR_MENU)),
         "hook": emulators.hook,
         "silentHook": emulators.silent,
         "closedHook": emulators.closed,
@@ -520,7 +523,9 @@ def _mock(client: Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
 
 def _place_call(client: Client, names: dict[str, str], headers: dict[str, str]) -> None:
     """The caller on an outbound call to an outside number, answered (RingOut-like)."""
-    call = _mock(client, "/calls", {"from": names["me"], "to": "+18552055108", "name": "Jane Smith"})
+    call = _mock(
+        client, "/calls", {"from": names["me"], "to": "+18552055108", "name": "Jane Smith"}
+    )
     _mock(client, f"/calls/{call['telephonySessionId']}/answer", {})
 
 
@@ -654,7 +659,9 @@ async def _socket_script(scene: Scene, script: list[dict[str, Any]]) -> Replayed
             elif "send" in action:
                 assert socket is not None
                 sent = action["send"]
-                await socket.send_str(sent if isinstance(sent, str) else scene.fill(json.dumps(sent)))
+                await socket.send_str(
+                    sent if isinstance(sent, str) else scene.fill(json.dumps(sent))
+                )
             elif "rest" in action:
                 rest = action["rest"]
                 answer = scene.client.open(

@@ -99,7 +99,10 @@ def test_an_app_without_the_websocket_permission_is_refused(tmp_path):
     answer = client.post(WSTOKEN, headers=headers)
     assert answer.status_code == 403
     body = answer.get_json()
-    assert (body["errorCode"], body["errors"][0]["errorCode"]) == ("InsufficientPermissions", "CMN-401")
+    assert (body["errorCode"], body["errors"][0]["errorCode"]) == (
+        "InsufficientPermissions",
+        "CMN-401",
+    )
     assert body["errors"][0]["permissionName"] == body["permissionName"] == "WebSocket"
 
 
