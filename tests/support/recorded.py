@@ -92,7 +92,6 @@ VOLATILE_HEADERS = frozenset(
         "aceroutingkey",
         "routingkey",
         "x-rate-limit-remaining",
-        "x-rate-limit-window",
         "localhostinfo",
     }
 )
