@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
-from mockserver.cli import calls, recording_commands
+from mockserver.cli import calls, mcp_server, recording_commands
+from mockserver.cli import export as export_command
 from mockserver.cli import listen as listen_command
+from mockserver.cli import snapshot as snapshot_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
@@ -148,6 +150,7 @@ def _parser() -> argparse.ArgumentParser:
         help="write the credentials (as credentials --json) to PATH, mode 0600; with "
         "--random-credentials and no file, serve writes a temporary one and logs its path",
     )
+    _snapshot_options(serve)
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     output = credentials.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -175,10 +178,13 @@ def _parser() -> argparse.ArgumentParser:
     calls.add_commands(commands, _Parser)  # call, scenario, activity
     _call_options(serve)
     listen_command.add_parser(commands)
+    snapshot_command.add_parser(commands, _Parser)
     recording_commands.add_record(commands)
     recording_commands.add_replay(commands)
     recording_commands.add_drift(commands)
     recording_commands.add_coverage(commands)
+    export_command.add_export(commands)
+    mcp_server.add_mcp(commands)
     return parser
 
 
@@ -195,6 +201,21 @@ def _call_options(serve: argparse.ArgumentParser) -> None:
         type=float,
         metavar="RATE",
         help="multiply the activity's rates (1.0: a call per user every ten minutes or so)",
+    )
+
+
+def _snapshot_options(serve: argparse.ArgumentParser) -> None:
+    """Start from a saved state, save it at the end (docs/snapshots.md)."""
+    serve.add_argument(
+        "--import",
+        dest="import_snapshot",
+        metavar="FILE",
+        help="start from this snapshot: its accounts and their state (not with --fixture)",
+    )
+    serve.add_argument(
+        "--export-on-exit",
+        metavar="FILE",
+        help="write the state to this snapshot file when the server stops (SIGTERM, Ctrl-C)",
     )
 
 
@@ -344,6 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_contract(contract_options(args, os.environ), demo_login(settings))
         if args.command in calls.COMMANDS:
             return calls.run_command(args, os.environ, settings)
+        if args.command == "mcp":
+            return mcp_server.run_mcp(args, settings.controls_token, lambda: demo_login(settings))
+        if args.command == snapshot_command.COMMAND:
+            return snapshot_command.run(args, os.environ, settings)
         if args.command == "listen":
             return listen_command.run_listen(args, demo_login(settings))
         if args.command == "credentials":

@@ -30,6 +30,9 @@ from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.inprocess.network import as_raised
 from mockserver.platform.users import users
 from mockserver.runtime import background
+from mockserver.snapshots import Snapshot, SnapshotError, import_snapshot
+from mockserver.snapshots import directory_of as snapshot_directory
+from mockserver.snapshots.files import read_snapshot
 from mockserver.storage import store_from_url
 from mockserver.telephony.scenario import EngineDriver, Playback, load
 from mockserver.telephony.switchboard import Switchboard
@@ -55,6 +58,16 @@ def _directory(seed: int, extensions: int, fixture: str | None) -> Directory:
     return directory_of(fixture, seed, extensions)
 
 
+def _read_snapshot(path: str | os.PathLike[str] | None, settings: Settings) -> Snapshot | None:
+    """The snapshot file's content (checked), or None; its accounts replace the seed's, so a
+    fixture beside it is refused."""
+    if path is None:
+        return None
+    if settings.fixture:
+        raise SnapshotError("PresenceMock: give fixture or snapshot, not both")
+    return read_snapshot(path)
+
+
 class PresenceMock:
     """The emulator for `requests`: a context manager, a decorator, or the `presence_mock` fixture.
 
@@ -77,6 +90,7 @@ class PresenceMock:
         credentials_secret: str | None = None,
         passthrough: Passthrough = (),
         log: bool = True,
+        snapshot: str | os.PathLike[str] | None = None,
     ) -> None:
         """`seed`/`extensions` or `fixture` choose the account, as `serve`'s options do;
         `strict_requests` refuses what the platform would; `rate_limits` is off, headers or
@@ -84,7 +98,8 @@ class PresenceMock:
         `credentials_secret` replaces the demo credentials (read them from `credentials`,
         `users`). `passthrough` lets other
         `requests` calls reach real servers; `log=False` keeps the emulator's request lines
-        (logger "presence_mock") out of the test's captured log."""
+        (logger "presence_mock") out of the test's captured log. `snapshot` starts from a
+        snapshot file's accounts and state (docs/snapshots.md), and `reset()` goes back to it."""
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.settings = (settings or Settings()).override(
             seed=seed,
@@ -99,9 +114,20 @@ class PresenceMock:
         self.passthrough = _prefixes(passthrough)
         self.log = log
         self._logger_was_disabled = False
-        directory = _directory(self.settings.seed, self.settings.extensions, self.settings.fixture)
+        self._snapshot = _read_snapshot(snapshot, self.settings)
+        if self._snapshot is not None:
+            directory = snapshot_directory(self._snapshot, os.fspath(snapshot or ""))
+        else:
+            directory = _directory(
+                self.settings.seed, self.settings.extensions, self.settings.fixture
+            )
         store = store_from_url(self.settings.store)
         self.emulator = Emulator.build(self.settings, directory, store)
+        if self._snapshot is not None:
+            # A subscription saved in process to `webhook()`'s address loads (answered 200 until
+            # the test hands it a handler); any other address is checked as on a server.
+            self.webhook()
+            import_snapshot(self.emulator, self._snapshot, os.fspath(snapshot or ""))
         self.settings = self.emulator.settings  # with the secret it made, if it made one
         self.app = create_app(emulator=self.emulator)
         self._client = self.app.test_client(use_cookies=False)
@@ -138,8 +164,11 @@ class PresenceMock:
         return [e for e in self.requests if e["verdict"] == "violation" or e["status"] == 400]
 
     def reset(self) -> None:
-        """Presence back to the seeded state and an empty journal (tokens stay valid)."""
+        """Presence back to the seeded state (or the snapshot's, when started from one) and an
+        empty journal (tokens stay valid)."""
         self.emulator.reset()
+        if self._snapshot is not None:
+            import_snapshot(self.emulator, self._snapshot)
 
     # -- simulated calls ------------------------------------------------------------------------
     @property
@@ -243,6 +272,7 @@ class PresenceMock:
     # -- the callback ---------------------------------------------------------------------------
     def _answer(self, prepared: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(prepared.url or "")
+        self.background.timer.step()  # the magic-number call steps due by now, seen by this one
         try:
             answer = self._client.open(
                 url.path or "/",

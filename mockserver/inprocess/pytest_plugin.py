@@ -23,7 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(**options): shape the presence_mock fixture for this test; options are those "
         "of mockserver.PresenceMock (seed, extensions, fixture, strict_requests, rate_limits, "
-        "rate_limit, passthrough, base_urls, log) and expect_refused",
+        "rate_limit, passthrough, base_urls, log, snapshot) and expect_refused",
     )
 
 
