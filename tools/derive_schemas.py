@@ -169,6 +169,20 @@ ROOT_TARGETS: tuple[Target, ...] = (
         },
     ),
     Target(
+        "web-socket-delivery-mode",
+        "WebSocketDeliveryMode",
+        COMPONENT_PREFIX + "WebSocketDeliveryMode",
+        extra_properties={
+            "encryption": {
+                "type": "boolean",
+                "$comment": (
+                    "the recorded WebSocket subscription replies say encryption: false "
+                    "(docs/decisions.md FID-20)"
+                ),
+            }
+        },
+    ),
+    Target(
         "oauth-error",
         "OauthInvalidRequest",
         "#/components/responses/OauthInvalidRequest/content/application~1json/schema",
