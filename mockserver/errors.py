@@ -222,9 +222,11 @@ def invalid_grant(message: str = "Invalid resource owner credentials") -> OAuthE
 
 
 def unsupported_grant(grant_type: str) -> OAuthError:
-    return OAuthError(
-        "unsupported_grant_type", "OAU-250", "Unsupported grant type", grant_type=grant_type
-    )
+    """OAU-250: a grant type the platform does not know. The recorded body says
+    `invalid_request` (not RFC 6749's `unsupported_grant_type`) and names no parameter
+    (decision FID-26)."""
+    del grant_type  # the recorded body does not echo it
+    return OAuthError("invalid_request", "OAU-250", "Unsupported grant type")
 
 
 def invalid_request(parameter: str) -> OAuthError:

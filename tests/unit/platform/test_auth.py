@@ -119,7 +119,9 @@ def test_unsupported_grant_type(client, directory):
     answer = token_answer(client, directory, grant_type="telepathy")
     assert answer.status_code == 400
     body = answer.get_json()
-    assert (body["error"], body["errors"][0]["errorCode"]) == ("unsupported_grant_type", "OAU-250")
+    # The platform's recorded body: invalid_request, no parameters (decision FID-26).
+    assert (body["error"], body["errors"][0]["errorCode"]) == ("invalid_request", "OAU-250")
+    assert "parameters" not in body["errors"][0]
 
 
 def test_no_authorization_header_is_agw_402(client):
