@@ -211,6 +211,12 @@ def client_authentication_required() -> OAuthError:
     return OAuthError("invalid_client", "OAU-123", "Client authentication is required")
 
 
+def expired_refresh_token() -> OAuthError:
+    """OAU-210: a refresh token past its lifetime: the platform's recorded body
+    (docs/decisions.md FID-27)."""
+    return OAuthError("invalid_grant", "OAU-210", "Token expired")
+
+
 def unauthorized_client() -> OAuthError:
     """OAU-251: the app may not use this grant (a public app without PKCE): the platform's
     recorded body (docs/decisions.md)."""

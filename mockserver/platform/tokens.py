@@ -20,6 +20,7 @@ from mockserver.errors import (
     TokenExpired,
     TokenNotFound,
     client_authentication_required,
+    expired_refresh_token,
     invalid_client,
     invalid_grant,
     invalid_request,
@@ -185,10 +186,12 @@ class TokenService(Issuer):
     def refresh(self, app: App, form: Mapping[str, str]) -> Record:
         """A new pair for a refresh token, which is good once (docs/contract.md#auth-oauth)."""
         record = self.store.take(REFRESH, required(form, "refresh_token"))
+        if record is not None and record["clientId"] == app.client_id:
+            if record["expiresAt"] <= self.clock.now():
+                raise expired_refresh_token()  # the recorded OAU-210 (decision FID-27)
         if (
             record is None
             or record["clientId"] != app.client_id
-            or record["expiresAt"] <= self.clock.now()
             or self.store.get(SESSION, record["sessionId"]) is None
         ):
             raise invalid_grant("Token not found")

@@ -342,7 +342,9 @@ def test_an_expired_refresh_token_is_refused(emulator, client, directory):
     answer = token(
         client, directory, grant_type="refresh_token", refresh_token=body["refresh_token"]
     )
-    assert error_of(answer) == (400, "invalid_grant", "OAU-140")
+    # The platform's recorded answer to an expired token (decision FID-27).
+    assert error_of(answer) == (400, "invalid_grant", "OAU-210")
+    assert answer.get_json()["error_description"] == "Token expired"
 
 
 def test_refresh_gives_a_working_pair_in_the_same_session(client, directory):
