@@ -186,9 +186,9 @@ class TokenService(Issuer):
     def refresh(self, app: App, form: Mapping[str, str]) -> Record:
         """A new pair for a refresh token, which is good once (docs/contract.md#auth-oauth)."""
         record = self.store.take(REFRESH, required(form, "refresh_token"))
-        if record is not None and record["clientId"] == app.client_id:
-            if record["expiresAt"] <= self.clock.now():
-                raise expired_refresh_token()  # the recorded OAU-210 (decision FID-27)
+        ours = record is not None and record["clientId"] == app.client_id
+        if ours and record is not None and record["expiresAt"] <= self.clock.now():
+            raise expired_refresh_token()  # the recorded OAU-210 (decision FID-27)
         if (
             record is None
             or record["clientId"] != app.client_id
