@@ -63,6 +63,7 @@ class Settings:
     random_credentials: bool = False
     credentials_secret: str | None = field(default=None, repr=False)
     credentials_file: str | None = None  # serve writes the credentials here (mode 0600)
+    ready_file: str | None = None  # serve writes its URLs here once both servers answer
     # Simulated calls: a scenario file serve plays once it answers, and a background activity.
     scenario: str | None = None
     activity: str | None = None

@@ -263,6 +263,9 @@ CONTROLS: Final = (
     Operation("gateway", "GET", "/gateway"),  # where the WebSocket gateway is
 )
 
+# Why a subscription got a change or not (docs/explain.md; mockserver/web/explain_api.py).
+EXPLAIN_CONTROLS: Final = (Operation("explainEvents", "GET", "/events/explain"),)
+
 # The run-time latency and fault rules (mockserver/web/chaos_api.py, its own blueprint).
 CHAOS_CONTROLS: Final = (
     Operation("readChaos", "GET", "/chaos"),
@@ -311,6 +314,7 @@ SURFACES: Final = {
     "oauth": OAUTH_PREFIX,
     "controls": CONTROLS_PREFIX,
     "chaos": CONTROLS_PREFIX,
+    "explain": CONTROLS_PREFIX,
     "snapshot": CONTROLS_PREFIX,
     "calls": CONTROLS_PREFIX,
     "board": CONTROLS_PREFIX,
@@ -323,6 +327,7 @@ BY_ENDPOINT: Final = {
         ("oauth", OAUTH),
         ("controls", CONTROLS),
         ("chaos", CHAOS_CONTROLS),
+        ("explain", EXPLAIN_CONTROLS),
         ("snapshot", SNAPSHOT_CONTROLS),
         ("calls", CALLS),
         ("board", BOARD),

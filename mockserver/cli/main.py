@@ -151,6 +151,12 @@ def _parser() -> argparse.ArgumentParser:
         "--random-credentials and no file, serve writes a temporary one and logs its path",
     )
     _snapshot_options(serve)
+    serve.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once REST and the gateway both answer, write PATH (JSON: url, gatewayUrl, "
+        "websocketUrl, boardUrl, pid); removed when the server stops",
+    )
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     output = credentials.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -174,6 +180,18 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-writes", action="store_const", const=True, help="run the PUT round trip"
     )
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
+    contract.add_argument(
+        "--surface",
+        metavar="LIST",
+        help="judge only these parts, comma-separated: presence (the three presence "
+        "operations), queues, unified, directory, calls, subscriptions (default: all)",
+    )
+    contract.add_argument(
+        "pytest_args",
+        nargs="*",
+        metavar="-- PYTEST_ARGS",
+        help="after --, options for pytest: -k EXPR, -x, --junitxml FILE, -rs ...",
+    )
     _account_options(contract)
     calls.add_commands(commands, _Parser)  # call, scenario, activity
     _call_options(serve)

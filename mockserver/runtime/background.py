@@ -51,12 +51,16 @@ class Background:
     deliverer: Deliverer
     player: Player
     timer: CallTimer
+    # One step at a time: two threads of a test (an app's own, the test's) stepping at once
+    # would hold the same leases under the same owner and POST a change twice.
+    stepping: threading.Lock = field(default_factory=threading.Lock)
 
     def step(self) -> int:
         """Play the call steps and deliver the WebHooks that are due now, in this thread; the
         POSTs attempted."""
-        self.timer.step()
-        return self.deliverer.step()
+        with self.stepping:
+            self.timer.step()
+            return self.deliverer.step()
 
     def start(self) -> Running:
         """Run each service in a daemon thread of this process."""

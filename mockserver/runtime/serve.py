@@ -24,6 +24,7 @@ from collections.abc import Callable
 from mockserver.config import ConfigError, Settings, gateway_port_of, with_credentials_secret
 from mockserver.runtime import companions as companion_processes
 from mockserver.runtime import gateway_process, snapshot_files, workers
+from mockserver.runtime.ready import ReadyFile
 from mockserver.runtime.supervisor import Supervisor
 from mockserver.scaleout import COUNTER_SUFFIX
 from mockserver.web.app import create_app
@@ -71,6 +72,7 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
     companions: list[subprocess.Popen[bytes]] = []
     stopped_cleanly = False
     app = None
+    ready: ReadyFile | None = None
     try:
         listener = _bind_gateway(settings)  # the gateway's port, settled before the app
         settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
@@ -78,6 +80,8 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         snapshot_files.load(emulator_of(app), snapshot, settings.import_snapshot)
         gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
         listener.close()  # the gateway's now; granian's workers must not inherit it
+        if settings.ready_file:
+            ready = ReadyFile(settings.ready_file, settings)  # written once both answer
         if written:
             # Where, never what: the log is pasted into issues (docs/options.md).
             log.info("presence-mock: credentials in %s (mode 0600)", written)
@@ -97,10 +101,14 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         )
         _log_chaos(settings)
         companions = companion_processes.companions(settings)  # --scenario
+        if ready is not None:
+            ready.start()
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, as SIGTERM is
             workers.serve(app, settings.host, settings.port, settings.workers)
         stopped_cleanly = True
     finally:
+        if ready is not None:
+            ready.remove()  # first: a script reading it must not find a stopping server
         companion_processes.stop(companions)
         if listener is not None:
             listener.close()
