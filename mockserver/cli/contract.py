@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 from mockserver.cli.server_url import given_url
 from mockserver.config import ENV_PREFIX, ConfigError, parse_bool
-from presence_mock_kit.surfaces import parse_surfaces
 from presence_mock_kit.targets import target_problem
 
 MISSING = (
@@ -70,6 +69,10 @@ def contract_options(args: argparse.Namespace, environ: Mapping[str, str]) -> Co
     if problem:
         raise ConfigError(problem)
     surface = given("surface")
+    try:  # here, not at the top: the surfaces are the kit's checks, which import pytest
+        from presence_mock_kit.surfaces import parse_surfaces
+    except ImportError:  # the contract extra is not installed; serve and the rest need none
+        raise ConfigError(MISSING) from None
     parse_surfaces(surface)  # a name that is none: one line (ValueError), before pytest starts
     return ContractOptions(
         target=target,

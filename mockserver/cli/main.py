@@ -8,7 +8,6 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from typing import Any
 
 from mockserver.cli import calls, mcp_server, recording_commands
@@ -19,6 +18,7 @@ from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.credentials_remote import fetch as fetch_credentials
 from mockserver.cli.logs import configure as configure_logging
+from mockserver.cli.logs import flush as flush_logs
 from mockserver.cli.parser import Parser
 from mockserver.cli.server_url import add_url_option, given_url
 from mockserver.config import (
@@ -41,6 +41,7 @@ from mockserver.directory.source import directory_for
 from mockserver.emulator import login_of
 from mockserver.platform.credentials import keys_for, with_app_secrets
 from mockserver.platform.users import users
+from mockserver.version import __version__
 
 _Parser = Parser  # a refusal in one line (exit 2), with "did you mean" (cli/parser.py)
 
@@ -63,10 +64,8 @@ def _count(raw: str) -> int:
 
 
 def package_version() -> str:
-    try:
-        return metadata.version("presence-mock")
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+    """The package's one version (mockserver/version.py; pyproject.toml reads it too)."""
+    return __version__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between the gateway's pings of each socket; one not answered with a pong "
         "within 10 s (or half of SECONDS) is closed (default: 30)",
+    )
+    serve.add_argument(
+        "--gateway-public-url",
+        metavar="URL",
+        help="where clients reach the gateway when its port is published under another number "
+        "or behind a proxy, e.g. ws://localhost:18081 (wstoken's uri, /_mock/gateway and the "
+        "board's stream are built on it; default: the REST host name and the gateway's port)",
     )
     serve.add_argument("--log-level", choices=LOG_LEVELS, help="least level logged (default: info)")
     serve.add_argument(
@@ -462,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level, settings.log_format)
         return serve(settings)
     except (ConfigError, FixtureError, ValueError) as error:
+        flush_logs()  # lines logged so far go first: the refusal is the last line
         print(f"presence-mock: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -21,8 +21,7 @@ def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
     """The processes `settings` ask for beside the server (none, or the scenario's player)."""
     if not settings.scenario:
         return []
-    if settings.controls == "off":  # it plays through /_mock/, which would not be there
-        raise ConfigError("--scenario needs the /_mock/ controls (not --controls off)")
+    check(settings)
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
     url = f"http://{host}:{settings.port}"
     command = [
@@ -38,14 +37,24 @@ def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
     started = []
     wait = ["--wait-for-server", str(STARTUP_SECONDS)]
     if settings.scenario:
-        try:
-            path = resolve(settings.scenario)  # a file, or a shipped scenario by name
-            load(path)  # a bad file stops serve now, with the reason
-        except ScenarioError as error:
-            raise ConfigError(f"--scenario: {error}") from None
+        path = resolve(settings.scenario)  # a file, or a shipped scenario by name (checked)
         run = [*command, "scenario", "run", path, "--url", url, "--clock", "wait"]
         started.append(subprocess.Popen([*run, "--keep-going", *wait], env=env))
     return started
+
+
+def check(settings: Settings) -> None:
+    """Refuse what the companions could not play, before anything starts: a scenario file
+    that is missing or bad (with the reason), or a scenario without the controls it plays
+    through."""
+    if not settings.scenario:
+        return
+    if settings.controls == "off":  # it plays through /_mock/, which would not be there
+        raise ConfigError("--scenario needs the /_mock/ controls (not --controls off)")
+    try:
+        load(resolve(settings.scenario))  # a file, or a shipped scenario by name
+    except ScenarioError as error:
+        raise ConfigError(f"--scenario: {error}") from None
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:

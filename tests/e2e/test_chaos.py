@@ -47,7 +47,7 @@ def _bearer(platform) -> dict[str, str]:  # type: ignore[no-untyped-def]
     ("fault", "status", "code", "retry"),
     [
         ("503", 503, "CMN-201", "10"),
-        ("500", 500, "InternalError", None),
+        ("500", 500, "CMN-203", None),
         ("429", 429, "CMN-301", "60"),
     ],
 )
