@@ -1,0 +1,179 @@
+"""Every code block of the README and the docs does what it says, with nothing but the docs' own
+words (decisions DOCS-1, DOCS-2):
+
+- each block names its language: sh, bash or python (run), json or yaml (parsed), text (what a
+  command prints);
+- JSON and YAML blocks parse, and a scenario or a fixture passes its JSON Schema;
+- each page's sh and python blocks run in order in one bash session against a live `serve` on a
+  free loopback port (`PRESENCE_MOCK_URL` names it; the documented default address
+  127.0.0.1:8080 is written as the session's until every command reads that variable). A block's
+  `presence-mock serve ...` starts that session's server again with the block's options, on the
+  same loopback port, beside the session. A python block runs as a file, under pytest when it
+  defines test functions.
+
+A block that cannot run here is named below with its reason (NOT_RUN); pages whose blocks
+another test runs are named in RUN_ELSEWHERE. Both lists are checked: an entry that names no
+block fails, so they cannot go stale.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from mockserver import schemas
+from mockserver.directory.fixtures import fixture_schema
+from mockserver.telephony import scenario
+from tests.support.doc_blocks import LANGUAGES, PARSED, Block, every_block, script
+from tests.support.live_server import free_port
+from tests.support.paths import REPO
+
+# (page, the block's first line) -> why it cannot run here. Keep it short and honest.
+NOT_RUN: dict[tuple[str, str], str] = {
+    ("docs/scaling.md", "docker build -t presence-mock ."): "needs Docker and an image build",
+    (
+        "docs/benchmark.md",
+        "pip install -e '.[test]'          # the baseline route needs Flask, "
+        "which the test extra brings",
+    ): "installs packages and wrk (apt-get), then a load test",
+    (
+        "docs/benchmark.md",
+        "python -m bench.events          # --subscribers 1 100 1000 "
+        "--webhooks 100 --puts 50 --held 1000",
+    ): "a benchmark of minutes (docs/benchmark.md)",
+    (
+        "docs/benchmark-soak.md",
+        "python -m bench.soak --seconds 600 --tick 30 --port 18482",
+    ): "a ten-minute soak",
+    (
+        "docs/board.md",
+        "PRESENCE_TESTS_SCREENSHOT=docs/board.png pytest "
+        "tests/browser/test_board_browser.py -k screenshot",
+    ): "rewrites docs/board.png; the browser test it runs is in the suite",
+    (
+        "docs/kit.md",
+        "pytest --pyargs presence_mock_kit --presence-target http://127.0.0.1:8080 \\",
+    ): "a synopsis: ID, SECRET and JWT stand for your app's",
+    (
+        "docs/flask.md",
+        "flask --app mockserver run --port 8080      # the seeded account, on Flask's own server",
+    ): "serves in the foreground until stopped (tests/e2e/test_flask_run.py)",
+    (
+        "docs/kit.md",
+        "# 3. The real sandbox, with your app and a user's JWT",
+    ): "judges the real sandbox: off this machine, with your app's credentials",
+    (
+        "docs/recording.md",
+        "presence-mock record --target https://platform.devtest.ringcentral.com "
+        "--out sandbox.json --port 8081",
+    ): "records the real sandbox: off this machine",
+    (
+        "docs/recording.md",
+        "presence-mock drift sandbox.json                 # the recorded answers vs the emulator's",
+    ): "compares with the real sandbox: off this machine",
+}
+# Pages whose sh and python blocks another test runs (with assertions of its own).
+RUN_ELSEWHERE = {
+    "README.md": "tests/e2e/test_readme.py",
+    "docs/auth.md": "tests/e2e/test_readme.py",
+}
+# Hosts a block that runs may name: this machine, and the platform's hosts that the in-process
+# mode answers inside `requests` (nothing leaves the machine: the loopback guard checks).
+LOOPBACK = re.compile(r"https?://(127\.0\.0\.1|localhost|\[::1\])[:/]")
+IN_PROCESS = re.compile(r"https://platform(\.devtest)?\.ringcentral\.com")
+
+BLOCKS = every_block()
+
+
+def _not_run(block: Block) -> str | None:
+    return NOT_RUN.get((block.page, block.first_line))
+
+
+def _runs(block: Block) -> bool:
+    return block.language not in PARSED + ("text",) and _not_run(block) is None
+
+
+def test_every_block_names_its_language() -> None:
+    unnamed = [f"{b.name}: {b.language or '(none)'}" for b in BLOCKS if b.language not in LANGUAGES]
+    assert not unnamed, f"blocks whose language is not one of {LANGUAGES}: {unnamed}"
+
+
+def test_every_exception_names_a_block_that_exists() -> None:
+    named = {(b.page, b.first_line) for b in BLOCKS}
+    assert not [key for key in NOT_RUN if key not in named]
+    assert all(
+        (REPO / page).is_file() and (REPO / test).is_file() for page, test in RUN_ELSEWHERE.items()
+    )
+
+
+@pytest.mark.parametrize("block", [b for b in BLOCKS if b.language in PARSED], ids=lambda b: b.name)
+def test_a_json_or_yaml_block_parses(block: Block) -> None:
+    document = json.loads(block.code) if block.language == "json" else yaml.safe_load(block.code)
+    if isinstance(document, dict) and "steps" in document:  # a scenario
+        jsonschema.validate(document, scenario.schema())
+        scenario.from_document(document, block.name)
+    elif isinstance(document, dict) and "accounts" in document:  # a fixture file
+        jsonschema.validate(document, fixture_schema())
+    elif isinstance(document, dict) and str(document.get("event", "")).endswith("/presence"):
+        schemas.check("extension-presence-event", document)  # a notification as delivered
+
+
+def test_a_block_that_runs_stays_on_this_machine() -> None:
+    offenders = []
+    for block in BLOCKS:
+        if not _runs(block):
+            continue
+        for url in re.findall(r"https?://[^\s\"')]+", block.code):
+            if not LOOPBACK.match(url) and not (
+                block.language == "python" and IN_PROCESS.match(url)
+            ):
+                offenders.append(f"{block.name}: {url}")
+    assert not offenders, offenders
+
+
+RUN_PAGES = sorted({b.page for b in BLOCKS if _runs(b) and b.page not in RUN_ELSEWHERE})
+
+
+@pytest.mark.parametrize("page", RUN_PAGES)
+def test_the_blocks_of_a_page_run_as_written(page: str, tmp_path: Path) -> None:
+    chosen = [b for b in BLOCKS if b.page == page and _runs(b)]
+    shutil.copytree(REPO / "fixtures", tmp_path / "fixtures")  # the files the docs name
+    port = free_port()
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTHON": sys.executable,
+        "PRESENCE_MOCK_URL": f"http://127.0.0.1:{port}",
+        "PRESENCE_MOCK_GATEWAY_PORT": "0",  # REST port + 1 may be another test's
+        "_PORT": str(port),
+        "_LOG": str(tmp_path / "serve.log"),
+    }
+    session = subprocess.Popen(
+        ["bash", "-c", script(chosen, port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        start_new_session=True,  # the session and every server it started: one process group
+    )
+    try:
+        output, _ = session.communicate(timeout=300)
+    finally:
+        try:
+            os.killpg(session.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        session.wait(timeout=30)
+    log = (tmp_path / "serve.log").read_text() if (tmp_path / "serve.log").exists() else ""
+    assert session.returncode == 0, f"{output[-6000:]}\n--- serve.log ---\n{log[-3000:]}"
