@@ -18,6 +18,7 @@ block fails, so they cannot go stale.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -100,7 +101,7 @@ def _not_run(block: Block) -> str | None:
 
 
 def _runs(block: Block) -> bool:
-    return block.language not in PARSED + ("text",) and _not_run(block) is None
+    return block.language not in (*PARSED, "text") and _not_run(block) is None
 
 
 def test_every_block_names_its_language() -> None:
@@ -170,10 +171,8 @@ def test_the_blocks_of_a_page_run_as_written(page: str, tmp_path: Path) -> None:
     try:
         output, _ = session.communicate(timeout=300)
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(session.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         session.wait(timeout=30)
     log = (tmp_path / "serve.log").read_text() if (tmp_path / "serve.log").exists() else ""
     assert session.returncode == 0, f"{output[-6000:]}\n--- serve.log ---\n{log[-3000:]}"
