@@ -60,7 +60,7 @@ def test_loading_shows_until_the_first_rows_arrive(browser: Any, server: str) ->
     page.wait_for_selector("#cards .card")
     assert page.locator("#loading").is_hidden()
     assert page.locator("#cards").get_attribute("aria-busy") is None
-    assert page.locator("#summary").inner_text().startswith("Showing 1–")
+    assert page.locator("#summary").inner_text().startswith("Showing 1\u2013")
     context.close()
 
 
@@ -75,7 +75,7 @@ def test_the_progress_panel_follows_the_day(browser: Any, server: str) -> None:
     assert page.locator("#progress").is_hidden()
     page.locator("#office-day").click()
     page.wait_for_selector("#progress", state="visible")
-    assert page.locator("#progress-pace").inner_text() == "×10"
+    assert page.locator("#progress-pace").inner_text() == "\u00d710"  # x10
     page.wait_for_function(
         "Number(document.getElementById('progress-steps').textContent.replace(/,/g, '')) >= 3",
         timeout=20_000,
@@ -92,4 +92,17 @@ def test_the_progress_panel_follows_the_day(browser: Any, server: str) -> None:
     requests.delete(f"{server}/_mock/activity", timeout=10).raise_for_status()  # and elsewhere
     page.wait_for_selector("#progress", state="hidden")
     assert page.locator("#office-day").inner_text() == "Start office day"
+    context.close()
+
+
+def test_a_seeded_call_reads_how_long_it_has_been_going(browser: Any, server: str) -> None:
+    """The seed's calls started shortly before the server did (decision CALL-81): a card says
+    "12:34", not "since 1/5/2026"."""
+    requests.post(f"{server}/_mock/reset", timeout=10).raise_for_status()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server}/_mock/board")
+    page.wait_for_selector("#cards .card")
+    times = page.locator("#cards time[data-start]").all_inner_texts()
+    assert times and all(re.fullmatch(r"(\d+:)?\d+:\d\d", t) for t in times), times
     context.close()

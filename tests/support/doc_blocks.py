@@ -104,7 +104,7 @@ def script(chosen: list[Block], port: int) -> str:
         code = block.code
         for address in DEFAULT_ADDRESSES:
             code = code.replace(address, f"127.0.0.1:{port}")
-        parts.append(f"echo \"\n>>> {block.name} ($SECONDS s)\"")
+        parts.append(f'echo "\n>>> {block.name} ($SECONDS s)"')
         if block.language in ("sh", "bash"):
             parts.append(_SERVE_IN_BACKGROUND.sub(r"\1 \2", code))
             continue
