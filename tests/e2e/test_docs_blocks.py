@@ -151,6 +151,11 @@ def test_the_blocks_of_a_page_run_as_written(page: str, tmp_path: Path) -> None:
     )
     try:
         output, _ = session.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(session.pid, signal.SIGKILL)
+        output, _ = session.communicate()
+        output += "\n(the session took more than 300 s: stopped)"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(session.pid, signal.SIGTERM)

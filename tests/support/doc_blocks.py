@@ -91,7 +91,8 @@ _serve() {
 presence-mock() {
   if [ "${1-}" = serve ]; then shift; _serve "$@"; else command presence-mock "$@"; fi
 }
-trap 'kill "$_SERVE_PID" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+# At the end, the server and whatever a block left running in the background (a receiver).
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 _serve
 """
 
@@ -113,7 +114,7 @@ def script(chosen: list[Block], port: int) -> str:
         marker = f"PYTHON_BLOCK_{number}"
         parts.append(f"cat > {file} <<'{marker}'\n{code}{marker}")
         if test:
-            parts.append(f'"$PYTHON" -m pytest -q -p no:cacheprovider {file}')
+            parts.append(f'timeout 120 "$PYTHON" -m pytest -q -p no:cacheprovider {file}')
         else:
-            parts.append(f'"$PYTHON" {file}')
+            parts.append(f'timeout 120 "$PYTHON" {file}')
     return "\n".join(parts) + "\n"
