@@ -66,6 +66,7 @@ class Settings:
     random_credentials: bool = False
     credentials_secret: str | None = field(default=None, repr=False)
     credentials_file: str | None = None  # serve writes the credentials here (mode 0600)
+    ready_file: str | None = None  # serve writes its URLs here once both servers answer
     # Simulated calls: a scenario file serve plays once it answers, and a background activity.
     scenario: str | None = None
     activity: str | None = None
@@ -90,6 +91,10 @@ class Settings:
     # files whose first line is the controls token or the credentials secret (with_secret_files).
     controls_token_file: str | None = None
     credentials_secret_file: str | None = None
+    # Snapshots (docs/snapshots.md): serve starts from this snapshot file's accounts and state,
+    # and writes its state to export_on_exit when it stops cleanly (SIGTERM, Ctrl-C).
+    import_snapshot: str | None = None
+    export_on_exit: str | None = None
 
     def __post_init__(self) -> None:
         # Checked here, so a flag, a variable and a create_app() mapping all get the same

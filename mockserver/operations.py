@@ -253,6 +253,7 @@ CONTROLS: Final = (
     Operation("health", "GET", "/health"),
     Operation("reset", "POST", "/reset"),
     Operation("requests", "GET", "/requests"),
+    Operation("exportHar", "GET", "/requests.har"),
     Operation("violations", "GET", "/violations"),
     Operation("readClock", "GET", "/clock"),
     Operation("moveClock", "POST", "/clock"),
@@ -262,11 +263,20 @@ CONTROLS: Final = (
     Operation("gateway", "GET", "/gateway"),  # where the WebSocket gateway is
 )
 
+# Why a subscription got a change or not (docs/explain.md; mockserver/web/explain_api.py).
+EXPLAIN_CONTROLS: Final = (Operation("explainEvents", "GET", "/events/explain"),)
+
 # The run-time latency and fault rules (mockserver/web/chaos_api.py, its own blueprint).
 CHAOS_CONTROLS: Final = (
     Operation("readChaos", "GET", "/chaos"),
     Operation("setChaos", "PUT", "/chaos"),
     Operation("clearChaos", "DELETE", "/chaos"),
+)
+
+# The emulator's state saved and loaded again (mockserver/web/snapshot_api.py; docs/snapshots.md).
+SNAPSHOT_CONTROLS: Final = (
+    Operation("exportSnapshot", "GET", "/snapshot"),
+    Operation("importSnapshot", "PUT", "/snapshot"),
 )
 
 # Simulated calls and meetings (mockserver/web/calls_api.py), beside the controls.
@@ -279,6 +289,7 @@ CALLS: Final = (
     Operation("stepCall", "POST", f"/calls/<session>/<any({','.join(CALL_STEPS)}):step>"),
     Operation("stepMeeting", "POST", "/meetings/<extension>/<any(start,end):step>"),
     Operation("setPresence", "POST", "/presence/<extension>"),
+    Operation("listMagicNumbers", "GET", "/magic-numbers"),
     Operation("readActivity", "GET", "/activity"),
     Operation("startActivity", "POST", "/activity"),
     Operation("stopActivity", "DELETE", "/activity"),
@@ -303,6 +314,8 @@ SURFACES: Final = {
     "oauth": OAUTH_PREFIX,
     "controls": CONTROLS_PREFIX,
     "chaos": CONTROLS_PREFIX,
+    "explain": CONTROLS_PREFIX,
+    "snapshot": CONTROLS_PREFIX,
     "calls": CONTROLS_PREFIX,
     "board": CONTROLS_PREFIX,
     "root": "",
@@ -314,6 +327,8 @@ BY_ENDPOINT: Final = {
         ("oauth", OAUTH),
         ("controls", CONTROLS),
         ("chaos", CHAOS_CONTROLS),
+        ("explain", EXPLAIN_CONTROLS),
+        ("snapshot", SNAPSHOT_CONTROLS),
         ("calls", CALLS),
         ("board", BOARD),
         ("root", ROOT),

@@ -31,7 +31,8 @@ def flag_id(flags: dict[str, str]) -> str:
 
 
 def status(v: Verdict, ex: Exchange, expected: int) -> bool:
-    return v.expect(ex.status == expected, ex, "HTTP status", "status code", ex.status, expected)
+    rule = "the status the platform answers to this request"
+    return v.expect(ex.status == expected, ex, "HTTP status", rule, ex.status, expected)
 
 
 def json_body(v: Verdict, ex: Exchange) -> Any:

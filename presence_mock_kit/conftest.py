@@ -16,7 +16,9 @@ from .client import ContractError, Target
 from .findings import Ledger, Verdict
 from .masking import url_without_userinfo
 from .pacing import Pacer
-from .plugin import ENV
+from .plugin import ENV, flag
+from .surfaces import SURFACES, parse_surfaces, surface_of
+from .targets import target_problem
 
 _CONFIG: list[pytest.Config] = []  # pytest_runtest_logreport is not given the config
 INPROCESS = "inprocess"
@@ -27,6 +29,9 @@ _LEDGER_KEY = pytest.StashKey[Ledger]()
 _TARGET_KEY = pytest.StashKey[str]()
 _SERVER_KEY = pytest.StashKey[Target]()
 _MOCK_KEY = pytest.StashKey[Any]()  # the in-process PresenceMock, when the target is inprocess
+_LEFT_OUT_KEY = pytest.StashKey[Counter[str]]()  # surface -> cases not asked for
+_SKIPS_KEY = pytest.StashKey[dict[str, Counter[str]]]()  # endpoint -> skip reason -> cases
+_UNUSABLE_KEY = pytest.StashKey[str]()  # why the target cannot be judged at all
 HERE = Path(__file__).parent
 USAGE = 2  # the exit status of a run that could not start: no cases, one reason
 
@@ -39,6 +44,20 @@ def pytest_configure(config: pytest.Config) -> None:
     outcomes: dict[str, Counter[str]] = defaultdict(Counter)
     config.stash[_OUTCOMES_KEY] = outcomes
     config.stash[_LEDGER_KEY] = Ledger()
+    config.stash[_LEFT_OUT_KEY] = Counter()
+    skips: dict[str, Counter[str]] = defaultdict(Counter)
+    config.stash[_SKIPS_KEY] = skips
+
+
+class Unusable(Exception):
+    """The target cannot be judged at all; the message is one line a person can act on."""
+
+
+def surfaces(config: pytest.Config) -> tuple[str, ...]:
+    try:
+        return parse_surfaces(config.getoption("presence_surface"), flag(config, "surface"))
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def option(config: pytest.Config, name: str) -> str | None:
@@ -62,9 +81,12 @@ def allow_writes(pytestconfig: pytest.Config) -> bool:
 
 
 def connect(config: pytest.Config) -> Target:
-    """The target, logged in; `pytest.exit` with one clear line and status 2 when it cannot be
-    (unreachable, not a RingCentral API, login refused): every case would fail the same way."""
+    """The target, logged in; `Unusable` with one clear line when it cannot be (not a URL,
+    unreachable, not a RingCentral API, login refused): every case would fail the same way."""
     where = option(config, "target") or INPROCESS
+    problem = target_problem(where, flag(config, "target"))
+    if problem:
+        raise Unusable(problem)
     config.stash[_TARGET_KEY] = url_without_userinfo(where)
     given = {name: option(config, name) for name in ("client_id", "client_secret", "jwt")}
     if where == INPROCESS:
@@ -80,10 +102,10 @@ def connect(config: pytest.Config) -> Target:
         where = INPROCESS_URL
     missing = [ENV[name] for name, value in given.items() if not value]
     if missing:
-        pytest.exit(
-            f"presence contract: the kit needs credentials for {where}: set {', '.join(missing)}"
-            " or pass --presence-client-id/--presence-client-secret/--presence-jwt",
-            returncode=USAGE,
+        flags = "/".join(flag(config, name) for name in ("client-id", "client-secret", "jwt"))
+        raise Unusable(
+            f"the kit needs credentials for {url_without_userinfo(where)}: set "
+            f"{', '.join(missing)} or pass {flags}"
         )
     pace = config.getoption("presence_pace")
     paced = pace == "on" or (pace == "auto" and where != INPROCESS_URL and not is_loopback(where))
@@ -97,7 +119,7 @@ def connect(config: pytest.Config) -> Target:
     try:
         server.login()
     except ContractError as error:
-        pytest.exit(f"presence contract: {error}", returncode=USAGE)
+        raise Unusable(str(error)) from None
     config.stash[_SERVER_KEY] = server
     return server
 
@@ -108,11 +130,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     config = session.config
     if config.option.collectonly or not any(_is_ours(item) for item in session.items):
         return
-    connect(config)
+    try:
+        connect(config)
+    except Unusable as error:
+        # One line and status 2, no case run: not pytest's interruption report.
+        config.stash[_UNUSABLE_KEY] = f"presence contract: {error}"
+        session.items[:] = []
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(config.stash[_UNUSABLE_KEY], red=True, bold=True)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
+    if _UNUSABLE_KEY in config.stash:
+        session.exitstatus = USAGE
     server = config.stash.get(_SERVER_KEY, None)
     if server is not None:
         with contextlib.suppress(ContractError):
@@ -129,7 +162,12 @@ def _is_ours(item: pytest.Item) -> bool:
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config) -> Target:
     found = pytestconfig.stash.get(_SERVER_KEY, None)
-    return found if found is not None else connect(pytestconfig)
+    if found is not None:
+        return found
+    try:
+        return connect(pytestconfig)
+    except Unusable as error:
+        pytest.exit(f"presence contract: {error}", returncode=USAGE)
 
 
 @pytest.fixture
@@ -145,6 +183,19 @@ def _endpoint_of(item: pytest.Item) -> str:
 
 # -- the summary table ---------------------------------------------------------------------------
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    chosen = surfaces(config)
+    kept: list[pytest.Item] = []
+    left_out: list[pytest.Item] = []
+    for item in items:
+        surface = surface_of(_endpoint_of(item)) if _is_ours(item) else None
+        if surface is None or surface in chosen:
+            kept.append(item)
+        else:
+            left_out.append(item)
+            config.stash[_LEFT_OUT_KEY][surface] += 1
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
     endpoints = config.stash.get(_ENDPOINT_KEY, None)
     if endpoints is not None:
         endpoints.update({item.nodeid: _endpoint_of(item) for item in items})
@@ -160,6 +211,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     counts = config.stash[_OUTCOMES_KEY][endpoint]
     if report.when == "call" or (report.when == "setup" and not report.passed):
         counts[report.outcome] += 1
+        if report.skipped:
+            config.stash[_SKIPS_KEY][endpoint][_skip_reason(report)] += 1
     elif report.when == "teardown" and report.failed:
         counts["failed"] += 1
 
@@ -185,6 +238,26 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  #
     for name in names:
         for text in ledger.warnings.get(name, []):
             write(f"warning: {name}: {text}")
+    for name, reasons in sorted(config.stash[_SKIPS_KEY].items()):
+        for reason, cases in reasons.items():
+            write(f"skipped: {name} ({_cases(None, cases)}): {reason}")
+    left_out = config.stash[_LEFT_OUT_KEY]
+    if left_out:
+        asked = ",".join(surfaces(config))
+        groups = ", ".join(_cases(name, left_out[name]) for name in SURFACES if name in left_out)
+        write(f"not judged: {groups}: not in {flag(config, 'surface')} {asked}")
+
+
+def _cases(name: str | None, count: int) -> str:
+    counted = f"{count} case{'s' if count != 1 else ''}"
+    return f"{name} ({counted})" if name else counted
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return "skipped"
 
 
 @pytest.fixture(scope="session")

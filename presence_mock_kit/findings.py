@@ -27,6 +27,30 @@ from .masking import Masker
 PLATFORM_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{4}")
 
 
+# A schema keyword in plain words: what the API's schema asks of the value at fault.
+PLAIN_RULES = {
+    "enum": "one of the values the API defines",
+    "const": "the one value the API defines",
+    "type": "of the type the API defines",
+    "required": "a field the API always sends",
+    "format": "in the format the API defines",
+    "pattern": "in the form the API defines",
+    "additionalProperties": "only the fields the API defines",
+    "minimum": "no less than the API allows",
+    "maximum": "no more than the API allows",
+    "minLength": "no shorter than the API allows",
+    "maxLength": "no longer than the API allows",
+    "minItems": "no fewer items than the API allows",
+    "maxItems": "no more items than the API allows",
+}
+
+
+def plain_rule(schema: str, keyword: str) -> str:
+    """The rule a schema finding breaks, said in words, then the schema and keyword."""
+    words = PLAIN_RULES.get(keyword, "as the API's schema defines it")
+    return f"{words} (schema {schema}: {keyword})"
+
+
 class ContractWarning(UserWarning):
     """A difference a conforming server may have; shown, never failing."""
 
@@ -114,7 +138,7 @@ class Verdict:
             self.fail(
                 exchange,
                 where + problem.path,
-                f"schema {name}: {problem.rule}",
+                plain_rule(name, problem.rule),
                 found_text(problem),
                 expected_text(problem),
             )

@@ -9,8 +9,13 @@ it cannot collide with another plugin's `--target`, and the package is not calle
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
+# The options `presence-mock contract` has flags of its own for (the rest go after `--`).
+COMMAND_FLAGS = {"target", "client-id", "client-secret", "jwt", "allow-writes", "pace", "surface"}
+SURFACE_NAMES = "presence, queues, unified, directory, calls, subscriptions"
 ENV = {
     "target": "RINGCENTRAL_SERVER_URL",
     "client_id": "RINGCENTRAL_CLIENT_ID",
@@ -48,9 +53,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the port the kit's WebHook receiver listens on (default: a free one)",
     )
     group.addoption(
+        "--presence-surface",
+        metavar="LIST",
+        help=f"judge only these parts of the API, comma-separated: {SURFACE_NAMES} "
+        "(default: all); the summary names what was left out",
+    )
+    # Set by `presence-mock contract`, so messages name its flags rather than pytest's.
+    group.addoption("--presence-as-command", action="store_true", help=argparse.SUPPRESS)
+    group.addoption(
         "--presence-pace",
         choices=("auto", "on", "off"),
         default="auto",
         help="space calls to stay inside the platform's rate limits "
         "(auto: off for inprocess and loopback targets, on otherwise)",
     )
+
+
+def flag(config: pytest.Config, name: str) -> str:
+    """How the person running the kit spells option `name` (e.g. "allow-writes"): the command's
+    flag under `presence-mock contract`, else the pytest option; a pytest-only option under the
+    command is given after `--`."""
+    if config.getoption("presence_as_command", False):
+        return f"--{name}" if name in COMMAND_FLAGS else f"-- --presence-{name}"
+    return f"--presence-{name}"

@@ -20,14 +20,16 @@ from requests.structures import CaseInsensitiveDict
 from .checks import conforms, error_body, json_body, status
 from .client import Exchange, Target
 from .conftest import _MOCK_KEY, is_loopback
+from .explained import explanation
 from .findings import Verdict
+from .plugin import flag
 from .receiver import Received, WebhookReceiver
+from .surfaces import EVENTS
+from .surfaces import SUBSCRIPTION as ENDPOINT
 
 SUBS = "/restapi/v1.0/subscription"
 OWN = "/restapi/v1.0/account/~/extension/~/presence"
 OWN_DETAILED = OWN + "?detailedTelephonyState=true"
-ENDPOINT = "POST /subscription (WebHook)"
-EVENTS = "WebHook presence events"
 # Seconds for an event to arrive: the platform's delivery is not instant; a local one is.
 WAIT, LOCAL_WAIT = 15.0, 3.0
 TOKEN = "presence-mock-kit-token"
@@ -51,8 +53,9 @@ def reachable(pytestconfig: pytest.Config, target: Target) -> bool:
     local = is_loopback(target.base_url) or pytestconfig.stash.get(_MOCK_KEY, None) is not None
     if not local and not pytestconfig.getoption("presence_webhook_url"):
         pytest.skip(
-            "the target cannot reach the kit's loopback receiver: pass --presence-webhook-url "
-            "(a public URL that forwards to --presence-webhook-port)"
+            "the target cannot reach the kit's loopback receiver: pass "
+            f"{flag(pytestconfig, 'webhook-url')} (a public URL that forwards to "
+            f"{flag(pytestconfig, 'webhook-port')})"
         )
     return local
 
@@ -63,10 +66,11 @@ def subscription(
     allow_writes: bool,
     reachable: bool,
     hook: tuple[WebhookReceiver, str],
+    pytestconfig: pytest.Config,
 ) -> Iterator[tuple[Exchange, dict[str, Any]]]:
     """A WebHook subscription to the kit's receiver (deleted afterwards)."""
     if not allow_writes:
-        pytest.skip("read-only run: pass --presence-allow-writes to check subscriptions")
+        pytest.skip(f"read-only run: writes need {flag(pytestconfig, 'allow-writes')}")
     _, address = hook
     body = {
         "eventFilters": [OWN_DETAILED],
@@ -198,12 +202,14 @@ def test_a_put_produces_the_matching_event(
                 break
             wait = LOCAL_WAIT if reachable else WAIT
             delivery = _wait(receiver, started, body.get("id"), new, wait)
+            # The emulator says why (docs/explain.md); another server adds nothing.
+            why = explanation(target.base_url, str(body.get("id")), ext_id) if not delivery else ""
             if not verdict.expect(
                 delivery is not None,
                 put,
                 "the receiver",
                 "a PUT produces the matching event at the subscription's address",
-                f"nothing with userStatus {new!r} in {wait:.0f} s",
+                f"nothing with userStatus {new!r} in {wait:.0f} s{why}",
                 f"an event with userStatus {new!r}",
             ):
                 break
@@ -316,7 +322,7 @@ def test_a_handshake_that_is_not_echoed_is_sub_520(
     pytestconfig: pytest.Config,
 ) -> None:
     if not allow_writes:
-        pytest.skip("read-only run: pass --presence-allow-writes to check subscriptions")
+        pytest.skip(f"read-only run: writes need {flag(pytestconfig, 'allow-writes')}")
     if pytestconfig.getoption("presence_webhook_url"):
         pytest.skip("needs a second receiver the target can reach: loopback targets only")
     with WebhookReceiver() as silent:

@@ -14,14 +14,16 @@ from mockserver.schemas import schema_dir
 from .checks import conforms, json_body, navigation, paging, status
 from .client import API, Exchange, Target
 from .findings import Verdict
+from .surfaces import (
+    ACCOUNT_INFO,
+    ACTIVE_CALLS,
+    BATCH_JSON,
+    DIRECTORY,
+    EXTENSION_INFO,
+    QUEUES,
+    UNIFIED,
+)
 
-DIRECTORY = "GET /account/~/extension"
-ACCOUNT_INFO = "GET /account/~"
-EXTENSION_INFO = "GET /account/~/extension/{id}"
-QUEUES = "GET call-queue presence (queue and agent views)"
-UNIFIED = "GET /account/~/extension/~/unified-presence"
-ACTIVE_CALLS = "GET /account/~/extension/{id}/active-calls"
-BATCH_JSON = "GET /account/~/extension/{ids}/presence (batch as JSON)"
 MULTIPART_JSON = "application/vnd.ringcentral.multipart+json"
 UNKNOWN = "424242424242"
 # Extension types whose presence is always Offline (docs/contract.md#non-user-extensions).

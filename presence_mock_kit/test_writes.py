@@ -10,6 +10,7 @@ import pytest
 from .checks import PUT, error_body, expected_presence, json_body, status
 from .client import API, Exchange, Target
 from .findings import Verdict
+from .plugin import flag
 
 pytestmark = pytest.mark.endpoint(PUT)
 # Within the 75-character limit of a note (docs/contract.md#presence-put).
@@ -17,9 +18,9 @@ NOTE = "presence-mock contract check"
 
 
 @pytest.fixture
-def writes(allow_writes: bool) -> None:
+def writes(allow_writes: bool, pytestconfig: pytest.Config) -> None:
     if not allow_writes:
-        pytest.skip("read-only run: pass --presence-allow-writes to check PUT")
+        pytest.skip(f"read-only run: writes need {flag(pytestconfig, 'allow-writes')}")
 
 
 @pytest.fixture

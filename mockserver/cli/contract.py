@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from mockserver.config import ENV_PREFIX, ConfigError, parse_bool
+from presence_mock_kit.surfaces import parse_surfaces
+from presence_mock_kit.targets import target_problem
 
 MISSING = (
     "presence-mock contract needs pytest, requests and responses: "
@@ -28,7 +30,7 @@ RINGCENTRAL = {
     "client_secret": "RINGCENTRAL_CLIENT_SECRET",
     "jwt": "RINGCENTRAL_JWT",
 }
-OPTIONS = ("target", "client_id", "client_secret", "jwt", "allow_writes", "pace")
+OPTIONS = ("target", "client_id", "client_secret", "jwt", "allow_writes", "pace", "surface")
 CONTRACT_VARIABLES = [ENV_PREFIX + name.upper() for name in OPTIONS]
 
 
@@ -40,6 +42,8 @@ class ContractOptions:
     jwt: str | None
     allow_writes: bool
     pace: str
+    surface: str | None = None  # comma-separated surface names; None: all
+    pytest_args: tuple[str, ...] = ()  # what followed `--`, for pytest
 
 
 def contract_options(args: argparse.Namespace, environ: Mapping[str, str]) -> ContractOptions:
@@ -56,13 +60,21 @@ def contract_options(args: argparse.Namespace, environ: Mapping[str, str]) -> Co
     if writes is None:
         raw = environ.get(ENV_PREFIX + "ALLOW_WRITES")
         writes = parse_bool(ENV_PREFIX + "ALLOW_WRITES", raw) if raw is not None else False
+    target = given("target") or "inprocess"
+    problem = target_problem(target)
+    if problem:
+        raise ConfigError(problem)
+    surface = given("surface")
+    parse_surfaces(surface)  # a name that is none: one line (ValueError), before pytest starts
     return ContractOptions(
-        target=given("target") or "inprocess",
+        target=target,
         client_id=given("client_id"),
         client_secret=given("client_secret"),
         jwt=given("jwt"),
         allow_writes=bool(writes),
         pace=pace,
+        surface=surface,
+        pytest_args=tuple(getattr(args, "pytest_args", None) or ()),
     )
 
 
@@ -94,10 +106,12 @@ def run_contract(options: ContractOptions, demo: dict[str, str]) -> int:
     argv = ["--pyargs", "presence_mock_kit", "-p", "no:cacheprovider", "-q", "-rfE"]
     # faker (a pytest plugin too) is already imported for the demo credentials: not a problem.
     argv += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    argv += ["--presence-target", target, "--presence-pace", options.pace]
+    argv += ["--presence-target", target, "--presence-pace", options.pace, "--presence-as-command"]
     if options.allow_writes:
         argv.append("--presence-allow-writes")
-    return int(pytest.main(argv))
+    if options.surface:
+        argv += ["--presence-surface", options.surface]
+    return int(pytest.main([*argv, *options.pytest_args]))
 
 
 def _is_loopback(url: str) -> bool:

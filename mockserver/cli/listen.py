@@ -50,6 +50,12 @@ def add_parser(commands: Any) -> None:
         help="where the receiver listens (the address the target POSTs to; default 127.0.0.1)",
     )
     listen.add_argument("--receiver-port", type=int, default=0, help="its port (default: free)")
+    listen.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print why a change did not reach this subscription (the emulator's "
+        "/_mock/events/explain: docs/explain.md); nothing more against another server",
+    )
 
 
 def login(
@@ -105,8 +111,12 @@ def run_listen(args: argparse.Namespace, demo: dict[str, str], out: TextIO = sys
             flush=True,
         )
         shown = 0
+        why = Explanations(target, subscription["id"], args.json) if args.explain else None
         try:
             while args.count is None or shown < args.count:
+                if why is not None:
+                    for line in why.new_lines():
+                        print(line, file=out, flush=True)
                 try:
                     received = arrived.get(timeout=0.5)
                 except queue.Empty:
@@ -131,3 +141,59 @@ def _line(envelope: dict[str, Any], as_json: bool) -> str:
     calls = f" calls={body['totalActiveCalls']}" if "totalActiveCalls" in body else ""
     stamp = envelope.get("timestamp") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return f"{stamp} ext={body.get('extensionId')} seq={body.get('sequence')} {shown}{calls}"
+
+
+class Explanations:
+    """`--explain`: the changes the emulator weighed for this subscription that did not reach
+    it, each once, with the reason (GET /_mock/events/explain?subscriptionId=)."""
+
+    def __init__(self, target: str, subscription_id: str, as_json: bool) -> None:
+        self.url = f"{target}/_mock/events/explain"
+        self.subscription_id = subscription_id
+        self.as_json = as_json
+        self.seen: set[tuple[Any, ...]] = set()
+        self.available = True
+
+    def new_lines(self) -> list[str]:
+        import requests
+
+        if not self.available:
+            return []
+        try:
+            answer = requests.get(
+                self.url, params={"subscriptionId": self.subscription_id}, timeout=10
+            )
+        except requests.RequestException:
+            return []
+        if answer.status_code != 200:
+            self.available = False  # not the emulator, or its controls are locked: said once
+            print(
+                f"presence-mock listen: no explanations from the target "
+                f"({answer.status_code} on /_mock/events/explain)",
+                file=sys.stderr,
+                flush=True,
+            )
+            return []
+        lines = []
+        for change in reversed(answer.json().get("changes", [])):
+            for row in change.get("subscriptions", []):
+                if row.get("delivered") or row.get("reason") == "pending":
+                    continue  # a delivered one is printed as it arrives; a pending one may come
+                key = (change.get("position"), change["considered"], change["time"], row["reason"])
+                if key in self.seen:
+                    continue
+                self.seen.add(key)
+                lines.append(_why(change, row, self.as_json))
+        return lines
+
+
+def _why(change: dict[str, Any], row: dict[str, Any], as_json: bool) -> str:
+    if as_json:
+        shown = {k: v for k, v in change.items() if k != "subscriptions"}
+        return json.dumps({"notDelivered": {**shown, **row}}, separators=(",", ":"))
+    seq = f" seq={change['sequence']}" if "sequence" in change else ""
+    detail = f": {row['detail']}" if row.get("detail") else ""
+    return (
+        f"{change['timestamp']} ext={change['extensionId']}{seq} not delivered "
+        f"({row['reason']}){detail}"
+    )

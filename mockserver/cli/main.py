@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any, NoReturn
 
-from mockserver.cli import calls, recording_commands
+from mockserver.cli import calls, mcp_server, recording_commands
+from mockserver.cli import export as export_command
 from mockserver.cli import listen as listen_command
+from mockserver.cli import snapshot as snapshot_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
 from mockserver.cli.logs import configure as configure_logging
@@ -148,6 +150,13 @@ def _parser() -> argparse.ArgumentParser:
         help="write the credentials (as credentials --json) to PATH, mode 0600; with "
         "--random-credentials and no file, serve writes a temporary one and logs its path",
     )
+    _snapshot_options(serve)
+    serve.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        help="once REST and the gateway both answer, write PATH (JSON: url, gatewayUrl, "
+        "websocketUrl, boardUrl, pid); removed when the server stops",
+    )
     credentials = commands.add_parser("credentials", help="print the demo administrator's login")
     output = credentials.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -171,14 +180,29 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-writes", action="store_const", const=True, help="run the PUT round trip"
     )
     contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
+    contract.add_argument(
+        "--surface",
+        metavar="LIST",
+        help="judge only these parts, comma-separated: presence (the three presence "
+        "operations), queues, unified, directory, calls, subscriptions (default: all)",
+    )
+    contract.add_argument(
+        "pytest_args",
+        nargs="*",
+        metavar="-- PYTEST_ARGS",
+        help="after --, options for pytest: -k EXPR, -x, --junitxml FILE, -rs ...",
+    )
     _account_options(contract)
     calls.add_commands(commands, _Parser)  # call, scenario, activity
     _call_options(serve)
     listen_command.add_parser(commands)
+    snapshot_command.add_parser(commands, _Parser)
     recording_commands.add_record(commands)
     recording_commands.add_replay(commands)
     recording_commands.add_drift(commands)
     recording_commands.add_coverage(commands)
+    export_command.add_export(commands)
+    mcp_server.add_mcp(commands)
     return parser
 
 
@@ -196,6 +220,21 @@ def _call_options(serve: argparse.ArgumentParser) -> None:
         metavar="RATE",
         help="how many times faster than life the activity plays (default 10; 1: the "
         "realistic pace, a call per user every ten minutes or so)",
+    )
+
+
+def _snapshot_options(serve: argparse.ArgumentParser) -> None:
+    """Start from a saved state, save it at the end (docs/snapshots.md)."""
+    serve.add_argument(
+        "--import",
+        dest="import_snapshot",
+        metavar="FILE",
+        help="start from this snapshot: its accounts and their state (not with --fixture)",
+    )
+    serve.add_argument(
+        "--export-on-exit",
+        metavar="FILE",
+        help="write the state to this snapshot file when the server stops (SIGTERM, Ctrl-C)",
     )
 
 
@@ -345,6 +384,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_contract(contract_options(args, os.environ), demo_login(settings))
         if args.command in calls.COMMANDS:
             return calls.run_command(args, os.environ, settings)
+        if args.command == "mcp":
+            return mcp_server.run_mcp(args, settings.controls_token, lambda: demo_login(settings))
+        if args.command == snapshot_command.COMMAND:
+            return snapshot_command.run(args, os.environ, settings)
         if args.command == "listen":
             return listen_command.run_listen(args, demo_login(settings))
         if args.command == "credentials":

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TARGET = "http://127.0.0.1:8080"
+DRIFT_FORMATS = ("text", "json", "junit")
 # What the operator names for `record` to scrub besides what it always scrubs (comma lists).
 RECORD_VARIABLES = ("PRESENCE_MOCK_SCRUB_FIELD", "PRESENCE_MOCK_SCRUB_HEADER")
 
@@ -89,9 +90,9 @@ def add_replay(commands: Any) -> None:
 def run_replay(args: argparse.Namespace) -> int:
     from mockserver.directory.fixtures import directory_from_dict
     from mockserver.recording.exchange import load
-    from mockserver.recording.replay import fixture_from_recording
+    from mockserver.recording.replay import replayable_fixture
 
-    fixture = fixture_from_recording(load(args.recording))
+    fixture = replayable_fixture(load(args.recording), args.recording)
     directory_from_dict(fixture, args.recording)  # refused here, not when served
     text = json.dumps(fixture, indent=1) + "\n"
     if args.out == "-":
@@ -113,11 +114,19 @@ def add_drift(commands: Any) -> None:
     drift.add_argument(
         "--json", dest="json_out", default="drift.json", help="the JSON report (drift.json)"
     )
+    drift.add_argument(
+        "--format",
+        choices=DRIFT_FORMATS,
+        default="text",
+        help="what to print on standard output: text (the default), json (the --json report) "
+        "or junit (JUnit XML, one test case per request)",
+    )
     drift.set_defaults(run=run_drift)
 
 
 def run_drift(args: argparse.Namespace) -> int:
-    """Exit 0 when the emulator answers as the recording (or target) does, 1 on any drift."""
+    """Exit 0 when the emulator answers as the recording (or target) does, 1 on any drift
+    (limits of the recording are reported, not counted)."""
     from mockserver.recording import drift
     from mockserver.recording.exchange import load
 
@@ -134,10 +143,15 @@ def run_drift(args: argparse.Namespace) -> int:
             raise ValueError(f"drift --target needs {', '.join(missing)} (flags or RINGCENTRAL_*)")
         real = drift.target_answerer(args.target, **{k: str(v) for k, v in found.items()})
     logging.getLogger("presence_mock").disabled = True  # the emulator's lines are not the report
-    report = drift.compare(recording, drift.emulator_answerer(recording), real)
-    print(report.text())
-    Path(args.json_out).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
-    return 1 if report.differences else 0
+    emulator = drift.emulator_answerer(recording, args.recording)
+    report = drift.compare(recording, emulator, real)
+    Path(args.json_out).write_text(report.json() + "\n", encoding="utf-8")
+    shown = {"text": report.text, "json": report.json, "junit": report.junit}[args.format]
+    try:
+        print(shown(), flush=True)
+    except BrokenPipeError:  # a reader that stopped early (`| head`): the status still says it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 1 if report.drifted else 0
 
 
 def add_coverage(commands: Any) -> None:

@@ -33,6 +33,7 @@ import urllib3
 from mockserver.chaos import Chaos, Fault, Plan, Transport
 from mockserver.directory.model import Directory
 from mockserver.events.addresses import AddressRefused
+from mockserver.events.explain import Weigher
 from mockserver.events.filters import REMINDER, Filter
 from mockserver.events.hub import Events
 from mockserver.events.matching import envelope_for
@@ -95,6 +96,8 @@ class Deliverer:
         self.lease_seconds = lease_seconds
         self.wall = wall
         self.chaos = chaos  # fault rules of `webhookDelivery`
+        # Every change's subscriptions weighed, for /_mock/events/explain (events/explain.py).
+        self.weigher = Weigher(events, directory, f"{self.owner}:explain", wall, lease_seconds)
         self._pool: ThreadPoolExecutor | None = None
 
     # -- the loop -------------------------------------------------------------------------------
@@ -114,9 +117,9 @@ class Deliverer:
     def step(self) -> int:
         """One pass over the WebHook subscriptions this deliverer can lease; POSTs attempted."""
         now = self.clock.now()
-        due = [
-            s for s in self.events.subscriptions.all() if s.transport == WEBHOOK and s.active(now)
-        ]
+        kept = self.events.subscriptions.all()
+        self.weigher.step(kept)  # before any is blacklisted: as they were at the change
+        due = [s for s in kept if s.transport == WEBHOOK and s.active(now)]
         if not due:
             return 0
         if len(due) == 1:

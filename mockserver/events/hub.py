@@ -7,6 +7,7 @@ from typing import Protocol
 
 from mockserver.events.addresses import AddressPolicy
 from mockserver.events.delivery_journal import DeliveryJournal
+from mockserver.events.explain_journal import ExplainJournal
 from mockserver.events.log import EventLog
 from mockserver.events.publisher import Publisher
 from mockserver.events.subscriptions import SubscriptionService
@@ -28,6 +29,7 @@ class Events:
     subscriptions: SubscriptionService
     delivered: DeliveryJournal  # what was delivered (the request journal is Emulator.journal)
     transport: Transport  # WebHook POSTs: HTTP, or a test's callable receivers
+    explained: ExplainJournal  # every subscription weighed per change, and why (explain.md)
 
     @classmethod
     def build(
@@ -39,7 +41,8 @@ class Events:
         policy: AddressPolicy | None = None,
     ) -> Events:
         log = EventLog(store)
-        publisher = Publisher(presence, log, clock)
+        explained = ExplainJournal(store)
+        publisher = Publisher(presence, log, clock, explained)
         presence.listen(publisher)
         transport = Transport(policy=policy)
         subscriptions = SubscriptionService(
@@ -51,11 +54,13 @@ class Events:
             https_only,
             transport.check,
         )
-        return cls(log, publisher, subscriptions, DeliveryJournal(store), transport)
+        return cls(log, publisher, subscriptions, DeliveryJournal(store), transport, explained)
 
     def reset(self) -> None:
         """After the presence reset: publish what the reset changed, then no subscriptions and
-        an empty journal (decisions EVT-2, EVT-3)."""
+        empty journals (decisions EVT-2, EVT-3)."""
         self.publisher.publish(self.log.store.published_extensions())
         self.subscriptions.clear()
         self.delivered.clear()
+        self.explained.clear()
+        self.publisher.forget_said()

@@ -10,6 +10,7 @@ docs/contract.md#notification-envelope. The WebHook deliverer and the WebSocket 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mockserver.directory.model import Directory
@@ -54,21 +55,55 @@ def envelope_for(
     subscription: Subscription, change: LoggedChange, services: Services | None = None
 ) -> Envelope | None:
     """The notification this subscription gets of `change`, or None when it gets none."""
+    return weigh(subscription, change, services).envelope
+
+
+@dataclass(frozen=True, slots=True)
+class Weighed:
+    """What one subscription gets of one change, and why (events/explain.py reads the why)."""
+
+    envelope: Envelope | None
+    reason: str  # MATCHED, or why nothing is sent (OTHER_ACCOUNT, NO_PERMISSION, ...)
+    found: Filter | None = None  # the filter the change fires
+    hidden: bool = False  # the body is the Offline one: the user just went out of sight
+
+
+MATCHED, OTHER_ACCOUNT, NO_PERMISSION, NO_FILTER, HIDDEN = (
+    "matched",
+    "otherAccount",
+    "missingPermission",
+    "filterDidNotMatch",
+    "hiddenUser",
+)
+
+
+def weigh(
+    subscription: Subscription,
+    change: LoggedChange,
+    services: Services | None = None,
+    build: bool = True,
+) -> Weighed:
+    """`envelope_for` with its reason: the one place a subscription is matched with a change.
+    `build=False`: the reason only, no envelope (what the explanation needs)."""
     if change.account_id != subscription.account_id:
-        return None
+        return Weighed(None, OTHER_ACCOUNT)
     if READ_PERMISSION not in subscription.permissions:
-        return None  # the owner's GET would be refused
+        return Weighed(None, NO_PERMISSION)  # the owner's GET would be refused
     found = chosen_filter(subscription, change)
     if found is None:
-        return None
+        return Weighed(None, NO_FILTER)
     owner = subscription.extension_id
     if _visible(subscription, change, change.body, services):
-        body = body_for(found, change.body, owner)
+        hidden = False
     elif _visible(subscription, change, change.previous, services):
-        body = offline_body(change.body, owner)  # it just went out of sight: Offline, once
+        hidden = True  # it just went out of sight: Offline, once
     else:
-        return None  # out of sight before and after: nothing the owner could see changed
-    return {
+        # out of sight before and after: nothing the owner could see changed
+        return Weighed(None, HIDDEN, found)
+    if not build:
+        return Weighed(None, MATCHED, found, hidden)
+    body = offline_body(change.body, owner) if hidden else body_for(found, change.body, owner)
+    envelope = {
         "uuid": str(uuid.uuid5(_NAMESPACE, f"{subscription.id}:{change.position}")),
         "event": event_of(found, change),
         "timestamp": iso_millis(change.time),
@@ -76,6 +111,7 @@ def envelope_for(
         "ownerId": str(owner),
         "body": body,
     }
+    return Weighed(envelope, MATCHED, found, hidden)
 
 
 def event_of(found: Filter, change: LoggedChange) -> str:

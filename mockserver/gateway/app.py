@@ -26,10 +26,11 @@ from aiohttp import WSMsgType, web
 from mockserver.access import internals_shown
 from mockserver.chaos import Fault, Plan
 from mockserver.errors import MockError, ResourceNotFound
+from mockserver.events import explain_journal as why
 from mockserver.events.log import LoggedChange
 from mockserver.gateway import access, bounds, frames
 from mockserver.gateway.bounds import Outbox
-from mockserver.gateway.core import Core, Delivered
+from mockserver.gateway.core import Core, Delivered, Undelivered
 from mockserver.gateway.socket_sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
 from mockserver.gateway.stream import Streams, stream_handler
 from mockserver.gateway.tail import Tail
@@ -122,11 +123,17 @@ class Gateway:
         # A revoked OAuth session gets nothing more (its sockets are closed: `_revoke`).
         ended = self.core.ended({s.grant.session_id for s, _, _ in matched}) if matched else set()
         out: list[tuple[Session, Notice, Plan | None]] = []
+        revoked: list[Undelivered] = []
         for session, envelope, position in matched:
             if session.grant.session_id not in ended:
                 # Rules count notifications going out on a socket (not those that wait).
                 plan = self.core.plan() if session.send is not None else None
                 out.append((session, Notice(envelope, position), plan))
+            else:
+                gone = "the socket's OAuth session was revoked: its socket is closed"
+                sid = envelope["subscriptionId"]
+                revoked.append((sid, position, why.SOCKET_CLOSED, gone, None))
+        self.core.undelivered(revoked)
         now = self.core.now() if any(plan is not None for _, _, plan in out) else 0.0
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._deliver, out, changes, now, ended)
@@ -141,29 +148,44 @@ class Gateway:
         if ended:
             self._revoke(ended)
         sent: list[Delivered] = []
+        kept: list[Undelivered] = []
         for session, notice, plan in out:
             # A subscription replaced or deleted meanwhile gets nothing more.
             if notice.envelope.get("subscriptionId") != session.subscription_id:
                 continue
+            broken: str | None = None
             if plan is not None and plan.fault and session.hang_up is not None:
                 # The socket breaks; this notification waits for recovery (docs/chaos.md).
                 session.hang_up(plan.fault, plan.stall, now)
+                broken = str(plan.fault)
             if plan is not None and plan.delay and session.send is not None:
                 assert self._loop is not None
                 self._loop.call_later(plan.delay, self._deliver_late, session, notice)
                 continue
+            reading = session.reading
             if session.deliver(notice):
-                sent.append((session.token, notice))
+                if reading is None or reading():
+                    sent.append((session.token, notice))
+                else:
+                    kept.append(_not_reading(notice))
+            else:
+                kept.append(_kept(notice, broken))
         self.streams.publish(changes)
         if sent:  # what went out on a socket (a dropped session's wait: journalled on replay)
             self.core.journal(sent)
+        self.core.undelivered(kept)
 
     def _deliver_late(self, session: Session, notice: Notice) -> None:
         """A notification a latency rule held back (its wsc sequence is given as it goes)."""
-        if notice.envelope.get("subscriptionId") == session.subscription_id and session.deliver(
-            notice
-        ):
+        if notice.envelope.get("subscriptionId") != session.subscription_id:
+            return
+        reading = session.reading
+        if not session.deliver(notice):
+            self.core.undelivered([_kept(notice, None)])
+        elif reading is None or reading():
             self.core.journal([(session.token, notice)])
+        else:
+            self.core.undelivered([_not_reading(notice)])
 
     def _hang_up(
         self,
@@ -323,6 +345,7 @@ class Gateway:
         session.close = lambda: send("")
         session.cut = cut
         session.hang_up = functools.partial(self._hang_up, session, send, request, socket)
+        session.reading = lambda: not outbox.full
         send(frames.encode(frames.connection_details(now, session.wsc(), recovery)))
         if recovery == ("Successful", None):
             replayed = self.sessions.replay(session)
@@ -498,6 +521,23 @@ class Gateway:
         # Sessions belong to the loop; wait until it has taken the change, so the reply (sent
         # after) never reaches the client before the session matches events.
         asyncio.run_coroutine_threadsafe(_call(apply), self._loop).result()
+
+
+def _not_reading(notice: Notice) -> Undelivered:
+    detail = "the client does not read its socket: its outbox overflowed and the socket was cut"
+    return (notice.envelope["subscriptionId"], notice.position, why.NOT_READING, detail, None)
+
+
+def _kept(notice: Notice, fault: str | None) -> Undelivered:
+    # A notification kept for a recovery: its socket is closed, or a chaos rule broke it.
+    sid, position = notice.envelope["subscriptionId"], notice.position
+    if fault is not None:
+        detail = (
+            f"a chaos rule of webSocketSession ({fault}) broke the socket; it waits for recovery"
+        )
+        return (sid, position, why.CHAOS, detail, fault)
+    detail = "the socket is closed; the notification waits for a recovery (wsc) of its session"
+    return (sid, position, why.SOCKET_CLOSED, detail, None)
 
 
 async def _call(action: Any) -> None:

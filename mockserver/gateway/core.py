@@ -17,6 +17,7 @@ from mockserver.chaos import Plan, Transport
 from mockserver.emulator import Emulator
 from mockserver.errors import TokenNotFound
 from mockserver.events.delivery_journal import DeliveryJournal, entry_of
+from mockserver.events.explain_journal import ExplainJournal, outcome_entry
 from mockserver.events.log import EventLog, LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
@@ -32,6 +33,9 @@ log = logging.getLogger("presence_mock")
 RENEW_BELOW = 43_200.0
 
 Delivered = tuple[str, Notice]  # the session's token, what it was sent
+# A matched notification that did not go out: (subscription, log position, reason, detail,
+# the fault when a chaos rule broke the socket) (docs/explain.md).
+Undelivered = tuple[str, int, str, str, str | None]
 
 
 class Core:
@@ -49,6 +53,13 @@ class Core:
         self._journal: queue.SimpleQueue[list[Delivered] | None] = queue.SimpleQueue()
         self._writer = threading.Thread(target=self._write_journal, name="ws-journal", daemon=True)
         self._writer.start()
+        # Why matched notifications did not go out (docs/explain.md), written off the loop too.
+        self.explained: ExplainJournal = events.explained
+        self._undelivered: queue.SimpleQueue[list[Undelivered] | None] = queue.SimpleQueue()
+        self._explainer = threading.Thread(
+            target=self._write_undelivered, name="ws-explain", daemon=True
+        )
+        self._explainer.start()
         # Sessions in the store, for a restarted gateway or another replica (WS-18, WS-19).
         self.recoveries = Recoveries(emulator.store, self.log, self.subscriptions, emulator)
 
@@ -163,6 +174,25 @@ class Core:
                 what = "gateway: writing the journal of delivered events failed"
                 self.emulator.outage.report(error, what)
 
+    def undelivered(self, found: list[Undelivered]) -> None:
+        if found:
+            self._undelivered.put(found)
+
+    def _write_undelivered(self) -> None:
+        while (batch := self._undelivered.get()) is not None:
+            try:
+                now = self.now()
+                entries = []
+                for sid, position, reason, detail, fault in batch:
+                    more = {"fault": fault} if fault is not None else {}
+                    entries.append(outcome_entry(sid, position, reason, detail, now, **more))
+                self.explained.record(entries)
+            except Exception as error:  # a store that is down is said once (Outage)
+                what = "gateway: writing why notifications did not go out failed"
+                self.emulator.outage.report(error, what)
+
     def close(self) -> None:
         self._journal.put(None)
+        self._undelivered.put(None)
         self._writer.join(timeout=5)
+        self._explainer.join(timeout=5)

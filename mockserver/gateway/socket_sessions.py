@@ -56,6 +56,8 @@ class Session:
     ending: bool = False  # a timeout's Error frame is sent, the socket is closing
     # Breaks the live socket as a `webSocketSession` fault rule says: (fault, stall, now).
     hang_up: Callable[[Fault, float, float], None] | None = None
+    # Whether the live socket's client still reads (False once its outbox overflowed).
+    reading: Callable[[], bool] | None = None
     # For recovery through the store (mockserver/gateway/recovery.py): the log position and wsc
     # sequence of the last notification sent, and the state last written to the store.
     position: int = 0
@@ -157,7 +159,7 @@ class Sessions:
         has taken it over already)."""
         if session.send == send:  # equal bound methods: the same queue
             session.send, session.close, session.dropped_at = None, None, now
-            session.hang_up, session.cut = None, None
+            session.hang_up, session.cut, session.reading = None, None, None
 
     def forget(self, sessions: list[Session]) -> None:
         """Sessions that can never be recovered (their OAuth session ended): gone now, not

@@ -5,6 +5,12 @@ request and answered by the very Flask app `serve` runs (same routing, views and
 handed back. Any other `requests` call is refused (a test must not reach the network by
 accident) unless `passthrough` names it: then it goes to the real server, through responses'
 own pass-through. The only module importing `responses`.
+
+It composes with a test's own `responses` mocks (docs/in-process.md#with-your-own-responses-mocks):
+its registry is public (`mock.responses`, add stubs there), it registers on a `RequestsMock` it
+is given (`PresenceMock(responses=theirs)`), started inside another active mock it hands every
+URL it does not emulate to that one, and while it runs its route is also in responses' default
+registry, so a `@responses.activate` test inside it still reaches the emulator.
 """
 
 from __future__ import annotations
@@ -20,16 +26,22 @@ from urllib.parse import urlsplit
 
 import responses
 from requests import PreparedRequest
+from requests.adapters import HTTPAdapter
+from responses import CallbackResponse, RequestsMock
 
 from mockserver.chaos import INPROCESS, NetworkFault
 from mockserver.config import Settings
 from mockserver.directory.model import Directory
 from mockserver.directory.source import directory_of
 from mockserver.emulator import Emulator
+from mockserver.events.explain import Explainer, describe
 from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.inprocess.network import as_raised
 from mockserver.platform.users import users
 from mockserver.runtime import background
+from mockserver.snapshots import Snapshot, SnapshotError, import_snapshot
+from mockserver.snapshots import directory_of as snapshot_directory
+from mockserver.snapshots.files import read_snapshot
 from mockserver.storage import store_from_url
 from mockserver.telephony.scenario import EngineDriver, Playback, load
 from mockserver.telephony.switchboard import Switchboard
@@ -55,6 +67,16 @@ def _directory(seed: int, extensions: int, fixture: str | None) -> Directory:
     return directory_of(fixture, seed, extensions)
 
 
+def _read_snapshot(path: str | os.PathLike[str] | None, settings: Settings) -> Snapshot | None:
+    """The snapshot file's content (checked), or None; its accounts replace the seed's, so a
+    fixture beside it is refused."""
+    if path is None:
+        return None
+    if settings.fixture:
+        raise SnapshotError("PresenceMock: give fixture or snapshot, not both")
+    return read_snapshot(path)
+
+
 class PresenceMock:
     """The emulator for `requests`: a context manager, a decorator, or the `presence_mock` fixture.
 
@@ -77,6 +99,8 @@ class PresenceMock:
         credentials_secret: str | None = None,
         passthrough: Passthrough = (),
         log: bool = True,
+        snapshot: str | os.PathLike[str] | None = None,
+        responses: RequestsMock | None = None,
     ) -> None:
         """`seed`/`extensions` or `fixture` choose the account, as `serve`'s options do;
         `strict_requests` refuses what the platform would; `rate_limits` is off, headers or
@@ -84,7 +108,10 @@ class PresenceMock:
         `credentials_secret` replaces the demo credentials (read them from `credentials`,
         `users`). `passthrough` lets other
         `requests` calls reach real servers; `log=False` keeps the emulator's request lines
-        (logger "presence_mock") out of the test's captured log."""
+        (logger "presence_mock") out of the test's captured log. `snapshot` starts from a
+        snapshot file's accounts and state (docs/snapshots.md), and `reset()` goes back to it.
+        `responses`: a `RequestsMock` of the test's own to register the emulator on (started if
+        it is not; by default the mock makes its own, public as `self.responses`)."""
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.settings = (settings or Settings()).override(
             seed=seed,
@@ -99,13 +126,32 @@ class PresenceMock:
         self.passthrough = _prefixes(passthrough)
         self.log = log
         self._logger_was_disabled = False
-        directory = _directory(self.settings.seed, self.settings.extensions, self.settings.fixture)
+        self._snapshot = _read_snapshot(snapshot, self.settings)
+        if self._snapshot is not None:
+            directory = snapshot_directory(self._snapshot, os.fspath(snapshot or ""))
+        else:
+            directory = _directory(
+                self.settings.seed, self.settings.extensions, self.settings.fixture
+            )
         store = store_from_url(self.settings.store)
         self.emulator = Emulator.build(self.settings, directory, store)
+        if self._snapshot is not None:
+            # A subscription saved in process to `webhook()`'s address loads (answered 200 until
+            # the test hands it a handler); any other address is checked as on a server.
+            self.webhook()
+            import_snapshot(self.emulator, self._snapshot, os.fspath(snapshot or ""))
         self.settings = self.emulator.settings  # with the secret it made, if it made one
         self.app = create_app(emulator=self.emulator)
         self._client = self.app.test_client(use_cookies=False)
-        self._mock: responses.RequestsMock | None = None
+        # The registry the emulator's route is on: the test's own, or one of its own that the
+        # test may add its stubs to (`mock.responses.add(...)`).
+        self._owns_registry = responses is None
+        self.responses: RequestsMock = responses or RequestsMock(
+            assert_all_requests_are_fired=False
+        )
+        self._routes: list[tuple[RequestsMock, _EmulatorRoute]] = []
+        self._started_registry = False
+        self._active = False
         self.expect_refused = False  # the pytest fixture fails on refused requests unless set
         # The background services, stepped: WebHooks are delivered synchronously, after each
         # request the mock answers (runtime/background.py).
@@ -138,8 +184,11 @@ class PresenceMock:
         return [e for e in self.requests if e["verdict"] == "violation" or e["status"] == 400]
 
     def reset(self) -> None:
-        """Presence back to the seeded state and an empty journal (tokens stay valid)."""
+        """Presence back to the seeded state (or the snapshot's, when started from one) and an
+        empty journal (tokens stay valid)."""
         self.emulator.reset()
+        if self._snapshot is not None:
+            import_snapshot(self.emulator, self._snapshot)
 
     # -- simulated calls ------------------------------------------------------------------------
     @property
@@ -198,33 +247,91 @@ class PresenceMock:
                 if entry["delivered"] and _matches(envelope, test, subscription_id, extension_id):
                     return envelope  # type: ignore[no-any-return]
             if time.monotonic() >= deadline:
-                raise TimeoutError(f"no matching event delivered in {timeout} s")
+                raise TimeoutError(
+                    f"no matching event delivered in {timeout} s"
+                    + self._why_not(extension_id, subscription_id)
+                )
             time.sleep(0.05)
+
+    def explain(
+        self,
+        extension_id: int | str | None = None,
+        subscription_id: str | None = None,
+        *,
+        limit: int = 20,
+    ) -> dict[str, Any]:
+        """Why each subscription got each of the extension's last changes, or did not
+        (docs/explain.md; what `GET /_mock/events/explain` answers), after delivering what is
+        due. `explain_text(...)` reads it as lines."""
+        self.background.step()
+        wanted = int(extension_id) if extension_id is not None else None
+        found = Explainer(self.emulator.events, self.emulator.directory)
+        return found.explain(wanted, subscription_id, limit)
+
+    def _why_not(self, extension_id: int | str | None, subscription_id: str | None) -> str:
+        """What `wait_for_event` adds when it waited in vain for an extension or a subscription:
+        the explanation of its latest changes (docs/explain.md)."""
+        if extension_id is None and subscription_id is None:
+            return ""
+        lines = describe(self.explain(extension_id, subscription_id, limit=3))
+        return "; why:\n" + "\n".join(lines) if lines else ""
+
+    def explain_text(
+        self, extension_id: int | str | None = None, subscription_id: str | None = None
+    ) -> str:
+        """`explain(...)` as text, one line a change and one a subscription weighed."""
+        return "\n".join(describe(self.explain(extension_id, subscription_id)))
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> PresenceMock:
-        mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        if self._active:
+            return self
+        registry = self.responses
+        below = HTTPAdapter.send  # what answers now: the network, or a mock started before
+        if self._owns_registry and below is not _GENUINE_SEND:
+            # Inside another active mock: a URL the emulator does not serve goes to that mock,
+            # which answers it with the test's stubs or refuses it as it always does.
+            registry._real_send = below  # what its `real_adapter_send` argument sets
+            registry.add_passthru(re.compile(r".*"))
         for base in self.base_urls:
-            pattern = re.compile(re.escape(base.rstrip("/")) + r"(/.*)?(\?.*)?$")
-            for method in METHODS:
-                mock.add_callback(method, pattern, callback=self._answer, content_type=None)
-        # Consulted only for a URL no callback matched, so the emulator's URLs stay emulated.
+            self._route(registry, base)
+            if registry is not responses.mock:
+                # A `@responses.activate` test inside this mock finds the emulator too.
+                self._route(responses.mock, base)
+        # Consulted only for a URL no route matched, so the emulator's URLs stay emulated.
         for prefix in self.passthrough:
-            mock.add_passthru(prefix)
-        mock.start()
-        self._mock = mock
+            registry.add_passthru(prefix)
+        self._started_registry = _is_active(registry) is False
+        registry.start()  # a no-op on a mock the test already started
+        self._active = True
         if not self.log:
             logger = logging.getLogger(LOGGER)
             self._logger_was_disabled, logger.disabled = logger.disabled, True
         return self
 
+    def _route(self, registry: RequestsMock, base: str) -> None:
+        pattern = re.compile(re.escape(base.rstrip("/")) + r"(/.*)?(\?.*)?$")
+        route = _EmulatorRoute(pattern, self._answer)
+        registry.add(route)
+        self._routes.append((registry, route))
+
     def stop(self) -> None:
-        if self._mock is not None:
-            self._mock.stop()
-            self._mock.reset()
-            self._mock = None
-            if not self.log:
-                logging.getLogger(LOGGER).disabled = self._logger_was_disabled
+        if not self._active:
+            return
+        self._active = False
+        registry = self.responses
+        for holder, route in self._routes:
+            if any(found is route for found in holder.registered()):
+                holder.remove(route)
+        self._routes.clear()
+        if self._owns_registry:
+            registry.stop()
+            registry.reset()  # the test's stubs go with the mock that held them
+            registry._real_send = _GENUINE_SEND
+        elif self._started_registry:
+            registry.stop()  # started here: stopped here; a test's own active mock stays on
+        if not self.log:
+            logging.getLogger(LOGGER).disabled = self._logger_was_disabled
 
     def __enter__(self) -> PresenceMock:
         return self.start()
@@ -243,6 +350,7 @@ class PresenceMock:
     # -- the callback ---------------------------------------------------------------------------
     def _answer(self, prepared: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(prepared.url or "")
+        self.background.timer.step()  # the magic-number call steps due by now, seen by this one
         try:
             answer = self._client.open(
                 url.path or "/",
@@ -258,6 +366,39 @@ class PresenceMock:
             raise as_raised(fault, prepared) from None
         self.background.step()  # the WebHooks this request caused, before the client goes on
         return result
+
+
+# What `requests` does without any mock: responses keeps it to hand it requests it passes through.
+_GENUINE_SEND = getattr(responses, "_real_send", HTTPAdapter.send)
+
+
+def _is_active(registry: RequestsMock) -> bool | None:
+    """Whether a `RequestsMock` is started (None when this version of responses does not say)."""
+    patcher = getattr(registry, "_patcher", False)
+    return None if patcher is False else patcher is not None
+
+
+class _EmulatorRoute(CallbackResponse):
+    """The emulator as one responses route: every method of every URL under one base URL."""
+
+    def __init__(
+        self,
+        pattern: re.Pattern[str],
+        answer: Callable[[PreparedRequest], tuple[int, dict[str, str], bytes]],
+    ) -> None:
+        super().__init__("GET", pattern, answer, content_type=None)
+        self.pattern = pattern
+
+    def matches(self, request: PreparedRequest) -> tuple[bool, str]:
+        if self.pattern.match(str(request.url)):
+            return True, ""
+        return False, "not under the emulator's base URL"
+
+    @property
+    def call_count(self) -> int:
+        # Never reported as unused by a mock that asserts all its stubs were called: the
+        # emulator answers what a test asks, and a test that asks nothing of it is fine.
+        return max(1, len(self.calls))
 
 
 def _matches(

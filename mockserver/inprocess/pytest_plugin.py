@@ -1,4 +1,5 @@
-"""The `presence_mock` pytest fixture, for client test suites (`pip install -e ".[contract]"`).
+"""The `presence_mock` and `presence_mock_server` pytest fixtures, for client test suites
+(`pip install -e ".[contract]"`).
 
 Registered through the `pytest11` entry point, so it is loaded by every pytest run: importing
 this module must stay cheap and import nothing heavy; the emulator loads when a test asks.
@@ -13,9 +14,31 @@ import pytest
 
 if TYPE_CHECKING:
     from mockserver.inprocess.mock import PresenceMock
+    from mockserver.inprocess.served import ServedPresenceMock
 
 
 MARKER = "presence_mock"
+SERVER_MARKER = "presence_mock_server"
+SERVER_ARGS = "presence_mock_server_args"
+SERVER_TIMEOUT = "presence_mock_server_timeout"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        SERVER_ARGS,
+        "extra options of `presence-mock serve` for the presence_mock_server fixture, e.g. "
+        "--seed 7 --workers 1",
+        default="",
+    )
+    parser.addini(
+        SERVER_TIMEOUT, "seconds presence_mock_server waits for serve to answer", default="60"
+    )
+    parser.addoption(
+        "--presence-mock-server-args",
+        metavar="ARGS",
+        help=f"extra options of `presence-mock serve` for presence_mock_server (wins over the "
+        f"{SERVER_ARGS} ini option)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -23,7 +46,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(**options): shape the presence_mock fixture for this test; options are those "
         "of mockserver.PresenceMock (seed, extensions, fixture, strict_requests, rate_limits, "
-        "rate_limit, passthrough, base_urls, log) and expect_refused",
+        "rate_limit, passthrough, base_urls, log, snapshot, responses) and expect_refused",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{SERVER_MARKER}(args): options of `presence-mock serve` for the session's "
+        "presence_mock_server (every test that uses it must ask for the same; one server "
+        "serves the session)",
     )
 
 
@@ -66,3 +95,62 @@ def refusal_report(entries: list[dict[str, Any]]) -> str:
                 f" ({problem['message']})"
             )
     return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def presence_mock_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServedPresenceMock]:
+    """A real `presence-mock serve` for the session, on free loopback ports.
+
+    Gives `url` (the REST base URL), `gateway_url`, `websocket_url`, `board_url`,
+    `credentials` (clientId, clientSecret, jwt) and `reset()`. Options of `serve` come from
+    `--presence-mock-server-args`, else a `@pytest.mark.presence_mock_server(args=...)` marker
+    (on the tests, a class or a module: all that use the server must agree), else the
+    `presence_mock_server_args` ini option; PRESENCE_MOCK_* variables apply as they do to
+    `serve`. The server and everything it started are stopped at
+    the end of the session, whatever the tests did.
+    """
+    from mockserver.inprocess.served import ServerDidNotStart, start
+
+    config = request.config
+    try:
+        marked = _marked_args(request.session)
+    except ValueError as error:
+        pytest.fail(str(error), pytrace=False)
+    args = (
+        config.getoption("presence_mock_server_args") or marked or str(config.getini(SERVER_ARGS))
+    )
+    try:
+        timeout = float(str(config.getini(SERVER_TIMEOUT)))
+    except ValueError:
+        pytest.fail(f"{SERVER_TIMEOUT}: expected a number of seconds", pytrace=False)
+    try:
+        server = start(tmp_path_factory.mktemp("presence-mock-server"), args, timeout)
+    except ServerDidNotStart as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _marked_args(session: pytest.Session) -> str | None:
+    """The `args` the tests that use presence_mock_server ask for with its marker; None when
+    none does. Two different asks are a usage error: one server serves the whole session."""
+    asked: dict[str, list[str]] = {}
+    for item in session.items:
+        if SERVER_MARKER not in getattr(item, "fixturenames", ()):
+            continue
+        marker = item.get_closest_marker(SERVER_MARKER)
+        if marker is None:
+            continue
+        if marker.args or set(marker.kwargs) - {"args"}:
+            raise ValueError(f"@pytest.mark.{SERVER_MARKER} takes args=... only")
+        asked.setdefault(str(marker.kwargs.get("args", "")), []).append(item.nodeid)
+    if len(asked) > 1:
+        raise ValueError(
+            f"@pytest.mark.{SERVER_MARKER}: the tests ask for different options "
+            f"({'; '.join(repr(a) for a in asked)}), but one server serves the session"
+        )
+    return next(iter(asked), None)

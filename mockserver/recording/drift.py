@@ -4,14 +4,17 @@ The real answers are the recording's (or a live target's, asked again); the emul
 an in-process emulator serving the recording's own account (replay.py), logged in as the
 recording's caller. Compared per operation: status codes, headers (names; the values of
 Content-Type and X-Rate-Limit-Group), field paths and their types, the values of enum fields,
-and error codes. Differences are counted once per (operation, kind, where), with an example.
+and error codes. Differences are counted once per (operation, kind, where), with an example, and
+kept per request; a difference the recording itself explains is a limit (limits.py), listed apart
+and not counted (drift_report.py).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,8 +24,10 @@ from mockserver.config import Settings
 from mockserver.directory.fixtures import directory_from_dict
 from mockserver.emulator import Emulator
 from mockserver.platform.tokens import JWT_GRANT
+from mockserver.recording import limits
+from mockserver.recording.drift_report import Case, Difference, Report
 from mockserver.recording.exchange import Exchange, body_of
-from mockserver.recording.replay import fixture_from_recording
+from mockserver.recording.replay import replayable_fixture
 from mockserver.recording.shapes import error_code, shape
 from mockserver.storage import store_from_url
 from mockserver.web.app import create_app
@@ -60,96 +65,28 @@ class Answer:
 Answerer = Callable[[Exchange], Answer]
 
 
-@dataclass
-class Difference:
-    operation: str
-    kind: str  # status | header | field | type | enum | errorCode
-    where: str
-    real: Any
-    emulator: Any
-    example: str
-    count: int = 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "operation": self.operation,
-            "kind": self.kind,
-            "where": self.where,
-            "real": self.real,
-            "emulator": self.emulator,
-            "count": self.count,
-            "example": self.example,
-        }
-
-
-@dataclass
-class Report:
-    exchanges: int = 0
-    compared: int = 0
-    skipped: list[str] = field(default_factory=list)
-    differences: dict[tuple[str, str, str], Difference] = field(default_factory=dict)
-
-    def add(self, difference: Difference) -> None:
-        key = (difference.operation, difference.kind, difference.where)
-        if key in self.differences:
-            self.differences[key].count += 1
-        else:
-            self.differences[key] = difference
-
-    def to_dict(self) -> dict[str, Any]:
-        found = list(self.differences.values())
-        summary: dict[str, int] = {}
-        for difference in found:
-            summary[difference.kind] = summary.get(difference.kind, 0) + 1
-        return {
-            "exchanges": self.exchanges,
-            "compared": self.compared,
-            "skipped": self.skipped,
-            "summary": summary,
-            "differences": [difference.to_dict() for difference in found],
-        }
-
-    def text(self) -> str:
-        found = list(self.differences.values())
-        lines = [
-            f"drift: {self.compared} of {self.exchanges} requests compared, "
-            f"{len(found)} difference(s)"
-        ]
-        for operation in sorted({d.operation for d in found}):
-            lines.append(f"\n{operation}")
-            for d in (d for d in found if d.operation == operation):
-                times = f" (x{d.count})" if d.count > 1 else ""
-                lines.append(
-                    f"  {d.kind:<9} {d.where}: real {_shown(d.real)}, "
-                    f"emulator {_shown(d.emulator)}{times}"
-                )
-                lines.append(f"            e.g. {d.example}")
-        if self.skipped:
-            lines.append(f"\nnot replayed: {', '.join(self.skipped)}")
-        return "\n".join(lines)
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, list | set | tuple):
-        return ", ".join(sorted(str(v) for v in value)) or "none"
-    return str(value)
-
-
 def compare(recording: dict[str, Any], emulator: Answerer, real: Answerer | None = None) -> Report:
     """Every replayable exchange of `recording`: the real answer (recorded, or `real`'s) beside
-    the emulator's."""
+    the emulator's. A difference the recording itself explains is a limit (limits.py)."""
     report = Report()
-    real_enums: dict[tuple[str, str], set[str]] = {}
+    known = limits.Known.of(recording)
+    # (operation, path) -> value -> the cases where the real side used it, each with the limit
+    # that explains it there (None: none does)
+    real_enums: dict[tuple[str, str], dict[str, list[tuple[Case, str | None]]]] = {}
     emulator_enums: dict[tuple[str, str], set[str]] = {}
-    examples: dict[tuple[str, str], str] = {}
-    for exchange in recording.get("exchanges", []):
+    for index, exchange in enumerate(recording.get("exchanges", [])):
         report.exchanges += 1
         operation = exchange.get("operation") or "unknown"
         request = exchange["request"]
         example = f"{request['method']} {request['path']}"
+        case = Case(index, operation, example + _query(request.get("query")))
+        report.cases.append(case)
         if operation in NOT_REPLAYED or operation == "unknown":
+            case.skipped = (
+                "not a RingCentral operation"
+                if operation == "unknown"
+                else f"{operation} is not asked again (it would end the session or redirect)"
+            )
             report.skipped.append(example)
             continue
         recorded = exchange["response"]
@@ -160,33 +97,80 @@ def compare(recording: dict[str, Any], emulator: Answerer, real: Answerer | None
         )
         ours = emulator(exchange)
         report.compared += 1
-        _compare_one(report, operation, example, theirs, ours)
-        for side, seen in ((theirs, real_enums), (ours, emulator_enums)):
-            for path, values in shape(side.body)[1].items():
-                seen.setdefault((operation, path), set()).update(values)
-                examples.setdefault((operation, path), example)
-    for key, values in real_enums.items():
-        missing = values - emulator_enums.get(key, set())
-        if missing:
-            operation, path = key
-            report.add(
-                Difference(
-                    operation,
-                    "enum",
-                    path,
-                    sorted(missing),
-                    sorted(emulator_enums.get(key, set())),
-                    examples[key],
-                )
+        reason = partial(
+            _limit,
+            limits.unknown_in_request(request["path"], theirs.status, theirs.body, known),
+            *limits.shorter_listing(theirs.body, ours.body),
+            theirs.body,
+            known,
+        )
+        _compare_one(report, case, theirs, ours, reason)
+        for path, values in shape(theirs.body)[1].items():
+            for value in values:
+                seen = real_enums.setdefault((operation, path), {}).setdefault(value, [])
+                seen.append((case, reason(path)))
+        for path, values in shape(ours.body)[1].items():
+            emulator_enums.setdefault((operation, path), set()).update(values)
+    for (operation, path), used in real_enums.items():
+        said = emulator_enums.get((operation, path), set())
+        found: dict[tuple[int, str | None], tuple[Case, list[str]]] = {}
+        for value, cases in used.items():
+            if value in said:
+                continue
+            # drift in a request where it is outside any limit, a limit where one explains it
+            for case, why in cases:
+                found.setdefault((case.index, why), (case, []))[1].append(value)
+        for (_, why), (case, missing) in found.items():
+            difference = Difference(
+                operation,
+                "enum",
+                path,
+                sorted(set(missing)),
+                sorted(said),
+                case.request,
+                reason=why,
             )
+            report.add(difference, case)
     return report
 
 
+def _query(query: Any) -> str:
+    """A recorded query as a URL's (`?perPage=20&page=2`), or nothing."""
+    if not isinstance(query, dict) or not query:
+        return ""
+    return "?" + urlencode(query, doseq=True, safe=",~*")
+
+
+def _limit(
+    whole: str | None,
+    paged: str | None,
+    other_records: bool,
+    real_body: Any,
+    known: limits.Known,
+    where: str,
+) -> str | None:
+    """Why a difference at `where` is a limit of the recording (None: it is drift)."""
+    if whole is not None:
+        return whole
+    if paged is not None and limits.is_paged(where, other_records):
+        return paged
+    return limits.stand_in_calls(where, real_body, known) or limits.parked_calls(
+        where, real_body, known
+    )
+
+
 def _compare_one(
-    report: Report, operation: str, example: str, theirs: Answer, ours: Answer
+    report: Report,
+    case: Case,
+    theirs: Answer,
+    ours: Answer,
+    reason: Callable[[str], str | None],
 ) -> None:
     def differ(kind: str, where: str, real: Any, emulator: Any) -> None:
-        report.add(Difference(operation, kind, where, real, emulator, example))
+        found = Difference(
+            case.operation, kind, where, real, emulator, case.request, reason=reason(where)
+        )
+        report.add(found, case)
 
     if theirs.status != ours.status:
         differ("status", "status", theirs.status, ours.status)
@@ -263,9 +247,10 @@ def _payload(
     return headers, data, query
 
 
-def emulator_answerer(recording: dict[str, Any]) -> Answerer:
-    """An in-process emulator of the recording's own account, logged in as its administrator."""
-    directory = directory_from_dict(fixture_from_recording(recording), "<recording>")
+def emulator_answerer(recording: dict[str, Any], source: str = "<recording>") -> Answerer:
+    """An in-process emulator of the recording's own account, logged in as its administrator;
+    `source` names the recording in a refusal."""
+    directory = directory_from_dict(replayable_fixture(recording, source), source)
     emulator = Emulator.build(Settings(), directory, store_from_url("memory://"))
     client = create_app(emulator=emulator).test_client(use_cookies=False)
     login = emulator.credentials()

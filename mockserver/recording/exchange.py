@@ -78,7 +78,44 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
     data = read_json_file(path, "recording")
     if not isinstance(data, dict) or data.get("formatVersion") != FORMAT_VERSION:
         raise ValueError(f"{path}: not a presence-mock recording (formatVersion {FORMAT_VERSION})")
+    problem = _shape_problem(data)
+    if problem:
+        raise ValueError(f"{path}: not a presence-mock recording: {problem}")
     return data
+
+
+# What replay and drift read of each exchange: (where, the type it must have).
+_EXCHANGE_SHAPE = (
+    (("request",), dict),
+    (("request", "method"), str),
+    (("request", "path"), str),
+    (("request", "query"), dict),
+    (("request", "headers"), dict),
+    (("response",), dict),
+    (("response", "status"), int),
+    (("response", "headers"), dict),
+)
+
+
+def _shape_problem(recording: dict[str, Any]) -> str | None:
+    """The first place a recording is not shaped as the format says, or None."""
+    exchanges = recording.get("exchanges", [])
+    if not isinstance(exchanges, list):
+        return "exchanges: expected a list"
+    for index, exchange in enumerate(exchanges):
+        if not isinstance(exchange, dict):
+            return f"exchanges[{index}]: expected an object"
+        for keys, kind in _EXCHANGE_SHAPE:
+            value: Any = exchange
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            if not isinstance(value, kind) or isinstance(value, bool):
+                where = ".".join((f"exchanges[{index}]", *keys))
+                return f"{where}: expected {'an object' if kind is dict else kind.__name__}"
+        operation = exchange.get("operation")
+        if operation is not None and not isinstance(operation, str):
+            return f"exchanges[{index}].operation: expected a string or null"
+    return None
 
 
 def read_json_file(path: str | os.PathLike[str], what: str) -> Any:

@@ -1,12 +1,14 @@
 """The background services of a running emulator, wired in one place: the WebHook deliverer
-(events/delivery.py) and the office-day player (telephony/player.py).
+(events/delivery.py), the office-day player (telephony/player.py) and the call timer that plays
+the timed steps of magic-number calls (telephony/call_timer.py).
 
 Every way of running the emulator starts them here, in one of two forms:
 - threads (`start`): `serve` runs them in its gateway process (one per `serve`, a process that
   lives as long as the server, gateway_process.py); `flask --app mockserver run` in its one
   process, from the first request on (devserver.py);
-- steps (`services(...).step()`): the in-process mode delivers what is due after each request it
-  answers, so a test sees the WebHooks its request caused before it goes on. It plays no
+- steps (`services(...).step()`): the in-process mode plays the magic-number steps that are due
+  and delivers what is due after each request it answers, so a test sees the WebHooks its
+  request caused before it goes on. It plays no
   office-day: presence moving under a test on its own would make it nondeterministic; a test
   plays the day itself with `Playback` on a frozen clock (decision CALL-21).
 Across processes and replicas sharing a store each job is done once, by the store's leases.
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 
 from mockserver.emulator import Emulator
 from mockserver.events.delivery import Deliverer
+from mockserver.telephony.call_timer import CallTimer
 from mockserver.telephony.player import Player
 
 
@@ -47,10 +50,17 @@ class Background:
     emulator: Emulator
     deliverer: Deliverer
     player: Player
+    timer: CallTimer
+    # One step at a time: two threads of a test (an app's own, the test's) stepping at once
+    # would hold the same leases under the same owner and POST a change twice.
+    stepping: threading.Lock = field(default_factory=threading.Lock)
 
     def step(self) -> int:
-        """Deliver the WebHooks that are due now, in this thread; the POSTs attempted."""
-        return self.deliverer.step()
+        """Play the call steps and deliver the WebHooks that are due now, in this thread; the
+        POSTs attempted."""
+        with self.stepping:
+            self.timer.step()
+            return self.deliverer.step()
 
     def start(self) -> Running:
         """Run each service in a daemon thread of this process."""
@@ -63,6 +73,7 @@ class Background:
         for thread, stop in (
             in_thread(self.deliverer.run, "presence-webhooks"),
             in_thread(self.player.run, "presence-activity"),
+            in_thread(self.timer.run, "presence-call-timer"),
         ):
             running.threads.append(thread)
             running.stops.append(stop)
@@ -85,6 +96,7 @@ def services(emulator: Emulator, owner: str | None = None) -> Background:
             outage=emulator.outage,
         ),
         player=Player(emulator.telephony, owner=owner, outage=emulator.outage),
+        timer=CallTimer(emulator.telephony, owner=owner, outage=emulator.outage),
     )
 
 

@@ -23,7 +23,8 @@ from collections.abc import Callable
 
 from mockserver.config import ConfigError, Settings, gateway_port_of, with_credentials_secret
 from mockserver.runtime import companions as companion_processes
-from mockserver.runtime import gateway_process, workers
+from mockserver.runtime import gateway_process, snapshot_files, workers
+from mockserver.runtime.ready import ReadyFile
 from mockserver.runtime.supervisor import Supervisor
 from mockserver.scaleout import COUNTER_SUFFIX
 from mockserver.web.app import create_app
@@ -43,6 +44,8 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         # A free port settled here, so the emulator knows its own REST port (a WebHook must
         # never target it) and the log names it; granian binds it next.
         settings = dataclasses.replace(settings, port=port)
+    # A snapshot to start from (read and checked before anything starts), a file to end with.
+    snapshot, settings, accounts = snapshot_files.start(settings)
     listener: socket.socket | None = None
     gateway = None
     scratch: str | None = None
@@ -61,14 +64,24 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         )
     # Settled once, before the workers fork from the app, so they all accept the same ones.
     settings = with_credentials_secret(settings)
-    written = _write_credentials(settings, credentials)
+    try:
+        written = _write_credentials(settings, credentials)
+    except BaseException:
+        snapshot_files.forget(accounts)  # the snapshot's accounts file, if one was written
+        raise
     companions: list[subprocess.Popen[bytes]] = []
+    stopped_cleanly = False
+    app = None
+    ready: ReadyFile | None = None
     try:
         listener = _bind_gateway(settings)  # the gateway's port, settled before the app
         settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
         app = create_app(settings)
+        snapshot_files.load(emulator_of(app), snapshot, settings.import_snapshot)
         gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
         listener.close()  # the gateway's now; granian's workers must not inherit it
+        if settings.ready_file:
+            ready = ReadyFile(settings.ready_file, settings)  # written once both answer
         if written:
             # Where, never what: the log is pasted into issues (docs/options.md).
             log.info("presence-mock: credentials in %s (mode 0600)", written)
@@ -88,13 +101,22 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
         )
         _log_chaos(settings)
         companions = companion_processes.companions(settings)  # --scenario
-        workers.serve(app, settings.host, settings.port, settings.workers)
+        if ready is not None:
+            ready.start()
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a clean stop, as SIGTERM is
+            workers.serve(app, settings.host, settings.port, settings.workers)
+        stopped_cleanly = True
     finally:
+        if ready is not None:
+            ready.remove()  # first: a script reading it must not find a stopping server
         companion_processes.stop(companions)
         if listener is not None:
             listener.close()
         if gateway is not None:
             gateway.stop()
+        if stopped_cleanly and app is not None:
+            snapshot_files.save(emulator_of(app), settings.export_on_exit)  # before the scratch
+        snapshot_files.forget(accounts)
         if written and not settings.credentials_file:
             with contextlib.suppress(OSError):
                 os.unlink(written)

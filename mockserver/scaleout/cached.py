@@ -27,7 +27,7 @@ from typing import TypeVar
 
 from mockserver.directory.model import PresenceSettings
 from mockserver.scaleout.forking import in_forked_children
-from mockserver.storage import Record, Store, Window
+from mockserver.storage import Image, Record, Store, Window
 from mockserver.storage.base import Step, Transaction
 
 COUNTER_SUFFIX = "-changes"
@@ -204,6 +204,19 @@ class CachedStore:
 
     def drop_lease(self, name: str) -> None:
         self.inner.drop_lease(name)
+
+    # -- snapshots: an image is read from the store; a restore is a write like any other -------
+    def image(self, records: Sequence[tuple[str, str]], collection: str) -> Image:
+        return self.inner.image(records, collection)
+
+    def restore(
+        self,
+        image: Image,
+        records: Sequence[tuple[str, str]],
+        collection: str,
+        leases: Sequence[str],
+    ) -> None:
+        self._written(lambda: self.inner.restore(image, records, collection, leases))
 
 
 def _copy(record: Record | None) -> Record | None:

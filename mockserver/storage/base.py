@@ -186,8 +186,50 @@ class Leases(Protocol):
     def drop_lease(self, name: str) -> None: ...
 
 
+class Image(NamedTuple):
+    """The state a snapshot carries, as the store holds it (`Images`)."""
+
+    overrides: dict[int, dict[str, Any]]  # every extension's overrides that has any
+    records: dict[tuple[str, str], Record]  # of the records asked for, those present
+    members: dict[str, Record]  # the collection asked for, by key
+    heads: dict[int, tuple[int, str]]  # extension ID -> (sequence, state): its published state
+    position: int  # the event log's newest position
+
+
+class Images(Protocol):
+    """The state a snapshot carries, read in one consistent view and replaced all or nothing."""
+
+    def image(self, records: Sequence[tuple[str, str]], collection: str) -> Image:
+        """Every override, the records named (those present), the collection's members, every
+        published state and the event log's position, as one consistent view."""
+        ...
+
+    def restore(
+        self,
+        image: Image,
+        records: Sequence[tuple[str, str]],
+        collection: str,
+        leases: Sequence[str],
+    ) -> None:
+        """Replace, atomically, all or nothing: every override by the image's; each record named
+        by the image's (gone where it has none; kept without expiry); the collection by the
+        image's members; every published state by the image's heads; drop the leases named;
+        empty the event log and set its position to the image's, or keep the current one
+        where it is further on (positions only grow)."""
+        ...
+
+
 class Store(
-    Records, Counters, Overrides, Entries, Transactions, EventStream, Collections, Leases, Protocol
+    Records,
+    Counters,
+    Overrides,
+    Entries,
+    Transactions,
+    EventStream,
+    Collections,
+    Leases,
+    Images,
+    Protocol,
 ):
     """Everything a backend (memory, SQLite, Redis) implements. A service types its dependency
     as the small protocols above that it uses, so a new kind of state touches one of them."""

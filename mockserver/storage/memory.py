@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from mockserver.directory.model import PresenceSettings
-from mockserver.storage.base import Record, Step, Transaction, Window
+from mockserver.storage.base import Image, Record, Step, Transaction, Window
 
 
 class MemoryStore:
@@ -195,3 +195,41 @@ class MemoryStore:
     def drop_lease(self, name: str) -> None:
         with self._lock:
             self._leases.pop(name, None)
+
+    # -- snapshots ------------------------------------------------------------------------------
+    def image(self, records: Sequence[tuple[str, str]], collection: str) -> Image:
+        with self._lock:
+            return copy.deepcopy(
+                Image(
+                    overrides={i: dict(found) for i, found in self._overrides.items()},
+                    records={k: self._records[k] for k in records if k in self._records},
+                    members=dict(self._collections.get(collection, {})),
+                    heads=dict(self._heads),
+                    position=self._position,
+                )
+            )
+
+    def restore(
+        self,
+        image: Image,
+        records: Sequence[tuple[str, str]],
+        collection: str,
+        leases: Sequence[str],
+    ) -> None:
+        kept = copy.deepcopy(image)
+        with self._lock:
+            self._overrides = {
+                i: PresenceSettings(**found)  # type: ignore[typeddict-item]
+                for i, found in kept.overrides.items()
+            }
+            for key in records:
+                self._records.pop(key, None)
+                self._expires.pop(key, None)
+                if key in kept.records:
+                    self._records[key] = kept.records[key]
+            self._collections[collection] = dict(kept.members)
+            for name in leases:
+                self._leases.pop(name, None)
+            self._heads = dict(kept.heads)
+            self._events.clear()
+            self._position = max(self._position, kept.position)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from mockserver.directory.model import PresenceSettings
-from mockserver.storage.base import Record, Step, Transaction, Window
+from mockserver.storage.base import Image, Record, Step, Transaction, Window
 
 PREFIX = "presence-mock:"
 # Short socket timeouts: a Redis that is down or unreachable is known within a second (the
@@ -240,6 +240,85 @@ class RedisStore:
 
     def drop_lease(self, name: str) -> None:
         self._redis().delete(self._lease_key(name))
+
+    # -- snapshots: MULTI/EXEC ------------------------------------------------------------------
+    def _keys(self, kind: str) -> list[str]:
+        return sorted(self._redis().scan_iter(match=f"{self.prefix}{kind}:*", count=1000))
+
+    def image(self, records: Sequence[tuple[str, str]], collection: str) -> Image:
+        override_keys, head_keys = self._keys("ov"), self._keys("head")
+        pipe = self._redis().pipeline(transaction=True)  # the reads, as one view
+        for key in override_keys:
+            pipe.hgetall(key)
+        for namespace, key in records:
+            pipe.get(self._record_key(namespace, key))
+        pipe.hgetall(self._collection_key(collection))
+        for key in head_keys:
+            pipe.hgetall(key)
+        pipe.get(f"{self.prefix}position")
+        answers = iter(pipe.execute())
+        overrides: dict[int, dict[str, Any]] = {}
+        for key in override_keys:
+            fields = next(answers)
+            if fields:
+                overrides[int(key.rpartition(":")[2])] = dict(_decode(fields))
+        found: dict[tuple[str, str], Record] = {}
+        for name in records:
+            raw = next(answers)
+            if raw is not None:
+                found[name] = json.loads(raw)
+        members = {key: json.loads(raw) for key, raw in sorted(next(answers).items())}
+        heads: dict[int, tuple[int, str]] = {}
+        for key in head_keys:
+            head = next(answers)
+            if head and "state" in head:
+                heads[int(key.rpartition(":")[2])] = (int(head.get("sequence", 0)), head["state"])
+        raw_position = next(answers)
+        position = int(raw_position) if raw_position is not None else 0
+        return Image(overrides, found, members, heads, position)
+
+    def restore(
+        self,
+        image: Image,
+        records: Sequence[tuple[str, str]],
+        collection: str,
+        leases: Sequence[str],
+    ) -> None:
+        """WATCH the position, then one MULTI/EXEC (run again if an event was published in
+        between): the old keys deleted, the image's written. The old overrides and published
+        states are found by a SCAN first: one another client writes for a new extension in that
+        moment survives the restore (the restore itself is still whole)."""
+        position_key = f"{self.prefix}position"
+        stale = [*self._keys("ov"), *self._keys("head")]
+
+        def attempt(pipe: Any) -> None:
+            raw = pipe.get(position_key)
+            position = max(int(raw) if raw is not None else 0, image.position)
+            pipe.multi()
+            gone = [
+                *stale,
+                *(self._record_key(namespace, key) for namespace, key in records),
+                self._collection_key(collection),
+                *(self._lease_key(name) for name in leases),
+                self._events_key(),
+            ]
+            pipe.delete(*gone)
+            for extension_id, fields in image.overrides.items():
+                if fields:
+                    mapping = {k: json.dumps(v) for k, v in fields.items()}
+                    pipe.hset(self._override_key(extension_id), mapping=mapping)
+            for (namespace, key), record in image.records.items():
+                if (namespace, key) in records:
+                    pipe.set(self._record_key(namespace, key), json.dumps(record))
+            if image.members:
+                members = {key: json.dumps(record) for key, record in image.members.items()}
+                pipe.hset(self._collection_key(collection), mapping=members)
+            for extension_id, (sequence, state) in image.heads.items():
+                head = {"sequence": sequence, "state": state}
+                pipe.hset(f"{self.prefix}head:{extension_id}", mapping=head)
+            pipe.set(position_key, position)
+
+        self._redis().transaction(attempt, position_key)
 
 
 def _stream_id(position: int) -> str:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 from mockserver.directory.model import PresenceSettings
-from mockserver.storage.base import Record, Step, Transaction, Window
+from mockserver.storage.base import Image, Record, Step, Transaction, Window
 
 BUSY_TIMEOUT_MS = 10_000
 SCHEMA = """
@@ -342,6 +342,92 @@ class SQLiteStore:
 
     def drop_lease(self, name: str) -> None:
         self._connection().execute("DELETE FROM leases WHERE name = ?", (name,))
+
+    # -- snapshots: one transaction each ------------------------------------------------------
+    def image(self, records: Sequence[tuple[str, str]], collection: str) -> Image:
+        with self._transaction() as connection:
+            overrides: dict[int, dict[str, Any]] = {}
+            rows = connection.execute("SELECT extension_id, field, value FROM overrides")
+            for extension_id, field, value in rows:
+                overrides.setdefault(int(extension_id), {})[field] = json.loads(value)
+            found: dict[tuple[str, str], Record] = {}
+            for namespace, key in records:
+                row = connection.execute(
+                    "SELECT value FROM records WHERE namespace = ? AND key = ?", (namespace, key)
+                ).fetchone()
+                if row is not None:
+                    found[namespace, key] = json.loads(row[0])
+            members = {
+                key: json.loads(value)
+                for key, value in connection.execute(
+                    "SELECT key, value FROM members WHERE name = ? ORDER BY key", (collection,)
+                )
+            }
+            heads = {
+                int(extension_id): (int(sequence), str(state))
+                for extension_id, sequence, state in connection.execute(
+                    "SELECT extension_id, sequence, state FROM event_heads"
+                )
+            }
+            row = connection.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'events'"
+            ).fetchone()
+        return Image(overrides, found, members, heads, int(row[0]) if row else 0)
+
+    def restore(
+        self,
+        image: Image,
+        records: Sequence[tuple[str, str]],
+        collection: str,
+        leases: Sequence[str],
+    ) -> None:
+        with self._transaction() as connection:
+            connection.execute("DELETE FROM overrides")
+            connection.executemany(
+                "INSERT INTO overrides (extension_id, field, value) VALUES (?, ?, ?)",
+                [
+                    (extension_id, field, json.dumps(value))
+                    for extension_id, fields in image.overrides.items()
+                    for field, value in fields.items()
+                ],
+            )
+            connection.executemany(
+                "DELETE FROM records WHERE namespace = ? AND key = ?", list(records)
+            )
+            connection.executemany(
+                "INSERT INTO records (namespace, key, value, expires) VALUES (?, ?, ?, NULL)",
+                [
+                    (ns, key, json.dumps(image.records[ns, key]))
+                    for ns, key in records
+                    if (ns, key) in image.records
+                ],
+            )
+            connection.execute("DELETE FROM members WHERE name = ?", (collection,))
+            connection.executemany(
+                "INSERT INTO members (name, key, value) VALUES (?, ?, ?)",
+                [(collection, key, json.dumps(record)) for key, record in image.members.items()],
+            )
+            connection.executemany("DELETE FROM leases WHERE name = ?", [(n,) for n in leases])
+            connection.execute("DELETE FROM event_heads")
+            connection.executemany(
+                "INSERT INTO event_heads (extension_id, sequence, state) VALUES (?, ?, ?)",
+                [(i, sequence, state) for i, (sequence, state) in image.heads.items()],
+            )
+            # AUTOINCREMENT goes on from sqlite_sequence: emptied, the log's next position is
+            # the one after what is set here.
+            connection.execute("DELETE FROM events")
+            row = connection.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'events'"
+            ).fetchone()
+            position = max(int(row[0]) if row else 0, image.position)
+            if row is None:
+                connection.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)", (position,)
+                )
+            else:
+                connection.execute(
+                    "UPDATE sqlite_sequence SET seq = ? WHERE name = 'events'", (position,)
+                )
 
 
 def _add_expiry(connection: sqlite3.Connection) -> None:

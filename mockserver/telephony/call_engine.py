@@ -10,6 +10,7 @@ PRES-18, CALL-24 to CALL-31 and ACT-1; the choices they leave open are CALL-1 to
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import secrets
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ from mockserver.storage import EventStream, Leases, Overrides, Records, Transact
 from mockserver.storage.base import Transaction
 from mockserver.telephony import call_rules as rules
 from mockserver.telephony import call_sessions as sessions
+from mockserver.telephony import magic
 from mockserver.telephony.book import (
     Book,
     Stale,
@@ -44,6 +46,7 @@ from mockserver.telephony.book import (
 )
 from mockserver.telephony.call_sessions import CallRecord, add_party, live
 from mockserver.telephony.errors import CallStateConflict
+from mockserver.telephony.magic import PlanStep
 from mockserver.telephony.seeded import seeded_sessions
 
 NAMESPACE = "telephony"
@@ -138,6 +141,8 @@ class CallEngine:
                 "to", message="Parameter [to] value is invalid: a user cannot call themself."
             )
         ids = [e.id for e in (source, target) if e is not None]
+        now = self.clock.now()
+        steps = magic.plan(caller, callee, now)
 
         def step(book: Book) -> None:
             if source is not None:
@@ -158,6 +163,8 @@ class CallEngine:
             else:  # CALL-26: extension numbers and names between extensions
                 mine, theirs = (source.number, source.name), (target.number, target.name)
             fields = {"from": mine[0], "fromName": mine[1], "to": theirs[0], "toName": theirs[1]}
+            if steps:
+                session["plan"] = steps
             for ext, direction, role in (
                 (source, "Outbound", "caller"),
                 (target, "Inbound", "callee"),
@@ -173,7 +180,8 @@ class CallEngine:
                 )
             book.result = session["id"]
 
-        return self._run(account, ids, step)
+        placed = self._run(account, ids, step)
+        return self._placed(account, placed) if steps and steps[0]["at"] <= now else placed
 
     def queue_call(
         self, account: Account, queue_ref: str, caller: str, name: str | None = None
@@ -186,6 +194,9 @@ class CallEngine:
         if not caller.startswith("+"):
             raise InvalidParameter("from")
         members = [account.by_id[m.extension_id] for m in queue.members]
+        # A queue call is already at the queue: a caller's "transfer to a queue" does nothing.
+        now = self.clock.now()
+        steps = [s for s in magic.plan(caller, queue.number, now) if s["do"] != "to-queue"]
 
         def step(book: Book) -> None:
             flags = book.overrides.get(queue.id, {})
@@ -200,6 +211,8 @@ class CallEngine:
             session = new_session(book, "queue", self.seed)
             session["queue"] = {"id": queue.id, "name": queue.name, "number": queue.number}
             session["caller"] = {"number": caller, "name": name}
+            if steps:
+                session["plan"] = steps
             fields = {"from": caller, "fromName": name, "to": queue.number, "toName": queue.name}
             add_party(
                 session,
@@ -222,7 +235,8 @@ class CallEngine:
                 )
             book.result = session["id"]
 
-        return self._run(account, [queue.id, *(m.id for m in members)], step)
+        placed = self._run(account, [queue.id, *(m.id for m in members)], step)
+        return self._placed(account, placed) if steps and steps[0]["at"] <= now else placed
 
     def answer(self, account: Account, session_id: str, by: str | None = None) -> dict[str, Any]:
         """The ringing callee (or queue member `by`) answers: both sides are connected; the other
@@ -371,6 +385,60 @@ class CallEngine:
             self.presence.changed([user.id])
         return {"extensionId": user.id, **changes}
 
+    # -- magic numbers: the timed steps of their calls (magic.py; call_timer.py plays them) ----
+    def due(self) -> int:
+        """Play every plan step of a magic-number call that is due on the emulator's clock;
+        how many were played."""
+        now = self.clock.now()
+        played = 0
+        for account in self.directory.accounts:
+            for session_id, session in list(self._record(account).get("sessions", {}).items()):
+                steps = session.get("plan")
+                if steps and steps[0]["at"] <= now:
+                    played += self._play_plan(account, session_id, now)[0]
+        return played
+
+    def _placed(self, account: Account, placed: dict[str, Any]) -> dict[str, Any]:
+        """A call just placed, after the plan steps due at once (a busy number's end)."""
+        session_id = placed.get("telephonySessionId")
+        if not isinstance(session_id, str):
+            return placed
+        played, after = self._play_plan(account, session_id, self.clock.now())
+        return after if played else placed
+
+    def _play_plan(
+        self, account: Account, session_id: str, now: float
+    ) -> tuple[int, dict[str, Any]]:
+        """Play the session's due plan steps: how many, and the session as they left it."""
+        queue_callers: list[Side] = []
+        counted: list[int] = []
+
+        def step(book: Book) -> None:
+            session = book.session(session_id)
+            steps = session.get("plan") or []
+            due = [s for s in steps if s["at"] <= now]
+            session["plan"] = [s for s in steps if s["at"] > now]
+            for planned in due:
+                _play(book, session, planned, queue_callers)
+            if not session["plan"]:
+                del session["plan"]
+            counted[:] = [len(due)]
+
+        try:
+            after = self._run(account, [], step, session_id)
+        except (ResourceNotFound, CallStateConflict):  # the call ended meanwhile
+            return 0, {}
+        for number, name in queue_callers:
+            queue = next(
+                (e for e in account.extensions if e.type is ExtensionType.DEPARTMENT), None
+            )
+            if queue is None:
+                continue
+            # No member takes calls now: the caller hears nothing more.
+            with contextlib.suppress(CallStateConflict):
+                self.queue_call(account, str(queue.id), number, name)
+        return (counted[0] if counted else 0), after
+
     # -- the background (activity.py runs it; this is what says it should) ----------------------
     def activity(self) -> dict[str, Any] | None:
         """The background activity the emulator should run, None when off (or after a reset)."""
@@ -495,3 +563,38 @@ class CallEngine:
 
 def _e164(account: Account, ext: Extension) -> str:
     return ext.phone_number or account.main_number
+
+
+def _play(book: Book, session: sessions.Session, planned: PlanStep, queue: list[Side]) -> None:
+    """One plan step on the session (magic.py says what each means)."""
+    ringing = [p for p in live(session) if p["status"] == "Ringing"]
+    action = planned["do"]
+    if action == "end":
+        for party in live(session):
+            book.end(party)
+    elif not ringing:  # somebody answered or hung up first: the plan's step has nothing to do
+        return
+    elif action == "answer":
+        callee = next((p for p in ringing if p["direction"] == "Inbound"), None)
+        for party in ringing:
+            if party is callee or party["direction"] == "Outbound":
+                party["status"] = "CallConnected"
+            else:
+                book.end(party)
+    elif action == "give-up":
+        for party in live(session):
+            book.end(party)
+    elif action == "voicemail":
+        for party in live(session):
+            if party["ext"] is not None and party["direction"] == "Inbound":
+                book.end(party)  # the called extension stops ringing: voicemail took the call
+            else:
+                party["status"] = "CallConnected"  # the caller talks to voicemail
+        after = planned["at"] + magic.VOICEMAIL_SECONDS
+        session["plan"] = [PlanStep(at=after, do="end"), *session.get("plan", [])]
+    elif action == "to-queue":
+        caller = next((p for p in live(session) if p["direction"] == "Outbound"), None)
+        for party in live(session):
+            book.end(party)
+        if caller is not None and caller["ext"] is None:
+            queue.append((caller["from"], caller.get("fromName")))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, NotRequired, TypedDict, cast
 
+from mockserver.telephony.magic import PlanStep
 from mockserver.timestamps import iso_millis
 
 # Typed dicts rather than dataclasses: a step changes sessions and parties in place inside a
@@ -66,6 +67,7 @@ class Session(TypedDict):
     caller: NotRequired[Caller]  # a queue call's outside caller
     next: int  # the next party number
     parties: list[Party]
+    plan: NotRequired[list[PlanStep]]  # a magic number's timed steps, soonest first (magic.py)
 
 
 class CallRecord(TypedDict, total=False):

@@ -7,15 +7,24 @@ entry is written as it comes; several worker processes use `scaleout.SharedJourn
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import parse_qs, urlencode
 
 from mockserver.http import DescribedRequest
 from mockserver.inputs import load_json
-from mockserver.redaction import MASK, SECRET_NAMES, escape, mask_query, mask_text
+from mockserver.redaction import (
+    MASK,
+    SECRET_NAMES,
+    escape,
+    mask_address,
+    mask_query,
+    mask_text,
+)
 from mockserver.storage import Entries, Records
 from mockserver.validation.request_rules import RuleProblem
 
@@ -35,6 +44,7 @@ class Seen:
     error_code: str | None = None
     fault: str | None = None  # the fault injected
     transport: str | None = None  # "WebSocket" for a request over the gateway's socket
+    elapsed_ms: float | None = None  # from the request's arrival to its answer
 
     def entry(self) -> dict[str, Any]:
         request = self.request
@@ -50,8 +60,48 @@ class Seen:
             "errorCode": self.error_code,
             **({"fault": self.fault} if self.fault else {}),
             **({"transport": self.transport} if self.transport else {}),
+            **({"ms": self.elapsed_ms} if self.elapsed_ms is not None else {}),
+            **_written_body(request),
             **_event_filters(request),
         }
+
+
+BODY_KEPT = 16 * 1024  # a larger body is named by its size only: the journal stays small
+
+
+def _written_body(request: DescribedRequest) -> dict[str, Any]:
+    """The body of a write, as the session export shows it: secrets masked by name (a JSON
+    member or form field called like a credential, a WebHook's verification token) and by
+    shape, a receiver's address as the controls show it, control characters escaped."""
+    body = request.body
+    if not body or request.method in ("GET", "HEAD", "DELETE"):
+        return {}
+    if len(body) > BODY_KEPT:
+        return {"body": f"<{len(body)} bytes, not kept>"}
+    try:
+        found = load_json(body)
+    except ValueError:  # not JSON: a form (the token endpoints) or bytes nobody can read
+        text = body.decode("utf-8", "replace")
+        return {"body": urlencode(list(_pairs(shown(parse_qs(text, keep_blank_values=True)))))}
+    return {"body": json.dumps(_masked_member("", found), separators=(",", ":"))}
+
+
+def _pairs(query: Mapping[str, list[str]]) -> list[tuple[str, str]]:
+    return [(name, value) for name, values in query.items() for value in values]
+
+
+def _masked_member(name: str, value: Any) -> Any:
+    if name.lower() in SECRET_NAMES:
+        return MASK
+    if name == "address" and isinstance(value, str):
+        return escape(mask_address(value))
+    if isinstance(value, dict):
+        return {escape(str(key)): _masked_member(str(key), item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked_member("", item) for item in value]
+    if isinstance(value, str):
+        return escape(mask_text(value))
+    return value
 
 
 def _event_filters(request: DescribedRequest) -> dict[str, Any]:
@@ -119,8 +169,10 @@ class Journal:
         error_code: str | None = None,
         fault: str | None = None,
         transport: str | None = None,
+        elapsed_ms: float | None = None,
     ) -> None:
-        self._add(Seen(time.time(), request, found, status, error_code, fault, transport))
+        seen = Seen(time.time(), request, found, status, error_code, fault, transport, elapsed_ms)
+        self._add(seen)
 
     def _add(self, seen: Seen) -> None:
         self.store.append_entries(NAME, [seen.entry()], self.limit)

@@ -18,7 +18,18 @@ from flask import Flask
 from mockserver.config import ConfigError, Settings
 from mockserver.emulator import Emulator
 from mockserver.scaleout import is_shared, shared
-from mockserver.web import access, api, board, calls_api, chaos_api, controls, hooks, oauth
+from mockserver.web import (
+    access,
+    api,
+    board,
+    calls_api,
+    chaos_api,
+    controls,
+    explain_api,
+    hooks,
+    oauth,
+    snapshot_api,
+)
 from mockserver.web.context import EXTENSION
 from mockserver.web.limits import MAX_BODY_BYTES
 from mockserver.web.routing import drop_automatic_head
@@ -55,6 +66,8 @@ def create_app(
         oauth.blueprint,
         controls.blueprint,
         chaos_api.blueprint,
+        explain_api.blueprint,
+        snapshot_api.blueprint,
         calls_api.blueprint,
         board.blueprint,
         board.root,

@@ -28,6 +28,7 @@ from mockserver.errors import InvalidParameter, ResourceNotFound
 from mockserver.inputs import json_body
 from mockserver.operations import BOARD, CONTROLS_PREFIX, ROOT
 from mockserver.presence import parsing
+from mockserver.telephony import magic
 from mockserver.web import board_rows
 from mockserver.web.context import emulator, request_state
 from mockserver.web.gateway_links import links
@@ -81,7 +82,7 @@ def home() -> Response:
 
 
 def page() -> Response:
-    html = render_template("board.html", prefix=CONTROLS_PREFIX)
+    html = render_template("board.html", prefix=CONTROLS_PREFIX, magic_numbers=magic.table())
     answer = Response(html, 200, content_type="text/html; charset=utf-8")
     # Nothing but the package's own files (the page works offline; docs/board.md): any stream
     # URL (the gateway's port) is fetched by `connect-src`.

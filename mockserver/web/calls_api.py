@@ -17,6 +17,7 @@ from mockserver.errors import InvalidParameter
 from mockserver.inputs import json_object_body
 from mockserver.operations import CALLS, CONTROLS_PREFIX
 from mockserver.presence.parsing import update_body
+from mockserver.telephony import magic
 from mockserver.telephony.call_engine import CallEngine
 from mockserver.web.context import emulator
 from mockserver.web.rendering import json_response
@@ -166,6 +167,11 @@ def stop_activity() -> Response:
     return json_response({"active": False})
 
 
+def list_magic_numbers() -> Response:
+    """The outside numbers whose calls end in a fixed way (docs/magic-numbers.md)."""
+    return json_response({"records": magic.table()})
+
+
 register(
     blueprint,
     CALLS,
@@ -177,6 +183,7 @@ register(
         "stepCall": step_call,
         "stepMeeting": step_meeting,
         "setPresence": set_presence,
+        "listMagicNumbers": list_magic_numbers,
         "readActivity": read_activity,
         "startActivity": start_activity,
         "stopActivity": stop_activity,

@@ -5,6 +5,8 @@ Never part of the RingCentral surface; a test or a developer drives the emulator
 
 from __future__ import annotations
 
+from importlib import metadata
+
 from flask import Blueprint, Response, request
 
 from mockserver import access
@@ -16,7 +18,8 @@ from mockserver.inputs import is_finite_number, json_body, whole_number
 from mockserver.operations import CONTROLS, CONTROLS_PREFIX
 from mockserver.redaction import mask_address
 from mockserver.storage.outage import store_unavailable
-from mockserver.web.context import emulator
+from mockserver.validation.har import har_log
+from mockserver.web.context import emulator, request_state
 from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
 from mockserver.web.routing import register
@@ -56,6 +59,28 @@ def reset() -> Response:
 def requests() -> Response:
     """Every /restapi request since the last reset, oldest first, with its verdict."""
     return json_response(emulator().journal.entries())
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("presence-mock")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
+
+
+def export_har() -> Response:
+    """The session as HAR 1.2: every /restapi request since the last reset and every WebHook
+    delivery attempt (docs/session-export.md), to open in devtools, Postman or Mockoon."""
+    found = emulator()
+    document = har_log(
+        found.journal.entries(),
+        found.events.delivered.entries(),
+        request_state().base_url(),
+        package_version(),
+    )
+    response = json_response(document)
+    response.headers["Content-Disposition"] = 'attachment; filename="presence-mock.har"'
+    return response
 
 
 def violations() -> Response:
@@ -141,6 +166,7 @@ register(
         "health": health,
         "reset": reset,
         "requests": requests,
+        "exportHar": export_har,
         "violations": violations,
         "readClock": read_clock,
         "moveClock": move_clock,

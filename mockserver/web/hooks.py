@@ -118,8 +118,14 @@ def finish(response: Response) -> Response:
     if state.judged and not state.emulator.outage.down:
         status = 0 if state.fault is not None and not state.fault.answered else response.status_code
         try:
+            elapsed = round((time.perf_counter() - state.started) * 1000, 3)
             state.emulator.journal.record(
-                state.described(), state.problems, status, state.error_code, state.fault
+                state.described(),
+                state.problems,
+                status,
+                state.error_code,
+                state.fault,
+                elapsed_ms=elapsed,
             )
         except Exception as error:  # the store went away while the request was served
             if not is_outage(error):

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import requests
 
+from mockserver.telephony import magic
 from tests.support.calls_helpers import account, lone_seeded_call, quiet_users
 from tests.support.live_server import serving
 from tests.support.login import login_session
@@ -229,6 +230,21 @@ def test_an_extension_rings_another_from_the_editor(page: Any) -> None:
             " === 'Ringing'",
             timeout=LIVE_WITHIN_MS,
         )
+
+
+def test_a_magic_number_offered_by_the_ring_field_answers_at_once(page: Any) -> None:
+    callee = USERS[3]
+    card(page, callee.id).locator(".open").click()
+    offered = page.locator("#magic-numbers option")
+    assert offered.count() == len(magic.OUTCOMES)
+    assert "answered at once" in page.locator("#magic-numbers").inner_html()
+    page.fill("#ring-from", "+15550100010")
+    page.click("#ring")
+    page.wait_for_function(
+        f"document.querySelector('.card[data-id=\"{callee.id}\"]')?.dataset.telephony"
+        " === 'CallConnected'",
+        timeout=LIVE_WITHIN_MS,
+    )
 
 
 def test_the_requests_panel_marks_violations_newest_first(page: Any, server: str) -> None:

@@ -34,6 +34,8 @@ def assert_one_clear_error(done: subprocess.CompletedProcess[str], *needles: str
     # not one pytest error per case: no "ERROR at setup", no "33 errors"
     assert "ERROR" not in output and " errors" not in output, output
     assert "passed" not in output and "failed" not in output, output
+    # pytest's own machinery is no part of the message
+    assert "_pytest." not in output and "!!!" not in output and "Exit" not in output, output
 
 
 def test_an_unreachable_target_is_one_line():
@@ -102,6 +104,7 @@ def test_the_same_through_pytest(pytester: pytest.Pytester):
     assert result.ret == 2
     output = result.stdout.str()
     assert output.count("cannot reach") == 1 and "ERROR" not in output, output
+    assert "_pytest." not in output and "!!!" not in output, output
 
 
 def test_contract_command_fails_without_credentials_for_a_remote_target():
@@ -113,5 +116,53 @@ def test_contract_command_fails_without_credentials_for_a_remote_target():
         env=env,
         timeout=60,
     )
-    assert done.returncode != 0
-    assert "RINGCENTRAL_CLIENT_ID" in done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "RINGCENTRAL_CLIENT_ID" in output
+    # the command's own flags, not the pytest option names
+    assert "--client-id/--client-secret/--jwt" in output and "--presence-" not in output, output
+    assert "_pytest." not in output, output
+
+
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        (
+            "127.0.0.1:8080",
+            "expected a URL starting with http:// or https:// (e.g. http://127.0.0.1:8080)",
+        ),
+        ("http://127.0.0.1:8080/restapi/v1.0", "without a path (http://127.0.0.1:8080)"),
+        ("ftp://127.0.0.1:8080", "expected a URL starting with http:// or https://"),
+        ("http://127.0.0.1:port", "not a URL"),
+    ],
+)
+def test_a_target_that_is_no_base_url_is_one_line_before_anything_runs(target, said):
+    done = contract("--target", target)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"presence-mock: --target {target}: " + done.stderr.split(": ", 2)[2].strip()
+    ]
+    assert said in done.stderr
+    assert "credentials" not in done.stderr and "--seed" not in done.stderr
+
+
+def test_a_target_with_a_path_is_refused_by_the_pytest_option_too(pytester: pytest.Pytester):
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "presence_mock_kit", "-p", "no:cacheprovider",
+        "--presence-target", "http://127.0.0.1:9/restapi/v1.0",
+    )  # fmt: skip
+    assert result.ret == 2
+    output = result.stdout.str()
+    assert "--presence-target http://127.0.0.1:9/restapi/v1.0: give the server's base URL" in output
+    assert "_pytest." not in output and "!!!" not in output and "credentials" not in output
+
+
+def test_an_unknown_surface_is_one_line():
+    done = contract("--surface", "presence,queus")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "presence-mock: --surface presence,queus: unknown surface queus; expected a "
+        "comma-separated list of presence, queues, unified, directory, calls, subscriptions "
+        "(or all)"
+    ]

@@ -261,3 +261,123 @@ def serving_wsgi(app: Any) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+# What the contract kit says on each broken server (fnmatch lines of its output), and the
+# surface (presence_mock_kit/surfaces.py) whose rule each breaks.
+KIT_BREAKS: list[tuple[str, str, list[str]]] = [
+    (
+        "paging-arithmetic",
+        "presence",
+        ["*$.paging.pageEnd*", "*pageEnd = min(pageStart + perPage*"],
+    ),
+    (
+        "missing-next-link",
+        "presence",
+        ["*at $.navigation.nextPage*", "*nextPage is present (docs/contract.md#paging)*"],
+    ),
+    ("listed-twice", "presence", ["*each extension exactly once across all pages*"]),
+    (
+        "quoted-boundary",
+        "presence",
+        ["*an unquoted token (docs/contract.md#batch)*", '*boundary="Boundary_*'],
+    ),
+    (
+        "batch-200",
+        "presence",
+        [
+            "*rule: the status the platform answers to this request*",
+            "*found: 200*",
+            "*expected: 207*",
+        ],
+    ),
+    ("batch-order", "presence", ["*in request order (docs/contract.md#batch)*"]),
+    (
+        "no-404-part",
+        "presence",
+        ["*a part of its own for the unknown ID (docs/contract.md#batch)*"],
+    ),
+    (
+        "accepts-31",
+        "presence",
+        ["*test_thirty_one_ids_are_refused*", "*found: 207*", "*expected: 400*"],
+    ),
+    (
+        "cmn101-no-parameter",
+        "presence",
+        ["*at $.parameterName*", "*the parameter at fault is named*"],
+    ),
+    (
+        "presence-away",
+        "presence",
+        [
+            "GET http://127.0.0.1:*/extension/~/presence?detailed*=false* (answered 200)",
+            "  at $.presenceStatus",
+            "  rule: one of the values the API defines (schema presence-info-response: enum)",
+            "  found: 'Away'",
+            "  expected: one of 'Offline', 'Busy', 'Available'",
+        ],
+    ),
+    (
+        "put-not-reflected",
+        "presence",
+        ["*single read: $.userStatus*", "*a PUT shows in single, batch*"],
+    ),
+    ("rate-headers", "presence", ["*X-Rate-Limit-Remaining header*", "*0 <= Remaining <= Limit*"]),
+    # The rest of the Presence tag, the directory and active calls.
+    (
+        "extension-id-text",
+        "directory",
+        ["*test_extension_list_conforms_and_pages*", "*schema get-extension-list-response: type*"],
+    ),
+    (
+        "non-user-telephony",
+        "directory",
+        ["*a non-user record holds only uri, extension and presenceStatus*"],
+    ),
+    (
+        "agent-view-disagrees",
+        "queues",
+        ["*acceptCalls = the queue view's acceptCurrentQueueCalls*"],
+    ),
+    ("queue-ignores-dnd", "queues", ["*acceptQueueCalls mirrors the member's dndStatus*"]),
+    (
+        "unified-away",
+        "unified",
+        [
+            "*rule: one of the values the API defines (schema unified-presence: enum)*",
+            "*found: 'Away'*",
+        ],
+    ),
+    (
+        "calls-without-paging",
+        "calls",
+        ["*rule: a field the API always sends (schema call-log-response: required)*"],
+    ),
+    (
+        "batch-json-ignored",
+        "presence",
+        ["*the batch as JSON when asked by Accept (docs/contract.md#batch-json)*"],
+    ),
+    (
+        "per-page-zero-refused",
+        "presence",
+        ["*test_per_page_zero_is_an_empty_result*", "*expected: 200*"],
+    ),
+    # Subscriptions and events.
+    (
+        "subscription-no-handshake",
+        "subscriptions",
+        ["*create POSTs a Validation-Token handshake*", "*test_a_handshake_that_is_not_echoed*"],
+    ),
+    (
+        "event-not-published",
+        "subscriptions",
+        ["*a PUT produces the matching event at the subscription's address*"],
+    ),
+    (
+        "sequence-stuck",
+        "subscriptions",
+        ["*sequence grows with each event of an extension (docs/contract.md#event-bodies)*"],
+    ),
+]

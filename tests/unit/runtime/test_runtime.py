@@ -1,6 +1,6 @@
 """Where background work runs: `create_app` starts nothing; the background services (WebHook
-deliverer, office-day player) start from one place, as threads that stop when asked, or on the
-first request of the app `flask --app mockserver` loads."""
+deliverer, office-day player, call timer) start from one place, as threads that stop when
+asked, or on the first request of the app `flask --app mockserver` loads."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from mockserver.runtime.devserver import RUNNING, with_background
 from mockserver.web.app import create_app
 from mockserver.web.context import emulator_of
 
-SERVICES = {"presence-webhooks", "presence-activity"}
+SERVICES = {"presence-webhooks", "presence-activity", "presence-call-timer"}
 FLASK = str(Path(sys.executable).parent / "flask")
 
 

@@ -59,6 +59,7 @@ def test_the_store_is_the_sum_of_small_protocols_each_backend_implements() -> No
         base.EventStream,
         base.Collections,
         base.Leases,
+        base.Images,
     ]
     methods = [_methods(part) for part in parts]
     assert sum(len(m) for m in methods) == len(set().union(*methods))  # each method in one

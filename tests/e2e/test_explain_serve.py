@@ -1,0 +1,89 @@
+"""Explained deliveries across processes (docs/explain.md): against a live `serve` with two
+workers, the gateway's process weighs and says what became of a WebSocket notification, and
+any worker answers `/_mock/events/explain` with it: a closed socket, then the recovery that
+delivered it; a WebSocket chaos rule."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.support.live_server import serving
+from tests.support.ws_client import Client
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(tmp_path_factory.mktemp("explain"), "--workers", "2") as found:
+        yield found
+
+
+@pytest.fixture
+def client(url: str) -> Client:
+    requests.post(f"{url}/_mock/reset", timeout=10).raise_for_status()
+    return Client.login(url)
+
+
+def me(client: Client) -> str:
+    found = client.session.get(f"{client.url}/restapi/v1.0/account/~/extension/~", timeout=10)
+    return str(found.json()["id"])
+
+
+def row_until(
+    client: Client, subscription: str, wanted: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """The subscription's row of the newest change, once `wanted` says so (the gateway writes
+    asynchronously)."""
+    deadline = time.monotonic() + 10
+    while True:
+        answer = requests.get(
+            f"{client.url}/_mock/events/explain",
+            params={"extensionId": me(client), "subscriptionId": subscription},
+            timeout=10,
+        ).json()
+        rows = [r for c in answer["changes"][:1] for r in c["subscriptions"]]
+        if rows and wanted(rows[0]):
+            return dict(rows[0])
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.1)
+
+
+def test_a_closed_socket_then_the_recovery_that_delivered(client: Client) -> None:
+    socket = client.connect()
+    token = socket.receive()[0]["wsc"]["token"]
+    subscription = socket.subscribe()[1]["id"]
+    client.flip_status()
+    socket.wait_for("ServerNotification")
+    assert row_until(client, subscription, lambda r: r["reason"] == "delivered")["transport"] == (
+        "WebSocket"
+    )
+    socket.close()
+    time.sleep(0.3)  # the gateway notices the close
+    client.flip_status()
+    closed = row_until(client, subscription, lambda r: r["reason"] != "pending")
+    assert closed["reason"] == "socketClosed" and "recovery" in closed["detail"]
+    again = client.connect(wsc=token)
+    assert again.receive()[1]["recoveryState"] == "Successful"
+    again.wait_for("ServerNotification")
+    got = row_until(client, subscription, lambda r: r["reason"] == "delivered")
+    assert got["delivered"] and got["sessionId"]
+    again.close()
+
+
+def test_a_websocket_chaos_rule(client: Client) -> None:
+    socket = client.connect()
+    socket.receive()
+    subscription = socket.subscribe()[1]["id"]
+    rules = {"rules": [{"operation": "webSocketSession", "fault": "reset", "next": 1}]}
+    assert requests.put(f"{client.url}/_mock/chaos", json=rules, timeout=10).status_code == 200
+    try:
+        client.flip_status()
+        got = row_until(client, subscription, lambda r: r["reason"] != "pending")
+    finally:
+        requests.delete(f"{client.url}/_mock/chaos", timeout=10)
+    assert got["reason"] == "chaosRule" and got["fault"] == "reset"
+    socket.close()
