@@ -3,7 +3,8 @@ words (decisions DOCS-1, DOCS-2):
 
 - each block names its language: sh, bash or python (run), json or yaml (parsed), text (what a
   command prints);
-- JSON and YAML blocks parse, and a scenario or a fixture passes its JSON Schema;
+- JSON, YAML, TOML and INI blocks parse, and a scenario, a fixture or a presence notification
+  passes its JSON Schema;
 - each page's sh and python blocks run in order in one bash session against a live `serve` on a
   free loopback port (`PRESENCE_MOCK_URL` names it; the documented default address
   127.0.0.1:8080 is written as the session's until every command reads that variable). A block's
@@ -18,6 +19,7 @@ block fails, so they cannot go stale.
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import json
 import os
@@ -26,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import jsonschema
@@ -61,10 +64,11 @@ RUN_ELSEWHERE = {
     "README.md": "tests/e2e/test_readme.py",
     "docs/auth.md": "tests/e2e/test_readme.py",
 }
-# Hosts a block that runs may name: this machine, and the platform's hosts that the in-process
-# mode answers inside `requests` (nothing leaves the machine: the loopback guard checks).
+# Hosts a block that runs may name: this machine, and in a python block the platform's hosts that
+# the in-process mode answers inside `requests` and names under the reserved `.test` domain a
+# block stubs with `responses` (nothing leaves the machine: the loopback guard checks).
 LOOPBACK = re.compile(r"https?://(127\.0\.0\.1|localhost|\[::1\])[:/]")
-IN_PROCESS = re.compile(r"https://platform(\.devtest)?\.ringcentral\.com")
+IN_PROCESS = re.compile(r"https://(platform(\.devtest)?\.ringcentral\.com|[\w.-]+\.test)([:/]|$)")
 
 BLOCKS = every_block()
 
@@ -99,6 +103,12 @@ def test_every_exception_names_a_block_that_exists() -> None:
 
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.language in PARSED], ids=lambda b: b.name)
 def test_a_json_or_yaml_block_parses(block: Block) -> None:
+    if block.language == "ini":
+        configparser.ConfigParser().read_string(block.code)
+        return
+    if block.language == "toml":
+        tomllib.loads(block.code)
+        return
     document = json.loads(block.code) if block.language == "json" else yaml.safe_load(block.code)
     if isinstance(document, dict) and "steps" in document:  # a scenario
         jsonschema.validate(document, scenario.schema())

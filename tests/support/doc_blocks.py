@@ -12,7 +12,7 @@ from tests.support.paths import REPO
 
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```|~~~)(?P<language>[^\s`]*)[^\n]*$")
 RUN = ("sh", "bash", "python")  # run against the live server
-PARSED = ("json", "yaml", "yml")  # parsed (and checked against a schema where one applies)
+PARSED = ("json", "yaml", "yml", "toml", "ini")  # parsed (and checked against a schema if any)
 SHOWN = ("text",)  # what a command prints, shown, not run
 LANGUAGES = RUN + PARSED + SHOWN
 DEFAULT_ADDRESSES = ("127.0.0.1:8080", "localhost:8080")
