@@ -179,7 +179,9 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
     )
     activity.add_argument("name", choices=ACTIVITIES)
     _server_options(activity)
-    activity.add_argument("--rate", type=float, help="multiplies the office's rates (1.0)")
+    activity.add_argument(
+        "--rate", type=float, help="the pace: times faster than life (default: the server's)"
+    )
     activity.add_argument("--seed", type=int, help="of the timeline (default: the server's)")
     activity.add_argument("--stop", action="store_true", help="stop the background instead")
     activity.add_argument("--wait-for-server", type=float, metavar="SECONDS")
