@@ -22,6 +22,9 @@ RATE_LIMIT_MODES = ("off", "headers", "enforce")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
 ACTIVITIES = ("office-day",)  # the backgrounds `serve --activity` runs
+# office-day's pace: ten times faster than life, so the default account visibly moves within
+# seconds (a happening about every second); 1.0 is the realistic pace (decision CALL-80).
+DEFAULT_ACTIVITY_RATE = 10.0
 # A given --credentials-secret must at least be out of reach of guessing (token_urlsafe(32) is 43).
 MIN_SECRET_LENGTH = 16
 _TRUE = {"1", "true", "yes", "on"}
@@ -68,7 +71,7 @@ class Settings:
     # Simulated calls: a scenario file serve plays once it answers, and a background activity.
     scenario: str | None = None
     activity: str | None = None
-    activity_rate: float = 1.0
+    activity_rate: float = DEFAULT_ACTIVITY_RATE
     webhook_https_only: bool = False  # refuse http:// WebHook addresses (SUB-523)
     # WebHook addresses beyond loopback the emulator may POST to: comma-separated host names,
     # `*.suffix` patterns and IP literals, or `any` (mockserver/events/addresses.py).

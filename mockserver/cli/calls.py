@@ -208,7 +208,9 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
         help=f"the activity (default: {ACTIVITIES[0]})",
     )
     _server_options(activity)
-    activity.add_argument("--rate", type=float, help="multiplies the office's rates (default: 1.0)")
+    activity.add_argument(
+        "--rate", type=float, help="the pace: times faster than life (default: the server's)"
+    )
     activity.add_argument("--seed", type=int, help="of the timeline (default: the server's --seed)")
     activity.add_argument("--stop", action="store_true", help="stop the activity instead")
     _wait_option(activity)

@@ -255,8 +255,8 @@ def _call_options(serve: argparse.ArgumentParser) -> None:
         "--activity-rate",
         type=float,
         metavar="RATE",
-        help="multiply the activity's rates, 1.0: a call per user every ten minutes or so "
-        "(default: 1.0)",
+        help="how many times faster than life the activity plays, 1: the realistic pace, a call "
+        "per user every ten minutes or so (default: 10)",
     )
 
 
