@@ -1,7 +1,7 @@
 """Explained deliveries across processes (docs/explain.md): against a live `serve` with two
 workers, the gateway's process weighs and says what became of a WebSocket notification, and
 any worker answers `/_mock/events/explain` with it: a closed socket, then the recovery that
-delivered it; a WebSocket chaos rule."""
+delivered it; a WebSocket chaos rule; a client that stops reading its socket."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ import pytest
 import requests
 
 from tests.support.live_server import serving
+from tests.support.not_reading import not_reading_row
 from tests.support.ws_client import Client
 
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serving(tmp_path_factory.mktemp("explain"), "--workers", "2") as found:
+    with serving(
+        tmp_path_factory.mktemp("explain"), "--workers", "2", "--gateway-ping", "600"
+    ) as found:
         yield found
 
 
@@ -87,3 +90,15 @@ def test_a_websocket_chaos_rule(client: Client) -> None:
         requests.delete(f"{client.url}/_mock/chaos", timeout=10)
     assert got["reason"] == "chaosRule" and got["fault"] == "reset"
     socket.close()
+
+
+def test_a_client_that_stops_reading(client: Client) -> None:
+    extension = me(client)
+    path = f"/restapi/v1.0/account/~/extension/{extension}/presence"
+    got = not_reading_row(client, path, int(extension))
+    assert got["reason"] == "notReading" and not got["delivered"]
+    assert "outbox overflowed" in got["detail"] and got["transport"] == "WebSocket"
+    # What follows waits for a recovery of the session the gateway cut.
+    client.flip_status()
+    after = row_until(client, got["subscriptionId"], lambda r: r["reason"] != "pending")
+    assert after["reason"] == "socketClosed"
