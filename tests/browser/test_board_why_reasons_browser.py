@@ -16,7 +16,7 @@ import requests
 
 from mockserver.storage.sqlite import SQLiteStore
 from presence_mock_kit.receiver import WebhookReceiver
-from tests.browser.test_board_why_browser import read_until, subscribe, why
+from tests.support.board_why import read_until, subscribe, why
 from tests.support.calls_helpers import account, quiet_users
 from tests.support.live_server import serving
 from tests.support.not_reading import not_reading_row
