@@ -33,7 +33,7 @@ def in_kernel(port: int) -> int:
     """What the kernel holds of a loopback connection whose client end has `port`: the
     gateway's unsent or unacknowledged bytes plus the client's unread ones (/proc/net/tcp, as
     it stands once two looks agree)."""
-    last = -1
+    last, deadline = -1, time.monotonic() + 30
     while True:
         held = 0
         for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -45,7 +45,7 @@ def in_kernel(port: int) -> int:
                     held += tx  # the gateway's end
                 elif local == port:
                     held += rx  # the client's end
-        if held == last:
+        if held == last or time.monotonic() > deadline:
             return held
         last = held
         time.sleep(0.2)
