@@ -74,6 +74,14 @@ def add_parser(commands: Any) -> None:
         help="also print why a change did not reach this subscription (the emulator's "
         "/_mock/events/explain: docs/explain.md); nothing more against another server",
     )
+    listen.add_argument(
+        "--explain-subscription",
+        action="append",
+        dest="explain_subscriptions",
+        metavar="ID",
+        help="also print why a change did not reach this other subscription, such as your "
+        "app's WebSocket one (repeatable; implies --explain)",
+    )
 
 
 def login(
@@ -135,10 +143,14 @@ def run_listen(args: argparse.Namespace, demo: dict[str, str], out: TextIO = sys
             flush=True,
         )
         shown = 0
-        why = Explanations(target, subscription["id"], args.json) if args.explain else None
+        others = getattr(args, "explain_subscriptions", None) or []
+        whys = (
+            [Explanations(target, subscription["id"], args.json)] if args.explain or others else []
+        )
+        whys += [Explanations(target, other, args.json, named=True) for other in others]
         try:
             while args.count is None or shown < args.count:
-                if why is not None:
+                for why in whys:
                     for line in why.new_lines():
                         print(line, file=out, flush=True)
                 try:
@@ -180,12 +192,16 @@ def _line(envelope: dict[str, Any], as_json: bool) -> str:
 
 class Explanations:
     """`--explain`: the changes the emulator weighed for this subscription that did not reach
-    it, each once, with the reason (GET /_mock/events/explain?subscriptionId=)."""
+    it, each once, with the reason (GET /_mock/events/explain?subscriptionId=). `named`: another
+    subscription than the listener's (--explain-subscription), whose lines name it."""
 
-    def __init__(self, target: str, subscription_id: str, as_json: bool) -> None:
+    def __init__(
+        self, target: str, subscription_id: str, as_json: bool, named: bool = False
+    ) -> None:
         self.url = f"{target}/_mock/events/explain"
         self.subscription_id = subscription_id
         self.as_json = as_json
+        self.named = named
         self.seen: set[tuple[Any, ...]] = set()
         self.available = True
 
@@ -218,17 +234,18 @@ class Explanations:
                 if key in self.seen:
                     continue
                 self.seen.add(key)
-                lines.append(_why(change, row, self.as_json))
+                lines.append(_why(change, row, self.as_json, self.named))
         return lines
 
 
-def _why(change: dict[str, Any], row: dict[str, Any], as_json: bool) -> str:
+def _why(change: dict[str, Any], row: dict[str, Any], as_json: bool, named: bool = False) -> str:
     if as_json:
         shown = {k: v for k, v in change.items() if k != "subscriptions"}
         return json.dumps({"notDelivered": {**shown, **row}}, separators=(",", ":"))
     seq = f" seq={change['sequence']}" if "sequence" in change else ""
     detail = f": {row['detail']}" if row.get("detail") else ""
+    who = f" subscription={row['subscriptionId']} ({row['transport']})" if named else ""
     return (
-        f"{change['timestamp']} ext={change['extensionId']}{seq} not delivered "
+        f"{change['timestamp']} ext={change['extensionId']}{seq}{who} not delivered "
         f"({row['reason']}){detail}"
     )
