@@ -134,7 +134,7 @@ def test_listen_explains_a_websocket_subscription(client: Client) -> None:
     client.flip_status()
     row_until(client, broken, lambda r: r["reason"] == "socketClosed")
     args = argparse.Namespace(
-        target=client.url,
+        url=client.url,
         filters=[f"{API}/{own}/presence"],
         client_id=None,
         client_secret=None,
