@@ -125,6 +125,9 @@ class Deliverer:
         self._serving: set[str] = set()  # served by a thread of this deliverer right now
         self._lock = threading.Lock()
         self._read: dict[int, list[LoggedChange]] = {}  # the log after a cursor, this pass
+        # What this pass leaves to write once its POSTs are made: the journal, moved states.
+        self._journal: list[Record] = []
+        self._moved: list[tuple[str, Held]] = []
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -173,9 +176,26 @@ class Deliverer:
                 attempts = 0
         finally:
             self._read = {}
+            self._write()
         # After the POSTs (they come first), with the subscriptions as they were at the change.
         self.weigher.step(kept)
         return attempts
+
+    def _write(self) -> None:
+        """Once the pass's POSTs are made: its journal in one write, and each moved state (a
+        state not written is written before the lease is taken again, or by the next pass)."""
+        journal, moved = self._journal, self._moved
+        self._journal, self._moved = [], []
+        if journal:
+            self.events.delivered.record_all(journal)
+        store = self.events.subscriptions.store
+        for sid, held in moved:
+            if held.written or self._held.get(sid) is not held:
+                continue
+            if store.update_lease(lease_name(sid), self.owner, cast(Record, held.state)):
+                held.written = True
+            else:
+                self._lost(sid, self.wall())
 
     def _forget(self, kept: set[str]) -> None:
         """Leases of subscriptions that are gone (deleted, a reset) are no longer held."""
@@ -290,14 +310,10 @@ class Deliverer:
                 held.written = False
             attempts += reminded
         finally:
-            if journal:
-                self.events.delivered.record_all(journal)
-        if attempts and not held.written:  # once per pass that POSTed (decision EVT-40)
-            store = self.events.subscriptions.store
-            if store.update_lease(lease_name(subscription.id), self.owner, cast(Record, state)):
-                held.written = True
-            else:
-                self._lost(subscription.id, self.wall())
+            with self._lock:
+                self._journal.extend(journal)
+                if attempts and not held.written:  # once per pass that POSTed (EVT-40)
+                    self._moved.append((subscription.id, held))
         return attempts
 
     def _attempt(

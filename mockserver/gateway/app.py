@@ -118,9 +118,11 @@ class Gateway:
         core's matching), with what fault rules say of each (docs/chaos.md), then handed to the loop
         to send."""
         matched: list[tuple[Session, dict[str, Any], int]] = []
+        subscribed = self.sessions.subscribed
+        subscriptions = [session.subscription for session in subscribed]
         for change in changes:
-            for session in self.sessions.subscribed:
-                envelope = self.core.envelope(session.subscription, change)
+            envelopes = self.core.envelopes(subscriptions, change)  # shared where alike (WS-40)
+            for session, envelope in zip(subscribed, envelopes, strict=True):
                 if envelope is not None:
                     matched.append((session, envelope, change.position))
         # A revoked OAuth session gets nothing more (its sockets are closed: `_revoke`).
