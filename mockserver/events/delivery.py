@@ -178,7 +178,7 @@ class Deliverer:
             self._read = {}
             self._write()
         # After the POSTs (they come first), with the subscriptions as they were at the change.
-        self.weigher.step(kept)
+        self.weigher.step(kept, last)
         return attempts
 
     def _write(self) -> None:

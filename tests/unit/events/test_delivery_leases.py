@@ -132,26 +132,25 @@ def test_nothing_new_writes_no_lease(
     lease, update = store.lease, store.update_lease
 
     def counted_lease(name: str, owner: str, now: float, ttl: float) -> Record | None:
-        if name.startswith("delivery:"):
-            calls.append("lease")
+        calls.append("lease" if name.startswith("delivery:") else f"lease {name}")
         return lease(name, owner, now, ttl)
 
     def counted_update(name: str, owner: str, state: Record) -> bool:
-        if name.startswith("delivery:"):
-            calls.append("update")
+        calls.append("update" if name.startswith("delivery:") else f"update {name}")
         return update(name, owner, state)
 
     monkeypatch.setattr(store, "lease", counted_lease)
     monkeypatch.setattr(store, "update_lease", counted_update)
     for _ in range(20):
         assert one.step() == 0
-    assert calls == []
+    assert calls == []  # neither the subscription's lease nor the explanation weigher's
     flip(admin, 1)
     assert one.step() == 1
-    assert calls == ["update"]  # the cursor, once; the lease is still fresh
+    weigher = [f"lease {LEASE}", f"update {LEASE}"]  # it weighs the change, after the POST
+    assert calls == ["update", *weigher]  # the cursor, once; the lease is still fresh
     calls.clear()
     wall.now += 11
     flip(admin, 1)
     assert one.step() == 1
-    assert calls == ["lease", "update"]  # a third of it gone: taken again
+    assert calls == ["lease", "update", *weigher]  # a third of it gone: taken again
     assert len(set(receiver.uuids())) == 3
