@@ -287,7 +287,10 @@ class Deliverer:
             return 0
         journal: list[Record] = []
         attempts = 0
-        posted = False  # a POST made since the state was last written
+
+        def kept() -> bool:  # right before each POST (after a chaos delay): EVT-41
+            return self._take(subscription) is held
+
         try:
             cursor = int(state.get("cursor", subscription.start))
             for change in self._changes_after(cursor):
@@ -296,11 +299,10 @@ class Deliverer:
                     state["cursor"] = change.position
                     held.written = False
                     continue
-                if posted and self._take(subscription) is not held:
-                    return attempts  # the lease is gone: the new owner goes on from the store
+                delivered = self._attempt(
+                    subscription, change.position, envelope, state, journal, kept
+                )
                 attempts += 1
-                posted = True
-                delivered = self._attempt(subscription, change.position, envelope, state, journal)
                 held.written = False
                 if not delivered:
                     break
@@ -309,6 +311,8 @@ class Deliverer:
             if reminded:
                 held.written = False
             attempts += reminded
+        except _LeaseLost:
+            pass  # the new owner goes on from the cursor in the store
         finally:
             with self._lock:
                 self._journal.extend(journal)
@@ -323,14 +327,18 @@ class Deliverer:
         envelope: dict[str, Any],
         state: LeaseState,
         journal: list[Record],
+        kept: Callable[[], bool] = lambda: True,
     ) -> bool:
         """POST one envelope; on failure schedule the retry (state) and say False, unless this
-        was the last try: then the change is given up (True) or the subscription blacklisted."""
+        was the last try: then the change is given up (True) or the subscription blacklisted.
+        `kept`: whether the lease is still held, asked right before the POST (_LeaseLost if not)."""
         attempt = int(state.get("attempt", 0)) + 1
         chaos = self.chaos
         plan = chaos.transport_plan(Transport.WEBHOOK_DELIVERY) if chaos is not None else None
         if plan is not None and plan.delay:
             time.sleep(plan.delay)  # latency: this delivery (and the subscription's next) later
+        if not kept():
+            raise _LeaseLost()
         if plan is not None and plan.fault:
             answer, reason = self._broken(subscription, envelope, plan)
         else:
@@ -436,6 +444,10 @@ class Deliverer:
         )
         state["remindAt"] = now + found.interval
         return 1
+
+
+class _LeaseLost(Exception):
+    """Another owner holds the subscription's lease now: the pass ends without a POST more."""
 
 
 def reminder_envelope(subscription: Subscription, found: Filter, now: float) -> dict[str, Any]:

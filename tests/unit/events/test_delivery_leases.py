@@ -6,11 +6,14 @@ receiver that stands for a slow one by moving that clock."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
+from mockserver.chaos import Chaos, Plan
 from mockserver.emulator import Emulator
+from mockserver.events import delivery
 from mockserver.events.delivery import Deliverer
 from mockserver.events.explain import LEASE
 from mockserver.events.webhooks import Answer, Outgoing
@@ -154,3 +157,43 @@ def test_nothing_new_writes_no_lease(
     assert one.step() == 1
     assert calls == ["lease", "update", *weigher]  # a third of it gone: taken again
     assert len(set(receiver.uuids())) == 3
+
+
+class Delaying:
+    """A chaos stand-in: every WebHook delivery is held back `seconds` (a latency rule)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def transport_plan(self, operation: str) -> Plan | None:
+        return Plan(delay=self.seconds)
+
+
+def test_a_delay_past_the_lease_is_followed_by_no_post_under_another_owner(
+    admin: Api, emulator: Emulator, wall: Wall, receiver: Receiver, monkeypatch: Any
+) -> None:
+    """A latency rule holds a delivery back longer than the lease (up to 300 s): meanwhile another
+    deliverer takes the subscription over and POSTs the change. When the delay ends, the first
+    must see the lease is no longer its own and POST nothing."""
+    receiver.seconds = 0.0
+    subscribe(admin)
+    flip(admin, 1)
+    one = Deliverer(
+        emulator.events,
+        emulator.directory,
+        emulator.clock,
+        owner="one",
+        wall=wall,
+        chaos=cast(Chaos, Delaying(40.0)),
+    )
+    two = deliverer(emulator, "two", wall)
+    took: list[int] = []
+
+    def sleep(seconds: float) -> None:  # the delay, on the fake wall clock
+        wall.now += seconds
+        took.append(two.step())
+
+    monkeypatch.setattr(delivery, "time", SimpleNamespace(sleep=sleep))
+    assert one.step() == 0  # its POST would have come after two's
+    assert took == [1]
+    assert len(receiver.uuids()) == 1
