@@ -307,7 +307,7 @@ class Deliverer:
                 if not delivered:
                     break
                 state["cursor"] = change.position
-            reminded = self._remind(subscription, state, journal)
+            reminded = self._remind(subscription, state, journal, kept)
             if reminded:
                 held.written = False
             attempts += reminded
@@ -419,7 +419,13 @@ class Deliverer:
         )
 
     # -- reminders ------------------------------------------------------------------------------
-    def _remind(self, subscription: Subscription, state: LeaseState, journal: list[Record]) -> int:
+    def _remind(
+        self,
+        subscription: Subscription,
+        state: LeaseState,
+        journal: list[Record],
+        kept: Callable[[], bool] = lambda: True,
+    ) -> int:
         """Reminder filters: from `threshold` seconds before expiry, every `interval` seconds."""
         reminders = [f for f in subscription.filters() if f.kind == REMINDER]
         if not reminders or "attempt" in state:
@@ -430,6 +436,8 @@ class Deliverer:
         if left > found.threshold or now < float(state.get("remindAt", 0.0)):
             return 0
         envelope = reminder_envelope(subscription, found, now)
+        if not kept():
+            raise _LeaseLost()
         answer, reason = self._post(subscription, envelope)
         journal.append(
             entry_of(
