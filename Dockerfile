@@ -1,5 +1,6 @@
-# presence-mock: the emulator as a container. `docker run -p 8080:8080 presence-mock` serves the
-# seeded account with no arguments; every option reads PRESENCE_MOCK_<NAME> from the environment.
+# presence-mock: the emulator as a container. `docker run -p 8080:8080 -p 8081:8081 presence-mock`
+# serves the seeded account with no arguments (the REST API and the board on 8080, the WebSocket
+# gateway and the board's live stream on 8081); every option reads PRESENCE_MOCK_<NAME>.
 FROM python:3.11-slim
 
 # No .pyc writes at run time (the package dir belongs to root) and unbuffered logs for `docker logs`.
@@ -9,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 # Only what the package build needs (see .dockerignore), so edits to tests don't bust the cache.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY mockserver ./mockserver
 COPY presence_mock_kit ./presence_mock_kit
 COPY schemas ./schemas
@@ -27,7 +28,8 @@ USER presence
 WORKDIR /tmp
 
 # The WebSocket gateway and the event stream listen on a port of their own: publish
-# it under the same number (-p 8081:8081), since wstoken's uri names that port.
+# it under the same number (-p 8081:8081), since wstoken's uri names that port, or set
+# PRESENCE_MOCK_GATEWAY_PUBLIC_URL to where it is published (-p 18081:8081: ws://localhost:18081).
 ENV PRESENCE_MOCK_HOST=0.0.0.0 \
     PRESENCE_MOCK_PORT=8080 \
     PRESENCE_MOCK_GATEWAY_PORT=8081

@@ -13,6 +13,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from mockserver.version import __version__
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
     app: Flask
 
-__all__ = ["Emulator", "PresenceMock", "Settings", "create_app"]
+__all__ = ["Emulator", "PresenceMock", "Settings", "__version__", "create_app"]
 
 _HOMES = {
     "create_app": "mockserver.web.app",

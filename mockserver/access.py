@@ -11,6 +11,8 @@ aiohttp (gateway/access.py) apply the very same rule:
   under `token` a control wants `Authorization: Bearer <--controls-token>` (or, for the event
   stream, which a browser opens without headers, a ticket the board's setup hands out); the
   board's shell (its page, script and style: no data) loads without it.
+* **The login** (`/_mock/credentials`, what a client logs in with): under `on` only a client on
+  this machine (its address loopback); under `token` the holder of the secret, from anywhere.
 * **Writes** (cross-site requests): a control that changes state (any method but GET, HEAD,
   OPTIONS) answers only its own origin: refused when `Origin` names another one or
   `Sec-Fetch-Site` says another site made it, and a body must be JSON. Command-line clients
@@ -56,6 +58,7 @@ HEALTH_PATH = f"{CONTROLS_PREFIX}/health"
 STREAM_PATH = f"{CONTROLS_PREFIX}/stream"
 BOARD_PAGE = f"{CONTROLS_PREFIX}/board"
 BOARD_STATIC = f"{CONTROLS_PREFIX}/board/static/"
+CREDENTIALS_PATH = f"{CONTROLS_PREFIX}/credentials"
 WEBSOCKET_PATH = "/ws"
 TICKET_PARAMETER = "ticket"
 TICKET_SECONDS = 600  # how long a stream ticket opens the stream (an open stream stays open)
@@ -95,6 +98,17 @@ class CrossSiteRefused(HttpRefusal):
         )
 
 
+class NotFromThisMachine(HttpRefusal):
+    """403: the login asked for from another machine while the controls are open to all."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            403,
+            "The credentials are given only to a client on this machine (a loopback address), "
+            "or to the holder of --controls-token under --controls token.",
+        )
+
+
 class JsonRequired(HttpRefusal):
     """415: a control's body that is not declared as JSON."""
 
@@ -120,6 +134,7 @@ class Asked:
     content_type: str | None = None
     has_body: bool = False
     ticket: str | None = None  # the stream's `?ticket=`
+    peer: str | None = None  # the client's address (the TCP peer), where the server knows it
 
     @classmethod
     def of(
@@ -129,6 +144,7 @@ class Asked:
         header: Callable[[str], str | None],
         has_body: bool,
         ticket: str | None = None,
+        peer: str | None = None,
     ) -> Asked:
         """What a request asks, its headers read by name with `header` (either server's)."""
         return cls(
@@ -141,6 +157,7 @@ class Asked:
             content_type=header("Content-Type"),
             has_body=has_body,
             ticket=ticket,
+            peer=peer,
         )
 
 
@@ -190,6 +207,8 @@ def refusal(settings: Settings, asked: Asked) -> MockError | None:
     locked = lock(settings, surface, asked)
     if locked is not None:
         return locked
+    if asked.path == CREDENTIALS_PATH and settings.controls == "on" and not loopback(asked.peer):
+        return NotFromThisMachine()
     if surface is Surface.CONTROL and asked.method not in READS:
         return write_refusal(asked)
     return None
@@ -307,6 +326,16 @@ def _host_allowed(host: str, bind: str, allowed: str | None) -> bool:
     if bind.strip().lower().rstrip(".") == name and bind not in WILDCARD_BINDS:
         return True
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in _patterns(allowed))
+
+
+def loopback(peer: str | None) -> bool:
+    """Whether a client's address is this machine's (127.0.0.0/8, ::1, or IPv4 in IPv6)."""
+    try:
+        address = ipaddress.ip_address((peer or "").strip())
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
 def _ip_literal(name: str) -> bool:

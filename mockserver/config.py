@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "PRESENCE_MOCK_"
 DEFAULT_SEED = 20261121
@@ -21,6 +22,9 @@ RATE_LIMIT_MODES = ("off", "headers", "enforce")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
 ACTIVITIES = ("office-day",)  # the backgrounds `serve --activity` runs
+# office-day's pace: ten times faster than life, so the default account visibly moves within
+# seconds (a happening about every second); 1.0 is the realistic pace (decision CALL-80).
+DEFAULT_ACTIVITY_RATE = 10.0
 # A given --credentials-secret must at least be out of reach of guessing (token_urlsafe(32) is 43).
 MIN_SECRET_LENGTH = 16
 _TRUE = {"1", "true", "yes", "on"}
@@ -67,7 +71,7 @@ class Settings:
     # Simulated calls: a scenario file serve plays once it answers, and a background activity.
     scenario: str | None = None
     activity: str | None = None
-    activity_rate: float = 1.0
+    activity_rate: float = DEFAULT_ACTIVITY_RATE
     webhook_https_only: bool = False  # refuse http:// WebHook addresses (SUB-523)
     # WebHook addresses beyond loopback the emulator may POST to: comma-separated host names,
     # `*.suffix` patterns and IP literals, or `any` (mockserver/events/addresses.py).
@@ -80,6 +84,11 @@ class Settings:
     # The WebSocket gateway's port (serve starts it beside the workers); None: the
     # REST port + 1 (a free one when the REST port is 0); 0: a free port (logged at start).
     gateway_port: int | None = None
+    # Where clients reach the gateway when that is not the REST host name and the gateway's own
+    # port (a container's ports published under other numbers, a proxy): a base URL
+    # (http, https, ws or wss, a path prefix allowed) that wstoken's uri, /_mock/gateway and the
+    # board's stream are built on (mockserver/web/gateway_links.py).
+    gateway_public_url: str | None = None
     board: bool = True  # the presence board at /_mock/board (and `/`)
     # Gateway bounds (docs/security.md): seconds between the gateway's pings of a socket, which
     # a client's own frames never put off; a pong must come within 10 s (or half of this).
@@ -108,6 +117,7 @@ class Settings:
         _require(
             gateway is None or 0 <= gateway <= 65535, "gateway_port", gateway, "a port 0..65535"
         )
+        gateway_public_base(self.gateway_public_url)  # a bad URL: one line naming it
         _require(
             0 < self.gateway_ping <= 3600, "gateway_ping", self.gateway_ping, "0 < seconds <= 3600"
         )
@@ -181,6 +191,29 @@ def _ip_literal(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+GATEWAY_PUBLIC_SCHEMES = {"http": "ws", "https": "wss", "ws": "ws", "wss": "wss"}
+
+
+def gateway_public_base(raw: str | None) -> tuple[str, str] | None:
+    """--gateway-public-url as (the WebSocket base, the HTTP base), each without a trailing
+    slash: `https://mock.test/gw` gives (`wss://mock.test/gw`, `https://mock.test/gw`)."""
+    if raw is None:
+        return None
+    problem = f"--gateway-public-url / {ENV_PREFIX}GATEWAY_PUBLIC_URL {raw!r}: expected "
+    try:
+        parts = urlsplit(raw.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ConfigError(problem + "a URL such as ws://localhost:18081") from None
+    if parts.scheme not in GATEWAY_PUBLIC_SCHEMES or not parts.hostname:
+        raise ConfigError(problem + "an http, https, ws or wss URL with a host name")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(problem + "no query, fragment or user name")
+    secure = GATEWAY_PUBLIC_SCHEMES[parts.scheme] == "wss"
+    rest = f"{parts.netloc}{parts.path.rstrip('/')}"
+    return (f"{'wss' if secure else 'ws'}://{rest}", f"{'https' if secure else 'http'}://{rest}")
 
 
 def gateway_port_of(settings: Settings) -> int:

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from mockserver.chaos import Chaos
 from mockserver.config import Settings, with_credentials_secret
+from mockserver.directory.builder import seeded_before
 from mockserver.directory.model import Directory
 from mockserver.directory.source import directory_for
 from mockserver.events.addresses import AddressPolicy
 from mockserver.events.hub import Events
-from mockserver.platform.clock import Clock
+from mockserver.platform.clock import Clock, first_served
 from mockserver.platform.credentials import Keys, credential_jwt, keys_for, with_app_secrets
 from mockserver.platform.janitor import Janitor
 from mockserver.platform.ratelimit import RateLimiter
@@ -26,7 +27,7 @@ from mockserver.presence.queues import QueuePresenceService
 from mockserver.presence.service import PresenceService
 from mockserver.presence.unified import UnifiedPresenceService
 from mockserver.storage import Store, store_from_url
-from mockserver.storage.outage import Outage
+from mockserver.storage.outage import Outage, is_outage
 from mockserver.telephony.call_engine import CallEngine
 from mockserver.validation.request_journal import Journal
 
@@ -66,6 +67,7 @@ class Emulator:
         keys = keys_for(settings.credentials_secret)
         directory = with_app_secrets(directory, keys)
         clock = Clock(store)
+        directory = _seeded_calls_placed(directory, store, clock)
         janitor = Janitor(store)  # one per process: purges expired records now and then
         presence = PresenceService(directory, store)
         return cls(
@@ -113,6 +115,17 @@ class Emulator:
         self.clock.reset()
         self.events.reset()
         self.chaos.reset()
+
+
+def _seeded_calls_placed(directory: Directory, store: Store, clock: Clock) -> Directory:
+    """The seed's calls started shortly before the store's office was first served, not on the
+    seed's reference day (decision CALL-81); as drawn while the store cannot be reached."""
+    try:
+        return seeded_before(directory, first_served(store, clock.now()))
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        return directory
 
 
 def login_of(directory: Directory, keys: Keys) -> dict[str, str]:

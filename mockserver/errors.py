@@ -7,6 +7,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+# What every answer of the token endpoint carries: RFC 6749 5.1 and 5.2, and the platform's
+# recorded token errors (docs/decisions.md FID-14).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# A token error also says the language of its words, as recorded.
+OAUTH_ERROR_HEADERS = {**NO_STORE, "Content-Language": "en"}
+
 
 class MockError(Exception):
     """Base of every error the emulator answers with. Never shown as a traceback."""
@@ -17,6 +23,11 @@ class MockError(Exception):
     template: ClassVar[str] = "Parameter [{parameter}] value is invalid."
     # The key under which the body names `parameter`; None where it only fills the message.
     parameter_key: ClassVar[str | None] = "parameterName"
+    # The top level's code where the platform writes a logical one there (the code proper stays
+    # in errors[]); None: the same code at both levels.
+    logical_code: ClassVar[str | None] = None
+    # Whether the top level names the permission too (the recorded permission refusals).
+    top_permission: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -32,12 +43,17 @@ class MockError(Exception):
 
     def to_body(self) -> dict[str, Any]:
         item: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
-        body: dict[str, Any] = {"errorCode": self.error_code, "message": self.message}
+        top = self.logical_code or self.error_code
+        body: dict[str, Any] = {"errorCode": top, "message": self.message}
         if self.parameter is not None and self.parameter_key is not None:
             item[self.parameter_key] = self.parameter
             if self.parameter_key == "parameterName":
                 body["parameterName"] = self.parameter
         body["errors"] = [item]
+        if self.parameter is not None and self.top_permission:
+            # Recorded permission refusals name the permission at the top level too, after
+            # errors[] (decision FID-5).
+            body["permissionName"] = self.parameter
         return body
 
 
@@ -107,10 +123,14 @@ class TokenExpired(MockError):
 
 
 class AppPermissionRequired(MockError):
-    """CMN-401: the app lacks the permission the operation needs."""
+    """CMN-401: the app lacks the permission the operation needs. The platform's recorded
+    body has the logical code `InsufficientPermissions` at the top level and CMN-401 in
+    errors[] (decision FID-5)."""
 
     status = 403
     error_code = "CMN-401"
+    logical_code = "InsufficientPermissions"
+    top_permission = True
     template = (
         "In order to call this API endpoint, application needs to have [{parameter}] permission"
     )
@@ -146,10 +166,11 @@ class ServiceUnavailable(MockError):
 
 
 class InternalError(MockError):
-    """A bug in the emulator, still answered in the RingCentral shape (docs/decisions.md)."""
+    """A bug in the emulator (or a chaos 500), still answered in the RingCentral shape: the
+    errors page's 500 CMN-203 `Internal Server Error` (decisions ERR-3, FID-23)."""
 
     status = 500
-    error_code = "InternalError"
+    error_code = "CMN-203"
     template = "Internal Server Error"
 
 
@@ -162,7 +183,8 @@ class OAuthError(MockError):
     def __init__(
         self, error: str, error_code: str, message: str, status: int = 400, **params: str
     ) -> None:
-        super().__init__(message=message)
+        # RFC 6749 5.2 and the recorded token errors: never cached (decision FID-14).
+        super().__init__(message=message, headers=dict(OAUTH_ERROR_HEADERS))
         self.error = error
         self.error_code = error_code
         self.status = status
@@ -183,6 +205,18 @@ def invalid_client(client_id: str) -> OAuthError:
     )
 
 
+def client_authentication_required() -> OAuthError:
+    """OAU-123: a token request with no client authentication at all (no Basic header, no
+    `client_id`): the platform's recorded body (docs/decisions.md FID-14)."""
+    return OAuthError("invalid_client", "OAU-123", "Client authentication is required")
+
+
+def expired_refresh_token() -> OAuthError:
+    """OAU-210: a refresh token past its lifetime: the platform's recorded body
+    (docs/decisions.md FID-27)."""
+    return OAuthError("invalid_grant", "OAU-210", "Token expired")
+
+
 def unauthorized_client() -> OAuthError:
     """OAU-251: the app may not use this grant (a public app without PKCE): the platform's
     recorded body (docs/decisions.md)."""
@@ -194,9 +228,11 @@ def invalid_grant(message: str = "Invalid resource owner credentials") -> OAuthE
 
 
 def unsupported_grant(grant_type: str) -> OAuthError:
-    return OAuthError(
-        "unsupported_grant_type", "OAU-250", "Unsupported grant type", grant_type=grant_type
-    )
+    """OAU-250: a grant type the platform does not know. The recorded body says
+    `invalid_request` (not RFC 6749's `unsupported_grant_type`) and names no parameter
+    (decision FID-26)."""
+    del grant_type  # the recorded body does not echo it
+    return OAuthError("invalid_request", "OAU-250", "Unsupported grant type")
 
 
 def invalid_request(parameter: str) -> OAuthError:
@@ -248,6 +284,7 @@ class InsufficientPermissions(MockError):
     error_code = "InsufficientPermissions"
     template = "[{parameter}] permission required"
     parameter_key = "permissionName"
+    top_permission = True  # as the recorded InsufficientPermissions bodies (decision FID-5)
 
 
 class BatchLimit(MockError):
@@ -303,8 +340,10 @@ class InvalidWebhookResponse(SubscriptionError):
 
 
 class OtherAccountFilters(SubscriptionError):
-    """Every filter named another account (400, not the 403: decision EVT-8)."""
+    """Every filter named another account: 403, the status the 2021 spec's x-error-codes and the
+    errors page give SUB-406 (decision FID-19)."""
 
+    status = 403
     error_code = "SUB-406"
     template = "Not allowed subscribe for events to extensions of other account"
 

@@ -6,10 +6,12 @@ str.isdigit but not to int(), int() refuses more than 4300 digits, json.loads re
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
 import re
+from collections.abc import Iterable
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -164,3 +166,10 @@ def _depth(text: str) -> int:
         return 0
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def did_you_mean(given: str, choices: Iterable[str]) -> str:
+    """` (did you mean X?)` naming the choice closest to a mistyped `given`, or "" when none is
+    close (difflib's ratio of at least 0.6): for flags, commands and operation names."""
+    close = difflib.get_close_matches(given, list(choices), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""

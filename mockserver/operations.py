@@ -50,6 +50,7 @@ class Operation:
     choices: tuple[tuple[str, Choices], ...] = ()
     allow_empty: frozenset[str] = frozenset()  # `allowEmptyValue`: an empty value, no filter
     max_length: tuple[tuple[str, int], ...] = ()  # the spec's maxLength of string parameters
+    help: str = ""  # a control's line in the index GET /_mock/ serves (the API's are the spec's)
 
     def choices_of(self, name: str) -> Choices:
         return dict(self.choices)[name]
@@ -249,62 +250,128 @@ OAUTH: Final = (
     Operation("authWsToken", "POST", "/wstoken", group="auth", permission="WebSocket"),
 )
 
+
+def _control(endpoint: str, method: str, rule: str, help: str) -> Operation:
+    return Operation(endpoint, method, rule, help=help)
+
+
 CONTROLS: Final = (
-    Operation("health", "GET", "/health"),
-    Operation("reset", "POST", "/reset"),
-    Operation("requests", "GET", "/requests"),
-    Operation("exportHar", "GET", "/requests.har"),
-    Operation("violations", "GET", "/violations"),
-    Operation("readClock", "GET", "/clock"),
-    Operation("moveClock", "POST", "/clock"),
+    _control("index", "GET", "/", "this list: every control, its method and what it does"),
+    _control(
+        "health", "GET", "/health", "ok and the directory's size; 503 while the store is down"
+    ),
+    _control(
+        "reset", "POST", "/reset", "presence, calls, journals, clock and chaos back to the start"
+    ),
+    _control(
+        "requests", "GET", "/requests", "every /restapi request since the reset, with its verdict"
+    ),
+    _control(
+        "exportHar",
+        "GET",
+        "/requests.har",
+        "the session as HAR 1.2: requests and WebHook deliveries",
+    ),
+    _control("violations", "GET", "/violations", "only the requests that broke a request rule"),
+    _control("readClock", "GET", "/clock", "the emulator's clock: offset, now, frozen"),
+    _control("moveClock", "POST", "/clock", "move the clock: {offset}, {advance} or {freeze}"),
     # What was delivered (docs/contract.md#delivered-events-journal), and the event log itself.
-    Operation("deliveredEvents", "GET", "/events"),
-    Operation("eventLog", "GET", "/event-log"),
-    Operation("gateway", "GET", "/gateway"),  # where the WebSocket gateway is
+    _control(
+        "deliveredEvents",
+        "GET",
+        "/events",
+        "every WebHook POST and WebSocket notification delivered (?subscriptionId=)",
+    ),
+    _control("eventLog", "GET", "/event-log", "the logged presence changes (?after=, ?limit=)"),
+    _control(
+        "gateway", "GET", "/gateway", "the WebSocket gateway's URLs: /ws, its event stream, health"
+    ),
+    _control(
+        "credentials",
+        "GET",
+        "/credentials",
+        "the demo login (?users=true: every user's); this machine or the controls token only",
+    ),
 )
 
 # Why a subscription got a change or not (docs/explain.md; mockserver/web/explain_api.py).
-EXPLAIN_CONTROLS: Final = (Operation("explainEvents", "GET", "/events/explain"),)
+EXPLAIN_CONTROLS: Final = (
+    _control(
+        "explainEvents",
+        "GET",
+        "/events/explain",
+        "why each change reached a subscription or not (?subscriptionId=)",
+    ),
+)
 
 # The run-time latency and fault rules (mockserver/web/chaos_api.py, its own blueprint).
 CHAOS_CONTROLS: Final = (
-    Operation("readChaos", "GET", "/chaos"),
-    Operation("setChaos", "PUT", "/chaos"),
-    Operation("clearChaos", "DELETE", "/chaos"),
+    _control("readChaos", "GET", "/chaos", "the latency and fault rules in force"),
+    _control("setChaos", "PUT", "/chaos", "replace the latency and fault rules ({rules: [...]})"),
+    _control("clearChaos", "DELETE", "/chaos", "remove every latency and fault rule"),
 )
 
 # The emulator's state saved and loaded again (mockserver/web/snapshot_api.py; docs/snapshots.md).
 SNAPSHOT_CONTROLS: Final = (
-    Operation("exportSnapshot", "GET", "/snapshot"),
-    Operation("importSnapshot", "PUT", "/snapshot"),
+    _control("exportSnapshot", "GET", "/snapshot", "the emulator's state as a snapshot"),
+    _control(
+        "importSnapshot", "PUT", "/snapshot", "replace the state by a snapshot's, all or nothing"
+    ),
 )
 
 # Simulated calls and meetings (mockserver/web/calls_api.py), beside the controls.
 CALL_STEPS: Final = ("answer", "hold", "unhold", "park", "pickup", "transfer", "end")
 CALLS: Final = (
-    Operation("listCalls", "GET", "/calls"),
-    Operation("placeCall", "POST", "/calls"),
-    Operation("placeQueueCall", "POST", "/queue-calls"),
-    Operation("readCall", "GET", "/calls/<session>"),
-    Operation("stepCall", "POST", f"/calls/<session>/<any({','.join(CALL_STEPS)}):step>"),
-    Operation("stepMeeting", "POST", "/meetings/<extension>/<any(start,end):step>"),
-    Operation("setPresence", "POST", "/presence/<extension>"),
-    Operation("listMagicNumbers", "GET", "/magic-numbers"),
-    Operation("readActivity", "GET", "/activity"),
-    Operation("startActivity", "POST", "/activity"),
-    Operation("stopActivity", "DELETE", "/activity"),
+    _control("listCalls", "GET", "/calls", "the simulated calls in progress"),
+    _control("placeCall", "POST", "/calls", "ring an extension: {from, to, name}"),
+    _control(
+        "placeQueueCall", "POST", "/queue-calls", "an outside call to a queue: {queueId, from}"
+    ),
+    _control("readCall", "GET", "/calls/<session>", "one call by its telephonySessionId"),
+    _control(
+        "stepCall",
+        "POST",
+        f"/calls/<session>/<any({','.join(CALL_STEPS)}):step>",
+        f"a step of a call: {', '.join(CALL_STEPS)}",
+    ),
+    _control(
+        "stepMeeting",
+        "POST",
+        "/meetings/<extension>/<any(start,end):step>",
+        "a user starts or ends a meeting",
+    ),
+    _control(
+        "setPresence",
+        "POST",
+        "/presence/<extension>",
+        "set a user's userStatus, dndStatus or message",
+    ),
+    _control(
+        "listMagicNumbers",
+        "GET",
+        "/magic-numbers",
+        "the outside numbers whose calls end busy, unanswered, on voicemail, ...",
+    ),
+    _control("readActivity", "GET", "/activity", "the background activity (office-day) playing"),
+    _control("startActivity", "POST", "/activity", "start office-day: {name, rate, seed}"),
+    _control("stopActivity", "DELETE", "/activity", "stop the background activity"),
 )
 # The presence board, a page and the JSON it reads, acting for the page without
 # OAuth and outside the platform's rate limits like every control (no group, no permission).
 BOARD: Final = (
-    Operation("page", "GET", "/board"),
-    Operation("setup", "GET", "/board/setup"),
-    Operation("rows", "GET", "/board/extensions"),
-    Operation("row", "GET", "/board/extensions/<extension>"),
-    Operation("update", "POST", "/board/extensions/<extension>/presence"),
-    Operation("requests", "GET", "/board/requests"),
-    Operation("readSwitch", "GET", "/board/switch"),
-    Operation("moveSwitch", "POST", "/board/switch"),
+    _control("page", "GET", "/board", "the presence board, a page for a browser"),
+    _control("setup", "GET", "/board/setup", "what the board's page needs to start"),
+    _control("rows", "GET", "/board/extensions", "the board's cards, a page at a time"),
+    _control("row", "GET", "/board/extensions/<extension>", "one card"),
+    _control(
+        "update",
+        "POST",
+        "/board/extensions/<extension>/presence",
+        "change a user's presence as the board does",
+    ),
+    _control("requests", "GET", "/board/requests", "the newest requests, for the board's panel"),
+    _control("readSwitch", "GET", "/board/switch", "whether the board is on"),
+    _control("moveSwitch", "POST", "/board/switch", "switch the board on or off: {enabled}"),
 )
 # `/` leads to the board; with the board off it is an unknown route again.
 ROOT: Final = (Operation("home", "GET", "/"),)

@@ -355,3 +355,66 @@ def rate_headers(v: Verdict, ex: Exchange) -> None:
             numbers["Remaining"],
             f"0..{numbers['Limit']}",
         )
+
+
+# The fields a client of the directory reads, with their JSON types, as the platform's recorded
+# answers give them (docs/recorded.md): numeric `id`s, string numbers and dictionary IDs.
+ACCOUNT_FIELDS: tuple[tuple[str, type], ...] = (
+    ("id", int),
+    ("uri", str),
+    ("mainNumber", str),
+    ("status", str),
+    ("operator.id", int),
+    ("operator.extensionNumber", str),
+    ("serviceInfo.brand.id", str),
+    ("serviceInfo.servicePlan.name", str),
+    ("regionalSettings.timezone.name", str),
+    ("regionalSettings.timezone.bias", str),
+    ("regionalSettings.homeCountry.id", str),
+    ("regionalSettings.currency.code", str),
+)
+EXTENSION_FIELDS: tuple[tuple[str, type], ...] = (
+    ("id", int),
+    ("uri", str),
+    ("extensionNumber", str),
+    ("name", str),
+    ("type", str),
+    ("status", str),
+)
+USER_FIELDS: tuple[tuple[str, type], ...] = (
+    *EXTENSION_FIELDS,
+    ("contact.firstName", str),
+    ("contact.email", str),
+    ("permissions.admin.enabled", bool),
+    ("profileImage.uri", str),
+)
+USER_INFO_FIELDS: tuple[tuple[str, type], ...] = (
+    *USER_FIELDS,
+    ("account.id", str),
+    ("regionalSettings.timezone.name", str),
+    ("setupWizardState", str),
+)
+
+
+def read_fields(
+    v: Verdict,
+    ex: Exchange,
+    record: Any,
+    fields: tuple[tuple[str, type], ...],
+    where: str = "$",
+) -> None:
+    """Each field a client reads is there with the type the platform's recordings give it
+    (a boolean is not a number here, nor a number a string)."""
+    for dotted, kind in fields:
+        value: Any = record
+        for key in dotted.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        ok = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+        v.expect(
+            ok,
+            ex,
+            f"{where}.{dotted}",
+            "a field clients read, typed as the platform's recorded answers (docs/recorded.md)",
+            value,
+            f"a {kind.__name__}",
+        )

@@ -11,7 +11,18 @@ import pytest
 
 from mockserver.schemas import schema_dir
 
-from .checks import conforms, json_body, navigation, paging, status
+from .checks import (
+    ACCOUNT_FIELDS,
+    EXTENSION_FIELDS,
+    USER_FIELDS,
+    USER_INFO_FIELDS,
+    conforms,
+    json_body,
+    navigation,
+    paging,
+    read_fields,
+    status,
+)
 from .client import API, Exchange, Target
 from .findings import Verdict
 from .surfaces import (
@@ -65,7 +76,10 @@ def directory(target: Target) -> list[dict[str, Any]]:
 
 @pytest.mark.endpoint(ACCOUNT_INFO)
 def test_account_info_conforms(target: Target, verdict: Verdict) -> None:
-    conforms(verdict, target.get(API), "get-account-info-response")
+    answer = target.get(API)
+    conforms(verdict, answer, "get-account-info-response")
+    if answer.status == 200:
+        read_fields(verdict, answer, answer.json(), ACCOUNT_FIELDS)
     verdict.settle()
 
 
@@ -85,6 +99,10 @@ def test_extension_list_conforms_and_pages(
         verdict.schema(answer, "get-extension-list-response", body)
         paging(verdict, answer, body, number, per_page)
         navigation(verdict, answer, body, number, per_page)
+        for index, record in enumerate(body.get("records") or []):
+            user = isinstance(record, dict) and record.get("type") == "User"
+            fields = USER_FIELDS if user else EXTENSION_FIELDS
+            read_fields(verdict, answer, record, fields, f"$.records[{index}]")
         seen |= {r.get("id") for r in body.get("records") or []}
         if "nextPage" not in (body.get("navigation") or {}):
             break
@@ -106,6 +124,8 @@ def test_extension_info_conforms_for_each_type(
                 if isinstance(item, dict):
                     item.pop("id", None)
             verdict.schema(answer, "get-extension-info-response", body, f"{kind}: ")
+            user = kind in ("~", "User")
+            read_fields(verdict, answer, body, USER_INFO_FIELDS if user else EXTENSION_FIELDS)
     verdict.settle()
 
 

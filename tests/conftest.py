@@ -24,7 +24,8 @@ pytest_plugins = ["tests.support.network_guard", "pytester", "tests.support.redi
 
 # The folder says what a test is: in process, against real processes, or in a browser.
 TESTS = Path(__file__).parent
-FOLDER_MARKERS = {"unit": "unit", "e2e": "e2e", "browser": "browser"}
+# tests/recorded replays the corpus of recorded answers in process: unit tests.
+FOLDER_MARKERS = {"unit": "unit", "e2e": "e2e", "browser": "browser", "recorded": "unit"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -162,6 +162,24 @@ ROOT_TARGETS: tuple[Target, ...] = (
             "errorCode": {"type": "string", "$comment": ERROR_SHAPE},
             "message": {"type": "string", "$comment": ERROR_SHAPE},
             "parameterName": {"type": "string", "$comment": ERROR_SHAPE},
+            "permissionName": {
+                "type": "string",
+                "$comment": "the recorded permission refusals (docs/decisions.md FID-5)",
+            },
+        },
+    ),
+    Target(
+        "web-socket-delivery-mode",
+        "WebSocketDeliveryMode",
+        COMPONENT_PREFIX + "WebSocketDeliveryMode",
+        extra_properties={
+            "encryption": {
+                "type": "boolean",
+                "$comment": (
+                    "the recorded WebSocket subscription replies say encryption: false "
+                    "(docs/decisions.md FID-20)"
+                ),
+            }
         },
     ),
     Target(

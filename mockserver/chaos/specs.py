@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from mockserver.errors import InvalidParameter
-from mockserver.inputs import quoted, whole_number
+from mockserver.inputs import did_you_mean, quoted, whole_number
 from mockserver.operations import API, OAUTH
 
 
@@ -212,7 +212,11 @@ def checked(values: dict[str, Any]) -> Rule:
     """The rule `values` make (the fault still as text), or the first problem with them."""
     operation = values.get("operation")
     if operation is not None and operation not in OPERATIONS:
-        raise SpecError("operation", f"{operation!r} is not an operation of the route table")
+        raise SpecError(
+            "operation",
+            f"{operation!r} is not an operation of the route table"
+            + did_you_mean(operation, OPERATIONS),
+        )
     fault = values.get("fault")
     if fault is not None:
         values = {**values, "fault": fault_of(fault, "fault")}
@@ -224,7 +228,9 @@ def checked(values: dict[str, Any]) -> Rule:
 def fault_of(text: str, name: str, what: str = "") -> Fault:
     """The fault `text` names; SpecError on `name` otherwise."""
     if text not in FAULTS:
-        raise SpecError(name, f"{what}{text!r}: expected one of {', '.join(FAULTS)}")
+        raise SpecError(
+            name, f"{what}{text!r}: expected one of {', '.join(FAULTS)}{did_you_mean(text, FAULTS)}"
+        )
     return Fault(text)
 
 

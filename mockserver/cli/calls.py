@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from mockserver.config import ACTIVITIES, ENV_PREFIX, Settings
+from mockserver.cli.server_url import DEFAULT_URL, URL_VARIABLES, add_url_option, server_url
+from mockserver.config import ACTIVITIES, Settings
 from mockserver.telephony.scenario import (
     ON_CALL,
     Playback,
@@ -27,11 +28,10 @@ from mockserver.telephony.scenario import (
     load,
     schema,
 )
+from mockserver.telephony.shipped import resolve, shipped
 
 COMMANDS = ("call", "scenario", "activity")
-URL_VARIABLE = ENV_PREFIX + "URL"
-CALL_VARIABLES = [URL_VARIABLE]
-DEFAULT_URL = "http://127.0.0.1:8080"
+CALL_VARIABLES = [URL_VARIABLES[0]]
 
 
 class ServerGone(Exception):
@@ -112,87 +112,138 @@ def add_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> 
     call = commands.add_parser(
         "call",
         help="place and drive a simulated call or meeting on a running server",
-        epilog=f"The server is --url, else {URL_VARIABLE}, else {DEFAULT_URL}. Extensions by ID "
-        "or extension number, outside parties by E.164 number (+16505550100).",
+        epilog=f"Extensions by ID or extension number, outside parties by E.164 number "
+        f"(+16505550100). {SERVER_EPILOG}",
     )
     _server_options(call)
     steps = call.add_subparsers(dest="step", required=True, parser_class=parser_class)
-    ring = steps.add_parser("ring", help="ring TO from FROM (an extension or an outside number)")
-    ring.add_argument("caller", metavar="FROM")
-    ring.add_argument("callee", metavar="TO")
+
+    def step_parser(name: str, text: str) -> argparse.ArgumentParser:
+        found: argparse.ArgumentParser = steps.add_parser(name, help=text, description=text)
+        _server_options(found)  # --url and --account after the verb too
+        return found
+
+    ring = step_parser("ring", "FROM rings TO (each an extension or an outside number)")
+    ring.add_argument("caller", metavar="FROM", help="who calls: an extension or an E.164 number")
+    ring.add_argument("callee", metavar="TO", help="who is rung: an extension or an E.164 number")
     ring.add_argument("--name", help="the outside party's caller-ID name")
-    queue = steps.add_parser("queue", help="an outside call to a call queue")
-    queue.add_argument("queue", metavar="QUEUE")
-    queue.add_argument("caller", metavar="FROM")
-    queue.add_argument("--name")
+    queue = step_parser("queue", "an outside call to a call queue")
+    queue.add_argument("queue", metavar="QUEUE", help="the queue's ID or extension number")
+    queue.add_argument("caller", metavar="FROM", help="the outside caller's E.164 number")
+    queue.add_argument("--name", help="the outside party's caller-ID name")
     for name in ("answer", "hold", "unhold", "end", "park", "pickup", "transfer"):
-        step = steps.add_parser(name, help=f"{name} a call (by its telephonySessionId)")
-        step.add_argument("session", metavar="CALL")
+        step = step_parser(name, f"{name} a call (by its telephonySessionId)")
+        step.add_argument("session", metavar="CALL", help="the call's telephonySessionId")
         if name == "transfer":
-            step.add_argument("target", metavar="TO")
+            step.add_argument("target", metavar="TO", help="an extension or an E.164 number")
             step.add_argument("--warm", action="store_true", help="to a consulted target")
-        step.add_argument("--by", required=name == "pickup", help="the extension acting")
+        acting = "the extension picking up" if name == "pickup" else "the extension acting"
+        step.add_argument(
+            "--by", required=name == "pickup", help=f"{acting} (ID or extension number)"
+        )
         if name == "park":
-            step.add_argument("--location", help="the Park Location (default: the first)")
-    meeting = steps.add_parser("meeting", help="a user starts or ends a meeting")
-    meeting.add_argument("what", choices=["start", "end"])
-    meeting.add_argument("user", metavar="USER")
-    presence = steps.add_parser("presence", help="set a user's status, DND or message")
-    presence.add_argument("user", metavar="USER")
-    presence.add_argument("--user-status", choices=["Available", "Busy", "Offline"])
+            step.add_argument("--location", help="the Park Location (default: the account's first)")
+    meeting = step_parser("meeting", "a user starts or ends a meeting")
+    meeting.add_argument("what", choices=["start", "end"], help="start or end")
+    meeting.add_argument("user", metavar="USER", help="the user's ID or extension number")
+    presence = step_parser("presence", "set a user's status, DND or message")
+    presence.add_argument("user", metavar="USER", help="the user's ID or extension number")
+    presence.add_argument(
+        "--user-status", choices=["Available", "Busy", "Offline"], help="the new userStatus"
+    )
     presence.add_argument(
         "--dnd-status",
         choices=["TakeAllCalls", "DoNotAcceptDepartmentCalls", "DoNotAcceptAnyCalls"],
+        help="the new dndStatus",
     )
-    presence.add_argument("--message")
-    steps.add_parser("list", help="the calls in progress")
+    presence.add_argument("--message", help="the new status message")
+    step_parser("list", "the calls in progress")
 
-    scenario = commands.add_parser("scenario", help="check or play a scenario file")
-    actions = scenario.add_subparsers(dest="scenario_action", required=True)
-    run = actions.add_parser("run", help="play FILE on a running server, on its clock")
-    run.add_argument("file", metavar="FILE")
+    scenario = commands.add_parser(
+        "scenario",
+        help="list, check or play a scenario (a shipped one by name, or a file)",
+        epilog="SCENARIO is a file, or the name of a shipped example (scenario list). "
+        + SERVER_EPILOG,
+    )
+    _server_options(scenario)
+    actions = scenario.add_subparsers(
+        dest="scenario_action", required=True, parser_class=parser_class
+    )
+    actions.add_parser("list", help="the shipped example scenarios, by name")
+    run = actions.add_parser("run", help="play SCENARIO on a running server, on its clock")
+    run.add_argument("file", metavar="SCENARIO", help="a shipped scenario's name, or a file")
     _server_options(run)
+    run.add_argument(
+        "--reset",
+        action="store_true",
+        help="reset the server first (POST /_mock/reset: presence, calls, journals, chaos; a "
+        "frozen clock stays frozen)",
+    )
     run.add_argument(
         "--clock",
         choices=["advance", "wait"],
         default="advance",
-        help="on a frozen server clock: move it to each step (advance, the default) or wait "
-        "for someone else to",
+        help="on a frozen server clock: move it to each step (advance) or wait for someone "
+        "else to (default: advance)",
     )
     run.add_argument(
         "--keep-going", action="store_true", help="go on past a refused step (exit 1 at the end)"
     )
-    run.add_argument(
-        "--wait-for-server",
-        type=float,
-        metavar="SECONDS",
-        help="wait up to SECONDS for the server to answer first",
-    )
-    check = actions.add_parser("check", help="validate FILE against the scenario schema")
-    check.add_argument("file", metavar="FILE")
+    _wait_option(run)
+    check = actions.add_parser("check", help="validate SCENARIO against the scenario schema")
+    check.add_argument("file", metavar="SCENARIO", help="a shipped scenario's name, or a file")
     actions.add_parser("schema", help="print the scenario JSON Schema")
 
     activity = commands.add_parser(
         "activity",
         help="start (or --stop) a background activity (office-day) on a running server; "
         "the server's own player plays it",
+        epilog=SERVER_EPILOG,
     )
-    activity.add_argument("name", choices=ACTIVITIES)
+    activity.add_argument(
+        "name",
+        nargs="?",
+        default=ACTIVITIES[0],
+        choices=ACTIVITIES,
+        help=f"the activity (default: {ACTIVITIES[0]})",
+    )
     _server_options(activity)
-    activity.add_argument("--rate", type=float, help="multiplies the office's rates (1.0)")
-    activity.add_argument("--seed", type=int, help="of the timeline (default: the server's)")
-    activity.add_argument("--stop", action="store_true", help="stop the background instead")
-    activity.add_argument("--wait-for-server", type=float, metavar="SECONDS")
+    activity.add_argument(
+        "--rate", type=float, help="the pace: times faster than life (default: the server's)"
+    )
+    activity.add_argument("--seed", type=int, help="of the timeline (default: the server's --seed)")
+    activity.add_argument("--stop", action="store_true", help="stop the activity instead")
+    _wait_option(activity)
+
+
+SERVER_EPILOG = (
+    f"The server is --url (anywhere among the arguments), else {URL_VARIABLES[0]}, else "
+    f"{URL_VARIABLES[1]}, else {DEFAULT_URL}."
+)
 
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", help=f"the server (default {URL_VARIABLE} or {DEFAULT_URL})")
-    parser.add_argument("--account", help="the account's ID (default: the first)")
+    add_url_option(parser)
+    parser.add_argument(
+        "--account",
+        default=argparse.SUPPRESS,
+        help="the account's ID (default: the first)",
+    )
+
+
+def _wait_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait-for-server",
+        type=float,
+        metavar="SECONDS",
+        help="wait up to SECONDS for the server to answer before the first request "
+        "(default: ask once)",
+    )
 
 
 def _driver(args: argparse.Namespace, environ: Mapping[str, str], settings: Settings) -> HttpDriver:
-    url = args.url or environ.get(URL_VARIABLE) or DEFAULT_URL
-    return HttpDriver(url, args.account, settings.controls_token)
+    url = server_url(args, environ)
+    return HttpDriver(url, getattr(args, "account", None), settings.controls_token)
 
 
 def run_command(args: argparse.Namespace, environ: Mapping[str, str], settings: Settings) -> int:
@@ -250,7 +301,10 @@ def _scenario(args: argparse.Namespace, environ: Mapping[str, str], settings: Se
     if args.scenario_action == "schema":
         print(json.dumps(schema(), indent=2))
         return 0
-    loaded = load(args.file)
+    if args.scenario_action == "list":
+        print(_listing())
+        return 0
+    loaded = load(resolve(args.file))
     if args.scenario_action == "check":
         steps = tuple(loaded.steps)
         print(f"{args.file}: {len(steps)} steps, {steps[-1].at:g}s: valid")
@@ -258,10 +312,40 @@ def _scenario(args: argparse.Namespace, environ: Mapping[str, str], settings: Se
     driver = _driver(args, environ, settings)
     if args.wait_for_server:
         wait_for(driver, args.wait_for_server)
+    if args.reset:
+        reset(driver)
     playback = Playback(loaded, driver, strict=not args.keep_going)
-    for outcome in _narrated(playback, advance=args.clock == "advance"):
-        print(outcome, flush=True)
-    return 1 if any(o.refused for o in playback.outcomes) else 0
+    try:
+        for outcome in _narrated(playback, advance=args.clock == "advance"):
+            print(outcome, flush=True)
+    except ScenarioError as error:  # strict: the first refused step stops the play
+        raise ScenarioError(f"{error}{_why(playback, args.reset)}") from None
+    if any(o.refused for o in playback.outcomes):
+        print(f"presence-mock: steps were refused{_why(playback, args.reset)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _why(playback: Playback, reset: bool) -> str:
+    """Why, when steps were refused for the state the server is in (409), not for the file."""
+    if reset or not any((o.refused or "").startswith("409 ") for o in playback.outcomes):
+        return ""
+    return (
+        "; the server is not in the state the scenario starts from (calls, meetings or "
+        "presence left by earlier use): --reset plays it from the seeded state"
+    )
+
+
+def _listing() -> str:
+    """One line per shipped scenario: its name, what it plays, its steps and length."""
+    found = shipped()
+    width = max((len(name) for name in found), default=0)
+    lines = []
+    for name, path in found.items():
+        loaded = load(path)
+        steps = tuple(loaded.steps)
+        lines.append(f"{name:<{width}}  {loaded.name} ({len(steps)} steps, {steps[-1].at:g}s)")
+    return "\n".join(lines)
 
 
 def _narrated(playback: Playback, advance: bool) -> list[str]:
@@ -280,6 +364,15 @@ def _narrated(playback: Playback, advance: bool) -> list[str]:
     playback.run(advance_frozen=advance, keep_going=keep_going)
     keep_going()
     return lines
+
+
+def reset(driver: HttpDriver) -> None:
+    """The server back to its seeded state; a frozen clock stays frozen (at real time), so a
+    play that moves the clock step by step still does (reset alone restarts it)."""
+    frozen = driver.frozen()
+    driver.send("POST", "/reset")
+    if frozen:
+        driver.send("POST", "/clock", {"freeze": True})
 
 
 def wait_for(driver: HttpDriver, seconds: float) -> None:

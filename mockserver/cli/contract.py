@@ -1,7 +1,9 @@
 """`presence-mock contract`: run the contract-test kit (`presence_mock_kit`) through pytest.
 
 Each option reads, in order: its flag, its PRESENCE_MOCK_ twin (as `--help` promises), then for
-the target and the login the RINGCENTRAL_* variables the SDKs use, then the default.
+the login the RINGCENTRAL_* variables the SDKs use, then the default. The server is `--url`, read
+as every client command reads it (cli/server_url.py), then the older PRESENCE_MOCK_TARGET; with
+none of them the kit runs against the emulator in process (`inprocess`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from mockserver.cli.server_url import given_url
 from mockserver.config import ENV_PREFIX, ConfigError, parse_bool
-from presence_mock_kit.surfaces import parse_surfaces
 from presence_mock_kit.targets import target_problem
 
 MISSING = (
@@ -23,9 +25,9 @@ MISSING = (
     "pip install pytest requests responses (from a clone: pip install -e '.[contract]')"
 )
 PACES = ("auto", "on", "off")
-# The twins of the login and the target, after PRESENCE_MOCK_<NAME>.
+INPROCESS = "inprocess"
+# The twins of the login, after PRESENCE_MOCK_<NAME>.
 RINGCENTRAL = {
-    "target": "RINGCENTRAL_SERVER_URL",
     "client_id": "RINGCENTRAL_CLIENT_ID",
     "client_secret": "RINGCENTRAL_CLIENT_SECRET",
     "jwt": "RINGCENTRAL_JWT",
@@ -60,11 +62,17 @@ def contract_options(args: argparse.Namespace, environ: Mapping[str, str]) -> Co
     if writes is None:
         raw = environ.get(ENV_PREFIX + "ALLOW_WRITES")
         writes = parse_bool(ENV_PREFIX + "ALLOW_WRITES", raw) if raw is not None else False
-    target = given("target") or "inprocess"
-    problem = target_problem(target)
+    url = given_url(args, environ, checked=False)  # judged by the kit's own rule, below
+    older = (environ.get(ENV_PREFIX + "TARGET") or INPROCESS, ENV_PREFIX + "TARGET")
+    target, source = url if url is not None else older
+    problem = target_problem(target, source)
     if problem:
         raise ConfigError(problem)
     surface = given("surface")
+    try:  # here, not at the top: the surfaces are the kit's checks, which import pytest
+        from presence_mock_kit.surfaces import parse_surfaces
+    except ImportError:  # the contract extra is not installed; serve and the rest need none
+        raise ConfigError(MISSING) from None
     parse_surfaces(surface)  # a name that is none: one line (ValueError), before pytest starts
     return ContractOptions(
         target=target,

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from mockserver.cli.calls import DEFAULT_URL, URL_VARIABLE
+from mockserver.cli.server_url import add_url_option, server_url
 
 
 def add_export(commands: Any) -> None:
@@ -20,7 +20,7 @@ def add_export(commands: Any) -> None:
         "export", help="write a running server's session (requests and WebHooks) as HAR 1.2"
     )
     export.add_argument("--har", required=True, metavar="FILE", help="the HAR file to write")
-    export.add_argument("--url", help=f"the server (default {URL_VARIABLE} or {DEFAULT_URL})")
+    add_url_option(export)
     export.add_argument(
         "--controls-token",
         help="the bearer secret of a locked /_mock/ (visible in ps: prefer the file or "
@@ -35,7 +35,7 @@ def add_export(commands: Any) -> None:
 def run_export(args: argparse.Namespace) -> int:
     from mockserver.cli.recording_commands import _controls_token
 
-    url = (args.url or os.environ.get(URL_VARIABLE) or DEFAULT_URL).rstrip("/")
+    url = server_url(args, os.environ)
     request = urllib.request.Request(f"{url}/_mock/requests.har")
     token = _controls_token(args)
     if token:

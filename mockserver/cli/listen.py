@@ -1,6 +1,7 @@
 """`presence-mock listen`: print the presence events of a filter live, for a developer's terminal.
 
-It logs in to the target (the demo administrator by default, or --client-id/--client-secret/
+It logs in to the server (`--url`, read as every client command reads it: cli/server_url.py;
+the demo administrator by default, or --client-id/--client-secret/
 --jwt, or the RINGCENTRAL_* variables), starts a WebHook receiver on loopback (the WebSocket
 gateway is another way in; this command needs no more than HTTP), creates a WebHook subscription
 for the filters, prints each event as it arrives, and deletes the subscription on Ctrl-C (or
@@ -14,10 +15,15 @@ import base64
 import json
 import os
 import queue
+import signal
 import sys
+import threading
 import time
 from collections.abc import Mapping
+from types import FrameType
 from typing import Any, TextIO
+
+from mockserver.cli.server_url import add_url_option, server_url
 
 DEFAULT_FILTER = "/restapi/v1.0/account/~/presence?detailedTelephonyState=true"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -28,33 +34,53 @@ def add_parser(commands: Any) -> None:
     listen = commands.add_parser(
         "listen",
         help="print the presence events of a filter live (through a WebHook on loopback)",
-        epilog="The login falls back to RINGCENTRAL_SERVER_URL, RINGCENTRAL_CLIENT_ID, "
-        "RINGCENTRAL_CLIENT_SECRET and RINGCENTRAL_JWT, then to the demo administrator.",
+        epilog="The login falls back to RINGCENTRAL_CLIENT_ID, RINGCENTRAL_CLIENT_SECRET and "
+        "RINGCENTRAL_JWT, then to the demo administrator. The subscription is deleted when "
+        "listen stops: after --count events, on Ctrl-C or on SIGTERM.",
     )
-    listen.add_argument("--target", help="the server's base URL (default http://127.0.0.1:8080)")
+    add_url_option(listen)
     listen.add_argument(
         "--filter",
         action="append",
         dest="filters",
         metavar="FILTER",
-        help=f"an event filter (repeatable; default {DEFAULT_FILTER})",
+        help=f"an event filter, repeatable (default: {DEFAULT_FILTER})",
     )
-    listen.add_argument("--client-id")
-    listen.add_argument("--client-secret")
-    listen.add_argument("--jwt")
+    listen.add_argument(
+        "--client-id", help="the app's client ID (default: RINGCENTRAL_CLIENT_ID, else the demo's)"
+    )
+    listen.add_argument(
+        "--client-secret",
+        help="the app's client secret (default: RINGCENTRAL_CLIENT_SECRET, else the demo's)",
+    )
+    listen.add_argument(
+        "--jwt", help="the user's JWT credential (default: RINGCENTRAL_JWT, else the demo's)"
+    )
     listen.add_argument("--json", action="store_true", help="print each envelope as JSON")
-    listen.add_argument("--count", type=int, help="stop after this many events")
+    listen.add_argument(
+        "--count", type=int, help="stop after this many events (default: until stopped)"
+    )
     listen.add_argument(
         "--receiver-host",
         default="127.0.0.1",
-        help="where the receiver listens (the address the target POSTs to; default 127.0.0.1)",
+        help="where the receiver listens, the address the server POSTs to (default: 127.0.0.1)",
     )
-    listen.add_argument("--receiver-port", type=int, default=0, help="its port (default: free)")
+    listen.add_argument(
+        "--receiver-port", type=int, default=0, help="its port (default: 0, a free one)"
+    )
     listen.add_argument(
         "--explain",
         action="store_true",
         help="also print why a change did not reach this subscription (the emulator's "
         "/_mock/events/explain: docs/explain.md); nothing more against another server",
+    )
+    listen.add_argument(
+        "--explain-subscription",
+        action="append",
+        dest="explain_subscriptions",
+        metavar="ID",
+        help="also print why a change did not reach this other subscription, such as your "
+        "app's WebSocket one (repeatable; implies --explain)",
     )
 
 
@@ -65,7 +91,7 @@ def login(
         return getattr(args, flag) or environ.get(variable) or fallback
 
     return {
-        "target": given("target", "RINGCENTRAL_SERVER_URL", "http://127.0.0.1:8080").rstrip("/"),
+        "target": server_url(args, environ),
         "clientId": given("client_id", "RINGCENTRAL_CLIENT_ID", demo["clientId"]),
         "clientSecret": given("client_secret", "RINGCENTRAL_CLIENT_SECRET", demo["clientSecret"]),
         "jwt": given("jwt", "RINGCENTRAL_JWT", demo["jwt"]),
@@ -80,12 +106,17 @@ def run_listen(args: argparse.Namespace, demo: dict[str, str], out: TextIO = sys
     found = login(args, os.environ, demo)
     target = found["target"]
     basic = base64.b64encode(f"{found['clientId']}:{found['clientSecret']}".encode()).decode()
-    token = requests.post(
-        f"{target}/restapi/oauth/token",
-        data={"grant_type": JWT_GRANT, "assertion": found["jwt"]},
-        headers={"Authorization": f"Basic {basic}"},
-        timeout=10,
-    )
+    try:
+        token = requests.post(
+            f"{target}/restapi/oauth/token",
+            data={"grant_type": JWT_GRANT, "assertion": found["jwt"]},
+            headers={"Authorization": f"Basic {basic}"},
+            timeout=10,
+        )
+    except requests.RequestException as error:
+        reason = type(error).__name__
+        print(f"presence-mock listen: {target}: no answer ({reason})", file=sys.stderr)
+        return 1
     if token.status_code != 200:
         print(
             f"presence-mock listen: login failed: {token.status_code} {token.text}", file=sys.stderr
@@ -93,6 +124,7 @@ def run_listen(args: argparse.Namespace, demo: dict[str, str], out: TextIO = sys
         return 1
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     arrived: queue.Queue[Received] = queue.Queue()
+    _stop_on_sigterm()
     with WebhookReceiver(args.receiver_host, args.receiver_port, on_delivery=arrived.put) as hook:
         body = {
             "eventFilters": args.filters or [DEFAULT_FILTER],
@@ -111,10 +143,14 @@ def run_listen(args: argparse.Namespace, demo: dict[str, str], out: TextIO = sys
             flush=True,
         )
         shown = 0
-        why = Explanations(target, subscription["id"], args.json) if args.explain else None
+        others = getattr(args, "explain_subscriptions", None) or []
+        whys = (
+            [Explanations(target, subscription["id"], args.json)] if args.explain or others else []
+        )
+        whys += [Explanations(target, other, args.json, named=True) for other in others]
         try:
             while args.count is None or shown < args.count:
-                if why is not None:
+                for why in whys:
                     for line in why.new_lines():
                         print(line, file=out, flush=True)
                 try:
@@ -132,6 +168,17 @@ def run_listen(args: argparse.Namespace, demo: dict[str, str], out: TextIO = sys
     return 0
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a service manager's, `kill`'s) stops listen as Ctrl-C does, so the subscription
+    is deleted rather than left to deliver to a receiver that is gone."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)
+
+
 def _line(envelope: dict[str, Any], as_json: bool) -> str:
     if as_json:
         return json.dumps(envelope, separators=(",", ":"))
@@ -145,12 +192,16 @@ def _line(envelope: dict[str, Any], as_json: bool) -> str:
 
 class Explanations:
     """`--explain`: the changes the emulator weighed for this subscription that did not reach
-    it, each once, with the reason (GET /_mock/events/explain?subscriptionId=)."""
+    it, each once, with the reason (GET /_mock/events/explain?subscriptionId=). `named`: another
+    subscription than the listener's (--explain-subscription), whose lines name it."""
 
-    def __init__(self, target: str, subscription_id: str, as_json: bool) -> None:
+    def __init__(
+        self, target: str, subscription_id: str, as_json: bool, named: bool = False
+    ) -> None:
         self.url = f"{target}/_mock/events/explain"
         self.subscription_id = subscription_id
         self.as_json = as_json
+        self.named = named
         self.seen: set[tuple[Any, ...]] = set()
         self.available = True
 
@@ -183,17 +234,18 @@ class Explanations:
                 if key in self.seen:
                     continue
                 self.seen.add(key)
-                lines.append(_why(change, row, self.as_json))
+                lines.append(_why(change, row, self.as_json, self.named))
         return lines
 
 
-def _why(change: dict[str, Any], row: dict[str, Any], as_json: bool) -> str:
+def _why(change: dict[str, Any], row: dict[str, Any], as_json: bool, named: bool = False) -> str:
     if as_json:
         shown = {k: v for k, v in change.items() if k != "subscriptions"}
         return json.dumps({"notDelivered": {**shown, **row}}, separators=(",", ":"))
     seq = f" seq={change['sequence']}" if "sequence" in change else ""
     detail = f": {row['detail']}" if row.get("detail") else ""
+    who = f" subscription={row['subscriptionId']} ({row['transport']})" if named else ""
     return (
-        f"{change['timestamp']} ext={change['extensionId']}{seq} not delivered "
+        f"{change['timestamp']} ext={change['extensionId']}{seq}{who} not delivered "
         f"({row['reason']}){detail}"
     )

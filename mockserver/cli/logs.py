@@ -1,20 +1,53 @@
 """The command's logging: `--log-level` and `--log-format text|json`, written in batches.
 
-Text is `time message`, one line per record. JSON is one object per line (`time`, `level`, and
-either the request line's fields, see web/hooks.py, or `message`), for a log collector.
+Text is `time [process] message`, one line per record: the time to the millisecond, in a form
+that sorts as text, and the process that wrote it (`serve`, `gateway`, `worker PID`). A busy
+process writes its lines in batches (requestlog.py), so lines of two workers can then come up to
+0.1 s out of order; `sort -s -k1,2` puts a saved log back in order (decision SHIP-8). JSON is one
+object per line (`time`, `level`, `process`, and either the request line's fields, see
+web/hooks.py, or `message`), for a log collector.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.scaleout.requestlog import BatchingStreamHandler
 
-TEXT_FORMAT = "%(asctime)s %(message)s"
+TEXT_FORMAT = "%(asctime)s.%(msecs)03d [%(origin)s] %(message)s"
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+GATEWAY_PROCESS = "presence-mock-gateway"  # the gateway process's name (runtime/gateway_process.py)
+_origin: tuple[int, str] | None = None  # (pid, name): worked out once per process
+
+
+def origin() -> str:
+    """Which process of a `serve` this is: `serve` (the master), `gateway` or `worker PID`."""
+    global _origin
+    pid = os.getpid()
+    if _origin is None or _origin[0] != pid:
+        current = multiprocessing.current_process()
+        if current.name == "MainProcess":
+            name = "serve"
+        elif current.name == GATEWAY_PROCESS:
+            name = "gateway"
+        else:
+            name = f"worker {pid}"
+        _origin = (pid, name)
+    return _origin[1]
+
+
+class OriginFilter(logging.Filter):
+    """Adds `origin` (the writing process, see `origin`) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.origin = origin()
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -22,6 +55,7 @@ class JsonFormatter(logging.Formatter):
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
+            "process": getattr(record, "origin", None) or origin(),
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
@@ -41,7 +75,9 @@ def configure(level: str = "info", style: str = "text") -> None:
     for ours in root.handlers[:]:
         root.removeHandler(ours)
     handler = BatchingStreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if style == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(OriginFilter())
+    text = logging.Formatter(TEXT_FORMAT, TIME_FORMAT)
+    handler.setFormatter(JsonFormatter() if style == "json" else text)
     root.addHandler(handler)
     root.setLevel(level.upper())
     # One line per request: the formats name no source line, thread or process, so don't
@@ -50,3 +86,9 @@ def configure(level: str = "info", style: str = "text") -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+
+
+def flush() -> None:
+    """Write every line logged so far (batched lines included) now."""
+    for handler in logging.getLogger().handlers:
+        handler.flush()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
-from importlib import metadata
-from typing import Any, NoReturn
+from typing import Any
 
 from mockserver.cli import calls, mcp_server, recording_commands
 from mockserver.cli import export as export_command
@@ -16,7 +16,11 @@ from mockserver.cli import listen as listen_command
 from mockserver.cli import snapshot as snapshot_command
 from mockserver.cli.chaos_options import chaos_options
 from mockserver.cli.contract import CONTRACT_VARIABLES, PACES, contract_options
+from mockserver.cli.credentials_remote import fetch as fetch_credentials
 from mockserver.cli.logs import configure as configure_logging
+from mockserver.cli.logs import flush as flush_logs
+from mockserver.cli.parser import Parser
+from mockserver.cli.server_url import add_url_option, given_url
 from mockserver.config import (
     ACTIVITIES,
     ENV_PREFIX,
@@ -37,13 +41,9 @@ from mockserver.directory.source import directory_for
 from mockserver.emulator import login_of
 from mockserver.platform.credentials import keys_for, with_app_secrets
 from mockserver.platform.users import users
+from mockserver.version import __version__
 
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with a refusal in one line (and exit 2) instead of the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+_Parser = Parser  # a refusal in one line (exit 2), with "did you mean" (cli/parser.py)
 
 
 def _port(raw: str) -> int:
@@ -64,10 +64,8 @@ def _count(raw: str) -> int:
 
 
 def package_version() -> str:
-    try:
-        return metadata.version("presence-mock")
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+    """The package's one version (mockserver/version.py; pyproject.toml reads it too)."""
+    return __version__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,13 +73,17 @@ def _parser() -> argparse.ArgumentParser:
         prog="presence-mock",
         description="A local emulator of RingCentral's Presence API.",
         epilog="Every option of serve, credentials and contract (but --json/--env) also reads "
-        "PRESENCE_MOCK_<NAME> (e.g. PRESENCE_MOCK_PORT); a flag wins over the variable.",
+        "PRESENCE_MOCK_<NAME> (e.g. PRESENCE_MOCK_PORT); a flag wins over the variable. "
+        "The client commands (call, scenario, activity, listen, coverage, contract, drift, "
+        "credentials, export, mcp, snapshot) name the server with --url, else "
+        "PRESENCE_MOCK_URL, else RINGCENTRAL_SERVER_URL. `presence-mock COMMAND --help` "
+        "describes each command.",
     )
     parser.add_argument("--version", action="version", version=f"presence-mock {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     serve = commands.add_parser("serve", help="run the emulator")
-    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, help="port to listen on, 0..65535 (default 8080)")
+    serve.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_port, help="port to listen on, 0..65535 (default: 8080)")
     serve.add_argument(
         "--strict-requests",
         action="store_const",
@@ -91,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--rate-limits",
         choices=RATE_LIMIT_MODES,
-        help="count and report rate limits (headers, the default), also refuse (enforce), or not",
+        help="count and report rate limits (headers), also refuse (enforce), or not (off) "
+        "(default: headers)",
     )
     serve.add_argument(
         "--rate-limit",
@@ -106,26 +109,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--store",
-        help="where changes live: memory:// (one process), sqlite:///path or redis://host:port/db",
+        help="where changes live: memory:// (one process), sqlite:///path or redis://host:port/db "
+        "(default: memory://)",
     )
     serve.add_argument(
         "--gateway-port",
         type=_port,
-        help="port of the WebSocket gateway and the event stream, 0..65535 (default: --port + 1; "
-        "0: a free one, logged)",
+        help="port of the WebSocket gateway and the event stream, 0..65535, 0: a free one, logged "
+        "(default: --port + 1)",
     )
     serve.add_argument(
         "--gateway-ping",
         type=float,
         metavar="SECONDS",
         help="seconds between the gateway's pings of each socket; one not answered with a pong "
-        "within 10 s (or half of SECONDS) is closed (30)",
+        "within 10 s (or half of SECONDS) is closed (default: 30)",
     )
-    serve.add_argument("--log-level", choices=LOG_LEVELS, help="least level logged (info)")
+    serve.add_argument(
+        "--gateway-public-url",
+        metavar="URL",
+        help="where clients reach the gateway when its port is published under another number "
+        "or behind a proxy, e.g. ws://localhost:18081 (wstoken's uri, /_mock/gateway and the "
+        "board's stream are built on it; default: the REST host name and the gateway's port)",
+    )
+    serve.add_argument("--log-level", choices=LOG_LEVELS, help="least level logged (default: info)")
     serve.add_argument(
         "--log-format",
         choices=LOG_FORMATS,
-        help="text lines (the default) or one JSON object per line",
+        help="text lines, or one JSON object per line (default: text)",
     )
     serve.add_argument(
         "--webhook-https-only",
@@ -157,29 +168,50 @@ def _parser() -> argparse.ArgumentParser:
         help="once REST and the gateway both answer, write PATH (JSON: url, gatewayUrl, "
         "websocketUrl, boardUrl, pid); removed when the server stops",
     )
-    credentials = commands.add_parser("credentials", help="print the demo administrator's login")
+    credentials = commands.add_parser(
+        "credentials",
+        help="print the demo administrator's login",
+        epilog="With a URL (--url, PRESENCE_MOCK_URL or RINGCENTRAL_SERVER_URL) the running "
+        "server is asked (GET /_mock/credentials: a client on its machine, or the holder of "
+        "PRESENCE_MOCK_CONTROLS_TOKEN); without one the login is computed here from the "
+        "account options, which must then be those the server was given.",
+    )
     output = credentials.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON for scripts")
     output.add_argument(
-        "--env", action="store_true", help="print RINGCENTRAL_* exports for a shell's eval"
+        "--env",
+        action="store_true",
+        help="print RINGCENTRAL_* exports (the server URL too) for a shell's eval",
     )
+    add_url_option(credentials, default="none: computed here")
     _account_options(credentials)
     contract = commands.add_parser(
         "contract",
         help="run the contract-test kit against a server",
-        epilog="Each option also reads PRESENCE_MOCK_<NAME> (PRESENCE_MOCK_TARGET, "
-        "PRESENCE_MOCK_CLIENT_ID, ...); the target and the login then fall back to "
-        "RINGCENTRAL_SERVER_URL, RINGCENTRAL_CLIENT_ID, RINGCENTRAL_CLIENT_SECRET and "
-        "RINGCENTRAL_JWT.",
+        epilog="Each option also reads PRESENCE_MOCK_<NAME> (PRESENCE_MOCK_CLIENT_ID, ...); "
+        "the login then falls back to RINGCENTRAL_CLIENT_ID, RINGCENTRAL_CLIENT_SECRET and "
+        "RINGCENTRAL_JWT. --url inprocess, or no URL at all, judges the emulator in this "
+        "process.",
     )
-    contract.add_argument("--target", default=None, help="inprocess (default) or a base URL")
-    contract.add_argument("--client-id")
-    contract.add_argument("--client-secret")
-    contract.add_argument("--jwt")
+    add_url_option(contract, default="inprocess")
     contract.add_argument(
-        "--allow-writes", action="store_const", const=True, help="run the PUT round trip"
+        "--client-id", help="the app's client ID (default: the demo's on this machine)"
     )
-    contract.add_argument("--pace", choices=PACES, help="auto (default), on or off")
+    contract.add_argument(
+        "--client-secret", help="the app's client secret (default: the demo's on this machine)"
+    )
+    contract.add_argument(
+        "--jwt", help="the user's JWT credential (default: the demo's on this machine)"
+    )
+    contract.add_argument(
+        "--allow-writes",
+        action="store_const",
+        const=True,
+        help="run the PUT round trip (default: reads only)",
+    )
+    contract.add_argument(
+        "--pace", choices=PACES, help="keep under the rate limits: auto, on or off (default: auto)"
+    )
     contract.add_argument(
         "--surface",
         metavar="LIST",
@@ -208,17 +240,23 @@ def _parser() -> argparse.ArgumentParser:
 
 def _call_options(serve: argparse.ArgumentParser) -> None:
     """What serve plays besides answering (companion processes, mockserver/cli/calls.py)."""
-    serve.add_argument("--scenario", metavar="FILE", help="play FILE once the server answers")
+    serve.add_argument(
+        "--scenario",
+        metavar="SCENARIO",
+        help="play SCENARIO (a file, or a shipped one by name: scenario list) once the server "
+        "answers",
+    )
     serve.add_argument(
         "--activity",
         choices=ACTIVITIES,
-        help="run a background of calls, meetings and status changes (off by default)",
+        help="run a background of calls, meetings and status changes (default: none)",
     )
     serve.add_argument(
         "--activity-rate",
         type=float,
         metavar="RATE",
-        help="multiply the activity's rates (1.0: a call per user every ten minutes or so)",
+        help="how many times faster than life the activity plays, 1: the realistic pace, a call "
+        "per user every ten minutes or so (default: 10)",
     )
 
 
@@ -242,7 +280,8 @@ def _control_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--controls",
         choices=["on", "off", "token"],
-        help="/_mock/ open (on, the default), gone but health (off), or behind --controls-token",
+        help="/_mock/ open (on), gone but health (off), or behind --controls-token (token) "
+        "(default: on)",
     )
     parser.add_argument(
         "--controls-token",
@@ -269,13 +308,18 @@ def _control_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _account_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=_count, help="seed of the generated account")
+    parser.add_argument(
+        "--seed", type=_count, help=f"seed of the generated account (default: {Settings().seed})"
+    )
     parser.add_argument(
         "--extensions",
         type=_count,
-        help=f"extensions in the first account, {MIN_EXTENSIONS}..{MAX_EXTENSIONS:,} (60)",
+        help=f"extensions in the first account, {MIN_EXTENSIONS}..{MAX_EXTENSIONS:,} "
+        f"(default: {Settings().extensions})",
     )
-    parser.add_argument("--fixture", help="load the accounts from this JSON file instead")
+    parser.add_argument(
+        "--fixture", metavar="PATH", help="load the accounts from this JSON file instead"
+    )
     parser.add_argument(
         "--random-credentials",
         action="store_const",
@@ -324,6 +368,7 @@ def warn_secret_flags(args: argparse.Namespace) -> None:
 
 
 ENV_NAMES = {
+    "serverUrl": "RINGCENTRAL_SERVER_URL",
     "clientId": "RINGCENTRAL_CLIENT_ID",
     "clientSecret": "RINGCENTRAL_CLIENT_SECRET",
     "jwt": "RINGCENTRAL_JWT",
@@ -347,14 +392,33 @@ def credentials(settings: Settings, style: str = "text") -> str:
         )
     keys = keys_for(settings.credentials_secret)
     directory = with_app_secrets(directory_for(settings), keys)
-    found = login_of(directory, keys)
+    found = {"serverUrl": served_url(settings), **login_of(directory, keys)}
     if style == "json":
         # Scripts get every user of every account too; the shell forms stay short.
-        every: dict[str, Any] = {**found, "users": users(directory, keys)}
-        return json.dumps(every, indent=2)
+        return json.dumps({**found, "users": users(directory, keys)}, indent=2)
+    return shown(found, style)
+
+
+def shown(found: dict[str, Any], style: str) -> str:
+    """A login as --json, --env (shell exports) or text lines."""
+    if style == "json":
+        return json.dumps(found, indent=2)
     if style == "env":
-        return "\n".join(f"export {ENV_NAMES[key]}={value}" for key, value in found.items())
-    return "\n".join(f"{key}: {value}" for key, value in found.items())
+        return "\n".join(f"export {ENV_NAMES[k]}={shlex.quote(found[k])}" for k in ENV_NAMES)
+    return "\n".join(f"{key}: {found[key]}" for key in ENV_NAMES)
+
+
+def served_url(settings: Settings) -> str:
+    """Where `serve` with these settings answers, as a client on this machine names it."""
+    host = "127.0.0.1" if settings.host in ("", "0.0.0.0", "::", "[::]") else settings.host
+    host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{host}:{settings.port}"
+
+
+def remote_credentials(url: str, settings: Settings, style: str) -> str:
+    """The login the server at `url` accepts, asked of it."""
+    found = fetch_credentials(url, settings.controls_token, with_users=style == "json")
+    return shown({**found, "serverUrl": url}, style)
 
 
 def serve(settings: Settings) -> int:
@@ -365,7 +429,11 @@ def serve(settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help()  # a bare `presence-mock` shows what it can do (exit 0)
+        return 0
+    args = parser.parse_args(argv)
     known = [*variable_names(), *CONTRACT_VARIABLES, *calls.CALL_VARIABLES]
     known += recording_commands.RECORD_VARIABLES
     for line in unknown_variables(os.environ, known):
@@ -391,11 +459,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return listen_command.run_listen(args, demo_login(settings))
         if args.command == "credentials":
             style = "json" if args.json else "env" if args.env else "text"
-            print(credentials(settings, style))
+            url = given_url(args, os.environ)
+            if url is not None:
+                print(remote_credentials(url[0], settings, style))
+            else:
+                print(credentials(settings, style))
             return 0
         configure_logging(settings.log_level, settings.log_format)
         return serve(settings)
     except (ConfigError, FixtureError, ValueError) as error:
+        flush_logs()  # lines logged so far go first: the refusal is the last line
         print(f"presence-mock: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from mockserver.cli.calls import DEFAULT_URL, URL_VARIABLE
+from mockserver.cli.server_url import add_url_option, server_url
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 STEPS = ("answer", "hold", "unhold", "end")
@@ -34,7 +34,7 @@ def add_mcp(commands: Any) -> None:
         epilog="Needs the mcp extra: pip install 'presence-mock[mcp]'. docs/mcp.md shows how to "
         "register it with an assistant.",
     )
-    mcp.add_argument("--url", help=f"the server (default {URL_VARIABLE} or {DEFAULT_URL})")
+    add_url_option(mcp)
     mcp.add_argument(
         "--controls-token",
         help="the bearer secret of a locked /_mock/ (visible in ps: prefer the file or "
@@ -272,6 +272,6 @@ def run_mcp(
             file=sys.stderr,
         )
         return 2
-    url = args.url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+    url = server_url(args, os.environ)
     build(Emulator(url, token, login)).run("stdio")
     return 0

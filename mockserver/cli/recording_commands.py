@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEFAULT_TARGET = "http://127.0.0.1:8080"
+from mockserver.cli.server_url import add_url_option, given_url, server_url
+
 DRIFT_FORMATS = ("text", "json", "junit")
 # What the operator names for `record` to scrub besides what it always scrubs (comma lists).
 RECORD_VARIABLES = ("PRESENCE_MOCK_SCRUB_FIELD", "PRESENCE_MOCK_SCRUB_HEADER")
@@ -24,12 +25,21 @@ def add_record(commands: Any) -> None:
     record = commands.add_parser(
         "record", help="proxy a real server and write what passes through, scrubbed"
     )
-    record.add_argument("--target", required=True, help="the server to forward to (base URL)")
     record.add_argument(
-        "--out", default="recording.json", help="the recording file (recording.json)"
+        "--target",
+        required=True,
+        help="the upstream server to forward to (its base URL; not --url, which names the "
+        "server a client command talks to)",
     )
-    record.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    record.add_argument("--port", type=int, default=8080, help="port to listen on (8080; 0: any)")
+    record.add_argument(
+        "--out", default="recording.json", help="the recording file (default: recording.json)"
+    )
+    record.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    record.add_argument(
+        "--port", type=int, default=8080, help="port to listen on, 0: a free one (default: 8080)"
+    )
     record.add_argument(
         "--scrub-field",
         action="append",
@@ -82,8 +92,10 @@ def run_record(args: argparse.Namespace) -> int:
 
 def add_replay(commands: Any) -> None:
     replay = commands.add_parser("replay", help="turn a recording into a fixture file")
-    replay.add_argument("recording")
-    replay.add_argument("--out", default="-", help="the fixture file (default: standard output)")
+    replay.add_argument("recording", help="the recording file (record --out)")
+    replay.add_argument(
+        "--out", default="-", help="the fixture file, -: standard output (default: -)"
+    )
     replay.set_defaults(run=run_replay)
 
 
@@ -106,20 +118,30 @@ def add_drift(commands: Any) -> None:
     drift = commands.add_parser(
         "drift", help="compare a recording's (or a live target's) answers with the emulator's"
     )
-    drift.add_argument("recording")
-    drift.add_argument("--target", help="ask this live server the recorded requests again")
-    drift.add_argument("--client-id", help="the target's app (RINGCENTRAL_CLIENT_ID)")
-    drift.add_argument("--client-secret", help="(RINGCENTRAL_CLIENT_SECRET)")
-    drift.add_argument("--jwt", help="the target's user credential (RINGCENTRAL_JWT)")
+    drift.add_argument("recording", help="the recording file (record --out)")
+    add_url_option(drift, default="none: the recording and the emulator only")
     drift.add_argument(
-        "--json", dest="json_out", default="drift.json", help="the JSON report (drift.json)"
+        "--client-id", help="the app's client ID at --url (default: RINGCENTRAL_CLIENT_ID)"
+    )
+    drift.add_argument(
+        "--client-secret",
+        help="the app's client secret at --url (default: RINGCENTRAL_CLIENT_SECRET)",
+    )
+    drift.add_argument(
+        "--jwt", help="the user's JWT credential at --url (default: RINGCENTRAL_JWT)"
+    )
+    drift.add_argument(
+        "--json",
+        dest="json_out",
+        default="drift.json",
+        help="the JSON report (default: drift.json)",
     )
     drift.add_argument(
         "--format",
         choices=DRIFT_FORMATS,
         default="text",
-        help="what to print on standard output: text (the default), json (the --json report) "
-        "or junit (JUnit XML, one test case per request)",
+        help="what to print on standard output: text, json (the --json report) or junit "
+        "(JUnit XML, one test case per request) (default: text)",
     )
     drift.set_defaults(run=run_drift)
 
@@ -132,7 +154,8 @@ def run_drift(args: argparse.Namespace) -> int:
 
     recording = load(args.recording)
     real = None
-    if args.target:
+    url = given_url(args, os.environ)
+    if url is not None:
         found = {
             "client_id": args.client_id or os.environ.get("RINGCENTRAL_CLIENT_ID"),
             "client_secret": args.client_secret or os.environ.get("RINGCENTRAL_CLIENT_SECRET"),
@@ -140,8 +163,11 @@ def run_drift(args: argparse.Namespace) -> int:
         }
         missing = [name for name, value in found.items() if not value]
         if missing:
-            raise ValueError(f"drift --target needs {', '.join(missing)} (flags or RINGCENTRAL_*)")
-        real = drift.target_answerer(args.target, **{k: str(v) for k, v in found.items()})
+            raise ValueError(
+                f"drift: the server {url[0]} (from {url[1]}) needs {', '.join(missing)} "
+                "(flags or RINGCENTRAL_*)"
+            )
+        real = drift.target_answerer(url[0], **{k: str(v) for k, v in found.items()})
     logging.getLogger("presence_mock").disabled = True  # the emulator's lines are not the report
     emulator = drift.emulator_answerer(recording, args.recording)
     report = drift.compare(recording, emulator, real)
@@ -158,12 +184,14 @@ def add_coverage(commands: Any) -> None:
     coverage = commands.add_parser(
         "coverage", help="what a client's test run exercised, from the emulator's journal"
     )
+    add_url_option(coverage)
     coverage.add_argument(
-        "--target", default=DEFAULT_TARGET, help=f"the emulator ({DEFAULT_TARGET})"
+        "--journal", metavar="PATH", help="read a saved GET /_mock/requests answer instead"
     )
-    coverage.add_argument("--journal", help="read a saved GET /_mock/requests answer instead")
-    coverage.add_argument("--json", dest="json_out", help="write the report as JSON here")
-    coverage.add_argument("--junit", help="write the report as JUnit XML here")
+    coverage.add_argument(
+        "--json", dest="json_out", metavar="PATH", help="write the report as JSON to PATH"
+    )
+    coverage.add_argument("--junit", metavar="PATH", help="write the report as JUnit XML to PATH")
     coverage.add_argument(
         "--controls-token",
         help="the bearer secret of a locked /_mock/ (visible in ps: prefer the file or "
@@ -173,7 +201,10 @@ def add_coverage(commands: Any) -> None:
         "--controls-token-file", metavar="PATH", help="read --controls-token from PATH's first line"
     )
     coverage.add_argument(
-        "--fail-under", type=float, help="exit 1 when fewer than this percent of items are covered"
+        "--fail-under",
+        type=float,
+        metavar="PERCENT",
+        help="exit 1 when fewer than PERCENT of the items are covered (default: never)",
     )
     coverage.set_defaults(run=run_coverage)
 
@@ -185,15 +216,14 @@ def run_coverage(args: argparse.Namespace) -> int:
     from mockserver.recording.exchange import read_json_file
 
     if args.journal:
-        entries = read_json_file(args.journal, "journal")
+        entries = records_of(read_json_file(args.journal, "journal"))
     else:
         token = _controls_token(args)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        answer = requests.get(
-            f"{args.target.rstrip('/')}/_mock/requests", headers=headers, timeout=30
-        )
+        url = server_url(args, os.environ)
+        answer = requests.get(f"{url}/_mock/requests", headers=headers, timeout=30)
         answer.raise_for_status()
-        entries = answer.json()
+        entries = records_of(answer.json())
     found = coverage_of(entries)
     print(found.table())
     if args.json_out:
@@ -203,6 +233,12 @@ def run_coverage(args: argparse.Namespace) -> int:
     if args.fail_under is not None and 100 * found.ratio() < args.fail_under:
         return 1
     return 0
+
+
+def records_of(answer: Any) -> Any:
+    """The entries of a journal answer: `{"records": [...]}`, or the bare list older servers
+    answered (and saved copies of them hold)."""
+    return answer["records"] if isinstance(answer, dict) and "records" in answer else answer
 
 
 def _controls_token(args: argparse.Namespace) -> str | None:

@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.cli.calls import DEFAULT_URL, URL_VARIABLE
+from mockserver.cli import server_url as urls
 from mockserver.config import Settings
 from mockserver.inputs import TooLarge, Unreadable, read_file
 from mockserver.snapshots import MAX_SNAPSHOT_BYTES, SnapshotError, directory_of, parse, schema
@@ -39,28 +39,30 @@ def add_parser(commands: Any, parser_class: type[argparse.ArgumentParser]) -> No
     snapshot = commands.add_parser(
         COMMAND,
         help="save a running server's state to a file, or load one into it",
-        epilog=f"The server is --url, else {URL_VARIABLE}, else {DEFAULT_URL}; its controls "
-        "token, if it wants one, PRESENCE_MOCK_CONTROLS_TOKEN.",
+        epilog=f"The server is --url, else {urls.URL_VARIABLES[0]}, else {urls.URL_VARIABLES[1]}, "
+        f"else {urls.DEFAULT_URL}; its controls token, if it wants one, "
+        "PRESENCE_MOCK_CONTROLS_TOKEN.",
     )
+    urls.add_url_option(snapshot)
     actions = snapshot.add_subparsers(
         dest="snapshot_action", required=True, parser_class=parser_class
     )
     export = actions.add_parser("export", help="write the server's state to FILE (- : stdout)")
-    export.add_argument("file", metavar="FILE")
+    export.add_argument("file", metavar="FILE", help="the snapshot file to write, -: stdout")
     load = actions.add_parser(
         "import", help="replace the server's state by FILE's (- : stdin), all or nothing"
     )
-    load.add_argument("file", metavar="FILE")
+    load.add_argument("file", metavar="FILE", help="the snapshot file to load, -: stdin")
     for action in (export, load):
-        action.add_argument("--url", help=f"the server (default {URL_VARIABLE} or {DEFAULT_URL})")
+        urls.add_url_option(action)
     check = actions.add_parser("check", help="validate FILE against the snapshot format")
-    check.add_argument("file", metavar="FILE")
+    check.add_argument("file", metavar="FILE", help="the snapshot file to check")
     actions.add_parser("schema", help="print the snapshot JSON Schema")
 
 
 def server_url(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
-    """The server, as `call` finds it."""
-    return str(args.url or environ.get(URL_VARIABLE) or DEFAULT_URL).rstrip("/")
+    """The server, as every client command finds it (cli/server_url.py)."""
+    return urls.server_url(args, environ)
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str], settings: Settings) -> int:

@@ -3,7 +3,9 @@
 `build_directory(seed, extensions)` makes two accounts that look like a real office at 10 a.m.
 (see docs/fixtures.md); the same arguments give the same Directory in any process, because all
 randomness comes from one `random.Random(seed)` and one Faker seeded per instance, and call
-start times are fixed offsets before `REFERENCE_INSTANT`, never the clock.
+start times are fixed offsets before `REFERENCE_INSTANT`, never the clock (a server moves them
+to before its first start, the same instant in every process: `seeded_before`, decision
+CALL-81).
 
 Fixture files are read and written by mockserver/directory/fixtures.py.
 `python -m mockserver.directory.builder` prints the default directory in that format, which
@@ -267,7 +269,40 @@ def build_directory(seed: int = DEFAULT_SEED, extensions: int = DEFAULT_EXTENSIO
                 account_ids, pools.companies, areas, shapes, strict=True
             )
         ]
-        return Directory(accounts, [DEMO_APP])
+        return Directory(accounts, [DEMO_APP], REFERENCE_INSTANT.timestamp())
+
+
+def seeded_before(directory: Directory, instant: float) -> Directory:
+    """The generated `directory` with every seeded call started as long before `instant` as it
+    was drawn before `REFERENCE_INSTANT` (a fixture's directory is returned as it is)."""
+    if directory.drawn_before is None or directory.drawn_before == instant:
+        return directory
+    shift = instant - directory.drawn_before
+    accounts = [
+        Account(
+            account.id,
+            account.name,
+            account.main_number,
+            [_moved(ext, shift) for ext in account.extensions],
+            account.communication_handling,
+        )
+        for account in directory.accounts
+    ]
+    return Directory(accounts, directory.apps, instant)
+
+
+def _moved(ext: Extension, shift: float) -> Extension:
+    if not ext.active_calls:
+        return ext
+    calls = tuple(
+        {**call, "startTime": iso_millis(_epoch(call["startTime"]) + shift)}
+        for call in ext.active_calls
+    )
+    return replace(ext, active_calls=calls)
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 @contextmanager

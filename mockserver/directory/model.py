@@ -216,6 +216,10 @@ class Directory:
 
     accounts: list[Account]
     apps: list[App]
+    # The instant (epoch seconds) the seeded calls started before, for a generated directory
+    # (the emulator moves them to before its first start: decision CALL-81); None for a
+    # fixture's, whose times are what its file says.
+    drawn_before: float | None = field(default=None, compare=False)
     accounts_by_id: dict[int, Account] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

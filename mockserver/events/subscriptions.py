@@ -95,6 +95,8 @@ class Subscription:
         mode: dict[str, Any] = {"transportType": self.transport}
         if self.transport == WEBHOOK:
             mode.update(address=self.address, encryption=False)
+        else:  # WebSocket: the recorded replies say `encryption: false` too (decision FID-20)
+            mode["encryption"] = False
         body: dict[str, Any] = {
             "uri": uri,
             "id": self.id,

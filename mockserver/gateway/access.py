@@ -28,7 +28,12 @@ def install(app: web.Application, settings: Settings) -> None:
 def asked_of(request: web.Request) -> access.Asked:
     ticket = request.query.get(access.TICKET_PARAMETER)
     return access.Asked.of(
-        request.method, request.path, request.headers.get, request.body_exists, ticket
+        request.method,
+        request.path,
+        request.headers.get,
+        request.body_exists,
+        ticket,
+        peer=request.remote,
     )
 
 

@@ -39,9 +39,11 @@ REVOKED = "OAU-213"
 ERROR_STATUS = {MALFORMED: 400, BAD_WSC: 400, IDLE: 408, ABSOLUTE: 408, REVOKED: 401}
 ERROR_MESSAGES = {
     MALFORMED: "Unable to parse the message.",
-    IDLE: "Connection closed: idle timeout expired.",
-    ABSOLUTE: "Connection closed: absolute timeout expired.",
-    BAD_WSC: "Invalid recovery token (wsc).",
+    # The recorded words (decision FID-20): the guide's heartbeats page, and a live experiment
+    # with a fake `wsc` (tylerlong/rc-ws-recover-test).
+    IDLE: "Idle timeout expired",
+    ABSOLUTE: "Absolute timeout expired",
+    BAD_WSC: "Malformed WebSocket session context token",
     REVOKED: "Token not found",
 }
 

@@ -18,9 +18,12 @@ from mockserver.storage.outage import is_outage
 
 if TYPE_CHECKING:
     from mockserver.storage import Record, Records
+    from mockserver.storage.base import Counters
 
 # Where the clock is kept: absent until it is first moved.
 OFFSET_KEY = ("clock", "offset")
+# When the store's office was first served: taken once, kept by resets (decision CALL-81).
+FIRST_SERVED_KEY = ("clock", "first-served")
 # Ten years either way: far beyond any token, code or rate-limit window (30 days at most).
 MAX_SHIFT = 10 * 365 * 24 * 3600.0
 
@@ -148,3 +151,10 @@ def now_at(found: Record | None) -> float:
         if frozen is not None:
             return frozen
     return time.time() + offset_of(found)
+
+
+def first_served(store: Counters, now: float) -> float:
+    """The emulator time this store's office was first served: `now` for the first process to
+    ask, the same instant for every later one (a counter's window, opened atomically and never
+    closed); a reset keeps it. The seed's calls started before it (decision CALL-81)."""
+    return store.increment(*FIRST_SERVED_KEY, now, 4 * MAX_SHIFT).start

@@ -76,7 +76,7 @@ def with_app_secrets(directory: Directory, keys: Keys) -> Directory:
     if not keys.random:
         return directory
     apps = [dataclasses.replace(app, client_secret=keys.app_secret(app)) for app in directory.apps]
-    return Directory(directory.accounts, apps)
+    return Directory(directory.accounts, apps, directory.drawn_before)
 
 
 def credential_jwt(ext: Extension, keys: Keys = DEMO_KEYS) -> str:

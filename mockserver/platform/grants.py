@@ -128,7 +128,8 @@ class AuthorizationCodes(Issuer):
             "method": method,
         }
         self.store.put(CODE, code, record, now + CODE_TTL + GRACE)
-        return _redirect(redirect_uri, state, code=code)
+        # The code's lifetime follows `state`, as the guide's recorded redirect shows (FID-15).
+        return _redirect(redirect_uri, state, {"expires_in": str(CODE_TTL)}, code=code)
 
     def _user(self, hint: str) -> Extension | None:
         if not hint:
@@ -205,9 +206,12 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-def _redirect(redirect_uri: str, state: str | None, **params: str) -> str:
+def _redirect(
+    redirect_uri: str, state: str | None, tail: dict[str, str] | None = None, **params: str
+) -> str:
     if state is not None:
         params["state"] = state
+    params.update(tail or {})
     if "error" in params:
         params["error"], params["error_description"] = ERROR_DESCRIPTIONS[params["error"]]
     separator = "&" if urlsplit(redirect_uri).query else "?"

@@ -19,6 +19,8 @@ from mockserver.errors import (
     InvalidAuthorizationHeader,
     TokenExpired,
     TokenNotFound,
+    client_authentication_required,
+    expired_refresh_token,
     invalid_client,
     invalid_grant,
     invalid_request,
@@ -91,6 +93,8 @@ class TokenService(Issuer):
                 raise invalid_client(client_id)
             return app
         client_id = form.get("client_id", "")
+        if not authorization and "client_id" not in form:
+            raise client_authentication_required()  # the recorded answer (FID-14)
         app = self.directory.app(client_id)
         if app is None or not app.public:
             raise invalid_client(client_id)
@@ -182,10 +186,12 @@ class TokenService(Issuer):
     def refresh(self, app: App, form: Mapping[str, str]) -> Record:
         """A new pair for a refresh token, which is good once (docs/contract.md#auth-oauth)."""
         record = self.store.take(REFRESH, required(form, "refresh_token"))
+        ours = record is not None and record["clientId"] == app.client_id
+        if ours and record is not None and record["expiresAt"] <= self.clock.now():
+            raise expired_refresh_token()  # the recorded OAU-210 (decision FID-27)
         if (
             record is None
             or record["clientId"] != app.client_id
-            or record["expiresAt"] <= self.clock.now()
             or self.store.get(SESSION, record["sessionId"]) is None
         ):
             raise invalid_grant("Token not found")

@@ -48,7 +48,8 @@ class DirectoryService:
         account = self.presence.account(caller, account_param)
         ext = self.presence.extension(account, caller, id_param)
         queues = account.queues_of.get(ext.id, [])
-        return extension_info(base, ext, queues, own=ext.id == caller.extension_id)
+        own = ext.id == caller.extension_id
+        return extension_info(base, ext, queues, own=own, company=account.name)
 
     def list_extensions(
         self, base: str, caller: Caller, account_param: str, query: Query, page: Page
@@ -62,7 +63,7 @@ class DirectoryService:
         given = _filters_as_given(query)
         return {
             "uri": page.uri(base_uri, page.number, given),
-            "records": [extension_record(base, e) for e in shown],
+            "records": [extension_record(base, e, account.name) for e in shown],
             "paging": page.paging(),
             "navigation": page.navigation(base_uri, given),
         }

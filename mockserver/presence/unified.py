@@ -76,9 +76,10 @@ class UnifiedPresenceService:
         entries: list[Record] = []
         for id_param, user in zip(ids, users, strict=True):
             if user is None:
-                entries.append(
-                    {"status": 404, "resourceId": id_param, "body": not_found().to_body()}
-                )
+                # The recorded 404 item holds `errors[]` only (decision FID-6), unlike a
+                # whole answer's body, which carries the top-level fields too.
+                errors = {"errors": not_found().to_body()["errors"]}
+                entries.append({"status": 404, "resourceId": id_param, "body": errors})
                 continue
             body = _unified(caller, states[user.id], glip[user.id], user)
             # The recorded example's key order: status, resourceId, body.

@@ -80,6 +80,10 @@ def presence_record(
         "telephonyStatus": telephony,
         **settings,
     }
+    if not record.get("message"):
+        # No status message: the field is left out, as in every recorded answer of a user
+        # without one (decision FID-2), never written empty.
+        record.pop("message", None)
     if meeting is not None:
         record["meetingStatus"] = meeting
     # The 2026-04 fields (docs/contract.md#presence-record). No seeded user works in a contact

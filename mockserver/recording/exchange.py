@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from mockserver.inputs import MAX_JSON_DEPTH, TooDeep, load_json, read_capped
+from mockserver.inputs import MAX_JSON_DEPTH, TooDeep, load_json, read_file
 from mockserver.operations import API, OAUTH, match
 
 PLATFORM = frozenset((*API, *OAUTH))
@@ -120,9 +120,9 @@ def _shape_problem(recording: dict[str, Any]) -> str | None:
 
 def read_json_file(path: str | os.PathLike[str], what: str) -> Any:
     """A JSON file within MAX_FILE_BYTES and the JSON depth limit: ValueError naming the file
-    and the limit otherwise (TooLarge, or the depth), OSError as usual."""
+    and the limit otherwise (TooLarge, or the depth), or why it cannot be read (Unreadable)."""
     try:
-        return load_json(read_capped(path, MAX_FILE_BYTES, what))
+        return load_json(read_file(path, MAX_FILE_BYTES, what))
     except TooDeep:
         raise ValueError(f"{path}: JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
 

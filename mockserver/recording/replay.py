@@ -176,6 +176,9 @@ def _directory_record(seen: _Seen, record: dict[str, Any]) -> None:
     contact = record.get("contact")
     if isinstance(contact, dict) and isinstance(contact.get("email"), str):
         extension.setdefault("email", contact["email"])
+    if isinstance(contact, dict) and isinstance(contact.get("businessPhone"), str):
+        # A user's direct number, which the record shows as its business phone (FID-3).
+        extension.setdefault("phoneNumber", contact["businessPhone"])
 
 
 def _departments(seen: _Seen, record: dict[str, Any]) -> None:
@@ -212,6 +215,9 @@ def _presence_record(seen: _Seen, record: dict[str, Any]) -> None:
             seen.parked.add(owner["id"])
         return
     seen.users.add(owner["id"])
+    if "userStatus" in record:
+        # A user's record without `message` has none (decision FID-2: never written empty).
+        presence.setdefault("message", "")
     if isinstance(record.get("telephonyStatus"), str):
         seen.telephony.setdefault(owner["id"], record["telephonyStatus"])
     calls = record.get("activeCalls")

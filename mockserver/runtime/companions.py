@@ -1,4 +1,4 @@
-"""The companion process `serve --scenario FILE` starts beside the server: `presence-mock
+"""The companion process `serve --scenario FILE|NAME` starts beside the server: `presence-mock
 scenario run FILE` (cli/calls.py), which waits for the server to answer, plays the file over the
 /_mock/ HTTP API and ends when the server does. (`--activity` has no companion: the gateway
 process starts the day and its player plays it: background.py.)
@@ -12,6 +12,7 @@ import sys
 
 from mockserver.config import ENV_PREFIX, ConfigError, Settings
 from mockserver.telephony.scenario import ScenarioError, load
+from mockserver.telephony.shipped import resolve
 
 STARTUP_SECONDS = 60.0  # how long a companion waits for its server to answer
 
@@ -20,8 +21,7 @@ def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
     """The processes `settings` ask for beside the server (none, or the scenario's player)."""
     if not settings.scenario:
         return []
-    if settings.controls == "off":  # it plays through /_mock/, which would not be there
-        raise ConfigError("--scenario needs the /_mock/ controls (not --controls off)")
+    check(settings)
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
     url = f"http://{host}:{settings.port}"
     command = [
@@ -37,13 +37,24 @@ def companions(settings: Settings) -> list[subprocess.Popen[bytes]]:
     started = []
     wait = ["--wait-for-server", str(STARTUP_SECONDS)]
     if settings.scenario:
-        try:
-            load(settings.scenario)  # a bad file stops serve now, with the reason
-        except ScenarioError as error:
-            raise ConfigError(f"--scenario: {error}") from None
-        run = [*command, "scenario", "run", settings.scenario, "--url", url, "--clock", "wait"]
+        path = resolve(settings.scenario)  # a file, or a shipped scenario by name (checked)
+        run = [*command, "scenario", "run", path, "--url", url, "--clock", "wait"]
         started.append(subprocess.Popen([*run, "--keep-going", *wait], env=env))
     return started
+
+
+def check(settings: Settings) -> None:
+    """Refuse what the companions could not play, before anything starts: a scenario file
+    that is missing or bad (with the reason), or a scenario without the controls it plays
+    through."""
+    if not settings.scenario:
+        return
+    if settings.controls == "off":  # it plays through /_mock/, which would not be there
+        raise ConfigError("--scenario needs the /_mock/ controls (not --controls off)")
+    try:
+        load(resolve(settings.scenario))  # a file, or a shipped scenario by name
+    except ScenarioError as error:
+        raise ConfigError(f"--scenario: {error}") from None
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:

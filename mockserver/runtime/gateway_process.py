@@ -85,7 +85,8 @@ def run(emulator: Emulator, listener: socket.socket, parent: int, owner: str | N
     # collector's sight, a full collection does not walk it again and again (as in the workers).
     gc.freeze()
     host, port = listener.getsockname()[:2]
-    log.info("presence-mock gateway on ws://%s:%d/ws (pid %d)", host, port, os.getpid())
+    # At debug: serve's banner names the gateway once it answers (runtime/serve.py).
+    log.debug("presence-mock gateway on ws://%s:%d/ws (pid %d)", host, port, os.getpid())
     try:
         web.run_app(
             app,

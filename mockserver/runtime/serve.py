@@ -19,6 +19,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable
 
 from mockserver.config import ConfigError, Settings, gateway_port_of, with_credentials_secret
@@ -27,8 +29,10 @@ from mockserver.runtime import gateway_process, snapshot_files, workers
 from mockserver.runtime.ready import ReadyFile
 from mockserver.runtime.supervisor import Supervisor
 from mockserver.scaleout import COUNTER_SUFFIX
+from mockserver.scaleout.requestlog import flush_all
 from mockserver.web.app import create_app
 from mockserver.web.context import emulator_of
+from mockserver.web.gateway_links import links
 
 log = logging.getLogger("presence_mock")
 
@@ -36,9 +40,14 @@ log = logging.getLogger("presence_mock")
 def serve(settings: Settings, credentials: Callable[[Settings], str], version: str) -> int:
     """Serve the app in `settings.workers` processes beside the gateway until stopped.
     `credentials`: the text `--credentials-file` gets (credentials --json) for the settled
-    settings; `version`: the package's, for the log."""
+    settings; `version`: the package's, for the log.
+
+    Everything that can refuse the settings (the ports, the scenario, snapshot and fixture
+    files, the chaos rules, the store) is checked before the first log line: a refusal is the
+    run's last line, and nothing before it looks like a start (decision SHIP-5)."""
     if settings.workers < 1:
         raise ConfigError(f"--workers {settings.workers}: expected 1 or more")
+    companion_processes.check(settings)  # --scenario's file, read before anything starts
     port = _check_port_free(settings.host, settings.port)
     if settings.port == 0:
         # A free port settled here, so the emulator knows its own REST port (a WebHook must
@@ -49,57 +58,40 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
     listener: socket.socket | None = None
     gateway = None
     scratch: str | None = None
-    if settings.store.rstrip("/") == "memory:":
-        # One process's memory cannot be shared, and the workers and the gateway process must
-        # agree: a scratch SQLite file for this run only.
-        handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
-        os.close(handle)
-        settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
-        # Said as what it is, the normal multi-worker start: not as a problem to fix.
-        log.info(
-            "presence-mock %s: %s and the gateway sharing a scratch store for this run (%s)",
-            version,
-            f"{settings.workers} workers" if settings.workers > 1 else "1 worker",
-            settings.store,
-        )
-    # Settled once, before the workers fork from the app, so they all accept the same ones.
-    settings = with_credentials_secret(settings)
-    try:
-        written = _write_credentials(settings, credentials)
-    except BaseException:
-        snapshot_files.forget(accounts)  # the snapshot's accounts file, if one was written
-        raise
+    written: str | None = None
     companions: list[subprocess.Popen[bytes]] = []
+    started = False
     stopped_cleanly = False
     app = None
     ready: ReadyFile | None = None
     try:
+        if settings.store.rstrip("/") == "memory:":
+            # One process's memory cannot be shared, and the workers and the gateway process
+            # must agree: a scratch SQLite file for this run only.
+            handle, scratch = tempfile.mkstemp(prefix="presence-mock-", suffix=".db")
+            os.close(handle)
+            settings = dataclasses.replace(settings, store=f"sqlite://{scratch}")
+        # Settled once, before the workers fork from the app, so they all accept the same ones.
+        settings = with_credentials_secret(settings)
+        wanted = gateway_port_of(settings)
         listener = _bind_gateway(settings)  # the gateway's port, settled before the app
         settings = dataclasses.replace(settings, gateway_port=listener.getsockname()[1])
-        app = create_app(settings)
+        moved = wanted if wanted and wanted != settings.gateway_port else None
+        app = create_app(settings)  # the fixture, the chaos rules, the store: refused here
+        written = _write_credentials(settings, credentials)
         snapshot_files.load(emulator_of(app), snapshot, settings.import_snapshot)
-        gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
-        listener.close()  # the gateway's now; granian's workers must not inherit it
         if settings.ready_file:
             ready = ReadyFile(settings.ready_file, settings)  # written once both answer
         if written:
-            # Where, never what: the log is pasted into issues (docs/options.md).
+            # At once, before a client can log in; where, never what: the log is pasted into
+            # issues (docs/options.md).
             log.info("presence-mock: credentials in %s (mode 0600)", written)
-        log.info(
-            "presence-mock %s serving on http://%s:%d with %d worker(s)",
-            version,
-            settings.host,
-            settings.port,
-            settings.workers,
-        )
-        log.info(
-            "presence-mock gateway: ws://%s:%d/ws, events at http://%s:%d/_mock/stream",
-            settings.host,
-            settings.gateway_port,
-            settings.host,
-            settings.gateway_port,
-        )
-        _log_chaos(settings)
+        gateway = Supervisor(emulator_of(app), listener)  # restarted when it dies
+        listener.close()  # the gateway's now; granian's workers must not inherit it
+        started = True
+        # Said once both ports take connections: granian binds the REST port in serve() below.
+        said = banner(settings, version, scratch is not None, gateway_moved_from=moved)
+        _announce_when_listening(settings, said)
         companions = companion_processes.companions(settings)  # --scenario
         if ready is not None:
             ready.start()
@@ -116,7 +108,7 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
             gateway.stop()
         if stopped_cleanly and app is not None:
             snapshot_files.save(emulator_of(app), settings.export_on_exit)  # before the scratch
-        snapshot_files.forget(accounts)
+        snapshot_files.forget(accounts)  # the snapshot's accounts file, if one was written
         if written and not settings.credentials_file:
             with contextlib.suppress(OSError):
                 os.unlink(written)
@@ -124,31 +116,109 @@ def serve(settings: Settings, credentials: Callable[[Settings], str], version: s
             for suffix in ("", "-wal", "-shm", COUNTER_SUFFIX):
                 with contextlib.suppress(OSError):
                     os.unlink(scratch + suffix)
+        if started:
+            log.info("presence-mock: stopped (http://%s:%d)", settings.host, settings.port)
+        # Written now: granian's logging set-up took the handler off logging's list of those
+        # flushed at exit, so the last lines would be lost with the flusher thread.
+        flush_all()
     return 0
 
 
-def _log_chaos(settings: Settings) -> None:
+def banner(
+    settings: Settings, version: str, scratch: bool, gateway_moved_from: int | None = None
+) -> list[str]:
+    """What serve says once its ports are bound: where the API, the gateway and the board are
+    (the ports in use, a free one's number for port 0), how to log in, where to read more.
+    `gateway_moved_from`: the default gateway port, when it was taken and a free one used."""
+    lines = []
+    if scratch:
+        # Said as what it is, the normal multi-worker start: not as a problem to fix.
+        workers_said = f"{settings.workers} workers" if settings.workers > 1 else "1 worker"
+        lines.append(
+            f"presence-mock {version}: {workers_said} and the gateway sharing a scratch store "
+            f"for this run ({settings.store})"
+        )
+    base = f"http://{_reachable(settings.host)}:{settings.port}"
+    gateway = links(f"{_reachable(settings.host)}:{settings.port}", settings)
+    lines += [
+        f"presence-mock {version} serving on http://{settings.host}:{settings.port} "
+        f"with {settings.workers} worker(s)",
+        f"presence-mock gateway: {gateway['websocket']}, events at {gateway['stream']}",
+    ]
+    if gateway_moved_from is not None:
+        lines.append(
+            f"presence-mock: port {gateway_moved_from} (the default gateway port) is taken: "
+            "the gateway took a free one"
+        )
+    lines += [
+        f"presence-mock REST API: {base}/restapi/v1.0",
+    ]
+    if settings.board:
+        lines.append(f"presence-mock board: {base}/")
+    lines += [
+        f"presence-mock log in with: presence-mock credentials --url {base} "
+        "(--env for a shell, --json for a script)",
+        "presence-mock docs: presence-mock --help, and README.md and docs/ beside the code",
+    ]
+    lines += _chaos_lines(settings)
+    return lines
+
+
+ANNOUNCE_WITHIN = 60.0  # seconds: a server not listening by then has said why (granian's line)
+
+
+def _announce_when_listening(settings: Settings, lines: list[str]) -> None:
+    """Log `lines` from a thread once the REST port and the gateway's accept connections."""
+
+    def announce() -> None:
+        wildcard = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1", "[::]": "::1"}
+        host = wildcard.get(settings.host, settings.host.strip("[]"))
+        deadline = time.monotonic() + ANNOUNCE_WITHIN
+        for port in (settings.port, gateway_port_of(settings)):
+            while not _accepts(host, port):
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.02)
+        for line in lines:
+            log.info("%s", line)
+
+    threading.Thread(target=announce, name="announce", daemon=True).start()
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _reachable(host: str) -> str:
+    """A name a browser on this machine reaches a server listening on `host` by."""
+    if host in ("0.0.0.0", "", "::", "[::]"):
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
+
+
+def _chaos_lines(settings: Settings) -> list[str]:
     """Start-up fault rules are named with their seed, so a failing CI run can be replayed."""
     rules = ",".join(filter(None, (settings.latency, settings.fault)))
-    if rules:
-        seed = settings.chaos_seed if settings.chaos_seed is not None else settings.seed
-        log.info("presence-mock: chaos rules %s (seed %d)", rules, seed)
+    if not rules:
+        return []
+    seed = settings.chaos_seed if settings.chaos_seed is not None else settings.seed
+    return [f"presence-mock: chaos rules {rules} (seed {seed})"]
 
 
 def _bind_gateway(settings: Settings) -> socket.socket:
     """The gateway's listening socket. A port given with --gateway-port that is
-    taken: one line and exit 1; the default one (the REST port + 1) taken: a free port, logged
-    (wstoken's uri and /_mock/gateway name the port in use, so clients follow)."""
+    taken: one line and exit 1; the default one (the REST port + 1) taken: a free port, which
+    the banner names (wstoken's uri and /_mock/gateway name the port in use, so clients
+    follow)."""
     port = gateway_port_of(settings)
     try:
         return gateway_process.bind(settings.host, port)
     except OSError as error:
         if settings.gateway_port is None:
-            log.info(
-                "presence-mock: port %d (the default gateway port) is taken: the gateway "
-                "takes a free one",
-                port,
-            )
             return gateway_process.bind(settings.host, 0)
         print(
             f"presence-mock: cannot listen on {settings.host}:{port} (--gateway-port): "

@@ -27,6 +27,9 @@ from mockserver.runtime import gateway_process as process
 
 log = logging.getLogger("presence_mock")
 RESTART_PAUSE = 0.5  # seconds between two restarts of a gateway that keeps dying at once
+# A gateway that stopped cleanly (exit 0: a SIGTERM or SIGINT) is restarted only if serve is not
+# itself stopping within this many seconds (granian's workers take up to 3 s to stop).
+STOP_GRACE = 5.0
 BIND_TRIES = 20  # tries of the port (its old sockets may be closing still), 0.1 s apart
 
 
@@ -47,6 +50,10 @@ class Supervisor:
             self.current.join(0.2)
             if self.current.is_alive() or self._stopping.is_set():
                 continue
+            if self.current.exitcode == 0 and self._stopping.wait(STOP_GRACE):
+                # It stopped as asked by a signal that reached the whole server (Ctrl-C at a
+                # terminal, a stop of the process group): serve is stopping too, not a crash.
+                return
             log.warning(
                 "presence-mock gateway (pid %s) died with exit code %s: restarting it",
                 self.current.pid,

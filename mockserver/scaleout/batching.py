@@ -51,8 +51,13 @@ class Batcher(Generic[Item]):
             self._start()
         self._pending.append(item)
 
-    def flush(self) -> None:
-        with self._lock:
+    def flush(self, wait: bool = True) -> None:
+        """Hand on what has gathered. `wait=False`: not while another thread is handing on
+        (what it left is handed on by the next flush, at the latest the timed one), so a
+        request thread never waits for another's write."""
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
             items: list[Item] = []
             try:
                 while True:
@@ -61,6 +66,8 @@ class Batcher(Generic[Item]):
                 pass
             if items:
                 self._sink(items)
+        finally:
+            self._lock.release()
 
     def discard(self) -> None:
         """Drop what has not been handed on yet."""

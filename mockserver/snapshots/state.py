@@ -170,13 +170,32 @@ def image_of(snapshot: Snapshot, now: float | None = None) -> Image:
 
 def _comparable(directory: Mapping[str, Any]) -> dict[str, Any]:
     """The accounts as compared: apps' secrets aside (they follow the server's credentials
-    secret, not its state)."""
+    secret, not its state), and the seed's calls without their start times (a server moves them
+    to before its store was first served, which differs from server to server: decision
+    CALL-81)."""
     found = directory.get("apps")
     apps = [
         {k: v for k, v in app.items() if k != "clientSecret"} if isinstance(app, dict) else app
         for app in (found if isinstance(found, list) else [found])
     ]
-    return {k: v for k, v in directory.items() if k != "$schema"} | {"apps": apps}
+    compared = {k: v for k, v in directory.items() if k != "$schema"} | {"apps": apps}
+    return dict(_without_call_times(compared))
+
+
+def _without_call_times(value: Any) -> Any:
+    """`value` with no `startTime` in any `activeCalls` item, at whatever depth."""
+    if isinstance(value, list):
+        return [_without_call_times(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    found = {k: _without_call_times(v) for k, v in value.items()}
+    calls = found.get("activeCalls")
+    if isinstance(calls, list):
+        found["activeCalls"] = [
+            {k: v for k, v in c.items() if k != "startTime"} if isinstance(c, dict) else c
+            for c in calls
+        ]
+    return found
 
 
 def _problems(emulator: Emulator, snapshot: Snapshot) -> Iterator[str]:

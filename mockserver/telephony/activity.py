@@ -6,8 +6,10 @@ the same seed and account give the same timeline, played by the same `Playback` 
 with refused steps skipped (someone's PUT may have made the planned callee unreachable). The planner
 keeps its own picture of who is busy, drawn from the seed's presence, so most steps succeed.
 Rates (decision CALL-19): a user of a busy office places or takes a call about every
-ten minutes, joins a meeting every other hour and changes status or DND once an hour; `rate`
-multiplies them all.
+ten minutes, joins a meeting every other hour and changes status or DND once an hour. `rate` is
+the day's pace (decision CALL-80): how many times faster than life it plays, every gap and every
+duration divided by it (1: the realistic pace; the server's default is livelier,
+`config.DEFAULT_ACTIVITY_RATE`).
 """
 
 from __future__ import annotations
@@ -49,7 +51,6 @@ CALLER_NAMES = (
 class _Planner:
     account: Account
     rng: random.Random
-    rate: float
     steps: list[tuple[float, int, str, dict[str, Any]]] = field(default_factory=list)
     busy_until: dict[int, float] = field(default_factory=dict)
     counter: itertools.count[int] = field(default_factory=itertools.count)
@@ -225,8 +226,10 @@ class _Planner:
 
 
 def office_day(account: Account, seed: int, rate: float = 1.0) -> Scenario:
-    """The office's endless timeline for `account`: happenings at random (exponential gaps) at
-    `rate` x (calls + meetings + changes per user-hour) x users, planned lazily in time order."""
+    """The office's endless timeline for `account`: happenings at random (exponential gaps),
+    (calls + meetings + changes per user-hour) x users of them an hour of the office's time,
+    planned lazily in time order; played `rate` times faster than life (every time divided by
+    it: the same day, sooner)."""
     return Scenario(
         f"{NAME} (seed {seed}, rate {rate:g})", _steps(account, seed, rate), str(account.id)
     )
@@ -234,9 +237,9 @@ def office_day(account: Account, seed: int, rate: float = 1.0) -> Scenario:
 
 def _steps(account: Account, seed: int, rate: float) -> Iterator[Step]:
     rng = random.Random(seed)
-    planner = _Planner(account, rng, rate)
+    planner = _Planner(account, rng)
     per_hour = CALLS_PER_USER_HOUR + MEETINGS_PER_USER_HOUR + CHANGES_PER_USER_HOUR
-    per_second = max(len(planner.users), 1) * per_hour * rate / 3600
+    per_second = max(len(planner.users), 1) * per_hour / 3600  # of the office's own time
     arrival = rng.expovariate(per_second)
     for index in itertools.count():
         # Every step follows its happening, so once the next happening is later than the
@@ -245,4 +248,4 @@ def _steps(account: Account, seed: int, rate: float) -> Iterator[Step]:
             planner.happening(arrival)
             arrival += rng.expovariate(per_second)
         at, _, action, args = heapq.heappop(planner.steps)
-        yield Step(index, at, action, args)
+        yield Step(index, round(at / rate, 3), action, args)

@@ -9,7 +9,9 @@ step); a player that dies stops renewing it and another takes the day over
 after `LEASE_SECONDS` (from the moment it takes over: the steps of the dead player's calls are
 not replayed). The activity record (call_engine.py, `ACTIVITY_KEY`) says what to play: a new `run`
 starts the day over, no record (DELETE, reset) stops it before its next step.
-The lease holder keeps its progress under `PLAYER_KEY` (shown by `GET /_mock/activity`).
+The lease holder keeps its progress under `PLAYER_KEY` (shown by `GET /_mock/activity` and the
+board's progress panel): the steps played, the calls placed, the calls in progress in the account
+and the next step (decision BOARD-40).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from mockserver.storage.outage import Outage
 from mockserver.telephony.activity import office_day
 from mockserver.telephony.call_engine import NAMESPACE, PLAYER_KEY, CallEngine
 from mockserver.telephony.scenario import PLACING, EngineDriver, Playback
+from mockserver.timestamps import iso_millis
 
 log = logging.getLogger("presence_mock")
 LEASE = "telephony-activity"
@@ -55,6 +58,12 @@ class _RunDriver(EngineDriver):
 
 class _Stopped(Exception):
     pass
+
+
+def _who(args: dict[str, Any]) -> dict[str, str]:
+    """Whom a step names (for the board's "next" line): its extension or numbers."""
+    named = ("user", "by", "from", "to", "queue")
+    return {name: str(args[name]) for name in named if name in args}
 
 
 class Player:
@@ -111,13 +120,7 @@ class Player:
         if played:
             self.steps += len(played)
             self.placed += sum(1 for o in played if o.refused is None and o.step.action in PLACING)
-            progress = {
-                "owner": self.owner,
-                "run": self.run_id,
-                "steps": self.steps,
-                "placed": self.placed,
-            }
-            self.engine.store.put(NAMESPACE, PLAYER_KEY, progress)
+            self._report()
         upcoming = self.playback.next_time()
         if upcoming is None:
             return self.poll
@@ -132,6 +135,22 @@ class Player:
                 wait = self.poll
             stop.wait(wait)
 
+    def _report(self) -> None:
+        """Write the day's progress for `GET /_mock/activity` (and so the board)."""
+        assert self.playback is not None
+        account = self.engine.account(self.playback.scenario.account)
+        progress: dict[str, Any] = {
+            "owner": self.owner,
+            "run": self.run_id,
+            "steps": self.steps,
+            "placed": self.placed,
+            "calls": len(self.engine.sessions(account)),
+        }
+        step, at = self.playback.upcoming, self.playback.next_time()
+        if step is not None and at is not None:
+            progress["next"] = {"action": step.action, "at": iso_millis(at), **_who(step.args)}
+        self.engine.store.put(NAMESPACE, PLAYER_KEY, progress)
+
     def _begin(self, record: dict[str, Any]) -> None:
         account = self.engine.account(record.get("accountId"))
         run = str(record.get("run"))
@@ -140,4 +159,5 @@ class Player:
         self.playback = Playback(scenario, driver, strict=False, keep=KEPT)
         self.run_id = run
         self.steps = self.placed = 0
+        self._report()
         log.info("presence-mock activity: %s played here (%s)", record.get("name"), self.owner)

@@ -272,6 +272,11 @@ class Playback:
     def done(self) -> bool:
         return self.stopped or self._next is None
 
+    @property
+    def upcoming(self) -> Step | None:
+        """The next step to play, None when all are played."""
+        return None if self.done else self._next
+
     def next_time(self) -> float | None:
         """The emulator time of the next step, None when all are played."""
         if self.done or self._next is None:

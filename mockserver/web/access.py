@@ -28,7 +28,9 @@ def refused(request: Request) -> MockError | None:
     has_body = bool(length and length != "0") or (
         "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
     )
-    asked = access.Asked.of(request.method, request.path, request.headers.get, has_body)
+    asked = access.Asked.of(
+        request.method, request.path, request.headers.get, has_body, peer=request.remote_addr
+    )
     return access.refusal(emulator().settings, asked)
 
 

@@ -199,12 +199,12 @@ def update(extension: str) -> Response:
 
 
 def requests() -> Response:
-    """The request journal for the panel: newest first, only entries after `after` (an entry's
-    `time`), at most REQUESTS_SHOWN."""
+    """The request journal for the panel (`{"records": [...]}`, as every list control): newest
+    first, only entries after `after` (an entry's `time`), at most REQUESTS_SHOWN."""
     after = request.args.get("after", "")
     entries = request_state().emulator.journal.entries()
     newer = [entry for entry in entries if entry["time"] > after]
-    return json_response(list(reversed(newer[-REQUESTS_SHOWN:])))
+    return json_response({"records": list(reversed(newer[-REQUESTS_SHOWN:]))})
 
 
 def read_switch() -> Response:

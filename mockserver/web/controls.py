@@ -5,9 +5,11 @@ Never part of the RingCentral surface; a test or a developer drives the emulator
 
 from __future__ import annotations
 
+import re
 from importlib import metadata
+from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from mockserver import access
 from mockserver.config import Settings
@@ -15,10 +17,12 @@ from mockserver.errors import (
     InvalidParameter,
 )
 from mockserver.inputs import is_finite_number, json_body, whole_number
-from mockserver.operations import CONTROLS, CONTROLS_PREFIX
+from mockserver.operations import BY_ENDPOINT, CONTROLS, CONTROLS_PREFIX, Operation, url_rule
+from mockserver.platform.users import users
 from mockserver.redaction import mask_address
 from mockserver.storage.outage import store_unavailable
 from mockserver.validation.har import har_log
+from mockserver.web import board
 from mockserver.web.context import emulator, request_state
 from mockserver.web.gateway_links import links
 from mockserver.web.rendering import json_response
@@ -56,9 +60,45 @@ def reset() -> Response:
     return json_response({"status": "reset"})
 
 
+def index() -> Response:
+    """Every control of this server, from the route table: its method, path and line of help.
+    The gateway's own (its WebSocket, event stream and health) are named by /_mock/gateway."""
+    found = [
+        {"method": operation.method, "path": _shown(url_rule(surface, operation)), "help": text}
+        for surface, operation, text in _controls()
+    ]
+    return json_response({"records": found})
+
+
+def _controls() -> list[tuple[str, Operation, str]]:
+    """(surface, operation, help) of every /_mock route this app serves (the board's only when
+    it is on), in the route table's order."""
+    served = {rule.endpoint for rule in current_app.url_map.iter_rules()}
+    if not board.enabled():  # switched off: gone but its switch (web/board.py)
+        served -= {name for name in served if name.startswith("board.")} - board.ALWAYS_THERE
+    return [
+        (name.partition(".")[0], operation, operation.help)
+        for name, operation in BY_ENDPOINT.items()
+        if name in served and url_rule(name.partition(".")[0], operation).startswith(PREFIXED)
+    ]
+
+
+def _shown(rule: str) -> str:
+    """A URL rule as a person reads it: `<session>`, `{answer|hold|...}` for a choice."""
+    return _CONVERTER.sub(
+        lambda m: "{" + m.group(2).replace(",", "|") + "}" if m.group(1) else f"<{m.group(3)}>",
+        rule,
+    )
+
+
+PREFIXED = CONTROLS_PREFIX + "/"
+_CONVERTER = re.compile(r"<(?:(any)\(([^)]*)\):[a-z_]+|([a-z_]+))>")
+
+
 def requests() -> Response:
-    """Every /restapi request since the last reset, oldest first, with its verdict."""
-    return json_response(emulator().journal.entries())
+    """Every /restapi request since the last reset, oldest first, with its verdict:
+    `{"records": [...]}` as every list control answers."""
+    return json_response({"records": emulator().journal.entries()})
 
 
 def package_version() -> str:
@@ -84,8 +124,22 @@ def export_har() -> Response:
 
 
 def violations() -> Response:
-    """Only the requests that break the request rules."""
-    return json_response(emulator().journal.violations())
+    """Only the requests that break the request rules (`{"records": [...]}`)."""
+    return json_response({"records": emulator().journal.violations()})
+
+
+def credentials() -> Response:
+    """What a client logs in with here: the demo app and the first account's administrator, and
+    with `?users=true` every user's login (as `presence-mock credentials --json`). The access
+    rule gives it only to a client on this machine, or to the controls token's holder."""
+    found = emulator()
+    body: dict[str, Any] = {"serverUrl": request.host_url.rstrip("/"), **found.credentials()}
+    wanted = request.args.get("users")
+    if wanted not in (None, "true", "false"):
+        raise InvalidParameter("users")
+    if wanted == "true":
+        body["users"] = users(found.directory, found.keys)
+    return json_response(body)
 
 
 def read_clock() -> Response:
@@ -161,6 +215,8 @@ register(
     blueprint,
     CONTROLS,
     {
+        "index": index,
+        "credentials": credentials,
         "deliveredEvents": delivered_events,
         "eventLog": event_log,
         "health": health,

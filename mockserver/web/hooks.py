@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -131,12 +132,37 @@ def finish(response: Response) -> Response:
             if not is_outage(error):
                 raise
             state.emulator.outage.failed(error)
-    if log.isEnabledFor(logging.INFO):
-        _log_line(state, response.status_code)
+    level = logging.DEBUG if _the_boards_own(state) else logging.INFO
+    if log.isEnabledFor(level):
+        _log_line(state, response.status_code, level)
     return response
 
 
-def _log_line(state: State, status: int) -> None:
+BOARD_PAGES = ("/", "/_mock/board", "/_mock/board/")
+MAX_RULE_TEXT = 300  # characters of the broken rules a log line names
+
+
+def _the_boards_own(state: State) -> bool:
+    """A read the presence board's page makes by itself (its files, rows and polls, each with
+    the page as its Referer): logged at debug, so the info log is what clients and people did.
+    Opening the page, and what a person does on it (a presence set, a call rung: writes), stay
+    at info."""
+    current = state.request
+    if current.method not in ("GET", "HEAD") or current.path.startswith(JUDGED_PREFIX):
+        return False
+    referrer = urlsplit(current.headers.get("Referer", ""))
+    return referrer.netloc == current.host and referrer.path in BOARD_PAGES
+
+
+def _broken_rules(state: State) -> str:
+    """The rules a request broke, in words (`perPage must be a positive whole number`)."""
+    said = "; ".join(dict.fromkeys(problem.message for problem in state.problems))
+    if len(said) > MAX_RULE_TEXT:
+        said = said[: MAX_RULE_TEXT - 3] + "..."
+    return escape(mask_text(said))
+
+
+def _log_line(state: State, status: int, level: int = logging.INFO) -> None:
     current = state.request
     elapsed = round((time.perf_counter() - state.started) * 1000, 1)
     path = escape(mask_text(current.path))
@@ -152,10 +178,15 @@ def _log_line(state: State, status: int) -> None:
         "verdict": verdict,
         "errorCode": code,
     }
+    broken = _broken_rules(state) if state.problems else ""
+    if broken:
+        fields["rules"] = broken
     target = f"{path}?{query}" if query else path
     line = f"{fields['method']} {target} {status} {elapsed}ms {verdict}"
+    line += f" {escape(code)}" if code else ""
+    line += f" ({broken})" if broken else ""
     # `fields` is what the JSON log format writes (cli/logs.py); text writes the message.
-    log.info("%s%s", line, f" {escape(code)}" if code else "", extra={"fields": fields})
+    log.log(level, "%s", line, extra={"fields": fields})
 
 
 def http_error(error: HTTPException) -> Response:

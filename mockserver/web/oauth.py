@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from mockserver.errors import MethodNotAllowed
+from mockserver.errors import NO_STORE, MethodNotAllowed
 from mockserver.operations import OAUTH, OAUTH_PREFIX
 from mockserver.platform.grants import LoginPage
 from mockserver.platform.wstokens import session_of
@@ -26,7 +26,9 @@ def token() -> Response:
     body = state.emulator.tokens.grant(
         form_fields(state.request), state.request.headers.get("Authorization")
     )
-    return json_response(body, "token-info")
+    response = json_response(body, "token-info")
+    response.headers.update(NO_STORE)  # RFC 6749 5.1 (decision FID-14)
+    return response
 
 
 def revoke() -> Response:

@@ -12,6 +12,7 @@ import requests
 
 from mockserver.platform.credentials import credential_jwt
 from presence_mock_kit.receiver import WebhookReceiver
+from tests.support.board_why import read_until, subscribe, why
 from tests.support.calls_helpers import account, quiet_users
 from tests.support.live_server import serving
 from tests.support.login import demo_credentials, login_session
@@ -28,38 +29,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def subscribe(client: requests.Session, server: str, address: str, ext_id: int) -> str:
-    body = {
-        "eventFilters": [f"{API}/{ext_id}/presence"],
-        "deliveryMode": {"transportType": "WebHook", "address": address},
-    }
-    answer = client.post(f"{server}/restapi/v1.0/subscription", json=body, timeout=10)
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["id"])
-
-
 def put_status(client: requests.Session, server: str, ext_id: int, status: str) -> None:
     path = f"{server}{API}/{ext_id}/presence"
     assert client.put(path, json={"userStatus": status}, timeout=10).status_code == 200
-
-
-def why(page: Any, ext_id: int) -> Any:
-    """Open the card's why? view; its dialog."""
-    page.locator(f'#cards .card[data-id="{ext_id}"] .why').click()
-    dialog = page.locator("#why")
-    dialog.wait_for(state="visible")
-    return dialog
-
-
-def read_until(dialog: Any, selector: str) -> Any:
-    """Click Read again until `selector` shows (the deliverer of the gateway's process works
-    beside the page: a delivery may come after the view was read)."""
-    deadline = time.monotonic() + 10
-    while dialog.locator(selector).count() == 0:
-        assert time.monotonic() < deadline, dialog.inner_text()
-        dialog.locator("#why-refresh").click()
-        dialog.page.wait_for_timeout(200)
-    return dialog.locator(selector)
 
 
 def test_why_shows_what_each_subscription_got(browser: Any, server: str) -> None:

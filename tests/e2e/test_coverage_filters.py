@@ -34,12 +34,12 @@ def test_coverage_counts_the_filters_of_both_transports(tmp_path: Path) -> None:
         socket.close()
         out = tmp_path / "coverage.json"
         subprocess.run(
-            [COMMAND, "coverage", "--target", url, "--json", str(out)],
+            [COMMAND, "coverage", "--url", url, "--json", str(out)],
             check=True,
             capture_output=True,
         )
         report = json.loads(out.read_text())
-        journal = requests.get(f"{url}/_mock/requests", timeout=30).json()
+        journal = requests.get(f"{url}/_mock/requests", timeout=30).json()["records"]
     assert report["eventFilters"] == {DETAILED: 1, ACCOUNT: 1, ME: 1, SIP: 1}
     over_socket = [e for e in journal if e.get("transport") == "WebSocket"]
     assert [(e["method"], e["status"], e["eventFilters"]) for e in over_socket] == [

@@ -1,10 +1,14 @@
 """Explained deliveries across processes (docs/explain.md): against a live `serve` with two
 workers, the gateway's process weighs and says what became of a WebSocket notification, and
 any worker answers `/_mock/events/explain` with it: a closed socket, then the recovery that
-delivered it; a WebSocket chaos rule."""
+delivered it; a WebSocket chaos rule; a client that stops reading its socket; and
+`listen --explain-subscription` printing all three for a WebSocket subscription."""
 
 from __future__ import annotations
 
+import argparse
+import io
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,13 +16,21 @@ from typing import Any
 import pytest
 import requests
 
+from mockserver.cli.listen import run_listen
+from tests.support.calls_helpers import account, quiet_users
 from tests.support.live_server import serving
+from tests.support.login import demo_credentials
+from tests.support.not_reading import not_reading_row
 from tests.support.ws_client import Client
+
+API = "/restapi/v1.0/account/~/extension"
 
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serving(tmp_path_factory.mktemp("explain"), "--workers", "2") as found:
+    with serving(
+        tmp_path_factory.mktemp("explain"), "--workers", "2", "--gateway-ping", "600"
+    ) as found:
         yield found
 
 
@@ -87,3 +99,66 @@ def test_a_websocket_chaos_rule(client: Client) -> None:
         requests.delete(f"{client.url}/_mock/chaos", timeout=10)
     assert got["reason"] == "chaosRule" and got["fault"] == "reset"
     socket.close()
+
+
+def test_a_client_that_stops_reading(client: Client) -> None:
+    extension = me(client)
+    path = f"/restapi/v1.0/account/~/extension/{extension}/presence"
+    got = not_reading_row(client, path, int(extension))
+    assert got["reason"] == "notReading" and not got["delivered"]
+    assert "outbox overflowed" in got["detail"] and got["transport"] == "WebSocket"
+    # What follows waits for a recovery of the session the gateway cut.
+    client.flip_status()
+    after = row_until(client, got["subscriptionId"], lambda r: r["reason"] != "pending")
+    assert after["reason"] == "socketClosed"
+
+
+def test_listen_explains_a_websocket_subscription(client: Client) -> None:
+    """`listen --explain-subscription ID`: why a change did not reach another subscription,
+    here WebSocket ones: a chaos rule, the closed socket after it, a client that stopped
+    reading."""
+    mine = me(client)
+    own, deaf = [u.id for u in quiet_users(account()) if str(u.id) != mine][:2]
+    # The non-reader first: its few hundred changes come before the other subscription is.
+    unread = not_reading_row(client, f"{API}/{deaf}/presence", deaf)["subscriptionId"]
+    socket = client.connect()
+    socket.receive()
+    broken = socket.subscribe()[1]["id"]
+    rules = {"rules": [{"operation": "webSocketSession", "fault": "reset", "next": 1}]}
+    assert requests.put(f"{client.url}/_mock/chaos", json=rules, timeout=10).status_code == 200
+    try:
+        client.flip_status()
+        row_until(client, broken, lambda r: r["reason"] == "chaosRule")
+    finally:
+        requests.delete(f"{client.url}/_mock/chaos", timeout=10)
+    client.flip_status()
+    row_until(client, broken, lambda r: r["reason"] == "socketClosed")
+    args = argparse.Namespace(
+        target=client.url,
+        filters=[f"{API}/{own}/presence"],
+        client_id=None,
+        client_secret=None,
+        jwt=None,
+        json=False,
+        count=1,
+        receiver_host="127.0.0.1",
+        receiver_port=0,
+        explain=False,
+        explain_subscriptions=[broken, unread],
+    )
+    out = io.StringIO()
+    thread = threading.Thread(target=run_listen, args=(args, demo_credentials(), out), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    wanted = [
+        f"subscription={broken} (WebSocket) not delivered (chaosRule): a chaos rule",
+        f"subscription={broken} (WebSocket) not delivered (socketClosed): the socket is closed",
+        f"subscription={unread} (WebSocket) not delivered (notReading): the client does not read",
+    ]
+    while not all(line in out.getvalue() for line in wanted):
+        assert time.monotonic() < deadline, out.getvalue()
+        time.sleep(0.1)
+    client.flip_status(f"{API}/{own}/presence")  # the listener's own event: it stops
+    thread.join(10)
+    assert not thread.is_alive()
+    assert "userStatus=" in out.getvalue().splitlines()[-1]

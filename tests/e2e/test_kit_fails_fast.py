@@ -137,11 +137,11 @@ def test_contract_command_fails_without_credentials_for_a_remote_target():
     ],
 )
 def test_a_target_that_is_no_base_url_is_one_line_before_anything_runs(target, said):
-    done = contract("--target", target)
+    done = contract("--url", target)
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     assert done.stderr.strip().splitlines() == [
-        f"presence-mock: --target {target}: " + done.stderr.split(": ", 2)[2].strip()
+        f"presence-mock: --url {target}: " + done.stderr.split(": ", 2)[2].strip()
     ]
     assert said in done.stderr
     assert "credentials" not in done.stderr and "--seed" not in done.stderr

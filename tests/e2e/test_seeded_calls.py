@@ -27,6 +27,14 @@ class SeededOffice(Office):
         records: list[dict[str, Any]] = listed["records"]
         return records
 
+    def seeded(self, ext_id: int, call: dict[str, Any]) -> dict[str, Any]:
+        """The seed's `call` as this server reads it: the same but its start, which is shortly
+        before the server's own (decision CALL-81), not on the seed's reference day."""
+        (served,) = [c for c in self.presence(ext_id)["activeCalls"] if c["id"] == call["id"]]
+        assert served["startTime"] > call["startTime"]
+        assert {**served, "startTime": call["startTime"]} == call
+        return served
+
     def sessions_of(self, ext_id: int) -> list[str]:
         return [c["telephonySessionId"] for c in self.active_calls(ext_id)]
 
@@ -71,6 +79,7 @@ def test_the_calls_list_shows_the_seed_calls_with_both_parties(office: SeededOff
 
 def test_a_seeded_call_ends_and_a_reset_brings_it_back(office: SeededOffice) -> None:
     ext, call = _alone("CallConnected", outside=True)
+    call = office.seeded(ext.id, call)
     session = call["telephonySessionId"]
     assert office.state(ext.id, session) == ("CallConnected", ["CallConnected"])
     assert session in office.sessions_of(ext.id)
@@ -94,6 +103,7 @@ def test_a_seeded_call_ends_and_a_reset_brings_it_back(office: SeededOffice) -> 
 
 def test_a_seeded_connected_call_holds_and_resumes(office: SeededOffice) -> None:
     ext, call = _alone("CallConnected", outside=True)
+    call = office.seeded(ext.id, call)
     session = call["telephonySessionId"]
     office.post(f"/calls/{session}/hold", {"extensionId": ext.id})
     found = office.presence(ext.id)
@@ -107,6 +117,7 @@ def test_a_seeded_connected_call_holds_and_resumes(office: SeededOffice) -> None
 
 def test_a_seeded_internal_call_steps_for_both_parties(office: SeededOffice) -> None:
     ext, call = _alone("Ringing", outside=False)
+    call = office.seeded(ext.id, call)
     session = call["telephonySessionId"]
     colleague = next(
         e.id for e in ACCOUNT.extensions if e.number in (call["from"], call["to"]) and e is not ext

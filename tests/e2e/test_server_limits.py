@@ -57,5 +57,5 @@ def test_the_servers_own_messages_are_written_in_the_emulators_format(tmp_path):
     (log,) = tmp_path.glob("serve-*.log")
     lines = log.read_text().splitlines()
     [warning] = [line for line in lines if "higher than the amount of CPU cores" in line]
-    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", warning), warning
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[serve\] ", warning), warning
     assert not [line for line in lines if "Logging error" in line or "Traceback" in line]

@@ -76,13 +76,13 @@ def test_every_worker_writes_to_one_journal_and_a_reset_clears_it_for_all(
     read_many(lambda path: session.get(four_workers + path, timeout=10), marker + "?page=1", 40)
     session.get(four_workers + marker, params={"perPage": "-5"}, timeout=10)  # a violation
     for _ in range(4):  # whichever worker answers, it reads the one journal
-        entries = requests.get(f"{four_workers}/_mock/requests", timeout=10).json()
+        entries = requests.get(f"{four_workers}/_mock/requests", timeout=10).json()["records"]
         assert len(entries) == 41
-        violations = requests.get(f"{four_workers}/_mock/violations", timeout=10).json()
+        violations = requests.get(f"{four_workers}/_mock/violations", timeout=10).json()["records"]
         assert [v["query"] for v in violations] == [{"perPage": ["-5"]}]
     requests.post(f"{four_workers}/_mock/reset", timeout=10).raise_for_status()
     for _ in range(4):
-        assert requests.get(f"{four_workers}/_mock/requests", timeout=10).json() == []
+        assert requests.get(f"{four_workers}/_mock/requests", timeout=10).json() == {"records": []}
 
 
 def test_two_replicas_share_one_redis(redis_server: str, tmp_path: Path) -> None:  # noqa: F811

@@ -112,10 +112,14 @@ class NonReader:
     library's sans-I/O protocol over a plain socket, so nothing reads in the background (its
     own client would, and would answer pings)."""
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, receive_buffer: int | None = None) -> None:
         where = parse_uri(uri)
         self.protocol = ClientProtocol(where)
-        self.socket = socket.create_connection((where.host, where.port), timeout=10)
+        self.socket = socket.socket()
+        if receive_buffer is not None:  # set before connecting: it bounds the window offered
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.socket.settimeout(10)
+        self.socket.connect((where.host, where.port))
         self.protocol.send_request(self.protocol.connect())
         self.socket.sendall(b"".join(self.protocol.data_to_send()))
         while self.protocol.state is State.CONNECTING and (data := self.socket.recv(65536)):

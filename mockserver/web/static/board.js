@@ -102,9 +102,11 @@ async function load({ quiet = false } = {}) {
     body = await api(`${board}/extensions?${asked}`);
   } catch (error) {
     $("summary").textContent = `Could not load the extensions: ${error.message}`;
+    loadingDone();
     return;
   }
   if (serial !== state.loadSerial) return; // a newer load is under way
+  loadingDone();
   state.clockOffset = body.now - Date.now();
   state.paging = body.paging;
   if (quiet) {
@@ -114,6 +116,13 @@ async function load({ quiet = false } = {}) {
   }
   summarize();
   performance.mark("board:rows");
+}
+
+// The loading state (decision BOARD-41): the page says "Loading the extensions…" until the
+// first page of rows (or the reason there is none) arrives.
+function loadingDone() {
+  $("loading").hidden = true;
+  $("cards").removeAttribute("aria-busy");
 }
 
 function renderAll(records) {
@@ -535,7 +544,8 @@ async function pollRequests() {
   try {
     const newest = Date.parse(state.requestsAfter);
     const after = Number.isNaN(newest) ? "" : new Date(newest - LOOKBACK_MS).toISOString();
-    addRequests(await api(`${board}/requests?${new URLSearchParams({ after })}`));
+    const answer = await api(`${board}/requests?${new URLSearchParams({ after })}`);
+    addRequests(answer.records);
   } catch {
     // shown by the status line when the emulator is gone
   }
@@ -702,6 +712,72 @@ function setOfficeDay(running) {
   const button = $("office-day");
   button.setAttribute("aria-pressed", String(running));
   button.textContent = running ? "Stop office day" : "Start office day";
+  followProgress(running);
+}
+
+// -- office-day's progress (decision BOARD-40) ---------------------------------------------------
+// While the day runs, GET /_mock/activity every second: the pace, the steps the server's player
+// has played, the calls in progress in the account, and the next step and when it is due.
+const PROGRESS_MS = 1000;
+const STEP_WORDS = {
+  ring: "a call rings",
+  "queue-call": "a queue call rings",
+  answer: "an answer",
+  hold: "a hold",
+  unhold: "back from hold",
+  end: "a call ends",
+  transfer: "a transfer",
+  park: "a call is parked",
+  pickup: "a parked call is picked up",
+  "meeting-start": "a meeting starts",
+  "meeting-end": "a meeting ends",
+  presence: "a status change",
+};
+let progressTimer = null;
+
+function followProgress(running) {
+  clearInterval(progressTimer);
+  progressTimer = null;
+  $("progress").hidden = !running;
+  if (!running) return;
+  readProgress();
+  progressTimer = setInterval(readProgress, PROGRESS_MS);
+}
+
+async function readProgress() {
+  let day;
+  try {
+    day = await api(state.setup.activity.url);
+  } catch {
+    return; // the status line says when the emulator is gone
+  }
+  if (!day.active) {
+    setOfficeDay(false); // stopped elsewhere: a reset, another page, `presence-mock activity --stop`
+    return;
+  }
+  showProgress(day);
+}
+
+function showProgress(day) {
+  const player = day.player || {};
+  $("progress-pace").textContent = day.rate === 1 ? "×1 (realistic)" : `×${day.rate}`;
+  $("progress-steps").textContent = (player.steps ?? 0).toLocaleString();
+  $("progress-placed").textContent = (player.placed ?? 0).toLocaleString();
+  $("progress-calls").textContent = player.calls === undefined ? "—" : player.calls.toLocaleString();
+  $("progress-next").textContent = player.next ? nextText(player.next) : "waiting for the server's player…";
+}
+
+function nextText(next) {
+  const who = [
+    next.from && `from ${next.from}`,
+    next.to && `to ${next.to}`,
+    next.queue && `queue ${next.queue}`,
+    next.by && `by ${next.by}`,
+    next.user && `for ${next.user}`,
+  ].filter(Boolean).join(" ");
+  const seconds = Math.round((Date.parse(next.at) - (Date.now() + state.clockOffset)) / 1000);
+  const when = seconds > 0 ? `in ${seconds} s` : "due now";
+  return `${STEP_WORDS[next.action] || next.action}${who ? ` ${who}` : ""} · ${when}`;
 }
 
 // -- start ------------------------------------------------------------------------------------------------
@@ -712,6 +788,8 @@ async function start() {
     state.setup = await api(`${board}/setup${wanted ? `?${new URLSearchParams({ account: wanted })}` : ""}`);
   } catch (error) {
     setLive("down", `Cannot reach the emulator: ${error.message}`);
+    $("summary").textContent = "";
+    loadingDone();
     return;
   }
   const setup = state.setup;

@@ -85,12 +85,12 @@ def test_platform_errors_by_prefer(mock: PresenceMock) -> None:
     assert throttled.json()["errorCode"] == "CMN-301"
     broken = requests.get(PRESENCE, headers={**headers, "Prefer": "fault=500"}, timeout=5)
     assert broken.status_code == 500
-    assert broken.json()["errorCode"] == "InternalError"
+    assert broken.json()["errorCode"] == "CMN-203"  # the errors page's 500 (FID-23)
     journal = [(e["status"], e.get("fault"), e["errorCode"]) for e in mock.requests]
     assert journal[-3:] == [
         (503, "503", "CMN-201"),
         (429, "429", "CMN-301"),
-        (500, "500", "InternalError"),
+        (500, "500", "CMN-203"),
     ]
 
 

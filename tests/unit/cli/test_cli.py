@@ -28,6 +28,7 @@ def test_credentials_env_is_shell_exports(capsys):
     _, out, _ = run(capsys, "credentials", "--env")
     lines = out.strip().splitlines()
     assert [line.split("=")[0] for line in lines] == [
+        "export RINGCENTRAL_SERVER_URL",
         "export RINGCENTRAL_CLIENT_ID",
         "export RINGCENTRAL_CLIENT_SECRET",
         "export RINGCENTRAL_JWT",

@@ -21,7 +21,7 @@ SERVER = "https://platform.ringcentral.com"
 
 def args_of(**given: Any) -> argparse.Namespace:
     base = dict(
-        target=SERVER,
+        url=SERVER,
         filters=None,
         client_id=None,
         client_secret=None,
@@ -201,3 +201,42 @@ def test_listen_explains_blacklisted_suspended_and_a_missing_permission() -> Non
         "missingPermission",
     ]
     assert "userStatus=" in lines[3]
+
+
+def test_listen_explains_a_receiver_that_rate_limits_then_fails(monkeypatch: Any) -> None:
+    """The listener's own receiver answers 429, then 500: `rate`, then `receiverFailed` (a
+    WebSocket reason never reaches this command: its subscription is a WebHook)."""
+    from presence_mock_kit import receiver
+
+    receivers: list[receiver.WebhookReceiver] = []
+
+    class Refusing(receiver.WebhookReceiver):
+        def start(self) -> receiver.WebhookReceiver:
+            self.status = 429
+            receivers.append(self)
+            return super().start()
+
+    monkeypatch.setattr(receiver, "WebhookReceiver", Refusing)
+    with PresenceMock() as mock:
+        headers = token(mock)
+        mine = f"{SERVER}/restapi/v1.0/account/~/extension/~/presence"
+        args = args_of(filters=[mine.removeprefix(SERVER)], count=None)
+        thread, out = listening(mock, args)
+        subs = f"{SERVER}/restapi/v1.0/subscription"
+        eventually(lambda: requests.get(subs, headers=headers).json()["records"], "no subscription")
+        [hook] = receivers
+        now = requests.get(mine, headers=headers).json()["userStatus"]
+        first = "Busy" if now != "Busy" else "Available"
+        requests.put(mine, json={"userStatus": first}, headers=headers)
+        eventually(lambda: "(rate)" in out.getvalue(), out.getvalue())
+        hook.status = 500
+        requests.put(mine, json={"userStatus": now}, headers=headers)
+        eventually(lambda: "(receiverFailed)" in out.getvalue(), out.getvalue())
+        args.count = 0  # the listener stops at its next look
+        thread.join(10)
+        assert not thread.is_alive()
+    said = out.getvalue().splitlines()
+    [rate] = [line for line in said if "(rate)" in line]
+    assert "rate limiting (429)" in rate
+    failed = [line for line in said if "(receiverFailed)" in line]
+    assert failed and all("500" in line for line in failed)

@@ -97,9 +97,7 @@ def test_the_scenario_player_gets_the_token_not_the_file(monkeypatch, tmp_path):
     monkeypatch.setattr(
         calls.subprocess, "Popen", lambda command, env: started.append((command, env))
     )
-    settings = Settings(
-        controls="token", controls_token=TOKEN, scenario=str(tmp_path / "scenario.yaml")
-    )
+    settings = Settings(controls="token", controls_token=TOKEN, scenario="inbound-call")
     calls.companions(settings)
     ((command, env),) = started
     assert env["PRESENCE_MOCK_CONTROLS_TOKEN"] == TOKEN

@@ -244,3 +244,13 @@ def test_lifetime_follows_the_emulator_clock(admin: Api, emulator: Emulator) -> 
     with pytest.raises(ResourceNotFound):
         service.get(owner, sub.id)
     assert service.list(owner) == []
+
+
+def test_a_websocket_subscription_reads_as_recorded_and_conforms(emulator, directory):
+    # The recorded replies say `encryption: false` (decision FID-20), and a REST read of it
+    # must still pass the schema check (the spec's WebSocketDeliveryMode, plus that field).
+    owner = caller_of(directory.accounts[0].administrator, emulator)
+    made = subscribe(emulator, owner, "/restapi/v1.0/account/~/extension/~/presence")
+    wire = made.to_wire("http://localhost", 0.0)
+    assert wire["deliveryMode"] == {"transportType": WEBSOCKET, "encryption": False}
+    schemas.check("subscription-info", wire, strict=True)

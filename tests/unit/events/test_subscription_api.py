@@ -160,7 +160,7 @@ def test_refusals(admin: Api, hook: WebhookReceiver, emulator: Emulator) -> None
                 "deliveryMode": {"transportType": "WebHook", "address": hook.url},
             },
         ),
-        400,
+        403,  # as recorded (decision FID-19)
         "SUB-406",
     )
     reminder = "/restapi/v1.0/subscription/~?threshold=10&interval=9"

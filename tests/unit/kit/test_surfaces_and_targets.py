@@ -96,5 +96,8 @@ def test_the_surface_twin_is_read_and_checked():
 
 def test_a_bad_target_twin_is_refused_before_anything_runs():
     args = _parser().parse_args(["contract"])
-    with pytest.raises(ConfigError, match=r"--target 127\.0\.0\.1:9: expected a URL"):
+    # The refusal names where the value came from (decision CLI-1).
+    with pytest.raises(ConfigError, match=r"PRESENCE_MOCK_TARGET 127\.0\.0\.1:9: expected a URL"):
         contract_options(args, {"PRESENCE_MOCK_TARGET": "127.0.0.1:9"})
+    with pytest.raises(ConfigError, match=r"PRESENCE_MOCK_URL 127\.0\.0\.1:9: expected a URL"):
+        contract_options(args, {"PRESENCE_MOCK_URL": "127.0.0.1:9"})

@@ -75,7 +75,10 @@ def test_unknown_client_is_invalid_client(client, directory, authorization):
     assert answer.status_code == 400
     body = answer.get_json()
     assert body["error"] == "invalid_client"
-    assert body["errors"][0]["errorCode"] == "OAU-153"
+    # No client authentication at all: the recorded OAU-123 (decision FID-14).
+    assert body["errors"][0]["errorCode"] == ("OAU-153" if authorization else "OAU-123")
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.headers["Pragma"] == "no-cache"
 
 
 def test_wrong_client_secret_is_invalid_client(client, directory):
@@ -116,7 +119,9 @@ def test_unsupported_grant_type(client, directory):
     answer = token_answer(client, directory, grant_type="telepathy")
     assert answer.status_code == 400
     body = answer.get_json()
-    assert (body["error"], body["errors"][0]["errorCode"]) == ("unsupported_grant_type", "OAU-250")
+    # The platform's recorded body: invalid_request, no parameters (decision FID-26).
+    assert (body["error"], body["errors"][0]["errorCode"]) == ("invalid_request", "OAU-250")
+    assert "parameters" not in body["errors"][0]
 
 
 def test_no_authorization_header_is_agw_402(client):

@@ -94,7 +94,9 @@ def test_the_demo_app_logs_in_with_basic_auth(client, directory):
 )
 def test_a_confidential_app_without_its_secret_is_invalid_client(client, directory, form):
     answer = jwt_login(client, directory, **form)
-    assert oauth_error(answer) == (400, "invalid_client", "OAU-153")
+    # No client authentication at all is the recorded OAU-123 (decision FID-14).
+    code = "OAU-123" if not form else "OAU-153"
+    assert oauth_error(answer) == (400, "invalid_client", code)
 
 
 def test_client_secret_in_the_body_is_not_a_way_to_log_in(client, directory):

@@ -342,7 +342,9 @@ def test_an_expired_refresh_token_is_refused(emulator, client, directory):
     answer = token(
         client, directory, grant_type="refresh_token", refresh_token=body["refresh_token"]
     )
-    assert error_of(answer) == (400, "invalid_grant", "OAU-140")
+    # The platform's recorded answer to an expired token (decision FID-27).
+    assert error_of(answer) == (400, "invalid_grant", "OAU-210")
+    assert answer.get_json()["error_description"] == "Token expired"
 
 
 def test_refresh_gives_a_working_pair_in_the_same_session(client, directory):
@@ -415,5 +417,5 @@ def test_revoke_ends_only_its_own_session(client, directory):
 def test_revoke_needs_a_known_client(client, directory):
     pair = jwt_login(client, directory).get_json()
     answer = client.post("/restapi/oauth/revoke", data={"token": pair["access_token"]})
-    assert error_of(answer) == (400, "invalid_client", "OAU-153")
+    assert error_of(answer) == (400, "invalid_client", "OAU-123")  # no client at all: FID-14
     assert me(client, pair["access_token"]).status_code == 200

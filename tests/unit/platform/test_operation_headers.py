@@ -94,8 +94,10 @@ def test_an_app_without_the_specs_permission_is_refused(apps, operation):
     answer = call(client, headers, queue.id, operation)
     assert answer.status_code == 403
     body = answer.get_json()
-    assert body["errorCode"] == "CMN-401"
-    assert body["errors"][0]["permissionName"] == permission
+    # The recorded body: the logical code on top, CMN-401 in errors[] (decision FID-5).
+    assert body["errorCode"] == "InsufficientPermissions"
+    assert body["errors"][0]["errorCode"] == "CMN-401"
+    assert body["errors"][0]["permissionName"] == body["permissionName"] == permission
     # refused after counting: the answer still names the operation's group
     expected = spec_operations()[operation]["x-throttling-group"].lower()
     assert answer.headers["X-Rate-Limit-Group"] == expected

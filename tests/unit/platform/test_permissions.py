@@ -39,8 +39,9 @@ def test_an_app_without_a_permission_is_refused(tmp_path, granted, allowed, refu
     answer = calls[refused]()
     assert answer.status_code == 403
     body = answer.get_json()
-    assert body["errorCode"] == "CMN-401"
-    assert body["errors"][0]["permissionName"] == missing
+    assert body["errorCode"] == "InsufficientPermissions"  # decision FID-5
+    assert body["errors"][0]["errorCode"] == "CMN-401"
+    assert body["errors"][0]["permissionName"] == body["permissionName"] == missing
     assert missing in body["message"]
 
 
@@ -54,7 +55,7 @@ def test_without_read_presence_every_read_is_refused(tmp_path):
         f"{API}/extension/{a}/presence",
         f"{API}/extension/{a},{b}/presence",
     ):
-        assert client.get(path, headers=headers).get_json()["errorCode"] == "CMN-401"
+        assert client.get(path, headers=headers).get_json()["errors"][0]["errorCode"] == "CMN-401"
 
 
 def test_the_token_scope_lists_the_apps_permissions(tmp_path):

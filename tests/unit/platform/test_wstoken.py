@@ -97,8 +97,13 @@ def test_an_app_without_the_websocket_permission_is_refused(tmp_path):
         client, emulator.directory.apps[1], emulator.directory.accounts[0].administrator
     )
     answer = client.post(WSTOKEN, headers=headers)
-    body = assert_error(answer, 403, "CMN-401")
-    assert body["errors"][0]["permissionName"] == "WebSocket"
+    assert answer.status_code == 403
+    body = answer.get_json()
+    assert (body["errorCode"], body["errors"][0]["errorCode"]) == (
+        "InsufficientPermissions",
+        "CMN-401",
+    )
+    assert body["errors"][0]["permissionName"] == body["permissionName"] == "WebSocket"
 
 
 def test_the_gateway_control_says_where_the_gateway_is(client):

@@ -21,8 +21,10 @@ def test_own_presence_by_tilde_is_the_token_owner(admin):
         "extensionNumber": owner.number,
     }
     assert body["uri"] == body["extension"]["uri"] + "/presence"
-    for field in ("presenceStatus", "telephonyStatus", "userStatus", "dndStatus", "message"):
+    for field in ("presenceStatus", "telephonyStatus", "userStatus", "dndStatus"):
         assert field in body
+    # A status message only when the user has one: never written empty (decision FID-2).
+    assert body.get("message", "x") != ""
     assert "activeCalls" not in body
 
 

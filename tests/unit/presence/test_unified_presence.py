@@ -50,6 +50,8 @@ def test_an_unknown_or_non_user_id_is_its_own_404_item(admin, directory):
         (str(department.id), 404),
     ]
     assert items[1]["body"]["errors"][0]["parameterName"] == "contactId"
+    # The recorded 404 item has errors[] only (decision FID-6).
+    assert set(items[1]["body"]) == {"errors"}
 
 
 # -- PATCH: bodies ------------------------------------------------------------------------------

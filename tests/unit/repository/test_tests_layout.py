@@ -1,5 +1,6 @@
 """The tests are laid out like the code: in-process tests under tests/unit/<package>/, tests
-that start real processes under tests/e2e/, browser tests under tests/browser/, what they share
+that start real processes under tests/e2e/, browser tests under tests/browser/, the corpus of the
+platform's recorded answers and its in-process replay under tests/recorded/, what they share
 under tests/support/; no test module imports another."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 from tests.support.paths import REPO
 
 TESTS = REPO / "tests"
-FOLDERS = ("unit", "e2e", "browser")
+FOLDERS = ("unit", "e2e", "browser", "recorded")
 
 
 def python_files() -> list[Path]:

@@ -27,7 +27,9 @@ def test_one_player_of_two_plays_the_day_and_another_takes_over_when_it_dies() -
 
         play(1.5, one, two)
         assert one.steps > 0 and two.steps == 0
-        assert engine.player() == {
+        progress = engine.player()
+        assert progress is not None
+        assert {k: progress[k] for k in ("owner", "run", "steps", "placed")} == {
             "owner": "one",
             "run": engine.activity()["run"],  # type: ignore[index]
             "steps": one.steps,
@@ -41,3 +43,25 @@ def test_one_player_of_two_plays_the_day_and_another_takes_over_when_it_dies() -
         before = two.steps
         play(0.5, two, one)
         assert two.steps == before and engine.player() is None
+
+
+def test_the_progress_says_the_steps_the_calls_now_and_the_next_step() -> None:
+    with PresenceMock() as mock:
+        mock.emulator.clock.freeze()
+        engine = mock.emulator.telephony
+        player = Player(engine, owner="one")
+        engine.start_activity("office-day", 10.0, 20261121)
+        player.tick()  # the day begins: nothing played yet, the first step announced
+        first = engine.player()
+        assert first is not None and first["steps"] == 0 and first["placed"] == 0
+        seeded = len(engine.sessions(engine.account()))
+        assert first["calls"] == seeded  # the seed's calls are in progress already
+        upcoming = player.playback.upcoming  # type: ignore[union-attr]
+        assert upcoming is not None and first["next"]["action"] == upcoming.action
+        assert first["next"]["at"] > engine.activity()["since"]  # type: ignore[index]
+        mock.emulator.clock.advance(20)
+        player.tick()
+        later = engine.player()
+        assert later is not None and later["steps"] > 5 and later["placed"] > 0
+        assert later["calls"] == len(engine.sessions(engine.account()))
+        assert later["next"]["at"] > first["next"]["at"]

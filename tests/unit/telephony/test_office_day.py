@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
+from mockserver.config import DEFAULT_ACTIVITY_RATE
 from mockserver.directory.builder import DEFAULT_SEED, build_directory
 from mockserver.inprocess import PresenceMock
 from mockserver.telephony.activity import office_day
@@ -65,3 +66,48 @@ def test_an_hour_of_the_office_plays_with_few_refusals_and_every_kind_of_step() 
     }
     refused = sum(1 for o in playback.outcomes if o.refused)
     assert refused < len(playback.outcomes) * 0.1
+
+
+def _telephony_moved(rate: float, seconds: float) -> set[int]:
+    """The extensions whose telephonyStatus changed in the first `seconds` of a day at `rate`,
+    on the default account and a frozen clock, as the event log shows them."""
+    with PresenceMock() as mock:
+        mock.emulator.clock.freeze()
+        account = mock.emulator.directory.accounts[0]
+        playback = Playback(
+            office_day(account, DEFAULT_SEED, rate),
+            EngineDriver(mock.emulator.telephony),
+            strict=False,
+            keep=10_000,
+        )
+        playback.advance(seconds)
+        changes = mock.emulator.events.log.after(0, 10_000)
+    return {
+        c.extension_id
+        for c in changes
+        if c.body.get("telephonyStatus") != c.previous.get("telephonyStatus")
+    }
+
+
+def test_the_default_pace_moves_several_users_telephony_within_forty_seconds() -> None:
+    # At the realistic pace the default account's first minute is nearly still (a call every
+    # ten seconds or so); the default pace is ten times that.
+    assert DEFAULT_ACTIVITY_RATE == 10.0
+    assert len(_telephony_moved(DEFAULT_ACTIVITY_RATE, 40)) >= 15
+    assert len(_telephony_moved(1.0, 40)) < 8
+
+
+def test_something_happens_within_a_few_seconds_at_the_default_pace() -> None:
+    account = build_directory(DEFAULT_SEED, 60).accounts[0]
+    for seed in range(1, 21):
+        first = next(iter(office_day(account, seed, DEFAULT_ACTIVITY_RATE).steps))
+        assert first.at < 8, seed  # nothing moved for 8 s at the old default
+
+
+def test_the_pace_plays_the_same_day_sooner() -> None:
+    realistic, lively = _first(5, 200), _first(5, 200, rate=10)
+    assert [(action, args) for _, action, args in realistic] == [
+        (action, args) for _, action, args in lively
+    ]
+    for (slow, _, _), (fast, _, _) in zip(realistic, lively, strict=True):
+        assert abs(slow / 10 - fast) < 0.002

@@ -123,16 +123,16 @@ def test_journal_endpoints_record_verdicts_and_reset_clears(admin, client):
     admin.get(f"{API}/presence", perPage="-5")
     admin.get(f"{API}/extension/~/presence")
     client.get("/_mock/health")  # not a /restapi request: not journalled
-    entries = client.get("/_mock/requests").get_json()
+    entries = client.get("/_mock/requests").get_json()["records"]
     assert [(e["method"], e["path"], e["verdict"], e["status"]) for e in entries] == [
         ("GET", f"{API}/presence", "violation", 400),
         ("GET", f"{API}/extension/~/presence", "ok", 200),
     ]
-    (violation,) = client.get("/_mock/violations").get_json()
+    (violation,) = client.get("/_mock/violations").get_json()["records"]
     assert violation["query"] == {"perPage": ["-5"]}
     assert violation["problems"][0]["parameter"] == "perPage"
     client.post("/_mock/reset")
-    assert client.get("/_mock/requests").get_json() == []
+    assert client.get("/_mock/requests").get_json() == {"records": []}
 
 
 def test_lenient_mode_serves_a_violating_request(admin):
@@ -176,5 +176,5 @@ def test_a_body_missing_a_required_property_is_journalled_as_json(client):
     client.post("/restapi/v1.0/subscription", json={"expiresIn": 60})
     answer = client.get("/_mock/violations")
     assert answer.status_code == 200
-    [entry] = [e for e in answer.get_json() if e["path"] == "/restapi/v1.0/subscription"]
+    [entry] = [e for e in answer.get_json()["records"] if e["path"] == "/restapi/v1.0/subscription"]
     assert "<missing>" in [p["found"] for p in entry["problems"]]

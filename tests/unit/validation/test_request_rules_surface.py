@@ -120,14 +120,14 @@ def test_the_journal_records_violations_of_the_new_operations(admin: Api, client
     admin.get(f"{API}/extension", type="")  # served (no filter), but not the spec's
     admin.get(f"{API}/call-queues/abc/presence")
     admin.get(CALLS, view="Detailed")
-    entries = client.get("/_mock/requests").get_json()
+    entries = client.get("/_mock/requests").get_json()["records"]
     assert [(e["path"], e["verdict"], e["status"]) for e in entries] == [
         (f"{API}/extension", "violation", 400),
         (f"{API}/extension", "violation", 200),
         (f"{API}/call-queues/abc/presence", "violation", 404),
         (CALLS, "ok", 200),
     ]
-    violations = client.get("/_mock/violations").get_json()
+    violations = client.get("/_mock/violations").get_json()["records"]
     assert [v["problems"][0]["parameter"] for v in violations] == ["type", "type", "groupId"]
 
 

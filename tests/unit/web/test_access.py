@@ -180,7 +180,7 @@ def _state(client: Any, emulator: Emulator) -> dict[str, Any]:
         "activity": client.get("/_mock/activity").get_json(),
         "chaos": client.get("/_mock/chaos").get_json(),
         "calls": client.get("/_mock/calls").get_json(),
-        "presence": {k: row[k] for k in ("userStatus", "dndStatus", "message")},
+        "presence": {k: row.get(k) for k in ("userStatus", "dndStatus", "message")},
         "events": client.get("/_mock/event-log").get_json()["last"],
     }
 

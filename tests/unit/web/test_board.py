@@ -176,11 +176,13 @@ def test_a_board_write_is_judged_like_a_put(client, directory):
 def test_the_requests_panel_is_newest_first_with_violations(client, admin):
     admin.get(f"{API}/extension/~/presence")
     admin.get(f"{API}/presence", perpage="3")  # a misspelt parameter: a violation
-    entries = client.get(f"{BOARD}/requests").get_json()
+    entries = client.get(f"{BOARD}/requests").get_json()["records"]
     assert [e["path"] for e in entries[:2]] == [f"{API}/presence", f"{API}/extension/~/presence"]
     assert entries[0]["verdict"] == "violation"
     assert entries[0]["problems"][0]["parameter"] == "perpage"
-    newer = client.get(f"{BOARD}/requests", query_string={"after": entries[1]["time"]}).get_json()
+    newer = client.get(f"{BOARD}/requests", query_string={"after": entries[1]["time"]}).get_json()[
+        "records"
+    ]
     assert [e["time"] for e in newer] == [entries[0]["time"]]
 
 
@@ -193,7 +195,7 @@ def test_the_requests_panel_shows_a_body_missing_a_required_field(client, admin)
     for path in (f"{BOARD}/requests", "/_mock/requests"):
         answer = client.get(path)
         assert answer.status_code == 200, answer.get_data(as_text=True)
-    entry = client.get(f"{BOARD}/requests").get_json()[0]
+    entry = client.get(f"{BOARD}/requests").get_json()["records"][0]
     assert entry["verdict"] == "violation"
     # The absent field is journalled as `<missing>` (validation/request_journal.py), not as null,
     # which a client could have sent.
@@ -205,7 +207,7 @@ def test_the_requests_panel_shows_a_body_missing_a_required_field(client, admin)
 def test_the_board_answers_without_oauth_and_outside_the_journal(client):
     client.get(f"{BOARD}/extensions")
     client.get(BOARD)
-    assert client.get("/_mock/requests").get_json() == []
+    assert client.get("/_mock/requests").get_json() == {"records": []}
 
 
 def test_the_switch_turns_the_board_off_and_on(client):

@@ -41,7 +41,7 @@ def test_a_bug_is_logged_without_the_query_token(caplog: pytest.LogCaptureFixtur
         query_string={"access_token": token, "password": SECRET},
     )
     assert answer.status_code == 500
-    assert answer.get_json()["errorCode"] == "InternalError"
+    assert answer.get_json()["errorCode"] == "CMN-203"  # the errors page's 500 (FID-23)
     logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
     assert "unexpected error on GET /restapi/v1.0/account/~/extension/~/presence" in logged
     assert "RuntimeError: a bug" in caplog.text
