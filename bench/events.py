@@ -154,6 +154,8 @@ class Receiver:
         self.changed = asyncio.Event()
         self.runner: web.AppRunner | None = None
         self.port = 0
+        self.seen: set[tuple[str, str]] = set()  # (receiver path, uuid) of every notification
+        self.again = 0  # notifications received a second time: exactly once says none
 
     async def start(self) -> str:
         app = web.Application()
@@ -170,7 +172,13 @@ class Receiver:
         token = request.headers.get("Validation-Token")
         body = await request.read()
         if body:
-            sequence = json.loads(body)["body"]["sequence"]
+            envelope = json.loads(body)
+            key = (request.match_info["n"], str(envelope.get("uuid")))
+            if key in self.seen:
+                self.again += 1
+                return web.Response()
+            self.seen.add(key)
+            sequence = envelope["body"]["sequence"]
             self.arrivals.setdefault(sequence, []).append(arrived)
             self.changed.set()
         return web.Response(headers={"Validation-Token": token} if token else None)
@@ -322,6 +330,12 @@ async def measure_latency(
             found = await latencies(http, users, target, receiver, args.webhooks, args.puts)
             rows.append((f"{args.webhooks} WebHook subscriptions, {args.puts} PUTs", found))
             _print_row(*rows[-1])
+            await asyncio.sleep(args.linger)  # a late second delivery would come meanwhile
+            print(
+                f"\nWebHook notifications received twice (same subscription and uuid, "
+                f"{args.linger:g} s after the last PUT): {receiver.again}",
+                flush=True,
+            )
             await receiver.stop()
     return rows
 
@@ -331,6 +345,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--subscribers", type=int, nargs="*", default=[1, 100, 1000])
     parser.add_argument("--webhooks", type=int, default=100, help="WebHook subscriptions (100)")
     parser.add_argument("--puts", type=int, default=50, help="PUTs per latency row (50)")
+    parser.add_argument(
+        "--linger",
+        type=float,
+        default=0.0,
+        help="seconds the WebHook receiver listens on after the last PUT, for late repeats (0)",
+    )
     parser.add_argument("--held", type=int, nargs="*", default=[1000], help="sockets held")
     parser.add_argument("--rounds", type=int, default=3, help="wrk rounds per figure (3)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (10)")

@@ -8,6 +8,15 @@ and since when it has been failing. A deliverer that dies stops renewing its lea
 LEASE_SECONDS another takes them over and goes on from the cursor (the one change it may have
 POSTed without recording is then POSTed again: decision EVT-13).
 
+What it costs (decision EVT-40): the deliverer is woken by the change itself (the event log's
+`news`: the gateway's tail in this process, or the store's own wait), not by a timer; the timer
+only brings retries, reminders and leases left by a dead deliverer. A lease it holds is kept in
+memory and taken again in the store only once a third of it has gone by, and never while nothing
+is new; the state is written once per pass that moved it past a delivery. A POST starts only
+with two thirds of the lease left (taken again, the cursor written, when less is left), so a pass
+that outlives a lease (a slow receiver, 50 changes of 3 s each) can no longer be taken over
+under it and its changes POSTed a second time (decision EVT-41).
+
 A failure (a non-2xx, an error, no answer in 3 s) is retried after 1, 2 and 4 s, then that
 change is given up; once a subscription's deliveries have failed for 10 minutes of emulator time
 it is blacklisted with the platform's words. Nothing is delivered to an expired or blacklisted
@@ -25,6 +34,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, TypedDict, cast
 
@@ -33,9 +43,11 @@ import urllib3
 from mockserver.chaos import Chaos, Fault, Plan, Transport
 from mockserver.directory.model import Directory
 from mockserver.events.addresses import AddressRefused
+from mockserver.events.delivery_journal import entry_of
 from mockserver.events.explain import Weigher
 from mockserver.events.filters import REMINDER, Filter
 from mockserver.events.hub import Events
+from mockserver.events.log import LoggedChange
 from mockserver.events.matching import envelope_for
 from mockserver.events.subscriptions import WEBHOOK, Subscription, lease_name
 from mockserver.events.webhooks import Answer, delivery, send_broken
@@ -50,7 +62,7 @@ RETRIES = (1.0, 2.0, 4.0)  # docs/contract.md#webhook-delivery
 BLACKLIST_AFTER = 600.0  # emulator seconds of continuous failure
 BATCH = 50  # changes one step takes of one subscription
 THREADS = 8  # subscriptions served at once (a slow receiver holds up only its own)
-IDLE_WAIT = 0.2  # seconds a deliverer waits on the log between looks at retries and reminders
+IDLE_WAIT = 0.2  # seconds between looks at retries, reminders and leases when nothing is new
 MAX_WEBHOOK_STALL = 20.0  # seconds a `stall` holds a delivery: below the lease (30 s)
 _REMINDER_NAMESPACE = uuid.UUID("0b6c3d7e-1f2a-4c5d-8e9f-a0b1c2d3e4f5")
 
@@ -73,6 +85,15 @@ class LeaseState(TypedDict, total=False):
 def lease_state(found: Record) -> LeaseState:
     """A lease's state as `Leases.lease` gives it back (the JSON is the state itself)."""
     return cast(LeaseState, found)
+
+
+@dataclass
+class Held:
+    """A lease this deliverer holds, as it last took, read or wrote it."""
+
+    state: LeaseState
+    taken: float  # wall time it was last taken or kept in the store
+    written: bool = True  # the store has `state` as it stands
 
 
 class Deliverer:
@@ -99,70 +120,225 @@ class Deliverer:
         # Every change's subscriptions weighed, for /_mock/events/explain (events/explain.py).
         self.weigher = Weigher(events, directory, f"{self.owner}:explain", wall, lease_seconds)
         self._pool: ThreadPoolExecutor | None = None
+        self._held: dict[str, Held] = {}  # leases held, by subscription ID
+        self._refused: dict[str, float] = {}  # wall time another owner last held it
+        self._serving: set[str] = set()  # served by a thread of this deliverer right now
+        self._lock = threading.Lock()
+        self._read: dict[int, list[LoggedChange]] = {}  # the log after a cursor, this pass
+        # What this pass leaves to write once its POSTs are made: the journal, moved states.
+        self._journal: list[Record] = []
+        self._moved: list[tuple[str, Held]] = []
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
-        """Deliver until `stop` is set: a step, then a short wait for new changes."""
+        """Deliver until `stop` is set: a step, then a wait for the next change (or IDLE_WAIT)."""
         log.debug("presence-mock: WebHook deliverer %s started", self.owner)
         while not stop.is_set():
             try:
-                self.step()
-                self.events.log.wait(self.events.log.last(), IDLE_WAIT, limit=1)
+                seen = self.events.log.last()  # read before the step: what lands during it wakes
+                self.step(seen)
+                self.events.log.news(seen, IDLE_WAIT)
             except Exception as error:  # a store hiccup must not end deliveries for good
                 self.outage.report(error, "presence-mock: WebHook delivery step failed")
                 stop.wait(1.0)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
-    def step(self) -> int:
-        """One pass over the WebHook subscriptions this deliverer can lease; POSTs attempted."""
+    def step(self, last: int | None = None) -> int:
+        """One pass over the WebHook subscriptions this deliverer can lease that have something
+        to do (`last`: the log's newest position, read now when not given); POSTs attempted."""
         now = self.clock.now()
+        if last is None:
+            last = self.events.log.last()
         kept = self.events.subscriptions.all()
-        self.weigher.step(kept)  # before any is blacklisted: as they were at the change
+        self._forget({s.id for s in kept})
         due = [s for s in kept if s.transport == WEBHOOK and s.active(now)]
-        if not due:
-            return 0
-        if len(due) == 1:
-            return self._serve(due[0])
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(THREADS, thread_name_prefix="presence-webhooks")
-        return sum(self._pool.map(self._serve, due))
+        work = [s for s in due if self._has_work(s, last, now)]
+        self._read = {}
+        try:
+            if len(work) == 1:
+                attempts = self._serve(work[0])
+            elif work:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(THREADS, thread_name_prefix="presence-webhooks")
+                # Every subscription's pass ends before the step does (a failed one included):
+                # none is left running beside the next step's.
+                served = [self._pool.submit(self._serve, s) for s in work]
+                attempts, failed = 0, None
+                for future in served:
+                    try:
+                        attempts += future.result()
+                    except Exception as error:
+                        failed = error
+                if failed is not None:
+                    raise failed
+            else:
+                attempts = 0
+        finally:
+            self._read = {}
+            self._write()
+        # After the POSTs (they come first), with the subscriptions as they were at the change.
+        self.weigher.step(kept, last)
+        return attempts
+
+    def _write(self) -> None:
+        """Once the pass's POSTs are made: its journal in one write, and each moved state (a
+        state not written is written before the lease is taken again, or by the next pass)."""
+        journal, moved = self._journal, self._moved
+        self._journal, self._moved = [], []
+        if journal:
+            self.events.delivered.record_all(journal)
+        store = self.events.subscriptions.store
+        for sid, held in moved:
+            if held.written or self._held.get(sid) is not held:
+                continue
+            if store.update_lease(lease_name(sid), self.owner, cast(Record, held.state)):
+                held.written = True
+            else:
+                self._lost(sid, self.wall())
+
+    def _forget(self, kept: set[str]) -> None:
+        """Leases of subscriptions that are gone (deleted, a reset) are no longer held."""
+        for sid in [sid for sid in self._held if sid not in kept]:
+            del self._held[sid]
+        for sid in [sid for sid in self._refused if sid not in kept]:
+            del self._refused[sid]
+
+    def _has_work(self, subscription: Subscription, last: int, now: float) -> bool:
+        """Whether the subscription may have something to do, from what this deliverer knows
+        without asking the store: a change past its cursor, a retry or a reminder due, a lease
+        to try (not held: at first, and a third of a lease after another owner held it)."""
+        held = self._held.get(subscription.id)
+        if held is None:
+            refused = self._refused.get(subscription.id)
+            return refused is None or self.wall() - refused >= self.lease_seconds / 3
+        state = held.state
+        if "retryAt" in state:
+            return self.wall() >= state["retryAt"]
+        if int(state.get("cursor", subscription.start)) < last:
+            return True
+        reminders = [f for f in subscription.filters() if f.kind == REMINDER]
+        if not reminders:
+            return False
+        left = subscription.expiration_time - now
+        return left <= reminders[0].threshold and now >= float(state.get("remindAt", 0.0))
+
+    # -- the lease ------------------------------------------------------------------------------
+    def _take(self, subscription: Subscription) -> Held | None:
+        """The subscription's lease, held with two thirds of it left at least: taken in the store
+        when it is not held or a third of it has gone by (the state written first when it moved);
+        None when another owner holds it."""
+        sid, wall = subscription.id, self.wall()
+        held = self._held.get(sid)
+        if held is not None and wall - held.taken < self.lease_seconds / 3:
+            return held
+        store = self.events.subscriptions.store
+        name = lease_name(sid)
+        lapsed = held is None or wall - held.taken >= self.lease_seconds
+        if held is not None and not held.written:
+            if not store.update_lease(name, self.owner, cast(Record, held.state)):
+                self._lost(sid, wall)  # another owner has it since
+                return None
+            held.written = True
+        found = store.lease(name, self.owner, wall, self.lease_seconds)
+        if found is None:
+            self._lost(sid, wall)
+            return None
+        if held is None or lapsed:  # the store's word: another owner may have moved it
+            held = Held(lease_state(found), wall)
+            self._held[sid] = held
+        held.taken = wall
+        self._refused.pop(sid, None)
+        return held
+
+    def _lost(self, sid: str, wall: float) -> None:
+        self._held.pop(sid, None)
+        self._refused[sid] = wall
+
+    def _changes_after(self, cursor: int) -> list[LoggedChange]:
+        """The log after `cursor` (up to BATCH changes), read once a pass for every subscription
+        at that cursor."""
+        found = self._read.get(cursor)
+        if found is None:
+            found = self.events.log.after(cursor, BATCH)
+            with self._lock:
+                self._read[cursor] = found
+        return found
 
     # -- one subscription -----------------------------------------------------------------------
     def _serve(self, subscription: Subscription) -> int:
-        store = self.events.subscriptions.store
-        name = lease_name(subscription.id)
-        found = store.lease(name, self.owner, self.wall(), self.lease_seconds)
-        if found is None:
+        sid = subscription.id
+        with self._lock:
+            if sid in self._serving:  # a thread of this deliverer serves it already
+                return 0
+            self._serving.add(sid)
+        try:
+            return self._serve_held(subscription)
+        finally:
+            with self._lock:
+                self._serving.discard(sid)
+
+    def _serve_held(self, subscription: Subscription) -> int:
+        held = self._take(subscription)
+        if held is None:
             return 0  # another deliverer has it
-        state = lease_state(found)
-        attempts = 0
+        state = held.state
         if self.wall() < state.get("retryAt", 0.0):
             return 0
-        cursor = int(state.get("cursor", subscription.start))
-        for change in self.events.log.after(cursor, BATCH):
-            envelope = envelope_for(subscription, change, self)
-            if envelope is None:
+        journal: list[Record] = []
+        attempts = 0
+
+        def kept() -> bool:  # right before each POST (after a chaos delay): EVT-41
+            return self._take(subscription) is held
+
+        try:
+            cursor = int(state.get("cursor", subscription.start))
+            for change in self._changes_after(cursor):
+                envelope = envelope_for(subscription, change, self)
+                if envelope is None:
+                    state["cursor"] = change.position
+                    held.written = False
+                    continue
+                delivered = self._attempt(
+                    subscription, change.position, envelope, state, journal, kept
+                )
+                attempts += 1
+                held.written = False
+                if not delivered:
+                    break
                 state["cursor"] = change.position
-                continue
-            attempts += 1
-            if not self._attempt(subscription, change.position, envelope, state):
-                break
-            state["cursor"] = change.position
-        attempts += self._remind(subscription, state)
-        store.update_lease(name, self.owner, cast(Record, state))
+            reminded = self._remind(subscription, state, journal, kept)
+            if reminded:
+                held.written = False
+            attempts += reminded
+        except _LeaseLost:
+            pass  # the new owner goes on from the cursor in the store
+        finally:
+            with self._lock:
+                self._journal.extend(journal)
+                if attempts and not held.written:  # once per pass that POSTed (EVT-40)
+                    self._moved.append((subscription.id, held))
         return attempts
 
     def _attempt(
-        self, subscription: Subscription, position: int, envelope: dict[str, Any], state: LeaseState
+        self,
+        subscription: Subscription,
+        position: int,
+        envelope: dict[str, Any],
+        state: LeaseState,
+        journal: list[Record],
+        kept: Callable[[], bool] = lambda: True,
     ) -> bool:
         """POST one envelope; on failure schedule the retry (state) and say False, unless this
-        was the last try: then the change is given up (True) or the subscription blacklisted."""
+        was the last try: then the change is given up (True) or the subscription blacklisted.
+        `kept`: whether the lease is still held, asked right before the POST (_LeaseLost if not)."""
         attempt = int(state.get("attempt", 0)) + 1
         chaos = self.chaos
         plan = chaos.transport_plan(Transport.WEBHOOK_DELIVERY) if chaos is not None else None
         if plan is not None and plan.delay:
             time.sleep(plan.delay)  # latency: this delivery (and the subscription's next) later
+        if not kept():
+            raise _LeaseLost()
         if plan is not None and plan.fault:
             answer, reason = self._broken(subscription, envelope, plan)
         else:
@@ -170,16 +346,18 @@ class Deliverer:
         now = self.clock.now()
         ok = reason is None
         fault = plan.fault if plan is not None else None
-        self.events.delivered.record(
-            WEBHOOK,
-            envelope,
-            time=now,
-            position=position,
-            address=subscription.address,
-            status=answer.status if answer is not None else None,
-            error=reason if answer is None else (None if ok else reason),
-            attempt=attempt,
-            fault=fault,
+        journal.append(
+            entry_of(
+                WEBHOOK,
+                envelope,
+                time=now,
+                position=position,
+                address=subscription.address,
+                status=answer.status if answer is not None else None,
+                error=reason if answer is None else (None if ok else reason),
+                attempt=attempt,
+                fault=fault,
+            )
         )
         if fault == Fault.EMPTY:  # dropped before sending: lost for good, never retried
             return True
@@ -241,7 +419,13 @@ class Deliverer:
         )
 
     # -- reminders ------------------------------------------------------------------------------
-    def _remind(self, subscription: Subscription, state: LeaseState) -> int:
+    def _remind(
+        self,
+        subscription: Subscription,
+        state: LeaseState,
+        journal: list[Record],
+        kept: Callable[[], bool] = lambda: True,
+    ) -> int:
         """Reminder filters: from `threshold` seconds before expiry, every `interval` seconds."""
         reminders = [f for f in subscription.filters() if f.kind == REMINDER]
         if not reminders or "attempt" in state:
@@ -252,18 +436,26 @@ class Deliverer:
         if left > found.threshold or now < float(state.get("remindAt", 0.0)):
             return 0
         envelope = reminder_envelope(subscription, found, now)
+        if not kept():
+            raise _LeaseLost()
         answer, reason = self._post(subscription, envelope)
-        self.events.delivered.record(
-            WEBHOOK,
-            envelope,
-            time=now,
-            position=0,
-            address=subscription.address,
-            status=answer.status if answer is not None else None,
-            error=reason,
+        journal.append(
+            entry_of(
+                WEBHOOK,
+                envelope,
+                time=now,
+                position=0,
+                address=subscription.address,
+                status=answer.status if answer is not None else None,
+                error=reason,
+            )
         )
         state["remindAt"] = now + found.interval
         return 1
+
+
+class _LeaseLost(Exception):
+    """Another owner holds the subscription's lease now: the pass ends without a POST more."""
 
 
 def reminder_envelope(subscription: Subscription, found: Filter, now: float) -> dict[str, Any]:

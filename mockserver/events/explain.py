@@ -145,16 +145,24 @@ class Weigher:
         self.wall = wall
         self.lease_seconds = lease_seconds
         self._seen = -1  # the last position this weigher knows was weighed
+        self._refused = float("-inf")  # wall time another process last held the lease
 
-    def step(self, subscriptions: list[Subscription] | None = None) -> int:
-        """Weigh what the log has past the cursor (up to BATCH changes); how many."""
+    def step(self, subscriptions: list[Subscription] | None = None, last: int | None = None) -> int:
+        """Weigh what the log has past the cursor (up to BATCH changes); how many. `last`: the
+        log's newest position when the caller has just read it. Nothing new costs nothing but
+        that read (no lease, no write)."""
         log = self.events.log
-        last = log.last()
+        if last is None:
+            last = log.last()
         if last <= self._seen:
             return 0
+        wall = self.wall()
+        if wall - self._refused < self.lease_seconds / 3:
+            return 0  # another process weighs: asked again a third of a lease later
         store = self.events.subscriptions.store
-        found = store.lease(LEASE, self.owner, self.wall(), self.lease_seconds)
+        found = store.lease(LEASE, self.owner, wall, self.lease_seconds)
         if found is None:
+            self._refused = wall
             return 0  # another process weighs
         cursor = int(found.get("cursor", max(0, last - BATCH)))
         changes = log.after(cursor, BATCH)

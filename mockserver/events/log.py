@@ -8,6 +8,7 @@ the WebSocket gateway and the WebHook deliverer of any other. Positions only gro
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,11 @@ class EventLog:
     def __init__(self, store: EventStream, keep: int = KEEP) -> None:
         self.store = store
         self.keep = keep
+        # News in this process: a follower of the log here (the gateway's tail) says how far it
+        # has read, and whoever waits in `news` wakes at once (decision EVT-40).
+        self.followed = False
+        self._heard = 0
+        self._news = threading.Condition()
 
     def append(
         self,
@@ -88,6 +94,22 @@ class EventLog:
         XREAD BLOCK; memory: a condition; SQLite: polls every 20 ms)."""
         found = self.store.events_after(position, limit, wait=timeout)
         return [LoggedChange.of(e) for e in found]
+
+    def heard(self, position: int) -> None:
+        """A follower of the log in this process has read up to `position`: wake `news`."""
+        with self._news:
+            if position > self._heard:
+                self._heard = position
+                self._news.notify_all()
+
+    def news(self, position: int, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a change after `position`; whether one came. Woken
+        by the follower of this process when there is one (`followed`), else by the store's own
+        wait (`wait`)."""
+        if not self.followed:
+            return bool(self.wait(position, timeout, limit=1))
+        with self._news:
+            return self._news.wait_for(lambda: self._heard > position, timeout)
 
     def last(self) -> int:
         """The newest position (0 before any change)."""

@@ -82,7 +82,9 @@ class Gateway:
     async def _start(self, _: web.Application) -> None:
         self._loop = asyncio.get_running_loop()
         outage = self.core.emulator.outage
-        self._tail = Tail(self.core.log, self._on_changes, self.core.log_blocks, outage)
+        log = self.core.log
+        self._tail = Tail(log, self._on_changes, self.core.log_blocks, outage, heard=log.heard)
+        log.followed = True  # the WebHook deliverer of this process is woken by the tail
         self._tail.start()
         self._sweeper = asyncio.create_task(self._sweep())
 
@@ -94,6 +96,7 @@ class Gateway:
         if self._sweeper is not None:
             self._sweeper.cancel()
         if self._tail is not None:
+            self.core.log.followed = False
             await asyncio.to_thread(self._tail.stop)
 
     async def health(self, request: web.Request) -> web.Response:
@@ -115,9 +118,11 @@ class Gateway:
         core's matching), with what fault rules say of each (docs/chaos.md), then handed to the loop
         to send."""
         matched: list[tuple[Session, dict[str, Any], int]] = []
+        subscribed = self.sessions.subscribed
+        subscriptions = [session.subscription for session in subscribed]
         for change in changes:
-            for session in self.sessions.subscribed:
-                envelope = self.core.envelope(session.subscription, change)
+            envelopes = self.core.envelopes(subscriptions, change)  # shared where alike (WS-40)
+            for session, envelope in zip(subscribed, envelopes, strict=True):
                 if envelope is not None:
                     matched.append((session, envelope, change.position))
         # A revoked OAuth session gets nothing more (its sockets are closed: `_revoke`).

@@ -19,7 +19,7 @@ from mockserver.errors import TokenNotFound
 from mockserver.events.delivery_journal import DeliveryJournal, entry_of
 from mockserver.events.explain_journal import ExplainJournal, outcome_entry
 from mockserver.events.log import EventLog, LoggedChange
-from mockserver.events.matching import envelope_for
+from mockserver.events.matching import Envelope, envelope_for, envelopes_for
 from mockserver.events.subscriptions import WEBSOCKET, Subscription, SubscriptionService
 from mockserver.gateway.recovery import Recoveries
 from mockserver.gateway.socket_sessions import Notice
@@ -131,6 +131,12 @@ class Core:
     # -- events -------------------------------------------------------------------------------
     def envelope(self, subscription: Subscription, change: LoggedChange) -> dict[str, Any] | None:
         return envelope_for(subscription, change, self.emulator)
+
+    def envelopes(
+        self, subscriptions: list[Subscription], change: LoggedChange
+    ) -> list[Envelope | None]:
+        """`envelope` of each, built once for subscriptions alike (events/matching.py)."""
+        return envelopes_for(subscriptions, change, self.emulator)
 
     def journal_request(
         self, method: str, path: str, body: object, status: int, error_code: str | None

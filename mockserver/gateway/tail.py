@@ -39,8 +39,12 @@ class Tail:
         handle: Callable[[list[LoggedChange]], None],
         blocks: bool = True,
         outage: Outage | None = None,
+        heard: Callable[[int], None] | None = None,
     ) -> None:
         self.events = events
+        # Told how far the log has been read, before the handler runs: the WebHook deliverer of
+        # this process waits on it (events/log.py `news`) rather than reading the log itself.
+        self.heard = heard
         self.outage = outage or Outage(events.last)  # a store that is down: said once
         self.handle = handle
         self.blocks = blocks  # the store's wait returns as soon as an entry comes (Redis)
@@ -75,6 +79,8 @@ class Tail:
             if not found:
                 continue
             self.position = found[-1].position
+            if self.heard is not None:
+                self.heard(self.position)
             try:
                 self.handle(found)
             except Exception as error:
