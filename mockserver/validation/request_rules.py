@@ -93,6 +93,25 @@ def check(request: DescribedRequest, matched: Matched | None = None) -> list[Rul
     return found
 
 
+# The verdict of a request without a query or a body depends on its method and path alone, and a
+# client asks the same few paths again and again: kept here, up to this many paths.
+_PLAIN_PATHS: Final = 4096
+_plain: dict[tuple[str, str], tuple[RuleProblem, ...]] = {}
+
+
+def check_request(request: DescribedRequest, matched: Matched | None = None) -> list[RuleProblem]:
+    """`check`, with the verdict of a request without query or body kept by method and path."""
+    if request.query or request.body:
+        return check(request, matched)
+    key = (request.method, request.path)
+    found = _plain.get(key)
+    if found is None:
+        if len(_plain) >= _PLAIN_PATHS:
+            _plain.clear()
+        found = _plain[key] = tuple(check(request, matched))
+    return list(found)
+
+
 def _query(
     request: DescribedRequest, known: frozenset[str], multi: frozenset[str]
 ) -> list[RuleProblem]:

@@ -80,7 +80,7 @@ def prepare() -> Response | None:
         state.judged = True
         operation = state.operation
         matched = (operation, current.view_args or {}) if operation is not None else None
-        state.problems = request_rules.check(state.described(), matched)
+        state.problems = request_rules.check_request(state.described(), matched)
         if state.problems and state.emulator.settings.strict_requests:
             return error_response(state.problems[0].error())
     operation = state.operation
