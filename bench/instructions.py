@@ -4,15 +4,16 @@ Instruction counts hardly move when other processes take the cores, so this is t
 can be compared across runs on a shared machine. The app is called as a WSGI application in
 this process (no server: what a server adds is the same for every app), built as `serve` builds
 it (a SQLite store its workers share, the request log at INFO through the batching handler).
-For each measure the script runs twice under callgrind, once with a few warm-up requests only
-and once with `--count` more; the difference divided by `--count` is the cost of one request,
-set-up excluded.
+For each measure the script runs once under callgrind:
+after a warm-up, `--count` requests are made inside one call of `sorted()` (its C function,
+`builtin_sorted`, is what callgrind is told to count, `--toggle-collect`), so set-up and warm-up
+are left out and the total divided by `--count` is the cost of one request.
 
     python -m bench.instructions                  # every measure, 200 requests each
     python -m bench.instructions --measure single --count 400
     python -m bench.instructions --inprocess      # PresenceMock vs a static `responses` stub
 
-Needs `valgrind` (Debian: `apt-get install valgrind`). Runs in about a minute per measure.
+Needs `valgrind` (Debian: `apt-get install valgrind`). Takes a few minutes per measure.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _caller(measure: str, scratch: Path) -> Callable[[], None]:
         from mockserver.web.app import create_app
         from tests.support.login import login
 
-        settings = Settings(store=f"sqlite://{scratch / 'store.db'}", extensions=1000)
+        settings = Settings(store=f"sqlite://{scratch / 'store.db'}", extensions=100)
         app = create_app(settings)
         directory = app.extensions["presence_mock"].directory
         owner = directory.accounts[0].extensions[0]
@@ -118,7 +119,6 @@ def _in_process_caller(measure: str) -> Callable[[], None]:
     import responses
 
     from mockserver.inprocess import PresenceMock
-
     from mockserver.inprocess.mock import SANDBOX
     from tests.support.login import jwt_token
 
@@ -150,24 +150,32 @@ def _ok(answer: Any) -> None:
     assert answer.status_code == 200, answer.text
 
 
+def _counted(call: Callable[[], None]) -> int:
+    call()
+    return 0
+
+
 def child(measure: str, count: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         if measure in IN_PROCESS:
             call = _in_process_caller(measure)
         else:
             call = _caller(measure, Path(scratch))
-        for _ in range(WARM + count):
+        for _ in range(WARM):
             call()
+        # Counted: everything inside this one sorted() call (see the module's docstring).
+        sorted(range(count), key=lambda _: _counted(call))
         logging.getLogger().handlers[0].flush()
 
 
 def instructions(measure: str, count: int) -> int:
-    """Instructions of a run of `count` requests after the warm-up, set-up included."""
+    """Instructions of `count` requests after the warm-up."""
     with tempfile.TemporaryDirectory() as out:
         target = Path(out) / "callgrind.out"
         command = [
             "valgrind",
             "--tool=callgrind",
+            "--toggle-collect=builtin_sorted",
             f"--callgrind-out-file={target}",
             sys.executable,
             "-m",
@@ -186,7 +194,7 @@ def instructions(measure: str, count: int) -> int:
 
 
 def per_request(measure: str, count: int) -> float:
-    return (instructions(measure, count) - instructions(measure, 0)) / count
+    return instructions(measure, count) / count
 
 
 def table(measures: Iterable[str], count: int, baseline: str) -> str:
@@ -220,4 +228,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

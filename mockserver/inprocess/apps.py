@@ -15,6 +15,7 @@ import sys
 import threading
 import weakref
 from dataclasses import dataclass
+
 from flask import Flask
 
 from mockserver.emulator import Emulator
@@ -41,18 +42,20 @@ def _shape(app: Flask) -> _Shape:
         rules=len(app.url_map._rules),
         views=len(app.view_functions),
         blueprints=tuple(app.blueprints),
-        hooks=tuple(
-            sum(len(funcs) for funcs in registry.values())
-            for registry in (
-                app.before_request_funcs,
-                app.after_request_funcs,
-                app.teardown_request_funcs,
-                app.url_value_preprocessors,
-                app.url_default_functions,
-                app.template_context_processors,
-            )
-        )
-        + (_handlers(app),),
+        hooks=(
+            *(
+                sum(len(funcs) for funcs in registry.values())
+                for registry in (
+                    app.before_request_funcs,
+                    app.after_request_funcs,
+                    app.teardown_request_funcs,
+                    app.url_value_preprocessors,
+                    app.url_default_functions,
+                    app.template_context_processors,
+                )
+            ),
+            _handlers(app),
+        ),
         config=tuple(sorted((key, repr(value)) for key, value in app.config.items())),
         extensions=tuple(sorted(app.extensions)),
     )

@@ -96,6 +96,7 @@ def check(request: DescribedRequest, matched: Matched | None = None) -> list[Rul
 # The verdict of a request without a query or a body depends on its method and path alone, and a
 # client asks the same few paths again and again: kept here, up to this many paths.
 _PLAIN_PATHS: Final = 4096
+_PLAIN_LENGTH: Final = 512  # longer paths (a batch of many IDs, a hostile one) are judged anew
 _plain: dict[tuple[str, str], tuple[RuleProblem, ...]] = {}
 
 
@@ -106,9 +107,11 @@ def check_request(request: DescribedRequest, matched: Matched | None = None) -> 
     key = (request.method, request.path)
     found = _plain.get(key)
     if found is None:
-        if len(_plain) >= _PLAIN_PATHS:
-            _plain.clear()
-        found = _plain[key] = tuple(check(request, matched))
+        found = tuple(check(request, matched))
+        if len(request.path) <= _PLAIN_LENGTH:
+            if len(_plain) >= _PLAIN_PATHS:
+                _plain.clear()
+            _plain[key] = found
     return list(found)
 
 

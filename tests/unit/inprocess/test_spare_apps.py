@@ -69,7 +69,6 @@ def test_an_app_still_held_is_not_handed_on() -> None:
 
 def test_an_app_a_test_changed_is_not_handed_on() -> None:
     mock = PresenceMock()
-    changed = id(mock.app)
     blueprint = Blueprint("own", __name__)
     blueprint.add_url_rule("/own", "own", lambda: "own")
     mock.app.register_blueprint(blueprint)
