@@ -364,7 +364,9 @@ class PresenceMock:
             result = answer.status_code, dict(answer.headers), answer.get_data()
         except NetworkFault as fault:  # as requests would raise it on a socket
             raise as_raised(fault, prepared) from None
-        self.background.step()  # the WebHooks this request caused, before the client goes on
+        # The WebHooks this request caused, before the client goes on. The call steps were
+        # played just before it; any falling due meanwhile are played by the next step.
+        self.background.deliver()
         return result
 
 
