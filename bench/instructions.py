@@ -165,7 +165,8 @@ def child(measure: str, count: int) -> None:
             call()
         # Counted: everything inside this one sorted() call (see the module's docstring).
         sorted(range(count), key=lambda _: _counted(call))
-        logging.getLogger().handlers[0].flush()
+        for handler in logging.getLogger().handlers:
+            handler.flush()
 
 
 def instructions(measure: str, count: int) -> int:
