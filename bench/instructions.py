@@ -222,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("bench.instructions: valgrind is not installed", file=sys.stderr)
         return 2
     measures = args.measure or (IN_PROCESS if args.inprocess else MEASURES)
-    baseline = "stub" if args.inprocess else "bare"
+    baseline = "stub" if set(measures) <= set(IN_PROCESS) else "bare"
     print(table(measures, args.count, baseline))
     return 0
 
