@@ -30,6 +30,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import peer_servers
+
 API = "/restapi/v1.0/account/~"
 BARE_PATH = "/bare"
 
@@ -69,6 +71,7 @@ class Round:
     bare: Load
     ours: dict[str, Load]
     other: dict[str, Load] = dataclasses.field(default_factory=dict)  # --compare-with
+    peers: dict[str, Load] = dataclasses.field(default_factory=dict)  # WireMock, Mockoon, Prism
 
 
 @dataclass
@@ -166,8 +169,10 @@ def _get(url: str, token: str | None = None, timeout: float = 30) -> tuple[int, 
 
 
 @contextmanager
-def running(command: Sequence[str], port: int, timeout: float = 120) -> Iterator[Server]:
-    """Start `command`, wait for the first 200 on /_mock/health, stop it (its whole group) after."""
+def running(
+    command: Sequence[str], port: int, timeout: float = 120, health: str = "/_mock/health"
+) -> Iterator[Server]:
+    """Start `command`, wait for the first 200 on `health`, stop it (its whole group) after."""
     base = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
     # The server logs every request: to a file, as a pipe nobody reads would fill and stall it.
@@ -183,7 +188,7 @@ def running(command: Sequence[str], port: int, timeout: float = 120) -> Iterator
                 error = log.read().decode(errors="replace")[-2000:]
                 raise SystemExit(f"bench: {' '.join(command)} exited:\n{error}")
             try:
-                if _get(base + "/_mock/health", timeout=1)[0] == 200:
+                if _get(base + health, timeout=1)[0] == 200:
                     break
             except OSError:
                 pass
@@ -343,6 +348,44 @@ def _compare_row(name: str, rounds: Sequence[Round]) -> str:
     )
 
 
+def _peers(
+    stack: contextlib.ExitStack, args: argparse.Namespace, body: bytes
+) -> dict[str, tuple[Server, str]]:
+    """The peers serving `body` at the single GET's path: each one's server and URL."""
+    if args.no_peers:
+        return {}
+    why_not = peer_servers.install()
+    if why_not is not None:
+        print(f"bench: {why_not}", file=sys.stderr)
+    scratch = Path(stack.enter_context(peer_servers.scratch_dir()))
+    ports = {name: _free_port() for name in ("wiremock", "mockoon", "prism")}
+    path = f"{API}/extension/~/presence"
+    found: dict[str, tuple[Server, str]] = {}
+    for peer in peer_servers.peers(path, body, ports, scratch):
+        port = int(peer.command[peer.command.index("--port") + 1])
+        # The JVM takes seconds to start on a loaded machine.
+        server = stack.enter_context(running(peer.command, port, timeout=300, health=peer.path))
+        found[peer.name] = (server, server.base + peer.path)
+    return found
+
+
+def _peer_row(name: str, rounds: Sequence[Round]) -> str:
+    loads = [r.peers[name] for r in rounds]
+    rps = statistics.median(load.rps for load in loads)
+    p50 = statistics.median(load.p50_ms for load in loads)
+    p99 = statistics.median(load.p99_ms for load in loads)
+    cpu = statistics.median(load.cpu_us for load in loads)
+    errors = sum(load.errors for load in loads)
+    shown = f"{rps:,.0f}" + (f" ({errors} errors)" if errors else "")
+    ratios = sorted(r.ours["single"].rps / r.peers[name].rps for r in rounds)
+    cpu_ratio = statistics.median(r.peers[name].cpu_us / r.ours["single"].cpu_us for r in rounds)
+    return (
+        f"| {name} | {shown} | {p50:.2f} | {p99:.2f} "
+        f"| {statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}) | {cpu:,.0f} "
+        f"| {cpu_ratio:.2f}x |"
+    )
+
+
 def _load_row(name: str, load: Load, target: str = "") -> str:
     errors = f" ({load.errors} errors)" if load.errors else ""
     return (
@@ -380,6 +423,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=1000,
         help="account size for the throughput runs: enough for a full page of 100 (1000)",
+    )
+    parser.add_argument(
+        "--no-peers",
+        action="store_true",
+        help="leave out WireMock, Mockoon and Prism (installed by the bench under bench/peers)",
+    )
+    parser.add_argument(
+        "--peer-warm-up",
+        type=int,
+        default=10,
+        help="seconds of load on each peer before the rounds (the JVM compiles as it runs) (10)",
     )
     args = parser.parse_args(argv)
 
@@ -433,6 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if status != 200:
                 raise SystemExit("bench: the baseline app was not served; see bench/bare_app.py")
             theirs = _other_build(stack, args, server, ids)
+            others = _peers(stack, args, single_body)
             # A short warm-up of every URL first: the first seconds of a fresh worker (imports,
             # caches, connections) belong to neither side's steady state.
             warm_up = argparse.Namespace(**{**vars(args), "duration": 1})
@@ -441,6 +496,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 wrk(url, token, warm_up, put)
             for _server, url, other_token in theirs.values():
                 wrk(url, other_token, warm_up)
+            peer_warm_up = argparse.Namespace(**{**vars(args), "duration": args.peer_warm_up})
+            for _server, url in others.values():
+                wrk(url, "-", peer_warm_up)
             rounds = [
                 Round(
                     bare=bare_server.load(bare_server.base + BARE_PATH, "-", args),
@@ -452,6 +510,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         name: other.load(url, other_token, args)
                         for name, (other, url, other_token) in theirs.items()
                     },
+                    peers={name: peer.load(url, "-", args) for name, (peer, url) in others.items()},
                 )
                 for _ in range(args.rounds)
             ]
@@ -461,6 +520,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows.append(_row("GET batch of 30 (207 multipart)", rounds, "batch", ">= 0.2x"))
     rows.append(_row("GET account presence, perPage=100", rounds, "page", ">= 0.2x"))
     rows.append(_row("PUT own presence", rounds, "put", ""))
+    if rounds[0].peers:
+        rows.append("")
+        rows.append("The peers, same rounds, serving our single GET's body (ours: the single GET):")
+        rows.append("")
+        rows.append(
+            "| Peer | Requests/s | p50 ms | p99 ms | ours / peer (range) | Server CPU µs/request "
+            "| peer CPU / ours |"
+        )
+        rows.append("|---|---:|---:|---:|---:|---:|---:|")
+        for name in rounds[0].peers:
+            rows.append(_peer_row(name, rounds))
     if args.compare_with:
         rows.append("")
         rows.append(f"Against `{args.compare_with}` (its default serve), same rounds:")

@@ -36,6 +36,7 @@ from mockserver.directory.source import directory_of
 from mockserver.emulator import Emulator
 from mockserver.events.explain import Explainer, describe
 from mockserver.events.webhooks import Answer, Outgoing
+from mockserver.inprocess.apps import app_for
 from mockserver.inprocess.network import as_raised
 from mockserver.platform.users import users
 from mockserver.runtime import background
@@ -45,7 +46,6 @@ from mockserver.snapshots.files import read_snapshot
 from mockserver.storage import store_from_url
 from mockserver.telephony.scenario import EngineDriver, Playback, load
 from mockserver.telephony.switchboard import Switchboard
-from mockserver.web.app import create_app
 
 PRODUCTION = "https://platform.ringcentral.com"
 SANDBOX = "https://platform.devtest.ringcentral.com"
@@ -141,7 +141,7 @@ class PresenceMock:
             self.webhook()
             import_snapshot(self.emulator, self._snapshot, os.fspath(snapshot or ""))
         self.settings = self.emulator.settings  # with the secret it made, if it made one
-        self.app = create_app(emulator=self.emulator)
+        self.app = app_for(self, self.emulator)
         self._client = self.app.test_client(use_cookies=False)
         # The registry the emulator's route is on: the test's own, or one of its own that the
         # test may add its stubs to (`mock.responses.add(...)`).
@@ -364,7 +364,9 @@ class PresenceMock:
             result = answer.status_code, dict(answer.headers), answer.get_data()
         except NetworkFault as fault:  # as requests would raise it on a socket
             raise as_raised(fault, prepared) from None
-        self.background.step()  # the WebHooks this request caused, before the client goes on
+        # The WebHooks this request caused, before the client goes on. The call steps were
+        # played just before it; any falling due meanwhile are played by the next step.
+        self.background.deliver()
         return result
 
 

@@ -35,27 +35,25 @@ def account_uri(base: str, account_id: int) -> str:
 
 
 def extension_uri(base: str, account_id: int, extension_id: int) -> str:
-    return f"{account_uri(base, account_id)}/extension/{extension_id}"
+    return f"{base}{API_PREFIX}/account/{account_id}/extension/{extension_id}"
 
 
 def presence_uri(base: str, account_id: int, extension_id: int) -> str:
-    return f"{extension_uri(base, account_id, extension_id)}/presence"
+    return f"{base}{API_PREFIX}/account/{account_id}/extension/{extension_id}/presence"
 
 
-def _extension_info(base: str, ext: Extension) -> dict[str, Any]:
-    return {
-        "id": ext.id,
-        "uri": extension_uri(base, ext.account_id, ext.id),
-        "extensionNumber": ext.number,
-    }
+def _extension_info(ext: Extension, uri: str) -> dict[str, Any]:
+    """The record's `extension`; `uri` is the extension's (one string per record, built once)."""
+    return {"id": ext.id, "uri": uri, "extensionNumber": ext.number}
 
 
 def offline_record(base: str, ext: Extension) -> dict[str, Any]:
     """The only shape a non-user extension, or a hidden user, ever reads
     (docs/contract.md#non-user-extensions, docs/contract.md#visibility)."""
+    uri = extension_uri(base, ext.account_id, ext.id)
     return {
-        "uri": presence_uri(base, ext.account_id, ext.id),
-        "extension": _extension_info(base, ext),
+        "uri": f"{uri}/presence",
+        "extension": _extension_info(ext, uri),
         "presenceStatus": "Offline",
     }
 
@@ -71,9 +69,10 @@ def presence_record(
     its telephony now (presence/live.py), the seed's when not given."""
     calls, meeting = live if live is not None else (ext.active_calls, ext.meeting_status)
     telephony = telephony_status(calls)
+    uri = extension_uri(base, ext.account_id, ext.id)
     record: dict[str, Any] = {
-        "uri": presence_uri(base, ext.account_id, ext.id),
-        "extension": _extension_info(base, ext),
+        "uri": f"{uri}/presence",
+        "extension": _extension_info(ext, uri),
         "presenceStatus": presence_status(
             ext.type, settings["userStatus"], telephony, meeting, ext.status
         ),

@@ -62,6 +62,12 @@ class Background:
             self.timer.step()
             return self.deliverer.step()
 
+    def deliver(self) -> int:
+        """Deliver the WebHooks that are due now, in this thread (the call steps left to the
+        next `step`); the POSTs attempted."""
+        with self.stepping:
+            return self.deliverer.step()
+
     def start(self) -> Running:
         """Run each service in a daemon thread of this process."""
         settings, telephony = self.emulator.settings, self.emulator.telephony

@@ -93,6 +93,28 @@ def check(request: DescribedRequest, matched: Matched | None = None) -> list[Rul
     return found
 
 
+# The verdict of a request without a query or a body depends on its method and path alone, and a
+# client asks the same few paths again and again: kept here, up to this many paths.
+_PLAIN_PATHS: Final = 4096
+_PLAIN_LENGTH: Final = 512  # longer paths (a batch of many IDs, a hostile one) are judged anew
+_plain: dict[tuple[str, str], tuple[RuleProblem, ...]] = {}
+
+
+def check_request(request: DescribedRequest, matched: Matched | None = None) -> list[RuleProblem]:
+    """`check`, with the verdict of a request without query or body kept by method and path."""
+    if request.query or request.body:
+        return check(request, matched)
+    key = (request.method, request.path)
+    found = _plain.get(key)
+    if found is None:
+        found = tuple(check(request, matched))
+        if len(request.path) <= _PLAIN_LENGTH:
+            if len(_plain) >= _PLAIN_PATHS:
+                _plain.clear()
+            _plain[key] = found
+    return list(found)
+
+
 def _query(
     request: DescribedRequest, known: frozenset[str], multi: frozenset[str]
 ) -> list[RuleProblem]:

@@ -24,6 +24,14 @@ def refused(request: Request) -> MockError | None:
     environ = request.environ
     if environ.get(INPROCESS):
         return None
+    if access.surface_of(request.path) is access.Surface.PLATFORM:
+        # The platform's own surface is judged by its Host alone (access.refusal): read that
+        # one header, not the five the other surfaces need.
+        host = environ.get("HTTP_HOST")
+        settings = emulator().settings
+        if host is None or access.host_allowed(host, settings):
+            return None
+        return access.HostRefused(host)
     length = environ.get("CONTENT_LENGTH")
     has_body = bool(length and length != "0") or (
         "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()

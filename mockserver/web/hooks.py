@@ -81,7 +81,7 @@ def prepare() -> Response | None:
         state.judged = True
         operation = state.operation
         matched = (operation, current.view_args or {}) if operation is not None else None
-        state.problems = request_rules.check(state.described(), matched)
+        state.problems = request_rules.check_request(state.described(), matched)
         if state.problems and state.emulator.settings.strict_requests:
             return error_response(state.problems[0].error())
     operation = state.operation
@@ -96,9 +96,10 @@ def prepare() -> Response | None:
         key = f"{app.client_id}:{fields.get('username', '')}"
         state.rate_headers = limiter.hit(operation.group, key)
         return None
-    caller = state.caller = state.emulator.tokens.authenticate(
-        current.environ.get("HTTP_AUTHORIZATION"), state.first("access_token")
-    )
+    authorization = current.environ.get("HTTP_AUTHORIZATION")
+    # The query's token counts only without the header (tokens.authenticate): read it then.
+    query_token = state.first("access_token") if authorization is None else None
+    caller = state.caller = state.emulator.tokens.authenticate(authorization, query_token)
     key = f"{caller.client_id}:{caller.extension_id}"
     state.rate_headers = limiter.hit(operation.group, key, caller.now)
     if operation.permission not in caller.permissions:
@@ -165,7 +166,7 @@ def _broken_rules(state: State) -> str:
 def _log_line(state: State, status: int, level: int = logging.INFO) -> None:
     current = state.request
     elapsed = round((time.perf_counter() - state.started) * 1000, 1)
-    path = escape(mask_text(current.path))
+    path = _shown_path(current.path)
     query = query_text(mask_query(state.query)) if state.query else ""
     verdict = ("violation" if state.problems else "ok") if state.judged else "-"
     code = state.error_code if status >= 400 else None
@@ -187,6 +188,24 @@ def _log_line(state: State, status: int, level: int = logging.INFO) -> None:
     line += f" ({broken})" if broken else ""
     # `fields` is what the JSON log format writes (cli/logs.py); text writes the message.
     log.log(level, "%s", line, extra={"fields": fields})
+
+
+# A client asks the same few paths again and again: each one masked and escaped once, up to this
+# many paths of up to this length.
+_SHOWN_PATHS = 4096
+_SHOWN_LENGTH = 512
+_shown: dict[str, str] = {}
+
+
+def _shown_path(path: str) -> str:
+    shown = _shown.get(path)
+    if shown is None:
+        shown = escape(mask_text(path))
+        if len(path) <= _SHOWN_LENGTH:
+            if len(_shown) >= _SHOWN_PATHS:
+                _shown.clear()
+            _shown[path] = shown
+    return shown
 
 
 def http_error(error: HTTPException) -> Response:
