@@ -47,6 +47,7 @@ NOT_RUN: dict[tuple[str, str], str] = {
     ("docs/scaling.md", "docker build"): "needs Docker and an image build",
     ("docs/benchmark.md", "pip install"): "installs wrk with apt-get, then a load test",
     ("docs/benchmark.md", "python -m bench.events"): "a benchmark of minutes",
+    ("docs/benchmark.md", "sudo apt-get"): "installs valgrind, then minutes of callgrind",
     ("docs/benchmark-soak.md", "python -m bench.soak"): "a ten-minute soak",
     ("docs/board.md", "PRESENCE_TESTS_SCREENSHOT"): "rewrites docs/board.png (a test in the suite)",
     ("docs/kit.md", "pytest --pyargs"): "a synopsis: ID, SECRET and JWT stand for your app's",
