@@ -13,6 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+
+# Imported before any thread of the master starts: granian forks the workers while the
+# announcing thread runs, and a worker forked while another thread was importing a module
+# inherits its import lock held; werkzeug encodes every request's host with this codec.
+import encodings.idna  # noqa: F401
 import logging
 import os
 import socket
