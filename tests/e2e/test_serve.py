@@ -64,7 +64,7 @@ def platform(server, credentials):
 def test_credentials_are_the_same_on_every_run(credentials):
     again = subprocess.run([COMMAND, "credentials", "--json"], capture_output=True, check=True)
     assert json.loads(again.stdout) == credentials
-    assert set(credentials) == {"clientId", "clientSecret", "jwt", "users"}
+    assert set(credentials) == {"clientId", "clientSecret", "jwt", "serverUrl", "users"}
 
 
 def test_sdk_reads_own_presence_with_python_booleans(platform):
