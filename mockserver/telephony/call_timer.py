@@ -9,15 +9,13 @@ store's lease `telephony-timer` (as the office-day player holds its own, player.
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
 import threading
 import time
 from collections.abc import Callable
 
 from mockserver.storage.outage import Outage
 from mockserver.telephony.call_engine import CallEngine
+from mockserver.telephony.kept_lease import KeptLease, default_owner
 
 LEASE = "telephony-timer"
 LEASE_SECONDS = 5.0
@@ -35,30 +33,17 @@ class CallTimer:
         outage: Outage | None = None,
     ) -> None:
         self.engine = engine
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.owner = owner or default_owner()
         self.poll = poll
-        self.lease_seconds = lease_seconds
-        self.wall = wall
+        self.lease = KeptLease(engine.store, LEASE, self.owner, lease_seconds, wall)
         self.outage = outage or Outage(engine.store.last_event_position)
-        self._renewed: float | None = None
-
-    def holding(self) -> bool:
-        """Whether this timer holds the lease: taken, or kept once a third of it has gone by."""
-        now = self.wall()
-        if self._renewed is not None and now - self._renewed < self.lease_seconds / 3:
-            return True
-        if self.engine.store.lease(LEASE, self.owner, now, self.lease_seconds) is None:
-            self._renewed = None
-            return False
-        self._renewed = now
-        return True
 
     def step(self) -> int:
         """Play the due steps now, in this thread (the in-process mode: one process, no lease)."""
         return self.engine.due()
 
     def tick(self) -> int:
-        return self.engine.due() if self.holding() else 0
+        return self.engine.due() if self.lease.holding() else 0
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():

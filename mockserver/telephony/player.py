@@ -17,9 +17,6 @@ and the next step (decision BOARD-40).
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +25,7 @@ from typing import Any
 from mockserver.storage.outage import Outage
 from mockserver.telephony.activity import office_day
 from mockserver.telephony.call_engine import NAMESPACE, PLAYER_KEY, CallEngine
+from mockserver.telephony.kept_lease import KeptLease, default_owner
 from mockserver.telephony.scenario import PLACING, EngineDriver, Playback
 from mockserver.timestamps import iso_millis
 
@@ -78,27 +76,18 @@ class Player:
     ) -> None:
         self.engine = engine
         self.outage = outage or Outage(engine.store.last_event_position)  # said once
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.owner = owner or default_owner()
         self.poll = poll
-        self.lease_seconds = lease_seconds
-        self.wall = wall
+        self.lease = KeptLease(engine.store, LEASE, self.owner, lease_seconds, wall)
         self.playback: Playback | None = None
         self.run_id: str | None = None
         self.steps = 0
         self.placed = 0
-        self._renewed: float | None = None  # when the lease was last taken or kept
 
     def holding(self) -> bool:
         """Whether this player holds the day's lease: taken or kept once a third of it has gone
         by (a long burst of due steps keeps it too, step by step)."""
-        now = self.wall()
-        if self._renewed is not None and now - self._renewed < self.lease_seconds / 3:
-            return True
-        if self.engine.store.lease(LEASE, self.owner, now, self.lease_seconds) is None:
-            self._renewed = None
-            return False
-        self._renewed = now
-        return True
+        return self.lease.holding()
 
     def tick(self) -> float:
         """Play what is due if this player holds the day; the seconds until the next look."""
