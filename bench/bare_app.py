@@ -43,13 +43,20 @@ def main(argv: Sequence[str]) -> int:
         return 2
     body_bytes = int(argv[1])
 
-    def factory(_config: Any = None) -> Flask:
-        return bare_app(body_bytes)
+    import mockserver.web.app
+    from mockserver.web.context import EXTENSION
+
+    real_factory = mockserver.web.app.create_app
+
+    def factory(config: Any = None) -> Flask:
+        # The emulator is built as `serve` builds it, so the gateway process and the start-up
+        # steps run for both; only the routes the server calls differ (no hooks, no emulator).
+        app = bare_app(body_bytes)
+        app.extensions[EXTENSION] = real_factory(config).extensions[EXTENSION]
+        return app
 
     # Patch before the CLI module is imported, so an import of create_app at import time or at
     # call time both pick up the baseline.
-    import mockserver.web.app
-
     mockserver.web.app.create_app = factory  # type: ignore[assignment]
     cli = importlib.import_module("mockserver.cli.main")  # the module, not the package's main()
     if hasattr(cli, "create_app"):
