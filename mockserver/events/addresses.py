@@ -177,6 +177,15 @@ class AddressPolicy:
             found = self._lookup(parsed)
         return Target(parsed.scheme, parsed.host, parsed.port, parsed.path, found)
 
+    def looks_up(self, address: str) -> bool:
+        """Whether `resolve` would look the address's name up (an allowed name that is neither
+        an IP literal nor a loopback name); False for an address it refuses before that."""
+        try:
+            parsed = self._parse(address)
+        except AddressRefused:
+            return False
+        return parsed.literal is None and not parsed.loopback_name
+
     def _lookup(self, parsed: _Parsed) -> tuple[str, ...]:
         resolver = self._resolver or socket.getaddrinfo
         try:

@@ -25,6 +25,7 @@ subscription. Reminder filters (`/subscription/~?threshold&interval`) are sent f
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -32,17 +33,18 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict, TypeVar, cast
 
 import urllib3
 
 from mockserver.chaos import Chaos, Fault, Plan, Transport
 from mockserver.directory.model import Directory
 from mockserver.events.addresses import AddressRefused
+from mockserver.events.delivery_http import LOOP, post
 from mockserver.events.delivery_journal import entry_of
 from mockserver.events.explain import Weigher
 from mockserver.events.filters import REMINDER, Filter
@@ -61,9 +63,11 @@ LEASE_SECONDS = 30.0  # longer than one POST with its timeout (3 s)
 RETRIES = (1.0, 2.0, 4.0)  # docs/contract.md#webhook-delivery
 BLACKLIST_AFTER = 600.0  # emulator seconds of continuous failure
 BATCH = 50  # changes one step takes of one subscription
-THREADS = 8  # subscriptions served at once (a slow receiver holds up only its own)
+THREADS = 8  # threads for what blocks: a test's callable receivers, broken sends, lease writes
+MAX_POSTS = 100  # POSTs in flight at once, for all subscriptions (EVT-50)
 IDLE_WAIT = 0.2  # seconds between looks at retries, reminders and leases when nothing is new
 MAX_WEBHOOK_STALL = 20.0  # seconds a `stall` holds a delivery: below the lease (30 s)
+R = TypeVar("R")
 _REMINDER_NAMESPACE = uuid.UUID("0b6c3d7e-1f2a-4c5d-8e9f-a0b1c2d3e4f5")
 
 
@@ -156,30 +160,38 @@ class Deliverer:
         work = [s for s in due if self._has_work(s, last, now)]
         self._read = {}
         try:
-            if len(work) == 1:
-                attempts = self._serve(work[0])
-            elif work:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(THREADS, thread_name_prefix="presence-webhooks")
-                # Every subscription's pass ends before the step does (a failed one included):
-                # none is left running beside the next step's.
-                served = [self._pool.submit(self._serve, s) for s in work]
-                attempts, failed = 0, None
-                for future in served:
-                    try:
-                        attempts += future.result()
-                    except Exception as error:
-                        failed = error
-                if failed is not None:
-                    raise failed
-            else:
-                attempts = 0
+            attempts = LOOP.run(self._serve_all(work)) if work else 0
         finally:
             self._read = {}
             self._write()
         # After the POSTs (they come first), with the subscriptions as they were at the change.
         self.weigher.step(kept, last)
         return attempts
+
+    async def _serve_all(self, work: list[Subscription]) -> int:
+        """Every subscription's part of a pass at once, each in order (EVT-50): the POSTs of one
+        change go out together, MAX_POSTS at a time. Every part ends before the pass does (a
+        failed one included): none is left running beside the next pass's."""
+        posting = asyncio.Semaphore(MAX_POSTS)
+        served = await asyncio.gather(
+            *(self._serve(s, posting) for s in work), return_exceptions=True
+        )
+        attempts, failed = 0, None
+        for outcome in served:
+            if isinstance(outcome, BaseException):
+                failed = outcome
+            else:
+                attempts += outcome
+        if failed is not None:
+            raise failed
+        return attempts
+
+    async def _blocking(self, call: Callable[..., R], *args: Any) -> R:
+        """`call(*args)` on one of the deliverer's threads (a test's callable receiver, a
+        broken send, a lease taken in the store): the loop goes on with the other POSTs."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(THREADS, thread_name_prefix="presence-webhooks")
+        return await asyncio.get_running_loop().run_in_executor(self._pool, call, *args)
 
     def _write(self) -> None:
         """Once the pass's POSTs are made: its journal in one write, and each moved state (a
@@ -251,6 +263,14 @@ class Deliverer:
         self._refused.pop(sid, None)
         return held
 
+    async def _kept(self, subscription: Subscription) -> Held | None:
+        """`_take`, in this thread while the lease held needs no store (the common case), else
+        on a thread of the deliverer."""
+        held = self._held.get(subscription.id)
+        if held is not None and self.wall() - held.taken < self.lease_seconds / 3:
+            return held
+        return await self._blocking(self._take, subscription)
+
     def _lost(self, sid: str, wall: float) -> None:
         self._held.pop(sid, None)
         self._refused[sid] = wall
@@ -266,20 +286,20 @@ class Deliverer:
         return found
 
     # -- one subscription -----------------------------------------------------------------------
-    def _serve(self, subscription: Subscription) -> int:
+    async def _serve(self, subscription: Subscription, posting: asyncio.Semaphore) -> int:
         sid = subscription.id
         with self._lock:
-            if sid in self._serving:  # a thread of this deliverer serves it already
+            if sid in self._serving:  # a pass of this deliverer serves it already
                 return 0
             self._serving.add(sid)
         try:
-            return self._serve_held(subscription)
+            return await self._serve_held(subscription, posting)
         finally:
             with self._lock:
                 self._serving.discard(sid)
 
-    def _serve_held(self, subscription: Subscription) -> int:
-        held = self._take(subscription)
+    async def _serve_held(self, subscription: Subscription, posting: asyncio.Semaphore) -> int:
+        held = await self._kept(subscription)
         if held is None:
             return 0  # another deliverer has it
         state = held.state
@@ -288,8 +308,8 @@ class Deliverer:
         journal: list[Record] = []
         attempts = 0
 
-        def kept() -> bool:  # right before each POST (after a chaos delay): EVT-41
-            return self._take(subscription) is held
+        async def kept() -> bool:  # right before each POST (after a chaos delay): EVT-41
+            return await self._kept(subscription) is held
 
         try:
             cursor = int(state.get("cursor", subscription.start))
@@ -299,15 +319,17 @@ class Deliverer:
                     state["cursor"] = change.position
                     held.written = False
                     continue
-                delivered = self._attempt(
-                    subscription, change.position, envelope, state, journal, kept
-                )
+                async with posting:
+                    delivered = await self._attempt(
+                        subscription, change.position, envelope, state, journal, kept
+                    )
                 attempts += 1
                 held.written = False
                 if not delivered:
                     break
                 state["cursor"] = change.position
-            reminded = self._remind(subscription, state, journal, kept)
+            async with posting:
+                reminded = await self._remind(subscription, state, journal, kept)
             if reminded:
                 held.written = False
             attempts += reminded
@@ -320,14 +342,14 @@ class Deliverer:
                     self._moved.append((subscription.id, held))
         return attempts
 
-    def _attempt(
+    async def _attempt(
         self,
         subscription: Subscription,
         position: int,
         envelope: dict[str, Any],
         state: LeaseState,
         journal: list[Record],
-        kept: Callable[[], bool] = lambda: True,
+        kept: Callable[[], Awaitable[bool]],
     ) -> bool:
         """POST one envelope; on failure schedule the retry (state) and say False, unless this
         was the last try: then the change is given up (True) or the subscription blacklisted.
@@ -336,13 +358,14 @@ class Deliverer:
         chaos = self.chaos
         plan = chaos.transport_plan(Transport.WEBHOOK_DELIVERY) if chaos is not None else None
         if plan is not None and plan.delay:
-            time.sleep(plan.delay)  # latency: this delivery (and the subscription's next) later
-        if not kept():
+            # This delivery (and the subscription's next) later; on a thread, as before EVT-50.
+            await self._blocking(time.sleep, plan.delay)
+        if not await kept():
             raise _LeaseLost()
         if plan is not None and plan.fault:
-            answer, reason = self._broken(subscription, envelope, plan)
+            answer, reason = await self._blocking(self._broken, subscription, envelope, plan)
         else:
-            answer, reason = self._post(subscription, envelope)
+            answer, reason = await self._post(subscription, envelope)
         now = self.clock.now()
         ok = reason is None
         fault = plan.fault if plan is not None else None
@@ -397,18 +420,27 @@ class Deliverer:
         hold = min(plan.stall, MAX_WEBHOOK_STALL)
         return None, send_broken(outgoing, plan.fault, hold, self.events.transport.policy)
 
-    def _post(
+    async def _post(
         self, subscription: Subscription, envelope: dict[str, Any]
     ) -> tuple[Answer | None, str | None]:
-        """The receiver's answer and, for a failure, the reason in the platform's words."""
+        """The receiver's answer and, for a failure, the reason in the platform's words. Over the
+        network as a coroutine (delivery_http.py); a test's callable receiver, or a transport
+        whose `send` was replaced (a broken server of the tests does), on a thread through
+        `send`."""
         assert subscription.address is not None
         outgoing = delivery(subscription.address, envelope, subscription.token)
+        transport = self.events.transport
         try:
-            answer = self.events.transport.send(outgoing)
+            if "send" in vars(transport) or transport.has_receiver(outgoing.address):
+                answer = await self._blocking(transport.send, outgoing)
+            else:
+                answer = await post(transport.policy, outgoing)
         except AddressRefused as refused:  # not allowed (now): the allow list may have changed
             return None, f"I/O operation is failed. Details: [{refused}]"
         except (urllib3.exceptions.TimeoutError, TimeoutError):
             return None, "I/O operation is failed. Details: [Read timed out]"
+        except ConnectionRefusedError:
+            return None, "I/O operation is failed. Details: [Connection refused]"
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as error:
             return None, f"I/O operation is failed. Details: [{_cause(error)}]"
         if 200 <= answer.status < 300:
@@ -419,12 +451,12 @@ class Deliverer:
         )
 
     # -- reminders ------------------------------------------------------------------------------
-    def _remind(
+    async def _remind(
         self,
         subscription: Subscription,
         state: LeaseState,
         journal: list[Record],
-        kept: Callable[[], bool] = lambda: True,
+        kept: Callable[[], Awaitable[bool]],
     ) -> int:
         """Reminder filters: from `threshold` seconds before expiry, every `interval` seconds."""
         reminders = [f for f in subscription.filters() if f.kind == REMINDER]
@@ -436,9 +468,9 @@ class Deliverer:
         if left > found.threshold or now < float(state.get("remindAt", 0.0)):
             return 0
         envelope = reminder_envelope(subscription, found, now)
-        if not kept():
+        if not await kept():
             raise _LeaseLost()
-        answer, reason = self._post(subscription, envelope)
+        answer, reason = await self._post(subscription, envelope)
         journal.append(
             entry_of(
                 WEBHOOK,
