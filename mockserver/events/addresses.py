@@ -41,6 +41,7 @@ _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _NUMERIC_LABEL = re.compile(r"\d+|0x[0-9a-f]*")  # a URL parser reads such a host as IPv4
 _PRINTABLE = re.compile(r"[!-~]+")  # ASCII without spaces or control characters
 _WILDCARD_BINDS = ("", "0.0.0.0", "::")
+PINNED = 4096  # addresses `pinned` keeps (all forgotten at once past that)
 
 
 class AddressRefused(OSError):
@@ -97,6 +98,7 @@ class AddressPolicy:
         self.store_host, self.store_port = _store_endpoint(store)
         self._resolver = resolver
         self._store_ips: frozenset[IP] | None = None
+        self._pinned: dict[str, Target] = {}  # addresses resolved without a lookup
         self._lock = threading.Lock()
 
     @classmethod
@@ -177,14 +179,22 @@ class AddressPolicy:
             found = self._lookup(parsed)
         return Target(parsed.scheme, parsed.host, parsed.port, parsed.path, found)
 
-    def looks_up(self, address: str) -> bool:
-        """Whether `resolve` would look the address's name up (an allowed name that is neither
-        an IP literal nor a loopback name); False for an address it refuses before that."""
-        try:
-            parsed = self._parse(address)
-        except AddressRefused:
-            return False
-        return parsed.literal is None and not parsed.loopback_name
+    def pinned(self, address: str) -> Target | None:
+        """`resolve` of an address that needs no lookup (an IP literal, a loopback name), kept
+        for the next POST to it: the answer depends on this policy and the address alone. None
+        for a name that is looked up (once a POST: `resolve`). AddressRefused as `resolve`."""
+        found = self._pinned.get(address)
+        if found is not None:
+            return found
+        parsed = self._parse(address)
+        if parsed.literal is None and not parsed.loopback_name:
+            return None
+        found = self.resolve(address)
+        with self._lock:
+            if len(self._pinned) >= PINNED:
+                self._pinned.clear()
+            self._pinned[address] = found
+        return found
 
     def _lookup(self, parsed: _Parsed) -> tuple[str, ...]:
         resolver = self._resolver or socket.getaddrinfo

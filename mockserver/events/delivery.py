@@ -34,7 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, TypedDict, TypeVar, cast
@@ -50,7 +50,7 @@ from mockserver.events.explain import Weigher
 from mockserver.events.filters import REMINDER, Filter
 from mockserver.events.hub import Events
 from mockserver.events.log import LoggedChange
-from mockserver.events.matching import envelope_for
+from mockserver.events.matching import Envelope, envelopes_for
 from mockserver.events.subscriptions import WEBHOOK, Subscription, lease_name
 from mockserver.events.webhooks import Answer, delivery, send_broken
 from mockserver.platform.clock import Clock
@@ -64,7 +64,7 @@ RETRIES = (1.0, 2.0, 4.0)  # docs/contract.md#webhook-delivery
 BLACKLIST_AFTER = 600.0  # emulator seconds of continuous failure
 BATCH = 50  # changes one step takes of one subscription
 THREADS = 8  # threads for what blocks: a test's callable receivers, broken sends, lease writes
-MAX_POSTS = 100  # POSTs in flight at once, for all subscriptions (EVT-50)
+MAX_POSTS = int(os.environ.get("XX_POSTS", "100"))  # POSTs in flight at once (EVT-50)
 IDLE_WAIT = 0.2  # seconds between looks at retries, reminders and leases when nothing is new
 MAX_WEBHOOK_STALL = 20.0  # seconds a `stall` holds a delivery: below the lease (30 s)
 R = TypeVar("R")
@@ -124,11 +124,15 @@ class Deliverer:
         # Every change's subscriptions weighed, for /_mock/events/explain (events/explain.py).
         self.weigher = Weigher(events, directory, f"{self.owner}:explain", wall, lease_seconds)
         self._pool: ThreadPoolExecutor | None = None
+        self._later: Executor | None = None  # while `run` runs: its journal thread
         self._held: dict[str, Held] = {}  # leases held, by subscription ID
         self._refused: dict[str, float] = {}  # wall time another owner last held it
         self._serving: set[str] = set()  # served by a thread of this deliverer right now
         self._lock = threading.Lock()
         self._read: dict[int, list[LoggedChange]] = {}  # the log after a cursor, this pass
+        self._reminder_filters: dict[tuple[Any, ...], list[Filter]] = {}
+        self._work: list[Subscription] = []  # the subscriptions this pass serves
+        self._envelopes: dict[int, dict[str, Envelope | None]] = {}  # by position, this pass
         # What this pass leaves to write once its POSTs are made: the journal, moved states.
         self._journal: list[Record] = []
         self._moved: list[tuple[str, Held]] = []
@@ -137,6 +141,9 @@ class Deliverer:
     def run(self, stop: threading.Event) -> None:
         """Deliver until `stop` is set: a step, then a wait for the next change (or IDLE_WAIT)."""
         log.debug("presence-mock: WebHook deliverer %s started", self.owner)
+        # The journal and the explanations of a pass are written by this thread while the next
+        # pass runs, in order (EVT-51).
+        self._later = later = ThreadPoolExecutor(1, thread_name_prefix="presence-webhook-journal")
         while not stop.is_set():
             try:
                 seen = self.events.log.last()  # read before the step: what lands during it wakes
@@ -145,12 +152,16 @@ class Deliverer:
             except Exception as error:  # a store hiccup must not end deliveries for good
                 self.outage.report(error, "presence-mock: WebHook delivery step failed")
                 stop.wait(1.0)
+        self._later = None
+        later.shutdown(wait=True)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
     def step(self, last: int | None = None) -> int:
         """One pass over the WebHook subscriptions this deliverer can lease that have something
-        to do (`last`: the log's newest position, read now when not given); POSTs attempted."""
+        to do (`last`: the log's newest position, read now when not given); POSTs attempted.
+        The pass's lease states are written before it returns; its journal and explanations
+        too, unless `run` drives it (then its journal thread writes them, in order)."""
         now = self.clock.now()
         if last is None:
             last = self.events.log.last()
@@ -158,15 +169,37 @@ class Deliverer:
         self._forget({s.id for s in kept})
         due = [s for s in kept if s.transport == WEBHOOK and s.active(now)]
         work = [s for s in due if self._has_work(s, last, now)]
-        self._read = {}
+        self._read, self._envelopes, self._work = {}, {}, work
+        weigh: list[Subscription] | None = None
         try:
             attempts = LOOP.run(self._serve_all(work)) if work else 0
+            # After the POSTs (they come first), with the subscriptions as they were then.
+            weigh = kept
         finally:
-            self._read = {}
-            self._write()
-        # After the POSTs (they come first), with the subscriptions as they were at the change.
-        self.weigher.step(kept, last)
+            self._read, self._envelopes, self._work = {}, {}, []
+            journal = self._write()
+            later = self._later
+            if later is None:
+                self._finish(journal, weigh, last)
+            else:
+                later.submit(self._finish_reported, journal, weigh, last)
         return attempts
+
+    def _finish(self, journal: list[Record], weigh: list[Subscription] | None, last: int) -> None:
+        """What a pass leaves to write that no delivery depends on: its journal in one write,
+        and the explanations of the changes up to `last` (when the pass did not fail)."""
+        if journal:
+            self.events.delivered.record_all(journal)
+        if weigh is not None:
+            self.weigher.step(weigh, last)
+
+    def _finish_reported(
+        self, journal: list[Record], weigh: list[Subscription] | None, last: int
+    ) -> None:
+        try:
+            self._finish(journal, weigh, last)
+        except Exception as error:  # as a failed step: said once, the next one goes on
+            self.outage.report(error, "presence-mock: WebHook delivery step failed")
 
     async def _serve_all(self, work: list[Subscription]) -> int:
         """Every subscription's part of a pass at once, each in order (EVT-50): the POSTs of one
@@ -193,13 +226,11 @@ class Deliverer:
             self._pool = ThreadPoolExecutor(THREADS, thread_name_prefix="presence-webhooks")
         return await asyncio.get_running_loop().run_in_executor(self._pool, call, *args)
 
-    def _write(self) -> None:
-        """Once the pass's POSTs are made: its journal in one write, and each moved state (a
-        state not written is written before the lease is taken again, or by the next pass)."""
+    def _write(self) -> list[Record]:
+        """Once the pass's POSTs are made: each moved state (a state not written is written
+        before the lease is taken again, or by the next pass); the pass's journal, to write."""
         journal, moved = self._journal, self._moved
         self._journal, self._moved = [], []
-        if journal:
-            self.events.delivered.record_all(journal)
         store = self.events.subscriptions.store
         for sid, held in moved:
             if held.written or self._held.get(sid) is not held:
@@ -208,6 +239,7 @@ class Deliverer:
                 held.written = True
             else:
                 self._lost(sid, self.wall())
+        return journal
 
     def _forget(self, kept: set[str]) -> None:
         """Leases of subscriptions that are gone (deleted, a reset) are no longer held."""
@@ -229,7 +261,7 @@ class Deliverer:
             return self.wall() >= state["retryAt"]
         if int(state.get("cursor", subscription.start)) < last:
             return True
-        reminders = [f for f in subscription.filters() if f.kind == REMINDER]
+        reminders = self._reminders(subscription)
         if not reminders:
             return False
         left = subscription.expiration_time - now
@@ -285,6 +317,18 @@ class Deliverer:
                 self._read[cursor] = found
         return found
 
+    def _envelope(self, subscription: Subscription, change: LoggedChange) -> Envelope | None:
+        """The subscription's notification of `change`, built once a pass for every subscription
+        of the pass alike (matching.envelopes_for: one body, a copy with each one's IDs)."""
+        built = self._envelopes.setdefault(change.position, {})
+        if subscription.id not in built:  # the pass's first look at this change
+            work = self._work if self._work else [subscription]
+            found = envelopes_for(work, change, self)
+            built.update({s.id: e for s, e in zip(work, found, strict=True)})
+            if subscription.id not in built:  # not one of the pass's (never, but cheap)
+                return envelopes_for([subscription], change, self)[0]
+        return built[subscription.id]
+
     # -- one subscription -----------------------------------------------------------------------
     async def _serve(self, subscription: Subscription, posting: asyncio.Semaphore) -> int:
         sid = subscription.id
@@ -314,7 +358,7 @@ class Deliverer:
         try:
             cursor = int(state.get("cursor", subscription.start))
             for change in self._changes_after(cursor):
-                envelope = envelope_for(subscription, change, self)
+                envelope = self._envelope(subscription, change)
                 if envelope is None:
                     state["cursor"] = change.position
                     held.written = False
@@ -450,7 +494,19 @@ class Deliverer:
             f"Webhook responses with code: [{answer.status}], reason: [{_phrase(answer.status)}]",
         )
 
-    # -- reminders ------------------------------------------------------------------------------
+    # -- reminders ----------------------------------------------------------------------------
+    def _reminders(self, subscription: Subscription) -> list[Filter]:
+        """The subscription's reminder filters, parsed once for its filters' text (each pass
+        asks for every subscription it looks at)."""
+        key = (subscription.event_filters, subscription.account_id, subscription.extension_id)
+        found = self._reminder_filters.get(key)
+        if found is None:
+            if len(self._reminder_filters) >= 4096:
+                self._reminder_filters.clear()
+            found = [f for f in subscription.filters() if f.kind == REMINDER]
+            self._reminder_filters[key] = found
+        return found
+
     async def _remind(
         self,
         subscription: Subscription,
@@ -459,7 +515,7 @@ class Deliverer:
         kept: Callable[[], Awaitable[bool]],
     ) -> int:
         """Reminder filters: from `threshold` seconds before expiry, every `interval` seconds."""
-        reminders = [f for f in subscription.filters() if f.kind == REMINDER]
+        reminders = self._reminders(subscription)
         if not reminders or "attempt" in state:
             return 0
         now = self.clock.now()

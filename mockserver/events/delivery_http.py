@@ -52,9 +52,7 @@ class DeliveryLoop:
         with self._lock:
             if self._loop is None or self._pid != os.getpid():
                 loop = asyncio.new_event_loop()
-                thread = threading.Thread(
-                    target=loop.run_forever, name=_THREAD, daemon=True
-                )
+                thread = threading.Thread(target=loop.run_forever, name=_THREAD, daemon=True)
                 thread.start()
                 self._loop, self._pid = loop, os.getpid()
             return self._loop
@@ -77,10 +75,9 @@ async def post(policy: AddressPolicy, outgoing: Outgoing) -> Answer:
     of it). Raises AddressRefused, TimeoutError, ConnectionError ("Invalid answer: ..." for an
     answer that is not HTTP), other OSErrors, or ValueError (a header that could forge a line)."""
     loop = asyncio.get_running_loop()
-    if policy.looks_up(outgoing.address):  # a name to look up: not on the loop
+    target = policy.pinned(outgoing.address)
+    if target is None:  # a name to look up: once, and not on the loop
         target = await loop.run_in_executor(None, policy.resolve, outgoing.address)
-    else:
-        target = policy.resolve(outgoing.address)
     request = _request(target, outgoing)
     deadline = loop.time() + TIMEOUT
     reader, writer = await _connect(target, deadline)
