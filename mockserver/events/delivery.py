@@ -17,6 +17,14 @@ with two thirds of the lease left (taken again, the cursor written, when less is
 that outlives a lease (a slow receiver, 50 changes of 3 s each) can no longer be taken over
 under it and its changes POSTed a second time (decision EVT-41).
 
+How it POSTs (decisions EVT-50, EVT-51): a pass serves every subscription that has work at once,
+as coroutines on one event loop of the process (delivery_http.py), each subscription's changes
+in order, MAX_POSTS POSTs in flight; the notifications of a change are built once for the
+subscriptions alike. What blocks (a test's callable receiver, a broken send, a chaos latency
+wait, a lease taken in the store) runs on THREADS threads of the deliverer. The lease states are
+written at the end of each pass, as before; in `run`, the journal and the explanations of a pass
+are written by a thread of their own while the next pass runs.
+
 A failure (a non-2xx, an error, no answer in 3 s) is retried after 1, 2 and 4 s, then that
 change is given up; once a subscription's deliveries have failed for 10 minutes of emulator time
 it is blacklisted with the platform's words. Nothing is delivered to an expired or blacklisted
@@ -64,7 +72,7 @@ RETRIES = (1.0, 2.0, 4.0)  # docs/contract.md#webhook-delivery
 BLACKLIST_AFTER = 600.0  # emulator seconds of continuous failure
 BATCH = 50  # changes one step takes of one subscription
 THREADS = 8  # threads for what blocks: a test's callable receivers, broken sends, lease writes
-MAX_POSTS = int(os.environ.get("XX_POSTS", "100"))  # POSTs in flight at once (EVT-50)
+MAX_POSTS = 32  # POSTs in flight at once, all subscriptions together (EVT-50)
 IDLE_WAIT = 0.2  # seconds between looks at retries, reminders and leases when nothing is new
 MAX_WEBHOOK_STALL = 20.0  # seconds a `stall` holds a delivery: below the lease (30 s)
 R = TypeVar("R")

@@ -20,7 +20,8 @@ from mockserver.events import delivery
 from mockserver.events.addresses import AddressPolicy
 from mockserver.events.delivery import Deliverer
 from mockserver.events.delivery_http import post
-from mockserver.events.webhooks import MAX_REPLY, delivery as outgoing_of
+from mockserver.events.webhooks import MAX_REPLY
+from mockserver.events.webhooks import delivery as outgoing_of
 from tests.support.login import Api
 
 SUBS = "/restapi/v1.0/subscription"
@@ -48,7 +49,7 @@ class Gathering:
         gathering = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 token = self.headers.get("Validation-Token")
                 if not body:  # the handshake
@@ -98,15 +99,18 @@ def gathering(request: pytest.FixtureRequest) -> Iterator[Gathering]:
 
 
 def subscribe(api: Api, address: str) -> str:
-    body = {"eventFilters": [MINE], "deliveryMode": {"transportType": "WebHook", "address": address}}
+    body = {
+        "eventFilters": [MINE],
+        "deliveryMode": {"transportType": "WebHook", "address": address},
+    }
     answer = api.client.post(SUBS, json=body, headers=api.headers())
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return str(answer.get_json()["id"])
 
 
 def flip(api: Api) -> None:
-    status = api.get(MINE).get_json()["userStatus"]
-    assert api.put(MINE, {"userStatus": "Busy" if status != "Busy" else "Available"}).status_code == 200
+    status = "Busy" if api.get(MINE).get_json()["userStatus"] != "Busy" else "Available"
+    assert api.put(MINE, {"userStatus": status}).status_code == 200
 
 
 COUNT = 20  # more than the 8 threads that used to POST, one subscription each
