@@ -26,7 +26,7 @@ from tests.support.login import Api
 
 SUBS = "/restapi/v1.0/subscription"
 MINE = "/restapi/v1.0/account/~/extension/~/presence"
-HOLD = 2.0  # what the receiver waits for the others, below a POST's 3 s: then it answers 503
+HOLD = 2.5  # what the receiver waits for the others, below a POST's 3 s: then it answers 503
 
 
 class Listening(ThreadingHTTPServer):
