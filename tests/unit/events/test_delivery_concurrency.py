@@ -9,6 +9,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,7 +21,8 @@ from mockserver.events import delivery
 from mockserver.events.addresses import AddressPolicy
 from mockserver.events.delivery import Deliverer
 from mockserver.events.delivery_http import post
-from mockserver.events.webhooks import MAX_REPLY
+from mockserver.events.subscriptions import lease_name
+from mockserver.events.webhooks import MAX_REPLY, Answer, Outgoing
 from mockserver.events.webhooks import delivery as outgoing_of
 from tests.support.login import Api
 
@@ -253,3 +255,47 @@ def test_a_closed_port_fails_the_delivery_as_connection_refused(
     assert deliverer.step() == 1
     [entry] = [e for e in emulator.events.delivered.entries() if e["subscriptionId"] == sid]
     assert entry["error"] == "I/O operation is failed. Details: [Connection refused]"
+
+
+# -- what a pass leaves to write, in `run` ---------------------------------------------------------
+def test_run_journals_every_pass_in_order_and_writes_the_lease_state_itself(
+    admin: Api, emulator: Emulator
+) -> None:
+    """In `run`, a pass's journal is written by the deliverer's journal thread while the next pass
+    runs (EVT-51): every delivery is journalled, in order, by the time `run` returns, and the
+    lease state (the cursor) was written by the passes themselves."""
+    address = "https://journal-hook.test/"
+    got: list[dict[str, Any]] = []
+    arrived = threading.Event()
+
+    def receive(outgoing: Outgoing) -> Answer:
+        token = outgoing.headers.get("Validation-Token")
+        if not outgoing.body:  # the handshake
+            return Answer(200, {"Validation-Token": token or ""})
+        got.append(outgoing.json())
+        arrived.set()
+        return Answer(200)
+
+    emulator.events.transport.receivers[address] = receive
+    try:
+        sid = subscribe(admin, address + "x")
+        deliverer = Deliverer(emulator.events, emulator.directory, emulator.clock, owner="runner")
+        stop = threading.Event()
+        runner = threading.Thread(target=deliverer.run, args=(stop,), daemon=True)
+        runner.start()
+        for _ in range(3):
+            arrived.clear()
+            flip(admin)
+            assert arrived.wait(30), "a change was not delivered"
+        stop.set()
+        runner.join(30)
+        assert not runner.is_alive()
+    finally:
+        del emulator.events.transport.receivers[address]
+    journal = [e for e in emulator.events.delivered.entries() if e["subscriptionId"] == sid]
+    positions = [int(e["position"]) for e in journal]
+    assert len(positions) == 3 and positions == sorted(positions)
+    assert [e["event"]["uuid"] for e in journal] == [g["uuid"] for g in got]
+    store = emulator.events.subscriptions.store
+    state = store.lease(lease_name(sid), "runner", time.time(), 30.0)
+    assert state is not None and state["cursor"] == positions[-1]
