@@ -41,6 +41,9 @@ from mockserver.storage import Overrides
 
 MAX_BATCH = 30  # docs/contract.md#batch
 Record = dict[str, Any]
+# Presence records kept, made once and answered again while what they are made of is the same
+# (a page of 100 reads mostly unchanged users): a few MB per process at most.
+RECORDS_KEPT = 2000
 
 # Whose presence records are read from the store: users, and Park Locations (parked calls).
 # Compared by identity: an Enum's hash is a Python-level call, and this is the hot path.
@@ -52,6 +55,8 @@ class PresenceService:
         self.directory = directory
         self.store = store
         self._listeners: list[ChangeListener] = []
+        # (extension ID, base, view) -> (extension, settings, live telephony, record made of them)
+        self._records: dict[tuple[int, str, View], tuple[Extension, Any, Any, Record]] = {}
 
     # -- changes --------------------------------------------------------------------------------
     def listen(self, listener: ChangeListener) -> None:
@@ -115,7 +120,26 @@ class PresenceService:
             return parked_record(base, ext, live, view)
         if not visible(settings, own=caller.extension_id == ext.id, admin=caller.admin):
             return offline_record(base, ext)
-        return presence_record(base, ext, settings, view, live)
+        return self._presence_record(base, ext, own, view)
+
+    def _presence_record(self, base: str, ext: Extension, state: State, view: View) -> Record:
+        """presence_record, made again only when its inputs differ from the last time. The
+        record answered is shared: every reader serialises or copies it, none changes it."""
+        key = (ext.id, base, view)
+        settings, live = state
+        kept = self._records.get(key)
+        if (
+            kept is not None
+            and kept[0] is ext
+            and (kept[1] is settings or kept[1] == settings)
+            and kept[2] == live
+        ):
+            return kept[3]
+        record = presence_record(base, ext, settings, view, live)
+        if len(self._records) >= RECORDS_KEPT:
+            self._records.clear()
+        self._records[key] = (ext, settings, live, record)
+        return record
 
     def read_one(
         self, base: str, caller: Caller, account_param: str, id_param: str, view: View
