@@ -42,7 +42,7 @@ from mockserver.storage import Overrides
 MAX_BATCH = 30  # docs/contract.md#batch
 Record = dict[str, Any]
 # Presence records kept, made once and answered again while what they are made of is the same
-# (a page of 100 reads mostly unchanged users): a few MB per process at most.
+# (a page of 100 reads mostly unchanged users): a few MB per process at most (decision PERF-12).
 RECORDS_KEPT = 2000
 
 # Whose presence records are read from the store: users, and Park Locations (parked calls).

@@ -15,7 +15,7 @@
 * `ensure_sync`: Flask asks of every hook and view, on every request, whether it is a coroutine
   function. The emulator has none, so the answer is worked out once per function.
 
-Both keep Flask's behaviour: the same rule and arguments, the same errors (decision PERF-10).
+Each keeps Flask's behaviour: the same rule and arguments, the same errors (decision PERF-10).
 """
 
 from __future__ import annotations
