@@ -44,6 +44,7 @@ Record = dict[str, Any]
 # Presence records kept, made once and answered again while what they are made of is the same
 # (a page of 100 reads mostly unchanged users): a few MB per process at most (decision PERF-12).
 RECORDS_KEPT = 2000
+PAGES_KEPT = 64  # whole pages, answered again while every record on them would read the same
 
 # Whose presence records are read from the store: users, and Park Locations (parked calls).
 # Compared by identity: an Enum's hash is a Python-level call, and this is the hot path.
@@ -57,6 +58,7 @@ class PresenceService:
         self._listeners: list[ChangeListener] = []
         # (extension ID, base, view) -> (extension, settings, live telephony, record made of them)
         self._records: dict[tuple[int, str, View], tuple[Extension, Any, Any, Record]] = {}
+        self._pages: dict[tuple[Any, ...], tuple[list[Extension], dict[int, State], Record]] = {}
 
     # -- changes --------------------------------------------------------------------------------
     def listen(self, listener: ChangeListener) -> None:
@@ -188,13 +190,32 @@ class PresenceService:
         page = Page.of(page.number, page.per_page, len(account.extensions))
         chosen = account.extensions[page.start : page.start + page.per_page]
         states = self.states(chosen)
+        # The same page read again by the same reader, every record's inputs equal: the same
+        # answer (what a record is made of is the extension, its state, the reader and the view).
+        key = (
+            account.id,
+            page.number,
+            page.per_page,
+            base,
+            view,
+            caller.extension_id,
+            caller.admin,
+            tuple(extra_query.items()),
+        )
+        kept = self._pages.get(key)
+        if kept is not None and kept[1] == states and _same(kept[0], chosen):
+            return kept[2]
         base_uri = f"{account_uri(base, account.id)}/presence"
-        return {
+        answer = {
             "uri": page.uri(base_uri, page.number, extra_query),
             "records": [self.record(base, caller, e, states, view) for e in chosen],
             "paging": page.paging(),
             "navigation": page.navigation(base_uri, extra_query),
         }
+        if len(self._pages) >= PAGES_KEPT:
+            self._pages.clear()
+        self._pages[key] = (chosen, states, answer)
+        return answer
 
     # -- writes ---------------------------------------------------------------------------------
     def update(
@@ -225,3 +246,8 @@ class PresenceService:
             merged = self.store.overrides([ext.id]).get(ext.id, {})
         settings, live = split(ext, merged)
         return presence_record(base, ext, settings, View(), live)
+
+
+def _same(kept: list[Extension], chosen: list[Extension]) -> bool:
+    """The same extension objects, in the same order (a new directory has new ones)."""
+    return len(kept) == len(chosen) and all(a is b for a, b in zip(kept, chosen, strict=True))

@@ -82,3 +82,27 @@ def test_what_is_kept_is_bounded(
     for number in (1, 2, 3):
         assert admin.get(f"{API}/presence", page=str(number), perPage="10").status_code == 200
     assert 0 < len(emulator.presence._records) <= 5
+
+
+def test_a_page_read_again_shows_every_change_and_each_readers_own_view(
+    admin: Api, user: Api, directory, emulator: Emulator
+) -> None:  # type: ignore[no-untyped-def]
+    def page(reader: Api) -> dict[int, dict]:  # type: ignore[type-arg]
+        answer = reader.get(f"{API}/presence", perPage="100")
+        assert answer.status_code == 200, answer.text
+        return {r["extension"]["id"]: r for r in answer.get_json()["records"]}
+
+    quiet = _quiet(directory)
+    first = page(admin)
+    assert page(admin) == first
+    admin.put(f"{API}/extension/{quiet.id}/presence", {"userStatus": "Busy"})
+    assert page(admin)[quiet.id]["presenceStatus"] == "Busy"
+    admin.put(f"{API}/extension/{quiet.id}/presence", {"allowSeeMyPresence": False})
+    assert page(admin)[quiet.id]["presenceStatus"] == "Busy"  # an administrator sees it
+    assert page(user)[quiet.id].get("userStatus") is None  # another user does not
+    board = Switchboard(emulator.telephony)
+    admin.put(f"{API}/extension/{quiet.id}/presence", {"allowSeeMyPresence": True})
+    board.ring("+15550199999", quiet.id)
+    assert page(admin)[quiet.id]["telephonyStatus"] == "Ringing"
+    emulator.reset()
+    assert page(admin) == first
