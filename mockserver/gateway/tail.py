@@ -79,10 +79,11 @@ class Tail:
             if not found:
                 continue
             self.position = found[-1].position
-            if self.heard is not None:
-                self.heard(self.position)
             try:
                 self.handle(found)
             except Exception as error:
                 what = f"gateway: handling events up to {self.position} failed"
                 self.outage.report(error, what)
+            finally:
+                if self.heard is not None:
+                    self.heard(self.position)
