@@ -7,7 +7,7 @@ Every frame the gateway sends is an array whose element 0 has `type`, `messageId
 
 from __future__ import annotations
 
-import os
+import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -90,8 +90,9 @@ def parse(text: str | bytes) -> ClientFrame:
 
 def new_id() -> str:
     """A random (version 4) UUID's text, as `str(uuid.uuid4())` writes it, without building a
-    `UUID` (one per frame the gateway sends)."""
-    h = os.urandom(16).hex()
+    `UUID` or a system call per frame (one per frame the gateway sends). An opaque ID, not a
+    secret: the interpreter's generator, reseeded in each forked process, is random enough."""
+    h = f"{random.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 

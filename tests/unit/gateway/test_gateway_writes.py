@@ -15,6 +15,7 @@ import pytest
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 
+from mockserver.events import matching
 from mockserver.events.log import LoggedChange
 from mockserver.gateway import frames
 from mockserver.gateway.app import Gateway
@@ -282,3 +283,15 @@ def test_the_tail_thread_reads_on_only_once_the_loop_has_sent_the_batch() -> Non
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()
+
+
+@pytest.mark.parametrize("subscription_id", ["abc", "x" * 40, "é-1"])
+@pytest.mark.parametrize("position", [0, 1, 99_999_999])
+def test_a_notifications_uuid_is_the_uuid5_of_its_subscription_and_change(
+    subscription_id: str, position: int
+) -> None:
+    """Written without a `UUID` per subscription, it is still `uuid5` (a retry keeps it)."""
+    subscription = type("Subscription", (), {"id": subscription_id})()
+    change = LoggedChange(position, 7, 1, 1, 0.0, {}, {})
+    expected = str(uuid.uuid5(matching._NAMESPACE, f"{subscription_id}:{position}"))
+    assert matching._uuid_of(subscription, change) == expected  # type: ignore[arg-type]
