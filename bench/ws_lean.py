@@ -35,7 +35,7 @@ def frame(opcode: int, payload: bytes) -> bytes:
         head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, length)
     else:
         head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, length)
-    whole = int.from_bytes(mask * (length // 4 + 1), "big") >> (8 * (-length % 4))
+    whole = int.from_bytes((mask * (length // 4 + 1))[:length], "big")
     masked = (int.from_bytes(payload, "big") ^ whole).to_bytes(length, "big") if length else b""
     return head + mask + masked
 
