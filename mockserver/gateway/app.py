@@ -42,7 +42,7 @@ log = logging.getLogger("presence_mock")
 SWEEP_EVERY = 1.0  # wall seconds between two looks at the emulator clock (timeouts, recovery)
 MAX_MESSAGE = 1 << 20  # the largest frame a client may send (aiohttp closes with 1009 above)
 # Seconds the tail thread waits for the loop to hand a batch's frames to the sockets before it
-# reads on (and wakes the WebHook deliverer): decision WS-52.
+# reads on (and wakes the WebHook deliverer): decision WS-51.
 DELIVERED_WAIT = 1.0
 SUBSCRIPTION_PATH = re.compile(r"/restapi/v1\.0/subscription(?:/(?P<id>[^/]+))?/?")
 

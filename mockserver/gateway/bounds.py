@@ -36,7 +36,7 @@ class Outbox:
     """The frames waiting for one socket's writer, counted in frames and in characters.
 
     While nothing waits and the writer holds no frame, `direct` (when given) may write a frame
-    at once, with no task woken for it (decision WS-51): it declines when the socket's transport
+    at once, with no task woken for it (decision WS-50): it declines when the socket's transport
     holds unsent bytes, so a client that does not read still fills the outbox as before."""
 
     def __init__(

@@ -1,4 +1,4 @@
-"""Writing a text frame straight to a socket's transport, without a task (decision WS-51).
+"""Writing a text frame straight to a socket's transport, without a task (decision WS-50).
 
 A notification for 1,000 sockets used to wake 1,000 writer tasks (`app.Gateway._write`), each
 to hand one small frame to aiohttp. When a socket's outbox is empty, its writer idle and its
