@@ -351,7 +351,14 @@ async def measure_latency(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.events", description=__doc__)
     parser.add_argument("--subscribers", type=int, nargs="*", default=[1, 100, 1000])
-    parser.add_argument("--webhooks", type=int, default=100, help="WebHook subscriptions (100)")
+    parser.add_argument(
+        "--webhooks",
+        type=int,
+        nargs="?",
+        const=100,
+        default=100,
+        help="WebHook subscriptions (100; the flag alone: 100)",
+    )
     parser.add_argument("--puts", type=int, default=50, help="PUTs per latency row (50)")
     parser.add_argument(
         "--linger",
