@@ -36,10 +36,12 @@ import aiohttp
 from aiohttp import web
 
 from bench.__main__ import Server, _free_port, running
+from bench.ws_lean import LeanSocket
 
 ME = "/restapi/v1.0/account/~/extension/{}/presence"
 PER_USER = 30  # subscriptions per user and app (SUB-505)
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+NOTIFICATION = b'[{"type":"ServerNotification"'  # how the gateway's notification frames begin
 
 
 @dataclass
@@ -87,13 +89,25 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 # -- WebSocket subscribers -----------------------------------------------------------------------
 class Subscribers:
-    """N sockets, each subscribed to the target's presence; arrival times per event."""
+    """N sockets, each subscribed to the target's presence; arrival times per event.
+
+    The sockets are bench/ws_lean.py's: on receipt a notification is only timed and kept; it is
+    decoded (for its body's sequence) when `arrivals` is read, out of the path of the frames
+    still coming (docs/benchmark.md)."""
 
     def __init__(self) -> None:
-        self.sockets: list[aiohttp.ClientWebSocketResponse] = []
-        self.arrivals: dict[int, list[float]] = {}  # the body's sequence -> arrival times
-        self.tasks: list[asyncio.Task[None]] = []
+        self.sockets: list[LeanSocket] = []
+        self._arrivals: dict[int, list[float]] = {}  # the body's sequence -> arrival times
+        self.pending: list[tuple[float, bytes]] = []  # received, not decoded yet
         self.changed = asyncio.Event()
+
+    @property
+    def arrivals(self) -> dict[int, list[float]]:
+        pending, self.pending = self.pending, []
+        for arrived, payload in pending:
+            sequence = json.loads(payload)[1]["body"]["sequence"]
+            self._arrivals.setdefault(sequence, []).append(arrived)
+        return self._arrivals
 
     async def open(
         self, http: aiohttp.ClientSession, users: Users, target: int, count: int
@@ -112,7 +126,7 @@ class Subscribers:
         ) as answer:
             answer.raise_for_status()
             ws = await answer.json()
-        socket = await http.ws_connect(f"{ws['uri']}?access_token={ws['ws_access_token']}")
+        socket = await LeanSocket.connect(f"{ws['uri']}?access_token={ws['ws_access_token']}")
         await socket.receive()  # ConnectionDetails
         request = [
             {
@@ -123,25 +137,19 @@ class Subscribers:
             },
             {"eventFilters": filters, "deliveryMode": {"transportType": "WebSocket"}},
         ]
-        await socket.send_str(json.dumps(request))
-        reply = json.loads((await socket.receive()).data)
+        socket.send_text(json.dumps(request))
+        reply = json.loads(await socket.receive())
         if reply[0]["status"] != 200:
             raise SystemExit(f"bench: subscribe answered {reply}")
+        socket.arrived = self._arrived
         self.sockets.append(socket)
-        self.tasks.append(asyncio.create_task(self._read(socket)))
 
-    async def _read(self, socket: aiohttp.ClientWebSocketResponse) -> None:
-        async for message in socket:
-            arrived = time.perf_counter()
-            data = message.data
-            if message.type == aiohttp.WSMsgType.TEXT and '"ServerNotification"' in data:
-                sequence = json.loads(data)[1]["body"]["sequence"]
-                self.arrivals.setdefault(sequence, []).append(arrived)
-                self.changed.set()
+    def _arrived(self, arrived: float, payload: bytes) -> None:
+        if payload.startswith(NOTIFICATION):
+            self.pending.append((arrived, payload))
+            self.changed.set()
 
     async def close(self) -> None:
-        for task in self.tasks:
-            task.cancel()
         await asyncio.gather(*(s.close() for s in self.sockets), return_exceptions=True)
 
 
@@ -343,7 +351,14 @@ async def measure_latency(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.events", description=__doc__)
     parser.add_argument("--subscribers", type=int, nargs="*", default=[1, 100, 1000])
-    parser.add_argument("--webhooks", type=int, default=100, help="WebHook subscriptions (100)")
+    parser.add_argument(
+        "--webhooks",
+        type=int,
+        nargs="?",
+        const=100,
+        default=100,
+        help="WebHook subscriptions (100; the flag alone: 100)",
+    )
     parser.add_argument("--puts", type=int, default=50, help="PUTs per latency row (50)")
     parser.add_argument(
         "--linger",

@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import struct
+import threading
 from collections.abc import Callable
 from socket import SO_LINGER, SOL_SOCKET
 from typing import Any
@@ -31,6 +32,7 @@ from mockserver.events.log import LoggedChange
 from mockserver.gateway import access, bounds, frames
 from mockserver.gateway.bounds import Outbox
 from mockserver.gateway.core import Core, Delivered, Undelivered
+from mockserver.gateway.direct import DirectWriter
 from mockserver.gateway.socket_sessions import WSC_TOKEN, Notice, Recovery, Session, Sessions
 from mockserver.gateway.stream import Streams, stream_handler
 from mockserver.gateway.tail import Tail
@@ -39,6 +41,9 @@ from mockserver.storage.outage import is_outage, store_unavailable
 log = logging.getLogger("presence_mock")
 SWEEP_EVERY = 1.0  # wall seconds between two looks at the emulator clock (timeouts, recovery)
 MAX_MESSAGE = 1 << 20  # the largest frame a client may send (aiohttp closes with 1009 above)
+# Seconds the tail thread waits for the loop to hand a batch's frames to the sockets before it
+# reads on (and wakes the WebHook deliverer): decision WS-51.
+DELIVERED_WAIT = 1.0
 SUBSCRIPTION_PATH = re.compile(r"/restapi/v1\.0/subscription(?:/(?P<id>[^/]+))?/?")
 
 
@@ -141,7 +146,12 @@ class Gateway:
         self.core.undelivered(revoked)
         now = self.core.now() if any(plan is not None for _, _, plan in out) else 0.0
         assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._deliver, out, changes, now, ended)
+        done = threading.Event()
+        self._loop.call_soon_threadsafe(self._deliver, out, changes, now, ended, done)
+        if out:
+            # The frames go out before the tail reads on and the WebHook deliverer of this
+            # process is woken (tail.py): neither competes with them for the interpreter.
+            done.wait(DELIVERED_WAIT)
 
     def _deliver(
         self,
@@ -149,6 +159,20 @@ class Gateway:
         changes: list[LoggedChange],
         now: float,
         ended: set[str] | None = None,
+        done: threading.Event | None = None,
+    ) -> None:
+        try:
+            self._send_out(out, changes, now, ended)
+        finally:
+            if done is not None:
+                done.set()
+
+    def _send_out(
+        self,
+        out: list[tuple[Session, Notice, Plan | None]],
+        changes: list[LoggedChange],
+        now: float,
+        ended: set[str] | None,
     ) -> None:
         if ended:
             self._revoke(ended)
@@ -337,7 +361,9 @@ class Gateway:
             writer.cancel()
             self._cut(socket, request, why, last)
 
-        outbox = Outbox(lambda: cut(bounds.NOT_READING))
+        outbox = Outbox(
+            lambda: cut(bounds.NOT_READING), direct=DirectWriter(socket, request.transport)
+        )
         writer = asyncio.create_task(self._write(socket, outbox))
         pong = Pong()
         keepalive = asyncio.create_task(self._keepalive(socket, pong, cut))
@@ -448,13 +474,19 @@ class Gateway:
 
     @staticmethod
     async def _write(socket: web.WebSocketResponse, outbox: Outbox) -> None:
+        """What the outbox holds, in order (the frames that could not be written at once:
+        direct.py), waiting on the transport between them."""
         with contextlib.suppress(ConnectionResetError):
             while True:
                 text = await outbox.get()
                 if not text:  # the end: close after what was queued before it
                     await socket.close()
                     return
-                await socket.send_str(text)
+                if isinstance(text, bytes):
+                    await socket.send_frame(text, WSMsgType.TEXT)
+                else:
+                    await socket.send_str(text)
+                outbox.written()
 
     async def _answer(self, session: Session, text: str, cut: Cut) -> str | None:
         try:

@@ -27,24 +27,40 @@ ECHO_TOO_BIG = 1009, "Heartbeat too big to echo"
 REVOKED = 4401, "Token revoked"
 
 
+Text = str | bytes  # one frame's text (bytes: already UTF-8)
+# Writes one frame to the socket at once if it can without waiting; whether it did.
+Direct = Callable[[Text], bool]
+
+
 class Outbox:
-    """The frames waiting for one socket's writer, counted in frames and in characters."""
+    """The frames waiting for one socket's writer, counted in frames and in characters.
+
+    While nothing waits and the writer holds no frame, `direct` (when given) may write a frame
+    at once, with no task woken for it (decision WS-50): it declines when the socket's transport
+    holds unsent bytes, so a client that does not read still fills the outbox as before."""
 
     def __init__(
         self,
         overflow: Callable[[], None],
         max_bytes: int = OUTBOX_BYTES,
         max_frames: int = OUTBOX_FRAMES,
+        direct: Direct | None = None,
     ) -> None:
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._queue: asyncio.Queue[Text] = asyncio.Queue()
         self._overflow = overflow
         self.max_bytes, self.max_frames = max_bytes, max_frames
+        self.direct = direct
         self.size = 0
         self.full = False  # once full, for good: the socket is being cut
+        self.holding = False  # the writer has taken a frame it has not finished writing
 
-    def put(self, text: str) -> None:
+    def put(self, text: Text) -> None:
         """Queue one frame's text ("" ends the socket after what is queued before it)."""
         if self.full:
+            return
+        # In order: only when nothing is queued or being written can a frame skip the queue.
+        idle = not self.holding and self._queue.empty()
+        if text and idle and self.direct is not None and self.direct(text):
             return
         if self.size + len(text) > self.max_bytes or self._queue.qsize() >= self.max_frames:
             self.full = True
@@ -54,10 +70,15 @@ class Outbox:
         self.size += len(text)
         self._queue.put_nowait(text)
 
-    async def get(self) -> str:
+    async def get(self) -> Text:
+        """The next frame; the writer calls `written` once it has written it."""
         text = await self._queue.get()
         self.size -= len(text)
+        self.holding = True
         return text
+
+    def written(self) -> None:
+        self.holding = False
 
     def clear(self) -> None:
         """Let go of what waits (the socket is gone or being cut)."""

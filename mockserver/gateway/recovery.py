@@ -6,10 +6,12 @@ What is kept, per session (`ws-session`, its wsc token): the OAuth session it be
 subscription, its `wsc.sequence` and the log position of its last notification, which gateway
 holds it, and when it was dropped. The missed notifications themselves are not kept: they are
 made again from the event log after that position (the subscription in the store, the
-events core's matching). A live session's record is written by the gateway's sweep once a
-second when it changed; a crash may so lose up to a second of it, and those notifications are
-then sent again on recovery (at least once, docs/decisions.md). Each gateway also writes a
-heartbeat: a session whose gateway died was dropped no later than its last beat.
+events core's matching). A session's record is written by the gateway's sweep when its
+subscription or its drop changed; how far each live session has got (its sequence and position)
+rides on the gateway's heartbeat, written by the sweep once a second, one write for all its
+sessions (decision WS-53). A crash may so lose up to a second of it, and those notifications are
+then sent again on recovery (at least once, docs/decisions.md). A session whose gateway died was
+dropped no later than its last beat.
 
 Blocking calls all (the store): the gateway runs them off its event loop.
 """
@@ -58,9 +60,14 @@ class Recoveries:
 
     # -- what this gateway writes ---------------------------------------------------------------
     def sync(self, sessions: list[Session], now: float) -> None:
-        """The sweep's write: a heartbeat, and each held session whose state changed."""
-        self.store.put(BEATS, self.me, {"at": now}, expires=now + KEEP)
+        """The sweep's writes: each held session whose subscription or drop changed (its
+        record, with what it was sent so far), and the heartbeat, which carries how far each
+        live session's notifications have gone: one write however many sockets were sent
+        something since the last sweep (decision WS-53)."""
+        progress: dict[str, list[int]] = {}
         for session in sessions:
+            if session.send is not None and session.subscription_id is not None:
+                progress[session.token] = [session.sent_sequence, session.position]
             state = _state(session)
             if state == session.saved:
                 continue
@@ -78,6 +85,8 @@ class Recoveries:
                 }
                 self.store.put(SESSIONS, session.token, record, expires=now + KEEP)
             session.saved = state
+        beat = {"at": now, "progress": progress}
+        self.store.put(BEATS, self.me, beat, expires=now + KEEP)
 
     def release(self, session: Session) -> bool:
         """A session past its recovery timeout here: forget it and its subscription, unless
@@ -111,9 +120,13 @@ class Recoveries:
         since = float(dropped if dropped is not None else beat.get("at", found["at"]) or 0.0)
         if now - since > frames.RECOVERY_TIMEOUT:
             return failed, None
-        self.store.put(SESSIONS, token, {**found, "gateway": self.me, "at": now}, now + KEEP)
-        saved = Saved(int(found["sequence"]), int(found["position"]), subscription)
-        return ("Successful", None), saved
+        sequence, position = int(found["sequence"]), int(found["position"])
+        moved = (beat.get("progress") or {}).get(token)  # where a live session had got to
+        if moved is not None and int(moved[1]) > position:
+            sequence, position = int(moved[0]), int(moved[1])
+        taken = {**found, "sequence": sequence, "position": position}
+        self.store.put(SESSIONS, token, {**taken, "gateway": self.me, "at": now}, now + KEEP)
+        return ("Successful", None), Saved(sequence, position, subscription)
 
     def missed(self, subscription: Subscription, position: int) -> tuple[list[Notice], int]:
         """The notifications of `subscription` after log `position`, the last 100 of them, and
@@ -133,6 +146,7 @@ class Recoveries:
 
 
 def _state(session: Session) -> tuple[Any, ...]:
-    # What was sent, not what waits: a dropped session's record is written once (its drop), so
-    # it never overwrites the claim of a gateway that took the session over.
-    return (session.subscription_id, session.sent_sequence, session.position, session.dropped_at)
+    # What rewrites a session's record: its subscription and its drop (how far a live session
+    # has got rides on the heartbeat). A dropped session's record is written once (its drop),
+    # so it never overwrites the claim of a gateway that took the session over.
+    return (session.subscription_id, session.dropped_at)

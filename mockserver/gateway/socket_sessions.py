@@ -22,7 +22,7 @@ from mockserver.chaos import Fault
 from mockserver.gateway import frames
 from mockserver.platform.wstokens import WsGrant
 
-Send = Callable[[str], None]  # queue one frame's text on a live socket
+Send = Callable[[str | bytes], None]  # queue one frame's text (or its UTF-8) on a live socket
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ class Session:
             # Kept with the sequence it was given; the oldest goes past 100 (WS-9).
             self.missed.append((self.sequence, notice))
             return False
-        self.send(frames.encode(frames.notification(notice.envelope, self.wsc())))
+        self.send(frames.encode_bytes(frames.notification(notice.envelope, self.wsc())))
         self.position, self.sent_sequence = notice.position, self.sequence
         return True
 
@@ -125,7 +125,7 @@ class Sessions:
         assert send is not None
         for sequence, notice in missed:
             wsc = {"token": session.token, "sequence": sequence}
-            send(frames.encode(frames.notification(notice.envelope, wsc)))
+            send(frames.encode_bytes(frames.notification(notice.envelope, wsc)))
             session.position, session.sent_sequence = notice.position, sequence
         return [notice for _, notice in missed]
 

@@ -42,8 +42,10 @@ class Tail:
         heard: Callable[[int], None] | None = None,
     ) -> None:
         self.events = events
-        # Told how far the log has been read, before the handler runs: the WebHook deliverer of
-        # this process waits on it (events/log.py `news`) rather than reading the log itself.
+        # Told how far the log has been read once the handler is done (the gateway's returns once
+        # the sockets have the batch's frames): the WebHook deliverer of this process waits on it
+        # (events/log.py `news`) rather than reading the log itself, and its pass, which reads
+        # every subscription, does not run beside the sockets' frames (decision WS-51).
         self.heard = heard
         self.outage = outage or Outage(events.last)  # a store that is down: said once
         self.handle = handle
@@ -79,10 +81,11 @@ class Tail:
             if not found:
                 continue
             self.position = found[-1].position
-            if self.heard is not None:
-                self.heard(self.position)
             try:
                 self.handle(found)
             except Exception as error:
                 what = f"gateway: handling events up to {self.position} failed"
                 self.outage.report(error, what)
+            finally:
+                if self.heard is not None:
+                    self.heard(self.position)

@@ -183,6 +183,30 @@ def test_sqlite_get_many_looks_keys_up_instead_of_scanning(tmp_path: Path) -> No
     assert sum(step.startswith("SEARCH records USING PRIMARY KEY") for step in steps) == 3
 
 
+def test_sqlite_entries_are_encoded_before_the_write_lock_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of 1,000 journal entries takes milliseconds to encode: not while holding the
+    lock a PUT in another process waits for."""
+    import json
+
+    from mockserver.storage import sqlite
+
+    opened = store_from_url(f"sqlite://{tmp_path / 'entries.db'}")
+    connection = opened._connection()  # type: ignore[attr-defined]
+    locked: list[bool] = []
+    encode = json.dumps
+
+    def dumps(value: object) -> str:
+        locked.append(connection.in_transaction)
+        return encode(value)
+
+    monkeypatch.setattr(sqlite.json, "dumps", dumps)
+    opened.append_entries("journal", [{"n": n} for n in range(3)], 10)
+    assert locked == [False, False, False]
+    assert [e["n"] for e in opened.entries("journal")] == [0, 1, 2]
+
+
 # -- the per-process read cache over SQLite (mockserver/scaleout/cached.py) ----------------------
 
 
