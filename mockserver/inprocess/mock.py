@@ -156,7 +156,7 @@ class PresenceMock:
         self.responses: RequestsMock = responses or RequestsMock(
             assert_all_requests_are_fired=False
         )
-        self._routes: list[tuple[RequestsMock, _EmulatorRoute]] = []
+        self._routes: list[tuple[RequestsMock, AppRoute]] = []
         self._started_registry = False
         self._active = False
         self.expect_refused = False  # the pytest fixture fails on refused requests unless set
@@ -318,7 +318,7 @@ class PresenceMock:
 
     def _route(self, registry: RequestsMock, base: str) -> None:
         pattern = re.compile(re.escape(base.rstrip("/")) + r"(/.*)?(\?.*)?$")
-        route = _EmulatorRoute(pattern, self._answer)
+        route = AppRoute(pattern, self._answer)
         registry.add(route)
         self._routes.append((registry, route))
 
@@ -377,8 +377,9 @@ def _is_active(registry: RequestsMock) -> bool | None:
     return None if patcher is False else patcher is not None
 
 
-class _EmulatorRoute(CallbackResponse):
-    """The emulator as one responses route: every method of every URL under one base URL."""
+class AppRoute(CallbackResponse):
+    """An app as one responses route (the emulator's, through `PresenceMock._answer`): every
+    method of every URL `pattern` matches, answered by `answer(prepared)`."""
 
     def __init__(
         self,
