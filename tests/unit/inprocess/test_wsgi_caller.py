@@ -165,3 +165,11 @@ def test_the_authorize_endpoint_redirects_to_the_callback(tmp_path: Path) -> Non
     assert answer.status_code == 302
     assert answer.headers["Location"].startswith(CALLBACK + "?code=")
     assert "state=s1" in answer.headers["Location"]
+
+
+def test_a_long_query_counts_towards_the_uri_limit_as_on_a_server(mock: PresenceMock) -> None:
+    # The limit is on the path and query as sent; the query alone is past it here.
+    answer = requests.get(f"{BASE}/echo?x={'a' * 4000}", timeout=5)
+    assert answer.status_code == 414
+    assert "URI is longer" in answer.json()["message"]
+    assert requests.get(f"{BASE}/echo?x={'a' * 100}", timeout=5).status_code == 200
