@@ -3,14 +3,15 @@
 The environ is built straight from the prepared request (method, path, query, headers, body) and
 the application is called with it; its status, header list and body chunks come back as they
 are. Werkzeug's test client would do the same through an `EnvironBuilder`, a `Request` built from
-it and a `TestResponse` around the answer, which together cost about a third of a small route's
-own work (decision PERF-20). What does not change between requests (the constant keys, the
+it and a `TestResponse` around the answer, which cost more than a bare Flask route's whole
+request (decision PERF-20). What does not change between requests (the constant keys, the
 server's name and port of each base URL, the environ name of each header) is kept.
 
 What the application sees is what a WSGI server hands it: `PATH_INFO` percent-decoded to bytes
 read as latin-1 (PEP 3333), the query string as sent (repeated keys kept), every header as an
 `HTTP_` key but Content-Type and Content-Length, the body whole in `wsgi.input` with its length
-(`wsgi.input_terminated`, as a server that read it all says), `RAW_URI` as sent.
+and `wsgi.input_terminated` (as a server that read it all says; neither without a body),
+`RAW_URI` as sent.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ class WsgiCaller:
             "wsgi.multithread": False,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
             **(extra or {}),
         }
         self._origins: dict[str, dict[str, str]] = {}  # by scheme://netloc
@@ -95,8 +95,9 @@ class WsgiCaller:
             environ[key] = value.decode("latin-1") if isinstance(value, bytes) else value
         body = body_of(prepared)
         environ["wsgi.input"] = io.BytesIO(body)
-        if body:
+        if body:  # none: no length, so the app does not read an empty stream
             environ["CONTENT_LENGTH"] = str(len(body))
+            environ["wsgi.input_terminated"] = True
         return environ
 
     def _origin(self, origin: str) -> dict[str, str]:

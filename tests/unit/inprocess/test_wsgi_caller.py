@@ -62,14 +62,14 @@ def test_the_environ_is_what_a_server_would_hand_the_app() -> None:
     assert environ["CONTENT_LENGTH"] == str(len(body))
     assert "HTTP_CONTENT_TYPE" not in environ and "HTTP_CONTENT_LENGTH" not in environ
     assert environ["HTTP_X_TWO"] == "v"
-    assert environ["marker"] is True
+    assert environ["marker"] is True and environ["wsgi.input_terminated"] is True
     assert read == body
 
 
 def test_the_default_port_and_a_host_header_of_the_clients_own() -> None:
     environ, _ = seen_by(prepared("GET", "https://api.presence-mock.test/x"))
     assert (environ["SERVER_PORT"], environ["HTTP_HOST"]) == ("443", "api.presence-mock.test")
-    assert "CONTENT_LENGTH" not in environ
+    assert "CONTENT_LENGTH" not in environ and "wsgi.input_terminated" not in environ
     environ, _ = seen_by(prepared("GET", "http://a.test/", headers={"Host": "b.test"}))
     assert (environ["SERVER_PORT"], environ["HTTP_HOST"]) == ("80", "b.test")
 
