@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 API = "/restapi/v1.0/account/~"
-MEASURES = ("bare", "single", "batch", "page", "put")
+MEASURES = ("bare", "shape", "single", "batch", "page", "put")
 IN_PROCESS = ("stub", "floor", "mock", "fixture")
 WARM = 20  # requests before counting starts: first-call caches, imports, the JIT-less warm-up
 
@@ -93,11 +93,14 @@ def _caller(measure: str, scratch: Path) -> Callable[[], None]:
         ids = ",".join(str(e.id) for e in directory.accounts[0].extensions[:30])
         method, path, query, body = {
             "single": ("GET", f"{API}/extension/~/presence", "", b""),
+            "shape": ("GET", f"{API}/extension/~/presence", "", b""),
             "batch": ("GET", f"{API}/extension/{ids}/presence", "", b""),
             "page": ("GET", f"{API}/presence", "perPage=100", b""),
             "put": ("PUT", f"{API}/extension/~/presence", "", b'{"userStatus":"Busy"}'),
         }[measure]
         environ = _environ(method, path, query, token, body)
+        if measure == "shape":
+            app = _shape_only(app, environ)
 
     def call() -> None:
         fresh = dict(environ)
@@ -111,6 +114,27 @@ def _caller(measure: str, scratch: Path) -> Callable[[], None]:
         assert status[0][:1] == "2", status
 
     return call
+
+
+def _shape_only(app: Any, environ: dict[str, Any]) -> Any:
+    """`shape`: the emulator's own Flask app (its class, every route, its Response) with none of
+    the emulator's work: no hooks, and the single GET's view answering the bytes and headers the
+    emulator answered a moment before. What Flask costs for a request of the single GET's shape."""
+    from flask import Response
+
+    answered: list[Any] = []
+    chunks = app(dict(environ), lambda s, h, e=None: answered.append(h))
+    body = b"".join(chunks)
+    made_by_response = ("content-type", "content-length")
+    headers = [(n, v) for n, v in answered[0] if n.lower() not in made_by_response]
+    for funcs in (app.before_request_funcs, app.after_request_funcs):
+        funcs.clear()
+
+    def constant(**_: Any) -> Response:
+        return Response(body, 200, headers, content_type="application/json")
+
+    app.view_functions["api.readUserPresenceStatus"] = constant
+    return app
 
 
 def _in_process_caller(measure: str) -> Callable[[], None]:

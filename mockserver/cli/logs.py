@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,21 +51,47 @@ class OriginFilter(logging.Filter):
         return True
 
 
+class TextFormatter(logging.Formatter):
+    """TEXT_FORMAT; `line` makes a request's line the same way without a LogRecord
+    (requestlog.log_request), the date and time worked out once a second."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT, TIME_FORMAT)
+        self._stamped: tuple[int, str] = (-1, "")
+
+    def line(self, created: float, level: int, message: str, fields: dict[str, Any]) -> str:
+        whole = int(created)
+        second, stamp = self._stamped
+        if second != whole:
+            stamp = time.strftime(TIME_FORMAT, self.converter(whole))
+            self._stamped = (whole, stamp)
+        return f"{stamp}.{int((created - whole) * 1000):03d} [{origin()}] {message}"
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "process": getattr(record, "origin", None) or origin(),
-        }
         fields = getattr(record, "fields", None)
+        process = getattr(record, "origin", None) or origin()
         if isinstance(fields, dict):
-            line.update(fields)
+            line = _json_line(record.created, record.levelname, process, fields)
         else:
+            line = _json_line(record.created, record.levelname, process, {})
             line["message"] = record.getMessage()
         if record.exc_info:
             line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line)
+
+    def line(self, created: float, level: int, message: str, fields: dict[str, Any]) -> str:
+        return json.dumps(_json_line(created, logging.getLevelName(level), origin(), fields))
+
+
+def _json_line(created: float, level: str, process: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        "level": level.lower(),
+        "process": process,
+        **fields,
+    }
 
 
 def configure(level: str = "info", style: str = "text") -> None:
@@ -74,10 +101,10 @@ def configure(level: str = "info", style: str = "text") -> None:
         return  # logging belongs to someone else (pytest, an embedding program), as basicConfig
     for ours in root.handlers[:]:
         root.removeHandler(ours)
-    handler = BatchingStreamHandler(sys.stderr)
+    formatter = JsonFormatter() if style == "json" else TextFormatter()
+    handler = BatchingStreamHandler(sys.stderr, lines=formatter)
     handler.addFilter(OriginFilter())
-    text = logging.Formatter(TEXT_FORMAT, TIME_FORMAT)
-    handler.setFormatter(JsonFormatter() if style == "json" else text)
+    handler.setFormatter(formatter)
     root.addHandler(handler)
     root.setLevel(level.upper())
     # One line per request: the formats name no source line, thread or process, so don't

@@ -221,9 +221,15 @@ class Directory:
     # fixture's, whose times are what its file says.
     drawn_before: float | None = field(default=None, compare=False)
     accounts_by_id: dict[int, Account] = field(init=False, repr=False)
+    apps_by_client_id: dict[str, App] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.accounts_by_id = {acc.id: acc for acc in self.accounts}
+        # Every API request finds its app by client ID: the first of a repeated ID, as a
+        # search of the list would.
+        self.apps_by_client_id = {}
+        for app in self.apps:
+            self.apps_by_client_id.setdefault(app.client_id, app)
 
     def extension(self, extension_id: int) -> Extension | None:
         for account in self.accounts:
@@ -233,4 +239,4 @@ class Directory:
         return None
 
     def app(self, client_id: str) -> App | None:
-        return next((a for a in self.apps if a.client_id == client_id), None)
+        return self.apps_by_client_id.get(client_id)

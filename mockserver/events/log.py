@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from mockserver.storage import EventStream, Record
 
 KEEP = 10_000  # entries the log keeps (Redis trims approximately: MAXLEN ~)
@@ -54,7 +56,15 @@ class LoggedChange:
 
 
 def canonical(state: dict[str, Any]) -> str:
-    """The text two states are compared by: equal states, equal text, on every store."""
+    """The text two states are compared by: equal states, equal text, on every store. orjson
+    where its text is the json module's (ASCII; see presence/wire.py's dumps), else json
+    (decision PERF-14)."""
+    try:
+        fast = orjson.dumps(state, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        fast = b""
+    if fast and fast.isascii():
+        return fast.decode()
     return json.dumps(state, sort_keys=True, separators=(",", ":"))
 
 

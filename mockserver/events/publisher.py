@@ -90,7 +90,20 @@ class Publisher:
 
     @staticmethod
     def baseline(ext: Extension) -> dict[str, object]:
-        """The seed's state: what a first change is compared with."""
+        """The seed's state: what a first change is compared with (the seed never changes, so
+        each extension's is made once; readers only compare it)."""
+        kept = _baselines.get(ext.id)
+        if kept is not None and kept[0] is ext:
+            return kept[1]
         if not ext.type.is_user:
-            return state_of(offline_record("", ext))
-        return state_of(presence_record("", ext, ext.settings, FULL))
+            made = state_of(offline_record("", ext))
+        else:
+            made = state_of(presence_record("", ext, ext.settings, FULL))
+        if len(_baselines) >= BASELINES_KEPT:
+            _baselines.clear()
+        _baselines[ext.id] = (ext, made)
+        return made
+
+
+BASELINES_KEPT = 10_000
+_baselines: dict[int, tuple[Extension, dict[str, object]]] = {}

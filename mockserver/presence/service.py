@@ -41,6 +41,10 @@ from mockserver.storage import Overrides
 
 MAX_BATCH = 30  # docs/contract.md#batch
 Record = dict[str, Any]
+# Presence records kept, made once and answered again while what they are made of is the same
+# (a page of 100 reads mostly unchanged users): a few MB per process at most (decision PERF-12).
+RECORDS_KEPT = 2000
+PAGES_KEPT = 64  # whole pages, answered again while every record on them would read the same
 
 # Whose presence records are read from the store: users, and Park Locations (parked calls).
 # Compared by identity: an Enum's hash is a Python-level call, and this is the hot path.
@@ -52,6 +56,9 @@ class PresenceService:
         self.directory = directory
         self.store = store
         self._listeners: list[ChangeListener] = []
+        # (extension ID, base, view) -> (extension, settings, live telephony, record made of them)
+        self._records: dict[tuple[int, str, View], tuple[Extension, Any, Any, Record]] = {}
+        self._pages: dict[tuple[Any, ...], tuple[list[Extension], dict[int, State], Record]] = {}
 
     # -- changes --------------------------------------------------------------------------------
     def listen(self, listener: ChangeListener) -> None:
@@ -115,7 +122,26 @@ class PresenceService:
             return parked_record(base, ext, live, view)
         if not visible(settings, own=caller.extension_id == ext.id, admin=caller.admin):
             return offline_record(base, ext)
-        return presence_record(base, ext, settings, view, live)
+        return self._presence_record(base, ext, own, view)
+
+    def _presence_record(self, base: str, ext: Extension, state: State, view: View) -> Record:
+        """presence_record, made again only when its inputs differ from the last time. The
+        record answered is shared: every reader serialises or copies it, none changes it."""
+        key = (ext.id, base, view)
+        settings, live = state
+        kept = self._records.get(key)
+        if (
+            kept is not None
+            and kept[0] is ext
+            and (kept[1] is settings or kept[1] == settings)
+            and kept[2] == live
+        ):
+            return kept[3]
+        record = presence_record(base, ext, settings, view, live)
+        if len(self._records) >= RECORDS_KEPT:
+            self._records.clear()
+        self._records[key] = (ext, settings, live, record)
+        return record
 
     def read_one(
         self, base: str, caller: Caller, account_param: str, id_param: str, view: View
@@ -164,13 +190,32 @@ class PresenceService:
         page = Page.of(page.number, page.per_page, len(account.extensions))
         chosen = account.extensions[page.start : page.start + page.per_page]
         states = self.states(chosen)
+        # The same page read again by the same reader, every record's inputs equal: the same
+        # answer (what a record is made of is the extension, its state, the reader and the view).
+        key = (
+            account.id,
+            page.number,
+            page.per_page,
+            base,
+            view,
+            caller.extension_id,
+            caller.admin,
+            tuple(extra_query.items()),
+        )
+        kept = self._pages.get(key)
+        if kept is not None and kept[1] == states and _same(kept[0], chosen):
+            return kept[2]
         base_uri = f"{account_uri(base, account.id)}/presence"
-        return {
+        answer = {
             "uri": page.uri(base_uri, page.number, extra_query),
             "records": [self.record(base, caller, e, states, view) for e in chosen],
             "paging": page.paging(),
             "navigation": page.navigation(base_uri, extra_query),
         }
+        if len(self._pages) >= PAGES_KEPT:
+            self._pages.clear()
+        self._pages[key] = (chosen, states, answer)
+        return answer
 
     # -- writes ---------------------------------------------------------------------------------
     def update(
@@ -201,3 +246,8 @@ class PresenceService:
             merged = self.store.overrides([ext.id]).get(ext.id, {})
         settings, live = split(ext, merged)
         return presence_record(base, ext, settings, View(), live)
+
+
+def _same(kept: list[Extension], chosen: list[Extension]) -> bool:
+    """The same extension objects, in the same order (a new directory has new ones)."""
+    return len(kept) == len(chosen) and all(a is b for a, b in zip(kept, chosen, strict=True))

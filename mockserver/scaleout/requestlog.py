@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TextIO
+from collections.abc import Callable
+from typing import Any, Protocol, TextIO
 
 from mockserver.scaleout.batching import FLUSH_EVERY, Batcher
 
@@ -25,11 +26,24 @@ from mockserver.scaleout.batching import FLUSH_EVERY, Batcher
 AT_ONCE = 20
 
 
+class LineFormatter(Protocol):
+    """A formatter that also makes a request's line without a LogRecord (cli/logs.py)."""
+
+    def line(self, created: float, level: int, message: str, fields: dict[str, Any]) -> str: ...
+
+
 class BatchingStreamHandler(logging.StreamHandler[TextIO]):
     def __init__(
-        self, stream: TextIO, interval: float = FLUSH_EVERY, at_once: int = AT_ONCE
+        self,
+        stream: TextIO,
+        interval: float = FLUSH_EVERY,
+        at_once: int = AT_ONCE,
+        lines: LineFormatter | None = None,
     ) -> None:
         super().__init__(stream)
+        # Set by `serve`'s logging set-up, with the formatter it gives this handler: request
+        # lines then skip the logging machinery (log_request below).
+        self.lines = lines
         self._lines: Batcher[str] = Batcher(self._write, interval)
         self._interval = interval
         self._at_once = at_once
@@ -51,21 +65,35 @@ class BatchingStreamHandler(logging.StreamHandler[TextIO]):
         except Exception:
             self.handleError(record)
             return
+        self._take(line, record.levelno, lambda: record)
+
+    def emit_line(self, level: int, message: str, fields: dict[str, Any]) -> None:
+        """A request's line, formatted as `emit` would format its record."""
+        assert self.lines is not None
+        created = time.time()
+        try:
+            line = self.lines.line(created, level, message, fields) + self.terminator
+        except Exception:
+            self.handleError(_record(level, message, created))
+            return
+        self._take(line, level, lambda: _record(level, message, created))
+
+    def _take(self, line: str, level: int, record: Callable[[], logging.LogRecord]) -> None:
         self._lines.add(line)
         now = time.monotonic()
         if now - self._window >= self._interval:
             self._window, self._in_window = now, 0
         self._in_window += 1
-        if record.levelno >= logging.WARNING:
+        if level >= logging.WARNING:
             self._hand_on(record, wait=True)
         elif self._in_window <= self._at_once:
             self._hand_on(record, wait=False)  # never waits for another thread's write
 
-    def _hand_on(self, record: logging.LogRecord, wait: bool) -> None:
+    def _hand_on(self, record: Callable[[], logging.LogRecord], wait: bool) -> None:
         try:
             self._lines.flush(wait)
         except Exception:
-            self.handleError(record)
+            self.handleError(record())
 
     def flush(self) -> None:
         self._lines.flush()
@@ -73,6 +101,42 @@ class BatchingStreamHandler(logging.StreamHandler[TextIO]):
     def _write(self, lines: list[str]) -> None:
         self.stream.write("".join(lines))
         self.stream.flush()
+
+
+def log_request(logger: logging.Logger, level: int, message: str, fields: dict[str, Any]) -> None:
+    """One request's log line. Where logging is as `serve` sets it up (the logger's records go
+    to the root's one batching handler and nothing else), the line goes straight to that
+    handler: a LogRecord, the logger hierarchy and `Formatter.format` cost about as much as the
+    rest of a short request. Anywhere else (pytest's capture, an embedding program's own
+    handlers), it is an ordinary record (decision PERF-11)."""
+    handler = _sole_handler(logger, level)
+    if handler is None:
+        logger.log(level, "%s", message, extra={"fields": fields})
+    else:
+        handler.emit_line(level, message, fields)
+
+
+def _sole_handler(logger: logging.Logger, level: int) -> BatchingStreamHandler | None:
+    root = logging.root
+    if logger.handlers or logger.filters or not logger.propagate or logger.parent is not root:
+        return None
+    if root.filters or len(root.handlers) != 1 or logging.root.manager.disable >= level:
+        return None
+    handler = root.handlers[0]
+    if (
+        not isinstance(handler, BatchingStreamHandler)
+        or handler.lines is None
+        or id(handler.formatter) != id(handler.lines)
+        or level < handler.level
+    ):
+        return None
+    return handler
+
+
+def _record(level: int, message: str, created: float) -> logging.LogRecord:
+    record = logging.makeLogRecord({"levelno": level, "msg": message})
+    record.created = created
+    return record
 
 
 def flush_all() -> None:

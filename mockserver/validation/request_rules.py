@@ -200,7 +200,26 @@ def _ids(raw: str, operation: Operation) -> list[RuleProblem]:
     return found
 
 
+# A client sends the same few bodies again and again ({"userStatus":"Busy"}): each small body is
+# judged once per process, and the same problems answered after (decision PERF-13).
+JUDGED_KEPT = 1024
+JUDGED_BYTES = 4096
+_judged: dict[tuple[bytes, str, bool], tuple[RuleProblem, ...]] = {}
+
+
 def _body(raw: bytes, schema: str, required: bool) -> list[RuleProblem]:
+    key = (raw, schema, required)
+    found = _judged.get(key)
+    if found is None:
+        found = tuple(_judged_body(raw, schema, required))
+        if len(raw) <= JUDGED_BYTES:
+            if len(_judged) >= JUDGED_KEPT:
+                _judged.clear()
+            _judged[key] = found
+    return list(found)
+
+
+def _judged_body(raw: bytes, schema: str, required: bool) -> list[RuleProblem]:
     if not raw.strip():
         if required:  # the queue PUTs and the unified PATCH mark their body `required: true`
             return [RuleProblem("body", "required", None, "the body is required", "CMN-103")]

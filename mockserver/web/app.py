@@ -31,6 +31,7 @@ from mockserver.web import (
     snapshot_api,
 )
 from mockserver.web.context import EXTENSION
+from mockserver.web.flask_app import EmulatorFlask
 from mockserver.web.limits import MAX_BODY_BYTES
 from mockserver.web.routing import drop_automatic_head
 
@@ -53,7 +54,7 @@ def create_app(
         else:
             emulator = Emulator.from_settings(settings)
     controls.check_settings(emulator.settings)
-    app = Flask("mockserver", static_folder=None)
+    app = EmulatorFlask("mockserver", static_folder=None)
     # The platform answers //restapi//v1.0 with 404, not with a redirect to the merged path.
     app.url_map.merge_slashes = False
     app.extensions[EXTENSION] = emulator

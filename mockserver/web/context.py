@@ -62,7 +62,8 @@ class State:
         if self._described is None:
             request = self.request
             # A body has a length or arrives chunked (the server then marks it terminated).
-            sized = request.content_length or request.environ.get("wsgi.input_terminated")
+            environ = request.environ
+            sized = environ.get("CONTENT_LENGTH") or environ.get("wsgi.input_terminated")
             body = _body(request) if sized else b""
             self._described = DescribedRequest(request.method, request.path, self.query, body)
         return self._described

@@ -39,6 +39,7 @@ from mockserver.errors import (
     ResourceNotFound,
 )
 from mockserver.redaction import escape, mask_query, mask_text, query_text
+from mockserver.scaleout.requestlog import log_request
 from mockserver.schemas import SchemaViolation
 from mockserver.storage.outage import is_outage, store_unavailable
 from mockserver.validation import request_rules
@@ -187,7 +188,7 @@ def _log_line(state: State, status: int, level: int = logging.INFO) -> None:
     line += f" {escape(code)}" if code else ""
     line += f" ({broken})" if broken else ""
     # `fields` is what the JSON log format writes (cli/logs.py); text writes the message.
-    log.log(level, "%s", line, extra={"fields": fields})
+    log_request(log, level, line, fields)
 
 
 # A client asks the same few paths again and again: each one masked and escaped once, up to this

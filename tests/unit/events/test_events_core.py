@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import Any
 
 import pytest
 
 from mockserver import schemas
+from mockserver.config import Settings
 from mockserver.directory.model import Directory, Extension
 from mockserver.emulator import Emulator
 from mockserver.errors import (
@@ -16,8 +19,9 @@ from mockserver.errors import (
     ResourceNotFound,
     SubscriptionLimit,
 )
-from mockserver.events.log import LoggedChange
+from mockserver.events.log import LoggedChange, canonical
 from mockserver.events.matching import envelope_for
+from mockserver.events.publisher import Publisher
 from mockserver.events.subscriptions import WEBSOCKET, Subscription
 from mockserver.platform.tokens import Caller
 from tests.support.answers import find
@@ -254,3 +258,28 @@ def test_a_websocket_subscription_reads_as_recorded_and_conforms(emulator, direc
     wire = made.to_wire("http://localhost", 0.0)
     assert wire["deliveryMode"] == {"transportType": WEBSOCKET, "encryption": False}
     schemas.check("subscription-info", wire, strict=True)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"b": 1, "a": [1, 2, {"z": None, "y": True}], "c": "x"},
+        {"name": "Zoë", "n": 1},  # not ASCII: the json module's escapes
+        {"big": 2**70},  # beyond orjson's integers
+        {},
+    ],
+)
+def test_a_states_canonical_text_is_the_json_modules_sorted_compact_text(state: dict) -> None:  # type: ignore[type-arg]
+    assert canonical(state) == json.dumps(state, sort_keys=True, separators=(",", ":"))
+
+
+def test_the_seeds_baseline_is_made_once_per_extension_and_anew_for_another_directory() -> None:
+    first = Emulator.from_settings(Settings(extensions=50))
+    second = Emulator.from_settings(Settings(extensions=50, seed=7))
+    ext = first.directory.accounts[0].extensions[3]
+    assert Publisher.baseline(ext) is Publisher.baseline(ext)
+    other = second.directory.accounts[0].extensions[3]
+    assert other.id != ext.id or other is not ext
+    assert Publisher.baseline(other)["extensionId"] == str(other.id)
+    twin = dataclasses.replace(ext, settings={**ext.settings, "userStatus": "Busy"})
+    assert Publisher.baseline(twin)["userStatus"] == "Busy"  # same ID, another extension

@@ -5,11 +5,15 @@ across fork."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import time
+from collections.abc import Callable
 
-from mockserver.scaleout.requestlog import BatchingStreamHandler
+import pytest
+
+from mockserver.scaleout.requestlog import BatchingStreamHandler, _sole_handler, log_request
 
 
 def _logger(handler: logging.Handler) -> logging.Logger:
@@ -70,3 +74,81 @@ def test_the_first_lines_of_each_interval_are_written_at_once_then_batched() -> 
         "GET /4 200",
         "then a warning writes what waits, in order",
     ]
+
+
+def _configured(style: str) -> tuple[logging.Logger, io.StringIO, BatchingStreamHandler]:
+    """A root logger as `serve` configures it (cli/logs.py), writing into a string."""
+    from mockserver.cli import logs
+
+    stream = io.StringIO()
+    formatter = logs.JsonFormatter() if style == "json" else logs.TextFormatter()
+    handler = BatchingStreamHandler(stream, interval=3600, at_once=100, lines=formatter)
+    handler.addFilter(logs.OriginFilter())
+    handler.setFormatter(formatter)
+    return logging.getLogger(f"test-requestlog-{time.time_ns()}"), stream, handler
+
+
+@pytest.fixture
+def root_alone(monkeypatch: pytest.MonkeyPatch) -> Callable[[logging.Handler], None]:
+    """Make `handler` the root logger's only handler for the test (pytest's own put back)."""
+
+    def install(handler: logging.Handler) -> None:
+        monkeypatch.setattr(logging.root, "handlers", [handler])
+        monkeypatch.setattr(logging.root, "level", logging.INFO)
+
+    return install
+
+
+@pytest.mark.parametrize("style", ["text", "json"])
+def test_a_request_line_written_straight_reads_as_the_same_record_would(
+    style: str, root_alone: Callable[[logging.Handler], None]
+) -> None:
+    logger, stream, handler = _configured(style)
+    root_alone(handler)
+    fields = {"method": "GET", "path": "/x", "status": 200}
+    assert _sole_handler(logger, logging.INFO) is handler  # the straight way is taken
+    log_request(logger, logging.INFO, "GET /x 200", fields)
+    logger.info("%s", "GET /x 200", extra={"fields": fields})  # the ordinary way
+    straight, ordinary = stream.getvalue().splitlines()
+    if style == "json":
+        first, second = json.loads(straight), json.loads(ordinary)
+        assert first.pop("time")[:19] == second.pop("time")[:19]
+        assert first == second == {"level": "info", "process": "serve", **fields}
+    else:
+        assert straight[23:] == ordinary[23:] == " [serve] GET /x 200"
+        assert straight[:19] == ordinary[:19]  # the same second, written the same way
+
+
+def test_the_text_time_is_the_records_time_to_the_millisecond() -> None:
+    from mockserver.cli import logs
+
+    formatter = logs.TextFormatter()
+    for created in (1_800_000_000.0, 1_800_000_000.999, 1_800_000_061.5005):
+        record = logging.makeLogRecord({"msg": "m", "created": created})
+        record.msecs = int((created - int(created)) * 1000) + 0.0
+        record.origin = "serve"
+        assert formatter.line(created, logging.INFO, "m", {}) == formatter.format(record)
+
+
+def test_below_the_handlers_level_nothing_is_written(
+    root_alone: Callable[[logging.Handler], None],
+) -> None:
+    logger, stream, handler = _configured("text")
+    handler.setLevel(logging.INFO)
+    root_alone(handler)
+    log_request(logger, logging.DEBUG, "GET /board 200", {})
+    handler.flush()
+    assert stream.getvalue() == ""
+
+
+def test_with_another_handler_listening_the_line_is_an_ordinary_record(
+    root_alone: Callable[[logging.Handler], None], caplog: pytest.LogCaptureFixture
+) -> None:
+    logger, stream, handler = _configured("text")
+    root_alone(handler)
+    logging.root.addHandler(caplog.handler)  # as pytest's caplog does
+    log_request(logger, logging.INFO, "GET /y 200", {"status": 200})
+    assert [r.fields for r in caplog.records if r.getMessage() == "GET /y 200"] == [  # type: ignore[attr-defined]
+        {"status": 200}
+    ]
+    assert stream.getvalue().endswith(" GET /y 200\n")

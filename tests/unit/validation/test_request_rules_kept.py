@@ -1,5 +1,6 @@
 """The verdict of a request without query or body is kept by method and path, and is the same
-verdict `check` gives."""
+verdict `check` gives; a small body's problems are kept by its bytes, and are the same problems
+judging it again would find."""
 
 from __future__ import annotations
 
@@ -45,3 +46,33 @@ def test_the_kept_verdicts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(10):
         check_request(DescribedRequest("GET", f"{API}/extension/{n}/presence", {}, b""))
     assert len(request_rules._plain) <= 3
+
+
+def test_the_same_body_gets_the_same_problems_whether_judged_or_kept() -> None:
+    put = f"{API}/extension/~/presence"
+    bodies = [b'{"userStatus":"Nope"}', b'{"presenceStatus":"Busy"}', b"[1]", b"{", b""]
+    for body in bodies:
+        request_rules._judged.clear()
+        judged = check_request(DescribedRequest("PUT", put, {}, body))
+        kept = check_request(DescribedRequest("PUT", put, {}, body))
+        assert kept == judged, body
+        kept.append(kept[0] if kept else None)  # type: ignore[arg-type]
+        assert check_request(DescribedRequest("PUT", put, {}, body)) == judged  # its own list
+    assert [p.parameter for p in check_request(DescribedRequest("PUT", put, {}, bodies[0]))] == [
+        "userStatus"
+    ]
+
+
+def test_what_is_kept_of_bodies_is_bounded_and_large_bodies_are_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    put = f"{API}/extension/~/presence"
+    monkeypatch.setattr(request_rules, "JUDGED_KEPT", 3)
+    request_rules._judged.clear()
+    for n in range(10):
+        check_request(DescribedRequest("PUT", put, {}, b'{"message":"%d"}' % n))
+    assert 0 < len(request_rules._judged) <= 3
+    request_rules._judged.clear()
+    large = b'{"message":"' + b"x" * request_rules.JUDGED_BYTES + b'"}'
+    assert check_request(DescribedRequest("PUT", put, {}, large)) != []  # too long a message
+    assert request_rules._judged == {}

@@ -1,0 +1,108 @@
+"""Presence records are made once and answered again while their inputs are the same; every
+change of those inputs (a PUT, a call, a meeting, a reset, another host, another view) reads at
+once, and what is kept stays bounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.emulator import Emulator
+from mockserver.presence import service
+from mockserver.telephony.switchboard import Switchboard
+from tests.support.answers import find
+from tests.support.login import Api
+
+API = "/restapi/v1.0/account/~"
+
+
+def _quiet(directory):  # type: ignore[no-untyped-def]
+    return find(
+        directory,
+        lambda e: (
+            e.type.is_user
+            and not e.admin
+            and not e.active_calls
+            and e.meeting_status is None
+            and e.status == "Enabled"
+            and e.settings.get("userStatus") == "Available"
+            and e.settings.get("dndStatus") == "TakeAllCalls"
+            and e.settings.get("allowSeeMyPresence", True)
+        ),
+    )
+
+
+def _read(admin: Api, ext_id: int, **query: str) -> dict:  # type: ignore[type-arg]
+    answer = admin.get(f"{API}/extension/{ext_id}/presence", **query)
+    assert answer.status_code == 200, answer.text
+    return answer.get_json()  # type: ignore[no-any-return]
+
+
+def test_a_put_a_call_and_a_meeting_each_read_at_once(
+    admin: Api, directory, emulator: Emulator
+) -> None:  # type: ignore[no-untyped-def]
+    quiet = _quiet(directory)
+    before = _read(admin, quiet.id)
+    assert _read(admin, quiet.id) == before  # read again: the same
+    assert (
+        admin.put(f"{API}/extension/{quiet.id}/presence", {"userStatus": "Busy"}).status_code == 200
+    )
+    assert _read(admin, quiet.id)["presenceStatus"] == "Busy"
+    admin.put(f"{API}/extension/{quiet.id}/presence", {"userStatus": "Available"})
+    assert _read(admin, quiet.id)["presenceStatus"] == "Available"
+    board = Switchboard(emulator.telephony)
+    call = board.ring("+15550199999", quiet.id)
+    assert _read(admin, quiet.id)["telephonyStatus"] == "Ringing"
+    board.answer(call["telephonySessionId"])
+    detailed = _read(admin, quiet.id, detailedTelephonyState="true")
+    assert detailed["telephonyStatus"] == "CallConnected"
+    assert [c["telephonyStatus"] for c in detailed["activeCalls"]] == ["CallConnected"]
+    assert "activeCalls" not in _read(admin, quiet.id)  # the simple view, kept apart
+    board.end(call["telephonySessionId"])
+    assert _read(admin, quiet.id)["telephonyStatus"] == "NoCall"
+    board.start_meeting(quiet.id)
+    assert _read(admin, quiet.id)["meetingStatus"] == "Connected"
+    emulator.reset()
+    assert _read(admin, quiet.id) == before
+
+
+def test_each_host_reads_its_own_links(admin: Api, directory) -> None:  # type: ignore[no-untyped-def]
+    quiet = _quiet(directory)
+    for host in ("localhost:1", "127.0.0.1:2", "localhost:1"):
+        answer = admin.client.get(
+            f"{API}/extension/{quiet.id}/presence", headers={**admin.headers(), "Host": host}
+        )
+        assert answer.get_json()["uri"].startswith(f"http://{host}/"), answer.text
+
+
+def test_what_is_kept_is_bounded(
+    admin: Api, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "RECORDS_KEPT", 5)
+    emulator.presence._records.clear()  # the session's emulator: earlier tests' records
+    for number in (1, 2, 3):
+        assert admin.get(f"{API}/presence", page=str(number), perPage="10").status_code == 200
+    assert 0 < len(emulator.presence._records) <= 5
+
+
+def test_a_page_read_again_shows_every_change_and_each_readers_own_view(
+    admin: Api, user: Api, directory, emulator: Emulator
+) -> None:  # type: ignore[no-untyped-def]
+    def page(reader: Api) -> dict[int, dict]:  # type: ignore[type-arg]
+        answer = reader.get(f"{API}/presence", perPage="100")
+        assert answer.status_code == 200, answer.text
+        return {r["extension"]["id"]: r for r in answer.get_json()["records"]}
+
+    quiet = _quiet(directory)
+    first = page(admin)
+    assert page(admin) == first
+    admin.put(f"{API}/extension/{quiet.id}/presence", {"userStatus": "Busy"})
+    assert page(admin)[quiet.id]["presenceStatus"] == "Busy"
+    admin.put(f"{API}/extension/{quiet.id}/presence", {"allowSeeMyPresence": False})
+    assert page(admin)[quiet.id]["presenceStatus"] == "Busy"  # an administrator sees it
+    assert page(user)[quiet.id].get("userStatus") is None  # another user does not
+    board = Switchboard(emulator.telephony)
+    admin.put(f"{API}/extension/{quiet.id}/presence", {"allowSeeMyPresence": True})
+    board.ring("+15550199999", quiet.id)
+    assert page(admin)[quiet.id]["telephonyStatus"] == "Ringing"
+    emulator.reset()
+    assert page(admin) == first
