@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from mockserver.scaleout.requestlog import BatchingStreamHandler
+from mockserver.scaleout.requestlog import BatchingStreamHandler, Fields
 
 TEXT_FORMAT = "%(asctime)s.%(msecs)03d [%(origin)s] %(message)s"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -59,7 +59,7 @@ class TextFormatter(logging.Formatter):
         super().__init__(TEXT_FORMAT, TIME_FORMAT)
         self._stamped: tuple[int, str] = (-1, "")
 
-    def line(self, created: float, level: int, message: str, fields: dict[str, Any]) -> str:
+    def line(self, created: float, level: int, message: str, fields: Fields) -> str:
         whole = int(created)
         second, stamp = self._stamped
         if second != whole:
@@ -81,8 +81,8 @@ class JsonFormatter(logging.Formatter):
             line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line)
 
-    def line(self, created: float, level: int, message: str, fields: dict[str, Any]) -> str:
-        return json.dumps(_json_line(created, logging.getLevelName(level), origin(), fields))
+    def line(self, created: float, level: int, message: str, fields: Fields) -> str:
+        return json.dumps(_json_line(created, logging.getLevelName(level), origin(), fields()))
 
 
 def _json_line(created: float, level: str, process: str, fields: dict[str, Any]) -> dict[str, Any]:

@@ -26,10 +26,13 @@ from mockserver.scaleout.batching import FLUSH_EVERY, Batcher
 AT_ONCE = 20
 
 
+Fields = Callable[[], dict[str, Any]]  # a request's fields, made only for a format that shows them
+
+
 class LineFormatter(Protocol):
     """A formatter that also makes a request's line without a LogRecord (cli/logs.py)."""
 
-    def line(self, created: float, level: int, message: str, fields: dict[str, Any]) -> str: ...
+    def line(self, created: float, level: int, message: str, fields: Fields) -> str: ...
 
 
 class BatchingStreamHandler(logging.StreamHandler[TextIO]):
@@ -67,7 +70,7 @@ class BatchingStreamHandler(logging.StreamHandler[TextIO]):
             return
         self._take(line, record.levelno, lambda: record)
 
-    def emit_line(self, level: int, message: str, fields: dict[str, Any]) -> None:
+    def emit_line(self, level: int, message: str, fields: Fields) -> None:
         """A request's line, formatted as `emit` would format its record."""
         assert self.lines is not None
         created = time.time()
@@ -103,7 +106,7 @@ class BatchingStreamHandler(logging.StreamHandler[TextIO]):
         self.stream.flush()
 
 
-def log_request(logger: logging.Logger, level: int, message: str, fields: dict[str, Any]) -> None:
+def log_request(logger: logging.Logger, level: int, message: str, fields: Fields) -> None:
     """One request's log line. Where logging is as `serve` sets it up (the logger's records go
     to the root's one batching handler and nothing else), the line goes straight to that
     handler: a LogRecord, the logger hierarchy and `Formatter.format` cost about as much as the
@@ -111,7 +114,7 @@ def log_request(logger: logging.Logger, level: int, message: str, fields: dict[s
     handlers), it is an ordinary record (decision PERF-11)."""
     handler = _sole_handler(logger, level)
     if handler is None:
-        logger.log(level, "%s", message, extra={"fields": fields})
+        logger.log(level, "%s", message, extra={"fields": fields()})
     else:
         handler.emit_line(level, message, fields)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
@@ -171,23 +172,28 @@ def _log_line(state: State, status: int, level: int = logging.INFO) -> None:
     query = query_text(mask_query(state.query)) if state.query else ""
     verdict = ("violation" if state.problems else "ok") if state.judged else "-"
     code = state.error_code if status >= 400 else None
-    fields = {
-        "method": escape(current.method),
-        "path": path,
-        "query": query,
-        "status": status,
-        "ms": elapsed,
-        "verdict": verdict,
-        "errorCode": code,
-    }
+    method = escape(current.method)
     broken = _broken_rules(state) if state.problems else ""
-    if broken:
-        fields["rules"] = broken
+
+    def fields() -> dict[str, Any]:
+        # What the JSON log format writes (cli/logs.py); text writes the message only.
+        found: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "ms": elapsed,
+            "verdict": verdict,
+            "errorCode": code,
+        }
+        if broken:
+            found["rules"] = broken
+        return found
+
     target = f"{path}?{query}" if query else path
-    line = f"{fields['method']} {target} {status} {elapsed}ms {verdict}"
+    line = f"{method} {target} {status} {elapsed}ms {verdict}"
     line += f" {escape(code)}" if code else ""
     line += f" ({broken})" if broken else ""
-    # `fields` is what the JSON log format writes (cli/logs.py); text writes the message.
     log_request(log, level, line, fields)
 
 

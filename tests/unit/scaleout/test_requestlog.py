@@ -107,7 +107,7 @@ def test_a_request_line_written_straight_reads_as_the_same_record_would(
     root_alone(handler)
     fields = {"method": "GET", "path": "/x", "status": 200}
     assert _sole_handler(logger, logging.INFO) is handler  # the straight way is taken
-    log_request(logger, logging.INFO, "GET /x 200", fields)
+    log_request(logger, logging.INFO, "GET /x 200", lambda: fields)
     logger.info("%s", "GET /x 200", extra={"fields": fields})  # the ordinary way
     straight, ordinary = stream.getvalue().splitlines()
     if style == "json":
@@ -127,7 +127,7 @@ def test_the_text_time_is_the_records_time_to_the_millisecond() -> None:
         record = logging.makeLogRecord({"msg": "m", "created": created})
         record.msecs = int((created - int(created)) * 1000) + 0.0
         record.origin = "serve"
-        assert formatter.line(created, logging.INFO, "m", {}) == formatter.format(record)
+        assert formatter.line(created, logging.INFO, "m", dict) == formatter.format(record)
 
 
 def test_below_the_handlers_level_nothing_is_written(
@@ -136,7 +136,7 @@ def test_below_the_handlers_level_nothing_is_written(
     logger, stream, handler = _configured("text")
     handler.setLevel(logging.INFO)
     root_alone(handler)
-    log_request(logger, logging.DEBUG, "GET /board 200", {})
+    log_request(logger, logging.DEBUG, "GET /board 200", dict)
     handler.flush()
     assert stream.getvalue() == ""
 
@@ -147,7 +147,7 @@ def test_with_another_handler_listening_the_line_is_an_ordinary_record(
     logger, stream, handler = _configured("text")
     root_alone(handler)
     logging.root.addHandler(caplog.handler)  # as pytest's caplog does
-    log_request(logger, logging.INFO, "GET /y 200", {"status": 200})
+    log_request(logger, logging.INFO, "GET /y 200", lambda: {"status": 200})
     assert [r.fields for r in caplog.records if r.getMessage() == "GET /y 200"] == [  # type: ignore[attr-defined]
         {"status": 200}
     ]
