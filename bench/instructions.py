@@ -11,7 +11,8 @@ are left out and the total divided by `--count` is the cost of one request.
 
     python -m bench.instructions                  # every measure, 200 requests each
     python -m bench.instructions --measure single --count 400
-    python -m bench.instructions --inprocess      # PresenceMock vs a static `responses` stub
+    python -m bench.instructions --inprocess      # PresenceMock vs a static `responses` stub,
+                                                  # and the floor: a bare Flask route in its place
 
 Needs `valgrind` (Debian: `apt-get install valgrind`). Takes a few minutes per measure.
 """
@@ -32,7 +33,7 @@ from typing import Any
 
 API = "/restapi/v1.0/account/~"
 MEASURES = ("bare", "shape", "single", "batch", "page", "put")
-IN_PROCESS = ("stub", "mock", "fixture")
+IN_PROCESS = ("stub", "floor", "mock", "fixture")
 WARM = 20  # requests before counting starts: first-call caches, imports, the JIT-less warm-up
 
 
@@ -138,12 +139,19 @@ def _shape_only(app: Any, environ: dict[str, Any]) -> Any:
 
 def _in_process_caller(measure: str) -> Callable[[], None]:
     """`stub`: a GET answered by a static `responses` stub; `mock`: the same GET through
-    PresenceMock; `fixture`: PresenceMock's set-up and reset, as the pytest fixture does them."""
+    PresenceMock; `floor`: a GET of a bare Flask route with a body as long, through the same
+    responses route and WSGI caller as PresenceMock's (what any Flask app served that way costs
+    at least); `fixture`: PresenceMock's set-up and reset, as the pytest fixture does them."""
+    import re
+
     import requests
     import responses
 
+    from bench.bare_app import BARE_PATH, bare_app
+    from mockserver.chaos import INPROCESS
     from mockserver.inprocess import PresenceMock
-    from mockserver.inprocess.mock import SANDBOX
+    from mockserver.inprocess.mock import SANDBOX, AppRoute
+    from mockserver.inprocess.wsgi import WsgiCaller
     from tests.support.login import jwt_token
 
     base = SANDBOX.rstrip("/")
@@ -166,6 +174,12 @@ def _in_process_caller(measure: str) -> Callable[[], None]:
     mock.stop()
     stub = responses.RequestsMock(assert_all_requests_are_fired=False)
     stub.start()
+    if measure == "floor":
+        bare = WsgiCaller(bare_app(len(answer.content)), {INPROCESS: True})
+        stub.add(AppRoute(re.compile(re.escape(base) + r"(/.*)?(\?.*)?$"), bare))
+        floor = f"{base}{BARE_PATH}"
+        _ok(session.get(floor, timeout=5))
+        return lambda: _ok(session.get(floor, timeout=5))
     stub.add(responses.GET, url, body=answer.content, content_type="application/json")
     return lambda: _ok(session.get(url, timeout=5))
 
@@ -236,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__)
     parser.add_argument("--measure", action="append", choices=MEASURES + IN_PROCESS)
     parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--inprocess", action="store_true", help="stub, mock and fixture")
+    parser.add_argument("--inprocess", action="store_true", help="stub, floor, mock and fixture")
     parser.add_argument("--child", choices=MEASURES + IN_PROCESS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:

@@ -20,14 +20,16 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from http.client import responses as HTTP_REASONS
+from io import BytesIO
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import responses
 from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
 from responses import CallbackResponse, RequestsMock
+from urllib3 import HTTPHeaderDict, HTTPResponse
 
 from mockserver.chaos import INPROCESS, NetworkFault
 from mockserver.config import Settings
@@ -38,6 +40,7 @@ from mockserver.events.explain import Explainer, describe
 from mockserver.events.webhooks import Answer, Outgoing
 from mockserver.inprocess.apps import app_for
 from mockserver.inprocess.network import as_raised
+from mockserver.inprocess.wsgi import WsgiAnswer, WsgiCaller
 from mockserver.platform.users import users
 from mockserver.runtime import background
 from mockserver.snapshots import Snapshot, SnapshotError, import_snapshot
@@ -59,6 +62,9 @@ DEFAULT_HOOK = "https://webhook.presence-mock.test/hook"
 # Answer.
 Handler = Callable[[dict[str, Any]], "Answer | int | None"]
 Event = dict[str, Any]
+# What the emulator's route hands back: status, headers (a list, repeated names kept, or a
+# mapping), body.
+RouteAnswer = tuple[int, Iterable[tuple[str, str]] | Mapping[str, str], bytes]
 
 
 @functools.lru_cache(maxsize=8)
@@ -142,14 +148,15 @@ class PresenceMock:
             import_snapshot(self.emulator, self._snapshot, os.fspath(snapshot or ""))
         self.settings = self.emulator.settings  # with the secret it made, if it made one
         self.app = app_for(self, self.emulator)
-        self._client = self.app.test_client(use_cookies=False)
+        # The app called as a server calls it, with no test client between (decision PERF-20).
+        self._caller = WsgiCaller(self.app, {INPROCESS: True})
         # The registry the emulator's route is on: the test's own, or one of its own that the
         # test may add its stubs to (`mock.responses.add(...)`).
         self._owns_registry = responses is None
         self.responses: RequestsMock = responses or RequestsMock(
             assert_all_requests_are_fired=False
         )
-        self._routes: list[tuple[RequestsMock, _EmulatorRoute]] = []
+        self._routes: list[tuple[RequestsMock, AppRoute]] = []
         self._started_registry = False
         self._active = False
         self.expect_refused = False  # the pytest fixture fails on refused requests unless set
@@ -311,7 +318,7 @@ class PresenceMock:
 
     def _route(self, registry: RequestsMock, base: str) -> None:
         pattern = re.compile(re.escape(base.rstrip("/")) + r"(/.*)?(\?.*)?$")
-        route = _EmulatorRoute(pattern, self._answer)
+        route = AppRoute(pattern, self._answer)
         registry.add(route)
         self._routes.append((registry, route))
 
@@ -348,26 +355,16 @@ class PresenceMock:
         return wrapper  # type: ignore[return-value]
 
     # -- the callback ---------------------------------------------------------------------------
-    def _answer(self, prepared: PreparedRequest) -> tuple[int, dict[str, str], bytes]:
-        url = urlsplit(prepared.url or "")
+    def _answer(self, prepared: PreparedRequest) -> WsgiAnswer:
         self.background.timer.step()  # the magic-number call steps due by now, seen by this one
         try:
-            answer = self._client.open(
-                url.path or "/",
-                base_url=f"{url.scheme}://{url.netloc}",
-                method=prepared.method or "GET",
-                query_string=url.query,
-                headers=dict(prepared.headers),
-                data=_body(prepared),
-                environ_overrides={INPROCESS: True},
-            )
-            result = answer.status_code, dict(answer.headers), answer.get_data()
+            answer = self._caller(prepared)
         except NetworkFault as fault:  # as requests would raise it on a socket
             raise as_raised(fault, prepared) from None
         # The WebHooks this request caused, before the client goes on. The call steps were
         # played just before it; any falling due meanwhile are played by the next step.
         self.background.deliver()
-        return result
+        return answer
 
 
 # What `requests` does without any mock: responses keeps it to hand it requests it passes through.
@@ -380,16 +377,22 @@ def _is_active(registry: RequestsMock) -> bool | None:
     return None if patcher is False else patcher is not None
 
 
-class _EmulatorRoute(CallbackResponse):
-    """The emulator as one responses route: every method of every URL under one base URL."""
+class AppRoute(CallbackResponse):
+    """An app as one responses route (the emulator's, through `PresenceMock._answer`): every
+    method of every URL `pattern` matches, answered by `answer(prepared)`."""
 
     def __init__(
         self,
         pattern: re.Pattern[str],
-        answer: Callable[[PreparedRequest], tuple[int, dict[str, str], bytes]],
+        answer: Callable[[PreparedRequest], RouteAnswer],
     ) -> None:
         super().__init__("GET", pattern, answer, content_type=None)
         self.pattern = pattern
+
+    def get_response(self, request: PreparedRequest) -> HTTPResponse:
+        # What CallbackResponse does, less its checks of a callback that may return anything.
+        status, headers, body = self.callback(request)
+        return _http_response(status, HTTPHeaderDict(headers), body, request.method)
 
     def matches(self, request: PreparedRequest) -> tuple[bool, str]:
         if self.pattern.match(str(request.url)):
@@ -427,13 +430,20 @@ def _prefixes(passthrough: Passthrough) -> list[str | re.Pattern[str]]:
     return list(passthrough)
 
 
-def _body(prepared: PreparedRequest) -> bytes:
-    body = prepared.body or b""
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, bytes):
-        return body
-    chunks = body.read() if hasattr(body, "read") else body  # a file, or a generator: all of it
-    if isinstance(chunks, bytes | str):
-        chunks = [chunks]
-    return b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in chunks)
+def _http_response(
+    status: int, headers: HTTPHeaderDict, body: bytes, method: str | None
+) -> HTTPResponse:
+    """The answer as responses hands it to requests: urllib3's response over the body, the
+    headers also as the original response's `msg` (what requests reads cookies from)."""
+    closed = BytesIO()
+    closed.close()
+    original = HTTPResponse(body=closed, msg=headers, preload_content=False)  # type: ignore[arg-type]
+    return HTTPResponse(
+        status=status,
+        reason=HTTP_REASONS.get(status),
+        body=BytesIO(body),
+        headers=headers,
+        original_response=original,  # type: ignore[arg-type]
+        preload_content=False,
+        request_method=method,
+    )
