@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from mockserver.directory.model import WRITABLE_FIELDS, PresenceSettings
 from mockserver.errors import InvalidParameter
@@ -62,13 +62,28 @@ def extension_ids(id_param: str) -> list[str]:
     return id_param.split(",")
 
 
+# Clients PUT the same few bodies again and again: a small body's accepted fields are kept by
+# its bytes (decision PERF-13), and each PUT gets its own copy.
+UPDATES_KEPT = 256
+UPDATE_BYTES = 4096
+_updates: dict[bytes, PresenceSettings] = {}
+
+
 def update_body(raw: bytes) -> PresenceSettings:
     """The PUT body (docs/contract.md#presence-put): writable fields only; read-only and unknown
     ones are ignored."""
+    kept = _updates.get(raw)
+    if kept is not None:
+        return cast(PresenceSettings, dict(kept))
     if not raw.strip():
         return {}
     body = json_object(raw, "presence-info-request")
-    return {k: v for k, v in body.items() if k in WRITABLE_FIELDS}  # type: ignore[return-value]
+    changes = cast(PresenceSettings, {k: v for k, v in body.items() if k in WRITABLE_FIELDS})
+    if len(raw) <= UPDATE_BYTES:
+        if len(_updates) >= UPDATES_KEPT:
+            _updates.clear()
+        _updates[raw] = changes
+    return cast(PresenceSettings, dict(changes))
 
 
 def json_object(raw: bytes, schema: str) -> dict[str, Any]:

@@ -59,6 +59,7 @@ class PresenceService:
         # (extension ID, base, view) -> (extension, settings, live telephony, record made of them)
         self._records: dict[tuple[int, str, View], tuple[Extension, Any, Any, Record]] = {}
         self._pages: dict[tuple[Any, ...], tuple[list[Extension], dict[int, State], Record]] = {}
+        self._paged = 0  # records on the kept pages
 
     # -- changes --------------------------------------------------------------------------------
     def listen(self, listener: ChangeListener) -> None:
@@ -212,9 +213,13 @@ class PresenceService:
             "paging": page.paging(),
             "navigation": page.navigation(base_uri, extra_query),
         }
-        if len(self._pages) >= PAGES_KEPT:
+        # Bounded by pages and by the records on them: a walk of a large account by pages of
+        # 1,000 must not keep tens of thousands of records in every worker.
+        if len(self._pages) >= PAGES_KEPT or self._paged + len(chosen) > RECORDS_KEPT:
             self._pages.clear()
+            self._paged = 0
         self._pages[key] = (chosen, states, answer)
+        self._paged += len(chosen)
         return answer
 
     # -- writes ---------------------------------------------------------------------------------

@@ -106,3 +106,30 @@ def test_a_page_read_again_shows_every_change_and_each_readers_own_view(
     assert page(admin)[quiet.id]["telephonyStatus"] == "Ringing"
     emulator.reset()
     assert page(admin) == first
+
+
+def test_a_put_body_read_again_gives_its_own_copy_of_the_same_fields() -> None:
+    from mockserver.errors import InvalidParameter, JsonParseError
+    from mockserver.presence import parsing
+
+    raw = b'{"userStatus":"Busy","presenceStatus":"Offline","message":"Back soon"}'
+    first = parsing.update_body(raw)
+    assert first == {"userStatus": "Busy", "message": "Back soon"}  # read-only one ignored
+    first["userStatus"] = "Offline"  # a caller's copy is its own
+    assert parsing.update_body(raw) == {"userStatus": "Busy", "message": "Back soon"}
+    for bad in (b'{"userStatus":"Nope"}', b"[1]"):
+        for _ in range(2):  # refused again, not answered from what was kept
+            with pytest.raises((InvalidParameter, JsonParseError)):
+                parsing.update_body(bad)
+
+
+def test_kept_pages_are_bounded_by_the_records_on_them(
+    admin: Api, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "RECORDS_KEPT", 25)
+    emulator.presence._pages.clear()
+    emulator.presence._paged = 0
+    for number in (1, 2, 3, 4):
+        assert admin.get(f"{API}/presence", page=str(number), perPage="10").status_code == 200
+        kept = emulator.presence._pages.values()
+        assert sum(len(page[2]["records"]) for page in kept) <= 25
