@@ -43,7 +43,7 @@ MAX_BATCH = 30  # docs/contract.md#batch
 Record = dict[str, Any]
 # Presence records kept, made once and answered again while what they are made of is the same
 # (a page of 100 reads mostly unchanged users): a few MB per process at most (decision PERF-12).
-RECORDS_KEPT = 2000
+RECORDS_KEPT = 1000
 PAGES_KEPT = 64  # whole pages, answered again while every record on them would read the same
 
 # Whose presence records are read from the store: users, and Park Locations (parked calls).
