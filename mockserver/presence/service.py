@@ -58,7 +58,9 @@ class PresenceService:
         self._listeners: list[ChangeListener] = []
         # (extension ID, base, view) -> (extension, settings, live telephony, record made of them)
         self._records: dict[tuple[int, str, View], tuple[Extension, Any, Any, Record]] = {}
-        self._pages: dict[tuple[Any, ...], tuple[list[Extension], dict[int, State], Record]] = {}
+        self._pages: dict[
+            tuple[Any, ...], tuple[Sequence[Extension | None], dict[int, State], Record]
+        ] = {}
         self._paged = 0  # records on the kept pages
 
     # -- changes --------------------------------------------------------------------------------
@@ -164,6 +166,25 @@ class PresenceService:
         account = self.account(caller, account_param)
         found = [self._find(account, caller, i) for i in ids]
         states = self.states([e for e in found if e is not None])
+        # As a page (read_page): the same IDs read again by the same reader, every state equal.
+        key = ("batch", account.id, tuple(ids), base, view, caller.extension_id, caller.admin)
+        kept = self._pages.get(key)
+        if kept is not None and kept[1] == states and _same(kept[0], found):
+            return kept[2]["status"], kept[2]["bodies"]
+        status, bodies = self._batch(base, caller, account, ids, found, states, view)
+        self._keep(key, found, states, {"status": status, "bodies": bodies})
+        return status, bodies
+
+    def _batch(
+        self,
+        base: str,
+        caller: Caller,
+        account: Account,
+        ids: list[str],
+        found: list[Extension | None],
+        states: dict[int, State],
+        view: View,
+    ) -> tuple[Record, list[Record]]:
         statuses: list[Record] = []
         bodies: list[Record] = []
         for id_param, ext in zip(ids, found, strict=True):
@@ -213,14 +234,23 @@ class PresenceService:
             "paging": page.paging(),
             "navigation": page.navigation(base_uri, extra_query),
         }
+        self._keep(key, chosen, states, answer)
+        return answer
+
+    def _keep(
+        self,
+        key: tuple[Any, ...],
+        extensions: Sequence[Extension | None],
+        states: dict[int, State],
+        answer: Record,
+    ) -> None:
         # Bounded by pages and by the records on them: a walk of a large account by pages of
         # 1,000 must not keep tens of thousands of records in every worker.
-        if len(self._pages) >= PAGES_KEPT or self._paged + len(chosen) > RECORDS_KEPT:
+        if len(self._pages) >= PAGES_KEPT or self._paged + len(extensions) > RECORDS_KEPT:
             self._pages.clear()
             self._paged = 0
-        self._pages[key] = (chosen, states, answer)
-        self._paged += len(chosen)
-        return answer
+        self._pages[key] = (extensions, states, answer)
+        self._paged += len(extensions)
 
     # -- writes ---------------------------------------------------------------------------------
     def update(
@@ -253,6 +283,6 @@ class PresenceService:
         return presence_record(base, ext, settings, View(), live)
 
 
-def _same(kept: list[Extension], chosen: list[Extension]) -> bool:
+def _same(kept: Sequence[Extension | None], chosen: Sequence[Extension | None]) -> bool:
     """The same extension objects, in the same order (a new directory has new ones)."""
     return len(kept) == len(chosen) and all(a is b for a, b in zip(kept, chosen, strict=True))

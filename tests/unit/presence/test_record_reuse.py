@@ -133,3 +133,29 @@ def test_kept_pages_are_bounded_by_the_records_on_them(
         assert admin.get(f"{API}/presence", page=str(number), perPage="10").status_code == 200
         kept = emulator.presence._pages.values()
         assert sum(len(page[2]["records"]) for page in kept) <= 25
+
+
+def test_a_batch_read_again_shows_every_change(
+    admin: Api, user: Api, directory, emulator: Emulator
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.answers import parts_of
+
+    quiet = _quiet(directory)
+    others = [e.id for e in directory.accounts[0].extensions[:3] if e.id != quiet.id]
+    ids = ",".join(str(i) for i in [quiet.id, *others, 999])
+
+    def batch(reader: Api) -> list[dict]:  # type: ignore[type-arg]
+        answer = reader.get(f"{API}/extension/{ids}/presence")
+        assert answer.status_code == 207, answer.text
+        return parts_of(answer)
+
+    first = batch(admin)
+    assert batch(admin) == first
+    assert first[0]["response"][-1]["status"] == 404  # the unknown ID's part
+    admin.put(f"{API}/extension/{quiet.id}/presence", {"userStatus": "Busy"})
+    assert batch(admin)[1]["presenceStatus"] == "Busy"
+    admin.put(f"{API}/extension/{quiet.id}/presence", {"allowSeeMyPresence": False})
+    assert batch(admin)[1]["presenceStatus"] == "Busy"
+    assert batch(user)[1].get("userStatus") is None  # hidden from another user
+    emulator.reset()
+    assert batch(admin) == first
