@@ -62,8 +62,14 @@ class State:
         if self._described is None:
             request = self.request
             # A body has a length or arrives chunked (the server then marks it terminated).
+            # granian marks every request terminated: a GET or HEAD is read only when it says
+            # it has a body, so the common read does not read an empty stream.
             environ = request.environ
-            sized = environ.get("CONTENT_LENGTH") or environ.get("wsgi.input_terminated")
+            length = environ.get("CONTENT_LENGTH")
+            sized = (length and length != "0") or (
+                environ.get("wsgi.input_terminated")
+                and (request.method not in ("GET", "HEAD") or "HTTP_TRANSFER_ENCODING" in environ)
+            )
             body = _body(request) if sized else b""
             self._described = DescribedRequest(request.method, request.path, self.query, body)
         return self._described
