@@ -39,6 +39,7 @@ from mockserver.emulator import Emulator
 from mockserver.events.webhooks import Answer
 from mockserver.platform.credentials import credential_jwt
 from mockserver.platform.tokens import JWT_GRANT
+from mockserver.recording.shapes import type_name
 from mockserver.web.app import create_app
 from tests.support.login import PUBLIC_ID, VERIFIER, app_auth, bearer_headers, s256
 from tests.support.paths import REPO
@@ -148,20 +149,6 @@ def decision_ids() -> set[str]:
 
 
 # -- comparing ---------------------------------------------------------------------------------
-def type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 _TIME_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 _TIME_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:?\d\d$")
 # (The guide writes some IDs with `x` for hidden digits.)
