@@ -7,13 +7,11 @@ the WebSocket gateway and the WebHook deliverer of any other. Positions only gro
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
+from mockserver.presence.wire import dumps
 from mockserver.storage import EventStream, Record
 
 KEEP = 10_000  # entries the log keeps (Redis trims approximately: MAXLEN ~)
@@ -56,16 +54,9 @@ class LoggedChange:
 
 
 def canonical(state: dict[str, Any]) -> str:
-    """The text two states are compared by: equal states, equal text, on every store. orjson
-    where its text is the json module's (ASCII; see presence/wire.py's dumps), else json
-    (decision PERF-14)."""
-    try:
-        fast = orjson.dumps(state, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        fast = b""
-    if fast and fast.isascii():
-        return fast.decode()
-    return json.dumps(state, sort_keys=True, separators=(",", ":"))
+    """The text two states are compared by: equal states, equal text, on every store (the
+    json module's sorted compact text, by orjson where that is the same: decision PERF-14)."""
+    return dumps(state, sort_keys=True).decode()
 
 
 class EventLog:

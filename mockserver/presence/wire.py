@@ -112,21 +112,21 @@ def _call(call: dict[str, Any], with_sip: bool) -> dict[str, Any]:
     return {k: v for k, v in call.items() if k != "sipData"}
 
 
-def dumps(body: Any) -> bytes:
+def dumps(body: Any, sort_keys: bool = False) -> bytes:
     """Compact, ASCII-only JSON: every multipart part stays 7-bit, needing no transfer encoding.
 
     orjson is the fast path (docs/decisions.md, "JSON encoding"); its bytes are the json
     module's whenever the text is ASCII and the keys are strings. Anything else (a non-ASCII
     name, an int key) takes the json module's path, so the bytes never depend on which encoder
-    ran.
+    ran. `sort_keys`: members in key order, as the json module's option of that name.
     """
     try:
-        fast = orjson.dumps(body)
+        fast = orjson.dumps(body, option=orjson.OPT_SORT_KEYS if sort_keys else None)
     except TypeError:
         fast = b""
     if fast and fast.isascii():
         return fast
-    return json.dumps(body, separators=(",", ":")).encode()
+    return json.dumps(body, separators=(",", ":"), sort_keys=sort_keys).encode()
 
 
 _boundary_counter = itertools.count(1)
