@@ -9,26 +9,16 @@ import pytest
 from mockserver.emulator import Emulator
 from mockserver.presence import service
 from mockserver.telephony.switchboard import Switchboard
-from tests.support.answers import find
+from tests.support.calls_helpers import quiet_users
 from tests.support.login import Api
 
 API = "/restapi/v1.0/account/~"
 
 
 def _quiet(directory):  # type: ignore[no-untyped-def]
-    return find(
-        directory,
-        lambda e: (
-            e.type.is_user
-            and not e.admin
-            and not e.active_calls
-            and e.meeting_status is None
-            and e.status == "Enabled"
-            and e.settings.get("userStatus") == "Available"
-            and e.settings.get("dndStatus") == "TakeAllCalls"
-            and e.settings.get("allowSeeMyPresence", True)
-        ),
-    )
+    """A user a call rings, seen by the others, not an administrator (whose view differs)."""
+    ringable = quiet_users(directory.accounts[0])
+    return next(e for e in ringable if not e.admin and e.settings.get("allowSeeMyPresence", True))
 
 
 def _read(admin: Api, ext_id: int, **query: str) -> dict:  # type: ignore[type-arg]
