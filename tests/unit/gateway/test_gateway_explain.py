@@ -14,7 +14,7 @@ from werkzeug.test import Client
 
 from mockserver.chaos import Fault, Plan
 from mockserver.emulator import Emulator
-from mockserver.events.subscriptions import WEBSOCKET, Subscription
+from mockserver.events.subscriptions import Subscription
 from mockserver.gateway.app import Gateway
 from mockserver.gateway.bounds import Outbox
 from mockserver.gateway.core import Core
@@ -22,8 +22,7 @@ from mockserver.gateway.socket_sessions import Notice, Session
 from mockserver.platform.tokens import Caller
 from mockserver.platform.wstokens import WsGrant
 from tests.support.login import Api
-
-MINE = "/restapi/v1.0/account/~/extension/~/presence"
+from tests.support.subscriptions import MINE, websocket_subscription
 
 
 @pytest.fixture
@@ -31,13 +30,6 @@ def gateway(emulator: Emulator, client: Client) -> Iterator[Gateway]:
     core = Core(emulator)
     yield Gateway(core)
     core.close()
-
-
-def subscribed(emulator: Emulator, admin: Api) -> Subscription:
-    app = emulator.directory.apps[0]
-    owner = Caller(admin.owner.account_id, admin.owner.id, app.client_id, True, app.permissions, 0)
-    body = {"eventFilters": [MINE], "deliveryMode": {"transportType": WEBSOCKET}}
-    return emulator.events.subscriptions.create(owner, body, transport=WEBSOCKET, session_id="s")
 
 
 def session_of(subscription: Subscription, send: Any) -> Session:
@@ -77,7 +69,7 @@ def explained(client: Client, gateway: Gateway, admin: Api) -> list[dict[str, An
 
 @pytest.fixture
 def mine(emulator: Emulator, admin: Api, gateway: Gateway) -> Subscription:
-    made = subscribed(emulator, admin)
+    made = websocket_subscription(emulator, admin)
     # The gateway's caller for the admin is the demo app's: list it under that app.
     gateway.core.caller = lambda grant: Caller(  # type: ignore[method-assign]
         made.account_id, made.extension_id, made.client_id, True, made.permissions, 0

@@ -9,14 +9,12 @@ from typing import Any
 from werkzeug.test import Client
 
 from mockserver.emulator import Emulator
-from mockserver.events.subscriptions import WEBSOCKET, Subscription
+from mockserver.events.subscriptions import Subscription
 from mockserver.gateway.recovery import BEATS, SESSIONS, Recoveries
 from mockserver.gateway.socket_sessions import Session
-from mockserver.platform.tokens import Caller
 from mockserver.platform.wstokens import WsGrant
 from tests.support.login import Api
-
-MINE = "/restapi/v1.0/account/~/extension/~/presence"
+from tests.support.subscriptions import websocket_subscription
 
 
 class Counting:
@@ -34,13 +32,6 @@ class Counting:
         return getattr(self.store, name)
 
 
-def subscription(emulator: Emulator, admin: Api) -> Subscription:
-    app = emulator.directory.apps[0]
-    owner = Caller(admin.owner.account_id, admin.owner.id, app.client_id, True, app.permissions, 0)
-    body = {"eventFilters": [MINE], "deliveryMode": {"transportType": WEBSOCKET}}
-    return emulator.events.subscriptions.create(owner, body, transport=WEBSOCKET, session_id="s")
-
-
 def live(found: Subscription, grant: WsGrant) -> Session:
     session = Session(grant, 0.0, 0.0, lambda text: None)
     session.subscription, session.subscription_id = found, found.id
@@ -54,7 +45,7 @@ def test_live_sessions_progress_is_one_write_per_sweep_and_is_taken_over(
     events = emulator.events
     mine = Recoveries(store, events.log, events.subscriptions, emulator)
     grant = WsGrant(admin.owner.account_id, admin.owner.id, "app", "oauth")
-    sessions = [live(subscription(emulator, admin), grant) for _ in range(3)]
+    sessions = [live(websocket_subscription(emulator, admin), grant) for _ in range(3)]
     mine.sync(sessions, 10.0)
     assert sorted(store.puts) == [BEATS] + [SESSIONS] * 3  # each new session's record
     for sweep in range(3):  # notifications went out on every socket between two sweeps
